@@ -1,0 +1,36 @@
+"""The Firestore client and collection names, created once per process."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from google.cloud import firestore
+
+from common.config import get_settings
+
+JOBS = "scan_jobs"
+EVENTS = "scan_events"
+SNAPSHOTS = "scan_snapshots"
+CACHE = "scan_cache"
+IDEMPOTENCY = "scan_idempotency"
+
+
+@functools.lru_cache(maxsize=1)
+def client() -> firestore.Client:
+    """Firestore client; FIRESTORE_EMULATOR_HOST points it at the emulator."""
+    return firestore.Client(project=get_settings().google_cloud_project)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def expiry() -> dt.datetime:
+    """Value for the `expire_at` field that the TTL policies delete on."""
+    return now() + dt.timedelta(days=get_settings().ttl_days)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,73 @@
+"""What every engine returns and how the one in use is chosen."""
+from __future__ import annotations
+
+from typing import Optional, Protocol
+
+from pydantic import BaseModel, Field
+
+from common.config import Settings
+from common.errors import ConfigError
+
+
+class MenuItem(BaseModel):
+    id: str
+    original_name: str
+    translated_name: str
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+    is_top3: bool = False
+    image_status: str = "none"
+    image_prompt: str = ""
+    image_url: Optional[str] = None
+    # Additive fields (clients ignore what they do not know)
+    price: Optional[str] = None
+    section: Optional[str] = None
+    allergens: list[str] = Field(default_factory=list)
+    known: bool = True
+
+
+class MenuReading(BaseModel):
+    items: list[MenuItem]
+    engine: str
+    source_language: Optional[str] = None
+
+    @property
+    def unknown_items_count(self) -> int:
+        return sum(1 for i in self.items if not i.known)
+
+
+class Engine(Protocol):
+    name: str
+
+    def read_menu(self, jpeg: bytes, language: str) -> MenuReading:
+        """Read the photo into items translated into `language`; raise ScanError on failure."""
+
+    def draw_dish(self, item: MenuItem, language: str) -> bytes:
+        """Return an image (any Pillow-readable format) of the dish; raise ScanError on failure."""
+
+
+def finalise_top3(items: list[MenuItem]) -> list[MenuItem]:
+    """Exactly min(3, n) items are top-3: keep the engine's picks in order, fill from the top."""
+    picked = [i for i in items if i.is_top3][:3]
+    for item in items:
+        if len(picked) >= 3:
+            break
+        if item not in picked:
+            picked.append(item)
+    ids = {i.id for i in picked}
+    for item in items:
+        item.is_top3 = item.id in ids
+        item.image_status = "pending" if item.is_top3 else "none"
+        item.image_url = None
+    return items
+
+
+def get_engine(settings: Settings) -> Engine:
+    """The engine the settings name; gemini when a key is set, else the offline one."""
+    name = settings.engine_name
+    if name == "gemini":
+        from common.engines.gemini import GeminiEngine
+
+        return GeminiEngine(settings)
+    raise ConfigError("the offline engine is not available in this build; set GEMINI_API_KEY "
+                      "(or ENGINE=gemini with GEMINI_BASE_URL for a local Gemini-compatible server)")

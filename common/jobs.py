@@ -1,0 +1,235 @@
+"""Scan jobs: creation, the lease claim that makes every delivery converge on one run, snapshots."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Literal, Optional
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+from pydantic import BaseModel, Field, field_validator
+
+from common import db, events
+from common.config import get_settings
+from common.errors import BadRequest, NotFound, Unprocessable
+
+TERMINAL = ("completed", "failed")
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
+_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class UserPreferences(BaseModel):
+    language: str = Field("zh-TW", max_length=35)
+
+    @field_validator("language")
+    @classmethod
+    def _bcp47(cls, v: str) -> str:
+        if not _LANG.match(v):
+            raise ValueError("must be a BCP-47 language tag such as zh-TW, en or ja")
+        return v
+
+
+class CreateJobRequest(BaseModel):
+    gcs_uri: str = Field(..., max_length=1024)
+    user_preferences: UserPreferences = Field(default_factory=UserPreferences)
+    push_token: Optional[str] = Field(None, max_length=512)
+
+
+def validate_job_id(job_id: str) -> str:
+    # Shape check first: a malformed id is simply an unknown job, and never reaches Firestore.
+    if not _JOB_ID.match(job_id or ""):
+        raise NotFound(f"job {job_id!r} not found", code="JOB_NOT_FOUND")
+    return job_id
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None) -> tuple[dict, bool]:
+    """Create the job with its first event and snapshot; returns (job, created)."""
+    client = db.client()
+    body_hash = _hash(json.dumps(req.model_dump(), sort_keys=True))
+    if idempotency_key is not None:
+        existing = _idempotent_job(client, idempotency_key, body_hash)
+        if existing:
+            return existing, False
+    job_id = uuid.uuid4().hex
+    access_token = secrets.token_urlsafe(32)
+    now = db.now()
+    job = {
+        "job_id": job_id,
+        "status": "pending",
+        "gcs_uri": req.gcs_uri,
+        "bucket": bucket,
+        "object_name": object_name,
+        "language": req.user_preferences.language,
+        "push_token": req.push_token,
+        "access_token_hash": _hash(access_token),
+        "last_seq": 1,
+        "attempts": 0,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "created_at": now,
+        "updated_at": now,
+        "expire_at": db.expiry(),
+    }
+    first = events.status("uploading", "Photo received; waiting for a reader")
+    batch = client.batch()
+    batch.create(client.collection(db.JOBS).document(job_id), job)
+    batch.create(client.collection(db.EVENTS).document(events.event_doc_id(job_id, 1)),
+                 events.event_record(job_id, 1, "status", first))
+    batch.set(client.collection(db.SNAPSHOTS).document(job_id),
+              {"job_id": job_id, "status": "pending", "items": [], "created_at": now, "updated_at": now,
+               "expire_at": db.expiry()})
+    if idempotency_key is not None:
+        batch.create(client.collection(db.IDEMPOTENCY).document(_hash(idempotency_key)),
+                     {"job_id": job_id, "body_hash": body_hash, "created_at": now, "expire_at": _key_expiry(now)})
+    try:
+        batch.commit()
+    except gexc.AlreadyExists:
+        # A concurrent request with the same key won the race: answer with its job.
+        existing = _idempotent_job(client, idempotency_key, body_hash) if idempotency_key is not None else None
+        if existing:
+            return existing, False
+        raise
+    job["access_token"] = access_token
+    return job, True
+
+
+def _key_expiry(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(hours=24)
+
+
+def _idempotent_job(client, key: str, body_hash: str) -> dict | None:
+    snap = client.collection(db.IDEMPOTENCY).document(_hash(key)).get()
+    if not snap.exists:
+        return None
+    rec = snap.to_dict()
+    if rec["expire_at"] < db.now():
+        return None
+    if rec["body_hash"] != body_hash:
+        raise Unprocessable("Idempotency-Key was already used with a different request body",
+                            code="IDEMPOTENCY_KEY_REUSED")
+    return get(rec["job_id"])
+
+
+def get(job_id: str) -> dict:
+    snap = db.client().collection(db.JOBS).document(validate_job_id(job_id)).get()
+    if not snap.exists:
+        raise NotFound(f"job {job_id!r} not found", code="JOB_NOT_FOUND")
+    return snap.to_dict()
+
+
+def snapshot(job_id: str) -> dict:
+    """The public snapshot: {job_id, status, items, created_at, updated_at, ...}."""
+    validate_job_id(job_id)
+    client = db.client()
+    job_ref = client.collection(db.JOBS).document(job_id)
+    snap_ref = client.collection(db.SNAPSHOTS).document(job_id)
+    by_path = {s.reference.path: s for s in client.get_all([job_ref, snap_ref])}
+    job_snap, snap = by_path[job_ref.path], by_path[snap_ref.path]
+    if not job_snap.exists:
+        raise NotFound(f"job {job_id!r} not found", code="JOB_NOT_FOUND")
+    job = job_snap.to_dict()
+    view = snap.to_dict() if snap.exists else {}
+    return {
+        "job_id": job_id,
+        "session_id": job_id,
+        "status": job["status"],
+        "items": view.get("items", []),
+        "created_at": db.iso(job["created_at"]),
+        "updated_at": db.iso(job["updated_at"]),
+        "last_event_id": job.get("last_seq", 0),
+        "error": view.get("error"),
+        "summary": view.get("summary"),
+    }
+
+
+def find_pending_by_object(bucket: str, object_name: str, limit: int = 5) -> list[str]:
+    """Jobs waiting for this upload (the finalize trigger's way in)."""
+    q = (db.client().collection(db.JOBS)
+         .where(filter=firestore.FieldFilter("object_name", "==", object_name))
+         .limit(limit))
+    return [s.id for s in q.stream() if s.get("bucket") == bucket and s.get("status") not in TERMINAL]
+
+
+@dataclass
+class Claim:
+    outcome: Literal["claimed", "finished", "busy", "missing"]
+    job: dict | None = None
+    log: events.EventLog | None = None
+
+
+def claim(job_id: str, owner: str) -> Claim:
+    """Take the job's lease in a transaction unless it is finished or another live run holds it."""
+    settings = get_settings()
+    client = db.client()
+    ref = client.collection(db.JOBS).document(job_id)
+
+    @firestore.transactional
+    def _tx(tx):
+        snap = ref.get(transaction=tx)
+        if not snap.exists:
+            return Claim("missing")
+        job = snap.to_dict()
+        if job["status"] in TERMINAL:
+            return Claim("finished", job)
+        now = db.now()
+        if job.get("lease_owner") and job.get("lease_expires_at") and job["lease_expires_at"] > now:
+            return Claim("busy", job)
+        job.update({
+            "status": "running",
+            "lease_owner": owner,
+            "lease_expires_at": now + dt.timedelta(seconds=settings.lease_s),
+            "attempts": job.get("attempts", 0) + 1,
+            # A lease left behind means the previous run died mid-job: that counts as a failure.
+            "failures": job.get("failures", 0) + (1 if job.get("lease_owner") else 0),
+            "updated_at": now,
+        })
+        tx.update(ref, {k: job[k] for k in ("status", "lease_owner", "lease_expires_at", "attempts", "failures",
+                                            "updated_at")})
+        return Claim("claimed", job)
+
+    result = _tx(client.transaction())
+    if result.outcome == "claimed":
+        # The transaction's commit time is the job's new update_time: re-read it once for the fence.
+        snap = ref.get()
+        if snap.get("lease_owner") != owner:
+            return Claim("busy", snap.to_dict())
+        result.log = events.EventLog(job_id, owner, int(snap.get("last_seq")), snap.update_time, settings.lease_s)
+        result.job = snap.to_dict()
+    return result
+
+
+def parse_gcs_uri(uri: str) -> tuple[str, str]:
+    """Accept only gs://<our bucket>/<uploads prefix><server-made name>; 400 naming the rule broken."""
+    settings = get_settings()
+    if not uri.startswith("gs://"):
+        raise BadRequest("gcs_uri must start with gs://", code="INVALID_GCS_URI")
+    bucket, _, name = uri[5:].partition("/")
+    if bucket != settings.upload_bucket:
+        raise BadRequest(f"gcs_uri must be in bucket {settings.upload_bucket!r}", code="INVALID_GCS_URI")
+    if not name.startswith(settings.upload_prefix):
+        raise BadRequest(f"gcs_uri must be under {settings.upload_prefix!r}", code="INVALID_GCS_URI")
+    rest = name[len(settings.upload_prefix):]
+    if not re.fullmatch(r"[0-9a-f]{32}\.(jpg|png|webp|heic)", rest):
+        raise BadRequest("gcs_uri must name an object issued by /api/v1/uploads/signed-url", code="INVALID_GCS_URI")
+    return bucket, name
+
+
+def discard(job_id: str, idempotency_key: str | None) -> None:
+    """Remove a job that could not be queued, so the caller's retry starts clean."""
+    client = db.client()
+    batch = client.batch()
+    batch.delete(client.collection(db.JOBS).document(job_id))
+    batch.delete(client.collection(db.EVENTS).document(events.event_doc_id(job_id, 1)))
+    batch.delete(client.collection(db.SNAPSHOTS).document(job_id))
+    if idempotency_key is not None:
+        batch.delete(client.collection(db.IDEMPOTENCY).document(_hash(idempotency_key)))
+    batch.commit()

@@ -1,0 +1,84 @@
+"""Structured JSON logs carrying request_id and job_id from context."""
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import time
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+job_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("job_id", default="")
+
+_SEVERITY = {"WARNING": "WARNING", "ERROR": "ERROR", "CRITICAL": "CRITICAL", "DEBUG": "DEBUG"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line, in the shape Cloud Logging parses (severity, message)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "severity": _SEVERITY.get(record.levelname, "INFO"),
+            "message": record.getMessage(),
+            "logger": record.name,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+        }
+        rid = getattr(record, "request_id", None) or request_id_var.get()
+        jid = getattr(record, "job_id", None) or job_id_var.get()
+        if rid:
+            entry["request_id"] = rid
+        if jid:
+            entry["job_id"] = jid
+        fields = getattr(record, "fields", None)
+        if fields:
+            entry.update(fields)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+_configured = False
+
+
+def configure(level: str = "INFO") -> None:
+    """Route the root logger to stdout as JSON; idempotent."""
+    global _configured
+    if _configured:
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("urllib3", "botocore", "google.auth", "httpx", "httpx2", "httpcore",
+                  "httpcore2", "grpc", "google_genai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _configured = True
+
+
+def get_logger(name: str) -> logging.LoggerAdapter:
+    return _FieldsAdapter(logging.getLogger(name), {})
+
+
+class _FieldsAdapter(logging.LoggerAdapter):
+    """log.info("msg", vlm_ms=12) puts vlm_ms into the JSON entry."""
+
+    def log(self, level, msg, *args, exc_info=None, **fields):  # type: ignore[override]
+        if self.isEnabledFor(level):
+            self.logger.log(level, msg, *args, exc_info=exc_info, extra={"fields": fields})
+
+    def debug(self, msg, *args, **kw):  # type: ignore[override]
+        self.log(logging.DEBUG, msg, *args, **kw)
+
+    def info(self, msg, *args, **kw):  # type: ignore[override]
+        self.log(logging.INFO, msg, *args, **kw)
+
+    def warning(self, msg, *args, **kw):  # type: ignore[override]
+        self.log(logging.WARNING, msg, *args, **kw)
+
+    def error(self, msg, *args, **kw):  # type: ignore[override]
+        self.log(logging.ERROR, msg, *args, **kw)
+
+    def exception(self, msg, *args, **kw):  # type: ignore[override]
+        self.log(logging.ERROR, msg, *args, exc_info=True, **kw)

@@ -1,0 +1,236 @@
+"""One scan run: claim, read the upload, read the menu, draw the top 3, report every step as an event.
+
+A run resumes from the job's snapshot, so a takeover after a dead run neither repeats a model call
+that already produced menu_data nor re-sends events: it continues the same sequence.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
+
+from common import assets, cache, db, events, images, jobs, logs, storage
+from common.config import Settings, get_settings
+from common.engines import Engine, MenuItem, finalise_top3, get_engine
+from common.errors import LeaseLost, ScanError, Unavailable
+
+log = logs.get_logger(__name__)
+Outcome = Literal["completed", "failed", "finished", "busy", "missing", "waiting", "lost"]
+MAX_FAILURES = 5  # crashed or dead runs one job may have before it is failed rather than retried forever
+
+
+@functools.lru_cache(maxsize=1)
+def engine() -> Engine:
+    return get_engine(get_settings())
+
+
+def run_job(job_id: str, trigger: str) -> Outcome:
+    """Run the job unless it is finished or another live run holds it; safe to call any number of times."""
+    owner = f"{trigger}:{uuid.uuid4().hex[:12]}"
+    token = logs.job_id_var.set(job_id)
+    try:
+        claim = jobs.claim(job_id, owner)
+        log.info("claim", outcome=claim.outcome, trigger=trigger, owner=owner)
+        if claim.outcome != "claimed":
+            return claim.outcome
+        run = _Run(claim.job, claim.log, get_settings())
+        with _LeaseKeeper(claim.log, get_settings().lease_s / 3):
+            return run.execute()
+    finally:
+        logs.job_id_var.reset(token)
+
+
+class _LeaseKeeper:
+    """Renews the lease in the background while a long model call is in flight."""
+
+    def __init__(self, log_: events.EventLog, every_s: float):
+        self._log, self._every = log_, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="lease-keeper", daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self._log.renew()
+            except LeaseLost:
+                log.warning("lease lost while running")
+                return
+            except Exception as exc:  # noqa: BLE001 - a failed renewal is retried on the next tick
+                log.warning("lease renewal failed", error=str(exc)[:200])
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class _Run:
+    def __init__(self, job: dict, log_: events.EventLog, settings: Settings):
+        self.job = job
+        self.job_id = job["job_id"]
+        self.log = log_
+        self.settings = settings
+        self.language = job["language"]
+        self.items: list[MenuItem] = []
+        self.timings: dict[str, int] = {}
+        self.used_cache = False
+        self.engine_name = job.get("engine") or settings.engine_name
+        self.unknown = 0
+        self._cache_key: str | None = None
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+
+    def execute(self) -> Outcome:
+        try:
+            if self.job.get("failures", 0) >= MAX_FAILURES:
+                raise ScanError("INTERNAL_ERROR", f"the scan crashed {MAX_FAILURES} times; giving up")
+            self._resume()
+            if not self.items:
+                self._read_menu()
+            self._draw_pending()
+            self._finish()
+            return "completed"
+        except ScanError as exc:
+            return self._fail(exc)
+        except Unavailable as exc:
+            return self._wait_for_upload(exc)
+        except LeaseLost:
+            log.warning("lease lost; another run continues this job")
+            return "lost"
+        except Exception:
+            if self.log.closed:
+                # done is stored: the job is over whatever failed after it (a log line, the cache).
+                log.exception("error after done; the job stays finished")
+                return "completed"
+            # A bug or an outage: hand the job back so the next delivery retries it (bounded by MAX_FAILURES).
+            log.exception("run crashed; releasing the job for a retry")
+            try:
+                self.log.release({"status": "pending", "failures": self.job.get("failures", 0) + 1})
+            except Exception:  # noqa: BLE001
+                pass
+            raise
+
+    # -- stages -------------------------------------------------------------------------------
+    def _resume(self) -> None:
+        snap = db.client().collection(db.SNAPSHOTS).document(self.job_id).get()
+        view = snap.to_dict() if snap.exists else {}
+        self.items = [MenuItem(**i) for i in view.get("items") or []]
+        self.timings = dict(view.get("timings") or {})
+        self.used_cache = bool(view.get("used_cache"))
+        self.unknown = int(view.get("unknown_items_count") or 0)
+        if self.items:
+            log.info("resuming after menu_data", pending=sum(i.image_status == "pending" for i in self.items))
+
+    def _read_menu(self) -> None:
+        upload = storage.read_upload(self.job["bucket"], self.job["object_name"])
+        photo = images.normalise(upload.data, self.settings.max_image_pixels)
+        self.log.append("status", events.status("analyzing", "Reading the menu"))
+        ckey = cache.key(upload.data, self.language, self.settings.prompt_version, self.engine_name)
+        hit = cache.get(ckey)
+        if hit:
+            self.used_cache = True
+            self.items = [MenuItem(**i) for i in hit["items"]]
+            self.unknown = sum(1 for i in self.items if not i.known)
+            cached_urls = {i.id: i.image_url for i in self.items if i.image_status == "ready"}
+            for item in self.items:
+                item.image_status = "pending" if item.is_top3 else "none"
+                item.image_url = cached_urls.get(item.id) if item.is_top3 else None
+        else:
+            t0 = time.monotonic()
+            reading = engine().read_menu(photo.jpeg, self.language)
+            self.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
+            self.items = finalise_top3(reading.items)
+            self.unknown = reading.unknown_items_count
+        self._cache_key = ckey
+        if any(i.is_top3 for i in self.items):
+            self.log.append("status", events.status("generating_images", "Drawing the top dishes"))
+        self.log.append(
+            "menu_data",
+            events.menu_data(self.job_id, self._public_items(), engine=self.engine_name, used_cache=self.used_cache),
+            snapshot=self._snapshot("running"),
+        )
+        log.info("menu read", items=len(self.items), used_cache=self.used_cache, **self.timings)
+
+    def _draw_pending(self) -> None:
+        pending = [i for i in self.items if i.is_top3 and i.image_status == "pending"]
+        if not pending:
+            return
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="draw") as pool:
+            for fut in [pool.submit(self._draw_one, item) for item in pending]:
+                fut.result()  # LeaseLost propagates; per-image failures were already reported
+        self.timings["image_gen_ms"] = int((time.monotonic() - t0) * 1000)
+
+    def _draw_one(self, item: MenuItem) -> None:
+        url = item.image_url  # a cached image from an identical earlier scan
+        try:
+            if not url:
+                data = images.to_jpeg(engine().draw_dish(item, self.language))
+                url = assets.put_jpeg(self.job_id, item.id, data)
+            status_ = "ready"
+        except LeaseLost:
+            raise
+        except ScanError as exc:
+            log.warning("image failed", item_id=item.id, code=exc.code, error=exc.message)
+            status_, url = "failed", None
+        except Exception as exc:  # noqa: BLE001 - one image must never sink the job
+            log.exception("image crashed", item_id=item.id, error=str(exc)[:200])
+            status_, url = "failed", None
+        with self._lock:
+            item.image_status, item.image_url = status_, url
+            self.log.append("image_update", events.image_update(self.job_id, item.id, status_, url),
+                            snapshot=self._snapshot("running"))
+
+    def _finish(self) -> None:
+        summary = self._summary()
+        self.log.append("done", events.done("completed", self.job_id, summary, engine=self.engine_name),
+                        snapshot={**self._snapshot("completed"), "summary": summary},
+                        job_fields=self._final_job_fields("completed"))
+        log.info("job completed", **summary)
+        if self._cache_key and not self.used_cache:
+            cache.put(self._cache_key, self._public_items(), self.engine_name, None)
+
+    def _fail(self, exc: ScanError) -> Outcome:
+        log.warning("job failed", code=exc.code, error=exc.message)
+        self.log.append("error", events.error(exc.code, exc.message, exc.recoverable))
+        summary = self._summary()
+        err = {"code": exc.code, "message": exc.message}
+        self.log.append("done", events.done("failed", self.job_id, summary, engine=self.engine_name),
+                        snapshot={**self._snapshot("failed"), "summary": summary, "error": err},
+                        job_fields=self._final_job_fields("failed"))
+        return "failed"
+
+    def _wait_for_upload(self, exc: Unavailable) -> Outcome:
+        waited = (db.now() - self.job["created_at"]).total_seconds()
+        if waited > self.settings.upload_wait_s:
+            return self._fail(ScanError("UPLOAD_NOT_FOUND",
+                                        f"no photo arrived within {int(self.settings.upload_wait_s)} s of the job"))
+        self.log.release({"status": "pending"})
+        log.info("upload not there yet; released", waited_s=round(waited, 1), code=exc.code)
+        return "waiting"
+
+    # -- shapes -------------------------------------------------------------------------------
+    def _public_items(self) -> list[dict]:
+        return [i.model_dump() for i in self.items]
+
+    def _snapshot(self, status_: str) -> dict:
+        return {"job_id": self.job_id, "status": status_, "items": self._public_items(),
+                "timings": self.timings, "used_cache": self.used_cache,
+                "unknown_items_count": self.unknown, "engine": self.engine_name}
+
+    def _summary(self) -> dict:
+        created = self.job["created_at"]
+        elapsed = int((db.now() - created).total_seconds() * 1000) if isinstance(created, dt.datetime) else 0
+        return {"elapsed_ms": elapsed, "items_count": len(self.items), "used_cache": self.used_cache,
+                "used_fallback": False, "unknown_items_count": self.unknown, **self.timings}
+
+    def _final_job_fields(self, status_: str) -> dict:
+        return {"status": status_, "lease_owner": None, "lease_expires_at": None, "engine": self.engine_name,
+                **self.timings}

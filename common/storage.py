@@ -1,0 +1,122 @@
+"""Uploads in GCS: V4 signed PUT URLs issued by the server, and bounded reads of what arrived."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import uuid
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from common.config import get_settings
+from common.errors import BadRequest, ScanError, Unavailable
+
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
+
+
+class SignedUrlRequest(BaseModel):
+    content_type: str = Field("image/jpeg", max_length=100)
+    filename: str | None = Field(None, max_length=255)
+
+
+@functools.lru_cache(maxsize=1)
+def client():
+    from google.cloud import storage
+
+    # STORAGE_EMULATOR_HOST makes the client talk to the emulator anonymously.
+    return storage.Client(project=get_settings().google_cloud_project)
+
+
+@functools.lru_cache(maxsize=1)
+def _signing_credentials():
+    """A key file locally; on Cloud Run none, so signing goes through IAM signBlob."""
+    settings = get_settings()
+    if settings.signing_key_file:
+        from google.oauth2 import service_account
+
+        return service_account.Credentials.from_service_account_file(settings.signing_key_file)
+    return None
+
+
+def _iam_signing_args() -> dict:
+    import google.auth
+    import google.auth.transport.requests
+
+    creds, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+    creds.refresh(google.auth.transport.requests.Request())
+    email = get_settings().signing_service_account or getattr(creds, "service_account_email", None)
+    return {"service_account_email": email, "access_token": creds.token}
+
+
+def issue_upload_url(req: SignedUrlRequest) -> dict:
+    """A signed PUT URL for a server-named object, content type and size range bound in."""
+    settings = get_settings()
+    ctype = req.content_type.strip().lower()
+    if ctype not in settings.content_types or ctype not in _EXTENSIONS:
+        raise BadRequest(f"content_type {req.content_type!r} is not supported; use one of: "
+                         f"{', '.join(settings.content_types)}", code="UNSUPPORTED_CONTENT_TYPE")
+    upload_id = uuid.uuid4().hex
+    name = f"{settings.upload_prefix}{upload_id}.{_EXTENSIONS[ctype]}"
+    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=settings.signed_url_ttl_s)
+    required_headers = {"Content-Type": ctype,
+                        "x-goog-content-length-range": f"1,{settings.max_upload_bytes}"}
+    blob = client().bucket(settings.upload_bucket).blob(name)
+    creds = _signing_credentials()
+    signing = {"credentials": creds} if creds else _iam_signing_args()
+    url = blob.generate_signed_url(
+        version="v4",
+        method="PUT",
+        expiration=dt.timedelta(seconds=settings.signed_url_ttl_s),
+        content_type=ctype,
+        headers={"x-goog-content-length-range": required_headers["x-goog-content-length-range"]},
+        api_access_endpoint=settings.gcs_public_endpoint,
+        **signing,
+    )
+    return {
+        "upload_url": url,
+        "gcs_uri": f"gs://{settings.upload_bucket}/{name}",
+        "expires_at": expires.isoformat().replace("+00:00", "Z"),
+        "upload_id": upload_id,
+        "method": "PUT",
+        "headers": required_headers,
+        "max_bytes": settings.max_upload_bytes,
+    }
+
+
+@dataclass
+class Upload:
+    data: bytes
+    content_type: str
+    size: int
+
+
+def read_upload(bucket: str, name: str) -> Upload:
+    """Fetch the upload, refusing oversize objects before downloading them."""
+    from google.api_core import exceptions as gexc
+
+    settings = get_settings()
+    try:
+        blob = client().bucket(bucket).get_blob(name)
+    except gexc.NotFound:
+        blob = None
+    except (gexc.ServiceUnavailable, gexc.InternalServerError, gexc.TooManyRequests) as exc:
+        raise Unavailable(f"storage unavailable: {exc}") from None
+    if blob is None:
+        raise Unavailable(f"upload gs://{bucket}/{name} has not arrived yet", code="UPLOAD_PENDING")
+    size = int(blob.size or 0)
+    if size == 0:
+        raise ScanError("UPLOAD_EMPTY", "the uploaded photo is empty (0 bytes)")
+    if size > settings.max_upload_bytes:
+        raise ScanError("UPLOAD_TOO_LARGE",
+                        f"the uploaded photo is {size} bytes; the limit is {settings.max_upload_bytes}")
+    data = blob.download_as_bytes(raw_download=True)
+    return Upload(data=data[: settings.max_upload_bytes + 1], content_type=blob.content_type or "", size=size)
+
+
+def write_upload(data: bytes, content_type: str) -> tuple[str, str]:
+    """Store an inline photo (the compatibility stream) where a signed upload would have put it."""
+    settings = get_settings()
+    ext = _EXTENSIONS.get(content_type, "jpg")
+    name = f"{settings.upload_prefix}{uuid.uuid4().hex}.{ext}"
+    client().bucket(settings.upload_bucket).blob(name).upload_from_string(data, content_type=content_type)
+    return settings.upload_bucket, name

@@ -1,0 +1,119 @@
+"""HTTP plumbing shared by every function: routing, JSON bodies, errors as JSON, request ids."""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any, Callable, Iterable, TypeVar
+
+import flask
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
+from werkzeug.exceptions import NotFound as WzNotFound
+from werkzeug.routing import Map, Rule
+
+from common import logs
+from common.errors import AppError, BadRequest, InvalidJson, MethodNotAllowed, NotFound, Unavailable, UnsupportedMediaType
+
+log = logs.get_logger(__name__)
+M = TypeVar("M", bound=BaseModel)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/-]{1,128}$")
+
+
+def json_response(body: Any, status: int = 200, headers: dict | None = None) -> flask.Response:
+    resp = flask.Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def error_response(err: AppError) -> flask.Response:
+    headers = {}
+    if isinstance(err, Unavailable):
+        headers["Retry-After"] = str(err.retry_after_s)
+    return json_response(err.to_dict(), err.status, headers)
+
+
+def request_id(request: flask.Request) -> str:
+    """The caller's id when it is sane (Worker or Cloud Run trace header), else a new one."""
+    for header in ("X-Request-Id", "X-Cloud-Trace-Context"):
+        value = (request.headers.get(header) or "").split("/")[0]
+        if value and _REQUEST_ID.match(value):
+            return value
+    return uuid.uuid4().hex
+
+
+def parse_json(request: flask.Request, model: type[M]) -> M:
+    """Parse the body as `model`; a 4xx naming the offending field on any mistake."""
+    ctype = request.mimetype or ""
+    if ctype != "application/json":
+        raise UnsupportedMediaType(f"Content-Type must be application/json, got {ctype or 'none'}")
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw or b"")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidJson(f"request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidJson("request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise BadRequest(describe_validation(exc)) from None
+
+
+def describe_validation(exc: ValidationError) -> str:
+    parts = []
+    for e in exc.errors()[:5]:
+        where = ".".join(str(p) for p in e["loc"]) or "body"
+        parts.append(f"{where}: {e['msg']}")
+    return "; ".join(parts)
+
+
+Handler = Callable[..., flask.Response | tuple | Iterable]
+
+
+class Router:
+    """Routes one function's paths to handlers, so each deployed entry point can serve several."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._map = Map(strict_slashes=False)
+        self._handlers: dict[str, Handler] = {}
+        self.route("/health", ["GET"])(lambda request: json_response({"status": "ok", "function": name}))
+
+    def route(self, path: str, methods: list[str]):
+        def register(fn: Handler) -> Handler:
+            endpoint = f"{fn.__name__}:{path}"
+            self._map.add(Rule(path, endpoint=endpoint, methods=methods))
+            self._handlers[endpoint] = fn
+            return fn
+
+        return register
+
+    def __call__(self, request: flask.Request):
+        rid = request_id(request)
+        token = logs.request_id_var.set(rid)
+        try:
+            try:
+                endpoint, args = self._map.bind("localhost", path_info=request.path).match(method=request.method)
+            except WzNotFound:
+                raise NotFound(f"no route for {request.path}") from None
+            except WzMethodNotAllowed as exc:
+                raise MethodNotAllowed(
+                    f"{request.method} is not allowed on {request.path}; allowed: {', '.join(sorted(exc.valid_methods or []))}"
+                ) from None
+            resp = self._handlers[endpoint](request, **args)
+        except AppError as err:
+            if err.status >= 500:
+                log.error("request failed", code=err.code, error=err.message, path=request.path)
+            else:
+                log.info("request refused", code=err.code, error=err.message, path=request.path, status=err.status)
+            resp = error_response(err)
+        except Exception:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
+            log.exception("unhandled error", path=request.path)
+            resp = json_response({"error": {"code": "INTERNAL", "message": "internal error"}}, 500)
+        finally:
+            logs.request_id_var.reset(token)
+        if isinstance(resp, flask.Response):
+            resp.headers.setdefault("X-Request-Id", rid)
+        return resp

@@ -1,0 +1,127 @@
+"""python -m devstack up | scan [PHOTO] [--language zh-TW] [--keep]"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import sys
+import time
+
+import httpx
+
+from devstack.stack import Stack
+
+
+def _engine_env(stack: Stack) -> str:
+    key = os.environ.get("GEMINI_API_KEY", "")
+    if key:
+        stack.gemini_api_key = key
+        return "gemini (real API: GEMINI_API_KEY is set)"
+    # Until the offline engine lands, the local default is the gemini engine against the fake Gemini server.
+    stack.gemini_api_key = "local-fake-key"
+    stack.gemini_base_url = stack.gemini_url
+    return f"gemini engine against the LOCAL FAKE Gemini server at {stack.gemini_url} (canned menu, not real reading)"
+
+
+def _sample_photo() -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (1200, 1600), (246, 241, 228))
+    d = ImageDraw.Draw(img)
+    for i, line in enumerate(["IZAKAYA MENU", "Karaage ........ 680", "Yakitori ....... 980",
+                              "Sashimi ...... 1,280", "Edamame ........ 380", "Mapo tofu ...... 780"]):
+        d.text((120, 150 + i * 120), line, fill=(25, 25, 25))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def scan(args) -> int:
+    stack = Stack()
+    engine = _engine_env(stack)
+    print(f"starting the local stack (ports from {stack.base_port}) ...", flush=True)
+    with stack:
+        print(f"stack up in {stack.started_in_s:.1f} s; origin {stack.gateway_url}; engine: {engine}", flush=True)
+        photo = open(args.photo, "rb").read() if args.photo else _sample_photo()
+        ctype = "image/png" if photo[:4] == b"\x89PNG" else "image/jpeg"
+        http = httpx.Client(base_url=stack.gateway_url, timeout=60)
+        t0 = time.monotonic()
+        signed = http.post("/api/v1/uploads/signed-url", json={"content_type": ctype}).raise_for_status().json()
+        httpx.put(signed["upload_url"], content=photo, headers=signed["headers"]).raise_for_status()
+        print(f"uploaded {len(photo)} bytes to {signed['gcs_uri']} through a signed URL", flush=True)
+        job = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
+                                                    "user_preferences": {"language": args.language}})
+        job.raise_for_status()
+        job_id = job.json()["job_id"]
+        print(f"job {job_id}; events:", flush=True)
+        menu, images, done = [], [], None
+        with http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events") as r:
+            event = None
+            for line in r.iter_lines():
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event != "heartbeat":
+                    data = json.loads(line[6:])
+                    print(f"  +{time.monotonic() - t0:6.2f}s {event}: {json.dumps(data, ensure_ascii=False)[:160]}",
+                          flush=True)
+                    if event == "menu_data":
+                        menu = data["items"]
+                    elif event == "image_update":
+                        images.append(data)
+                    elif event == "done":
+                        done = data
+                        break
+        print("\nmenu:")
+        for item in menu:
+            star = "★" if item["is_top3"] else " "
+            print(f"  {star} {item['original_name']} → {item['translated_name']}  {item.get('price') or ''}  "
+                  f"{','.join(item['tags'])}")
+        print("\nimages:")
+        for img in images:
+            ok = ""
+            if img["image_url"]:
+                resp = httpx.get(img["image_url"])
+                ok = f"({resp.status_code} {resp.headers.get('content-type')}, {len(resp.content)} bytes)"
+            print(f"  {img['item_id']}: {img['image_status']} {img['image_url'] or ''} {ok}")
+        print(f"\ndone: {json.dumps(done, ensure_ascii=False)}")
+        if args.keep:
+            print(f"\nthe stack stays up at {stack.gateway_url}; Ctrl-C stops it", flush=True)
+            _wait_for_signal()
+        return 0 if done and done["status"] == "completed" else 1
+
+
+def up(_args) -> int:
+    stack = Stack()
+    engine = _engine_env(stack)
+    with stack:
+        print(f"stack up in {stack.started_in_s:.1f} s at {stack.gateway_url}; engine: {engine}")
+        print(f"logs in {stack.workdir}; Ctrl-C stops every process", flush=True)
+        _wait_for_signal()
+    return 0
+
+
+def _wait_for_signal() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="python -m devstack")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("scan", help="scan a menu photo end to end on the local stack")
+    s.add_argument("photo", nargs="?", help="a JPEG or PNG; a rendered sample menu when omitted")
+    s.add_argument("--language", default="zh-TW")
+    s.add_argument("--keep", action="store_true", help="keep the stack up afterwards so the URLs stay open")
+    sub.add_parser("up", help="start the local stack until Ctrl-C")
+    args = ap.parse_args()
+    return scan(args) if args.cmd == "scan" else up(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

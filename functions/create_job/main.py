@@ -1,0 +1,43 @@
+"""POST /api/v1/scan/jobs: record the job, queue its scan, answer at once."""
+import functions_framework
+
+from common import jobs, logs, tasks, web
+from common.config import get_settings
+from common.errors import BadRequest
+
+settings = get_settings().require("upload_bucket", "run_scan_task_url")
+logs.configure(settings.log_level)
+router = web.Router("create_job")
+
+
+@router.route("/api/v1/scan/jobs", ["POST"])
+def create(request):
+    req = web.parse_json(request, jobs.CreateJobRequest)
+    bucket, name = jobs.parse_gcs_uri(req.gcs_uri)
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key) <= 255):
+        raise BadRequest("Idempotency-Key must be 1 to 255 characters", code="INVALID_IDEMPOTENCY_KEY")
+    job, created = jobs.create(req, bucket, name, key)
+    job_id = job["job_id"]
+    try:
+        # Also on a replay: the task is named after the job, so this heals an enqueue that was lost.
+        tasks.enqueue_scan(job_id)
+    except Exception:
+        if created:
+            jobs.discard(job_id, key)  # never leave a job that nothing will run
+        raise
+    body = {
+        "job_id": job_id,
+        "status": job["status"],
+        "session_id": job_id,
+        "events_url": f"/api/v1/scan/jobs/{job_id}/events",
+        "snapshot_url": f"/api/v1/scan/jobs/{job_id}",
+    }
+    if created:
+        body["access_token"] = job["access_token"]
+    return web.json_response(body, 201 if created else 200)
+
+
+@functions_framework.http
+def create_job(request):
+    return router(request)

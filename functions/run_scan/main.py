@@ -1,0 +1,97 @@
+"""run_scan: the Cloud Task target, the GCS-finalize CloudEvent target, and POST /api/v1/scan/stream."""
+import base64
+import binascii
+import threading
+
+import flask
+import functions_framework
+from pydantic import BaseModel, Field
+
+from common import images, jobs, logs, pipeline, sse, storage, tasks, web
+from common.config import get_settings
+from common.errors import BadRequest, PayloadTooLarge
+from common.watch import JobWatchHub
+
+settings = get_settings().require("upload_bucket", "r2_endpoint", "r2_bucket", "public_base_url")
+logs.configure(settings.log_level)
+log = logs.get_logger("run_scan")
+router = web.Router("run_scan")
+hub = JobWatchHub()
+
+# What each run outcome tells the delivery: 2xx ends it, 503 asks Cloud Tasks to try again later.
+_TASK_STATUS = {"completed": 200, "failed": 200, "finished": 200, "missing": 200, "lost": 200,
+                "busy": 503, "waiting": 503}
+
+
+class TaskBody(BaseModel):
+    job_id: str = Field(..., max_length=64)
+
+
+class StreamRequest(BaseModel):
+    image_base64: str = Field(..., min_length=1)
+    user_preferences: jobs.UserPreferences = Field(default_factory=jobs.UserPreferences)
+
+
+@router.route("/", ["POST"])
+def task(request):
+    body = web.parse_json(request, TaskBody)
+    outcome = pipeline.run_job(jobs.validate_job_id(body.job_id), "task")
+    status = _TASK_STATUS[outcome]
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return web.json_response({"job_id": body.job_id, "outcome": outcome}, status, headers)
+
+
+@router.route("/api/v1/scan/stream", ["POST"])
+def compat_stream(request):
+    req = web.parse_json(request, StreamRequest)
+    data = _decode_image(req.image_base64)
+    kind = images.sniff(data)
+    if kind is None:
+        raise BadRequest("image_base64 is not a JPEG, PNG, WebP or HEIC image", code="UNSUPPORTED_IMAGE")
+    bucket, name = storage.write_upload(data, kind)
+    job, _ = jobs.create(jobs.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}",
+                                               user_preferences=req.user_preferences), bucket, name)
+    # Run here for speed; a delayed task takes over if this instance dies mid-run.
+    tasks.enqueue_scan(job["job_id"], delay_s=settings.lease_s * 2)
+    threading.Thread(target=pipeline.run_job, args=(job["job_id"], "stream"), daemon=True).start()
+    frames = sse.stream(hub, job, 0, heartbeat_s=settings.sse_heartbeat_s, max_s=settings.sse_max_stream_s,
+                        retry_ms=settings.sse_retry_ms)
+    return flask.Response(frames, mimetype="text/event-stream",
+                          headers={**sse.HEADERS, "X-Job-Id": job["job_id"]})
+
+
+def _decode_image(value: str) -> bytes:
+    if value.startswith("data:"):
+        value = value.partition(",")[2]
+    if len(value) > (settings.max_upload_bytes * 4) // 3 + 8:
+        raise PayloadTooLarge(f"image is larger than {settings.max_upload_bytes} bytes", code="UPLOAD_TOO_LARGE")
+    try:
+        data = base64.b64decode(value.replace("-", "+").replace("_", "/") + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest("image_base64 is not valid base64", code="INVALID_BASE64") from None
+    if not data:
+        raise BadRequest("image_base64 decodes to 0 bytes", code="UPLOAD_EMPTY")
+    return data
+
+
+@functions_framework.http
+def run_scan_task(request):
+    return router(request)
+
+
+@functions_framework.http
+def scan_stream(request):
+    return router(request)
+
+
+@functions_framework.cloud_event
+def run_scan_finalize(cloud_event):
+    """google.cloud.storage.object.v1.finalized: run jobs already waiting for this upload."""
+    data = cloud_event.data or {}
+    bucket, name = data.get("bucket", ""), data.get("name", "")
+    if bucket != settings.upload_bucket or not name.startswith(settings.upload_prefix):
+        log.info("finalize ignored", bucket=bucket, object=name)
+        return
+    # Not yet a job for this upload is fine: create_job's task will run it. Busy or waiting too.
+    for job_id in jobs.find_pending_by_object(bucket, name):
+        pipeline.run_job(job_id, "finalize")

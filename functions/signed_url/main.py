@@ -1,0 +1,20 @@
+"""POST /api/v1/uploads/signed-url: a short-lived V4 signed PUT URL for one menu photo."""
+import functions_framework
+
+from common import logs, storage, web
+from common.config import get_settings
+
+settings = get_settings().require("upload_bucket")
+logs.configure(settings.log_level)
+router = web.Router("signed_url")
+
+
+@router.route("/api/v1/uploads/signed-url", ["POST"])
+def create_upload_url(request):
+    req = web.parse_json(request, storage.SignedUrlRequest)
+    return web.json_response(storage.issue_upload_url(req))
+
+
+@functions_framework.http
+def signed_url(request):
+    return router(request)

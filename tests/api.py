@@ -1,0 +1,116 @@
+"""A client of the public API as the app uses it, plus access to the fake Gemini's controls."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import httpx
+
+
+@dataclass
+class Frame:
+    id: int | None
+    event: str
+    data: dict
+
+
+def parse_sse(lines) -> list[Frame]:
+    """Parse SSE lines into frames (comments and retry lines dropped)."""
+    frames, cur = [], {}
+    for line in lines:
+        if line == "":
+            if "event" in cur or "data" in cur:
+                frames.append(Frame(int(cur["id"]) if "id" in cur else None, cur.get("event", "message"),
+                                    json.loads(cur.get("data", "{}"))))
+            cur = {}
+            continue
+        if line.startswith(":"):
+            continue
+        key, _, value = line.partition(":")
+        cur[key] = value[1:] if value.startswith(" ") else value
+    return frames
+
+
+class Api:
+    def __init__(self, stack):
+        self.stack = stack
+        self.base = stack.gateway_url
+        self.http = httpx.Client(base_url=self.base, timeout=30)
+
+    # -- uploads and jobs ---------------------------------------------------------------------
+    def signed_url(self, content_type="image/jpeg") -> dict:
+        r = self.http.post("/api/v1/uploads/signed-url", json={"content_type": content_type})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def put(self, signed: dict, data: bytes) -> httpx.Response:
+        r = httpx.put(signed["upload_url"], content=data, headers=signed["headers"], timeout=30)
+        assert r.status_code == 200, r.text
+        return r
+
+    def upload(self, data: bytes, content_type="image/jpeg") -> str:
+        signed = self.signed_url(content_type)
+        self.put(signed, data)
+        return signed["gcs_uri"]
+
+    def create_job(self, gcs_uri: str, language="zh-TW", headers=None) -> httpx.Response:
+        return self.http.post("/api/v1/scan/jobs", headers=headers or {},
+                              json={"gcs_uri": gcs_uri, "user_preferences": {"language": language}})
+
+    def job(self, gcs_uri: str, language="zh-TW") -> str:
+        r = self.create_job(gcs_uri, language)
+        assert r.status_code == 201, r.text
+        return r.json()["job_id"]
+
+    def scan(self, photo: bytes, language="zh-TW") -> tuple[str, list[Frame]]:
+        job_id = self.job(self.upload(photo), language)
+        return job_id, self.events(job_id)
+
+    # -- events -------------------------------------------------------------------------------
+    def events(self, job_id: str, after: int | None = None, header: int | None = None, max_frames: int | None = None,
+               timeout: float = 60) -> list[Frame]:
+        """Read the stream until done (or max_frames stored events); heartbeats are dropped."""
+        params = {"last_event_id": str(after)} if after is not None else {}
+        headers = {"Last-Event-ID": str(header)} if header is not None else {}
+        frames: list[Frame] = []
+        deadline = time.monotonic() + timeout
+        with self.http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", params=params, headers=headers,
+                              timeout=httpx.Timeout(timeout)) as r:
+            assert r.status_code == 200, r.read()
+            assert r.headers["content-type"].startswith("text/event-stream")
+            buf = []
+            for line in r.iter_lines():
+                buf.append(line)
+                if line == "":
+                    for f in parse_sse(buf):
+                        if f.event != "heartbeat":
+                            frames.append(f)
+                    buf = []
+                    if frames and (frames[-1].event in ("done", "timeout") or
+                                   (max_frames and sum(f.id is not None for f in frames) >= max_frames)):
+                        break
+                assert time.monotonic() < deadline, f"stream did not finish: {[f.event for f in frames]}"
+        return frames
+
+    def snapshot(self, job_id: str) -> dict:
+        r = self.http.get(f"/api/v1/scan/jobs/{job_id}")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    # -- the fake Gemini ----------------------------------------------------------------------
+    def script(self, kind: str, *responses: dict) -> None:
+        httpx.post(f"{self.stack.gemini_url}/_control/script", json={"kind": kind, "responses": list(responses)})
+
+    def gemini_calls(self) -> dict:
+        return httpx.get(f"{self.stack.gemini_url}/_control/calls").json()
+
+
+def assert_well_formed(frames: list[Frame]) -> None:
+    """ids 1..N gapless, types in contract order, exactly one done and it is last."""
+    ids = [f.id for f in frames if f.id is not None]
+    assert ids == list(range(ids[0], ids[0] + len(ids))), ids
+    order = {"status": 0, "menu_data": 1, "image_update": 2, "error": 3, "done": 4}
+    ranks = [order[f.event] for f in frames if f.event in order]
+    assert ranks == sorted(ranks), [f.event for f in frames]
+    assert [f.event for f in frames].count("done") == 1 and frames[-1].event == "done"

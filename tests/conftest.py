@@ -1,0 +1,78 @@
+"""Session fixtures: the real local stack, started once; data cleaned between tests."""
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from devstack.stack import HOST, PROJECT, Stack  # noqa: E402
+from tests.api import Api  # noqa: E402
+
+# Short leases, waits and timeouts so fault paths finish in seconds; the code paths are the same.
+TEST_ENV = {
+    "LEASE_S": "3",
+    "UPLOAD_WAIT_S": "6",
+    "GEMINI_TIMEOUT_MS": "1500",
+    "MODEL_MAX_ATTEMPTS": "3",
+    "MODEL_BACKOFF_INITIAL_S": "0.05",
+    "MODEL_RETRY_BUDGET_S": "20",
+    "SSE_HEARTBEAT_S": "1",
+    "SSE_MAX_STREAM_S": "30",
+    "MAX_UPLOAD_BYTES": str(2 * 1024 * 1024),
+    "MAX_IMAGE_PIXELS": "25000000",
+}
+
+
+@pytest.fixture(scope="session")
+def stack():
+    s = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8800")), gemini_api_key="test-key",
+              extra_env=TEST_ENV)
+    s.gemini_base_url = s.gemini_url
+    s.start()
+    # This process also uses common/ (to inspect Firestore and to play a dead run), with the same settings.
+    os.environ.update(s.env())
+    from common.config import reset_settings
+
+    reset_settings()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(autouse=True)
+def clean(request):
+    if "stack" not in request.fixturenames:
+        yield
+        return
+    s = request.getfixturevalue("stack")
+    httpx.delete(f"http://{HOST}:{s.ports.firestore}/emulator/v1/projects/{PROJECT}/databases/(default)/documents")
+    httpx.post(f"{s.gemini_url}/_control/reset")
+    yield
+
+
+@pytest.fixture
+def api(stack) -> Api:
+    return Api(stack)
+
+
+@pytest.fixture(scope="session")
+def menu_photo() -> bytes:
+    return render_photo()
+
+
+def render_photo(lines: tuple[str, ...] = ("唐揚げ 680円", "焼き鳥 980円", "刺身 1,280円"), size=(900, 1200)) -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", size, (246, 241, 228))
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        draw.text((80, 120 + i * 90), line, fill=(30, 30, 30))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()

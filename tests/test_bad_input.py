@@ -1,0 +1,127 @@
+"""Caller mistakes get a 4xx JSON error naming what is wrong; bad uploads end the job cleanly."""
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from tests.api import assert_well_formed
+from tests.conftest import render_photo
+
+
+def _err(r: httpx.Response, status: int, code: str | None = None) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()["error"]
+    assert body["message"]
+    if code:
+        assert body["code"] == code
+    return body
+
+
+def test_an_unknown_job_is_a_404_on_both_snapshot_and_events(api):
+    unknown = uuid.uuid4().hex
+    _err(api.http.get(f"/api/v1/scan/jobs/{unknown}"), 404, "JOB_NOT_FOUND")
+    _err(api.http.get(f"/api/v1/scan/jobs/{unknown}/events"), 404, "JOB_NOT_FOUND")
+    _err(api.http.get("/api/v1/scan/jobs/not-a-job-id"), 404, "JOB_NOT_FOUND")
+
+
+def test_malformed_json_is_a_400_naming_the_problem(api):
+    r = api.http.post("/api/v1/scan/jobs", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert "JSON" in _err(r, 400, "INVALID_JSON")["message"]
+    r = api.http.post("/api/v1/scan/jobs", content=b"[1,2]", headers={"Content-Type": "application/json"})
+    _err(r, 400, "INVALID_JSON")
+
+
+def test_a_missing_field_is_a_400_naming_the_field(api):
+    r = api.http.post("/api/v1/scan/jobs", json={"user_preferences": {"language": "en"}})
+    assert "gcs_uri" in _err(r, 400, "INVALID_REQUEST")["message"]
+
+
+def test_a_body_that_is_not_json_is_a_415(api):
+    r = api.http.post("/api/v1/scan/jobs", content=b"gcs_uri=x", headers={"Content-Type": "text/plain"})
+    _err(r, 415, "UNSUPPORTED_MEDIA_TYPE")
+
+
+def test_an_unsupported_upload_content_type_is_a_400_naming_the_allowed_ones(api):
+    r = api.http.post("/api/v1/uploads/signed-url", json={"content_type": "application/pdf"})
+    body = _err(r, 400, "UNSUPPORTED_CONTENT_TYPE")
+    assert "image/jpeg" in body["message"]
+
+
+@pytest.mark.parametrize("uri", [
+    "gs://someone-elses-bucket/uploads/0123456789abcdef0123456789abcdef.jpg",
+    "gs://menu-uploads/private/0123456789abcdef0123456789abcdef.jpg",
+    "gs://menu-uploads/uploads/../secrets/0123456789abcdef0123456789abcdef.jpg",
+    "gs://menu-uploads/uploads/photo.jpg",
+    "https://menu-uploads/uploads/0123456789abcdef0123456789abcdef.jpg",
+])
+def test_a_gcs_uri_outside_our_bucket_and_uploads_prefix_is_refused(api, uri):
+    _err(api.create_job(uri), 400, "INVALID_GCS_URI")
+
+
+def test_an_invalid_language_tag_is_a_400(api):
+    r = api.create_job("gs://menu-uploads/uploads/0123456789abcdef0123456789abcdef.jpg", language="not a tag!")
+    assert "language" in _err(r, 400)["message"]
+
+
+def test_an_invalid_last_event_id_is_a_400(api, menu_photo):
+    job_id = api.job(api.upload(menu_photo))
+    _err(api.http.get(f"/api/v1/scan/jobs/{job_id}/events", params={"last_event_id": "abc"}), 400,
+         "INVALID_LAST_EVENT_ID")
+
+
+def test_unknown_routes_and_wrong_methods_are_json_404_and_405(api):
+    _err(api.http.get("/api/v1/nothing-here"), 404)
+    _err(api.http.get("/api/v1/scan/jobs"), 405)
+    _err(api.http.delete(f"/api/v1/scan/jobs/{uuid.uuid4().hex}"), 405)
+
+
+def test_every_function_answers_health(api, stack):
+    for name in ("signed-url", "create-job", "events", "run-scan-task", "scan-stream"):
+        r = httpx.get(f"{stack.function_url(name)}/health")
+        assert r.status_code == 200 and r.json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("payload,code", [
+    (b"this is a text file, not a photo", "UNSUPPORTED_IMAGE"),
+    (render_photo()[:3000], "IMAGE_CORRUPT"),
+])
+def test_an_uploaded_object_that_is_not_a_usable_image_ends_the_job_with_a_clear_error(api, payload, code):
+    job_id = api.job(api.upload(payload))
+    frames = api.events(job_id)
+    assert_well_formed(frames)
+    assert frames[-2].event == "error" and frames[-2].data["code"] == code
+    assert frames[-1].data["status"] == "failed"
+    assert api.gemini_calls()["calls"] == {}
+    assert api.snapshot(job_id)["error"]["code"] == code
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(api):
+    from PIL import Image
+    import io
+
+    # 6000x6000 = 36 Mpx (over the 25 Mpx test limit) but tiny as a PNG.
+    out = io.BytesIO()
+    Image.new("1", (6000, 6000)).save(out, "PNG", optimize=True)
+    job_id = api.job(api.upload(out.getvalue(), "image/png"))
+    frames = api.events(job_id)
+    assert frames[-2].data["code"] == "IMAGE_TOO_LARGE" and frames[-1].data["status"] == "failed"
+
+
+def test_a_compatibility_stream_request_with_bad_base64_is_a_400(api):
+    r = api.http.post("/api/v1/scan/stream", json={"image_base64": "%%%not base64%%%"})
+    _err(r, 400, "INVALID_BASE64")
+    r = api.http.post("/api/v1/scan/stream", json={"image_base64": "aGVsbG8gd29ybGQ="})
+    _err(r, 400, "UNSUPPORTED_IMAGE")
+
+
+def test_the_same_idempotency_key_and_body_return_the_same_job_and_a_different_body_is_a_422(api, menu_photo):
+    uri = api.upload(menu_photo)
+    first = api.create_job(uri, headers={"Idempotency-Key": "k-1"})
+    again = api.create_job(uri, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["job_id"] == again.json()["job_id"]
+    _err(api.create_job(uri, language="en", headers={"Idempotency-Key": "k-1"}), 422, "IDEMPOTENCY_KEY_REUSED")
+    assert_well_formed(api.events(first.json()["job_id"]))

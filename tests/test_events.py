@@ -1,0 +1,97 @@
+"""The event stream: replay after any id, live delivery, heartbeats, and the compatibility stream."""
+from __future__ import annotations
+
+import base64
+
+import httpx
+
+from tests.api import assert_well_formed, parse_sse
+
+
+def test_reconnecting_with_last_event_id_query_at_every_position_replays_exactly_what_is_missing(api, menu_photo):
+    job_id, frames = api.scan(menu_photo)
+    last = frames[-1].id
+    for n in range(0, last + 1):
+        got = api.events(job_id, after=n)
+        assert [f.id for f in got if f.id is not None] == list(range(n + 1, last + 1)), n
+
+
+def test_reconnecting_with_the_last_event_id_header_at_every_position_replays_exactly_what_is_missing(api, menu_photo):
+    job_id, frames = api.scan(menu_photo)
+    last = frames[-1].id
+    for n in range(0, last + 1):
+        got = api.events(job_id, header=n)
+        assert [f.id for f in got if f.id is not None] == list(range(n + 1, last + 1)), n
+
+
+def test_the_query_parameter_wins_over_the_header_when_both_are_sent(api, menu_photo):
+    job_id, frames = api.scan(menu_photo)
+    got = api.events(job_id, after=5, header=2)
+    assert got[0].id == 6
+
+
+def test_a_client_reconnecting_at_every_point_of_a_live_job_sees_each_event_once_in_order(api, menu_photo):
+    # Slow images so the reconnects happen while the job is still producing events.
+    api.script("image", {"delay_s": 0.6}, {"delay_s": 0.9}, {"delay_s": 1.2})
+    job_id = api.job(api.upload(menu_photo))
+    seen, last = [], 0
+    while not seen or seen[-1].event != "done":
+        chunk = api.events(job_id, after=last, max_frames=1)
+        stored = [f for f in chunk if f.id is not None]
+        seen.extend(stored)
+        if stored:
+            last = stored[-1].id
+    assert_well_formed(seen)
+    assert [f.id for f in seen] == list(range(1, len(seen) + 1))
+
+
+def test_an_idle_stream_sends_heartbeats_without_ids(api, stack, menu_photo):
+    api.script("image", {"delay_s": 2.5})
+    job_id = api.job(api.upload(menu_photo))
+    with httpx.stream("GET", f"{api.base}/api/v1/scan/jobs/{job_id}/events", timeout=30) as r:
+        lines = []
+        for line in r.iter_lines():
+            lines.append(line)
+            if line.startswith("event: done"):
+                break
+    frames = parse_sse(lines + [""])
+    beats = [f for f in frames if f.event == "heartbeat"]
+    assert beats and all(f.id is None for f in beats)
+    assert_well_formed([f for f in frames if f.event != "heartbeat"])
+
+
+def test_a_stream_reaching_its_maximum_duration_sends_timeout_and_the_client_resumes_from_its_last_id(api, stack,
+                                                                                                   menu_photo):
+    from common import sse
+    from common.watch import JobWatchHub
+    from common import jobs
+
+    api.script("image", {"delay_s": 2}, {"delay_s": 2}, {"delay_s": 2})
+    job_id = api.job(api.upload(menu_photo))
+    frames = list(sse.stream(JobWatchHub(), jobs.get(job_id), 0, heartbeat_s=0.5, max_s=1.0, retry_ms=100))
+    parsed = [f for f in parse_sse("".join(frames).split("\n")) if f.event != "heartbeat"]
+    assert parsed[-1].event == "timeout" and parsed[-1].id is None
+    last = max(f.id for f in parsed if f.id is not None)
+    rest = api.events(job_id, after=last)
+    assert_well_formed(parsed[:-1] + rest)
+
+
+def test_the_compatibility_stream_yields_the_same_event_sequence_as_the_job_api(api, menu_photo):
+    _, via_jobs = api.scan(menu_photo, language="en")
+    httpx.post(f"{api.stack.gemini_url}/_control/reset")
+    body = {"image_base64": base64.b64encode(menu_photo).decode(), "user_preferences": {"language": "en"}}
+    with httpx.stream("POST", f"{api.base}/api/v1/scan/stream", json=body, timeout=60) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        lines, seen_done = [], False
+        for line in r.iter_lines():
+            lines.append(line)
+            seen_done = seen_done or line.startswith("event: done")
+            if seen_done and line.startswith("data: "):
+                break
+    via_stream = [f for f in parse_sse(lines + [""]) if f.event != "heartbeat"]
+    assert_well_formed(via_stream)
+    assert [f.event for f in via_stream] == [f.event for f in via_jobs]
+    assert [f.id for f in via_stream] == [f.id for f in via_jobs]
+    names = lambda fs: [i["translated_name"] for i in next(f for f in fs if f.event == "menu_data").data["items"]]
+    assert names(via_stream) == names(via_jobs)

@@ -1,0 +1,99 @@
+"""Gemini faults through the real google-genai client against the local Gemini REST server."""
+from __future__ import annotations
+
+from tests.api import assert_well_formed
+
+
+def _error_and_done(frames):
+    assert_well_formed(frames)
+    errors = [f.data for f in frames if f.event == "error"]
+    return (errors[0] if errors else None), frames[-1].data
+
+
+def test_a_429_then_success_completes_the_job_after_one_retry(api, menu_photo):
+    api.script("menu", {"status": 429})
+    _, frames = api.scan(menu_photo)
+    err, done = _error_and_done(frames)
+    assert err is None and done["status"] == "completed"
+    assert api.gemini_calls()["calls"]["menu"] == 2
+
+
+def test_server_errors_beyond_the_retry_budget_end_with_vlm_failed_and_done_failed(api, menu_photo):
+    api.script("menu", {"status": 500}, {"status": 503}, {"status": 500}, {"status": 500})
+    _, frames = api.scan(menu_photo)
+    err, done = _error_and_done(frames)
+    assert err["code"] == "VLM_FAILED" and err["recoverable"] is True
+    assert done["status"] == "failed"
+    assert api.gemini_calls()["calls"]["menu"] == 3  # MODEL_MAX_ATTEMPTS in the test settings
+    assert "menu_data" not in [f.event for f in frames]
+
+
+def test_truncated_json_is_retried_with_more_output_room_and_then_succeeds(api, menu_photo):
+    api.script("menu", {"truncate": True})
+    _, frames = api.scan(menu_photo)
+    err, done = _error_and_done(frames)
+    assert err is None and done["status"] == "completed"
+    reqs = [r for r in api.gemini_calls()["requests"] if r["kind"] == "menu"]
+    assert len(reqs) == 2 and reqs[1]["max_output_tokens"] > reqs[0]["max_output_tokens"]
+
+
+def test_output_truncated_on_every_attempt_fails_the_job_with_vlm_failed(api, menu_photo):
+    api.script("menu", {"truncate": True}, {"truncate": True}, {"truncate": True})
+    _, frames = api.scan(menu_photo)
+    err, done = _error_and_done(frames)
+    assert err["code"] == "VLM_FAILED" and "MAX_TOKENS" in err["message"] and done["status"] == "failed"
+
+
+def test_malformed_json_is_retried(api, menu_photo):
+    api.script("menu", {"malformed": True})
+    _, frames = api.scan(menu_photo)
+    assert _error_and_done(frames)[1]["status"] == "completed"
+
+
+def test_a_model_that_never_answers_in_time_ends_with_upstream_timeout(api, menu_photo):
+    api.script("menu", {"delay_s": 2.5}, {"delay_s": 2.5}, {"delay_s": 2.5})
+    _, frames = api.scan(menu_photo)
+    err, done = _error_and_done(frames)
+    assert err["code"] == "UPSTREAM_TIMEOUT" and done["status"] == "failed"
+
+
+def test_a_safety_block_fails_the_job_without_retrying(api, menu_photo):
+    api.script("menu", {"safety": True})
+    _, frames = api.scan(menu_photo)
+    err, done = _error_and_done(frames)
+    assert err["code"] == "VLM_FAILED" and done["status"] == "failed"
+    assert api.gemini_calls()["calls"]["menu"] == 1
+
+
+def test_a_photo_that_is_not_a_menu_ends_with_image_not_menu(api, menu_photo):
+    api.script("menu", {"not_menu": True})
+    _, frames = api.scan(menu_photo)
+    err, done = _error_and_done(frames)
+    assert err["code"] == "IMAGE_NOT_MENU" and done["status"] == "failed"
+
+
+def test_an_unreadable_menu_ends_with_image_too_blurry(api, menu_photo):
+    api.script("menu", {"empty": True})
+    _, frames = api.scan(menu_photo)
+    err, _ = _error_and_done(frames)
+    assert err["code"] == "IMAGE_TOO_BLURRY"
+
+
+def test_one_image_failing_marks_only_that_item_failed_and_the_job_still_completes(api, menu_photo):
+    api.script("image", {"status": 400})
+    job_id, frames = api.scan(menu_photo)
+    err, done = _error_and_done(frames)
+    assert err is None and done["status"] == "completed"
+    updates = [f.data for f in frames if f.event == "image_update"]
+    assert sorted(u["image_status"] for u in updates) == ["failed", "ready", "ready"]
+    failed = next(u for u in updates if u["image_status"] == "failed")
+    assert failed["image_url"] is None
+    snap = api.snapshot(job_id)
+    assert sorted(i["image_status"] for i in snap["items"] if i["is_top3"]) == ["failed", "ready", "ready"]
+
+
+def test_an_image_response_without_an_image_is_retried(api, menu_photo):
+    api.script("image", {"no_image": True})
+    _, frames = api.scan(menu_photo)
+    assert all(f.data["image_status"] == "ready" for f in frames if f.event == "image_update")
+    assert api.gemini_calls()["calls"]["image"] == 4

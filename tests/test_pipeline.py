@@ -1,0 +1,148 @@
+"""The scan pipeline end to end on the local stack: one run per job, whatever the deliveries."""
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+
+from tests.api import assert_well_formed
+
+
+def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_done(api, menu_photo):
+    job_id, frames = api.scan(menu_photo)
+
+    assert_well_formed(frames)
+    assert [f.id for f in frames] == list(range(1, len(frames) + 1))
+    kinds = [f.event for f in frames]
+    assert kinds[:3] == ["status", "status", "status"]
+    assert [f.data["step"] for f in frames[:3]] == ["uploading", "analyzing", "generating_images"]
+    assert kinds[3] == "menu_data" and kinds[4:7] == ["image_update"] * 3 and kinds[7] == "done"
+    menu = frames[3].data
+    assert menu["session_id"] == job_id
+    top3 = [i for i in menu["items"] if i["is_top3"]]
+    assert len(top3) == 3 and all(i["image_status"] == "pending" for i in top3)
+    assert all(i["image_status"] == "none" for i in menu["items"] if not i["is_top3"])
+    first = menu["items"][0]
+    assert first["original_name"] == "唐揚げ" and first["translated_name"] == "日式炸雞"
+    for key in ("id", "description", "tags", "image_prompt", "price"):
+        assert key in first
+    done = frames[-1].data
+    assert done["status"] == "completed" and done["summary"]["items_count"] == 6
+    assert {"elapsed_ms", "used_cache", "used_fallback", "unknown_items_count"} <= set(done["summary"])
+
+    updates = [f.data for f in frames if f.event == "image_update"]
+    assert {u["item_id"] for u in updates} == {i["id"] for i in top3}
+    for u in updates:
+        assert u["image_status"] == "ready"
+        assert u["image_url"] == f"{api.base}/assets/gen/{job_id}/{u['item_id']}.jpg"
+        img = httpx.get(u["image_url"])
+        assert img.status_code == 200
+        assert img.headers["content-type"] == "image/jpeg"
+        assert img.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert img.content[:3] == b"\xff\xd8\xff"
+
+    snap = api.snapshot(job_id)
+    assert snap["status"] == "completed" and snap["job_id"] == job_id
+    assert [i["image_status"] for i in snap["items"] if i["is_top3"]] == ["ready"] * 3
+    assert snap["created_at"].endswith("Z") and snap["updated_at"] >= snap["created_at"]
+
+
+def test_the_model_receives_the_photo_as_a_jpeg_and_is_called_once_per_menu_and_per_top3_dish(api, menu_photo):
+    api.scan(menu_photo)
+    calls = api.gemini_calls()
+    assert calls["calls"] == {"menu": 1, "image": 3}
+    menu_req = next(r for r in calls["requests"] if r["kind"] == "menu")
+    assert menu_req["images"] and menu_req["images"][0]["jpeg"]
+
+
+def test_an_upload_finalized_before_its_job_exists_runs_exactly_once(api, menu_photo):
+    gcs_uri = api.upload(menu_photo)
+    time.sleep(1.0)  # the finalize event arrives and finds no job: it must not run or fail anything
+    job_id = api.job(gcs_uri)
+    frames = api.events(job_id)
+    assert_well_formed(frames)
+    assert frames[-1].data["status"] == "completed"
+    time.sleep(1.0)  # room for any stray second run to show itself
+    assert api.gemini_calls()["calls"]["menu"] == 1
+    assert api.events(job_id, after=0)[-1].id == frames[-1].id
+
+
+def test_a_job_created_before_its_upload_arrives_waits_and_runs_exactly_once(api, menu_photo):
+    signed = api.signed_url()
+    job_id = api.job(signed["gcs_uri"])
+    time.sleep(1.5)  # task deliveries find no object and back off without failing the job
+    assert api.snapshot(job_id)["status"] == "pending"
+    api.put(signed, menu_photo)
+    frames = api.events(job_id)
+    assert_well_formed(frames)
+    assert frames[-1].data["status"] == "completed"
+    time.sleep(1.0)
+    assert api.gemini_calls()["calls"]["menu"] == 1
+
+
+def test_a_job_whose_upload_never_arrives_fails_with_upload_not_found_instead_of_hanging(api):
+    job_id = api.job(api.signed_url()["gcs_uri"])
+    frames = api.events(job_id, timeout=30)
+    assert_well_formed(frames)
+    assert frames[-2].event == "error" and frames[-2].data["code"] == "UPLOAD_NOT_FOUND"
+    assert frames[-1].data["status"] == "failed"
+
+
+def test_concurrent_duplicate_task_deliveries_cause_one_model_call_and_one_event_sequence(api, stack, menu_photo):
+    api.script("menu", {"delay_s": 0.5})
+    job_id = api.job(api.upload(menu_photo))
+    task_url = stack.function_url("run-scan-task") + "/"
+    results = []
+
+    def deliver():
+        results.append(httpx.post(task_url, json={"job_id": job_id}, timeout=60).status_code)
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    frames = api.events(job_id)
+    assert_well_formed(frames)
+    assert frames[-1].data["status"] == "completed"
+    assert api.gemini_calls()["calls"] == {"menu": 1, "image": 3}
+    assert set(results) <= {200, 503}
+
+
+def test_a_run_that_dies_mid_job_is_taken_over_after_its_lease_and_the_sequence_continues(api, stack, menu_photo):
+    from common import events, jobs
+    from common.errors import LeaseLost
+
+    signed = api.signed_url()
+    job_id = api.job(signed["gcs_uri"])
+    ghost = jobs.claim(job_id, "ghost-run")  # a run that starts, writes one event, then dies
+    if ghost.outcome != "claimed":  # a task delivery may have claimed first while the upload was missing
+        time.sleep(3.5)
+        ghost = jobs.claim(job_id, "ghost-run")
+    assert ghost.outcome == "claimed"
+    ghost.log.append("status", events.status("analyzing", "Reading the menu"))
+    api.put(signed, menu_photo)
+
+    frames = api.events(job_id, timeout=60)
+    assert_well_formed(frames)
+    assert [f.id for f in frames] == list(range(1, len(frames) + 1))
+    assert frames[1].data["step"] == "analyzing" and frames[-1].data["status"] == "completed"
+    assert api.gemini_calls()["calls"]["menu"] == 1
+    # The dead run wakes up: its writes are refused, the sequence is not forked.
+    try:
+        ghost.log.append("status", events.status("analyzing", "late"))
+        raise AssertionError("a run that lost its lease could still append")
+    except LeaseLost:
+        pass
+    assert api.events(job_id, after=0)[-1].id == frames[-1].id
+
+
+def test_a_second_scan_of_the_same_photo_and_language_is_served_from_the_cache(api, menu_photo):
+    _, first = api.scan(menu_photo)
+    _, second = api.scan(menu_photo)
+    assert first[-1].data["summary"]["used_cache"] is False
+    assert second[-1].data["summary"]["used_cache"] is True
+    assert api.gemini_calls()["calls"] == {"menu": 1, "image": 3}
+    urls = [f.data["image_url"] for f in second if f.event == "image_update"]
+    assert all(httpx.get(u).status_code == 200 for u in urls)
