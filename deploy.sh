@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Deploy the bundle: one Cloud Run function (2nd gen) per entry point, the Cloud Tasks queue, the
+# Eventarc GCS trigger, Firestore TTL policies, the uploads bucket lifecycle, and the Worker's route
+# origins (worker/origins.json).
+#
+#   PROJECT=my-proj REGION=asia-east1 UPLOAD_BUCKET=my-uploads PUBLIC_BASE_URL=https://menu.example.com \
+#   R2_ENDPOINT=https://<account>.r2.cloudflarestorage.com R2_ACCESS_KEY_ID=... ./deploy.sh [--dry-run]
+#
+# Secrets come from Secret Manager: r2-secret-access-key and gemini-api-key (latest versions).
+# --dry-run prints every command without running it, after checking each flag against the
+# installed gcloud's own --help (the part of a deploy that can be checked offline).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+DRY_RUN=0
+[ "${1:-}" = "--dry-run" ] && DRY_RUN=1
+
+: "${PROJECT:=${GOOGLE_CLOUD_PROJECT:-}}"
+: "${REGION:=asia-east1}"
+: "${RUNTIME:=python311}"
+: "${UPLOAD_BUCKET:=}"
+: "${PUBLIC_BASE_URL:=}"
+: "${R2_ENDPOINT:=}"
+: "${R2_ACCESS_KEY_ID:=}"
+: "${R2_BUCKET:=menu-assets}"
+: "${QUEUE:=scan-jobs}"
+: "${RUNTIME_SA:=menu-scan-runtime}"   # the functions run as this account
+: "${INVOKER_SA:=menu-scan-invoker}"   # Cloud Tasks and Eventarc call run_scan as this account
+if [ "$DRY_RUN" = 1 ]; then
+  : "${PROJECT:=example-project}" "${UPLOAD_BUCKET:=example-uploads}" "${PUBLIC_BASE_URL:=https://menu.example.com}"
+  : "${R2_ENDPOINT:=https://account.r2.cloudflarestorage.com}" "${R2_ACCESS_KEY_ID:=example-key-id}"
+fi
+for v in PROJECT UPLOAD_BUCKET PUBLIC_BASE_URL R2_ENDPOINT R2_ACCESS_KEY_ID; do
+  [ -n "${!v}" ] || { echo "deploy.sh: set $v" >&2; exit 2; }
+done
+RUNTIME_EMAIL="$RUNTIME_SA@$PROJECT.iam.gserviceaccount.com"
+INVOKER_EMAIL="$INVOKER_SA@$PROJECT.iam.gserviceaccount.com"
+FN_BASE="https://$REGION-$PROJECT.cloudfunctions.net"
+STAGE=$(mktemp -d)
+trap 'rm -rf "$STAGE"' EXIT
+
+# Check a command's flags against `gcloud <group...> --help` (offline), then run or print it.
+run() {
+  local group=() arg
+  for arg in "$@"; do
+    case "$arg" in -*|*=*|*/*|*.*) break ;; esac
+    group+=("$arg")
+  done
+  local help
+  help=$("${group[@]}" --help 2>/dev/null || true)
+  for arg in "$@"; do
+    case "$arg" in
+      --*) local flag=${arg%%=*}
+           if [ -n "$help" ] && ! grep -q -- "$flag" <<<"$help"; then
+             echo "deploy.sh: '${group[*]}' has no flag $flag in this gcloud" >&2; exit 3
+           fi ;;
+    esac
+  done
+  if [ "$DRY_RUN" = 1 ]; then printf '%q ' "$@"; echo; else "$@"; fi
+}
+
+stage() {  # functions/NAME plus a copy of common/, as Cloud Build expects one source folder
+  local dir="$STAGE/$1"
+  mkdir -p "$dir"
+  cp -r "functions/$1/." "$dir/"
+  cp -r common "$dir/common"
+  find "$dir" -name __pycache__ -prune -exec rm -rf {} +
+  echo "$dir"
+}
+
+COMMON_ENV="GOOGLE_CLOUD_PROJECT=$PROJECT,REGION=$REGION,UPLOAD_BUCKET=$UPLOAD_BUCKET,LOG_LEVEL=INFO"
+SCAN_ENV="$COMMON_ENV,TASKS_QUEUE=$QUEUE,TASKS_LOCATION=$REGION,RUN_SCAN_TASK_URL=$FN_BASE/run-scan-task,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL"
+R2_ENV="R2_ENDPOINT=$R2_ENDPOINT,R2_ACCESS_KEY_ID=$R2_ACCESS_KEY_ID,R2_BUCKET=$R2_BUCKET,PUBLIC_BASE_URL=$PUBLIC_BASE_URL"
+SECRETS="R2_SECRET_ACCESS_KEY=r2-secret-access-key:latest,GEMINI_API_KEY=gemini-api-key:latest"
+# THREADS: each open SSE stream holds a thread; concurrency lets one instance take that many requests.
+STREAM_ENV="THREADS=250"
+
+deploy_http() {  # name folder target public|private memory timeout env [extra flags...]
+  local name=$1 folder=$2 target=$3 access=$4 memory=$5 timeout=$6 env=$7
+  shift 7
+  local auth=--no-allow-unauthenticated
+  [ "$access" = public ] && auth=--allow-unauthenticated
+  run gcloud functions deploy "$name" --gen2 --project="$PROJECT" --region="$REGION" --runtime="$RUNTIME" \
+    --source="$(stage "$folder")" --entry-point="$target" --trigger-http "$auth" \
+    --memory="$memory" --timeout="$timeout" --service-account="$RUNTIME_EMAIL" \
+    --set-env-vars="$env" "$@"
+}
+
+# The queue: bounded retries with backoff; run_scan answers 503 while an upload is still arriving.
+if [ "$DRY_RUN" = 1 ] || ! gcloud tasks queues describe "$QUEUE" --project="$PROJECT" --location="$REGION" >/dev/null 2>&1; then
+  QUEUE_VERB=create
+else
+  QUEUE_VERB=update
+fi
+run gcloud tasks queues "$QUEUE_VERB" "$QUEUE" --project="$PROJECT" --location="$REGION" \
+  --max-attempts=30 --min-backoff=2s --max-backoff=60s --max-doublings=4 --max-retry-duration=1h \
+  --max-dispatches-per-second=50 --max-concurrent-dispatches=200
+
+# Public behind the Worker.
+deploy_http signed-url signed_url signed_url public 256Mi 30s "$COMMON_ENV"
+deploy_http create-job create_job create_job public 256Mi 30s "$SCAN_ENV"
+deploy_http events events events public 512Mi 3600s "$COMMON_ENV,$STREAM_ENV,SSE_MAX_STREAM_S=3300" \
+  --concurrency=250 --cpu=1
+deploy_http scan-stream run_scan scan_stream public 1Gi 900s "$SCAN_ENV,$R2_ENV,$STREAM_ENV" \
+  --concurrency=80 --cpu=1 --set-secrets="$SECRETS"
+# Private: only the invoker account (Cloud Tasks' OIDC token) may call it.
+deploy_http run-scan-task run_scan run_scan_task private 1Gi 1800s "$SCAN_ENV,$R2_ENV" \
+  --concurrency=8 --cpu=1 --set-secrets="$SECRETS"
+run gcloud functions add-invoker-policy-binding run-scan-task --project="$PROJECT" --region="$REGION" \
+  --member="serviceAccount:$INVOKER_EMAIL"
+
+# The finalize trigger (Eventarc), retried on failure; run_scan converges with the task on one run.
+run gcloud functions deploy run-scan-finalize --gen2 --project="$PROJECT" --region="$REGION" --runtime="$RUNTIME" \
+  --source="$(stage run_scan)" --entry-point=run_scan_finalize \
+  --trigger-event-filters="type=google.cloud.storage.object.v1.finalized" \
+  --trigger-event-filters="bucket=$UPLOAD_BUCKET" --trigger-service-account="$INVOKER_EMAIL" --retry \
+  --no-allow-unauthenticated --memory=1Gi --timeout=540s --service-account="$RUNTIME_EMAIL" \
+  --set-env-vars="$SCAN_ENV,$R2_ENV" --set-secrets="$SECRETS"
+run gcloud functions add-invoker-policy-binding run-scan-finalize --project="$PROJECT" --region="$REGION" \
+  --member="serviceAccount:$INVOKER_EMAIL"
+
+# TTL: every document carries expire_at.
+for group in scan_jobs scan_events scan_snapshots scan_cache scan_idempotency; do
+  run gcloud firestore fields ttls update expire_at --collection-group="$group" --enable-ttl \
+    --project="$PROJECT" --async
+done
+
+# Uploads are only needed while a job runs: delete them after a day.
+LIFECYCLE="$STAGE/lifecycle.json"
+echo '{"rule":[{"action":{"type":"Delete"},"condition":{"age":1,"matchesPrefix":["uploads/"]}}]}' > "$LIFECYCLE"
+run gcloud storage buckets update "gs://$UPLOAD_BUCKET" --project="$PROJECT" --lifecycle-file="$LIFECYCLE" \
+  --uniform-bucket-level-access --public-access-prevention
+
+# The Worker's origins: one URL per function name used in worker/routes.json.
+ORIGINS=worker/origins.json
+cat > "$STAGE/origins.json" <<JSON
+{
+  "signed-url": "$FN_BASE/signed-url",
+  "create-job": "$FN_BASE/create-job",
+  "events": "$FN_BASE/events",
+  "scan-stream": "$FN_BASE/scan-stream"
+}
+JSON
+if [ "$DRY_RUN" = 1 ]; then
+  echo "# would write $ORIGINS:"; cat "$STAGE/origins.json"
+else
+  cp "$STAGE/origins.json" "$ORIGINS"; echo "wrote $ORIGINS"
+fi

@@ -1,0 +1,65 @@
+"""The project keeps its promises about itself: docs match routes, deploys are complete, imports are lean."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_openapi_file_documents_every_route_of_the_route_table_and_nothing_else():
+    spec = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())
+    routes = json.loads((ROOT / "worker" / "routes.json").read_text())["routes"]
+    documented = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
+    assert documented == {(r["method"], r["path"]) for r in routes}
+
+
+def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy():
+    out = subprocess.run(["bash", str(ROOT / "deploy.sh"), "--dry-run"], capture_output=True, text=True,
+                         timeout=300, env={k: v for k, v in os.environ.items() if k != "PROJECT"})
+    assert out.returncode == 0, out.stderr
+    for name in ("signed-url", "create-job", "events", "scan-stream", "run-scan-task", "run-scan-finalize"):
+        assert f"gcloud functions deploy {name} " in out.stdout
+    assert "--trigger-event-filters=type=google.cloud.storage.object.v1.finalized" in out.stdout
+    assert "gcloud tasks queues create scan-jobs" in out.stdout
+    assert out.stdout.count("ttls update expire_at") == 5
+    assert "--no-allow-unauthenticated" in out.stdout and "add-invoker-policy-binding run-scan-task" in out.stdout
+
+
+def _imports_after_loading(function: str, env: dict) -> subprocess.CompletedProcess:
+    code = (f"import sys, runpy; runpy.run_path('functions/{function}/main.py'); "
+            "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('boto3', 'PIL', 'google') and (m.startswith('google.genai') or '.' not in m))))")
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+
+
+def test_signed_url_and_events_never_import_genai_boto3_or_pillow():
+    env = {"UPLOAD_BUCKET": "b"}
+    for function in ("signed_url", "events"):
+        out = _imports_after_loading(function, env)
+        assert out.returncode == 0, out.stderr
+        loaded = out.stdout.split()
+        assert "boto3" not in loaded and "PIL" not in loaded and "google.genai" not in loaded, (function, loaded)
+
+
+def test_a_function_missing_a_required_variable_refuses_to_start_and_names_it():
+    env = {k: v for k, v in os.environ.items() if k not in ("UPLOAD_BUCKET", "R2_ENDPOINT")}
+    out = subprocess.run([sys.executable, "-c", "import runpy; runpy.run_path('functions/run_scan/main.py')"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60, env={**env, "PYTHONPATH": str(ROOT)})
+    assert out.returncode != 0
+    assert "UPLOAD_BUCKET" in out.stderr and "R2_ENDPOINT" in out.stderr
+
+
+def test_every_finished_job_logs_its_timings_with_its_job_id(api, stack, menu_photo):
+    job_id, _ = api.scan(menu_photo)
+    entries = [json.loads(line) for line in stack.log_path("run-scan-task").read_text().splitlines()
+               if line.startswith("{")]
+    done = [e for e in entries if e.get("job_id") == job_id and e["message"] == "job completed"]
+    assert len(done) == 1
+    assert done[0]["vlm_ms"] >= 0 and done[0]["image_gen_ms"] >= 0 and done[0]["request_id"]
