@@ -102,8 +102,17 @@ def up(_args) -> int:
     return 0
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C, kill and a closed terminal all unwind through Stack.stop(); installed explicitly
+    because a shell may start us with SIGINT ignored (background jobs of non-interactive shells)."""
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+
+
 def _wait_for_signal() -> None:
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         while True:
             time.sleep(3600)
@@ -120,7 +129,11 @@ def main() -> int:
     s.add_argument("--keep", action="store_true", help="keep the stack up afterwards so the URLs stay open")
     sub.add_parser("up", help="start the local stack until Ctrl-C")
     args = ap.parse_args()
-    return scan(args) if args.cmd == "scan" else up(args)
+    _stop_on_signals()
+    try:
+        return scan(args) if args.cmd == "scan" else up(args)
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":
