@@ -196,7 +196,14 @@ def claim(job_id: str, owner: str) -> Claim:
                                             "updated_at")})
         return Claim("claimed", job)
 
-    result = _tx(client.transaction())
+    try:
+        result = _tx(client.transaction())
+    except (ValueError, gexc.Aborted) as exc:
+        # The SDK gives up on a contended transaction with this ValueError: another delivery is
+        # claiming the job at this very moment, which is exactly what "busy" means.
+        if isinstance(exc, ValueError) and "Failed to commit transaction" not in str(exc):
+            raise
+        return Claim("busy")
     if result.outcome == "claimed":
         # The transaction's commit time is the job's new update_time: re-read it once for the fence.
         snap = ref.get()

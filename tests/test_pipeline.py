@@ -89,16 +89,28 @@ def test_a_job_whose_upload_never_arrives_fails_with_upload_not_found_instead_of
     assert frames[-1].data["status"] == "failed"
 
 
-def test_concurrent_duplicate_task_deliveries_cause_one_model_call_and_one_event_sequence(api, stack, menu_photo):
+def test_concurrent_duplicate_deliveries_through_both_triggers_cause_one_model_call_and_one_sequence(api, stack,
+                                                                                                     menu_photo):
     api.script("menu", {"delay_s": 0.5})
-    job_id = api.job(api.upload(menu_photo))
+    gcs_uri = api.upload(menu_photo)
+    job_id = api.job(gcs_uri)
+    bucket, _, name = gcs_uri[5:].partition("/")
     task_url = stack.function_url("run-scan-task") + "/"
+    finalize_url = stack.function_url("run-scan-finalize")
     results = []
 
-    def deliver():
+    def deliver_task():
         results.append(httpx.post(task_url, json={"job_id": job_id}, timeout=60).status_code)
 
-    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    def deliver_finalize(n):
+        headers = {"ce-id": f"dup-{n}", "ce-specversion": "1.0", "ce-type": "google.cloud.storage.object.v1.finalized",
+                   "ce-source": f"//storage.googleapis.com/projects/_/buckets/{bucket}",
+                   "ce-subject": f"objects/{name}", "content-type": "application/json"}
+        results.append(httpx.post(finalize_url, headers=headers, json={"bucket": bucket, "name": name},
+                                  timeout=60).status_code)
+
+    threads = [threading.Thread(target=deliver_task) for _ in range(4)]
+    threads += [threading.Thread(target=deliver_finalize, args=(n,)) for n in range(4)]
     for t in threads:
         t.start()
     for t in threads:
@@ -146,3 +158,26 @@ def test_a_second_scan_of_the_same_photo_and_language_is_served_from_the_cache(a
     assert api.gemini_calls()["calls"] == {"menu": 1, "image": 3}
     urls = [f.data["image_url"] for f in second if f.event == "image_update"]
     assert all(httpx.get(u).status_code == 200 for u in urls)
+
+
+def test_concurrent_claims_of_one_job_give_exactly_one_owner_and_the_rest_are_told_busy(stack):
+    from common import jobs
+
+    for _ in range(5):
+        req = jobs.CreateJobRequest(gcs_uri="gs://menu-uploads/uploads/0123456789abcdef0123456789abcdef.jpg")
+        job, _ = jobs.create(req, "menu-uploads", "uploads/0123456789abcdef0123456789abcdef.jpg")
+        outcomes, errors = [], []
+
+        def claim(n):
+            try:
+                outcomes.append(jobs.claim(job["job_id"], f"owner-{n}").outcome)
+            except Exception as exc:  # noqa: BLE001 - any exception here is the failure under test
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert sorted(outcomes) == ["busy"] * 7 + ["claimed"]
