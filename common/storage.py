@@ -109,8 +109,7 @@ def read_upload(bucket: str, name: str) -> Upload:
     if size > settings.max_upload_bytes:
         raise ScanError("UPLOAD_TOO_LARGE",
                         f"the uploaded photo is {size} bytes; the limit is {settings.max_upload_bytes}")
-    data = blob.download_as_bytes(raw_download=True)
-    return Upload(data=data[: settings.max_upload_bytes + 1], content_type=blob.content_type or "", size=size)
+    return Upload(data=blob.download_as_bytes(raw_download=True), content_type=blob.content_type or "", size=size)
 
 
 def write_upload(data: bytes, content_type: str) -> tuple[str, str]:

@@ -42,7 +42,7 @@ class State:
         self.reset()
 
     def reset(self) -> None:
-        with getattr(self, "lock", threading.Lock()):
+        with self.lock:
             self.scripts: dict[str, deque] = defaultdict(deque)
             self.calls: dict[str, int] = defaultdict(int)
             self.requests: list[dict] = []
