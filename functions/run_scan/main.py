@@ -87,6 +87,8 @@ def scan_stream(request):
 @functions_framework.cloud_event
 def run_scan_finalize(cloud_event):
     """google.cloud.storage.object.v1.finalized: run jobs already waiting for this upload."""
+    # The event id is the request id: Eventarc redelivers with the same one, which ties retries together.
+    logs.request_id_var.set(str(cloud_event["id"]))
     data = cloud_event.data or {}
     bucket, name = data.get("bucket", ""), data.get("name", "")
     if bucket != settings.upload_bucket or not name.startswith(settings.upload_prefix):
