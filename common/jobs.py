@@ -196,8 +196,9 @@ def claim(job_id: str, owner: str) -> Claim:
                                             "updated_at")})
         return Claim("claimed", job)
 
+    tx = client.transaction()
     try:
-        result = _tx(client.transaction())
+        result = _tx(tx)
     except (ValueError, gexc.Aborted) as exc:
         # The SDK gives up on a contended transaction with this ValueError: another delivery is
         # claiming the job at this very moment, which is exactly what "busy" means.
@@ -205,12 +206,9 @@ def claim(job_id: str, owner: str) -> Claim:
             raise
         return Claim("busy")
     if result.outcome == "claimed":
-        # The transaction's commit time is the job's new update_time: re-read it once for the fence.
-        snap = ref.get()
-        if snap.get("lease_owner") != owner:
-            return Claim("busy", snap.to_dict())
-        result.log = events.EventLog(job_id, owner, int(snap.get("last_seq")), snap.update_time, settings.lease_s)
-        result.job = snap.to_dict()
+        # The claim's only write is the job document: its update_time is the fence for our appends.
+        fence = tx.write_results[0].update_time
+        result.log = events.EventLog(job_id, owner, int(result.job["last_seq"]), fence, settings.lease_s)
     return result
 
 

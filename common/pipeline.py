@@ -119,6 +119,8 @@ class _Run:
 
     # -- stages -------------------------------------------------------------------------------
     def _resume(self) -> None:
+        if int(self.job.get("last_seq") or 0) <= 1:
+            return  # only create_job's first status exists: nothing to resume, no read needed
         snap = db.client().collection(db.SNAPSHOTS).document(self.job_id).get()
         view = snap.to_dict() if snap.exists else {}
         self.items = [MenuItem(**i) for i in view.get("items") or []]

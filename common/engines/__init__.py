@@ -48,13 +48,8 @@ class Engine(Protocol):
 
 def finalise_top3(items: list[MenuItem]) -> list[MenuItem]:
     """Exactly min(3, n) items are top-3: keep the engine's picks in order, fill from the top."""
-    picked = [i for i in items if i.is_top3][:3]
-    for item in items:
-        if len(picked) >= 3:
-            break
-        if item not in picked:
-            picked.append(item)
-    ids = {i.id for i in picked}
+    ids = [i.id for i in items if i.is_top3][:3]
+    ids += [i.id for i in items if i.id not in ids][: 3 - len(ids)]
     for item in items:
         item.is_top3 = item.id in ids
         item.image_status = "pending" if item.is_top3 else "none"
