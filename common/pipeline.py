@@ -23,9 +23,36 @@ Outcome = Literal["completed", "failed", "finished", "busy", "missing", "waiting
 MAX_FAILURES = 5  # crashed or dead runs one job may have before it is failed rather than retried forever
 
 
+_engine_lock = threading.Lock()
+
+
 @functools.lru_cache(maxsize=1)
-def engine() -> Engine:
+def _engine() -> Engine:
     return get_engine(get_settings())
+
+
+def engine() -> Engine:
+    """The instance's engine, built once; a job that arrives while preload() builds it waits for it."""
+    with _engine_lock:
+        return _engine()
+
+
+def preload() -> threading.Thread:
+    """Build and warm the engine off the request path, so the first job does not pay for it."""
+    def run() -> None:
+        t0 = time.monotonic()
+        try:
+            e = engine()
+            warm = getattr(e, "warm_up", None)
+            if warm:
+                warm()
+            log.info("engine ready", engine=e.name, ready_ms=int((time.monotonic() - t0) * 1000))
+        except Exception as exc:  # noqa: BLE001 - the first job reports it again, as a job error
+            log.error("engine preload failed", error=str(exc)[:300])
+
+    thread = threading.Thread(target=run, name="engine-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_job(job_id: str, trigger: str) -> Outcome:

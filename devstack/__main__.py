@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import signal
@@ -11,41 +10,34 @@ import time
 
 import httpx
 
+from devstack import menu_photos
 from devstack.stack import Stack
 
 
-def _engine_env(stack: Stack) -> str:
+def _engine_env(stack: Stack, engine: str = "auto") -> str:
     key = os.environ.get("GEMINI_API_KEY", "")
-    if key:
+    if engine == "fake-gemini":
+        stack.gemini_api_key = "local-fake-key"
+        stack.gemini_base_url = stack.gemini_url
+        stack.extra_env["ENGINE"] = "gemini"
+        return f"gemini engine against the LOCAL FAKE Gemini server at {stack.gemini_url} (canned menu)"
+    if key and engine in ("auto", "gemini"):
         stack.gemini_api_key = key
         return "gemini (real API: GEMINI_API_KEY is set)"
-    # Until the offline engine lands, the local default is the gemini engine against the fake Gemini server.
-    stack.gemini_api_key = "local-fake-key"
-    stack.gemini_base_url = stack.gemini_url
-    return f"gemini engine against the LOCAL FAKE Gemini server at {stack.gemini_url} (canned menu, not real reading)"
-
-
-def _sample_photo() -> bytes:
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", (1200, 1600), (246, 241, 228))
-    d = ImageDraw.Draw(img)
-    for i, line in enumerate(["IZAKAYA MENU", "Karaage ........ 680", "Yakitori ....... 980",
-                              "Sashimi ...... 1,280", "Edamame ........ 380", "Mapo tofu ...... 780"]):
-        d.text((120, 150 + i * 120), line, fill=(25, 25, 25))
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=90)
-    return out.getvalue()
+    stack.extra_env["ENGINE"] = "local"
+    return "local (offline: on-machine OCR and the bundled dish list; no GEMINI_API_KEY)"
 
 
 def scan(args) -> int:
     stack = Stack()
-    engine = _engine_env(stack)
+    engine = _engine_env(stack, args.engine)
     print(f"starting the local stack (ports from {stack.base_port}) ...", flush=True)
     with stack:
         print(f"stack up in {stack.started_in_s:.1f} s; origin {stack.gateway_url}; engine: {engine}", flush=True)
-        photo = open(args.photo, "rb").read() if args.photo else _sample_photo()
-        ctype = "image/png" if photo[:4] == b"\x89PNG" else "image/jpeg"
+        photo = open(args.photo, "rb").read() if args.photo else menu_photos.sample_photo()
+        from common.images import sniff
+
+        ctype = sniff(photo) or "image/jpeg"
         http = httpx.Client(base_url=stack.gateway_url, timeout=60)
         t0 = time.monotonic()
         signed = http.post("/api/v1/uploads/signed-url", json={"content_type": ctype}).raise_for_status().json()
@@ -77,7 +69,9 @@ def scan(args) -> int:
         for item in menu:
             star = "★" if item["is_top3"] else " "
             print(f"  {star} {item['original_name']} → {item['translated_name']}  {item.get('price') or ''}  "
-                  f"{','.join(item['tags'])}")
+                  f"{','.join(item['tags'] + item.get('allergens', []))}")
+            if item.get("description"):
+                print(f"      {item['description']}")
         print("\nimages:")
         for img in images:
             ok = ""
@@ -92,9 +86,9 @@ def scan(args) -> int:
         return 0 if done and done["status"] == "completed" else 1
 
 
-def up(_args) -> int:
+def up(args) -> int:
     stack = Stack()
-    engine = _engine_env(stack)
+    engine = _engine_env(stack, args.engine)
     with stack:
         print(f"stack up in {stack.started_in_s:.1f} s at {stack.gateway_url}; engine: {engine}")
         print(f"logs in {stack.workdir}; Ctrl-C stops every process", flush=True)
@@ -124,10 +118,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(prog="python -m devstack")
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("scan", help="scan a menu photo end to end on the local stack")
-    s.add_argument("photo", nargs="?", help="a JPEG or PNG; a rendered sample menu when omitted")
+    s.add_argument("photo", nargs="?", help="a JPEG, PNG, WebP or HEIC photo; a rendered sample menu when omitted")
     s.add_argument("--language", default="zh-TW")
     s.add_argument("--keep", action="store_true", help="keep the stack up afterwards so the URLs stay open")
-    sub.add_parser("up", help="start the local stack until Ctrl-C")
+    u = sub.add_parser("up", help="start the local stack until Ctrl-C")
+    for p in (s, u):
+        p.add_argument("--engine", choices=("auto", "local", "gemini", "fake-gemini"), default="auto",
+                       help="auto: gemini when GEMINI_API_KEY is set, else the offline engine")
     args = ap.parse_args()
     _stop_on_signals()
     try:

@@ -24,6 +24,9 @@ class MenuItem(BaseModel):
     section: Optional[str] = None
     allergens: list[str] = Field(default_factory=list)
     known: bool = True
+    price_value: Optional[float] = None   # the lowest amount on the line; None for market price
+    currency: Optional[str] = None        # ISO 4217, printed or inferred from the menu
+    dish_id: Optional[str] = None         # the offline knowledge base's id for a recognised dish
 
 
 class MenuReading(BaseModel):
@@ -64,5 +67,6 @@ def get_engine(settings: Settings) -> Engine:
         from common.engines.gemini import GeminiEngine
 
         return GeminiEngine(settings)
-    raise ConfigError("the offline engine is not available in this build; set GEMINI_API_KEY "
-                      "(or ENGINE=gemini with GEMINI_BASE_URL for a local Gemini-compatible server)")
+    from common.engines.local import LocalEngine
+
+    return LocalEngine()

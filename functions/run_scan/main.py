@@ -17,6 +17,11 @@ logs.configure(settings.log_level)
 log = logs.get_logger("run_scan")
 router = web.Router("run_scan")
 hub = JobWatchHub()
+if settings.engine_name == "local":
+    from common.engines.local import check_prerequisites
+
+    check_prerequisites()  # a missing font or model stops start-up with a message naming the fix
+pipeline.preload()
 
 # What each run outcome tells the delivery: 2xx ends it, 503 asks Cloud Tasks to try again later.
 _TASK_STATUS = {"completed": 200, "failed": 200, "finished": 200, "missing": 200, "lost": 200,

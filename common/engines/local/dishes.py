@@ -1,0 +1,253 @@
+"""The bundled dish knowledge base and the matcher that finds a dish in noisy OCR text.
+
+Data: common/engines/local/data/*.csv (see data/README.md for columns and sources). Matching works
+on a key that forgives what OCR and menus vary: NFKC, case, spaces and punctuation, accents,
+katakana vs hiragana, simplified vs traditional Chinese (OpenCC), and Japanese kanji vs kana
+spellings (pykakasi readings). Then, in order: exact key, exact reading, a known name contained in
+the line, and a fuzzy ratio (rapidfuzz) at or above FUZZY_THRESHOLD.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+DATA_DIR = Path(__file__).parent / "data"
+LANGS = ("en", "zh_tw", "zh_cn", "ja", "ko")
+FUZZY_THRESHOLD = 84      # rapidfuzz ratio (0-100); tested against OCR-noise variants and near-miss dishes
+MIN_FUZZY_LEN = 5         # shorter keys must match exactly: one wrong character in 枝豆 is another word
+MIN_CONTAINED_COVER = 0.4  # a contained name must cover this share of the line's key
+
+
+@dataclass
+class Dish:
+    id: str
+    cuisine: str
+    course: str
+    rank: int
+    names: list[str]
+    name: dict[str, str]
+    tags: list[str]
+    allergens: list[str]
+    description: dict[str, str]
+    is_term: bool = False  # an ingredient or method from the glossary, not a dish
+
+    def name_in(self, lang: str) -> str:
+        return self.name.get(lang) or self.name["en"]
+
+    def description_in(self, lang: str) -> str:
+        return self.description.get(lang) or self.description.get("en", "")
+
+
+@dataclass
+class Match:
+    dish: Dish
+    score: float
+    how: str  # exact | reading | contained | fuzzy
+
+
+@dataclass
+class KnowledgeBase:
+    dishes: list[Dish]
+    terms: list[Dish]
+    _exact: dict[str, list[Dish]] = field(default_factory=dict)
+    _reading: dict[str, list[Dish]] = field(default_factory=dict)
+    _term_keys: list[tuple[str, Dish]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for dish in self.dishes:
+            for name in _all_names(dish):
+                k = key(name)
+                if (len(k) >= 2 or (k and _is_cjk(k))) and dish not in self._exact.get(k, []):
+                    self._exact.setdefault(k, []).append(dish)
+                r = reading(name)
+                if r and len(r) >= 3 and dish not in self._reading.get(r, []):
+                    self._reading.setdefault(r, []).append(dish)
+        for term in self.terms:
+            for name in _all_names(term):
+                k = key(name)
+                if k:
+                    self._term_keys.append((k if _is_cjk(k) else _phrase(name), term))
+        self._term_keys.sort(key=lambda kt: -len(kt[0]))
+        self._keys = list(self._exact)
+
+    def match(self, text: str, prefer: Optional[str] = None) -> Optional[Match]:
+        """The dish named in `text`, or None when nothing matches well enough.
+
+        Where one name belongs to several dishes (餃子: Japanese gyoza, Chinese jiaozi), the one of
+        the `prefer` cuisine wins, else the first listed.
+        """
+        from rapidfuzz import fuzz, process
+
+        def pick(found: list[Dish]) -> Dish:
+            return next((d for d in found if d.cuisine == prefer), found[0])
+
+        k = key(text)
+        if not k:
+            return None
+        if k in self._exact:
+            return Match(pick(self._exact[k]), 100.0, "exact")
+        r = reading(text)
+        if r and r in self._reading:
+            return Match(pick(self._reading[r]), 98.0, "reading")
+        best: Optional[tuple[int, str]] = None
+        for known in self._keys:
+            if len(known) >= (2 if _is_cjk(known) else 4) and known in k:
+                if best is None or len(known) > best[0]:
+                    best = (len(known), known)
+        if best and best[0] / len(k) >= MIN_CONTAINED_COVER:
+            return Match(pick(self._exact[best[1]]), 90.0 * best[0] / len(k) + 10, "contained")
+        if len(k) >= MIN_FUZZY_LEN:
+            hit = process.extractOne(k, self._keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+            if hit:
+                return Match(pick(self._exact[hit[0]]), float(hit[1]), "fuzzy")
+            if r and len(r) >= MIN_FUZZY_LEN:
+                hit = process.extractOne(r, list(self._reading), scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+                if hit:
+                    return Match(pick(self._reading[hit[0]]), float(hit[1]) - 2, "fuzzy")
+        return None
+
+    def terms_in(self, text: str, limit: int = 4) -> list[Dish]:
+        """Glossary terms (ingredients, methods) found in `text`, longest first, without overlaps."""
+        k = key(text)
+        phrase = f" {_phrase(text)} "
+        found: list[Dish] = []
+        for term_key, term in self._term_keys:
+            if term in found:
+                continue
+            if _is_cjk(term_key):
+                if term_key in k:
+                    found.append(term)
+                    k = k.replace(term_key, "\0")
+            elif len(term_key) >= 3 and (f" {term_key} " in phrase or f" {term_key}s " in phrase):
+                found.append(term)  # Latin terms match whole words only: "col" is not in "cola"
+            if len(found) >= limit:
+                break
+        return found
+
+
+def _all_names(d: Dish) -> list[str]:
+    return list(dict.fromkeys([*d.names, *(v for v in d.name.values() if v)]))
+
+
+def _is_cjk(s: str) -> bool:
+    return any("\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" or "\uf900" <= c <= "\ufaff" for c in s)
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t():
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+@functools.lru_cache(maxsize=1)
+def _kakasi():
+    import pykakasi
+
+    return pykakasi.kakasi()
+
+
+_DROP = re.compile(r"[^\w]|_", re.UNICODE)
+
+
+def _fold(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text).lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    s = "".join(c for c in unicodedata.normalize("NFD", s) if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", s)
+
+
+def _phrase(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", _fold(text)))
+
+
+def key(text: str) -> str:
+    """A matching key: NFKC, lower case, no accents, spaces or punctuation, hiragana, traditional Han."""
+    s = _fold(text)
+    s = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in s)
+    s = _DROP.sub("", s)
+    if any("\u4e00" <= c <= "\u9fff" for c in s):
+        s = _s2t().convert(s)
+    return s
+
+
+def reading(text: str) -> str:
+    """The hiragana reading of Japanese text (唐揚げ and から揚げ both read からあげ); '' otherwise."""
+    s = unicodedata.normalize("NFKC", text)
+    if not any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in s):
+        return ""
+    if any("\uac00" <= c <= "\ud7af" for c in s):
+        return ""
+    return _DROP.sub("", "".join(part["hira"] for part in _kakasi().convert(s)))
+
+
+def romanise(text: str) -> str:
+    """Hepburn romanisation of Japanese text, for names the knowledge base does not know."""
+    parts = [p["hepburn"] for p in _kakasi().convert(unicodedata.normalize("NFKC", text)) if p["hepburn"].strip()]
+    out = " ".join(parts).strip()
+    return out[:1].upper() + out[1:]
+
+
+def to_script(text: str, lang: str) -> str:
+    """Han characters in the reader's script: traditional for zh-TW, simplified for zh-CN."""
+    import opencc
+
+    if lang == "zh_tw":
+        return opencc.OpenCC("jp2t").convert(opencc.OpenCC("s2twp").convert(text))
+    if lang == "zh_cn":
+        return opencc.OpenCC("tw2sp").convert(opencc.OpenCC("jp2t").convert(text))
+    return text
+
+
+def reader_lang(language: str) -> str:
+    """Map a BCP-47 tag to the knowledge base's languages; anything else reads English."""
+    tag = language.replace("_", "-").lower()
+    if tag.startswith("zh"):
+        if any(p in tag for p in ("hans", "-cn", "-sg", "-my")) or tag == "zh":
+            return "zh_cn"
+        return "zh_tw"
+    base = tag.split("-")[0]
+    return base if base in ("en", "ja", "ko") else "en"
+
+
+def _split(cell: str) -> list[str]:
+    return [p.strip() for p in (cell or "").split(";") if p.strip()]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        lines = [ln for ln in fh if ln.strip() and not ln.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="|"))
+
+
+def _dish(row: dict[str, str], is_term: bool, tw2sp) -> Dish:
+    name = {lang: (row.get(lang) or "").strip() for lang in LANGS}
+    names = _split(row.get("names", ""))
+    if not name["zh_cn"] and name["zh_tw"]:
+        name["zh_cn"] = tw2sp.convert(name["zh_tw"])  # documented: zh-CN derived where it is the plain conversion
+    if not name["ja"] and row.get("cuisine") == "ja" and names:
+        name["ja"] = names[0]
+    desc = {"en": (row.get("desc_en") or "").strip(), "zh_tw": (row.get("desc_zh_tw") or "").strip()}
+    if desc["zh_tw"]:
+        desc["zh_cn"] = tw2sp.convert(desc["zh_tw"])
+    return Dish(id=row["id"].strip(), cuisine=(row.get("cuisine") or "").strip(), course=(row.get("course") or "").strip(),
+                rank=int(row.get("rank") or 0), names=names, name=name, tags=_split(row.get("tags", "")),
+                allergens=_split(row.get("allergens", "")), description=desc, is_term=is_term)
+
+
+@functools.lru_cache(maxsize=1)
+def load() -> KnowledgeBase:
+    """Load the bundled knowledge base once per process."""
+    import opencc
+
+    tw2sp = opencc.OpenCC("tw2sp")
+    dishes, terms = [], []
+    for path in sorted(DATA_DIR.glob("*.csv")):
+        is_term = path.stem == "glossary"
+        for row in _rows(path):
+            (terms if is_term else dishes).append(_dish(row, is_term, tw2sp))
+    return KnowledgeBase(dishes, terms)

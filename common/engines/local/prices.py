@@ -1,0 +1,161 @@
+"""Prices as menus print them: 680円, ¥680, ￥1,280, 六百八十円, $14.50, 14,50 €, 12.5, 時価, ranges, sizes.
+
+`find_price` splits a menu line into the text before the price and the parsed price, so a parser can
+tell an item line from a heading or a description.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+                "九": 9, "壱": 1, "弐": 2, "参": 3}
+KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+KANJI_BIG = {"万": 10_000, "萬": 10_000}
+_KANJI_NUM = "〇零一二三四五六七八九壱弐参十百千万萬"
+
+# Symbol (or word) -> ISO 4217. Longer keys first so NT$ wins over $.
+CURRENCY_MARKS = [
+    ("NT$", "TWD"), ("HK$", "HKD"), ("S$", "SGD"), ("US$", "USD"), ("A$", "AUD"), ("C$", "CAD"),
+    ("RMB", "CNY"), ("JPY", "JPY"), ("EUR", "EUR"), ("USD", "USD"), ("VND", "VND"), ("THB", "THB"),
+    ("KRW", "KRW"), ("TWD", "TWD"), ("CHF", "CHF"), ("GBP", "GBP"),
+    ("円", "JPY"), ("¥", "JPY"), ("￥", "JPY"), ("$", "USD"), ("＄", "USD"), ("€", "EUR"), ("£", "GBP"),
+    ("₩", "KRW"), ("원", "KRW"), ("฿", "THB"), ("บาท", "THB"), ("₫", "VND"), ("đ", "VND"), ("元", "CNY"),
+    ("圓", "TWD"), ("块", "CNY"),
+]
+MARKET_PRICE = ("時価", "时价", "時價", "market price", "prix du marché", "prezzo di mercato", "según mercado",
+                "s.q.", "mp")
+_SIZE_LABELS = r"(?<![A-Za-zÀ-ÿ])(?:S|M|L|XL|小|中|大|並|大盛|特盛|小盛|ハーフ|half|full|glass|bottle|carafe|グラス|ボトル|杯|瓶|壺|small|medium|large|regular|reg)(?![A-Za-zÀ-ÿ])"
+
+_SYM = r"(?:NT\$|HK\$|S\$|US\$|A\$|C\$|[¥￥$＄€£₩฿₫])"
+_WORD = r"(?:円|元|圓|块|원|บาท|đ|€|EUR|USD|JPY|VND|THB|KRW|TWD|RMB|CHF|GBP)"
+# A number: 1,280 / 1.280 / 14.50 / 14,50 / 1 280 / 680 / ６８０ (NFKC turns full-width into ASCII first)
+_NUM = r"\d{1,3}(?:[,.  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_KNUM = f"[{_KANJI_NUM}]+"
+_AMOUNT = (rf"(?:(?P<sym>{_SYM})\s?(?P<n1>{_NUM})(?:\s?(?P<w1>{_WORD}))?"
+           rf"|(?P<n2>{_NUM})\s?(?P<w2>{_WORD})(?:\s?\((?:税込|税抜|tax)[^)]*\))?"
+           rf"|(?P<k>{_KNUM})\s?(?P<w3>円|元|圓)"
+           rf"|(?P<n3>{_NUM}))")
+_AMOUNT_RE = re.compile(_AMOUNT, re.IGNORECASE)
+_ANY_AMOUNT = re.sub(r"\?P<\w+>", "?:", _AMOUNT)  # the same pattern without named groups, to repeat
+_LEADERS = re.compile(r"[\s.．·・…‥_\-–—~〜～:：|/]+$")
+_MARKET_RE = re.compile("(" + "|".join(re.escape(m) for m in MARKET_PRICE) + r")\s*$", re.IGNORECASE)
+# A trailing price block: amounts, optional size labels and range or separator marks between them.
+_TAIL_RE = re.compile(
+    rf"(?P<block>(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT}"
+    rf"(?:\s*(?:[-–~〜～/|・,、]|\s)\s*(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)\s*[)）]?\s*$",
+    re.IGNORECASE)
+
+
+@dataclass
+class Price:
+    text: str                       # as printed (trimmed)
+    amount: Optional[float]         # the lowest amount, None for market price
+    currency: Optional[str]         # ISO 4217, None when nothing on the line says
+    options: list[tuple[str, float]] = field(default_factory=list)  # (size label, amount) for S/M/L menus
+    market: bool = False
+    range_max: Optional[float] = None
+
+
+def kanji_number(text: str) -> Optional[int]:
+    """六百八十 -> 680, 千二百 -> 1200, 一万二千 -> 12000, 一二八〇 -> 1280; None if not a kanji numeral."""
+    if not text or any(c not in _KANJI_NUM for c in text):
+        return None
+    if not any(c in KANJI_UNITS or c in KANJI_BIG for c in text):
+        return int("".join(str(KANJI_DIGITS[c]) for c in text))  # positional: 一二八〇
+    total, section, digit = 0, 0, None
+    for c in text:
+        if c in KANJI_DIGITS:
+            digit = KANJI_DIGITS[c]
+        elif c in KANJI_UNITS:
+            section += (1 if digit is None else digit) * KANJI_UNITS[c]
+            digit = None
+        else:  # 万
+            total += (section + (digit or 0) or 1) * KANJI_BIG[c]
+            section, digit = 0, None
+    return total + section + (digit or 0)
+
+
+def _number(raw: str) -> float:
+    s = re.sub(r"[\s\u00a0]", "", raw)
+    m = re.fullmatch(r"(.*?)[,.](\d{1,2})", s)
+    if m:  # the last separator followed by 1-2 digits is a decimal point (14,50 / 1.280,50 / 14.5)
+        return float(re.sub(r"[,.]", "", m.group(1)) + "." + m.group(2))
+    return float(re.sub(r"[,.]", "", s))  # 1,280 / 1.280 / 680: thousands separators only
+
+
+def _currency(m: re.Match) -> Optional[str]:
+    mark = m.group("sym") or m.group("w1") or m.group("w2") or m.group("w3")
+    if not mark:
+        return None
+    for key, code in CURRENCY_MARKS:
+        if mark.upper() == key.upper():
+            return code
+    return None
+
+
+def _amount(m: re.Match) -> Optional[float]:
+    if m.group("k"):
+        v = kanji_number(m.group("k"))
+        return float(v) if v is not None else None
+    raw = m.group("n1") or m.group("n2") or m.group("n3")
+    return _number(raw) if raw else None
+
+
+def find_price(line: str) -> tuple[str, Optional[Price]]:
+    """Split `line` into (text before the price, price) when it ends in a price; else (line, None)."""
+    text = line.rstrip()
+    mm = _MARKET_RE.search(text)
+    if mm and (mm.start() > 0 or len(text) <= 12):
+        head = _LEADERS.sub("", text[: mm.start()]).rstrip()
+        return head, Price(text=mm.group(1), amount=None, currency=None, market=True)
+    m = _TAIL_RE.search(text)
+    if not m:
+        return line, None
+    block = m.group("block")
+    head = text[: m.start("block")]
+    amounts = list(_AMOUNT_RE.finditer(block))
+    values, options, currency = [], [], None
+    for idx, a in enumerate(amounts):
+        v = _amount(a)
+        if v is None:
+            continue
+        values.append(v)
+        currency = currency or _currency(a)
+        label = re.search(rf"({_SIZE_LABELS})\s*[:：]?\s*$", block[: a.start()], re.IGNORECASE)
+        if label and label.start() >= (amounts[idx - 1].end() if idx else 0):
+            options.append((label.group(1), v))
+    if not values:
+        return line, None
+    # A bare number glued to a word ("Menu 2", "B1", "7up") is not a price; bare numbers need room.
+    only_bare = all(a.group("n3") and not a.group("sym") for a in amounts)
+    if only_bare and not options:
+        n = amounts[-1].group("n3")
+        if head and not re.search(r"[\s.．·・…‥_\-–—:：]$", head):
+            return line, None
+        if "." not in n and "," not in n and len(n) < 2:
+            return line, None
+    head = _LEADERS.sub("", head).rstrip()
+    is_range = len(values) == 2 and not options and re.search(r"[-–~〜～]", block[amounts[0].end(): amounts[1].start()])
+    return head, Price(text=block.strip(), amount=min(values), currency=currency,
+                       options=options, range_max=max(values) if is_range else None)
+
+
+def infer_currency(marks: list[Optional[str]], script: str) -> Optional[str]:
+    """The menu's currency: the most common explicit mark, else one guessed from the script."""
+    seen = [m for m in marks if m]
+    if seen:
+        return max(set(seen), key=seen.count)
+    return {"ja": "JPY", "zh-Hant": "TWD", "zh-Hans": "CNY", "ko": "KRW", "th": "THB", "vi": "VND"}.get(script)
+
+
+def display(price: Price, currency: Optional[str]) -> str:
+    """The price as the reader should see it, e.g. ¥680, $14.50, €14.50, 時価."""
+    if price.market or price.amount is None:
+        return price.text
+    if price.currency or not currency:
+        return price.text
+    sym = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "TWD": "NT$", "CNY": "¥", "KRW": "₩",
+           "THB": "฿", "VND": "₫", "HKD": "HK$"}.get(currency, currency + " ")
+    return f"{sym}{price.text}"
