@@ -25,7 +25,7 @@ from common.errors import ConfigError, ScanError
 log = logs.get_logger(__name__)
 
 MIN_TEXT_CHARS = 8        # fewer confident characters than this: nothing to read
-BLURRY_SHARPNESS = 60.0   # Laplacian variance below which a photo with little text is called blurry
+BLURRY_SHARPNESS = 15.0   # Laplacian variance (1000px grey); menus read 300-1800, text blurred past reading 1-3
 COURSE_WEIGHT = {"main": 2, "rice": 2, "noodle": 2, "starter": 1, "soup": 0, "side": 0, "dessert": -1, "drink": -4}
 SIGNATURE_WORDS = ("おすすめ", "オススメ", "名物", "看板", "特製", "自家製", "限定", "招牌", "推薦", "推荐", "特色", "人氣",
                    "chef", "signature", "special", "house", "recommended", "spécialité", "specialità", "especialidad")
@@ -99,7 +99,7 @@ class LocalEngine:
         log.info("ocr", boxes=len(reading.boxes), weak=reading.weak, chars=text_chars,
                  sharpness=round(reading.sharpness, 1))
         if text_chars < MIN_TEXT_CHARS:
-            if reading.weak >= 3 or (reading.sharpness < BLURRY_SHARPNESS and reading.weak >= 1):
+            if reading.weak >= 3 or reading.sharpness < BLURRY_SHARPNESS:
                 raise ScanError("IMAGE_TOO_BLURRY", "the photo is too blurry to read; hold the phone steady and "
                                                     "retake it in good light", recoverable=True)
             raise ScanError("IMAGE_NOT_MENU", "no menu text was found in the photo", recoverable=True)

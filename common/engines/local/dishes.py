@@ -18,9 +18,13 @@ from typing import Optional
 
 DATA_DIR = Path(__file__).parent / "data"
 LANGS = ("en", "zh_tw", "zh_cn", "ja", "ko")
-FUZZY_THRESHOLD = 84      # rapidfuzz ratio (0-100); tested against OCR-noise variants and near-miss dishes
+FUZZY_THRESHOLD = 86      # rapidfuzz ratio (0-100); tested against OCR-noise variants and near-miss dishes
 MIN_FUZZY_LEN = 5         # shorter keys must match exactly: one wrong character in 枝豆 is another word
 MIN_CONTAINED_COVER = 0.4  # a contained name must cover this share of the line's key
+# Words menus put around a dish name; removed before matching so 特製餃子 is still 餃子.
+MODIFIERS = ("当店自慢の", "自慢の", "本日の", "自家製", "手作り", "特製", "名物", "元祖", "特上", "極上", "上", "並",
+             "大盛り", "大盛", "招牌", "特製", "秘製", "homemade", "house", "our", "classic", "special", "famous",
+             "traditional", "fait maison", "della casa", "de la casa")
 
 
 @dataclass
@@ -94,9 +98,13 @@ class KnowledgeBase:
         r = reading(text)
         if r and r in self._reading:
             return Match(pick(self._reading[r]), 98.0, "reading")
+        bare = _strip_modifiers(k)
+        if bare != k and bare in self._exact:
+            return Match(pick(self._exact[bare]), 95.0, "exact")
         best: Optional[tuple[int, str]] = None
         for known in self._keys:
-            if len(known) >= (2 if _is_cjk(known) else 4) and known in k:
+            # Two CJK characters inside a longer word are too often another word (枝豆 in 枝豆腐).
+            if len(known) >= (3 if _is_cjk(known) else 4) and known in k:
                 if best is None or len(known) > best[0]:
                     best = (len(known), known)
         if best and best[0] / len(k) >= MIN_CONTAINED_COVER:
@@ -112,22 +120,33 @@ class KnowledgeBase:
         return None
 
     def terms_in(self, text: str, limit: int = 4) -> list[Dish]:
-        """Glossary terms (ingredients, methods) found in `text`, longest first, without overlaps."""
+        """Glossary terms (ingredients, methods) in `text`, in the order they appear, longest match first."""
         k = key(text)
         phrase = f" {_phrase(text)} "
-        found: list[Dish] = []
+        found: list[tuple[int, Dish]] = []
         for term_key, term in self._term_keys:
-            if term in found:
+            if any(term is t for _, t in found):
                 continue
             if _is_cjk(term_key):
-                if term_key in k:
-                    found.append(term)
-                    k = k.replace(term_key, "\0")
-            elif len(term_key) >= 3 and (f" {term_key} " in phrase or f" {term_key}s " in phrase):
-                found.append(term)  # Latin terms match whole words only: "col" is not in "cola"
-            if len(found) >= limit:
-                break
-        return found
+                at = k.find(term_key)
+                if at >= 0:
+                    found.append((at, term))
+                    k = k.replace(term_key, "\0" * len(term_key))  # keep positions; no overlapping terms
+            elif len(term_key) >= 3:
+                # Latin terms match whole words only: "col" is not in "cola"
+                at = max(phrase.find(f" {term_key} "), phrase.find(f" {term_key}s "))
+                if at >= 0:
+                    found.append((at, term))
+        return [t for _, t in sorted(found, key=lambda f: f[0])][:limit]
+
+
+def _strip_modifiers(k: str) -> str:
+    for _ in range(2):
+        for m in MODIFIERS:
+            mk = key(m)
+            if k.startswith(mk) and len(k) > len(mk) + 1:
+                k = k[len(mk):]
+    return k
 
 
 def _all_names(d: Dish) -> list[str]:

@@ -109,7 +109,10 @@ def _split_columns(boxes: list[Box], depth: int = 0) -> list[list[Box]]:
         return [boxes]
     left_edge, right_edge = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
     span = right_edge - left_edge
-    narrow = [b for b in boxes if b.w <= 0.4 * span]
+    # Titles and banners sit alone in their row; they may span the gutter, so they do not get a say.
+    alone = [b for b in boxes if not any(o is not b and min(o.y1, b.y1) - max(o.y0, b.y0) > 0.5 * min(o.h, b.h)
+                                         for o in boxes)]
+    narrow = [b for b in boxes if b.w <= 0.4 * span and not any(b is a for a in alone)]
     if len(narrow) < 6:
         return [boxes]
     size = statistics.median(b.h for b in narrow)
@@ -129,6 +132,10 @@ def _split_columns(boxes: list[Box], depth: int = 0) -> list[list[Box]]:
         # A column of prices (or of numbers) to the right of the names is part of the same column.
         words = [b for b in right if not _is_price_only(b)]
         if len(words) < 0.5 * len(right) or len(left) < 3 or len(words) < 3:
+            continue
+        # Two menu columns price their items alike: prices on one side only means this gap is
+        # the one between names and their prices.
+        if any(_is_price_only(b) for b in left) != (len(words) < len(right)):
             continue
         crossing = [b for b in boxes if b.x0 < g0 and b.x1 > g1]
         top = min(b.y0 for b in left + right)

@@ -34,6 +34,9 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])\s+(?=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])")
 
 
+_KANA_DASH = re.compile(r"(?<=[ァ-ヴー])[一—―‐-](?![一二三四五六七八九十百千万])")
+
+
 @dataclass
 class ParsedItem:
     name: str
@@ -53,6 +56,7 @@ def clean(text: str) -> str:
     """NFKC, no stray spaces between CJK characters, single spaces elsewhere."""
     s = unicodedata.normalize("NFKC", text)
     s = _SPACE_BETWEEN_CJK.sub("", s)
+    s = _KANA_DASH.sub("ー", s)  # OCR reads the long-vowel mark after katakana as 一 (one): バタ一 -> バター
     return re.sub(r"\s+", " ", s).strip()
 
 

@@ -1,0 +1,363 @@
+"""The offline engine in-process: prices, layout, parser, knowledge base, real OCR on rendered menus."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import unicodedata
+
+import pytest
+
+from common.engines.local import dishes, menu, prices
+from common.engines.local.layout import Box, Line, read_lines
+from common.errors import ConfigError, ScanError
+from devstack import menu_photos
+from tests.conftest import ROOT
+
+
+# -- prices ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("line, head, amount, currency", [
+    ("唐揚げ 680円", "唐揚げ", 680, "JPY"),
+    ("天ぷら ¥1,280", "天ぷら", 1280, "JPY"),
+    ("刺身 ￥1,280", "刺身", 1280, "JPY"),
+    ("とんかつ 千二百円", "とんかつ", 1200, "JPY"),
+    ("枝豆六百八十円", "枝豆", 680, "JPY"),
+    ("唐揚げ……680円", "唐揚げ", 680, "JPY"),
+    ("Pad Thai $14.50", "Pad Thai", 14.5, "USD"),
+    ("Steak frites 14,50 €", "Steak frites", 14.5, "EUR"),
+    ("Filet 1.280,50 €", "Filet", 1280.5, "EUR"),
+    ("Carbonara ........ 12.5", "Carbonara", 12.5, None),
+    ("牛肉麵 NT$180", "牛肉麵", 180, "TWD"),
+    ("宫保鸡丁 38元", "宫保鸡丁", 38, "CNY"),
+    ("Bibimbap 12,000원", "Bibimbap", 12000, "KRW"),
+    ("Tom yum 120 บาท", "Tom yum", 120, "THB"),
+    ("生ビール 580円(税込)", "生ビール", 580, "JPY"),
+])
+def test_prices_in_the_forms_menus_print_are_split_from_the_name(line, head, amount, currency):
+    got_head, price = prices.find_price(unicodedata.normalize("NFKC", line))
+    assert got_head == head and price is not None
+    assert price.amount == amount and price.currency == currency
+
+
+@pytest.mark.parametrize("text, value", [("六百八十", 680), ("千二百", 1200), ("一万二千", 12000), ("一二八〇", 1280),
+                                         ("二千五百八十", 2580), ("十", 10), ("百五十", 150)])
+def test_kanji_numerals_read_as_numbers(text, value):
+    assert prices.kanji_number(text) == value
+
+
+def test_market_price_ranges_and_sizes_are_understood():
+    _, market = prices.find_price("刺身盛り合わせ 時価")
+    assert market.market and market.amount is None
+    _, rng = prices.find_price("Lobster 45-60€")
+    assert (rng.amount, rng.range_max, rng.currency) == (45, 60, "EUR")
+    head, sizes = prices.find_price("Milkshake S5/M6/L7")
+    assert head == "Milkshake" and sizes.options == [("S", 5), ("M", 6), ("L", 7)] and sizes.amount == 5
+    head, cjk = prices.find_price("珍珠奶茶中55/大65")
+    assert head == "珍珠奶茶" and cjk.options == [("中", 55), ("大", 65)]
+
+
+@pytest.mark.parametrize("line", ["Menu 2", "7up", "B1 ランチ", "Sushi set 2 pcs", "一品料理", "Steak frites"])
+def test_numbers_that_are_not_prices_are_left_in_the_name(line):
+    assert prices.find_price(line) == (line, None)
+
+
+def test_currency_is_inferred_from_the_menu_then_from_its_script():
+    assert prices.infer_currency(["EUR", None, "EUR", "USD"], "latin") == "EUR"
+    assert prices.infer_currency([None, None], "ja") == "JPY"
+    assert prices.infer_currency([None], "zh-Hant") == "TWD"
+    assert prices.infer_currency([None], "latin") is None
+
+
+# -- knowledge base --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def kb():
+    return dishes.load()
+
+
+def test_knowledge_base_has_400_dishes_across_nine_cuisines_with_five_languages(kb):
+    assert len(kb.dishes) >= 400
+    assert {d.cuisine for d in kb.dishes} == {"ja", "zh", "ko", "th", "vi", "it", "fr", "es", "us"}
+    assert len({d.id for d in kb.dishes}) == len(kb.dishes)
+    tags = {"spicy", "vegetarian", "vegan", "raw", "contains_alcohol", "pork", "beef"}
+    allergens = {"gluten", "crustacean", "egg", "fish", "peanut", "soy", "milk", "tree_nut", "celery", "mustard",
+                 "sesame", "sulphite", "mollusc"}
+    for d in kb.dishes:
+        assert all(d.name[lang] for lang in dishes.LANGS), d.id
+        assert d.names and d.description["en"] and d.description["zh_tw"] and d.description["zh_cn"], d.id
+        assert set(d.tags) <= tags and set(d.allergens) <= allergens, d.id
+        assert d.course in menu_course_names() and 0 <= d.rank <= 3, d.id
+
+
+def menu_course_names() -> set[str]:
+    return {"starter", "main", "side", "soup", "noodle", "rice", "dessert", "drink"}
+
+
+@pytest.mark.parametrize("printed, dish_id", [
+    ("唐揚げ", "ja.karaage"), ("から揚げ", "ja.karaage"), ("カラアゲ", "ja.karaage"), ("特製唐揚げ", "ja.karaage"),
+    ("焼きとり", "ja.yakitori"), ("とんかっ定食", "ja.tonkatsu_teishoku"), ("宫保鸡丁", "zh.kung_pao_chicken"),
+    ("宮保雞丁", "zh.kung_pao_chicken"), ("Spagheti Carbonara", "it.carbonara"), ("PAD THAI", "th.pad_thai"),
+    ("Phở bò", "vi.pho_bo"), ("Pho Bo", "vi.pho_bo"), ("creme brulee", "fr.creme_brulee"),
+    ("Bœuf bourguignon", "fr.boeuf_bourguignon"), ("石焼ビビンバ", "ko.dolsot_bibimbap"),
+    ("Tiramisù", "it.tiramisu"), ("Classic Cheesburger", "us.cheeseburger"), ("Gambas al ajilo", "es.gambas_ajillo"),
+    ("特製とんかつ", "ja.tonkatsu"), ("自家製ハンバーグ", "ja.hamburg"), ("Homemade Tiramisu", "it.tiramisu"),
+])
+def test_dish_names_match_through_ocr_noise_and_spelling_variants(kb, printed, dish_id):
+    m = kb.match(printed)
+    assert m is not None and m.dish.id == dish_id, (printed, m)
+
+
+@pytest.mark.parametrize("printed, not_id", [
+    ("焼きうどん", "ja.yakisoba"), ("Thai red curry", "th.green_curry"), ("shio ramen", "ja.shoyu_ramen"),
+    ("onigiri", "ja.sushi"), ("Fried spring rolls", "vi.goi_cuon"), ("枝豆腐", "ja.edamame"),
+    ("餃子の皮", "ja.gyoza"),
+])
+def test_near_miss_names_do_not_match_the_neighbouring_dish(kb, printed, not_id):
+    m = kb.match(printed)
+    assert m is None or m.dish.id != not_id, (printed, m.dish.id, m.how, m.score)
+
+
+def test_fuzzy_threshold_keeps_one_ocr_error_and_rejects_two_in_a_short_name(kb):
+    assert kb.match("Carbonarra").dish.id == "it.carbonara"        # one extra letter: ratio 95
+    assert kb.match("Tiramusi") is None                            # two wrong letters in 8: ratio 75
+
+
+def test_a_shared_name_resolves_to_the_menus_own_cuisine(kb):
+    assert kb.match("餃子", prefer="ja").dish.id == "ja.gyoza"
+    assert kb.match("餃子", prefer="zh").dish.id == "zh.jiaozi"
+
+
+def test_glossary_terms_describe_unknown_dishes_and_latin_terms_match_whole_words(kb):
+    assert [t.id for t in kb.terms_in("海老と帆立のバター焼き")][:3] == ["t.shrimp", "t.scallop", "t.butter"]
+    assert "t.cabbage" not in [t.id for t in kb.terms_in("Coca-Cola")]
+    assert {t.id for t in kb.terms_in("Grilled chicken with soy sauce")} >= {"t.chicken", "t.soysauce"}
+
+
+@pytest.mark.parametrize("tag, lang", [("zh-TW", "zh_tw"), ("zh-Hant-HK", "zh_tw"), ("zh", "zh_cn"), ("zh-CN", "zh_cn"),
+                                       ("zh-Hans", "zh_cn"), ("ja-JP", "ja"), ("ko", "ko"), ("en-GB", "en"), ("fr", "en")])
+def test_reader_languages_map_onto_the_knowledge_base(tag, lang):
+    assert dishes.reader_lang(tag) == lang
+
+
+# -- layout and parser -----------------------------------------------------------------------------
+def _box(text, x0, y0, x1, y1):
+    return Box(text, 0.99, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+
+
+def test_two_columns_read_left_column_first_and_a_price_column_stays_with_its_names():
+    boxes = [_box("Trattoria", 500, 40, 1000, 110)]
+    for n, (name, price) in enumerate([("Bruschetta", "6,50 €"), ("Caprese", "9,00 €"), ("Lasagne", "14,00 €")]):
+        y = 200 + 80 * n
+        boxes += [_box(name, 80, y, 380, y + 50), _box(price, 560, y, 700, y + 50)]
+    for n, (name, price) in enumerate([("Ossobuco", "22,00 €"), ("Tiramisù", "7,00 €"), ("Panna cotta", "6,50 €")]):
+        y = 200 + 80 * n
+        boxes += [_box(name, 800, y, 1100, y + 50), _box(price, 1280, y, 1420, y + 50)]
+    lines, orientation = read_lines(boxes)
+    assert orientation == "horizontal"
+    assert [ln.text for ln in lines] == ["Trattoria", "Bruschetta 6,50 €", "Caprese 9,00 €", "Lasagne 14,00 €",
+                                         "Ossobuco 22,00 €", "Tiramisù 7,00 €", "Panna cotta 6,50 €"]
+
+
+def test_a_single_column_with_right_aligned_prices_is_not_split():
+    boxes = []
+    for n, (name, price) in enumerate([("唐揚げ", "680円"), ("焼き鳥", "980円"), ("枝豆", "380円"), ("刺身", "時価")]):
+        y = 100 + 90 * n
+        boxes += [_box(name, 100, y, 330, y + 60), _box(price, 1200, y, 1400, y + 60)]
+    lines, _ = read_lines(boxes)
+    assert [ln.text for ln in lines] == ["唐揚げ 680円", "焼き鳥 980円", "枝豆 380円", "刺身 時価"]
+
+
+def test_vertical_columns_read_right_to_left():
+    boxes = [_box("お品書き", 1300, 100, 1360, 400), _box("唐揚げ六百八十円", 1150, 100, 1210, 700),
+             _box("焼き鳥九百八十円", 1000, 100, 1060, 700)]
+    lines, orientation = read_lines(boxes)
+    assert orientation == "vertical"
+    assert [ln.text for ln in lines] == ["お品書き", "唐揚げ六百八十円", "焼き鳥九百八十円"]
+
+
+def test_skewed_lines_are_straightened_before_grouping():
+    import math
+
+    boxes = []
+    a = math.radians(4)
+    for n, text in enumerate(["Bruschetta 6.50", "Carbonara 13.00", "Tiramisu 7.00"]):
+        x0, y0, w, h = 100, 100 + 70 * n, 900, 50
+        pts = [(x0, y0), (x0 + w, y0), (x0 + w, y0 + h), (x0, y0 + h)]
+        boxes.append(Box(text, 0.99, [(x * math.cos(a) - y * math.sin(a), x * math.sin(a) + y * math.cos(a))
+                                      for x, y in pts]))
+    lines, _ = read_lines(boxes)
+    assert [ln.text for ln in lines] == ["Bruschetta 6.50", "Carbonara 13.00", "Tiramisu 7.00"]
+
+
+def test_parser_keeps_sections_descriptions_and_prices_on_their_own_line():
+    lines = [Line("【揚げ物】", 70, 100, 0), Line("唐揚げ 680円", 50, 100, 100), Line("鶏もも肉の唐揚げ", 34, 140, 170),
+             Line("とんかつ", 50, 100, 240), Line("1,200円", 50, 900, 310), Line("DRINKS", 62, 100, 400),
+             Line("生ビール 580円", 50, 100, 480)]
+    parsed = menu.parse(lines)
+    assert [(i.name, i.price.amount, i.section) for i in parsed.items] == [
+        ("唐揚げ", 680, "揚げ物"), ("とんかつ", 1200, "揚げ物"), ("生ビール", 580, "DRINKS")]
+    assert parsed.items[0].description == ["鶏もも肉の唐揚げ"]
+    assert parsed.sections == ["揚げ物", "DRINKS"]
+
+
+# -- the engine on real OCR ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def engine():
+    from common.engines.local import LocalEngine
+
+    return LocalEngine()
+
+
+def _read(engine, m: menu_photos.Menu, photo_seed: int | None = None, language="en"):
+    img = menu_photos.render(m)
+    if photo_seed is not None:
+        img = menu_photos.photo_like(img, photo_seed)
+    return engine.read_menu(menu_photos.jpeg(img), language)
+
+
+@pytest.mark.parametrize("key", ["ja-izakaya", "ja-tategaki", "it-trattoria", "zh-tw-taipei", "en-diner"])
+def test_rendered_menus_are_read_with_names_prices_and_translations(engine, key):
+    m = menu_photos.menu(key)
+    reading = _read(engine, m, language="zh-TW")
+    s = menu_photos.score(m, reading.items)
+    assert s.rate("names") >= 0.95 and s.rate("prices") >= 0.9 and s.rate("translated") >= 0.95, vars(s)
+    assert reading.engine == "local"
+    assert sum(i.is_top3 for i in reading.items) == 3
+
+
+def test_photo_like_menus_still_reach_85_percent(engine):
+    total = menu_photos.Score()
+    for key in ("ja-ramen", "fr-bistro", "zh-cn-sichuan"):
+        m = menu_photos.menu(key)
+        total = total.add(menu_photos.score(m, _read(engine, m, photo_seed=7).items))
+    assert total.rate("names") >= 0.85 and total.rate("prices") >= 0.85 and total.rate("translated") >= 0.85, vars(total)
+
+
+def test_translations_follow_the_reader_language(engine):
+    m = menu_photos.menu("ja-izakaya")
+    by_lang = {lang: {i.original_name: i for i in _read(engine, m, language=lang).items} for lang in ("zh-TW", "zh-CN", "en", "ko")}
+    assert by_lang["zh-TW"]["唐揚げ"].translated_name == "日式炸雞"
+    assert by_lang["zh-CN"]["唐揚げ"].translated_name == "日式炸鸡"
+    assert by_lang["en"]["唐揚げ"].translated_name == "Japanese fried chicken"
+    assert by_lang["ko"]["唐揚げ"].translated_name == "가라아게"
+    assert by_lang["en"]["唐揚げ"].price == "680円" and by_lang["en"]["唐揚げ"].currency == "JPY"
+    assert "gluten" in by_lang["en"]["エビフライ"].allergens and "crustacean" in by_lang["en"]["エビフライ"].allergens
+
+
+def test_unknown_dishes_are_kept_romanised_and_marked_unknown(engine):
+    m = menu_photos.Menu("unknown", "ja", "おしながき", [("", [
+        menu_photos.Dish("唐揚げ", "680円"), menu_photos.Dish("海老と帆立のバター焼き", "1,380円"),
+        menu_photos.Dish("焼き鳥", "980円"), menu_photos.Dish("まかない丼", "750円")])])
+    reading = _read(engine, m, language="en")
+    by_name = {i.original_name: i for i in reading.items}
+    odd = by_name["海老と帆立のバター焼き"]
+    assert not odd.known and odd.dish_id is None
+    assert odd.translated_name.lower().startswith("ebi") and "crustacean" in odd.allergens
+    assert "shrimp" in odd.description and "scallop" in odd.description
+    assert reading.unknown_items_count == sum(1 for i in reading.items if not i.known) >= 2
+
+
+def test_top3_prefers_signature_mains_over_drinks_and_sides(engine):
+    reading = _read(engine, menu_photos.menu("ja-izakaya"))
+    top = {i.original_name for i in reading.items if i.is_top3}
+    assert not top & {"生ビール", "ハイボール", "枝豆"}
+    assert len(top) == 3
+    assert all(i.image_prompt for i in reading.items)
+
+
+def test_a_sharp_photo_with_no_text_is_not_a_menu(engine):
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(5)  # a textured, in-focus scene (gravel, leaves): detail but no writing
+    tiles = rng.integers(40, 220, (80, 60, 3), dtype=np.uint8)
+    img = Image.fromarray(tiles).resize((1200, 1600), Image.NEAREST)
+    img = Image.fromarray(np.clip(np.asarray(img) + rng.normal(0, 18, (1600, 1200, 3)), 0, 255).astype(np.uint8))
+    with pytest.raises(ScanError) as err:
+        engine.read_menu(menu_photos.jpeg(img), "en")
+    assert err.value.code == "IMAGE_NOT_MENU"
+
+
+def test_a_page_of_prose_is_not_a_menu(engine):
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (1500, 2000), "white")
+    d = ImageDraw.Draw(img)
+    font = menu_photos._font(40)
+    text = ("It was a bright cold day in April and the clocks were striking thirteen as the rain came on. "
+            "Nobody in the street looked up, and the buses went by without stopping at the corner.").split()
+    for row in range(14):
+        d.text((80, 100 + row * 90), " ".join(text[(row * 6) % len(text):][:6]), font=font, fill="black")
+    with pytest.raises(ScanError) as err:
+        engine.read_menu(menu_photos.jpeg(img), "en")
+    assert err.value.code == "IMAGE_NOT_MENU"
+
+
+def test_a_blurred_menu_is_too_blurry(engine):
+    from PIL import ImageFilter
+
+    img = menu_photos.render(menu_photos.menu("en-diner")).filter(ImageFilter.GaussianBlur(9))
+    with pytest.raises(ScanError) as err:
+        engine.read_menu(menu_photos.jpeg(img), "en")
+    assert err.value.code == "IMAGE_TOO_BLURRY"
+
+
+def test_a_sideways_heic_photo_is_turned_upright_and_read(engine):
+    import pillow_heif
+    from PIL import Image
+
+    from common import images
+
+    pillow_heif.register_heif_opener()
+    img = menu_photos.render(menu_photos.menu("zh-tw-taipei")).rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to view": the camera was held sideways
+    out = io.BytesIO()
+    img.save(out, "HEIF", exif=exif.tobytes(), quality=80)
+    photo = images.normalise(out.getvalue(), 50_000_000)
+    assert (photo.width, photo.height) == (1500, 2000)
+    reading = engine.read_menu(photo.jpeg, "en")
+    assert "牛肉麵" in {i.original_name for i in reading.items}
+
+
+def test_dish_cards_are_labelled_illustrations_in_the_readers_language(engine):
+    from PIL import Image
+
+    item = next(i for i in _read(engine, menu_photos.menu("ja-izakaya"), language="zh-TW").items if i.is_top3)
+    card = engine.draw_dish(item, "en")
+    img = Image.open(io.BytesIO(card))
+    assert img.format == "JPEG" and img.size == (768, 768)
+    text = " ".join(b.text for b in engine.ocr.read(card).boxes)
+    assert "Illustration card" in text and "not a photo" in text
+    assert item.original_name in text.replace(" ", "")
+
+
+def test_a_missing_font_fails_at_engine_start_naming_the_package(monkeypatch, tmp_path):
+    from common.engines.local import check_prerequisites
+
+    monkeypatch.setenv("FONT_DIR", str(tmp_path))
+    with pytest.raises(ConfigError, match="fonts-noto-cjk"):
+        check_prerequisites()
+
+
+def test_engine_start_and_a_scan_make_no_network_access():
+    """Run in a fresh interpreter whose sockets refuse to connect anywhere: nothing may be fetched."""
+    code = r"""
+import socket, sys
+def refuse(*a, **k):
+    raise SystemExit("network access attempted: %r" % (a,))
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+socket.getaddrinfo = refuse
+socket.create_connection = refuse
+from common.engines.local import LocalEngine
+from devstack import menu_photos
+e = LocalEngine()
+r = e.read_menu(menu_photos.sample_photo(), "en")
+e.draw_dish(next(i for i in r.items if i.is_top3), "en")
+print("items", len(r.items))
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "items 11" in out.stdout
