@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import random
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Literal, Optional
@@ -166,6 +168,9 @@ class Claim:
     log: events.EventLog | None = None
 
 
+CLAIM_ROUNDS = 4  # jittered rounds of the SDK's own 5 attempts before a contended claim answers busy
+
+
 def claim(job_id: str, owner: str) -> Claim:
     """Take the job's lease in a transaction unless it is finished or another live run holds it."""
     settings = get_settings()
@@ -196,14 +201,19 @@ def claim(job_id: str, owner: str) -> Claim:
                                             "updated_at")})
         return Claim("claimed", job)
 
-    tx = client.transaction()
-    try:
-        result = _tx(tx)
-    except (ValueError, gexc.Aborted) as exc:
-        # The SDK gives up on a contended transaction with this ValueError: another delivery is
-        # claiming the job at this very moment, which is exactly what "busy" means.
-        if isinstance(exc, ValueError) and "Failed to commit transaction" not in str(exc):
-            raise
+    for attempt in range(CLAIM_ROUNDS):
+        tx = client.transaction()
+        try:
+            result = _tx(tx)
+            break
+        except (ValueError, gexc.Aborted) as exc:
+            # The SDK gives up on a contended transaction with this ValueError: other deliveries are
+            # claiming the job at this very moment. They retry in lockstep, so every one of them may
+            # give up; a jittered pause lets one win, and the rest then read "busy" normally.
+            if isinstance(exc, ValueError) and "Failed to commit transaction" not in str(exc):
+                raise
+            time.sleep(random.uniform(0.02, 0.15) * (attempt + 1))
+    else:
         return Claim("busy")
     if result.outcome == "claimed":
         # The claim's only write is the job document: its update_time is the fence for our appends.

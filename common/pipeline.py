@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import threading
 import time
 import uuid
@@ -35,6 +36,16 @@ def engine() -> Engine:
     """The instance's engine, built once; a job that arrives while preload() builds it waits for it."""
     with _engine_lock:
         return _engine()
+
+
+def preload_in_worker() -> None:
+    """Preload in each server worker once it is forked; never in the parent.
+
+    functions-framework imports main.py in gunicorn's master and forks the worker from it: a thread
+    started at import would run in the master only, and a model or lock built there is unusable (or
+    held forever) in the forked worker. Servers that do not fork build the engine on the first job.
+    """
+    os.register_at_fork(after_in_child=preload)
 
 
 def preload() -> threading.Thread:

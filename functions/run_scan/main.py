@@ -21,7 +21,7 @@ if settings.engine_name == "local":
     from common.engines.local import check_prerequisites
 
     check_prerequisites()  # a missing font or model stops start-up with a message naming the fix
-pipeline.preload()
+pipeline.preload_in_worker()
 
 # What each run outcome tells the delivery: 2xx ends it, 503 asks Cloud Tasks to try again later.
 _TASK_STATUS = {"completed": 200, "failed": 200, "finished": 200, "missing": 200, "lost": 200,

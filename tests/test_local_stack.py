@@ -1,0 +1,112 @@
+"""The offline engine behind the real functions: a stack of its own with no Gemini key at all."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import time
+
+import httpx
+import pytest
+
+from devstack import menu_photos
+from devstack.stack import ENTRY_POINTS, HOST, PROJECT, ROOT, VENV_BIN, Stack
+from tests.api import Api, assert_well_formed
+from tests.conftest import TEST_ENV
+
+
+@pytest.fixture(scope="module")
+def local_stack():
+    base = int(os.environ.get("STACK_PORT_BASE", "8800")) + 100
+    s = Stack(base_port=base, extra_env={**TEST_ENV, "ENGINE": "auto", "LEASE_S": "20", "SSE_MAX_STREAM_S": "90"})
+    s.gemini_api_key = ""  # no key anywhere: auto must pick the offline engine
+    s.start()
+    # Three run_scan processes load the models at once on two cores; let them finish before timing jobs.
+    for name in ("run-scan-task", "run-scan-finalize"):
+        _wait_log(s, name, '"engine ready"', 90)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def local_api(local_stack) -> Api:
+    httpx.delete(f"http://{HOST}:{local_stack.ports.firestore}/emulator/v1/projects/{PROJECT}"
+                 "/databases/(default)/documents")
+    return Api(local_stack)
+
+
+def test_without_a_key_a_menu_photo_is_read_and_drawn_offline_end_to_end(local_api):
+    from PIL import Image
+
+    job_id, frames = local_api.scan(menu_photos.sample_photo(), "zh-TW")
+    assert_well_formed(frames)
+    menu = next(f.data for f in frames if f.event == "menu_data")
+    assert menu["engine"] == "local"
+    by_name = {i["original_name"]: i for i in menu["items"]}
+    assert by_name["唐揚げ"]["translated_name"] == "日式炸雞" and by_name["唐揚げ"]["price"] == "680円"
+    assert by_name["とんかつ"]["price_value"] == 1200 and by_name["刺身盛り合わせ"]["price"] == "時価"
+    top = [i for i in menu["items"] if i["is_top3"]]
+    assert len(top) == 3 and all(i["image_status"] == "pending" for i in top)
+    updates = [f.data for f in frames if f.event == "image_update"]
+    assert sorted(u["item_id"] for u in updates) == sorted(i["id"] for i in top)
+    for u in updates:
+        assert u["image_status"] == "ready"
+        img = httpx.get(u["image_url"], timeout=10)
+        assert img.status_code == 200 and img.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(img.content)).size == (768, 768)
+    done = frames[-1].data
+    assert done["status"] == "completed" and done["engine"] == "local"
+    assert done["summary"]["items_count"] == len(menu["items"])
+    assert done["summary"]["unknown_items_count"] == sum(not i["known"] for i in menu["items"])
+    assert done["summary"]["vlm_ms"] > 0 and done["summary"]["image_gen_ms"] > 0
+
+
+def test_unknown_dishes_are_counted_in_done(local_api):
+    m = menu_photos.Menu("odd", "ja", "おしながき", [("", [
+        menu_photos.Dish("唐揚げ", "680円"), menu_photos.Dish("まかない丼", "750円"),
+        menu_photos.Dish("店長のきまぐれ小鉢", "480円"), menu_photos.Dish("焼き鳥", "980円")])])
+    _, frames = local_api.scan(menu_photos.jpeg(menu_photos.render(m)), "en")
+    menu = next(f.data for f in frames if f.event == "menu_data")
+    unknown = [i for i in menu["items"] if not i["known"]]
+    assert {i["original_name"] for i in unknown} == {"まかない丼", "店長のきまぐれ小鉢"}
+    assert all(i["translated_name"].isascii() for i in unknown)  # romanised for an English reader
+    assert frames[-1].data["summary"]["unknown_items_count"] == 2
+
+
+def test_a_photo_that_is_not_a_menu_ends_with_image_not_menu(local_api):
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(3)
+    img = Image.fromarray(rng.integers(30, 230, (60, 45, 3), dtype=np.uint8)).resize((900, 1200), Image.NEAREST)
+    _, frames = local_api.scan(menu_photos.jpeg(img), "en")
+    assert_well_formed(frames)
+    err = next(f.data for f in frames if f.event == "error")
+    assert err["code"] == "IMAGE_NOT_MENU" and err["recoverable"] is True
+    assert frames[-1].data["status"] == "failed"
+
+
+def test_run_scan_refuses_to_start_without_the_font_and_names_the_package(local_stack, tmp_path):
+    folder, target = ENTRY_POINTS["run-scan-task"]
+    env = {**os.environ, **local_stack.env(), "ENGINE": "local", "FONT_DIR": str(tmp_path)}
+    proc = subprocess.run([str(VENV_BIN / "functions-framework"), "--source", str(ROOT / "functions" / folder / "main.py"),
+                           "--target", target, "--host", HOST, "--port", str(local_stack.base_port + 30)],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "fonts-noto-cjk" in proc.stdout + proc.stderr
+
+
+def _wait_log(stack: Stack, name: str, needle: str, timeout_s: float) -> str:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        text = stack.log_path(name).read_text(errors="replace")
+        if needle in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.3)
+
+
+def test_each_instance_loads_the_engine_once_in_its_worker_not_per_job(local_stack, local_api):
+    local_api.scan(menu_photos.sample_photo(), "en")
+    for name in ("run-scan-task", "run-scan-finalize"):
+        logs = _wait_log(local_stack, name, '"engine ready"', 5)
+        assert logs.count('"engine ready"') == 1 and '"engine": "local"' in logs, name
