@@ -14,6 +14,7 @@ from common.errors import ConfigError
 MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx",
           "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx"}
 MAX_SIDE = 2000      # OCR input bound: a 1500x2000 phone photo goes in at full size
+DET_SIDE = 1280     # text detection input bound
 MIN_SCORE = 0.5      # below this, a recognised string is too unsure to put on a menu
 
 
@@ -45,7 +46,10 @@ class Ocr:
             raise ConfigError(f"rapidocr models missing from {root}: {', '.join(missing)}; "
                               "reinstall the pinned rapidocr from common/engines/local/requirements.txt")
         params = {f"{stage}.model_path": str(root / name) for stage, name in MODELS.items()}
-        params.update({"Global.log_level": "error", "Global.text_score": 0.3, "Global.max_side_len": MAX_SIDE})
+        # Detection on a 1280px copy: the boxes are as good on menus (measured: bench/offline_engine.py)
+        # at half the time and memory of full size; recognition still reads crops of the full photo.
+        params.update({"Global.log_level": "error", "Global.text_score": 0.3, "Global.max_side_len": MAX_SIDE,
+                       "Det.limit_type": "max", "Det.limit_side_len": DET_SIDE})
         self._engine = RapidOCR(params=params)
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
