@@ -196,7 +196,7 @@ class _Run:
             events.menu_data(self.job_id, self._public_items(), engine=self.engine_name, used_cache=self.used_cache),
             snapshot=self._snapshot("running"),
         )
-        log.info("menu read", items=len(self.items), used_cache=self.used_cache, **self.timings)
+        log.info("menu read", engine=self.engine_name, items=len(self.items), used_cache=self.used_cache, **self.timings)
 
     def _draw_pending(self) -> None:
         pending = [i for i in self.items if i.is_top3 and i.image_status == "pending"]
@@ -233,7 +233,7 @@ class _Run:
         self.log.append("done", events.done("completed", self.job_id, summary, engine=self.engine_name),
                         snapshot={**self._snapshot("completed"), "summary": summary},
                         job_fields=self._final_job_fields("completed"))
-        log.info("job completed", **summary)
+        log.info("job completed", engine=self.engine_name, **summary)
         if self._cache_key and not self.used_cache:
             cache.put(self._cache_key, self._public_items(), self.engine_name, None)
 

@@ -106,7 +106,13 @@ def _wait_log(stack: Stack, name: str, needle: str, timeout_s: float) -> str:
 
 
 def test_each_instance_loads_the_engine_once_in_its_worker_not_per_job(local_stack, local_api):
-    local_api.scan(menu_photos.sample_photo(), "en")
+    import json
+
+    job_id, _ = local_api.scan(menu_photos.sample_photo(), "en")
+    entries = []
     for name in ("run-scan-task", "run-scan-finalize"):
         logs = _wait_log(local_stack, name, '"engine ready"', 5)
-        assert logs.count('"engine ready"') == 1 and '"engine": "local"' in logs, name
+        assert logs.count('"engine ready"') == 1, name
+        entries += [json.loads(ln) for ln in logs.splitlines() if ln.startswith("{")]
+    done = [e for e in entries if e.get("job_id") == job_id and e["message"] == "job completed"]
+    assert len(done) == 1 and done[0]["engine"] == "local" and done[0]["vlm_ms"] > 0

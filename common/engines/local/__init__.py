@@ -112,7 +112,7 @@ class LocalEngine:
         priced = sum(1 for i in parsed.items if i.price)
         if not parsed.items or (priced == 0 and not any(matches)) or (len(parsed.items) >= 4 and priced == 0
                                                                      and sum(1 for m in matches if m) < 2):
-            if reading.weak > len(reading.boxes):
+            if reading.weak > len(reading.boxes) or reading.sharpness < BLURRY_SHARPNESS:
                 raise ScanError("IMAGE_TOO_BLURRY", "too little of the photo could be read; retake it closer and "
                                                     "in focus", recoverable=True)
             raise ScanError("IMAGE_NOT_MENU", "the photo has text but no dishes or prices; is it a menu?",

@@ -1,0 +1,194 @@
+"""What the phone waits for, on the local stack: job start, event delivery, pipeline overhead.
+
+    .venv/bin/python bench/event_stream.py [--jobs 30] [--json out.json]
+
+Starts the local stack with the fake Gemini answering at once, then runs jobs one after another as
+the app does (signed upload, create job, open the event stream) and prints:
+- job start: POST /scan/jobs sent -> first status event received by the SSE client;
+- event delivery: event document stored (its Firestore create_time) -> frame received, for events
+  stored while the client was already connected;
+- pipeline overhead: POST /scan/jobs sent -> done received (instant model, 3 images);
+and, in the same run, the same delivery figure for a polling reader (a Firestore query for
+seq > last every second, as the original service streamed), with its queries per stream-minute.
+Figures are wall-clock on one machine (client, emulators and functions share its clock).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
+
+from devstack import menu_photos  # noqa: E402
+from devstack.stack import Stack  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))] if s else float("nan")
+
+
+def event_times(job_id: str) -> dict[int, float]:
+    """seq -> the event document's create_time (epoch seconds)."""
+    from common import db, events
+
+    col = db.client().collection(db.EVENTS)
+    out = {}
+    for snap in db.client().get_all([col.document(events.event_doc_id(job_id, s)) for s in range(1, 40)]):
+        if snap.exists:
+            out[int(snap.get("seq"))] = snap.create_time.timestamp()
+    return out
+
+
+def run_job(http: httpx.Client, photo: bytes) -> dict:
+    signed = http.post("/api/v1/uploads/signed-url", json={"content_type": "image/jpeg"}).json()
+    httpx.put(signed["upload_url"], content=photo, headers=signed["headers"]).raise_for_status()
+    t_post = time.time()
+    job_id = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
+                                                  "user_preferences": {"language": "en"}}).json()["job_id"]
+    received: dict[int, float] = {}
+    t_open = None
+    with http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", timeout=60) as r:
+        t_open = time.time()
+        seq, event = None, None
+        for line in r.iter_lines():
+            if line.startswith("id: "):
+                seq = int(line[4:])
+            elif line.startswith("event: "):
+                event = line[7:]
+            elif line == "" and seq is not None:
+                received[seq] = time.time()
+                if event == "done":
+                    break
+                seq = None
+    stored = event_times(job_id)
+    live = [received[s] - stored[s] for s in received if s in stored and stored[s] > t_open]
+    return {"job_id": job_id, "job_start": received[1] - t_post, "overhead": received[max(received)] - t_post,
+            "delivery": live, "events": len(received)}
+
+
+def polling_reader(job_id: str, interval_s: float, stop: threading.Event, out: dict) -> None:
+    """The baseline: query events with seq > last every interval, as the original service did."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    from common import db
+
+    last, queries, got = 0, 0, {}
+    col = db.client().collection(db.EVENTS)
+    t0 = time.time()
+    while not stop.is_set():
+        queries += 1
+        q = col.where(filter=FieldFilter("job_id", "==", job_id)).where(filter=FieldFilter("seq", ">", last))
+        for snap in q.stream():
+            s = int(snap.get("seq"))
+            if s not in got:
+                got[s] = time.time()
+                last = max(last, s)
+        stop.wait(interval_s)
+    out.update(received=got, queries=queries, seconds=time.time() - t0)
+
+
+def run_polled_job(http: httpx.Client, photo: bytes, interval_s: float) -> dict:
+    signed = http.post("/api/v1/uploads/signed-url", json={"content_type": "image/jpeg"}).json()
+    httpx.put(signed["upload_url"], content=photo, headers=signed["headers"]).raise_for_status()
+    job_id = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
+                                                  "user_preferences": {"language": "en"}}).json()["job_id"]
+    t_open = time.time()
+    stop, out = threading.Event(), {}
+    reader = threading.Thread(target=polling_reader, args=(job_id, interval_s, stop, out))
+    reader.start()
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        snap = http.get(f"/api/v1/scan/jobs/{job_id}").json()
+        if snap["status"] in ("completed", "failed"):
+            break
+        time.sleep(0.2)
+    time.sleep(interval_s * 1.5)  # let the poller see the last events
+    stop.set()
+    reader.join()
+    stored = event_times(job_id)
+    live = [out["received"][s] - stored[s] for s in out["received"] if s in stored and stored[s] > t_open]
+    return {"delivery": live, "queries": out["queries"], "seconds": out["seconds"]}
+
+
+def idle_polling_queries(interval_s: float, seconds: float) -> float:
+    """Queries a polling stream makes per minute while nothing happens (each costs at least one read)."""
+    stop, out = threading.Event(), {}
+    t = threading.Thread(target=polling_reader, args=("no-such-job-idle", interval_s, stop, out))
+    t.start()
+    time.sleep(seconds)
+    stop.set()
+    t.join()
+    return out["queries"] / out["seconds"] * 60
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jobs", type=int, default=30)
+    ap.add_argument("--poll-interval", type=float, default=1.0)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+
+    stack = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8600")), gemini_api_key="bench-key",
+                  extra_env={"ENGINE": "gemini"})
+    stack.gemini_base_url = stack.gemini_url
+    with stack:
+        os.environ.update(stack.env())
+        from common.config import reset_settings
+
+        reset_settings()
+        http = httpx.Client(base_url=stack.gateway_url, timeout=30)
+        photo = menu_photos.jpeg(menu_photos.render(menu_photos.menu("en-diner")), 80)
+        run_job(http, photo)  # warm every instance once; not counted
+        ours = [run_job(http, photo) for _ in range(args.jobs)]
+        polled = [run_polled_job(http, photo, args.poll_interval) for _ in range(max(5, args.jobs // 3))]
+        idle_qpm = idle_polling_queries(args.poll_interval, 20)
+
+    ms = lambda v: round(v * 1000, 1)  # noqa: E731
+    delivery = [d for r in ours for d in r["delivery"]]
+    p_delivery = [d for r in polled for d in r["delivery"]]
+    starts = [r["job_start"] for r in ours]
+    overheads = [r["overhead"] for r in ours]
+    res = {
+        "benchmark": "event_stream", "cores": os.cpu_count(), "jobs": args.jobs,
+        "job_start_ms": {"p50": ms(pct(starts, 50)), "p95": ms(pct(starts, 95))},
+        "delivery_ms": {"n": len(delivery), "p50": ms(pct(delivery, 50)), "p95": ms(pct(delivery, 95)),
+                        "p99": ms(pct(delivery, 99))},
+        "pipeline_overhead_ms": {"p50": ms(pct(overheads, 50)), "p95": ms(pct(overheads, 95))},
+        "polling_baseline": {
+            "interval_s": args.poll_interval, "n": len(p_delivery),
+            "delivery_ms": {"p50": ms(pct(p_delivery, 50)), "p95": ms(pct(p_delivery, 95)),
+                            "p99": ms(pct(p_delivery, 99))},
+            "queries_per_stream_minute_idle": round(idle_qpm, 1),
+        },
+    }
+    res["ratio_polling_over_ours_delivery_p50"] = round(pct(p_delivery, 50) / pct(delivery, 50), 1)
+    print(f"\nlocal stack, {os.cpu_count()} cores, {args.jobs} jobs, instant fake model, 3 images each")
+    print(f"{'figure':<44} {'p50':>8} {'p95':>8} {'p99':>8}")
+    print(f"{'job start (POST -> first status at client)':<44} {res['job_start_ms']['p50']:>8} "
+          f"{res['job_start_ms']['p95']:>8} {'':>8}")
+    print(f"{'event delivery, ours (stored -> received)':<44} {res['delivery_ms']['p50']:>8} "
+          f"{res['delivery_ms']['p95']:>8} {res['delivery_ms']['p99']:>8}")
+    print(f"{'event delivery, polling every 1 s':<44} {res['polling_baseline']['delivery_ms']['p50']:>8} "
+          f"{res['polling_baseline']['delivery_ms']['p95']:>8} {res['polling_baseline']['delivery_ms']['p99']:>8}")
+    print(f"{'pipeline overhead (POST -> done at client)':<44} {res['pipeline_overhead_ms']['p50']:>8} "
+          f"{res['pipeline_overhead_ms']['p95']:>8} {'':>8}")
+    print(f"polling: {res['polling_baseline']['queries_per_stream_minute_idle']} queries per idle stream-minute "
+          f"(ours: a document listener, no queries while idle); delivery p50 ratio polling/ours "
+          f"{res['ratio_polling_over_ours_delivery_p50']}x (ms)")
+    print(json.dumps(res))
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
