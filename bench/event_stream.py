@@ -48,6 +48,14 @@ def event_times(job_id: str) -> dict[int, float]:
     return out
 
 
+def _unique(page, n: int) -> bytes:
+    from PIL import ImageDraw
+
+    img = page.copy()
+    ImageDraw.Draw(img).text((10, 10), f"#{n}", fill=(200, 200, 200))
+    return menu_photos.jpeg(img, 80)
+
+
 def run_job(http: httpx.Client, photo: bytes) -> dict:
     signed = http.post("/api/v1/uploads/signed-url", json={"content_type": "image/jpeg"}).json()
     httpx.put(signed["upload_url"], content=photo, headers=signed["headers"]).raise_for_status()
@@ -72,7 +80,9 @@ def run_job(http: httpx.Client, photo: bytes) -> dict:
     stored = event_times(job_id)
     live = [received[s] - stored[s] for s in received if s in stored and stored[s] > t_open]
     return {"job_id": job_id, "job_start": received[1] - t_post, "overhead": received[max(received)] - t_post,
-            "delivery": live, "events": len(received)}
+            "delivery": live, "events": len(received),
+            # create_job stores seq 1; the run stores seq 2 once a trigger has reached run_scan and it claimed
+            "trigger": stored[2] - stored[1], "run": stored[max(stored)] - stored[2]}
 
 
 def polling_reader(job_id: str, interval_s: float, stop: threading.Event, out: dict) -> None:
@@ -135,6 +145,7 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=30)
     ap.add_argument("--poll-interval", type=float, default=1.0)
     ap.add_argument("--json")
+    ap.add_argument("--explain-slow", action="store_true", help="print the function logs of the 3 slowest jobs")
     args = ap.parse_args()
 
     stack = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8600")), gemini_api_key="bench-key",
@@ -146,23 +157,36 @@ def main() -> int:
 
         reset_settings()
         http = httpx.Client(base_url=stack.gateway_url, timeout=30)
-        photo = menu_photos.jpeg(menu_photos.render(menu_photos.menu("en-diner")), 80)
-        run_job(http, photo)  # warm every instance once; not counted
-        ours = [run_job(http, photo) for _ in range(args.jobs)]
-        polled = [run_polled_job(http, photo, args.poll_interval) for _ in range(max(5, args.jobs // 3))]
+        page = menu_photos.render(menu_photos.menu("en-diner"))
+        photos = (_unique(page, n) for n in range(10_000))  # distinct bytes: no cache hits
+        for _ in range(2):
+            run_job(http, next(photos))  # warm both run_scan instances; not counted
+        ours = [run_job(http, next(photos)) for _ in range(args.jobs)]
+        polled = [run_polled_job(http, next(photos), args.poll_interval) for _ in range(max(5, args.jobs // 3))]
         idle_qpm = idle_polling_queries(args.poll_interval, 20)
+        if args.explain_slow:
+            for r in sorted(ours, key=lambda r: -r["overhead"])[:3]:
+                print(f"slow job {r['job_id']}: {r['overhead'] * 1000:.0f} ms")
+                for name in ("run-scan-task", "run-scan-finalize", "create-job", "tasks", "relay"):
+                    for line in stack.log_path(name).read_text(errors="replace").splitlines():
+                        if r["job_id"] in line:
+                            print(f"  {name}: {line[:300]}")
 
     ms = lambda v: round(v * 1000, 1)  # noqa: E731
     delivery = [d for r in ours for d in r["delivery"]]
     p_delivery = [d for r in polled for d in r["delivery"]]
     starts = [r["job_start"] for r in ours]
     overheads = [r["overhead"] for r in ours]
+    triggers = [r["trigger"] for r in ours]
+    runs = [r["run"] for r in ours]
     res = {
         "benchmark": "event_stream", "cores": os.cpu_count(), "jobs": args.jobs,
         "job_start_ms": {"p50": ms(pct(starts, 50)), "p95": ms(pct(starts, 95))},
         "delivery_ms": {"n": len(delivery), "p50": ms(pct(delivery, 50)), "p95": ms(pct(delivery, 95)),
                         "p99": ms(pct(delivery, 99))},
         "pipeline_overhead_ms": {"p50": ms(pct(overheads, 50)), "p95": ms(pct(overheads, 95))},
+        "trigger_ms": {"p50": ms(pct(triggers, 50)), "p95": ms(pct(triggers, 95))},
+        "run_ms": {"p50": ms(pct(runs, 50)), "p95": ms(pct(runs, 95))},
         "polling_baseline": {
             "interval_s": args.poll_interval, "n": len(p_delivery),
             "delivery_ms": {"p50": ms(pct(p_delivery, 50)), "p95": ms(pct(p_delivery, 95)),
@@ -181,6 +205,8 @@ def main() -> int:
           f"{res['polling_baseline']['delivery_ms']['p95']:>8} {res['polling_baseline']['delivery_ms']['p99']:>8}")
     print(f"{'pipeline overhead (POST -> done at client)':<44} {res['pipeline_overhead_ms']['p50']:>8} "
           f"{res['pipeline_overhead_ms']['p95']:>8} {'':>8}")
+    print(f"{'  of which: job stored -> run claimed it':<44} {res['trigger_ms']['p50']:>8} {res['trigger_ms']['p95']:>8}")
+    print(f"{'  of which: claimed -> done stored':<44} {res['run_ms']['p50']:>8} {res['run_ms']['p95']:>8}")
     print(f"polling: {res['polling_baseline']['queries_per_stream_minute_idle']} queries per idle stream-minute "
           f"(ours: a document listener, no queries while idle); delivery p50 ratio polling/ours "
           f"{res['ratio_polling_over_ours_delivery_p50']}x (ms)")
