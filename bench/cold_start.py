@@ -1,0 +1,94 @@
+"""Cold start per deployed entry point: process start -> first 200, as a new Cloud Run instance pays it.
+
+    .venv/bin/python bench/cold_start.py [--runs 5] [--json out.json]
+
+Starts the local stack once (so settings and emulators are real), then for each entry point starts
+a fresh functions-framework process with the same environment, times until /health answers 200,
+and stops it; `--runs` times each, reported as median and max. Also prints the import time of the
+heavy libraries each function may load, measured in fresh interpreters.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from devstack.stack import ENTRY_POINTS, HOST, ROOT, VENV_BIN, Stack  # noqa: E402
+
+TARGETS = {"signed-url": 0.5, "create-job": 0.9, "events": 0.9, "run-scan-task": 1.6, "run-scan-finalize": 1.6,
+           "scan-stream": 1.6}
+IMPORTS = ["google.cloud.firestore", "google.cloud.storage", "google.cloud.tasks_v2", "google.genai", "boto3", "PIL.Image",
+           "functions_framework"]
+
+
+def cold_start(name: str, env: dict, port: int) -> float:
+    folder, target = ENTRY_POINTS[name]
+    sig = "cloudevent" if name == "run-scan-finalize" else "http"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([str(VENV_BIN / "functions-framework"), "--source", str(ROOT / "functions" / folder / "main.py"),
+                             "--target", target, "--signature-type", sig, "--host", HOST, "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited: {proc.stderr.read().decode()[-500:]}")
+            try:
+                with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=2) as r:
+                    if r.status == 200:
+                        return time.perf_counter() - t0
+            except OSError:
+                pass
+            time.sleep(0.01)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def import_time(module: str) -> float:
+    code = f"import time; t=time.perf_counter(); import {module}; print(time.perf_counter()-t)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    stack = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8500")), gemini_api_key="bench-key",
+                  extra_env={"ENGINE": "gemini"})
+    stack.gemini_base_url = stack.gemini_url
+    rows = []
+    with stack:
+        env = {**os.environ, **stack.env()}
+        port = stack.base_port + 40
+        for name in ENTRY_POINTS:
+            times = [cold_start(name, env, port) for _ in range(args.runs)]
+            rows.append({"entry_point": name, "median_s": round(statistics.median(times), 3),
+                         "max_s": round(max(times), 3), "target_s": TARGETS[name]})
+    imports = {m: round(statistics.median(import_time(m) for _ in range(3)), 3) for m in IMPORTS}
+    print(f"\ncold start, process start -> first 200 on /health; {args.runs} runs each; {os.cpu_count()} cores")
+    print(f"{'entry point':<20} {'median s':>9} {'max s':>7} {'target s':>9}")
+    for r in rows:
+        print(f"{r['entry_point']:<20} {r['median_s']:>9} {r['max_s']:>7} {r['target_s']:>9}")
+    print("import alone, median of 3 fresh interpreters: " + ", ".join(f"{m} {t} s" for m, t in imports.items()))
+    out = {"benchmark": "cold_start", "cores": os.cpu_count(), "runs": args.runs, "entry_points": rows, "imports_s": imports}
+    print(json.dumps(out))
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
