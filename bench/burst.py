@@ -24,7 +24,7 @@ import httpx  # noqa: E402
 
 from bench.event_stream import _unique, pct  # noqa: E402
 from devstack import menu_photos  # noqa: E402
-from devstack.stack import Stack  # noqa: E402
+from devstack.stack import Stack, stop_on_signals  # noqa: E402
 
 
 def main() -> int:
@@ -33,6 +33,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--json")
     args = ap.parse_args()
+    stop_on_signals()
     stack = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8400")), gemini_api_key="bench-key",
                   extra_env={"ENGINE": "gemini"})
     stack.gemini_base_url = stack.gemini_url

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 
 from devstack import menu_photos  # noqa: E402
-from devstack.stack import Stack  # noqa: E402
+from devstack.stack import Stack, stop_on_signals  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:
@@ -147,6 +147,7 @@ def main() -> int:
     ap.add_argument("--json")
     ap.add_argument("--explain-slow", action="store_true", help="print the function logs of the 3 slowest jobs")
     args = ap.parse_args()
+    stop_on_signals()
 
     stack = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8600")), gemini_api_key="bench-key",
                   extra_env={"ENGINE": "gemini"})

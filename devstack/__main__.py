@@ -4,14 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import time
 
 import httpx
 
 from devstack import menu_photos
-from devstack.stack import Stack
+from devstack.stack import Stack, stop_on_signals
 
 
 def _engine_env(stack: Stack, engine: str = "auto") -> str:
@@ -96,16 +95,6 @@ def up(args) -> int:
     return 0
 
 
-def _stop_on_signals() -> None:
-    """Ctrl-C, kill and a closed terminal all unwind through Stack.stop(); installed explicitly
-    because a shell may start us with SIGINT ignored (background jobs of non-interactive shells)."""
-    def interrupt(*_):
-        raise KeyboardInterrupt
-
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, interrupt)
-
-
 def _wait_for_signal() -> None:
     try:
         while True:
@@ -126,7 +115,7 @@ def main() -> int:
         p.add_argument("--engine", choices=("auto", "local", "gemini", "fake-gemini"), default="auto",
                        help="auto: gemini when GEMINI_API_KEY is set, else the offline engine")
     args = ap.parse_args()
-    _stop_on_signals()
+    stop_on_signals()
     try:
         return scan(args) if args.cmd == "scan" else up(args)
     except KeyboardInterrupt:

@@ -276,6 +276,17 @@ class Stack:
         return "\n".join(out)
 
 
+def stop_on_signals() -> None:
+    """Ctrl-C, kill and a closed terminal all unwind through Stack.stop(); installed explicitly
+    because a shell may start us with SIGINT ignored (background jobs of non-interactive shells).
+    Without it a SIGTERM ends Python at once and the emulators' Java processes outlive us."""
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+
+
 def _die_with_parent() -> None:
     """In the child: get SIGTERM if the supervisor dies without stopping us (kill -9, a crash)."""
     import ctypes
