@@ -259,9 +259,8 @@ class Stack:
 
     def _spawn(self, name: str, cmd: list[str], env: dict, cwd: Path | None = None) -> None:
         log = open(self.workdir / f"{name}.log", "wb")
-        self.procs[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                            cwd=str(cwd or ROOT), start_new_session=True,
-                                            preexec_fn=_die_with_parent)
+        self.procs[name] = subprocess.Popen(_DIE_WITH_PARENT + cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                            cwd=str(cwd or ROOT), start_new_session=True)
 
     def log_path(self, name: str) -> Path:
         return self.workdir / f"{name}.log"
@@ -276,6 +275,13 @@ class Stack:
         return "\n".join(out)
 
 
+# Children get SIGTERM if the supervisor dies without stopping them (kill -9, a crash). setpriv sets
+# PR_SET_PDEATHSIG and execs the command. Not a preexec_fn: that forces a real fork() of this process,
+# and in a process already running gRPC (the tests' own Firestore client) gRPC's fork handlers
+# abort the child now and then ("epoll_wait error: Bad file descriptor", exit -6).
+_DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else []
+
+
 def stop_on_signals() -> None:
     """Ctrl-C, kill and a closed terminal all unwind through Stack.stop(); installed explicitly
     because a shell may start us with SIGINT ignored (background jobs of non-interactive shells).
@@ -285,16 +291,6 @@ def stop_on_signals() -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, interrupt)
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM if the supervisor dies without stopping us (kill -9, a crash)."""
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def _kill_group(proc: subprocess.Popen, grace_s: float = 5) -> None:
