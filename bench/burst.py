@@ -11,7 +11,6 @@ platform: triggers, claims, Firestore, R2.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -22,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.event_stream import _unique, pct  # noqa: E402
+from bench.harness import fake_model_stack, pct, report, unique_photo, use_stack_settings  # noqa: E402
 from devstack import menu_photos  # noqa: E402
-from devstack.stack import Stack, stop_on_signals  # noqa: E402
+from devstack.stack import stop_on_signals  # noqa: E402
 
 
 def main() -> int:
@@ -34,22 +33,18 @@ def main() -> int:
     ap.add_argument("--json")
     args = ap.parse_args()
     stop_on_signals()
-    stack = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8400")), gemini_api_key="bench-key",
-                  extra_env={"ENGINE": "gemini"})
-    stack.gemini_base_url = stack.gemini_url
+    stack = fake_model_stack(8400)
     with stack:
-        os.environ.update(stack.env())
+        use_stack_settings(stack)
         from common import db, events
-        from common.config import reset_settings
 
-        reset_settings()
         http = httpx.Client(base_url=stack.gateway_url, timeout=60,
                             limits=httpx.Limits(max_connections=50, max_keepalive_connections=50))
         page = menu_photos.render(menu_photos.menu("en-diner"))
 
         def upload(n: int) -> str:
             signed = http.post("/api/v1/uploads/signed-url", json={"content_type": "image/jpeg"}).json()
-            httpx.put(signed["upload_url"], content=_unique(page, n), headers=signed["headers"]).raise_for_status()
+            httpx.put(signed["upload_url"], content=unique_photo(page, n), headers=signed["headers"]).raise_for_status()
             return signed["gcs_uri"]
 
         with ThreadPoolExecutor(20) as pool:
@@ -97,10 +92,7 @@ def main() -> int:
     print(f"finished {res['finished']}, lost {res['lost']}, failed {res['failed']}, bad event sequences "
           f"{res['bad_sequences']}; create->done p50 {res['create_to_done_s']['p50']} s, "
           f"p95 {res['create_to_done_s']['p95']} s, max {res['create_to_done_s']['max']} s")
-    print(json.dumps(res))
-    if args.json:
-        Path(args.json).write_text(json.dumps(res, indent=2))
-    return 0
+    return report(res, args.json)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ heavy libraries each function may load, measured in fresh interpreters.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -22,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from devstack.stack import ENTRY_POINTS, HOST, ROOT, VENV_BIN, Stack, stop_on_signals  # noqa: E402
+from bench.harness import fake_model_stack, report  # noqa: E402
+from devstack.stack import ENTRY_POINTS, HOST, ROOT, VENV_BIN, stop_on_signals  # noqa: E402
 
 TARGETS = {"signed-url": 0.5, "create-job": 0.9, "events": 0.9, "run-scan-task": 1.6, "run-scan-finalize": 1.6,
            "scan-stream": 1.6}
@@ -74,9 +74,7 @@ def main() -> int:
     ap.add_argument("--json")
     args = ap.parse_args()
     stop_on_signals()
-    stack = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8500")), gemini_api_key="bench-key",
-                  extra_env={"ENGINE": "gemini"})
-    stack.gemini_base_url = stack.gemini_url
+    stack = fake_model_stack(8500)
     rows = []
     with stack:
         env = {**os.environ, **stack.env()}
@@ -92,10 +90,7 @@ def main() -> int:
         print(f"{r['entry_point']:<20} {r['median_s']:>9} {r['max_s']:>7} {r['target_s']:>9}")
     print("import alone, median of 3 fresh interpreters: " + ", ".join(f"{m} {t} s" for m, t in imports.items()))
     out = {"benchmark": "cold_start", "cores": os.cpu_count(), "runs": args.runs, "entry_points": rows, "imports_s": imports}
-    print(json.dumps(out))
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2))
-    return 0
+    return report(out, args.json)
 
 
 if __name__ == "__main__":

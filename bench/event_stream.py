@@ -15,9 +15,7 @@ Figures are wall-clock on one machine (client, emulators and functions share its
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
 import sys
 import threading
 import time
@@ -28,12 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 
 from devstack import menu_photos  # noqa: E402
-from devstack.stack import Stack, stop_on_signals  # noqa: E402
-
-
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))] if s else float("nan")
+from bench.harness import fake_model_stack, pct, report, unique_photo, use_stack_settings  # noqa: E402
+from devstack.stack import stop_on_signals  # noqa: E402
 
 
 def event_times(job_id: str) -> dict[int, float]:
@@ -46,14 +40,6 @@ def event_times(job_id: str) -> dict[int, float]:
         if snap.exists:
             out[int(snap.get("seq"))] = snap.create_time.timestamp()
     return out
-
-
-def _unique(page, n: int) -> bytes:
-    from PIL import ImageDraw
-
-    img = page.copy()
-    ImageDraw.Draw(img).text((10, 10), f"#{n}", fill=(200, 200, 200))
-    return menu_photos.jpeg(img, 80)
 
 
 def run_job(http: httpx.Client, photo: bytes) -> dict:
@@ -149,17 +135,12 @@ def main() -> int:
     args = ap.parse_args()
     stop_on_signals()
 
-    stack = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8600")), gemini_api_key="bench-key",
-                  extra_env={"ENGINE": "gemini"})
-    stack.gemini_base_url = stack.gemini_url
+    stack = fake_model_stack(8600)
     with stack:
-        os.environ.update(stack.env())
-        from common.config import reset_settings
-
-        reset_settings()
+        use_stack_settings(stack)
         http = httpx.Client(base_url=stack.gateway_url, timeout=30)
         page = menu_photos.render(menu_photos.menu("en-diner"))
-        photos = (_unique(page, n) for n in range(10_000))  # distinct bytes: no cache hits
+        photos = (unique_photo(page, n) for n in range(10_000))  # distinct bytes: no cache hits
         for _ in range(2):
             run_job(http, next(photos))  # warm both run_scan instances; not counted
         ours = [run_job(http, next(photos)) for _ in range(args.jobs)]
@@ -211,10 +192,7 @@ def main() -> int:
     print(f"polling: {res['polling_baseline']['queries_per_stream_minute_idle']} queries per idle stream-minute "
           f"(ours: a document listener, no queries while idle); delivery p50 ratio polling/ours "
           f"{res['ratio_polling_over_ours_delivery_p50']}x (ms)")
-    print(json.dumps(res))
-    if args.json:
-        Path(args.json).write_text(json.dumps(res, indent=2))
-    return 0
+    return report(res, args.json)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ dish), seconds per 1500x2000 photo; then the same as JSON. Reports; never fails.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.harness import report  # noqa: E402
 from devstack import menu_photos  # noqa: E402
 
 
@@ -69,6 +69,8 @@ def main() -> int:
     rows = []
     for name, s in sets.items():
         secs = sorted(seconds[name])
+        if not secs:
+            continue  # --seeds 0: no photo-like set
         rows.append({"set": name, "photos": len(secs), "items": s.total,
                      "name_recall": round(s.rate("names"), 4), "price_accuracy": round(s.rate("prices"), 4),
                      "translation_hit_rate": round(s.rate("translated"), 4),
@@ -81,10 +83,7 @@ def main() -> int:
               f"{r['translation_hit_rate']:>7.1%} {r['s_per_photo_mean']:>8.2f} {r['s_per_photo_max']:>6.2f}")
     out = {"benchmark": "offline_engine", "cores": os.cpu_count(), "load_s": round(load_s, 2),
            "first_call_s": round(warm_s, 2), "sets": rows, "per_menu": per_menu}
-    print(json.dumps(out))
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2))
-    return 0
+    return report(out, args.json)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,47 @@
+"""What the benchmarks share: the local stack with the instant fake model, and the JSON report."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from devstack import menu_photos
+from devstack.stack import Stack
+
+
+def fake_model_stack(default_port: int) -> Stack:
+    """A local stack whose run_scan uses the gemini engine against the fake Gemini (answers at once)."""
+    stack = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", str(default_port))), gemini_api_key="bench-key",
+                  extra_env={"ENGINE": "gemini"})
+    stack.gemini_base_url = stack.gemini_url
+    return stack
+
+
+def use_stack_settings(stack: Stack) -> None:
+    """Let this process read the stack's Firestore with the functions' own settings."""
+    os.environ.update(stack.env())
+    from common.config import reset_settings
+
+    reset_settings()
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))] if s else float("nan")
+
+
+def unique_photo(page, n: int) -> bytes:
+    """The rendered page with a faint mark, so every job's bytes differ (no cache hits)."""
+    from PIL import ImageDraw
+
+    img = page.copy()
+    ImageDraw.Draw(img).text((10, 10), f"#{n}", fill=(200, 200, 200))
+    return menu_photos.jpeg(img, 80)
+
+
+def report(result: dict, json_path: str | None) -> int:
+    """Print the figures as one JSON line (and to a file when asked); benchmarks always exit 0."""
+    print(json.dumps(result))
+    if json_path:
+        Path(json_path).write_text(json.dumps(result, indent=2))
+    return 0
