@@ -157,11 +157,16 @@ def _is_cjk(s: str) -> bool:
     return any("\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" or "\uf900" <= c <= "\ufaff" for c in s)
 
 
-@functools.lru_cache(maxsize=1)
-def _s2t():
+@functools.lru_cache(maxsize=None)
+def converter(config: str):
+    """An OpenCC converter, built once per process (each takes tens of milliseconds to load)."""
     import opencc
 
-    return opencc.OpenCC("s2t")
+    return opencc.OpenCC(config)
+
+
+def _s2t():
+    return converter("s2t")
 
 
 @functools.lru_cache(maxsize=1)
@@ -213,12 +218,10 @@ def romanise(text: str) -> str:
 
 def to_script(text: str, lang: str) -> str:
     """Han characters in the reader's script: traditional for zh-TW, simplified for zh-CN."""
-    import opencc
-
     if lang == "zh_tw":
-        return opencc.OpenCC("jp2t").convert(opencc.OpenCC("s2twp").convert(text))
+        return converter("jp2t").convert(converter("s2twp").convert(text))
     if lang == "zh_cn":
-        return opencc.OpenCC("tw2sp").convert(opencc.OpenCC("jp2t").convert(text))
+        return converter("tw2sp").convert(converter("jp2t").convert(text))
     return text
 
 
@@ -261,9 +264,7 @@ def _dish(row: dict[str, str], is_term: bool, tw2sp) -> Dish:
 @functools.lru_cache(maxsize=1)
 def load() -> KnowledgeBase:
     """Load the bundled knowledge base once per process."""
-    import opencc
-
-    tw2sp = opencc.OpenCC("tw2sp")
+    tw2sp = converter("tw2sp")
     dishes, terms = [], []
     for path in sorted(DATA_DIR.glob("*.csv")):
         is_term = path.stem == "glossary"

@@ -142,7 +142,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
 
 def script_of(texts: list[str]) -> str:
     """The menu's writing system: ja, ko, th, zh-Hant, zh-Hans, vi or latin."""
-    import opencc
+    from common.engines.local.dishes import converter
 
     joined = "".join(texts)
     counts = {
@@ -160,7 +160,7 @@ def script_of(texts: list[str]) -> str:
         return "th"
     if counts["han"] >= max(3, counts["latin"] // 4):
         han = "".join(re.findall(r"[\u4e00-\u9fff]", joined))
-        return "zh-Hant" if opencc.OpenCC("t2s").convert(han) != han else "zh-Hans"
+        return "zh-Hant" if converter("t2s").convert(han) != han else "zh-Hans"
     if re.search(r"[ơưđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", joined.lower()):
         return "vi"
     return "latin"
