@@ -172,8 +172,7 @@ class LocalEngine:
         labels = TAG_LABEL.get(lang, {})
         tags = [labels.get(t, t.replace("_", " ")) for t in item.tags]
         try:
-            return cards.render(item.original_name, item.translated_name, item.description, tags, item.price,
-                                lang, lang)
+            return cards.render(item.original_name, item.translated_name, item.description, tags, item.price, lang)
         except OSError as exc:  # a damaged font file: this image fails, the job does not
             raise ScanError("IMAGE_GEN_FAILED", f"could not draw the dish card: {exc}") from exc
 

@@ -75,7 +75,7 @@ def _fit(draw, text: str, width: int, start: int, bold: bool, lang: str, floor: 
 
 
 def render(original: str, translated: str, description: str, tags: list[str], price: str | None,
-           lang: str, label_lang: str) -> bytes:
+           lang: str) -> bytes:
     """A JPEG card: translated name large, original name, description, price and tag chips."""
     from PIL import Image, ImageDraw
 
@@ -116,8 +116,8 @@ def render(original: str, translated: str, description: str, tags: list[str], pr
     if price:
         pf = _font(40, True, lang)
         draw.text((SIZE - margin - draw.textlength(price, font=pf), SIZE - 130), price, font=pf, fill=(255, 250, 240))
-    label = _font(22, False, label_lang)
-    draw.text((margin, SIZE - 52), LABEL.get(label_lang, LABEL["en"]), font=label, fill=(230, 225, 215))
+    label = _font(22, False, lang)
+    draw.text((margin, SIZE - 52), LABEL.get(lang, LABEL["en"]), font=label, fill=(230, 225, 215))
     out = io.BytesIO()
     img.save(out, "JPEG", quality=86, optimize=True)
     return out.getvalue()

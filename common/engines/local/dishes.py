@@ -23,7 +23,7 @@ MIN_FUZZY_LEN = 5         # shorter keys must match exactly: one wrong character
 MIN_CONTAINED_COVER = 0.4  # a contained name must cover this share of the line's key
 # Words menus put around a dish name; removed before matching so 特製餃子 is still 餃子.
 MODIFIERS = ("当店自慢の", "自慢の", "本日の", "自家製", "手作り", "特製", "名物", "元祖", "特上", "極上", "上", "並",
-             "大盛り", "大盛", "招牌", "特製", "秘製", "homemade", "house", "our", "classic", "special", "famous",
+             "大盛り", "大盛", "招牌", "秘製", "homemade", "house", "our", "classic", "special", "famous",
              "traditional", "fait maison", "della casa", "de la casa")
 
 
@@ -78,6 +78,7 @@ class KnowledgeBase:
                     self._term_keys.append((k if _is_cjk(k) else _phrase(name), term))
         self._term_keys.sort(key=lambda kt: -len(kt[0]))
         self._keys = list(self._exact)
+        self._reading_keys = list(self._reading)
 
     def match(self, text: str, prefer: Optional[str] = None) -> Optional[Match]:
         """The dish named in `text`, or None when nothing matches well enough.
@@ -114,7 +115,7 @@ class KnowledgeBase:
             if hit:
                 return Match(pick(self._exact[hit[0]]), float(hit[1]), "fuzzy")
             if r and len(r) >= MIN_FUZZY_LEN:
-                hit = process.extractOne(r, list(self._reading), scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+                hit = process.extractOne(r, self._reading_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
                 if hit:
                     return Match(pick(self._reading[hit[0]]), float(hit[1]) - 2, "fuzzy")
         return None
@@ -140,10 +141,14 @@ class KnowledgeBase:
         return [t for _, t in sorted(found, key=lambda f: f[0])][:limit]
 
 
+@functools.lru_cache(maxsize=1)
+def _modifier_keys() -> tuple[str, ...]:
+    return tuple(key(m) for m in MODIFIERS)
+
+
 def _strip_modifiers(k: str) -> str:
     for _ in range(2):
-        for m in MODIFIERS:
-            mk = key(m)
+        for mk in _modifier_keys():
             if k.startswith(mk) and len(k) > len(mk) + 1:
                 k = k[len(mk):]
     return k
