@@ -72,7 +72,8 @@ COMMON_ENV="GOOGLE_CLOUD_PROJECT=$PROJECT,REGION=$REGION,UPLOAD_BUCKET=$UPLOAD_B
 SCAN_ENV="$COMMON_ENV,TASKS_QUEUE=$QUEUE,TASKS_LOCATION=$REGION,RUN_SCAN_TASK_URL=$FN_BASE/run-scan-task,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL"
 R2_ENV="R2_ENDPOINT=$R2_ENDPOINT,R2_ACCESS_KEY_ID=$R2_ACCESS_KEY_ID,R2_BUCKET=$R2_BUCKET,PUBLIC_BASE_URL=$PUBLIC_BASE_URL"
 SECRETS="R2_SECRET_ACCESS_KEY=r2-secret-access-key:latest,GEMINI_API_KEY=gemini-api-key:latest"
-# THREADS: each open SSE stream holds a thread; concurrency lets one instance take that many requests.
+# THREADS: on the compatibility stream (Flask) each open stream holds a thread. events is ASGI
+# (an open stream is a coroutine), so it takes Cloud Run's maximum concurrency of 1,000.
 STREAM_ENV="THREADS=250"
 
 deploy_http() {  # name folder target public|private memory timeout env [extra flags...]
@@ -99,8 +100,8 @@ run gcloud tasks queues "$QUEUE_VERB" "$QUEUE" --project="$PROJECT" --location="
 # Public behind the Worker.
 deploy_http signed-url signed_url signed_url public 256Mi 30s "$COMMON_ENV"
 deploy_http create-job create_job create_job public 256Mi 30s "$SCAN_ENV"
-deploy_http events events events public 512Mi 3600s "$COMMON_ENV,$STREAM_ENV,SSE_MAX_STREAM_S=3300" \
-  --concurrency=250 --cpu=1
+deploy_http events events events public 512Mi 3600s "$COMMON_ENV,SSE_MAX_STREAM_S=3300" \
+  --concurrency=1000 --cpu=1
 deploy_http scan-stream run_scan scan_stream public 1Gi 900s "$SCAN_ENV,$R2_ENV,$STREAM_ENV" \
   --concurrency=80 --cpu=1 --set-secrets="$SECRETS"
 # Private: only the invoker account (Cloud Tasks' OIDC token) may call it.
@@ -120,8 +121,23 @@ run gcloud functions add-invoker-policy-binding run-scan-finalize --project="$PR
   --member="serviceAccount:$INVOKER_EMAIL"
 
 # TTL: every document carries expire_at.
-for group in scan_jobs scan_events scan_snapshots scan_cache scan_idempotency; do
+for group in scan_jobs scan_events scan_cache scan_idempotency scan_leases; do
   run gcloud firestore fields ttls update expire_at --collection-group="$group" --enable-ttl \
+    --project="$PROJECT" --async
+done
+
+# The event feed listens to (job_id ==, last_seq >) on scan_events: that needs a composite index.
+# Payloads are never queried, so they get no index entries (and no index-size limits).
+run gcloud firestore indexes composite create --collection-group=scan_events --query-scope=COLLECTION \
+  --field-config=field-path=job_id,order=ascending --field-config=field-path=last_seq,order=ascending \
+  --project="$PROJECT" --async || echo "deploy.sh: the scan_events index exists already"
+# The finalize trigger looks for jobs created before their upload finished.
+run gcloud firestore indexes composite create --collection-group=scan_jobs --query-scope=COLLECTION \
+  --field-config=field-path=object_name,order=ascending --field-config=field-path=status,order=ascending \
+  --field-config=field-path=created_at,order=ascending \
+  --project="$PROJECT" --async || echo "deploy.sh: the scan_jobs index exists already"
+for field in scan_events:events scan_jobs:items scan_jobs:summary scan_cache:items; do
+  run gcloud firestore indexes fields update "${field#*:}" --collection-group="${field%%:*}" --disable-indexes \
     --project="$PROJECT" --async
 done
 

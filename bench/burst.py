@@ -76,8 +76,9 @@ def main() -> int:
         for job_id in created:
             snap = jobs_col.document(job_id).get()
             last = int(snap.get("last_seq") or 0)
-            seqs = [e.seq for e in events.read_range(job_id, 0, last)]
-            types = [e.type for e in events.read_range(job_id, 0, last)]
+            stored = events.read_after(job_id, 0)
+            seqs = [e.seq for e in stored]
+            types = [e.type for e in stored]
             if seqs != list(range(1, last + 1)) or types.count("done") != 1 or types[-1:] != ["done"]:
                 bad_sequences += 1
     latencies = [t - created[j] for j, (_, t) in finished.items()]

@@ -10,9 +10,9 @@ from common.config import get_settings
 
 JOBS = "scan_jobs"
 EVENTS = "scan_events"
-SNAPSHOTS = "scan_snapshots"
 CACHE = "scan_cache"
 IDEMPOTENCY = "scan_idempotency"
+LEASES = "scan_leases"
 
 
 @functools.lru_cache(maxsize=1)

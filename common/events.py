@@ -1,12 +1,20 @@
-"""The per-job event log: gapless seq, appended only by the lease holder, read back by id."""
+"""The per-job event log: gapless seq, appended only by the lease holder, stored as pages.
+
+A page is one document holding the events of one commit (usually one event; two when a step ends
+and the next begins together, such as generating_images + menu_data or the last image + done).
+Each stored document is one write for the run and one read per viewer, so grouping the events that
+are ready together cuts both. Pages are immutable once created.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from google.api_core import exceptions as gexc
+from google.cloud import firestore
 
 from common import db
 from common.errors import LeaseLost
@@ -25,45 +33,57 @@ class Event:
         return {"id": self.seq, "event": self.type, "data": self.data}
 
 
-def event_doc_id(job_id: str, seq: int) -> str:
+def page_doc_id(job_id: str, first_seq: int) -> str:
     # Zero-padded so ids also sort by seq in the console.
-    return f"{job_id}:{seq:08d}"
+    return f"{job_id}:{first_seq:08d}"
 
 
-def event_record(job_id: str, seq: int, type_: str, data: dict) -> dict:
+def encode_page(evs: list[Event]) -> str:
+    """Events as one JSON string: no per-field index entries, and decoding is cheap."""
+    return json.dumps([[e.seq, e.type, e.data] for e in evs], ensure_ascii=False, separators=(",", ":"))
+
+
+def page_record(job_id: str, evs: list[Event]) -> dict:
+    """The stored page (the job document's `tail` carries the same events until the next commit)."""
     return {
         "job_id": job_id,
-        "seq": seq,
-        "type": type_,
-        "data": data,
+        "first_seq": evs[0].seq,
+        "last_seq": evs[-1].seq,
+        "events": encode_page(evs),
         "created_at": db.now(),
         "expire_at": db.expiry(),
     }
 
 
-def read_range(job_id: str, after: int, upto: int) -> list[Event]:
-    """Events with after < seq <= upto, in order, fetched by document id (no query, no index)."""
-    if upto <= after:
-        return []
-    client = db.client()
-    col = client.collection(db.EVENTS)
-    out: list[Event] = []
-    for start in range(after + 1, upto + 1, 100):
-        refs = [col.document(event_doc_id(job_id, s)) for s in range(start, min(start + 100, upto + 1))]
-        for snap in client.get_all(refs):
-            if snap.exists:
-                d = snap.to_dict()
-                out.append(Event(d["seq"], d["type"], d["data"]))
-    out.sort(key=lambda e: e.seq)
-    return out
+def decode_page(raw_events: str) -> list[Event]:
+    return [Event(int(seq), type_, data) for seq, type_, data in json.loads(raw_events)]
+
+
+def pages_after(job_id: str, after: int) -> firestore.Query:
+    """Pages holding any event with seq > after (needs the (job_id, last_seq) composite index)."""
+    return (db.client().collection(db.EVENTS)
+            .where(filter=firestore.FieldFilter("job_id", "==", job_id))
+            .where(filter=firestore.FieldFilter("last_seq", ">", after)))
+
+
+def read_after(job_id: str, after: int) -> list[Event]:
+    """Every stored event with seq > after, in order."""
+    out: dict[int, Event] = {}
+    for snap in pages_after(job_id, after).stream():
+        for ev in decode_page(snap.get("events")):
+            if ev.seq > after:
+                out[ev.seq] = ev
+    return [out[k] for k in sorted(out)]
 
 
 class EventLog:
     """Appends events for one job on behalf of the run holding its lease.
 
-    Each append is one batch: create the event document and update the job document under an
-    update_time precondition. A takeover by another run changes that update_time, so a run that
-    lost its lease fails its next write instead of forking the sequence.
+    Each append is one batch: create the page and update the job document (last_seq, the same events
+    as `tail` for listeners, the lease, and the snapshot fields the caller passes) under an
+    update_time precondition. A takeover by another run
+    changes that update_time, so a run that lost its lease fails its next write instead of forking
+    the sequence.
     """
 
     def __init__(self, job_id: str, owner: str, last_seq: int, update_time, lease_s: float):
@@ -75,39 +95,49 @@ class EventLog:
         self._lock = threading.Lock()
         self._client = db.client()
         self._job_ref = self._client.collection(db.JOBS).document(job_id)
-        self._snap_ref = self._client.collection(db.SNAPSHOTS).document(job_id)
         self.lost = False
         self.closed = False  # set once `done` is stored: nothing may follow it
 
-    def append(self, type_: str, data: dict, *, snapshot: dict | None = None, job_fields: dict | None = None) -> int:
-        """Store one event (and optionally the new snapshot); returns its seq."""
-        assert type_ in TYPES, type_
+    def append(self, type_: str, data: dict, *, job_fields: dict | None = None) -> int:
+        """Store one event; returns its seq."""
+        return self.append_many([(type_, data)], job_fields=job_fields)
+
+    def append_many(self, pairs: Iterable[tuple[str, dict]], *, job_fields: dict | None = None) -> int:
+        """Store events that are ready together as one page in one commit; returns the last seq."""
         with self._lock:
             if self.closed:
                 raise RuntimeError(f"job {self.job_id}: no event may follow done")
-            seq = self.last_seq + 1
+            evs = []
+            for i, (type_, data) in enumerate(pairs):
+                assert type_ in TYPES, type_
+                assert not evs or evs[-1].type != "done", "done must be the last event"
+                evs.append(Event(self.last_seq + 1 + i, type_, data))
             now = db.now()
             batch = self._client.batch()
-            batch.create(self._client.collection(db.EVENTS).document(event_doc_id(self.job_id, seq)),
-                         event_record(self.job_id, seq, type_, data))
-            fields = {"last_seq": seq, "updated_at": now,
+            batch.create(self._client.collection(db.EVENTS).document(page_doc_id(self.job_id, evs[0].seq)),
+                         page_record(self.job_id, evs))
+            fields = {"last_seq": evs[-1].seq, "tail": encode_page(evs), "updated_at": now,
                       "lease_expires_at": _lease_end(now, self._lease_s)}
             fields.update(job_fields or {})
             batch.update(self._job_ref, fields, option=self._client.write_option(last_update_time=self._update_time))
-            if snapshot is not None:
-                batch.set(self._snap_ref, {**snapshot, "updated_at": now, "expire_at": db.expiry()}, merge=True)
             self._commit(batch, job_write_index=1)
-            self.last_seq = seq
-            self.closed = type_ == "done"
-            return seq
+            self.last_seq = evs[-1].seq
+            self.closed = evs[-1].type == "done"
+            return self.last_seq
 
     def renew(self) -> None:
-        """Extend the lease; raises LeaseLost when another run owns the job now."""
+        """Extend the lease; raises LeaseLost when this run already knows another run owns the job.
+
+        The renewal goes to the job's lease document, not the job document that viewers listen to:
+        a stream waiting through a long model call then costs no reads. The fence is unchanged (a
+        takeover still writes the job document), and a renewal by a run that lost the job is
+        ignored, because a claim only honours a lease document naming the job's current owner.
+        """
         with self._lock:
-            batch = self._client.batch()
-            batch.update(self._job_ref, {"lease_expires_at": _lease_end(db.now(), self._lease_s)},
-                         option=self._client.write_option(last_update_time=self._update_time))
-            self._commit(batch, job_write_index=0)
+            if self.lost or self.closed:
+                raise LeaseLost(self.job_id)
+            self._client.collection(db.LEASES).document(self.job_id).set(
+                {"owner": self.owner, "expires_at": _lease_end(db.now(), self._lease_s), "expire_at": db.expiry()})
 
     def release(self, fields: dict) -> None:
         """Give the job back (status pending) without an event, e.g. while its upload is missing."""
@@ -129,6 +159,11 @@ class EventLog:
             self.lost = True
             raise LeaseLost(f"{self.job_id}: {exc.message if hasattr(exc, 'message') else exc}") from None
         self._update_time = results[job_write_index].update_time
+
+    @property
+    def committed_at(self) -> dt.datetime:
+        """Firestore's time for this run's last write to the job."""
+        return self._update_time
 
 
 def _lease_end(now: dt.datetime, lease_s: float) -> dt.datetime:

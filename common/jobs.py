@@ -52,7 +52,7 @@ def _hash(value: str) -> str:
 
 
 def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None) -> tuple[dict, bool]:
-    """Create the job with its first event and snapshot; returns (job, created)."""
+    """Create the job with its first event; returns (job, created). The job document is the snapshot."""
     client = db.client()
     body_hash = _hash(json.dumps(req.model_dump(), sort_keys=True))
     if idempotency_key is not None:
@@ -72,6 +72,7 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
         "push_token": req.push_token,
         "access_token_hash": _hash(access_token),
         "last_seq": 1,
+        "items": [],
         "attempts": 0,
         "lease_owner": None,
         "lease_expires_at": None,
@@ -79,14 +80,12 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
         "updated_at": now,
         "expire_at": db.expiry(),
     }
-    first = events.status("uploading", "Photo received; waiting for a reader")
+    first = [events.Event(1, "status", events.status("uploading", "Photo received; waiting for a reader"))]
+    job["tail"] = events.encode_page(first)
     batch = client.batch()
     batch.create(client.collection(db.JOBS).document(job_id), job)
-    batch.create(client.collection(db.EVENTS).document(events.event_doc_id(job_id, 1)),
-                 events.event_record(job_id, 1, "status", first))
-    batch.set(client.collection(db.SNAPSHOTS).document(job_id),
-              {"job_id": job_id, "status": "pending", "items": [], "created_at": now, "updated_at": now,
-               "expire_at": db.expiry()})
+    batch.create(client.collection(db.EVENTS).document(events.page_doc_id(job_id, 1)),
+                 events.page_record(job_id, first))
     if idempotency_key is not None:
         batch.create(client.collection(db.IDEMPOTENCY).document(_hash(idempotency_key)),
                      {"job_id": job_id, "body_hash": body_hash, "created_at": now, "expire_at": _key_expiry(now)})
@@ -127,36 +126,37 @@ def get(job_id: str) -> dict:
 
 
 def snapshot(job_id: str) -> dict:
-    """The public snapshot: {job_id, status, items, created_at, updated_at, ...}."""
-    validate_job_id(job_id)
-    client = db.client()
-    job_ref = client.collection(db.JOBS).document(job_id)
-    snap_ref = client.collection(db.SNAPSHOTS).document(job_id)
-    by_path = {s.reference.path: s for s in client.get_all([job_ref, snap_ref])}
-    job_snap, snap = by_path[job_ref.path], by_path[snap_ref.path]
-    if not job_snap.exists:
-        raise NotFound(f"job {job_id!r} not found", code="JOB_NOT_FOUND")
-    job = job_snap.to_dict()
-    view = snap.to_dict() if snap.exists else {}
+    """The public snapshot: {job_id, status, items, created_at, updated_at, ...}, from one read."""
+    job = get(job_id)
     return {
         "job_id": job_id,
         "session_id": job_id,
         "status": job["status"],
-        "items": view.get("items", []),
+        "items": job.get("items") or [],
         "created_at": db.iso(job["created_at"]),
         "updated_at": db.iso(job["updated_at"]),
         "last_event_id": job.get("last_seq", 0),
-        "error": view.get("error"),
-        "summary": view.get("summary"),
+        "error": job.get("error"),
+        "summary": job.get("summary"),
     }
 
 
-def find_pending_by_object(bucket: str, object_name: str, limit: int = 5) -> list[str]:
-    """Jobs waiting for this upload (the finalize trigger's way in)."""
+def find_pending_by_object(bucket: str, object_name: str, uploaded_at: dt.datetime | None,
+                           limit: int = 5) -> list[str]:
+    """Jobs that were created before their upload finished and are still waiting (the finalize trigger's way in).
+
+    A job created after its upload was already there is the Cloud Task's: it finds the photo at once.
+    Leaving it out means the finalize event's query usually matches nothing (one read), instead of a
+    second delivery racing the task for the same job. A job the task released while its upload was
+    still arriving is back to "pending" and older than the upload, so the finalize event runs it.
+    (Firestore index: object_name, status, created_at.)
+    """
     q = (db.client().collection(db.JOBS)
          .where(filter=firestore.FieldFilter("object_name", "==", object_name))
-         .limit(limit))
-    return [s.id for s in q.stream() if s.get("bucket") == bucket and s.get("status") not in TERMINAL]
+         .where(filter=firestore.FieldFilter("status", "==", "pending")))
+    if uploaded_at is not None:
+        q = q.where(filter=firestore.FieldFilter("created_at", "<", uploaded_at))
+    return [s.id for s in q.limit(limit).stream() if s.get("bucket") == bucket]
 
 
 @dataclass
@@ -188,7 +188,7 @@ def claim(job_id: str, owner: str) -> Claim:
         if job["status"] in TERMINAL:
             return Claim("finished", job)
         now = db.now()
-        if job.get("lease_owner") and job.get("lease_expires_at") and job["lease_expires_at"] > now:
+        if job.get("lease_owner") and _lease_alive(client, job_id, job, now):
             return Claim("busy", job)
         job.update({
             "status": "running",
@@ -208,6 +208,14 @@ def claim(job_id: str, owner: str) -> Claim:
         log = events.EventLog(job_id, owner, int(job["last_seq"]), written.update_time, settings.lease_s)
         return Claim("claimed", job, log)
     return Claim("busy")
+
+
+def _lease_alive(client, job_id: str, job: dict, now: dt.datetime) -> bool:
+    """The owner's lease runs until the later of the job's own expiry and a renewal by that owner."""
+    if job.get("lease_expires_at") and job["lease_expires_at"] > now:
+        return True
+    renewal = client.collection(db.LEASES).document(job_id).get()  # only read for a lease past its first term
+    return bool(renewal.exists and renewal.get("owner") == job["lease_owner"] and renewal.get("expires_at") > now)
 
 
 def parse_gcs_uri(uri: str) -> tuple[str, str]:
@@ -231,8 +239,7 @@ def discard(job_id: str, idempotency_key: str | None) -> None:
     client = db.client()
     batch = client.batch()
     batch.delete(client.collection(db.JOBS).document(job_id))
-    batch.delete(client.collection(db.EVENTS).document(events.event_doc_id(job_id, 1)))
-    batch.delete(client.collection(db.SNAPSHOTS).document(job_id))
+    batch.delete(client.collection(db.EVENTS).document(events.page_doc_id(job_id, 1)))
     if idempotency_key is not None:
         batch.delete(client.collection(db.IDEMPOTENCY).document(_hash(idempotency_key)))
     batch.commit()

@@ -123,6 +123,7 @@ class _Run:
         self.unknown = 0
         self._cache_key: str | None = None
         self._lock = threading.Lock()
+        self._held: list[tuple[str, dict]] = []  # the last image_update, stored with done in one commit
         self._started = time.monotonic()
 
     def execute(self) -> Outcome:
@@ -158,9 +159,8 @@ class _Run:
     # -- stages -------------------------------------------------------------------------------
     def _resume(self) -> None:
         if int(self.job.get("last_seq") or 0) <= 1:
-            return  # only create_job's first status exists: nothing to resume, no read needed
-        snap = db.client().collection(db.SNAPSHOTS).document(self.job_id).get()
-        view = snap.to_dict() if snap.exists else {}
+            return  # only create_job's first status exists: nothing to resume
+        view = self.job  # the claim's read: the job document carries the snapshot
         self.items = [MenuItem(**i) for i in view.get("items") or []]
         self.timings = dict(view.get("timings") or {})
         self.used_cache = bool(view.get("used_cache"))
@@ -189,13 +189,12 @@ class _Run:
             self.items = finalise_top3(reading.items)
             self.unknown = reading.unknown_items_count
         self._cache_key = ckey
+        batch = []
         if any(i.is_top3 for i in self.items):
-            self.log.append("status", events.status("generating_images", "Drawing the top dishes"))
-        self.log.append(
-            "menu_data",
-            events.menu_data(self.job_id, self._public_items(), engine=self.engine_name, used_cache=self.used_cache),
-            snapshot=self._snapshot("running"),
-        )
+            batch.append(("status", events.status("generating_images", "Drawing the top dishes")))
+        batch.append(("menu_data", events.menu_data(self.job_id, self._public_items(), engine=self.engine_name,
+                                                    used_cache=self.used_cache)))
+        self.log.append_many(batch, job_fields=self._snapshot("running"))
         log.info("menu read", engine=self.engine_name, items=len(self.items), used_cache=self.used_cache, **self.timings)
 
     def _draw_pending(self) -> None:
@@ -225,26 +224,32 @@ class _Run:
             status_, url = "failed", None
         with self._lock:
             item.image_status, item.image_url = status_, url
-            self.log.append("image_update", events.image_update(self.job_id, item.id, status_, url),
-                            snapshot=self._snapshot("running"))
+            update = ("image_update", events.image_update(self.job_id, item.id, status_, url))
+            if any(i.is_top3 and i.image_status == "pending" for i in self.items):
+                self.log.append(*update, job_fields=self._snapshot("running"))
+            else:
+                # The last image: done follows at once, so both go in _finish's commit.
+                self._held.append(update)
 
     def _finish(self) -> None:
         summary = self._summary()
-        self.log.append("done", events.done("completed", self.job_id, summary, engine=self.engine_name),
-                        snapshot={**self._snapshot("completed"), "summary": summary},
-                        job_fields=self._final_job_fields("completed"))
+        done = ("done", events.done("completed", self.job_id, summary, engine=self.engine_name))
+        self.log.append_many([*self._held, done], job_fields={**self._snapshot("completed"), "summary": summary,
+                                                              **self._final_job_fields("completed")})
+        self._held = []
         log.info("job completed", engine=self.engine_name, **summary)
         if self._cache_key and not self.used_cache:
             cache.put(self._cache_key, self._public_items(), self.engine_name, None)
 
     def _fail(self, exc: ScanError) -> Outcome:
         log.warning("job failed", code=exc.code, error=exc.message)
-        self.log.append("error", events.error(exc.code, exc.message, exc.recoverable))
         summary = self._summary()
         err = {"code": exc.code, "message": exc.message}
-        self.log.append("done", events.done("failed", self.job_id, summary, engine=self.engine_name),
-                        snapshot={**self._snapshot("failed"), "summary": summary, "error": err},
-                        job_fields=self._final_job_fields("failed"))
+        self.log.append_many(
+            [*self._held, ("error", events.error(exc.code, exc.message, exc.recoverable)),
+             ("done", events.done("failed", self.job_id, summary, engine=self.engine_name))],
+            job_fields={**self._snapshot("failed"), "summary": summary, "error": err,
+                        **self._final_job_fields("failed")})
         return "failed"
 
     def _wait_for_upload(self, exc: Unavailable) -> Outcome:

@@ -1,13 +1,17 @@
 """Server-Sent Events: replay every stored event after the client's last id, then follow live."""
 from __future__ import annotations
 
+import asyncio
 import json
+import queue
 import time
-from typing import Iterator
+import weakref
+from typing import AsyncIterator, Iterator
 
 from common import events, logs
-from common.errors import BadRequest
-from common.watch import JobWatchHub
+from common.errors import BadRequest, NotFound, Unavailable
+from common.jobs import validate_job_id
+from common.watch import EventFeed, JobState
 
 log = logs.get_logger(__name__)
 HEADERS = {
@@ -41,34 +45,152 @@ def parse_last_event_id(query_value: str | None, header_value: str | None) -> in
     return value
 
 
-def stream(hub: JobWatchHub, job: dict, after: int, *, heartbeat_s: float, max_s: float,
-           retry_ms: int) -> Iterator[str]:
-    """Yield SSE frames until `done` is sent, or a `timeout` frame before max_s so the client resumes."""
-    job_id = job["job_id"]
-    deadline = time.monotonic() + max_s
-    last = after
-    known = int(job.get("last_seq") or 0)
-    yield f"retry: {retry_ms}\n\n"
-    with hub.subscribe(job_id) as sub:
-        while True:
-            if known > last:
-                for ev in events.read_range(job_id, last, known):
-                    yield frame(ev.data, ev.type, ev.seq)
-                    last = ev.seq
-                    if ev.type == "done":
-                        return
-                if last < known:
-                    # An id we were told exists is not readable yet: retry shortly rather than skip it.
-                    time.sleep(0.05)
-                    continue
-            if job.get("status") in ("completed", "failed") and last >= known:
-                return  # the client already has everything, done included
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                yield frame({"last_event_id": last, "reason": "max_stream_duration"}, "timeout")
-                return
-            newer = sub.wait(known, timeout=min(heartbeat_s, remaining))
-            if newer > known:
-                known = newer
-            else:
-                yield frame({"ts": int(time.time() * 1000)}, "heartbeat")
+class Session:
+    """One client's stream, whatever serves it: which frames to send as job states and events arrive."""
+
+    def __init__(self, job_id: str, after: int, *, heartbeat_s: float, max_s: float, retry_ms: int):
+        self.job_id = job_id
+        self.last = after
+        self.exists: bool | None = None
+        self.state: JobState | None = None
+        self.finished = False
+        self.heartbeat_s = heartbeat_s
+        self.retry_ms = retry_ms
+        self._deadline = time.monotonic() + max_s
+        self._next_beat = time.monotonic() + heartbeat_s
+        self._pending: dict[int, events.Event] = {}
+        self._job_last = 0
+        self._asked = False  # a catch-up read is in flight
+
+    def opening(self) -> str:
+        return f"retry: {self.retry_ms}\n\n"
+
+    def wait_s(self) -> float:
+        """How long to wait for the next message before a heartbeat (or the timeout frame) is due.
+
+        Counted from the last frame sent, not the last message: lease renewals change the job
+        document without adding events, and must not starve the heartbeat.
+        """
+        return max(0.0, min(self._next_beat, self._deadline) - time.monotonic())
+
+    def on_message(self, msg: JobState | list) -> list[str]:
+        """Frames for a job state from the feed or a list of events read on request."""
+        if isinstance(msg, JobState):
+            if not msg.exists:
+                self.exists = bool(self.exists)  # a job deleted mid-stream (TTL) ends the stream quietly
+                self.finished = True
+                return []
+            self.exists, self.state = True, msg
+            self._job_last = max(self._job_last, msg.last_seq)
+            evs = msg.tail
+        else:
+            self._asked = False
+            evs = msg
+        out = self._emit(evs)
+        if self.state and self.state.status in ("completed", "failed") and self.last >= self._job_last:
+            self.finished = True  # the client already has everything, done included
+        return out
+
+    def needs_catch_up(self) -> bool:
+        """True when events older than the latest tail are missing and no read for them is in flight."""
+        if self.finished or self._asked or self.last >= self._job_last or self.last + 1 in self._pending:
+            return False
+        self._asked = True
+        return True
+
+    def _emit(self, evs) -> list[str]:
+        for ev in evs:
+            if ev.seq > self.last:
+                self._pending[ev.seq] = ev
+        out = []
+        while not self.finished and self.last + 1 in self._pending:
+            ev = self._pending.pop(self.last + 1)
+            out.append(frame(ev.data, ev.type, ev.seq))
+            self.last = ev.seq
+            self.finished = ev.type == "done"
+        if out:
+            self._next_beat = time.monotonic() + self.heartbeat_s
+        return out
+
+    def on_idle(self) -> str:
+        """A heartbeat, or the timeout frame (which ends the stream) once max_s has passed."""
+        if time.monotonic() >= self._deadline:
+            self.finished = True
+            return frame({"last_event_id": self.last, "reason": "max_stream_duration"}, "timeout")
+        self._next_beat = time.monotonic() + self.heartbeat_s
+        return frame({"ts": int(time.time() * 1000)}, "heartbeat")
+
+
+def _known(session: Session, sub) -> None:
+    if session.exists is False:
+        sub.close()
+        raise NotFound(f"job {session.job_id!r} not found", code="JOB_NOT_FOUND")
+
+
+def stream(feed: EventFeed, job_id: str, after: int, *, heartbeat_s: float, max_s: float, retry_ms: int,
+           first_state_s: float = 10.0) -> Iterator[str]:
+    """Frames until `done`, or `timeout` before max_s so the client resumes; NotFound before any frame."""
+    session = Session(validate_job_id(job_id), after, heartbeat_s=heartbeat_s, max_s=max_s, retry_ms=retry_ms)
+    arrivals: queue.SimpleQueue = queue.SimpleQueue()
+    sub = feed.subscribe(job_id, arrivals.put)
+    try:
+        first = session.on_message(arrivals.get(timeout=first_state_s))
+    except queue.Empty:
+        sub.close()
+        raise Unavailable("the job store did not answer in time; retry") from None
+    _known(session, sub)
+    frames = _frames(session, sub, arrivals, first)
+    weakref.finalize(frames, sub.close)
+    return frames
+
+
+def _frames(session: Session, sub, arrivals: queue.SimpleQueue, first: list[str]) -> Iterator[str]:
+    with sub:
+        yield session.opening()
+        yield from first
+        while not session.finished:
+            if session.needs_catch_up():
+                sub.catch_up(session.last)
+            try:
+                msg = arrivals.get(timeout=session.wait_s())
+            except queue.Empty:
+                yield session.on_idle()
+                continue
+            yield from session.on_message(msg)
+
+
+async def astream(feed: EventFeed, job_id: str, after: int, *, heartbeat_s: float, max_s: float, retry_ms: int,
+                  first_state_s: float = 10.0) -> AsyncIterator[str]:
+    """stream() for an asyncio server: no thread per client; NotFound is raised before any frame."""
+    session = Session(validate_job_id(job_id), after, heartbeat_s=heartbeat_s, max_s=max_s, retry_ms=retry_ms)
+    loop = asyncio.get_running_loop()
+    arrivals: asyncio.Queue = asyncio.Queue()
+    sub = feed.subscribe(job_id, lambda msg: loop.call_soon_threadsafe(arrivals.put_nowait, msg))
+    try:
+        first = session.on_message(await asyncio.wait_for(arrivals.get(), first_state_s))
+    except asyncio.TimeoutError:
+        sub.close()
+        raise Unavailable("the job store did not answer in time; retry") from None
+    _known(session, sub)
+    frames = _aframes(session, sub, arrivals, first)
+    weakref.finalize(frames, sub.close)  # a response dropped before its first chunk never runs finally
+    return frames
+
+
+async def _aframes(session: Session, sub, arrivals: asyncio.Queue, first: list[str]) -> AsyncIterator[str]:
+    try:
+        yield session.opening()
+        for f in first:
+            yield f
+        while not session.finished:
+            if session.needs_catch_up():
+                sub.catch_up(session.last)
+            try:
+                msg = await asyncio.wait_for(arrivals.get(), timeout=session.wait_s())
+            except asyncio.TimeoutError:
+                yield session.on_idle()
+                continue
+            for f in session.on_message(msg):
+                yield f
+    finally:
+        sub.close()

@@ -119,3 +119,15 @@ def write_upload(data: bytes, content_type: str) -> tuple[str, str]:
     name = f"{settings.upload_prefix}{uuid.uuid4().hex}.{ext}"
     client().bucket(settings.upload_bucket).blob(name).upload_from_string(data, content_type=content_type)
     return settings.upload_bucket, name
+
+
+def finalized_at(event_data: dict) -> dt.datetime | None:
+    """When a finalize event's object was written (its timeCreated), or None when absent or malformed."""
+    raw = event_data.get("timeCreated") or event_data.get("updated")
+    if not isinstance(raw, str):
+        return None
+    try:
+        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -1,87 +1,237 @@
-"""One Firestore listener per job document per instance, shared by every stream watching that job.
+"""One Firestore Listen stream per process, carrying one document target per watched job.
 
-A document listener is cheap and fast on the emulator (~4 ms), whereas a query listener re-sends its
-whole result set on each change; streams learn the new last_seq here and fetch events by id.
+The SDK's on_snapshot opens a stream and two threads per listener: at 1,000 open event streams that
+is 2,000 threads and seconds of delivery delay. The Listen RPC multiplexes targets (the mobile SDKs
+keep one stream per app), so this module does the same: one stream, one reader thread, one target
+per watched job, fanned out to every subscriber of that job.
+
+The target is the job document itself, not a query on the event pages: every append updates the
+job document anyway and carries the events of that commit in its `tail` field, so one document
+change is both the notice and the payload (one billed read), and the emulator, which re-runs every
+query target on every write, stays fast with a document target per job. Events older than a tail
+(a late joiner, or versions the listener coalesced) are read from the pages on request.
 """
 from __future__ import annotations
 
+import itertools
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
-from common import db, logs
+from google.api_core import bidi
+from google.cloud.firestore_v1.types import ListenRequest, Target
+
+from common import db, events, logs
 
 log = logs.get_logger(__name__)
+_REMOVE, _CURRENT = 2, 3  # TargetChange.TargetChangeType
 
 
-@dataclass
-class _Watch:
-    last_seq: int = 0
+@dataclass(frozen=True)
+class JobState:
+    """What a job document change tells a viewer: the job (None: it does not exist) and new events."""
+    exists: bool
     status: str = ""
-    version: int = 0
-    refs: int = 0
-    cond: threading.Condition = field(default_factory=threading.Condition)
-    unsubscribe: object = None
+    last_seq: int = 0
+    tail: tuple = ()
+    fields: dict = field(default_factory=dict)  # the few other fields a viewer may need (access checks)
 
 
-class JobWatchHub:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._watches: dict[str, _Watch] = {}
+Deliver = Callable[[JobState | list], None]  # a JobState, or a list of events read on request
 
-    def subscribe(self, job_id: str) -> "Subscription":
-        with self._lock:
-            w = self._watches.get(job_id)
-            if w is None:
-                w = _Watch()
-                self._watches[job_id] = w
-                ref = db.client().collection(db.JOBS).document(job_id)
-                w.unsubscribe = ref.on_snapshot(lambda snaps, _c, _t, w=w: self._on_change(w, snaps))
-            w.refs += 1
-        return Subscription(self, job_id, w)
 
-    def _release(self, job_id: str, w: _Watch) -> None:
-        with self._lock:
-            w.refs -= 1
-            if w.refs > 0:
-                return
-            self._watches.pop(job_id, None)
-        try:
-            w.unsubscribe.unsubscribe()  # type: ignore[union-attr]
-        except Exception as exc:  # noqa: BLE001 - closing a dead watch must not break the stream's exit
-            log.warning("unsubscribe failed", error=str(exc)[:200])
-
-    @staticmethod
-    def _on_change(w: _Watch, snaps) -> None:
-        for snap in snaps:
-            if not snap.exists:
-                continue
-            with w.cond:
-                w.last_seq = max(w.last_seq, int(snap.get("last_seq") or 0))
-                w.status = snap.get("status") or ""
-                w.version += 1
-                w.cond.notify_all()
-
-    @property
-    def active(self) -> int:
-        return len(self._watches)
+@dataclass(eq=False)
+class _Target:
+    job_id: str
+    target_id: int
+    subs: set = field(default_factory=set)
+    state: JobState | None = None
 
 
 class Subscription:
-    def __init__(self, hub: JobWatchHub, job_id: str, w: _Watch):
-        self._hub, self._job_id, self._w = hub, job_id, w
-        self._seen_version = -1
+    """A viewer of one job; deliver() is called from the feed's threads."""
 
-    def wait(self, known_seq: int, timeout: float) -> int:
-        """Block until the job's last_seq passes known_seq or timeout; returns the latest last_seq."""
-        with self._w.cond:
-            self._w.cond.wait_for(lambda: self._w.last_seq > known_seq, timeout=timeout)
-            return self._w.last_seq
+    def __init__(self, feed: "EventFeed", job_id: str, deliver: Deliver):
+        self.job_id = job_id
+        self.deliver = deliver
+        self._feed = feed
+        self._closed = False
+
+    def catch_up(self, after: int) -> None:
+        """Read every stored event with seq > after (off the caller's thread) and deliver them as a list."""
+        self._feed._catch_up(self, after)
 
     def close(self) -> None:
-        self._hub._release(self._job_id, self._w)
+        if not self._closed:
+            self._closed = True
+            self._feed._unsubscribe(self)
 
-    def __enter__(self):
+    def __enter__(self) -> "Subscription":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class EventFeed:
+    """Delivers each watched job's document changes to its subscribers, from one Listen stream."""
+
+    # Fields of the job document that viewers get besides status, last_seq and tail.
+    EXTRA_FIELDS = ("access_token_hash", "owner")
+
+    def __init__(self, reconnect_backoff_s: float = 0.2, catch_up_workers: int = 4):
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._targets: dict[str, _Target] = {}
+        self._by_id: dict[int, _Target] = {}
+        self._ids = itertools.count(1)
+        self._rpc: bidi.BidiRpc | None = None
+        self._thread: threading.Thread | None = None
+        self._backoff = reconnect_backoff_s
+        self._reads = ThreadPoolExecutor(catch_up_workers, thread_name_prefix="event-catch-up")
+        self.changes_received = 0
+        self.reconnects = 0
+
+    # -- subscribers --------------------------------------------------------------------------
+    def subscribe(self, job_id: str, deliver: Deliver) -> Subscription:
+        """Deliver the job's current state, then every change to it; never blocks on Firestore."""
+        sub = Subscription(self, job_id, deliver)
+        with self._lock:
+            t = self._targets.get(job_id)
+            if t is None:
+                t = _Target(job_id, next(self._ids))
+                self._targets[job_id] = t
+                self._by_id[t.target_id] = t
+                self._send(self._add_request(t))
+                self._start()
+                self._wake.notify_all()
+            t.subs.add(sub)
+            state = t.state
+        if state is not None:
+            deliver(state)
+        return sub
+
+    def _unsubscribe(self, sub: Subscription) -> None:
+        with self._lock:
+            t = self._targets.get(sub.job_id)
+            if t is None:
+                return
+            t.subs.discard(sub)
+            if t.subs:
+                return
+            del self._targets[sub.job_id]
+            del self._by_id[t.target_id]
+            self._send(ListenRequest(database=db.client()._database_string, remove_target=t.target_id))
+
+    def _catch_up(self, sub: Subscription, after: int) -> None:
+        def read() -> None:
+            try:
+                sub.deliver(events.read_after(sub.job_id, after))
+            except Exception as exc:  # noqa: BLE001 - the viewer asks again on the next change or idle tick
+                log.warning("event catch-up failed", job_id=sub.job_id, error=str(exc)[:200])
+                sub.deliver([])
+
+        self._reads.submit(read)
+
+    @property
+    def watched_jobs(self) -> int:
+        return len(self._targets)
+
+    # -- the stream ---------------------------------------------------------------------------
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="event-feed", daemon=True)
+            self._thread.start()
+
+    def _send(self, request: ListenRequest) -> None:
+        if self._rpc is not None and self._rpc.is_active:
+            self._rpc.send(request)
+        # else: the reader thread adds every target when it (re)opens the stream
+
+    @staticmethod
+    def _add_request(t: _Target) -> ListenRequest:
+        client = db.client()
+        name = f"{client._database_string}/documents/{db.JOBS}/{t.job_id}"
+        target = Target(documents=Target.DocumentsTarget(documents=[name]), target_id=t.target_id)
+        return ListenRequest(database=client._database_string, add_target=target)
+
+    def _open(self) -> bidi.BidiRpc:
+        client = db.client()
+        rpc = bidi.BidiRpc(client._firestore_api._transport.listen, metadata=client._rpc_metadata)
+        rpc.open()
+        with self._lock:
+            for t in self._targets.values():
+                rpc.send(self._add_request(t))
+            self._rpc = rpc
+        return rpc
+
+    def _run(self) -> None:
+        backoff = self._backoff
+        while True:
+            with self._lock:
+                while not self._targets:
+                    self._wake.wait()
+            try:
+                rpc = self._open()
+                while True:
+                    self._handle(rpc.recv())
+                    backoff = self._backoff
+            except Exception as exc:  # noqa: BLE001 - any stream failure: reopen and re-add every target
+                with self._lock:
+                    if self._rpc is not None:
+                        try:
+                            self._rpc.close()
+                        except Exception:  # noqa: BLE001
+                            pass
+                    self._rpc = None
+                self.reconnects += 1
+                log.warning("event feed reconnecting", error=str(exc)[:200], watched=len(self._targets))
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    def _handle(self, response) -> None:
+        pb = response._pb
+        kind = pb.WhichOneof("response_type")
+        if kind == "document_change":
+            change = pb.document_change
+            self.changes_received += 1
+            self._publish(change.target_ids, _state_of(change.document.fields, self.EXTRA_FIELDS))
+        elif kind in ("document_delete", "document_remove"):
+            ids = pb.document_delete.removed_target_ids if kind == "document_delete" else pb.document_remove.removed_target_ids
+            self._publish(ids, JobState(exists=False))
+        elif kind == "target_change":
+            tc = pb.target_change
+            if tc.target_change_type == _CURRENT:
+                # CURRENT with no document before it: the job does not exist (yet, or any more).
+                with self._lock:
+                    missing = [tid for tid in tc.target_ids if tid in self._by_id and self._by_id[tid].state is None]
+                self._publish(missing, JobState(exists=False))
+            elif tc.target_change_type == _REMOVE and tc.cause.code:
+                log.error("event feed target refused", cause=tc.cause.message[:300])
+
+    def _publish(self, target_ids, state: JobState) -> None:
+        deliveries = []
+        with self._lock:
+            for tid in target_ids:
+                t = self._by_id.get(tid)
+                if t is None:
+                    continue
+                t.state = state
+                deliveries.extend(s.deliver for s in t.subs)
+        for deliver in deliveries:
+            deliver(state)
+
+
+def _state_of(fields, extra: tuple[str, ...]) -> JobState:
+    """Read the few fields a viewer needs straight from the protobuf; the menu items are never decoded."""
+    def text(name: str) -> str:
+        v = fields.get(name)
+        return v.string_value if v is not None else ""
+
+    last = fields.get("last_seq")
+    raw_tail = text("tail")
+    return JobState(exists=True, status=text("status"), last_seq=int(last.integer_value) if last is not None else 0,
+                    tail=tuple(events.decode_page(raw_tail)) if raw_tail else (),
+                    fields={k: text(k) for k in extra if k in fields})

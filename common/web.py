@@ -72,14 +72,12 @@ def describe_validation(exc: ValidationError) -> str:
 Handler = Callable[..., flask.Response | tuple | Iterable]
 
 
-class Router:
-    """Routes one function's paths to handlers, so each deployed entry point can serve several."""
+class Routes:
+    """A path table for one function: which handler serves a method and path, or a typed 404/405."""
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self):
         self._map = Map(strict_slashes=False)
         self._handlers: dict[str, Handler] = {}
-        self.route("/health", ["GET"])(lambda request: json_response({"status": "ok", "function": name}))
 
     def route(self, path: str, methods: list[str]):
         def register(fn: Handler) -> Handler:
@@ -90,28 +88,48 @@ class Router:
 
         return register
 
+    def match(self, method: str, path: str) -> tuple[Handler, dict]:
+        try:
+            endpoint, args = self._map.bind("localhost", path_info=path).match(method=method)
+        except WzNotFound:
+            raise NotFound(f"no route for {path}") from None
+        except WzMethodNotAllowed as exc:
+            raise MethodNotAllowed(
+                f"{method} is not allowed on {path}; allowed: {', '.join(sorted(exc.valid_methods or []))}"
+            ) from None
+        return self._handlers[endpoint], args
+
+
+def log_refusal(err: AppError, path: str) -> None:
+    if err.status >= 500:
+        log.error("request failed", code=err.code, error=err.message, path=path)
+    else:
+        log.info("request refused", code=err.code, error=err.message, path=path, status=err.status)
+
+
+INTERNAL_ERROR = {"error": {"code": "INTERNAL", "message": "internal error"}}
+
+
+class Router(Routes):
+    """Routes one function's paths to handlers, so each deployed entry point can serve several."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+        self.route("/health", ["GET"])(lambda request: json_response({"status": "ok", "function": name}))
+
     def __call__(self, request: flask.Request):
         rid = request_id(request)
         token = logs.request_id_var.set(rid)
         try:
-            try:
-                endpoint, args = self._map.bind("localhost", path_info=request.path).match(method=request.method)
-            except WzNotFound:
-                raise NotFound(f"no route for {request.path}") from None
-            except WzMethodNotAllowed as exc:
-                raise MethodNotAllowed(
-                    f"{request.method} is not allowed on {request.path}; allowed: {', '.join(sorted(exc.valid_methods or []))}"
-                ) from None
-            resp = self._handlers[endpoint](request, **args)
+            handler, args = self.match(request.method, request.path)
+            resp = handler(request, **args)
         except AppError as err:
-            if err.status >= 500:
-                log.error("request failed", code=err.code, error=err.message, path=request.path)
-            else:
-                log.info("request refused", code=err.code, error=err.message, path=request.path, status=err.status)
+            log_refusal(err, request.path)
             resp = error_response(err)
         except Exception:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
             log.exception("unhandled error", path=request.path)
-            resp = json_response({"error": {"code": "INTERNAL", "message": "internal error"}}, 500)
+            resp = json_response(INTERNAL_ERROR, 500)
         finally:
             logs.request_id_var.reset(token)
         if isinstance(resp, flask.Response):

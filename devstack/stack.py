@@ -48,7 +48,8 @@ class Ports:
     def __getattr__(self, name: str) -> int:
         offsets = {"gateway": 0, "firestore": 1, "pubsub": 2, "gcs": 3, "tasks": 4, "s3": 5, "s3_master": 6,
                    "s3_filer": 7, "s3_volume": 8, "gemini": 9, "s3_admin": 16, "s3_master_grpc": 17,
-                   "s3_filer_grpc": 18, "s3_volume_grpc": 19, "s3_grpc": 20, "s3_admin_grpc": 21}
+                   "s3_filer_grpc": 18, "s3_volume_grpc": 19, "s3_grpc": 20, "s3_admin_grpc": 21,
+                   "meter": 22}
         if name in offsets:
             return self.base + offsets[name]
         raise AttributeError(name)

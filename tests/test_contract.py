@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -28,6 +29,7 @@ def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy():
     assert "--trigger-event-filters=type=google.cloud.storage.object.v1.finalized" in out.stdout
     assert "gcloud tasks queues create scan-jobs" in out.stdout
     assert out.stdout.count("ttls update expire_at") == 5
+    assert "indexes composite create --collection-group=scan_events" in out.stdout
     assert "--no-allow-unauthenticated" in out.stdout and "add-invoker-policy-binding run-scan-task" in out.stdout
 
 
@@ -58,9 +60,15 @@ def test_a_function_missing_a_required_variable_refuses_to_start_and_names_it():
 
 def test_every_finished_job_logs_its_timings_with_its_job_id(api, stack, menu_photo):
     job_id, _ = api.scan(menu_photo)
-    # Either trigger may win the claim, so read both run_scan processes' logs.
-    entries = [json.loads(line) for name in ("run-scan-task", "run-scan-finalize")
-               for line in stack.log_path(name).read_text().splitlines() if line.startswith("{")]
-    done = [e for e in entries if e.get("job_id") == job_id and e["message"] == "job completed"]
+    # Either trigger may win the claim, so read both run_scan processes' logs. The phone can have
+    # `done` before the run has written its log line, so give the line a moment.
+    deadline = time.time() + 5
+    while True:
+        entries = [json.loads(line) for name in ("run-scan-task", "run-scan-finalize")
+                   for line in stack.log_path(name).read_text().splitlines() if line.startswith("{")]
+        done = [e for e in entries if e.get("job_id") == job_id and e["message"] == "job completed"]
+        if done or time.time() > deadline:
+            break
+        time.sleep(0.1)
     assert len(done) == 1
     assert done[0]["vlm_ms"] >= 0 and done[0]["image_gen_ms"] >= 0 and done[0]["request_id"]

@@ -63,12 +63,11 @@ def test_an_idle_stream_sends_heartbeats_without_ids(api, stack, menu_photo):
 def test_a_stream_reaching_its_maximum_duration_sends_timeout_and_the_client_resumes_from_its_last_id(api, stack,
                                                                                                    menu_photo):
     from common import sse
-    from common.watch import JobWatchHub
-    from common import jobs
+    from common.watch import EventFeed
 
     api.script("image", {"delay_s": 2}, {"delay_s": 2}, {"delay_s": 2})
     job_id = api.job(api.upload(menu_photo))
-    frames = list(sse.stream(JobWatchHub(), jobs.get(job_id), 0, heartbeat_s=0.5, max_s=1.0, retry_ms=100))
+    frames = list(sse.stream(EventFeed(), job_id, 0, heartbeat_s=0.5, max_s=1.0, retry_ms=100))
     parsed = [f for f in parse_sse("".join(frames).split("\n")) if f.event != "heartbeat"]
     assert parsed[-1].event == "timeout" and parsed[-1].id is None
     last = max(f.id for f in parsed if f.id is not None)

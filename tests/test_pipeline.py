@@ -1,6 +1,7 @@
 """The scan pipeline end to end on the local stack: one run per job, whatever the deliveries."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -181,3 +182,50 @@ def test_concurrent_claims_of_one_job_give_exactly_one_owner_and_the_rest_are_to
             t.join()
         assert errors == []
         assert sorted(outcomes) == ["busy"] * 7 + ["claimed"]
+
+
+def _finalize_claims(stack, job_id: str) -> list[dict]:
+    lines = stack.log_path("run-scan-finalize").read_text().splitlines()
+    entries = [json.loads(line) for line in lines if line.startswith("{")]
+    return [e for e in entries if e.get("job_id") == job_id and e.get("message") == "claim"]
+
+
+def _deliver_finalize(stack, gcs_uri: str, time_created: str, n: int) -> int:
+    bucket, _, name = gcs_uri[5:].partition("/")
+    headers = {"ce-id": f"fin-{n}", "ce-specversion": "1.0", "ce-type": "google.cloud.storage.object.v1.finalized",
+               "ce-source": f"//storage.googleapis.com/projects/_/buckets/{bucket}",
+               "ce-subject": f"objects/{name}", "content-type": "application/json"}
+    return httpx.post(stack.function_url("run-scan-finalize"), headers=headers, timeout=60,
+                      json={"bucket": bucket, "name": name, "timeCreated": time_created}).status_code
+
+
+def _finalize_until_claimed(stack, gcs_uri: str, job_id: str, time_created: str, tries: int = 5) -> list[dict]:
+    # The job's own task claims and releases it every half second while the upload is missing; a
+    # finalize landing inside such a claim finds no pending job, so deliver a few times.
+    for n in range(tries):
+        assert _deliver_finalize(stack, gcs_uri, time_created, n) == 200
+        claims = _finalize_claims(stack, job_id)
+        if claims:
+            return claims
+        time.sleep(0.2)
+    return []
+
+
+def test_a_finalize_event_runs_a_job_created_before_its_upload_and_leaves_a_later_job_to_its_task(api, stack):
+    import datetime as dt
+
+    gcs_uri = api.signed_url()["gcs_uri"]  # never uploaded: the job stays pending, released by its task
+    job_id = api.job(gcs_uri)
+    time.sleep(0.5)
+    older = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)).isoformat()
+    assert _finalize_until_claimed(stack, gcs_uri, job_id, older) == []  # upload older than the job: the task's
+    newer = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
+    claims = _finalize_until_claimed(stack, gcs_uri, job_id, newer)
+    assert claims and {c["trigger"] for c in claims} == {"finalize"}
+
+
+def test_a_finalize_event_without_a_readable_time_still_looks_for_waiting_jobs(api, stack):
+    gcs_uri = api.signed_url()["gcs_uri"]
+    job_id = api.job(gcs_uri)
+    time.sleep(0.5)
+    assert _finalize_until_claimed(stack, gcs_uri, job_id, "not a time")

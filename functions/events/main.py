@@ -1,31 +1,38 @@
-"""GET /api/v1/scan/jobs/{id} (snapshot) and GET /api/v1/scan/jobs/{id}/events (SSE, resumable)."""
-import flask
-import functions_framework
+"""GET /api/v1/scan/jobs/{id} (snapshot) and GET /api/v1/scan/jobs/{id}/events (SSE, resumable).
 
-from common import jobs, logs, sse, web
+Served as ASGI (functions-framework runs an @aio.http function under uvicorn): an open stream is a
+coroutine waiting on a queue, not a thread, and one Listen stream feeds every stream of the instance.
+"""
+import asyncio
+
+import functions_framework.aio
+from starlette.responses import StreamingResponse
+
+from common import asgi, jobs, logs, sse
 from common.config import get_settings
-from common.watch import JobWatchHub
+from common.watch import EventFeed
 
 settings = get_settings()
 logs.configure(settings.log_level)
-router = web.Router("events")
-hub = JobWatchHub()
+router = asgi.Router("events")
+feed = EventFeed()
 
 
 @router.route("/api/v1/scan/jobs/<job_id>", ["GET"])
-def snapshot(request, job_id):
-    return web.json_response(jobs.snapshot(job_id))
+async def snapshot(request, job_id):
+    return asgi.json_response(await asyncio.to_thread(jobs.snapshot, job_id))
 
 
 @router.route("/api/v1/scan/jobs/<job_id>/events", ["GET"])
-def stream(request, job_id):
-    after = sse.parse_last_event_id(request.args.get("last_event_id"), request.headers.get("Last-Event-ID"))
-    job = jobs.get(job_id)  # 404 as JSON before any byte of the stream is sent
-    frames = sse.stream(hub, job, after, heartbeat_s=settings.sse_heartbeat_s,
-                        max_s=settings.sse_max_stream_s, retry_ms=settings.sse_retry_ms)
-    return flask.Response(frames, mimetype="text/event-stream", headers=sse.HEADERS)
+async def stream(request, job_id):
+    after = sse.parse_last_event_id(request.query_params.get("last_event_id"), request.headers.get("last-event-id"))
+    # The job document's first state comes from the feed's listener: a missing job is a JSON 404
+    # before any byte of the stream, and no separate read is made.
+    frames = await sse.astream(feed, job_id, after, heartbeat_s=settings.sse_heartbeat_s,
+                               max_s=settings.sse_max_stream_s, retry_ms=settings.sse_retry_ms)
+    return StreamingResponse(frames, media_type="text/event-stream", headers=sse.HEADERS)
 
 
-@functions_framework.http
-def events(request):
-    return router(request)
+@functions_framework.aio.http
+async def events(request):
+    return await router(request)

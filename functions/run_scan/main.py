@@ -10,13 +10,13 @@ from pydantic import BaseModel, Field
 from common import images, jobs, logs, pipeline, sse, storage, tasks, web
 from common.config import get_settings
 from common.errors import BadRequest, PayloadTooLarge
-from common.watch import JobWatchHub
+from common.watch import EventFeed
 
 settings = get_settings().require("upload_bucket", "r2_endpoint", "r2_bucket", "public_base_url")
 logs.configure(settings.log_level)
 log = logs.get_logger("run_scan")
 router = web.Router("run_scan")
-hub = JobWatchHub()
+feed = EventFeed()
 if settings.engine_name == "local":
     from common.engines.local import check_prerequisites
 
@@ -59,7 +59,7 @@ def compat_stream(request):
     # Run here for speed; a delayed task takes over if this instance dies mid-run.
     tasks.enqueue_scan(job["job_id"], delay_s=settings.lease_s * 2)
     threading.Thread(target=pipeline.run_job, args=(job["job_id"], "stream"), daemon=True).start()
-    frames = sse.stream(hub, job, 0, heartbeat_s=settings.sse_heartbeat_s, max_s=settings.sse_max_stream_s,
+    frames = sse.stream(feed, job["job_id"], 0, heartbeat_s=settings.sse_heartbeat_s, max_s=settings.sse_max_stream_s,
                         retry_ms=settings.sse_retry_ms)
     return flask.Response(frames, mimetype="text/event-stream",
                           headers={**sse.HEADERS, "X-Job-Id": job["job_id"]})
@@ -100,5 +100,5 @@ def run_scan_finalize(cloud_event):
         log.info("finalize ignored", bucket=bucket, object=name)
         return
     # Not yet a job for this upload is fine: create_job's task will run it. Busy or waiting too.
-    for job_id in jobs.find_pending_by_object(bucket, name):
+    for job_id in jobs.find_pending_by_object(bucket, name, storage.finalized_at(data)):
         pipeline.run_job(job_id, "finalize")

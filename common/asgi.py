@@ -1,0 +1,54 @@
+"""HTTP plumbing for the asyncio entry point (events): the same routes, errors and request ids as web.py."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from common import logs, web
+from common.errors import AppError, Unavailable
+
+log = logs.get_logger(__name__)
+
+
+def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status_code=status, media_type="application/json",
+                    headers=headers)
+
+
+def error_response(err: AppError) -> Response:
+    headers = {"Retry-After": str(err.retry_after_s)} if isinstance(err, Unavailable) else None
+    return json_response(err.to_dict(), err.status, headers)
+
+
+class Router(web.Routes):
+    """web.Router for async handlers: `await handler(request, **path_args)`."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+
+        async def health(request):
+            return json_response({"status": "ok", "function": name})
+
+        self.route("/health", ["GET"])(health)
+
+    async def __call__(self, request: Request) -> Response:
+        rid = web.request_id(request)
+        token = logs.request_id_var.set(rid)
+        path = request.url.path
+        try:
+            handler, args = self.match(request.method, path)
+            resp = await handler(request, **args)
+        except AppError as err:
+            web.log_refusal(err, path)
+            resp = error_response(err)
+        except Exception:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
+            log.exception("unhandled error", path=path)
+            resp = json_response(web.INTERNAL_ERROR, 500)
+        finally:
+            logs.request_id_var.reset(token)
+        resp.headers.setdefault("X-Request-Id", rid)
+        return resp
