@@ -134,7 +134,7 @@ class Stack:
             "PUBLIC_BASE_URL": self.gateway_url,
             "GEMINI_API_KEY": self.gemini_api_key,
             "GEMINI_BASE_URL": self.gemini_base_url,
-            # One instance holds many SSE streams: each open stream holds a gunicorn thread.
+            # The compatibility stream (Flask) holds a gunicorn thread per open stream; events is ASGI.
             "THREADS": "256",
             "LOG_LEVEL": "INFO",
         }

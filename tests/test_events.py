@@ -94,3 +94,48 @@ def test_the_compatibility_stream_yields_the_same_event_sequence_as_the_job_api(
     assert [f.id for f in via_stream] == [f.id for f in via_jobs]
     names = lambda fs: [i["translated_name"] for i in next(f for f in fs if f.event == "menu_data").data["items"]]
     assert names(via_stream) == names(via_jobs)
+
+
+def test_the_event_feed_recovers_from_a_broken_listen_stream_without_losing_an_event(stack):
+    import queue
+    import time as _time
+
+    from common import events, jobs
+    from common.watch import EventFeed, JobState
+
+    from tests.test_pipeline import _job_without_deliveries
+
+    job_id = _job_without_deliveries()
+    run = jobs.claim(job_id, "test-run")
+    assert run.outcome == "claimed"
+    feed, got = EventFeed(reconnect_backoff_s=0.05), queue.SimpleQueue()
+    with feed.subscribe(job_id, got.put):
+        first = got.get(timeout=10)
+        assert isinstance(first, JobState) and first.exists and first.last_seq == 1
+        run.log.append("status", events.status("analyzing", "before the break"))
+        feed._rpc.close()  # the Listen stream dies, as on a network fault or server restart
+        run.log.append("status", events.status("generating_images", "during the break"))
+        seen, deadline = {}, _time.time() + 10
+        while 3 not in seen and _time.time() < deadline:
+            try:
+                msg = got.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            for ev in (msg.tail if isinstance(msg, JobState) else msg):
+                seen[ev.seq] = ev.type
+        assert feed.reconnects >= 1
+        assert seen.get(3) == "status"
+
+
+def test_a_viewer_missing_events_older_than_the_latest_tail_asks_for_them_once():
+    from common import events, sse
+    from common.watch import JobState
+
+    session = sse.Session("0" * 32, 0, heartbeat_s=1, max_s=10, retry_ms=100)
+    tail = (events.Event(5, "image_update", {}), events.Event(6, "done", {"status": "completed"}))
+    assert session.on_message(JobState(exists=True, status="completed", last_seq=6, tail=tail)) == []
+    assert session.needs_catch_up() is True
+    assert session.needs_catch_up() is False  # one read in flight at a time
+    frames = session.on_message([events.Event(s, "status", {"step": "analyzing"}) for s in (1, 2, 3, 4)])
+    assert [f.split("\n")[0] for f in frames] == [f"id: {s}" for s in range(1, 7)]
+    assert session.finished

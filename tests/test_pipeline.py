@@ -229,3 +229,37 @@ def test_a_finalize_event_without_a_readable_time_still_looks_for_waiting_jobs(a
     job_id = api.job(gcs_uri)
     time.sleep(0.5)
     assert _finalize_until_claimed(stack, gcs_uri, job_id, "not a time")
+
+
+def _job_without_deliveries() -> str:
+    """A job made with the store alone: no Cloud Task and no upload, so nothing but the test claims it."""
+    import os
+
+    from common import jobs
+    from devstack.stack import UPLOAD_BUCKET
+
+    name = f"uploads/{os.urandom(16).hex()}.jpg"
+    job, _ = jobs.create(jobs.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
+    return job["job_id"]
+
+
+def test_a_renewed_lease_keeps_other_deliveries_out_and_a_stale_renewal_does_not(stack):
+    import datetime as dt
+
+    from common import db, jobs
+
+    job_id = _job_without_deliveries()
+    owner = jobs.claim(job_id, "slow-run")
+    assert owner.outcome == "claimed"
+    for _ in range(4):  # 4 s: past the 3 s lease the claim wrote on the job, renewed every second
+        time.sleep(1.0)
+        owner.log.renew()
+    assert jobs.claim(job_id, "intruder").outcome == "busy"
+    time.sleep(3.5)  # renewals stop, as when the run dies: the job can be taken over
+    assert jobs.claim(job_id, "taker").outcome == "claimed"
+    # The old run wakes up and renews for a long time: that must not lock anyone out once the
+    # new owner's own lease has ended.
+    db.client().collection(db.LEASES).document(job_id).set(
+        {"owner": "slow-run", "expires_at": db.now() + dt.timedelta(minutes=5)})
+    time.sleep(3.5)
+    assert jobs.claim(job_id, "third").outcome == "claimed"
