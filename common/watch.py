@@ -36,7 +36,6 @@ class JobState:
     status: str = ""
     last_seq: int = 0
     tail: tuple = ()
-    fields: dict = field(default_factory=dict)  # the few other fields a viewer may need (access checks)
 
 
 Deliver = Callable[[JobState | list], None]  # a JobState, or a list of events read on request
@@ -77,9 +76,6 @@ class Subscription:
 
 class EventFeed:
     """Delivers each watched job's document changes to its subscribers, from one Listen stream."""
-
-    # Fields of the job document that viewers get besides status, last_seq and tail.
-    EXTRA_FIELDS = ("access_token_hash", "owner")
 
     def __init__(self, reconnect_backoff_s: float = 0.2, catch_up_workers: int = 4):
         self._lock = threading.Lock()
@@ -197,7 +193,7 @@ class EventFeed:
         if kind == "document_change":
             change = pb.document_change
             self.changes_received += 1
-            self._publish(change.target_ids, _state_of(change.document.fields, self.EXTRA_FIELDS))
+            self._publish(change.target_ids, _state_of(change.document.fields))
         elif kind in ("document_delete", "document_remove"):
             ids = pb.document_delete.removed_target_ids if kind == "document_delete" else pb.document_remove.removed_target_ids
             self._publish(ids, JobState(exists=False))
@@ -224,7 +220,7 @@ class EventFeed:
             deliver(state)
 
 
-def _state_of(fields, extra: tuple[str, ...]) -> JobState:
+def _state_of(fields) -> JobState:
     """Read the few fields a viewer needs straight from the protobuf; the menu items are never decoded."""
     def text(name: str) -> str:
         v = fields.get(name)
@@ -233,5 +229,4 @@ def _state_of(fields, extra: tuple[str, ...]) -> JobState:
     last = fields.get("last_seq")
     raw_tail = text("tail")
     return JobState(exists=True, status=text("status"), last_seq=int(last.integer_value) if last is not None else 0,
-                    tail=tuple(events.decode_page(raw_tail)) if raw_tail else (),
-                    fields={k: text(k) for k in extra if k in fields})
+                    tail=tuple(events.decode_page(raw_tail)) if raw_tail else ())
