@@ -4,8 +4,11 @@
 
 Starts the local stack once (so settings and emulators are real), then for each entry point starts
 a fresh functions-framework process with the same environment, times until /health answers 200,
-and stops it; `--runs` times each, reported as median and max. Also prints the import time of the
-heavy libraries each function may load, measured in fresh interpreters.
+and stops it; `--runs` times each, reported as median and max. Runs go round-robin over the entry
+points, so a noisy minute on a shared machine spreads over all of them. Two empty functions (one
+Flask, one ASGI) give the platform's floor in the same run: what functions-framework, gunicorn or
+uvicorn cost before any code of ours. Also prints the import time of the heavy libraries each
+function may load, measured in fresh interpreters.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -24,17 +28,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.harness import fake_model_stack, report  # noqa: E402
 from devstack.stack import ENTRY_POINTS, HOST, ROOT, VENV_BIN, stop_on_signals  # noqa: E402
 
+EMPTY = {  # the platform floor: functions-framework serving a function that imports nothing
+    "empty-flask": ("import functions_framework\n\n\n@functions_framework.http\ndef empty(request):\n"
+                    "    return 'ok'\n"),
+    "empty-asgi": ("import functions_framework.aio\nfrom starlette.responses import Response\n\n\n"
+                   "@functions_framework.aio.http\nasync def empty(request):\n    return Response('ok')\n"),
+}
 TARGETS = {"signed-url": 0.5, "create-job": 0.9, "events": 0.9, "run-scan-task": 1.6, "run-scan-finalize": 1.6,
            "scan-stream": 1.6}
 IMPORTS = ["google.cloud.firestore", "google.cloud.storage", "google.cloud.tasks_v2", "google.genai", "boto3", "PIL.Image",
            "functions_framework"]
 
 
-def cold_start(name: str, env: dict, port: int) -> float:
-    folder, target = ENTRY_POINTS[name]
+def cold_start(name: str, env: dict, port: int, empty_dir: Path) -> float:
+    if name in EMPTY:
+        source, target, path = empty_dir / f"{name}.py", "empty", "/"
+    else:
+        folder, target = ENTRY_POINTS[name]
+        source, path = ROOT / "functions" / folder / "main.py", "/health"
     sig = "cloudevent" if name == "run-scan-finalize" else "http"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(VENV_BIN / "functions-framework"), "--source", str(ROOT / "functions" / folder / "main.py"),
+    proc = subprocess.Popen([str(VENV_BIN / "functions-framework"), "--source", str(source),
                              "--target", target, "--signature-type", sig, "--host", HOST, "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = t0 + 60
@@ -43,7 +57,7 @@ def cold_start(name: str, env: dict, port: int) -> float:
             if proc.poll() is not None:
                 raise RuntimeError(f"{name} exited: {proc.stderr.read().decode()[-500:]}")
             try:
-                with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=2) as r:
+                with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=2) as r:
                     if r.status == 200:
                         return time.perf_counter() - t0
             except urllib.error.HTTPError:
@@ -75,19 +89,30 @@ def main() -> int:
     args = ap.parse_args()
     stop_on_signals()
     stack = fake_model_stack(8500)
-    rows = []
-    with stack:
+    names = [*EMPTY, *ENTRY_POINTS]
+    times: dict[str, list[float]] = {n: [] for n in names}
+    with stack, tempfile.TemporaryDirectory() as empty_dir:
+        for name, code in EMPTY.items():
+            Path(empty_dir, f"{name}.py").write_text(code)
         env = {**os.environ, **stack.env()}
         port = stack.base_port + 40
-        for name in ENTRY_POINTS:
-            times = [cold_start(name, env, port) for _ in range(args.runs)]
-            rows.append({"entry_point": name, "median_s": round(statistics.median(times), 3),
-                         "max_s": round(max(times), 3), "target_s": TARGETS[name]})
+        for _ in range(args.runs):
+            for name in names:
+                times[name].append(cold_start(name, env, port, Path(empty_dir)))
+    floor = {"flask": statistics.median(times["empty-flask"]), "asgi": statistics.median(times["empty-asgi"])}
+    rows = []
+    for name in names:
+        median = statistics.median(times[name])
+        base = floor["asgi" if name in ("events", "empty-asgi") else "flask"]
+        rows.append({"entry_point": name, "median_s": round(median, 3), "max_s": round(max(times[name]), 3),
+                     "above_floor_s": round(median - base, 3), "target_s": TARGETS.get(name)})
     imports = {m: round(statistics.median(import_time(m) for _ in range(3)), 3) for m in IMPORTS}
     print(f"\ncold start, process start -> first 200 on /health; {args.runs} runs each; {os.cpu_count()} cores")
-    print(f"{'entry point':<20} {'median s':>9} {'max s':>7} {'target s':>9}")
+    print(f"{'entry point':<20} {'median s':>9} {'max s':>7} {'above floor s':>14} {'target s':>9}")
     for r in rows:
-        print(f"{r['entry_point']:<20} {r['median_s']:>9} {r['max_s']:>7} {r['target_s']:>9}")
+        print(f"{r['entry_point']:<20} {r['median_s']:>9} {r['max_s']:>7} {r['above_floor_s']:>14} "
+              f"{r['target_s'] if r['target_s'] is not None else '-':>9}")
+    print("floor: the same server running an empty function (events against the ASGI one, the rest Flask)")
     print("import alone, median of 3 fresh interpreters: " + ", ".join(f"{m} {t} s" for m, t in imports.items()))
     out = {"benchmark": "cold_start", "cores": os.cpu_count(), "runs": args.runs, "entry_points": rows, "imports_s": imports}
     return report(out, args.json)

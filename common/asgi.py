@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from common import logs, web
-from common.errors import AppError, Unavailable
+from common.errors import AppError
 
 log = logs.get_logger(__name__)
 
@@ -19,8 +19,7 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
 
 
 def error_response(err: AppError) -> Response:
-    headers = {"Retry-After": str(err.retry_after_s)} if isinstance(err, Unavailable) else None
-    return json_response(err.to_dict(), err.status, headers)
+    return json_response(err.to_dict(), err.status, err.headers())
 
 
 class Router(web.Routes):

@@ -19,6 +19,10 @@ class AppError(Exception):
     def to_dict(self) -> dict:
         return {"error": {"code": self.code, "message": self.message}}
 
+    def headers(self) -> dict:
+        """Response headers the status calls for (Retry-After, WWW-Authenticate)."""
+        return {}
+
 
 class ConfigError(AppError):
     code = "CONFIG_ERROR"
@@ -50,8 +54,13 @@ class MethodNotAllowed(AppError):
 
 
 class Unauthorized(AppError):
+    """No usable credential. Never says whether the thing asked for exists."""
+
     code = "UNAUTHORIZED"
     status = 401
+
+    def headers(self) -> dict:
+        return {"WWW-Authenticate": 'Bearer realm="menu-scan"'}
 
 
 class Conflict(AppError):
@@ -78,6 +87,23 @@ class Unavailable(AppError):
     def __init__(self, message: str, *, retry_after_s: int = 5, code: str | None = None):
         super().__init__(message, code=code)
         self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class TooManyRequests(AppError):
+    """The caller's rate limit is spent; Retry-After says when a request will be accepted again."""
+
+    code = "RATE_LIMITED"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after_s: int):
+        super().__init__(message)
+        self.retry_after_s = max(1, int(retry_after_s))
+
+    def headers(self) -> dict:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class ScanError(Exception):

@@ -8,36 +8,17 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
-from pydantic import BaseModel, Field, field_validator
-
 from common import db, events
 from common.config import get_settings
 from common.errors import BadRequest, NotFound, Unprocessable
+from common.schemas import CreateJobRequest
 
 TERMINAL = ("completed", "failed")
-_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-class UserPreferences(BaseModel):
-    language: str = Field("zh-TW", max_length=35)
-
-    @field_validator("language")
-    @classmethod
-    def _bcp47(cls, v: str) -> str:
-        if not _LANG.match(v):
-            raise ValueError("must be a BCP-47 language tag such as zh-TW, en or ja")
-        return v
-
-
-class CreateJobRequest(BaseModel):
-    gcs_uri: str = Field(..., max_length=1024)
-    user_preferences: UserPreferences = Field(default_factory=UserPreferences)
-    push_token: Optional[str] = Field(None, max_length=512)
 
 
 def validate_job_id(job_id: str) -> str:
@@ -54,7 +35,7 @@ def _hash(value: str) -> str:
 def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None) -> tuple[dict, bool]:
     """Create the job with its first event; returns (job, created). The job document is the snapshot."""
     client = db.client()
-    body_hash = _hash(json.dumps(req.model_dump(), sort_keys=True))
+    body_hash = _hash(json.dumps(req.as_dict(), sort_keys=True))
     if idempotency_key is not None:
         existing = _idempotent_job(client, idempotency_key, body_hash)
         if existing:

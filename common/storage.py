@@ -6,17 +6,11 @@ import functools
 import uuid
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
-
 from common.config import get_settings
+from common.schemas import SignedUrlRequest
 from common.errors import BadRequest, ScanError, Unavailable
 
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
-
-
-class SignedUrlRequest(BaseModel):
-    content_type: str = Field("image/jpeg", max_length=100)
-    filename: str | None = Field(None, max_length=255)
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,16 +7,15 @@ import uuid
 from typing import Any, Callable, Iterable, TypeVar
 
 import flask
-from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, Rule
 
 from common import logs
-from common.errors import AppError, BadRequest, InvalidJson, MethodNotAllowed, NotFound, Unavailable, UnsupportedMediaType
+from common.errors import AppError, BadRequest, InvalidJson, MethodNotAllowed, NotFound, UnsupportedMediaType
 
 log = logs.get_logger(__name__)
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/-]{1,128}$")
 
 
@@ -28,10 +27,7 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
 
 
 def error_response(err: AppError) -> flask.Response:
-    headers = {}
-    if isinstance(err, Unavailable):
-        headers["Retry-After"] = str(err.retry_after_s)
-    return json_response(err.to_dict(), err.status, headers)
+    return json_response(err.to_dict(), err.status, err.headers())
 
 
 def request_id(request: flask.Request) -> str:
@@ -44,7 +40,7 @@ def request_id(request: flask.Request) -> str:
 
 
 def parse_json(request: flask.Request, model: type[M]) -> M:
-    """Parse the body as `model`; a 4xx naming the offending field on any mistake."""
+    """Parse the body with `model.from_json` (common/schemas.py); a 4xx naming the offending field."""
     ctype = request.mimetype or ""
     if ctype != "application/json":
         raise UnsupportedMediaType(f"Content-Type must be application/json, got {ctype or 'none'}")
@@ -55,18 +51,7 @@ def parse_json(request: flask.Request, model: type[M]) -> M:
         raise InvalidJson(f"request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidJson("request body must be a JSON object")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise BadRequest(describe_validation(exc)) from None
-
-
-def describe_validation(exc: ValidationError) -> str:
-    parts = []
-    for e in exc.errors()[:5]:
-        where = ".".join(str(p) for p in e["loc"]) or "body"
-        parts.append(f"{where}: {e['msg']}")
-    return "; ".join(parts)
+    return model.from_json(data)
 
 
 Handler = Callable[..., flask.Response | tuple | Iterable]

@@ -162,10 +162,10 @@ def test_a_second_scan_of_the_same_photo_and_language_is_served_from_the_cache(a
 
 
 def test_concurrent_claims_of_one_job_give_exactly_one_owner_and_the_rest_are_told_busy(stack):
-    from common import jobs
+    from common import jobs, schemas
 
     for _ in range(5):
-        req = jobs.CreateJobRequest(gcs_uri="gs://menu-uploads/uploads/0123456789abcdef0123456789abcdef.jpg")
+        req = schemas.CreateJobRequest(gcs_uri="gs://menu-uploads/uploads/0123456789abcdef0123456789abcdef.jpg")
         job, _ = jobs.create(req, "menu-uploads", "uploads/0123456789abcdef0123456789abcdef.jpg")
         outcomes, errors = [], []
 
@@ -235,11 +235,11 @@ def _job_without_deliveries() -> str:
     """A job made with the store alone: no Cloud Task and no upload, so nothing but the test claims it."""
     import os
 
-    from common import jobs
+    from common import jobs, schemas
     from devstack.stack import UPLOAD_BUCKET
 
     name = f"uploads/{os.urandom(16).hex()}.jpg"
-    job, _ = jobs.create(jobs.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
+    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
     return job["job_id"]
 
 

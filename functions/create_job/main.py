@@ -1,7 +1,7 @@
 """POST /api/v1/scan/jobs: record the job, queue its scan, answer at once."""
 import functions_framework
 
-from common import jobs, logs, tasks, web
+from common import jobs, logs, schemas, tasks, web
 from common.config import get_settings
 from common.errors import BadRequest
 
@@ -12,7 +12,7 @@ router = web.Router("create_job")
 
 @router.route("/api/v1/scan/jobs", ["POST"])
 def create(request):
-    req = web.parse_json(request, jobs.CreateJobRequest)
+    req = web.parse_json(request, schemas.CreateJobRequest)
     bucket, name = jobs.parse_gcs_uri(req.gcs_uri)
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 255):

@@ -5,9 +5,7 @@ import threading
 
 import flask
 import functions_framework
-from pydantic import BaseModel, Field
-
-from common import images, jobs, logs, pipeline, sse, storage, tasks, web
+from common import images, jobs, logs, pipeline, schemas, sse, storage, tasks, web
 from common.config import get_settings
 from common.errors import BadRequest, PayloadTooLarge
 from common.watch import EventFeed
@@ -28,18 +26,9 @@ _TASK_STATUS = {"completed": 200, "failed": 200, "finished": 200, "missing": 200
                 "busy": 503, "waiting": 503}
 
 
-class TaskBody(BaseModel):
-    job_id: str = Field(..., max_length=64)
-
-
-class StreamRequest(BaseModel):
-    image_base64: str = Field(..., min_length=1)
-    user_preferences: jobs.UserPreferences = Field(default_factory=jobs.UserPreferences)
-
-
 @router.route("/", ["POST"])
 def task(request):
-    body = web.parse_json(request, TaskBody)
+    body = web.parse_json(request, schemas.TaskBody)
     outcome = pipeline.run_job(jobs.validate_job_id(body.job_id), "task")
     status = _TASK_STATUS[outcome]
     headers = {"Retry-After": "5"} if status == 503 else None
@@ -48,13 +37,13 @@ def task(request):
 
 @router.route("/api/v1/scan/stream", ["POST"])
 def compat_stream(request):
-    req = web.parse_json(request, StreamRequest)
+    req = web.parse_json(request, schemas.StreamRequest)
     data = _decode_image(req.image_base64)
     kind = images.sniff(data)
     if kind is None:
         raise BadRequest("image_base64 is not a JPEG, PNG, WebP or HEIC image", code="UNSUPPORTED_IMAGE")
     bucket, name = storage.write_upload(data, kind)
-    job, _ = jobs.create(jobs.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}",
+    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}",
                                                user_preferences=req.user_preferences), bucket, name)
     # Run here for speed; a delayed task takes over if this instance dies mid-run.
     tasks.enqueue_scan(job["job_id"], delay_s=settings.lease_s * 2)
