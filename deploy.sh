@@ -6,7 +6,11 @@
 #   PROJECT=my-proj REGION=asia-east1 UPLOAD_BUCKET=my-uploads PUBLIC_BASE_URL=https://menu.example.com \
 #   R2_ENDPOINT=https://<account>.r2.cloudflarestorage.com R2_ACCESS_KEY_ID=... ./deploy.sh [--dry-run]
 #
-# Secrets come from Secret Manager: r2-secret-access-key and gemini-api-key (latest versions).
+# Secrets come from Secret Manager: r2-secret-access-key, gemini-api-key and origin-secret (latest
+# versions). origin-secret is also the Worker's ORIGIN_SECRET (wrangler secret put ORIGIN_SECRET): the
+# Worker sends it with every request, and only then do the functions believe its X-Client-IP.
+# End-user sign-in (docs/security.md) is off unless USER_AUTH=optional|required is set here, with
+# FIREBASE_PROJECT_ID, or AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL.
 # --dry-run prints every command without running it, after checking each flag against the
 # installed gcloud's own --help (the part of a deploy that can be checked offline).
 set -euo pipefail
@@ -68,10 +72,17 @@ stage() {  # functions/NAME plus a copy of common/, as Cloud Build expects one s
   echo "$dir"
 }
 
-COMMON_ENV="GOOGLE_CLOUD_PROJECT=$PROJECT,REGION=$REGION,UPLOAD_BUCKET=$UPLOAD_BUCKET,LOG_LEVEL=INFO"
+: "${USER_AUTH:=off}"
+COMMON_ENV="GOOGLE_CLOUD_PROJECT=$PROJECT,REGION=$REGION,UPLOAD_BUCKET=$UPLOAD_BUCKET,LOG_LEVEL=INFO,USER_AUTH=$USER_AUTH"
+for v in FIREBASE_PROJECT_ID AUTH_ISSUER AUTH_AUDIENCE AUTH_JWKS_URL; do
+  [ -n "${!v:-}" ] && COMMON_ENV="$COMMON_ENV,$v=${!v}"
+done
 SCAN_ENV="$COMMON_ENV,TASKS_QUEUE=$QUEUE,TASKS_LOCATION=$REGION,RUN_SCAN_TASK_URL=$FN_BASE/run-scan-task,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL"
 R2_ENV="R2_ENDPOINT=$R2_ENDPOINT,R2_ACCESS_KEY_ID=$R2_ACCESS_KEY_ID,R2_BUCKET=$R2_BUCKET,PUBLIC_BASE_URL=$PUBLIC_BASE_URL"
 SECRETS="R2_SECRET_ACCESS_KEY=r2-secret-access-key:latest,GEMINI_API_KEY=gemini-api-key:latest"
+ORIGIN="ORIGIN_SECRET=origin-secret:latest"
+# The task target also checks the OIDC token Cloud Tasks sends: this audience, this account.
+INTERNAL_ENV="INTERNAL_AUDIENCES=$FN_BASE/run-scan-task,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL"
 # THREADS: on the compatibility stream (Flask) each open stream holds a thread. events is ASGI
 # (an open stream is a coroutine), so it takes Cloud Run's maximum concurrency of 1,000.
 STREAM_ENV="THREADS=250"
@@ -98,19 +109,20 @@ run gcloud tasks queues "$QUEUE_VERB" "$QUEUE" --project="$PROJECT" --location="
   --max-dispatches-per-second=50 --max-concurrent-dispatches=200
 
 # Public behind the Worker.
-deploy_http signed-url signed_url signed_url public 256Mi 30s "$COMMON_ENV"
-deploy_http create-job create_job create_job public 256Mi 30s "$SCAN_ENV"
+deploy_http signed-url signed_url signed_url public 256Mi 30s "$COMMON_ENV" --set-secrets="$ORIGIN"
+deploy_http create-job create_job create_job public 256Mi 30s "$SCAN_ENV" --set-secrets="$ORIGIN"
 deploy_http events events events public 512Mi 3600s "$COMMON_ENV,SSE_MAX_STREAM_S=3300" \
   --concurrency=1000 --cpu=1
 deploy_http scan-stream run_scan scan_stream public 1Gi 900s "$SCAN_ENV,$R2_ENV,$STREAM_ENV" \
-  --concurrency=80 --cpu=1 --set-secrets="$SECRETS"
+  --concurrency=80 --cpu=1 --set-secrets="$SECRETS,$ORIGIN"
 # Private: only the invoker account (Cloud Tasks' OIDC token) may call it.
-deploy_http run-scan-task run_scan run_scan_task private 1Gi 1800s "$SCAN_ENV,$R2_ENV" \
+deploy_http run-scan-task run_scan run_scan_task private 1Gi 1800s "$SCAN_ENV,$R2_ENV,$INTERNAL_ENV" \
   --concurrency=8 --cpu=1 --set-secrets="$SECRETS"
 run gcloud functions add-invoker-policy-binding run-scan-task --project="$PROJECT" --region="$REGION" \
   --member="serviceAccount:$INVOKER_EMAIL"
 
 # The finalize trigger (Eventarc), retried on failure; run_scan converges with the task on one run.
+# Eventarc's token is for the service's own run.app URL, unknown until it exists: IAM alone admits it.
 run gcloud functions deploy run-scan-finalize --gen2 --project="$PROJECT" --region="$REGION" --runtime="$RUNTIME" \
   --source="$(stage run_scan)" --entry-point=run_scan_finalize \
   --trigger-event-filters="type=google.cloud.storage.object.v1.finalized" \
@@ -121,7 +133,7 @@ run gcloud functions add-invoker-policy-binding run-scan-finalize --project="$PR
   --member="serviceAccount:$INVOKER_EMAIL"
 
 # TTL: every document carries expire_at.
-for group in scan_jobs scan_events scan_cache scan_idempotency scan_leases; do
+for group in scan_jobs scan_events scan_cache scan_idempotency scan_leases scan_rate_limits; do
   run gcloud firestore fields ttls update expire_at --collection-group="$group" --enable-ttl \
     --project="$PROJECT" --async
 done

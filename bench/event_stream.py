@@ -45,11 +45,12 @@ def run_job(http: httpx.Client, photo: bytes) -> dict:
     signed = http.post("/api/v1/uploads/signed-url", json={"content_type": "image/jpeg"}).json()
     httpx.put(signed["upload_url"], content=photo, headers=signed["headers"]).raise_for_status()
     t_post = time.time()
-    job_id = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
-                                                  "user_preferences": {"language": "en"}}).json()["job_id"]
+    body = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
+                                                "user_preferences": {"language": "en"}}).json()
+    job_id, auth = body["job_id"], {"Authorization": f"Bearer {body['access_token']}"}
     received: dict[int, float] = {}
     t_open = None
-    with http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", timeout=60) as r:
+    with http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", headers=auth, timeout=60) as r:
         t_open = time.time()
         seq, event = None, None
         for line in r.iter_lines():
@@ -90,15 +91,16 @@ def polling_reader(job_id: str, interval_s: float, stop: threading.Event, out: d
 def run_polled_job(http: httpx.Client, photo: bytes, interval_s: float) -> dict:
     signed = http.post("/api/v1/uploads/signed-url", json={"content_type": "image/jpeg"}).json()
     httpx.put(signed["upload_url"], content=photo, headers=signed["headers"]).raise_for_status()
-    job_id = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
-                                                  "user_preferences": {"language": "en"}}).json()["job_id"]
+    body = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
+                                                "user_preferences": {"language": "en"}}).json()
+    job_id, auth = body["job_id"], {"Authorization": f"Bearer {body['access_token']}"}
     t_open = time.time()
     stop, out = threading.Event(), {}
     reader = threading.Thread(target=polling_reader, args=(job_id, interval_s, stop, out))
     reader.start()
     deadline = time.time() + 60
     while time.time() < deadline:
-        snap = http.get(f"/api/v1/scan/jobs/{job_id}").json()
+        snap = http.get(f"/api/v1/scan/jobs/{job_id}", headers=auth).json()
         if snap["status"] in ("completed", "failed"):
             break
         time.sleep(0.2)

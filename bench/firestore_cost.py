@@ -28,17 +28,21 @@ from devstack import firestore_meter, menu_photos  # noqa: E402
 from devstack.stack import HOST, stop_on_signals  # noqa: E402
 
 
-def start_job(http: httpx.Client, photo: bytes) -> str:
+def start_job(http: httpx.Client, photo: bytes) -> tuple[str, str]:
+    """(job_id, access_token) of a new job, made as the app makes it."""
     signed = http.post("/api/v1/uploads/signed-url", json={"content_type": "image/jpeg"}).json()
     httpx.put(signed["upload_url"], content=photo, headers=signed["headers"]).raise_for_status()
-    return http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
-                                                "user_preferences": {"language": "en"}}).json()["job_id"]
+    body = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
+                                                "user_preferences": {"language": "en"}}).json()
+    return body["job_id"], body["access_token"]
 
 
-def follow(http: httpx.Client, job_id: str, stop: threading.Event | None = None) -> list[str]:
+def follow(http: httpx.Client, job: tuple[str, str], stop: threading.Event | None = None) -> list[str]:
     """Read the event stream to done (or until stop is set); returns the event types received."""
     types = []
-    with http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", timeout=120) as r:
+    job_id, token = job
+    with http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", headers={"Authorization": f"Bearer {token}"},
+                     timeout=120) as r:
         for line in r.iter_lines():
             if line.startswith("event: ") and line != "event: heartbeat":
                 types.append(line[7:])
@@ -82,7 +86,9 @@ def main() -> int:
     stack = fake_model_stack(8300)
     meter = firestore_meter.Meter()
     proxy = firestore_meter.serve(stack.ports.meter, f"{HOST}:{stack.ports.firestore}", meter)
+    rest_proxy = firestore_meter.serve_rest(stack.ports.meter_rest, f"{HOST}:{stack.ports.firestore}", meter)
     stack.extra_env["FIRESTORE_EMULATOR_HOST"] = f"{HOST}:{stack.ports.meter}"
+    stack.extra_env["FIRESTORE_EMULATOR_REST_HOST"] = f"{HOST}:{stack.ports.meter_rest}"
     try:
         with stack:
             use_stack_settings(stack)  # this process's own queries (the polling reader) are metered too
@@ -117,6 +123,7 @@ def main() -> int:
             stop.set()
     finally:
         proxy.stop(0)
+        rest_proxy.shutdown()
 
     writes = [j["write_total"] for j in per_job]
     reads = [j["read_total"] for j in per_job]

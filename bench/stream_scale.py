@@ -64,12 +64,14 @@ class Viewers:
         self.done: set[str] = set()
         self.failed: dict[str, str] = {}
         self.connected = 0
+        self.tokens: dict[str, str] = {}
 
     async def view(self, job_id: str) -> None:
         got = self.received.setdefault(job_id, [])
         try:
             reader, writer = await asyncio.open_connection(HOST, self.port)
             writer.write(f"GET /api/v1/scan/jobs/{job_id}/events HTTP/1.1\r\nHost: {HOST}\r\n"
+                         f"Authorization: Bearer {self.tokens[job_id]}\r\n"
                          "Accept: text/event-stream\r\n\r\n".encode())
             await writer.drain()
             status = await reader.readline()
@@ -113,11 +115,13 @@ def main() -> int:
         # The jobs, and this process as the run holding each one's lease.
         t0 = time.time()
         logs: dict[str, events.EventLog] = {}
+        tokens: dict[str, str] = {}
         with ThreadPoolExecutor(16) as pool:
             def make(_):
                 name = f"uploads/{os.urandom(16).hex()}.jpg"
                 job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
                 claim = jobs.claim(job["job_id"], "bench-writer")
+                tokens[job["job_id"]] = job["access_token"]
                 return job["job_id"], claim.log
             logs = dict(pool.map(make, range(args.streams)))
         setup_s = time.time() - t0
@@ -130,6 +134,7 @@ def main() -> int:
             commit_time[(job_id, seq)] = log.committed_at.timestamp()
 
         viewers = Viewers(stack.ports.function("events"))
+        viewers.tokens = tokens
         loop = asyncio.new_event_loop()
         loop_thread = threading.Thread(target=loop.run_forever, daemon=True)
         loop_thread.start()

@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from google.cloud import firestore
-
 from common.config import get_settings
 
 JOBS = "scan_jobs"
@@ -13,11 +11,14 @@ EVENTS = "scan_events"
 CACHE = "scan_cache"
 IDEMPOTENCY = "scan_idempotency"
 LEASES = "scan_leases"
+RATE_LIMITS = "scan_rate_limits"
 
 
 @functools.lru_cache(maxsize=1)
-def client() -> firestore.Client:
+def client():
     """Firestore client; FIRESTORE_EMULATOR_HOST points it at the emulator."""
+    from google.cloud import firestore  # here: signed_url uses the names, never the client
+
     return firestore.Client(project=get_settings().google_cloud_project)
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import secrets
@@ -12,9 +11,10 @@ from typing import Literal
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
-from common import db, events
+from common import auth, db, events, idempotency
+from common.auth import Caller, JobAccess
 from common.config import get_settings
-from common.errors import BadRequest, NotFound, Unprocessable
+from common.errors import BadRequest, NotFound
 from common.schemas import CreateJobRequest
 
 TERMINAL = ("completed", "failed")
@@ -28,18 +28,22 @@ def validate_job_id(job_id: str) -> str:
     return job_id
 
 
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
+def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None,
+           caller: Caller | None = None) -> tuple[dict, bool]:
+    """Create the job with its first event; returns (job, created). The job document is the snapshot.
 
-
-def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None) -> tuple[dict, bool]:
-    """Create the job with its first event; returns (job, created). The job document is the snapshot."""
+    With an Idempotency-Key, a repeat of the same request by the same caller returns the first job
+    (and its access token); concurrent repeats race on one record and all get the winner's job.
+    """
     client = db.client()
-    body_hash = _hash(json.dumps(req.as_dict(), sort_keys=True))
-    if idempotency_key is not None:
-        existing = _idempotent_job(client, idempotency_key, body_hash)
-        if existing:
-            return existing, False
+    caller = caller or Caller("internal")
+    key = idempotency.Key.of(caller.key, idempotency_key, json.dumps(req.as_dict(), sort_keys=True)) \
+        if idempotency_key is not None else None
+    stale = None
+    if key is not None:
+        found, stale = key.lookup()
+        if found:
+            return _replayed(*found), False
     job_id = uuid.uuid4().hex
     access_token = secrets.token_urlsafe(32)
     now = db.now()
@@ -51,7 +55,8 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
         "object_name": object_name,
         "language": req.user_preferences.language,
         "push_token": req.push_token,
-        "access_token_hash": _hash(access_token),
+        "access_token_hash": auth.token_hash(access_token),
+        "owner": caller.subject,
         "last_seq": 1,
         "items": [],
         "attempts": 0,
@@ -67,36 +72,31 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
     batch.create(client.collection(db.JOBS).document(job_id), job)
     batch.create(client.collection(db.EVENTS).document(events.page_doc_id(job_id, 1)),
                  events.page_record(job_id, first))
-    if idempotency_key is not None:
-        batch.create(client.collection(db.IDEMPOTENCY).document(_hash(idempotency_key)),
-                     {"job_id": job_id, "body_hash": body_hash, "created_at": now, "expire_at": _key_expiry(now)})
+    if key is not None:
+        record = key.record(job_id, access_token, now)
+        if stale is not None:
+            batch.update(key.ref, record, option=client.write_option(last_update_time=stale.update_time))
+        else:
+            batch.create(key.ref, record)
     try:
         batch.commit()
-    except gexc.AlreadyExists:
+    except (gexc.AlreadyExists, gexc.FailedPrecondition):
+        if key is None:
+            raise
         # A concurrent request with the same key won the race: answer with its job.
-        existing = _idempotent_job(client, idempotency_key, body_hash) if idempotency_key is not None else None
-        if existing:
-            return existing, False
-        raise
+        found, _ = key.lookup()
+        if not found:
+            raise
+        return _replayed(*found), False
     job["access_token"] = access_token
     return job, True
 
 
-def _key_expiry(now: dt.datetime) -> dt.datetime:
-    return now + dt.timedelta(hours=24)
-
-
-def _idempotent_job(client, key: str, body_hash: str) -> dict | None:
-    snap = client.collection(db.IDEMPOTENCY).document(_hash(key)).get()
-    if not snap.exists:
-        return None
-    rec = snap.to_dict()
-    if rec["expire_at"] < db.now():
-        return None
-    if rec["body_hash"] != body_hash:
-        raise Unprocessable("Idempotency-Key was already used with a different request body",
-                            code="IDEMPOTENCY_KEY_REUSED")
-    return get(rec["job_id"])
+def _replayed(job_id: str, access_token: str | None) -> dict:
+    job = get(job_id)
+    if access_token:
+        job["access_token"] = access_token
+    return job
 
 
 def get(job_id: str) -> dict:
@@ -106,9 +106,13 @@ def get(job_id: str) -> dict:
     return snap.to_dict()
 
 
-def snapshot(job_id: str) -> dict:
-    """The public snapshot: {job_id, status, items, created_at, updated_at, ...}, from one read."""
+def snapshot(job_id: str, access: JobAccess) -> dict:
+    """The public snapshot: {job_id, status, items, created_at, updated_at, ...}, from one read.
+
+    A job the credential does not open is reported exactly as a job that does not exist.
+    """
     job = get(job_id)
+    access.check(job_id, job.get("access_token_hash"), job.get("owner"))
     return {
         "job_id": job_id,
         "session_id": job_id,
@@ -215,12 +219,13 @@ def parse_gcs_uri(uri: str) -> tuple[str, str]:
     return bucket, name
 
 
-def discard(job_id: str, idempotency_key: str | None) -> None:
-    """Remove a job that could not be queued, so the caller's retry starts clean."""
+def discard(job: dict) -> None:
+    """Remove a job that could not be queued, and its idempotency record, so the caller's retry starts clean."""
     client = db.client()
     batch = client.batch()
-    batch.delete(client.collection(db.JOBS).document(job_id))
-    batch.delete(client.collection(db.EVENTS).document(events.page_doc_id(job_id, 1)))
-    if idempotency_key is not None:
-        batch.delete(client.collection(db.IDEMPOTENCY).document(_hash(idempotency_key)))
+    batch.delete(client.collection(db.JOBS).document(job["job_id"]))
+    batch.delete(client.collection(db.EVENTS).document(events.page_doc_id(job["job_id"], 1)))
+    for ref in client.collection(db.IDEMPOTENCY).where(
+            filter=firestore.FieldFilter("job_id", "==", job["job_id"])).limit(1).stream():
+        batch.delete(ref.reference)
     batch.commit()

@@ -9,6 +9,7 @@ import weakref
 from typing import AsyncIterator, Iterator
 
 from common import events, logs
+from common.auth import JobAccess
 from common.errors import BadRequest, NotFound, Unavailable
 from common.jobs import validate_job_id
 from common.watch import EventFeed, JobState
@@ -121,15 +122,22 @@ class Session:
         return frame({"ts": int(time.time() * 1000)}, "heartbeat")
 
 
-def _known(session: Session, sub) -> None:
-    if session.exists is False:
+def _known(session: Session, sub, access: JobAccess | None) -> None:
+    """404 before any frame for a missing job, and alike for a job the credential does not open."""
+    state = session.state
+    if session.exists is False or (access is not None and not (
+            state and access.permits(state.access_token_hash, state.owner or None))):
         sub.close()
         raise NotFound(f"job {session.job_id!r} not found", code="JOB_NOT_FOUND")
 
 
 def stream(feed: EventFeed, job_id: str, after: int, *, heartbeat_s: float, max_s: float, retry_ms: int,
-           first_state_s: float = 10.0) -> Iterator[str]:
-    """Frames until `done`, or `timeout` before max_s so the client resumes; NotFound before any frame."""
+           access: JobAccess | None = None, first_state_s: float = 10.0) -> Iterator[str]:
+    """Frames until `done`, or `timeout` before max_s so the client resumes; NotFound before any frame.
+
+    `access` is the reader's credential; None only where the server itself opened the job (the
+    compatibility stream answers the request that created it).
+    """
     session = Session(validate_job_id(job_id), after, heartbeat_s=heartbeat_s, max_s=max_s, retry_ms=retry_ms)
     arrivals: queue.SimpleQueue = queue.SimpleQueue()
     sub = feed.subscribe(job_id, arrivals.put)
@@ -138,7 +146,7 @@ def stream(feed: EventFeed, job_id: str, after: int, *, heartbeat_s: float, max_
     except queue.Empty:
         sub.close()
         raise Unavailable("the job store did not answer in time; retry") from None
-    _known(session, sub)
+    _known(session, sub, access)
     frames = _frames(session, sub, arrivals, first)
     weakref.finalize(frames, sub.close)
     return frames
@@ -160,7 +168,7 @@ def _frames(session: Session, sub, arrivals: queue.SimpleQueue, first: list[str]
 
 
 async def astream(feed: EventFeed, job_id: str, after: int, *, heartbeat_s: float, max_s: float, retry_ms: int,
-                  first_state_s: float = 10.0) -> AsyncIterator[str]:
+                  access: JobAccess | None = None, first_state_s: float = 10.0) -> AsyncIterator[str]:
     """stream() for an asyncio server: no thread per client; NotFound is raised before any frame."""
     session = Session(validate_job_id(job_id), after, heartbeat_s=heartbeat_s, max_s=max_s, retry_ms=retry_ms)
     loop = asyncio.get_running_loop()
@@ -171,7 +179,7 @@ async def astream(feed: EventFeed, job_id: str, after: int, *, heartbeat_s: floa
     except asyncio.TimeoutError:
         sub.close()
         raise Unavailable("the job store did not answer in time; retry") from None
-    _known(session, sub)
+    _known(session, sub, access)
     frames = _aframes(session, sub, arrivals, first)
     weakref.finalize(frames, sub.close)  # a response dropped before its first chunk never runs finally
     return frames

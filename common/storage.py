@@ -97,6 +97,13 @@ def read_upload(bucket: str, name: str) -> Upload:
         raise Unavailable(f"storage unavailable: {exc}") from None
     if blob is None:
         raise Unavailable(f"upload gs://{bucket}/{name} has not arrived yet", code="UPLOAD_PENDING")
+    # No local emulator checks signatures or the signed size range, and a bucket writer might
+    # bypass them: what arrived is checked again before any byte is downloaded.
+    declared = (blob.content_type or "").split(";")[0].strip().lower()
+    if declared not in settings.content_types:
+        raise ScanError("UNSUPPORTED_CONTENT_TYPE",
+                        f"the upload was stored as {declared or 'no content type'}; "
+                        f"expected one of {', '.join(settings.content_types)}")
     size = int(blob.size or 0)
     if size == 0:
         raise ScanError("UPLOAD_EMPTY", "the uploaded photo is empty (0 bytes)")

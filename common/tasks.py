@@ -5,6 +5,7 @@ import datetime as dt
 import functools
 import json
 
+from common import auth
 from common.config import get_settings
 from common.errors import Unavailable
 
@@ -34,7 +35,7 @@ def enqueue_scan(job_id: str, delay_s: float = 0, name_suffix: str = "") -> None
     http_request = {
         "http_method": tasks_v2.HttpMethod.POST,
         "url": settings.run_scan_task_url,
-        "headers": {"Content-Type": "application/json"},
+        "headers": {"Content-Type": "application/json", **auth.internal_headers()},
         "body": json.dumps({"job_id": job_id}).encode(),
     }
     if settings.tasks_service_account:

@@ -36,6 +36,8 @@ class JobState:
     status: str = ""
     last_seq: int = 0
     tail: tuple = ()
+    access_token_hash: str = ""  # who may read it: the stream checks the first state before any frame
+    owner: str = ""
 
 
 Deliver = Callable[[JobState | list], None]  # a JobState, or a list of events read on request
@@ -229,4 +231,5 @@ def _state_of(fields) -> JobState:
     last = fields.get("last_seq")
     raw_tail = text("tail")
     return JobState(exists=True, status=text("status"), last_seq=int(last.integer_value) if last is not None else 0,
-                    tail=tuple(events.decode_page(raw_tail)) if raw_tail else ())
+                    tail=tuple(events.decode_page(raw_tail)) if raw_tail else (),
+                    access_token_hash=text("access_token_hash"), owner=text("owner"))

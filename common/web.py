@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, Rule
 
 from common import logs
-from common.errors import AppError, BadRequest, InvalidJson, MethodNotAllowed, NotFound, UnsupportedMediaType
+from common.errors import AppError, InvalidJson, MethodNotAllowed, NotFound, UnsupportedMediaType
 
 log = logs.get_logger(__name__)
 M = TypeVar("M")

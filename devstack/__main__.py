@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 
@@ -45,10 +46,10 @@ def scan(args) -> int:
         job = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
                                                     "user_preferences": {"language": args.language}})
         job.raise_for_status()
-        job_id = job.json()["job_id"]
+        job_id, token = job.json()["job_id"], job.json()["access_token"]
         print(f"job {job_id}; events:", flush=True)
         menu, images, done = [], [], None
-        with http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events") as r:
+        with http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", headers={"Authorization": f"Bearer {token}"}) as r:
             event = None
             for line in r.iter_lines():
                 if line.startswith("event: "):
@@ -100,6 +101,9 @@ def _wait_for_signal() -> None:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
+        # A second signal while stopping would abandon emulators half-killed: stopping runs to the end.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
         print("\nstopping ...", flush=True)
 
 

@@ -62,6 +62,8 @@ def _menu_json(language: str, action: dict) -> str:
         return json.dumps({"is_menu": False, "legible": True, "items": []})
     if action.get("empty"):
         return json.dumps({"is_menu": True, "legible": False, "items": []})
+    if action.get("no_items"):  # a legible menu page with nothing on it the model calls a dish
+        return json.dumps({"is_menu": True, "legible": True, "items": []})
     items = []
     for it in STATE.menu:
         name = it["names"].get(language) or it["names"]["en"]

@@ -171,3 +171,47 @@ def serve(listen_port: int, upstream: str, meter: Meter, max_streams: int = 2000
     server.add_insecure_port(f"127.0.0.1:{listen_port}")
     server.start()
     return server
+
+
+def serve_rest(listen_port: int, upstream: str, meter: Meter):
+    """The same meter for Firestore's REST API (the rate limiter's path): batchGet reads and commit writes.
+
+    Point FIRESTORE_EMULATOR_REST_HOST at it. Returns the server; call shutdown() to stop it.
+    """
+    import json
+    import urllib.error
+    import urllib.request
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            req = urllib.request.Request(f"http://{upstream}{self.path}", data=body, method="POST",
+                                         headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    status, out = resp.status, resp.read()
+            except urllib.error.HTTPError as exc:
+                status, out = exc.code, exc.read()
+            if status == 200:
+                sent = json.loads(body or b"{}")
+                if self.path.endswith(":batchGet"):
+                    for name in sent.get("documents", []):
+                        meter.read(collection_of(name))  # found or missing, each is billed
+                elif self.path.endswith(":commit"):
+                    for w in sent.get("writes", []):
+                        meter.write(collection_of(w.get("update", {}).get("name") or w.get("delete", "")))
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", listen_port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

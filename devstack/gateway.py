@@ -12,10 +12,8 @@ import uuid
 from pathlib import Path
 
 import httpx
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
 
 from common import assets
 from common.config import get_settings
@@ -23,6 +21,8 @@ from common.config import get_settings
 ROUTES_FILE = Path(__file__).resolve().parent.parent / "worker" / "routes.json"
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
+# Headers only the Worker may set: a client sending them is ignored, as the Worker strips them too.
+WORKER_ONLY = {"x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for"}
 
 
 def load_routes(origins: dict) -> tuple[list, re.Pattern, str]:
@@ -38,7 +38,7 @@ def error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status)
 
 
-def build_app(origins: dict) -> Starlette:
+def build_app(origins: dict):
     routes, asset_key, assets_prefix = load_routes(origins)
     client = httpx.AsyncClient(timeout=httpx.Timeout(connect=5, read=None, write=30, pool=None),
                                limits=httpx.Limits(max_connections=4000, max_keepalive_connections=200))
@@ -50,17 +50,32 @@ def build_app(origins: dict) -> Starlette:
             return JSONResponse({"status": "ok"})
         if path.startswith(assets_prefix):
             return await asset(request, path[len(assets_prefix):])
+        # scope["path"], not request.url.path: building the URL silently drops tabs and newlines.
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in request.scope.get("path", path)):
+            # No route has control characters; refused here so no server's plain-text 404 leaks out.
+            return error(400, "INVALID_REQUEST", "the request path contains control characters")
         matches = [(m, origin) for m, rx, origin in routes if rx.match(path)]
         if not matches:
             return error(404, "NOT_FOUND", f"no route for {path}")
         origin = next((o for m, o in matches if m == request.method), None)
         if origin is None:
             return error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}")
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP | WORKER_ONLY}
         headers.setdefault("x-request-id", uuid.uuid4().hex)
-        headers["x-forwarded-for"] = request.client.host if request.client else ""
-        url = origin + path + (f"?{request.url.query}" if request.url.query else "")
-        upstream_req = client.build_request(request.method, url, headers=headers, content=await request.body())
+        # Cloudflare's edge sets CF-Connecting-IP from the TCP peer; locally there is no edge, so a
+        # client may state it (tests play many phones). The Worker's proof rides along with it.
+        peer = request.client.host if request.client else ""
+        headers["x-client-ip"] = request.headers.get("cf-connecting-ip") or peer
+        headers["x-forwarded-for"] = peer
+        if settings.origin_secret:
+            headers["x-origin-secret"] = settings.origin_secret.get_secret_value()
+        # Forward the path as the client sent it (still percent-encoded), as the Worker does.
+        raw_path = request.scope.get("raw_path", b"").decode("latin-1") or path
+        url = origin + raw_path + (f"?{request.url.query}" if request.url.query else "")
+        try:
+            upstream_req = client.build_request(request.method, url, headers=headers, content=await request.body())
+        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+            return error(400, "INVALID_REQUEST", f"malformed request URL: {type(exc).__name__}")
         try:
             upstream = await client.send(upstream_req, stream=True)
         except httpx.HTTPError as exc:
@@ -84,8 +99,21 @@ def build_app(origins: dict) -> Starlette:
         keep = ("content-type", "cache-control", "etag", "last-modified")
         return Response(upstream.content, 200, {k: v for k, v in upstream.headers.items() if k.lower() in keep})
 
-    return Starlette(routes=[Route("/{path:path}", proxy, methods=["GET", "POST", "PUT", "DELETE", "HEAD",
-                                                                   "OPTIONS", "PATCH"])])
+    async def app(scope, receive, send) -> None:
+        # A bare ASGI app, not Starlette routing: its path patterns do not match a path holding a
+        # newline, and would answer such a request with a plain-text 404 of their own.
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                else:
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        response = await proxy(Request(scope, receive))
+        await response(scope, receive, send)
+
+    return app
 
 
 def _close(upstream: httpx.Response):

@@ -40,6 +40,9 @@ def to_cloudevent(message: dict) -> tuple[dict, bytes] | None:
         "ce-time": message.get("publishTime") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "content-type": "application/json",
     }
+    # Eventarc sends a Google OIDC token; the local stand-in is the stack's shared secret.
+    if os.environ.get("INTERNAL_SECRET"):
+        headers["x-internal-secret"] = os.environ["INTERNAL_SECRET"]
     return headers, json.dumps(obj).encode()
 
 

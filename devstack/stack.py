@@ -49,7 +49,7 @@ class Ports:
         offsets = {"gateway": 0, "firestore": 1, "pubsub": 2, "gcs": 3, "tasks": 4, "s3": 5, "s3_master": 6,
                    "s3_filer": 7, "s3_volume": 8, "gemini": 9, "s3_admin": 16, "s3_master_grpc": 17,
                    "s3_filer_grpc": 18, "s3_volume_grpc": 19, "s3_grpc": 20, "s3_admin_grpc": 21,
-                   "meter": 22}
+                   "meter": 22, "meter_rest": 23}
         if name in offsets:
             return self.base + offsets[name]
         raise AttributeError(name)
@@ -69,8 +69,10 @@ class Stack:
 
     def __post_init__(self):
         self.ports = Ports(self.base_port)
+        self._specs: dict = {}
         self.r2_secret = os.urandom(16).hex()
-        self.shared_secret = os.urandom(16).hex()
+        self.shared_secret = os.urandom(16).hex()  # stands in for the OIDC token on internal entry points
+        self.origin_secret = os.urandom(16).hex()  # the gateway's proof that a request came through it
 
     # -- public -------------------------------------------------------------------------------
     @property
@@ -137,6 +139,8 @@ class Stack:
             # The compatibility stream (Flask) holds a gunicorn thread per open stream; events is ASGI.
             "THREADS": "256",
             "LOG_LEVEL": "INFO",
+            "INTERNAL_SECRET": self.shared_secret,
+            "ORIGIN_SECRET": self.origin_secret,
         }
         env.update(self.extra_env)
         return env
@@ -258,8 +262,21 @@ class Stack:
             _wait_http(name, f"{self.function_url(name)}/health", self.procs[name], 60)
         _wait_http("gateway", f"{self.gateway_url}/_gateway/health", self.procs["gateway"], 30)
 
-    def _spawn(self, name: str, cmd: list[str], env: dict, cwd: Path | None = None) -> None:
-        log = open(self.workdir / f"{name}.log", "wb")
+    def restart(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Kill one function's process group with `sig` (a crash, by default) and start it again."""
+        proc = self.procs[name]
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+        self._spawn(name, *self._specs[name], mode="ab")
+        if name in ENTRY_POINTS:
+            _wait_http(name, f"{self.function_url(name)}/health", self.procs[name], 60)
+
+    def _spawn(self, name: str, cmd: list[str], env: dict, cwd: Path | None = None, mode: str = "wb") -> None:
+        log = open(self.workdir / f"{name}.log", mode)
+        self._specs[name] = (cmd, env, cwd)
         self.procs[name] = subprocess.Popen(_DIE_WITH_PARENT + cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
                                             cwd=str(cwd or ROOT), start_new_session=True)
 

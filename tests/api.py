@@ -37,6 +37,15 @@ class Api:
         self.stack = stack
         self.base = stack.gateway_url
         self.http = httpx.Client(base_url=self.base, timeout=30)
+        self.tokens: dict[str, str] = {}  # job_id -> access_token, as the app keeps them
+
+    def auth(self, job_id: str) -> dict:
+        """The Authorization header the app sends for a job it created."""
+        return {"Authorization": f"Bearer {self.tokens[job_id]}"} if job_id in self.tokens else {}
+
+    def internal(self) -> dict:
+        """The header Cloud Tasks' OIDC token stands for on the local stack."""
+        return {"X-Internal-Secret": self.stack.shared_secret}
 
     # -- uploads and jobs ---------------------------------------------------------------------
     def signed_url(self, content_type="image/jpeg") -> dict:
@@ -55,8 +64,11 @@ class Api:
         return signed["gcs_uri"]
 
     def create_job(self, gcs_uri: str, language="zh-TW", headers=None) -> httpx.Response:
-        return self.http.post("/api/v1/scan/jobs", headers=headers or {},
-                              json={"gcs_uri": gcs_uri, "user_preferences": {"language": language}})
+        r = self.http.post("/api/v1/scan/jobs", headers=headers or {},
+                           json={"gcs_uri": gcs_uri, "user_preferences": {"language": language}})
+        if r.status_code in (200, 201) and r.json().get("access_token"):
+            self.tokens[r.json()["job_id"]] = r.json()["access_token"]
+        return r
 
     def job(self, gcs_uri: str, language="zh-TW") -> str:
         r = self.create_job(gcs_uri, language)
@@ -73,6 +85,7 @@ class Api:
         """Read the stream until done (or max_frames stored events); heartbeats are dropped."""
         params = {"last_event_id": str(after)} if after is not None else {}
         headers = {"Last-Event-ID": str(header)} if header is not None else {}
+        headers.update(self.auth(job_id))
         frames: list[Frame] = []
         deadline = time.monotonic() + timeout
         with self.http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", params=params, headers=headers,
@@ -94,9 +107,26 @@ class Api:
         return frames
 
     def snapshot(self, job_id: str) -> dict:
-        r = self.http.get(f"/api/v1/scan/jobs/{job_id}")
+        r = self.http.get(f"/api/v1/scan/jobs/{job_id}", headers=self.auth(job_id))
         assert r.status_code == 200, r.text
         return r.json()
+
+    # -- internal deliveries, as Cloud Tasks and Eventarc make them ---------------------------
+    def deliver_task(self, job_id: str, headers: dict | None = None) -> httpx.Response:
+        return httpx.post(self.stack.function_url("run-scan-task") + "/", json={"job_id": job_id}, timeout=60,
+                          headers=self.internal() if headers is None else headers)
+
+    def deliver_finalize(self, gcs_uri: str, event_id: str, time_created: str | None = None,
+                         headers: dict | None = None) -> httpx.Response:
+        bucket, _, name = gcs_uri[5:].partition("/")
+        ce = {"ce-id": event_id, "ce-specversion": "1.0", "ce-type": "google.cloud.storage.object.v1.finalized",
+              "ce-source": f"//storage.googleapis.com/projects/_/buckets/{bucket}",
+              "ce-subject": f"objects/{name}", "content-type": "application/json"}
+        body = {"bucket": bucket, "name": name}
+        if time_created is not None:
+            body["timeCreated"] = time_created
+        return httpx.post(self.stack.function_url("run-scan-finalize"), json=body, timeout=60,
+                          headers={**ce, **(self.internal() if headers is None else headers)})
 
     # -- the fake Gemini ----------------------------------------------------------------------
     def script(self, kind: str, *responses: dict) -> None:

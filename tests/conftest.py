@@ -1,6 +1,7 @@
 """Session fixtures: the real local stack, started once; data cleaned between tests."""
 from __future__ import annotations
 
+import collections
 import io
 import os
 import sys
@@ -27,13 +28,29 @@ TEST_ENV = {
     "SSE_MAX_STREAM_S": "30",
     "MAX_UPLOAD_BYTES": str(2 * 1024 * 1024),
     "MAX_IMAGE_PIXELS": "25000000",
+    # The suite is one client address: generous limits. Rate-limit tests play other addresses.
+    "RATE_UPLOAD_PER_MIN": "60",
+    "RATE_JOB_PER_MIN": "60",
+    "RATE_STREAM_PER_MIN": "60",
+    "RATE_BURST": "30",
+    "AUTH_JWKS_MIN_REFRESH_S": "2",
 }
 
 
 @pytest.fixture(scope="session")
-def stack():
-    s = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8800")), gemini_api_key="test-key",
-              extra_env=TEST_ENV)
+def idp():
+    from tests.idp import Issuer
+
+    issuer = Issuer()
+    yield issuer
+    issuer.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(idp):
+    # End-user tokens are optional: the app's anonymous flow and signed-in users side by side.
+    env = {**TEST_ENV, "USER_AUTH": "optional", "AUTH_ISSUER": idp.issuer, "AUTH_AUDIENCE": idp.audience, "AUTH_JWKS_URL": idp.jwks_url}
+    s = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8800")), gemini_api_key="test-key", extra_env=env)
     s.gemini_base_url = s.gemini_url
     s.start()
     # This process also uses common/ (to inspect Firestore and to play a dead run), with the same settings.
@@ -76,3 +93,28 @@ def render_photo(lines: tuple[str, ...] = ("唐揚げ 680円", "焼き鳥 980円
     out = io.BytesIO()
     img.save(out, "JPEG", quality=90)
     return out.getvalue()
+
+
+class Campaign:
+    """Counts what the fault campaign exercised (deliveries, disconnects, ...); printed after the run."""
+
+    def __init__(self):
+        self.counts: collections.Counter = collections.Counter()
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.counts[what] += n
+
+
+_campaign = Campaign()
+
+
+@pytest.fixture
+def campaign() -> Campaign:
+    return _campaign
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _campaign.counts:
+        terminalreporter.section("fault campaign")
+        for what, n in sorted(_campaign.counts.items()):
+            terminalreporter.write_line(f"{what}: {n}")

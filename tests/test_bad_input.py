@@ -1,4 +1,4 @@
-"""Caller mistakes get a 4xx JSON error naming what is wrong; bad uploads end the job cleanly."""
+"""Caller mistakes get a 4xx JSON error naming what is wrong (hostile uploads: test_faults.py)."""
 from __future__ import annotations
 
 import uuid
@@ -7,7 +7,6 @@ import httpx
 import pytest
 
 from tests.api import assert_well_formed
-from tests.conftest import render_photo
 
 
 def _err(r: httpx.Response, status: int, code: str | None = None) -> dict:
@@ -22,9 +21,10 @@ def _err(r: httpx.Response, status: int, code: str | None = None) -> dict:
 
 def test_an_unknown_job_is_a_404_on_both_snapshot_and_events(api):
     unknown = uuid.uuid4().hex
-    _err(api.http.get(f"/api/v1/scan/jobs/{unknown}"), 404, "JOB_NOT_FOUND")
-    _err(api.http.get(f"/api/v1/scan/jobs/{unknown}/events"), 404, "JOB_NOT_FOUND")
-    _err(api.http.get("/api/v1/scan/jobs/not-a-job-id"), 404, "JOB_NOT_FOUND")
+    some_token = {"Authorization": "Bearer " + uuid.uuid4().hex}
+    _err(api.http.get(f"/api/v1/scan/jobs/{unknown}", headers=some_token), 404, "JOB_NOT_FOUND")
+    _err(api.http.get(f"/api/v1/scan/jobs/{unknown}/events", headers=some_token), 404, "JOB_NOT_FOUND")
+    _err(api.http.get("/api/v1/scan/jobs/not-a-job-id", headers=some_token), 404, "JOB_NOT_FOUND")
 
 
 def test_malformed_json_is_a_400_naming_the_problem(api):
@@ -68,8 +68,8 @@ def test_an_invalid_language_tag_is_a_400(api):
 
 def test_an_invalid_last_event_id_is_a_400(api, menu_photo):
     job_id = api.job(api.upload(menu_photo))
-    _err(api.http.get(f"/api/v1/scan/jobs/{job_id}/events", params={"last_event_id": "abc"}), 400,
-         "INVALID_LAST_EVENT_ID")
+    _err(api.http.get(f"/api/v1/scan/jobs/{job_id}/events", params={"last_event_id": "abc"},
+                      headers=api.auth(job_id)), 400, "INVALID_LAST_EVENT_ID")
 
 
 def test_unknown_routes_and_wrong_methods_are_json_404_and_405(api):
@@ -82,32 +82,6 @@ def test_every_function_answers_health(api, stack):
     for name in ("signed-url", "create-job", "events", "run-scan-task", "scan-stream"):
         r = httpx.get(f"{stack.function_url(name)}/health")
         assert r.status_code == 200 and r.json()["status"] == "ok"
-
-
-@pytest.mark.parametrize("payload,code", [
-    (b"this is a text file, not a photo", "UNSUPPORTED_IMAGE"),
-    (render_photo()[:3000], "IMAGE_CORRUPT"),
-])
-def test_an_uploaded_object_that_is_not_a_usable_image_ends_the_job_with_a_clear_error(api, payload, code):
-    job_id = api.job(api.upload(payload))
-    frames = api.events(job_id)
-    assert_well_formed(frames)
-    assert frames[-2].event == "error" and frames[-2].data["code"] == code
-    assert frames[-1].data["status"] == "failed"
-    assert api.gemini_calls()["calls"] == {}
-    assert api.snapshot(job_id)["error"]["code"] == code
-
-
-def test_a_decompression_bomb_is_refused_before_it_is_decoded(api):
-    from PIL import Image
-    import io
-
-    # 6000x6000 = 36 Mpx (over the 25 Mpx test limit) but tiny as a PNG.
-    out = io.BytesIO()
-    Image.new("1", (6000, 6000)).save(out, "PNG", optimize=True)
-    job_id = api.job(api.upload(out.getvalue(), "image/png"))
-    frames = api.events(job_id)
-    assert frames[-2].data["code"] == "IMAGE_TOO_LARGE" and frames[-1].data["status"] == "failed"
 
 
 def test_a_compatibility_stream_request_with_bad_base64_is_a_400(api):

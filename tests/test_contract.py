@@ -28,9 +28,10 @@ def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy():
         assert f"gcloud functions deploy {name} " in out.stdout
     assert "--trigger-event-filters=type=google.cloud.storage.object.v1.finalized" in out.stdout
     assert "gcloud tasks queues create scan-jobs" in out.stdout
-    assert out.stdout.count("ttls update expire_at") == 5
+    assert out.stdout.count("ttls update expire_at") == 6
     assert "indexes composite create --collection-group=scan_events" in out.stdout
     assert "--no-allow-unauthenticated" in out.stdout and "add-invoker-policy-binding run-scan-task" in out.stdout
+    assert "INTERNAL_AUDIENCES=https://" in out.stdout and "ORIGIN_SECRET=origin-secret:latest" in out.stdout
 
 
 def _imports_after_loading(function: str, env: dict) -> subprocess.CompletedProcess:
@@ -72,3 +73,13 @@ def test_every_finished_job_logs_its_timings_with_its_job_id(api, stack, menu_ph
         time.sleep(0.1)
     assert len(done) == 1
     assert done[0]["vlm_ms"] >= 0 and done[0]["image_gen_ms"] >= 0 and done[0]["request_id"]
+
+
+def test_signed_url_starts_without_pydantic_or_the_firestore_client():
+    # Its cold-start budget is 0.5 s; either import alone would take a quarter to most of it.
+    code = ("import sys, runpy; runpy.run_path('functions/signed_url/main.py'); "
+            "print(' '.join(m for m in ('pydantic', 'google.cloud.firestore', 'grpc', 'jwt') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "UPLOAD_BUCKET": "b"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == []

@@ -48,7 +48,8 @@ def test_a_client_reconnecting_at_every_point_of_a_live_job_sees_each_event_once
 def test_an_idle_stream_sends_heartbeats_without_ids(api, stack, menu_photo):
     api.script("image", {"delay_s": 2.5})
     job_id = api.job(api.upload(menu_photo))
-    with httpx.stream("GET", f"{api.base}/api/v1/scan/jobs/{job_id}/events", timeout=30) as r:
+    with httpx.stream("GET", f"{api.base}/api/v1/scan/jobs/{job_id}/events", headers=api.auth(job_id),
+                      timeout=30) as r:
         lines = []
         for line in r.iter_lines():
             lines.append(line)

@@ -1,7 +1,15 @@
 """Gemini faults through the real google-genai client against the local Gemini REST server."""
 from __future__ import annotations
 
+import pytest
+
 from tests.api import assert_well_formed
+
+
+@pytest.fixture(autouse=True)
+def _counted(campaign):
+    yield
+    campaign.count("model faults")
 
 
 def _error_and_done(frames):
@@ -12,6 +20,14 @@ def _error_and_done(frames):
 
 def test_a_429_then_success_completes_the_job_after_one_retry(api, menu_photo):
     api.script("menu", {"status": 429})
+    _, frames = api.scan(menu_photo)
+    err, done = _error_and_done(frames)
+    assert err is None and done["status"] == "completed"
+    assert api.gemini_calls()["calls"]["menu"] == 2
+
+
+def test_a_503_then_success_completes_the_job_after_one_retry(api, menu_photo):
+    api.script("menu", {"status": 503})
     _, frames = api.scan(menu_photo)
     err, done = _error_and_done(frames)
     assert err is None and done["status"] == "completed"
@@ -97,3 +113,11 @@ def test_an_image_response_without_an_image_is_retried(api, menu_photo):
     _, frames = api.scan(menu_photo)
     assert all(f.data["image_status"] == "ready" for f in frames if f.event == "image_update")
     assert api.gemini_calls()["calls"]["image"] == 4
+
+
+def test_a_legible_menu_with_no_dishes_ends_with_a_clear_error_instead_of_an_empty_result(api, menu_photo):
+    api.script("menu", {"no_items": True})
+    _, frames = api.scan(menu_photo)
+    err, done = _error_and_done(frames)
+    assert err["code"] == "IMAGE_TOO_BLURRY" and done["status"] == "failed"
+    assert api.gemini_calls()["calls"] == {"menu": 1}

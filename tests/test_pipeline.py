@@ -6,6 +6,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from tests.api import assert_well_formed
 
@@ -90,37 +91,27 @@ def test_a_job_whose_upload_never_arrives_fails_with_upload_not_found_instead_of
     assert frames[-1].data["status"] == "failed"
 
 
-def test_concurrent_duplicate_deliveries_through_both_triggers_cause_one_model_call_and_one_sequence(api, stack,
-                                                                                                     menu_photo):
+@pytest.mark.parametrize("deliveries", [2, 3, 5, 10])
+def test_concurrent_duplicate_deliveries_through_both_triggers_cause_one_model_call_and_one_sequence(
+        api, stack, menu_photo, deliveries, campaign):
     api.script("menu", {"delay_s": 0.5})
     gcs_uri = api.upload(menu_photo)
     job_id = api.job(gcs_uri)
-    bucket, _, name = gcs_uri[5:].partition("/")
-    task_url = stack.function_url("run-scan-task") + "/"
-    finalize_url = stack.function_url("run-scan-finalize")
     results = []
-
-    def deliver_task():
-        results.append(httpx.post(task_url, json={"job_id": job_id}, timeout=60).status_code)
-
-    def deliver_finalize(n):
-        headers = {"ce-id": f"dup-{n}", "ce-specversion": "1.0", "ce-type": "google.cloud.storage.object.v1.finalized",
-                   "ce-source": f"//storage.googleapis.com/projects/_/buckets/{bucket}",
-                   "ce-subject": f"objects/{name}", "content-type": "application/json"}
-        results.append(httpx.post(finalize_url, headers=headers, json={"bucket": bucket, "name": name},
-                                  timeout=60).status_code)
-
-    threads = [threading.Thread(target=deliver_task) for _ in range(4)]
-    threads += [threading.Thread(target=deliver_finalize, args=(n,)) for n in range(4)]
-    for t in threads:
+    tasks = [threading.Thread(target=lambda: results.append(api.deliver_task(job_id).status_code))
+             for _ in range(deliveries - deliveries // 2)]
+    finals = [threading.Thread(target=lambda n=n: results.append(api.deliver_finalize(gcs_uri, f"dup-{n}").status_code))
+              for n in range(deliveries // 2)]
+    for t in tasks + finals:
         t.start()
-    for t in threads:
+    for t in tasks + finals:
         t.join()
     frames = api.events(job_id)
     assert_well_formed(frames)
     assert frames[-1].data["status"] == "completed"
     assert api.gemini_calls()["calls"] == {"menu": 1, "image": 3}
     assert set(results) <= {200, 503}
+    campaign.count("duplicate deliveries", deliveries)
 
 
 def test_a_run_that_dies_mid_job_is_taken_over_after_its_lease_and_the_sequence_continues(api, stack, menu_photo):
@@ -191,12 +182,9 @@ def _finalize_claims(stack, job_id: str) -> list[dict]:
 
 
 def _deliver_finalize(stack, gcs_uri: str, time_created: str, n: int) -> int:
-    bucket, _, name = gcs_uri[5:].partition("/")
-    headers = {"ce-id": f"fin-{n}", "ce-specversion": "1.0", "ce-type": "google.cloud.storage.object.v1.finalized",
-               "ce-source": f"//storage.googleapis.com/projects/_/buckets/{bucket}",
-               "ce-subject": f"objects/{name}", "content-type": "application/json"}
-    return httpx.post(stack.function_url("run-scan-finalize"), headers=headers, timeout=60,
-                      json={"bucket": bucket, "name": name, "timeCreated": time_created}).status_code
+    from tests.api import Api
+
+    return Api(stack).deliver_finalize(gcs_uri, f"fin-{n}", time_created).status_code
 
 
 def _finalize_until_claimed(stack, gcs_uri: str, job_id: str, time_created: str, tries: int = 5) -> list[dict]:

@@ -31,13 +31,27 @@ export default {
       headers.set("etag", object.httpEtag);
       return new Response(request.method === "HEAD" ? null : object.body, { headers });
     }
+    let path;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      return error(400, "INVALID_REQUEST", "the request path is not valid percent-encoding");
+    }
+    // No route has control characters; refused here so no server's plain-text 404 leaks out.
+    if (/[\u0000-\u001f\u007f]/.test(path)) return error(400, "INVALID_REQUEST", "the request path contains control characters");
     const matches = routes.filter((r) => r.re.test(url.pathname));
     if (!matches.length) return error(404, "NOT_FOUND", `no route for ${url.pathname}`);
     const route = matches.find((r) => r.method === request.method);
     if (!route) return error(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${url.pathname}`);
     const headers = new Headers(request.headers);
+    // Only the Worker may say who the client is and that the request came through it.
+    for (const h of ["x-origin-secret", "x-client-ip", "x-internal-secret"]) headers.delete(h);
     headers.set("x-request-id", headers.get("cf-ray") || crypto.randomUUID());
-    headers.set("x-forwarded-for", request.headers.get("cf-connecting-ip") || "");
+    const clientIp = request.headers.get("cf-connecting-ip") || "";
+    headers.set("x-forwarded-for", clientIp);
+    headers.set("x-client-ip", clientIp);
+    // A Worker secret (wrangler secret put ORIGIN_SECRET), also set on the functions as ORIGIN_SECRET.
+    if (env.ORIGIN_SECRET) headers.set("x-origin-secret", env.ORIGIN_SECRET);
     // The body streams through in both directions: SSE frames are not buffered.
     return fetch(route.origin + url.pathname + url.search, {
       method: request.method,

@@ -1,9 +1,8 @@
 """POST /api/v1/scan/jobs: record the job, queue its scan, answer at once."""
 import functions_framework
 
-from common import jobs, logs, schemas, tasks, web
+from common import auth, idempotency, jobs, logs, ratelimit, schemas, tasks, web
 from common.config import get_settings
-from common.errors import BadRequest
 
 settings = get_settings().require("upload_bucket", "run_scan_task_url")
 logs.configure(settings.log_level)
@@ -12,19 +11,19 @@ router = web.Router("create_job")
 
 @router.route("/api/v1/scan/jobs", ["POST"])
 def create(request):
+    caller = auth.identify(request.headers, request.remote_addr)
+    ratelimit.take(caller, "create_job", settings.rate_job_per_min, settings.rate_burst)
     req = web.parse_json(request, schemas.CreateJobRequest)
     bucket, name = jobs.parse_gcs_uri(req.gcs_uri)
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not (1 <= len(key) <= 255):
-        raise BadRequest("Idempotency-Key must be 1 to 255 characters", code="INVALID_IDEMPOTENCY_KEY")
-    job, created = jobs.create(req, bucket, name, key)
+    key = idempotency.validate(request.headers.get("Idempotency-Key"))
+    job, created = jobs.create(req, bucket, name, key, caller)
     job_id = job["job_id"]
     try:
         # Also on a replay: the task is named after the job, so this heals an enqueue that was lost.
         tasks.enqueue_scan(job_id)
     except Exception:
         if created:
-            jobs.discard(job_id, key)  # never leave a job that nothing will run
+            jobs.discard(job)  # never leave a job that nothing will run
         raise
     body = {
         "job_id": job_id,
@@ -33,7 +32,7 @@ def create(request):
         "events_url": f"/api/v1/scan/jobs/{job_id}/events",
         "snapshot_url": f"/api/v1/scan/jobs/{job_id}",
     }
-    if created:
+    if job.get("access_token"):
         body["access_token"] = job["access_token"]
     return web.json_response(body, 201 if created else 200)
 

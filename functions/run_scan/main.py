@@ -5,9 +5,9 @@ import threading
 
 import flask
 import functions_framework
-from common import images, jobs, logs, pipeline, schemas, sse, storage, tasks, web
+from common import auth, images, jobs, logs, pipeline, ratelimit, schemas, sse, storage, tasks, web
 from common.config import get_settings
-from common.errors import BadRequest, PayloadTooLarge
+from common.errors import AppError, BadRequest, PayloadTooLarge
 from common.watch import EventFeed
 
 settings = get_settings().require("upload_bucket", "r2_endpoint", "r2_bucket", "public_base_url")
@@ -28,6 +28,7 @@ _TASK_STATUS = {"completed": 200, "failed": 200, "finished": 200, "missing": 200
 
 @router.route("/", ["POST"])
 def task(request):
+    auth.require_internal(request.headers)
     body = web.parse_json(request, schemas.TaskBody)
     outcome = pipeline.run_job(jobs.validate_job_id(body.job_id), "task")
     status = _TASK_STATUS[outcome]
@@ -37,6 +38,8 @@ def task(request):
 
 @router.route("/api/v1/scan/stream", ["POST"])
 def compat_stream(request):
+    caller = auth.identify(request.headers, request.remote_addr)
+    ratelimit.take(caller, "scan_stream", settings.rate_stream_per_min, settings.rate_burst)
     req = web.parse_json(request, schemas.StreamRequest)
     data = _decode_image(req.image_base64)
     kind = images.sniff(data)
@@ -44,7 +47,7 @@ def compat_stream(request):
         raise BadRequest("image_base64 is not a JPEG, PNG, WebP or HEIC image", code="UNSUPPORTED_IMAGE")
     bucket, name = storage.write_upload(data, kind)
     job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}",
-                                               user_preferences=req.user_preferences), bucket, name)
+                                                  user_preferences=req.user_preferences), bucket, name, caller=caller)
     # Run here for speed; a delayed task takes over if this instance dies mid-run.
     tasks.enqueue_scan(job["job_id"], delay_s=settings.lease_s * 2)
     threading.Thread(target=pipeline.run_job, args=(job["job_id"], "stream"), daemon=True).start()
@@ -83,6 +86,11 @@ def run_scan_finalize(cloud_event):
     """google.cloud.storage.object.v1.finalized: run jobs already waiting for this upload."""
     # The event id is the request id: Eventarc redelivers with the same one, which ties retries together.
     logs.request_id_var.set(str(cloud_event["id"]))
+    try:
+        auth.require_internal(flask.request.headers)  # functions-framework serves CloudEvents inside a Flask request
+    except AppError as err:
+        web.log_refusal(err, flask.request.path)
+        flask.abort(web.error_response(err))
     data = cloud_event.data or {}
     bucket, name = data.get("bucket", ""), data.get("name", "")
     if bucket != settings.upload_bucket or not name.startswith(settings.upload_prefix):

@@ -1,7 +1,7 @@
 """POST /api/v1/uploads/signed-url: a short-lived V4 signed PUT URL for one menu photo."""
 import functions_framework
 
-from common import logs, storage, web
+from common import auth, logs, ratelimit, schemas, storage, web
 from common.config import get_settings
 
 settings = get_settings().require("upload_bucket")
@@ -11,7 +11,9 @@ router = web.Router("signed_url")
 
 @router.route("/api/v1/uploads/signed-url", ["POST"])
 def create_upload_url(request):
-    req = web.parse_json(request, storage.SignedUrlRequest)
+    caller = auth.identify(request.headers, request.remote_addr)
+    ratelimit.take(caller, "signed_url", settings.rate_upload_per_min, settings.rate_burst)
+    req = web.parse_json(request, schemas.SignedUrlRequest)
     return web.json_response(storage.issue_upload_url(req))
 
 

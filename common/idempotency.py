@@ -1,0 +1,82 @@
+"""Idempotency-Key on create_job (draft-ietf-httpapi-idempotency-key-header): per caller, atomic, expiring.
+
+The record's id hashes the caller with the key, so one caller's key never finds another's job. A
+replay answers as the first response did, access token included: the token is kept sealed (AES-GCM)
+under a key derived from the Idempotency-Key and the body, neither of which is stored, so the record
+alone opens nothing. An expired record is replaced, not honoured.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+
+from common import db
+from common.config import get_settings
+from common.errors import BadRequest, Unprocessable
+
+MAX_KEY_LENGTH = 255
+
+
+def validate(key: str | None) -> str | None:
+    """The header's value, or None; 400 for an empty or oversized key."""
+    if key is not None and not (1 <= len(key) <= MAX_KEY_LENGTH):
+        raise BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters", code="INVALID_IDEMPOTENCY_KEY")
+    return key
+
+
+@dataclass(frozen=True)
+class Key:
+    """One caller's Idempotency-Key for one request body."""
+
+    record_id: str
+    body_hash: str
+    _seal: bytes
+
+    @classmethod
+    def of(cls, caller_key: str, key: str, body: str) -> "Key":
+        body_hash = hashlib.sha256(body.encode()).hexdigest()
+        record_id = hashlib.sha256(f"record\n{caller_key}\n{key}".encode()).hexdigest()
+        seal = hashlib.sha256(f"seal\n{caller_key}\n{key}\n{body}".encode()).digest()
+        return cls(record_id, body_hash, seal)
+
+    @property
+    def ref(self):
+        return db.client().collection(db.IDEMPOTENCY).document(self.record_id)
+
+    def record(self, job_id: str, access_token: str, now: dt.datetime) -> dict:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        nonce = os.urandom(12)
+        sealed = nonce + AESGCM(self._seal).encrypt(nonce, access_token.encode(), job_id.encode())
+        return {"job_id": job_id, "body_hash": self.body_hash, "sealed_token": base64.b64encode(sealed).decode(),
+                "created_at": now, "expire_at": now + dt.timedelta(seconds=get_settings().idempotency_ttl_s)}
+
+    def lookup(self):
+        """(job_id, access_token) of a live record for this key; None and the stale snapshot otherwise.
+
+        422 when the key was used with another body. The stale snapshot (an expired record) is what
+        a new record must replace, on the condition that nobody replaced it first.
+        """
+        snap = self.ref.get()
+        if not snap.exists:
+            return None, None
+        rec = snap.to_dict()
+        if rec["expire_at"] <= db.now():
+            return None, snap
+        if rec["body_hash"] != self.body_hash:
+            raise Unprocessable("Idempotency-Key was already used with a different request body",
+                                code="IDEMPOTENCY_KEY_REUSED")
+        return (rec["job_id"], self._unseal(rec["job_id"], rec.get("sealed_token", ""))), None
+
+    def _unseal(self, job_id: str, sealed_b64: str) -> str | None:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        try:
+            sealed = base64.b64decode(sealed_b64)
+            return AESGCM(self._seal).decrypt(sealed[:12], sealed[12:], job_id.encode()).decode()
+        except (InvalidTag, ValueError):
+            return None

@@ -1,0 +1,151 @@
+"""Token buckets per caller and entry point, held in Firestore so a limit holds across instances.
+
+One optimistic transaction per limited request: read the bucket, refill it for the time passed,
+spend a token, and write it back on the condition that nobody wrote it since the read (a loser
+reads again). A refused request writes nothing. Not a server-side transaction: on the emulator ten
+concurrent ones on one bucket took 17 s to settle, and 8 of them still lost; with preconditions
+the losers retry at once. A request that keeps losing is refused (only a flood does); any other
+Firestore fault lets the request through (logged): an outage of the limiter must not take uploads
+down with it.
+
+The transaction goes over Firestore's REST API with the standard library, not the gRPC client:
+signed_url needs nothing else from Firestore, and importing the client would add ~0.35 s to each
+of its cold starts (bench/cold_start.py). On Cloud Run the token comes from the metadata server.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import random
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from common import db, logs
+from common.auth import Caller
+from common.config import get_settings
+from common.errors import TooManyRequests
+
+log = logs.get_logger(__name__)
+ATTEMPTS = 12  # concurrent requests of one caller take turns on its bucket; only a flood runs out
+
+
+class _Contended(Exception):
+    pass
+
+
+def take(caller: Caller, scope: str, per_min: float, burst: int) -> None:
+    """Spend one token of the caller's `scope` bucket, or raise TooManyRequests with Retry-After."""
+    if per_min <= 0:
+        return
+    rate = per_min / 60.0
+    doc = hashlib.sha256(f"{scope}\n{caller.key}".encode()).hexdigest()
+    try:
+        for attempt in range(ATTEMPTS):
+            try:
+                wait_s = _spend(doc, scope, rate, burst)
+                break
+            except _Contended:
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # jittered, so the losers spread out
+        else:
+            log.warning("rate limit contended; refusing", scope=scope)
+            wait_s = 1.0 / rate
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("rate limiter unavailable; letting the request through", scope=scope, error=str(exc)[:200])
+        return
+    if wait_s > 0:
+        raise TooManyRequests(f"too many requests to {scope}; the limit is {per_min:g} a minute, "
+                              f"bursts of {burst}", retry_after_s=math.ceil(wait_s))
+
+
+def _spend(doc: str, scope: str, rate: float, burst: int) -> float:
+    """One optimistic round: read the bucket, then write it on the condition that it is unchanged."""
+    rest = _rest()
+    name = f"{rest.documents}/{db.RATE_LIMITS}/{doc}"
+    current = rest.call("POST", ":batchGet", {"documents": [name]})[0].get("found")
+    now = db.now()
+    tokens = float(burst)
+    if current:
+        fields = current["fields"]
+        updated = dt.datetime.fromisoformat(fields["updated_at"]["timestampValue"].replace("Z", "+00:00"))
+        elapsed = max(0.0, (now - updated).total_seconds())
+        tokens = min(float(burst), float(fields["tokens"]["doubleValue"]) + elapsed * rate)
+    if tokens < 1.0:
+        return (1.0 - tokens) / rate  # refused: nothing to write
+    # A full bucket is the same as no bucket: the document may expire once it would be full again.
+    expire = now + dt.timedelta(seconds=burst / rate + 60)
+    unchanged = {"updateTime": current["updateTime"]} if current else {"exists": False}
+    rest.call("POST", ":commit", {"writes": [{
+        "update": {"name": name, "fields": {
+            "scope": {"stringValue": scope}, "tokens": {"doubleValue": tokens - 1.0},
+            "updated_at": {"timestampValue": _rfc3339(now)}, "expire_at": {"timestampValue": _rfc3339(expire)}}},
+        "currentDocument": unchanged}]})
+    return 0.0
+
+
+def _rfc3339(t: dt.datetime) -> str:
+    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class _Rest:
+    """Just enough of the Firestore REST API for one transaction; the emulator or production."""
+
+    def __init__(self, project: str):
+        # The REST address may differ from the gRPC one (bench/firestore_cost.py meters each).
+        emulator = os.environ.get("FIRESTORE_EMULATOR_REST_HOST") or os.environ.get("FIRESTORE_EMULATOR_HOST")
+        host = f"http://{emulator}" if emulator else "https://firestore.googleapis.com"
+        self.documents = f"projects/{project}/databases/(default)/documents"
+        self.base = f"{host}/v1/{self.documents}"
+        self._emulator = bool(emulator)
+        self._token, self._token_expires = "", 0.0
+        self._lock = threading.Lock()
+
+    def call(self, method: str, path: str, body: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {self._bearer()}"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                return json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:300]
+            if exc.code in (400, 409) and any(s in detail for s in (b"FAILED_PRECONDITION", b"ALREADY_EXISTS",
+                                                                      b"ABORTED")):
+                raise _Contended() from None  # another request spent from the bucket since our read
+            raise OSError(f"Firestore answered {exc.code}: {detail[:200]!r}") from None
+
+    def _bearer(self) -> str:
+        if self._emulator:
+            return "owner"
+        with self._lock:
+            if time.monotonic() >= self._token_expires:
+                self._token, ttl = _metadata_token()
+                self._token_expires = time.monotonic() + max(30.0, ttl - 60)
+            return self._token
+
+
+def _metadata_token() -> tuple[str, float]:
+    """An access token for the runtime service account, from the Cloud Run metadata server."""
+    req = urllib.request.Request(
+        "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token",
+        headers={"Metadata-Flavor": "Google"})
+    with urllib.request.urlopen(req, timeout=2) as resp:
+        body = json.loads(resp.read())
+    return body["access_token"], float(body.get("expires_in", 300))
+
+
+_client: _Rest | None = None
+_client_lock = threading.Lock()
+
+
+def _rest() -> _Rest:
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = _Rest(get_settings().google_cloud_project)
+        return _client

@@ -1,0 +1,316 @@
+"""Who may read a job, who may start a scan, how hard one caller may push: against the running stack."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+
+from devstack.stack import ENTRY_POINTS
+from tests.api import assert_well_formed, parse_sse
+
+
+def _phone(ip: str) -> dict:
+    """Requests as a phone at `ip` would make them through Cloudflare (the gateway plays the edge)."""
+    return {"CF-Connecting-IP": ip}
+
+
+def _ip() -> str:
+    """A documentation address (RFC 5737) no other test uses."""
+    return f"203.0.{uuid.uuid4().int % 250 + 1}.{uuid.uuid4().int % 250 + 1}"
+
+
+def _error(r: httpx.Response, status: int, code: str) -> dict:
+    assert r.status_code == status, r.text
+    assert r.json()["error"]["code"] == code, r.text
+    return r.json()["error"]
+
+
+# -- job access ---------------------------------------------------------------------------------
+def test_without_a_credential_snapshot_and_events_are_401_whether_or_not_the_job_exists(api, menu_photo):
+    job_id = api.job(api.upload(menu_photo))
+    answers = []
+    for jid in (job_id, uuid.uuid4().hex):
+        for path in (f"/api/v1/scan/jobs/{jid}", f"/api/v1/scan/jobs/{jid}/events"):
+            r = api.http.get(path)
+            _error(r, 401, "ACCESS_TOKEN_REQUIRED")
+            assert r.headers["www-authenticate"].startswith("Bearer")
+            answers.append(r.json())
+    assert all(a == answers[0] for a in answers)  # nothing in the answer tells the two jobs apart
+
+
+def test_a_wrong_token_or_another_jobs_token_is_answered_like_a_job_that_does_not_exist(api, menu_photo):
+    mine = api.job(api.upload(menu_photo))
+    theirs = api.job(api.upload(menu_photo))
+    unknown = uuid.uuid4().hex
+    for jid, token in ((mine, "not-the-token"), (mine, api.tokens[theirs]), (unknown, api.tokens[mine])):
+        for path in (f"/api/v1/scan/jobs/{jid}", f"/api/v1/scan/jobs/{jid}/events"):
+            r = api.http.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert _error(r, 404, "JOB_NOT_FOUND")["message"] == f"job {jid!r} not found"
+
+
+def test_the_access_token_opens_the_job_as_a_bearer_header_and_as_a_query_parameter(api, menu_photo):
+    job_id = api.job(api.upload(menu_photo))
+    token = api.tokens[job_id]
+    assert_well_formed(api.events(job_id))
+    # EventSource cannot set headers: the token rides in the query.
+    with httpx.stream("GET", f"{api.base}/api/v1/scan/jobs/{job_id}/events", params={"access_token": token},
+                      timeout=30) as r:
+        assert r.status_code == 200
+        frames = parse_sse([line for line in r.iter_lines()] + [""])
+    assert_well_formed([f for f in frames if f.event != "heartbeat"])
+    r = api.http.get(f"/api/v1/scan/jobs/{job_id}", params={"access_token": token})
+    assert r.status_code == 200 and r.json()["status"] == "completed"
+
+
+# -- internal entry points ----------------------------------------------------------------------
+@pytest.mark.parametrize("headers", [{}, {"X-Internal-Secret": "guessed"}], ids=["no secret", "wrong secret"])
+def test_the_task_and_finalize_targets_refuse_callers_without_the_internal_secret(api, stack, menu_photo, headers):
+    api.script("menu", {"delay_s": 30})  # a job that got past the refusal would hold a model call
+    gcs_uri = api.upload(menu_photo)
+    r = api.create_job(gcs_uri)
+    job_id = r.json()["job_id"]
+    _error(api.deliver_task(job_id, headers=headers), 401, "INTERNAL_ONLY")
+    _error(api.deliver_finalize(gcs_uri, "intruder-1", headers=headers), 401, "INTERNAL_ONLY")
+    # Neither refused delivery touched the job; the queue's own (authenticated) task still runs it.
+    claims = [line for line in stack.log_path("run-scan-finalize").read_text().splitlines()
+              if job_id in line and '"claim"' in line]
+    assert claims == []
+
+
+# -- rate limits (test stack: 60 a minute, bursts of 30) ----------------------------------------
+BURST, PER_S = 30, 1.0
+
+
+def _flood(send) -> tuple[list[int], httpx.Response]:
+    """Send until the first refusal; the statuses before it, and the refusal."""
+    statuses = []
+    t0 = time.monotonic()
+    while len(statuses) < 200:
+        r = send()
+        if r.status_code == 429:
+            # The burst, plus what refilled while flooding: never fewer, never many more.
+            assert BURST <= len(statuses) <= BURST + (time.monotonic() - t0) * PER_S + 1, len(statuses)
+            return statuses, r
+        statuses.append(r.status_code)
+    raise AssertionError("never limited")
+
+
+def test_a_caller_past_its_burst_gets_429_with_retry_after_and_other_callers_are_unaffected(api, campaign):
+    flooder, bystander = _ip(), _ip()
+    statuses, refused = _flood(lambda: api.http.post("/api/v1/uploads/signed-url", json={}, headers=_phone(flooder)))
+    assert set(statuses) == {200}
+    _error(refused, 429, "RATE_LIMITED")
+    assert 1 <= int(refused.headers["retry-after"]) <= 2
+    assert api.http.post("/api/v1/uploads/signed-url", json={}, headers=_phone(bystander)).status_code == 200
+    campaign.count("requests past a rate limit", len(statuses) + 1)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/scan/jobs", "/api/v1/scan/stream"])
+def test_job_creation_and_the_compatibility_stream_are_limited_per_caller_too(api, path):
+    flooder = _ip()
+    statuses, refused = _flood(lambda: api.http.post(path, json={}, headers=_phone(flooder)))
+    assert set(statuses) == {400}  # bad bodies still spend tokens: the limit comes first
+    _error(refused, 429, "RATE_LIMITED")
+
+
+def test_a_client_address_header_is_believed_only_with_the_workers_proof(api, stack):
+    url = stack.function_url("signed-url") + "/api/v1/uploads/signed-url"
+    # Straight to the function, each request claiming another address: all count as the real peer.
+    _flood(lambda: httpx.post(url, json={}, headers={"X-Client-IP": _ip(), "X-Origin-Secret": "guessed"}))
+    proven = [httpx.post(url, json={}, headers={"X-Client-IP": _ip(), "X-Origin-Secret": stack.origin_secret}
+                         ).status_code for _ in range(5)]
+    assert proven == [200] * 5  # the same peer, but through the Worker: each its own caller
+
+
+# -- idempotency ----------------------------------------------------------------------------------
+def test_an_idempotent_retry_returns_the_same_job_and_a_token_that_opens_it(api, menu_photo):
+    gcs_uri = api.upload(menu_photo)
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    first = api.create_job(gcs_uri, headers=key)
+    again = api.create_job(gcs_uri, headers=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["job_id"] == first.json()["job_id"]
+    assert again.json()["access_token"] == first.json()["access_token"]  # a phone that lost the first answer
+    assert api.http.get(f"/api/v1/scan/jobs/{first.json()['job_id']}",
+                        headers={"Authorization": f"Bearer {again.json()['access_token']}"}).status_code == 200
+
+
+def test_the_same_idempotency_key_from_another_caller_is_another_job(api, menu_photo):
+    gcs_uri = api.upload(menu_photo)
+    key = uuid.uuid4().hex
+    a = api.create_job(gcs_uri, headers={"Idempotency-Key": key, **_phone(_ip())})
+    b = api.create_job(gcs_uri, headers={"Idempotency-Key": key, **_phone(_ip())})
+    assert (a.status_code, b.status_code) == (201, 201)
+    assert a.json()["job_id"] != b.json()["job_id"]
+
+
+def test_concurrent_requests_with_one_idempotency_key_make_exactly_one_job(api, menu_photo, campaign):
+    gcs_uri = api.upload(menu_photo)
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(api.create_job(gcs_uri, headers=key)))
+               for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status_code for r in answers) == [200] * 9 + [201]
+    assert len({r.json()["job_id"] for r in answers}) == 1
+    assert len({r.json()["access_token"] for r in answers}) == 1
+    campaign.count("concurrent idempotent requests", len(answers))
+
+
+def test_an_expired_idempotency_key_starts_a_new_job(api, stack, menu_photo):
+    from google.cloud.firestore import FieldFilter
+
+    from common import db
+
+    gcs_uri = api.upload(menu_photo)
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    first = api.create_job(gcs_uri, headers=key).json()["job_id"]
+    records = list(db.client().collection(db.IDEMPOTENCY).where(filter=FieldFilter("job_id", "==", first)).stream())
+    assert len(records) == 1
+    records[0].reference.update({"expire_at": db.now() - dt.timedelta(seconds=1)})
+    second = api.create_job(gcs_uri, headers=key)
+    assert second.status_code == 201 and second.json()["job_id"] != first
+
+
+# -- end-user tokens (USER_AUTH=optional on the test stack) -------------------------------------
+def test_a_job_made_by_a_signed_in_user_opens_with_that_users_token_and_no_one_elses(api, idp, menu_photo):
+    gcs_uri = api.upload(menu_photo)
+    r = api.create_job(gcs_uri, headers={"Authorization": f"Bearer {idp.token('alice')}"})
+    assert r.status_code == 201
+    job_id = r.json()["job_id"]
+    for path in (f"/api/v1/scan/jobs/{job_id}", f"/api/v1/scan/jobs/{job_id}/events"):
+        # A fresh token of the same user (another device, after a refresh) opens it.
+        with api.http.stream("GET", path, headers={"Authorization": f"Bearer {idp.token('alice')}"}) as resp:
+            assert resp.status_code == 200
+        _error(api.http.get(path, headers={"Authorization": f"Bearer {idp.token('mallory')}"}), 404, "JOB_NOT_FOUND")
+    assert api.snapshot(job_id)["job_id"] == job_id  # the job's own access token still works
+
+
+@pytest.mark.parametrize("kind,code", [
+    ("expired", "TOKEN_EXPIRED"), ("audience", "INVALID_TOKEN"), ("issuer", "INVALID_TOKEN"),
+    ("unknown key", "INVALID_TOKEN"), ("unsigned", "INVALID_TOKEN"), ("hmac", "INVALID_TOKEN"),
+])
+def test_a_bad_user_token_is_a_401_naming_the_problem(api, idp, kind, code):
+    import jwt
+
+    good = idp.token("alice")
+    token = {
+        "expired": lambda: idp.token("alice", ttl_s=-120),
+        "audience": lambda: idp.token("alice", aud="another-app"),
+        "issuer": lambda: idp.token("alice", iss="https://evil.test"),
+        "unknown key": lambda: idp.token("alice", kid="no-such-key"),
+        "unsigned": lambda: jwt.encode(jwt.decode(good, options={"verify_signature": False}), None, algorithm="none")
+        + "x",
+        "hmac": lambda: jwt.encode(jwt.decode(good, options={"verify_signature": False}), "k" * 32, algorithm="HS256",
+                                   headers={"kid": jwt.get_unverified_header(good)["kid"]}),
+    }[kind]()
+    r = api.http.post("/api/v1/uploads/signed-url", json={}, headers={"Authorization": f"Bearer {token}"})
+    _error(r, 401, code)
+
+
+def test_a_rotated_signing_key_is_picked_up_and_made_up_key_ids_cannot_force_key_fetches(api, idp):
+    def upload_url(token: str) -> int:
+        return api.http.post("/api/v1/uploads/signed-url", json={},
+                             headers={"Authorization": f"Bearer {token}"}).status_code
+
+    assert upload_url(idp.token("alice")) == 200
+    idp.rotate()
+    time.sleep(2.1)  # AUTH_JWKS_MIN_REFRESH_S on the test stack
+    assert upload_url(idp.token("alice")) == 200  # unknown key id: the key set is fetched again, once
+    before = idp.fetches
+    assert [upload_url(idp.token("alice", kid=uuid.uuid4().hex)) for _ in range(20)] == [401] * 20
+    assert idp.fetches - before <= 1  # at most one fetch per AUTH_JWKS_MIN_REFRESH_S, however many ids
+
+
+def test_with_user_auth_required_a_caller_without_a_token_is_refused(stack, idp, monkeypatch):
+    from common import auth
+    from common.config import reset_settings
+    from common.errors import Unauthorized
+
+    monkeypatch.setenv("USER_AUTH", "required")
+    reset_settings()
+    auth.reset_verifiers()
+    try:
+        with pytest.raises(Unauthorized) as refused:
+            auth.identify({}, "192.0.2.1")
+        assert refused.value.code == "AUTH_REQUIRED"
+        caller = auth.identify({"Authorization": f"Bearer {idp.token('bob')}"}, "192.0.2.1")
+        assert (caller.subject, caller.key) == ("bob", "user:bob")
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+        auth.reset_verifiers()
+
+
+def test_when_configured_internal_callers_must_bring_a_google_token_for_this_audience_and_account(stack,
+                                                                                                monkeypatch):
+    from common import auth
+    from common.config import reset_settings
+    from common.errors import Unauthorized
+    from tests.idp import Issuer
+
+    google = Issuer(issuer="https://accounts.google.com", audience="https://run-scan-task.example")
+    invoker = "menu-scan-invoker@demo.iam.gserviceaccount.com"
+    monkeypatch.setenv("INTERNAL_SECRET", "")
+    monkeypatch.setenv("INTERNAL_AUDIENCES", google.audience)
+    monkeypatch.setenv("INTERNAL_SERVICE_ACCOUNTS", invoker)
+    monkeypatch.setenv("INTERNAL_JWKS_URL", google.jwks_url)
+    reset_settings()
+    auth.reset_verifiers()
+    try:
+        def call(token):
+            return auth.require_internal({"Authorization": f"Bearer {token}"} if token else {})
+
+        call(google.token("1234", email=invoker, email_verified=True))
+        for bad in (None, google.token("1234", email="someone@else.iam.gserviceaccount.com", email_verified=True),
+                    google.token("1234", email=invoker, email_verified=True, aud="https://other.example"),
+                    google.token("1234", email=invoker, email_verified=False)):
+            with pytest.raises(Unauthorized):
+                call(bad)
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+        auth.reset_verifiers()
+        google.stop()
+
+
+# -- signed URLs --------------------------------------------------------------------------------
+def test_a_signed_upload_url_binds_type_and_size_range_and_expires_within_fifteen_minutes(api):
+    signed = api.signed_url("image/png")
+    query = parse_qs(urlparse(signed["upload_url"]).query)
+    assert set(query["X-Goog-SignedHeaders"][0].split(";")) >= {"content-type", "host", "x-goog-content-length-range"}
+    assert int(query["X-Goog-Expires"][0]) <= 900
+    assert signed["headers"] == {"Content-Type": "image/png", "x-goog-content-length-range": f"1,{2 * 1024 * 1024}"}
+    assert urlparse(signed["upload_url"]).path.endswith(signed["gcs_uri"].rpartition("/")[2])
+
+
+# -- logs -----------------------------------------------------------------------------------------
+def test_no_token_secret_or_signature_ever_reaches_a_log(api, stack, idp, menu_photo):
+    signed = api.signed_url()
+    api.put(signed, menu_photo)
+    job_id = api.job(signed["gcs_uri"])
+    token = api.tokens[job_id]
+    user_token = idp.token("carol")
+    api.events(job_id)
+    api.http.get(f"/api/v1/scan/jobs/{job_id}/events", params={"access_token": token})
+    api.http.get(f"/api/v1/scan/jobs/{job_id}", headers={"Authorization": "Bearer wrong-" + token})
+    api.http.post("/api/v1/uploads/signed-url", json={}, headers={"Authorization": f"Bearer {user_token}"})
+    api.http.post("/api/v1/uploads/signed-url", json={}, headers={"Authorization": f"Bearer {user_token}x"})
+    api.deliver_task(job_id, headers={"X-Internal-Secret": "wrong-" + stack.shared_secret})
+    signature = parse_qs(urlparse(signed["upload_url"]).query)["X-Goog-Signature"][0]
+    secrets = {"access token": token, "user token": user_token, "internal secret": stack.shared_secret,
+               "origin secret": stack.origin_secret, "R2 secret": stack.r2_secret, "URL signature": signature,
+               "Gemini key": "test-key"}
+    ours = [*ENTRY_POINTS, "gateway", "relay"]  # the emulators' own logs are not ours to police
+    logs = {name: stack.log_path(name).read_text(errors="replace") for name in ours}
+    assert sum(len(text) for text in logs.values()) > 10_000  # the functions did log
+    leaks = [(what, name) for what, value in secrets.items() for name, text in logs.items() if value in text]
+    assert leaks == []
