@@ -122,13 +122,14 @@ run gcloud functions add-invoker-policy-binding run-scan-task --project="$PROJEC
   --member="serviceAccount:$INVOKER_EMAIL"
 
 # The finalize trigger (Eventarc), retried on failure; run_scan converges with the task on one run.
-# Eventarc's token is for the service's own run.app URL, unknown until it exists: IAM alone admits it.
+# Eventarc's token is for the service's own run.app URL, unknown until it exists: the function
+# checks the token's account, not its audience.
 run gcloud functions deploy run-scan-finalize --gen2 --project="$PROJECT" --region="$REGION" --runtime="$RUNTIME" \
   --source="$(stage run_scan)" --entry-point=run_scan_finalize \
   --trigger-event-filters="type=google.cloud.storage.object.v1.finalized" \
   --trigger-event-filters="bucket=$UPLOAD_BUCKET" --trigger-service-account="$INVOKER_EMAIL" --retry \
   --no-allow-unauthenticated --memory=1Gi --timeout=540s --service-account="$RUNTIME_EMAIL" \
-  --set-env-vars="$SCAN_ENV,$R2_ENV" --set-secrets="$SECRETS"
+  --set-env-vars="$SCAN_ENV,$R2_ENV,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL" --set-secrets="$SECRETS"
 run gcloud functions add-invoker-policy-binding run-scan-finalize --project="$PROJECT" --region="$REGION" \
   --member="serviceAccount:$INVOKER_EMAIL"
 

@@ -120,14 +120,18 @@ def job_access(headers: Mapping[str, str], query_token: str | None) -> JobAccess
 
 # -- internal entry points ---------------------------------------------------------------------
 def require_internal(headers: Mapping[str, str]) -> None:
-    """Let only Cloud Tasks and Eventarc (or, locally, holders of the shared secret) start scans."""
+    """Let only Cloud Tasks and Eventarc (or, locally, holders of the shared secret) start scans.
+
+    With INTERNAL_AUDIENCES and/or INTERNAL_SERVICE_ACCOUNTS set, the Google OIDC token must be for
+    one of those audiences and/or issued to one of those accounts (verified email).
+    """
     settings = get_settings()
     secret = settings.internal_secret.get_secret_value()
     if secret:
         sent = headers.get(INTERNAL_HEADER) or ""
         if not (sent and _same(sent, secret)):
             raise Unauthorized(f"internal entry point: missing or wrong {INTERNAL_HEADER}", code="INTERNAL_ONLY")
-    if settings.internal_audiences:
+    if settings.internal_audiences or settings.internal_service_accounts:
         token = _bearer(headers)
         if not token:
             raise Unauthorized("internal entry point: no OIDC token", code="INTERNAL_ONLY")
@@ -176,9 +180,12 @@ class JwtVerifier:
         if alg not in self.ALGORITHMS:
             raise Unauthorized(f"token algorithm {alg!r} is not accepted", code="INVALID_TOKEN")
         key = self._key(str(kid or ""))
+        # No audiences: the caller's identity alone decides (Eventarc's audience is not known ahead).
+        required = ["exp", "iat", "iss", "sub"] + (["aud"] if self.audiences else [])
         try:
-            claims = jwt.decode(token, key, algorithms=[alg], audience=self.audiences, issuer=self.issuer,
-                                leeway=self.leeway_s, options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+            claims = jwt.decode(token, key, algorithms=[alg], audience=self.audiences or None, issuer=self.issuer,
+                                leeway=self.leeway_s, options={"require": required,
+                                                               "verify_aud": bool(self.audiences)})
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the token has expired", code="TOKEN_EXPIRED") from None
         except jwt.InvalidAudienceError:

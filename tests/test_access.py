@@ -250,7 +250,7 @@ def test_with_user_auth_required_a_caller_without_a_token_is_refused(stack, idp,
         auth.reset_verifiers()
 
 
-def test_when_configured_internal_callers_must_bring_a_google_token_for_this_audience_and_account(stack,
+def test_when_configured_internal_callers_must_bring_a_google_token_for_the_audience_and_account(stack,
                                                                                                 monkeypatch):
     from common import auth
     from common.config import reset_settings
@@ -270,6 +270,16 @@ def test_when_configured_internal_callers_must_bring_a_google_token_for_this_aud
             return auth.require_internal({"Authorization": f"Bearer {token}"} if token else {})
 
         call(google.token("1234", email=invoker, email_verified=True))
+        # Account only (the finalize target: Eventarc's audience is not known ahead): any audience.
+        monkeypatch.setenv("INTERNAL_AUDIENCES", "")
+        reset_settings()
+        auth.reset_verifiers()
+        call(google.token("1234", email=invoker, email_verified=True, aud="https://run-scan-finalize-xyz.a.run.app"))
+        with pytest.raises(Unauthorized):
+            call(google.token("1234", email="someone@else.iam.gserviceaccount.com", email_verified=True))
+        monkeypatch.setenv("INTERNAL_AUDIENCES", google.audience)
+        reset_settings()
+        auth.reset_verifiers()
         for bad in (None, google.token("1234", email="someone@else.iam.gserviceaccount.com", email_verified=True),
                     google.token("1234", email=invoker, email_verified=True, aud="https://other.example"),
                     google.token("1234", email=invoker, email_verified=False)):
