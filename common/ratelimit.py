@@ -25,7 +25,7 @@ import time
 import urllib.error
 import urllib.request
 
-from common import db, logs
+from common import db, logs, metadata
 from common.auth import Caller
 from common.config import get_settings
 from common.errors import TooManyRequests
@@ -101,8 +101,6 @@ class _Rest:
         self.documents = f"projects/{project}/databases/(default)/documents"
         self.base = f"{host}/v1/{self.documents}"
         self._emulator = bool(emulator)
-        self._token, self._token_expires = "", 0.0
-        self._lock = threading.Lock()
 
     def call(self, method: str, path: str, body: dict | None = None):
         data = json.dumps(body).encode() if body is not None else None
@@ -120,23 +118,7 @@ class _Rest:
             raise OSError(f"Firestore answered {exc.code}: {detail[:200]!r}") from None
 
     def _bearer(self) -> str:
-        if self._emulator:
-            return "owner"
-        with self._lock:
-            if time.monotonic() >= self._token_expires:
-                self._token, ttl = _metadata_token()
-                self._token_expires = time.monotonic() + max(30.0, ttl - 60)
-            return self._token
-
-
-def _metadata_token() -> tuple[str, float]:
-    """An access token for the runtime service account, from the Cloud Run metadata server."""
-    req = urllib.request.Request(
-        "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token",
-        headers={"Metadata-Flavor": "Google"})
-    with urllib.request.urlopen(req, timeout=2) as resp:
-        body = json.loads(resp.read())
-    return body["access_token"], float(body.get("expires_in", 300))
+        return "owner" if self._emulator else metadata.access_token()
 
 
 _client: _Rest | None = None

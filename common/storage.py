@@ -6,6 +6,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 
+from common import signing
 from common.config import get_settings
 from common.schemas import SignedUrlRequest
 from common.errors import BadRequest, ScanError, Unavailable
@@ -21,27 +22,6 @@ def client():
     return storage.Client(project=get_settings().google_cloud_project)
 
 
-@functools.lru_cache(maxsize=1)
-def _signing_credentials():
-    """A key file locally; on Cloud Run none, so signing goes through IAM signBlob."""
-    settings = get_settings()
-    if settings.signing_key_file:
-        from google.oauth2 import service_account
-
-        return service_account.Credentials.from_service_account_file(settings.signing_key_file)
-    return None
-
-
-def _iam_signing_args() -> dict:
-    import google.auth
-    import google.auth.transport.requests
-
-    creds, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
-    creds.refresh(google.auth.transport.requests.Request())
-    email = get_settings().signing_service_account or getattr(creds, "service_account_email", None)
-    return {"service_account_email": email, "access_token": creds.token}
-
-
 def issue_upload_url(req: SignedUrlRequest) -> dict:
     """A signed PUT URL for a server-named object, content type and size range bound in."""
     settings = get_settings()
@@ -54,18 +34,10 @@ def issue_upload_url(req: SignedUrlRequest) -> dict:
     expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=settings.signed_url_ttl_s)
     required_headers = {"Content-Type": ctype,
                         "x-goog-content-length-range": f"1,{settings.max_upload_bytes}"}
-    blob = client().bucket(settings.upload_bucket).blob(name)
-    creds = _signing_credentials()
-    signing = {"credentials": creds} if creds else _iam_signing_args()
-    url = blob.generate_signed_url(
-        version="v4",
-        method="PUT",
-        expiration=dt.timedelta(seconds=settings.signed_url_ttl_s),
-        content_type=ctype,
-        headers={"x-goog-content-length-range": required_headers["x-goog-content-length-range"]},
-        api_access_endpoint=settings.gcs_public_endpoint,
-        **signing,
-    )
+    url = signing.signed_url(bucket=settings.upload_bucket, name=name, method="PUT",
+                             expires_s=settings.signed_url_ttl_s, headers=required_headers,
+                             endpoint=settings.gcs_public_endpoint, key_file=settings.signing_key_file,
+                             service_account=settings.signing_service_account)
     return {
         "upload_url": url,
         "gcs_uri": f"gs://{settings.upload_bucket}/{name}",
