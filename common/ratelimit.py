@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import http.client
 import json
 import math
 import os
 import random
 import threading
 import time
-import urllib.error
-import urllib.request
 
 from common import db, logs, metadata
 from common.auth import Caller
@@ -92,30 +91,49 @@ def _rfc3339(t: dt.datetime) -> str:
 
 
 class _Rest:
-    """Just enough of the Firestore REST API for one transaction; the emulator or production."""
+    """Just enough of the Firestore REST API for one optimistic transaction; the emulator or production.
+
+    One kept-alive connection per thread: a new TCP (and, in production, TLS) connection for each
+    of the two calls would cost more than the calls themselves.
+    """
 
     def __init__(self, project: str):
         # The REST address may differ from the gRPC one (bench/firestore_cost.py meters each).
         emulator = os.environ.get("FIRESTORE_EMULATOR_REST_HOST") or os.environ.get("FIRESTORE_EMULATOR_HOST")
-        host = f"http://{emulator}" if emulator else "https://firestore.googleapis.com"
+        self._host, self._tls = (emulator, False) if emulator else ("firestore.googleapis.com", True)
         self.documents = f"projects/{project}/databases/(default)/documents"
-        self.base = f"{host}/v1/{self.documents}"
+        self._path = f"/v1/{self.documents}"
         self._emulator = bool(emulator)
+        self._local = threading.local()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            kind = http.client.HTTPSConnection if self._tls else http.client.HTTPConnection
+            conn = self._local.conn = kind(self._host, timeout=5)
+        return conn
 
     def call(self, method: str, path: str, body: dict | None = None):
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json",
-                                              "Authorization": f"Bearer {self._bearer()}"})
-        try:
-            with urllib.request.urlopen(req, timeout=5) as resp:
-                return json.loads(resp.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            detail = exc.read()[:300]
-            if exc.code in (400, 409) and any(s in detail for s in (b"FAILED_PRECONDITION", b"ALREADY_EXISTS",
-                                                                      b"ABORTED")):
-                raise _Contended() from None  # another request spent from the bucket since our read
-            raise OSError(f"Firestore answered {exc.code}: {detail[:200]!r}") from None
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self._bearer()}"}
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                conn.request(method, self._path + path, body=data, headers=headers)
+                resp = conn.getresponse()
+                status, raw = resp.status, resp.read()
+                break
+            except (http.client.HTTPException, ConnectionError) as exc:
+                conn.close()  # a kept-alive connection the server closed meanwhile: one fresh try
+                self._local.conn = None
+                if attempt == 2:
+                    raise OSError(f"Firestore unreachable: {exc}") from None
+        if status == 200:
+            return json.loads(raw or b"{}")
+        detail = raw[:300]
+        if status in (400, 409) and any(s in detail for s in (b"FAILED_PRECONDITION", b"ALREADY_EXISTS", b"ABORTED")):
+            raise _Contended()  # another request spent from the bucket since our read
+        raise OSError(f"Firestore answered {status}: {detail[:200]!r}")
 
     def _bearer(self) -> str:
         return "owner" if self._emulator else metadata.access_token()
