@@ -89,10 +89,14 @@ def scan(args) -> int:
 def up(args) -> int:
     stack = Stack()
     engine = _engine_env(stack, args.engine)
-    with stack:
+    stack.start()
+    try:
         print(f"stack up in {stack.started_in_s:.1f} s at {stack.gateway_url}; engine: {engine}")
         print(f"logs in {stack.workdir}; Ctrl-C stops every process", flush=True)
         _wait_for_signal()
+    except KeyboardInterrupt:
+        _stopping()  # a signal that lands between the lines above is the same request to stop
+    stack.stop()
     return 0
 
 
@@ -101,10 +105,14 @@ def _wait_for_signal() -> None:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        # A second signal while stopping would abandon emulators half-killed: stopping runs to the end.
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_IGN)
-        print("\nstopping ...", flush=True)
+        _stopping()
+
+
+def _stopping() -> None:
+    # A second signal while stopping would abandon emulators half-killed: stopping runs to the end.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    print("\nstopping ...", flush=True)
 
 
 def main() -> int:

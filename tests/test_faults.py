@@ -252,6 +252,7 @@ def test_two_hundred_jobs_at_once_with_five_hundred_streams_lose_nothing_and_ans
     page = menu_photos.render(menu_photos.menu("en-diner"))
     photos = [unique_photo(page, n) for n in range(200)]
     statuses: list[int] = []
+    refusals: list[tuple[int, str]] = []
     results: dict[str, list[int]] = {}
 
     async def phone(n: int, client: httpx.AsyncClient, streams: int) -> None:
@@ -263,6 +264,9 @@ def test_two_hundred_jobs_at_once_with_five_hundred_streams_lose_nothing_and_ans
         statuses.append(r.status_code)
         r = await client.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"]}, headers=me)
         statuses.append(r.status_code)
+        if r.status_code != 201:
+            refusals.append((r.status_code, r.text[:300]))
+            return
         job = r.json()
         await asyncio.gather(*(watch(client, job, f"{n}.{k}") for k in range(streams)))
 
@@ -291,6 +295,7 @@ def test_two_hundred_jobs_at_once_with_five_hundred_streams_lose_nothing_and_ans
     t0 = time.monotonic()
     asyncio.run(main())
     elapsed = time.monotonic() - t0
+    assert refusals == []
     assert len(results) == 500
     assert max(statuses) < 500, sorted(set(statuses))
     bad = {name: ids for name, ids in results.items() if ids != list(range(1, len(ids) + 1)) or len(ids) < 5}
