@@ -166,7 +166,6 @@ class JwtVerifier:
         self._expires = 0.0
         self._fetched = float("-inf")
         self._lock = threading.Lock()
-        self.fetches = 0
 
     def verify(self, token: str) -> dict:
         """The token's claims; Unauthorized naming what is wrong with it."""
@@ -221,7 +220,6 @@ class JwtVerifier:
                 log.warning("key set refresh failed; keeping cached keys", url=self.jwks_url, error=str(exc)[:200])
                 return
             raise Unavailable("the token issuer's keys could not be fetched; retry", code="AUTH_UNAVAILABLE") from None
-        self.fetches += 1
         keys = {}
         for jwk in body.get("keys") or []:
             try:
