@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from common import signing
 from common.config import get_settings
-from common.schemas import SignedUrlRequest
 from common.errors import BadRequest, ScanError, Unavailable
+from common.schemas import SignedUrlRequest
 
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
 

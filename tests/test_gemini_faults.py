@@ -18,16 +18,9 @@ def _error_and_done(frames):
     return (errors[0] if errors else None), frames[-1].data
 
 
-def test_a_429_then_success_completes_the_job_after_one_retry(api, menu_photo):
-    api.script("menu", {"status": 429})
-    _, frames = api.scan(menu_photo)
-    err, done = _error_and_done(frames)
-    assert err is None and done["status"] == "completed"
-    assert api.gemini_calls()["calls"]["menu"] == 2
-
-
-def test_a_503_then_success_completes_the_job_after_one_retry(api, menu_photo):
-    api.script("menu", {"status": 503})
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_retryable_error_then_success_completes_the_job_after_one_retry(api, menu_photo, status):
+    api.script("menu", {"status": status})
     _, frames = api.scan(menu_photo)
     err, done = _error_and_done(frames)
     assert err is None and done["status"] == "completed"
