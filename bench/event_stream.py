@@ -31,10 +31,11 @@ from devstack.stack import stop_on_signals  # noqa: E402
 
 
 def event_times(job_id: str) -> dict[int, float]:
-    """seq -> the create_time (epoch seconds) of the page document that stored it."""
-    from common import events
+    """seq -> the create_time (epoch seconds) of the document that stored it (seq 1: the job's own)."""
+    from common import db, events
 
-    out = {}
+    job = db.client().collection(db.JOBS).document(job_id).get()
+    out = {ev.seq: job.create_time.timestamp() for ev in events.decode_page(job.get("head"))}
     for snap in events.pages_after(job_id, 0).stream():
         for ev in events.decode_page(snap.get("events")):
             out[ev.seq] = snap.create_time.timestamp()
@@ -72,10 +73,13 @@ def run_job(http: httpx.Client, photo: bytes) -> dict:
 
 
 def polling_reader(job_id: str, interval_s: float, stop: threading.Event, out: dict) -> None:
-    """The baseline: query events with seq > last every interval, as the original service did."""
+    """The baseline: query events with seq > last every interval, as the original service did.
+
+    It starts after seq 1, which the job's creation answer stands for (the job document holds it).
+    """
     from common import events
 
-    last, queries, got = 0, 0, {}
+    last, queries, got = 1, 0, {}
     t0 = time.time()
     while not stop.is_set():
         queries += 1

@@ -67,7 +67,7 @@ def polling_reads(job_id: str, seconds: float, meter: firestore_meter.Meter) -> 
     from common import events
 
     before = meter.totals()["read_total"]
-    t0, last = time.time(), 0
+    t0, last = time.time(), 1  # seq 1 is on the job document, which the reader got at creation
     while time.time() - t0 < seconds:
         for snap in events.pages_after(job_id, last).stream():
             last = max(last, int(snap.get("last_seq")))

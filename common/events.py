@@ -4,6 +4,10 @@ A page is one document holding the events of one commit (usually one event; two 
 and the next begins together, such as generating_images + menu_data or the last image + done).
 Each stored document is one write for the run and one read per viewer, so grouping the events that
 are ready together cuts both. Pages are immutable once created.
+
+The first page (create_job's status, seq 1) is not a document of its own: it is the job document's
+`head` field, written with the job in one write. Every viewer reads the job document first anyway,
+so it has seq 1 from there; pages in scan_events start at seq 2.
 """
 from __future__ import annotations
 
@@ -67,8 +71,12 @@ def pages_after(job_id: str, after: int) -> firestore.Query:
 
 
 def read_after(job_id: str, after: int) -> list[Event]:
-    """Every stored event with seq > after, in order."""
+    """Every stored event with seq > after, in order (from 0 it also reads the job's head)."""
     out: dict[int, Event] = {}
+    if after < 1:
+        job = db.client().collection(db.JOBS).document(job_id).get()
+        if job.exists:
+            out.update((ev.seq, ev) for ev in decode_page(job.get("head")))
     for snap in pages_after(job_id, after).stream():
         for ev in decode_page(snap.get("events")):
             if ev.seq > after:

@@ -67,11 +67,10 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
         "expire_at": db.expiry(),
     }
     first = [events.Event(1, "status", events.status("uploading", "Photo received; waiting for a reader"))]
-    job["tail"] = events.encode_page(first)
+    # The first page is the job's `head` (events.py): one document write for the job and its event.
+    job["head"] = job["tail"] = events.encode_page(first)
     batch = client.batch()
     batch.create(client.collection(db.JOBS).document(job_id), job)
-    batch.create(client.collection(db.EVENTS).document(events.page_doc_id(job_id, 1)),
-                 events.page_record(job_id, first))
     if key is not None:
         record = key.record(job_id, access_token, now)
         if stale is not None:
@@ -224,7 +223,6 @@ def discard(job: dict) -> None:
     client = db.client()
     batch = client.batch()
     batch.delete(client.collection(db.JOBS).document(job["job_id"]))
-    batch.delete(client.collection(db.EVENTS).document(events.page_doc_id(job["job_id"], 1)))
     for ref in client.collection(db.IDEMPOTENCY).where(
             filter=firestore.FieldFilter("job_id", "==", job["job_id"])).limit(1).stream():
         batch.delete(ref.reference)

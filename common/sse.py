@@ -83,7 +83,7 @@ class Session:
                 return []
             self.exists, self.state = True, msg
             self._job_last = max(self._job_last, msg.last_seq)
-            evs = msg.tail
+            evs = (*msg.head, *msg.tail) if self.last < 1 else msg.tail
         else:
             self._asked = False
             evs = msg

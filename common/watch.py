@@ -36,6 +36,7 @@ class JobState:
     status: str = ""
     last_seq: int = 0
     tail: tuple = ()
+    head: tuple = ()  # seq 1, stored with the job (events.py)
     access_token_hash: str = ""  # who may read it: the stream checks the first state before any frame
     owner: str = ""
 
@@ -229,7 +230,8 @@ def _state_of(fields) -> JobState:
         return v.string_value if v is not None else ""
 
     last = fields.get("last_seq")
-    raw_tail = text("tail")
+    raw_tail, raw_head = text("tail"), text("head")
     return JobState(exists=True, status=text("status"), last_seq=int(last.integer_value) if last is not None else 0,
                     tail=tuple(events.decode_page(raw_tail)) if raw_tail else (),
+                    head=tuple(events.decode_page(raw_head)) if raw_head else (),
                     access_token_hash=text("access_token_hash"), owner=text("owner"))

@@ -15,9 +15,10 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from common import assets
+from common import assets, logs
 from common.config import get_settings
 
+log = logs.get_logger("gateway")
 ROUTES_FILE = Path(__file__).resolve().parent.parent / "worker" / "routes.json"
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
@@ -40,12 +41,14 @@ def error(status: int, code: str, message: str) -> JSONResponse:
 
 def build_app(origins: dict):
     routes, asset_key, assets_prefix = load_routes(origins)
+    # A fresh upstream connection per request. With a pool, a create-job POST now and then died
+    # unanswered under the 200-job load test (502 ReadError; twice in seven runs, both with idle
+    # connections already dropped after 1 s): the likeliest cause is gunicorn closing a kept-alive
+    # connection (2 s idle) as a stalled gateway writes onto it. A new connection has no such race,
+    # and on loopback costs well under a millisecond. Production has no such hop: the Worker reaches
+    # Cloud Run through Google's front end. Any upstream failure is logged with its cause.
     client = httpx.AsyncClient(timeout=httpx.Timeout(connect=5, read=None, write=30, pool=None),
-                               # Idle connections are dropped after 1 s, before gunicorn's 2 s keep-alive
-                               # closes them under us: reusing one it just closed fails the request
-                               # (a 502 in the 200-job load test).
-                               limits=httpx.Limits(max_connections=4000, max_keepalive_connections=200,
-                                                   keepalive_expiry=1.0))
+                               limits=httpx.Limits(max_connections=4000, max_keepalive_connections=0))
     settings = get_settings()
 
     async def proxy(request: Request) -> Response:
@@ -83,6 +86,8 @@ def build_app(origins: dict):
         try:
             upstream = await client.send(upstream_req, stream=True)
         except httpx.HTTPError as exc:
+            log.warning("upstream failed", method=request.method, path=path, error=repr(exc),
+                        cause=repr(exc.__cause__ or exc.__context__))
             return error(502, "BAD_GATEWAY", f"upstream unavailable: {type(exc).__name__}")
         out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         return StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code, headers=out_headers,
@@ -133,6 +138,7 @@ def main() -> None:
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--origins", required=True, help="JSON file: function name -> base URL")
     args = ap.parse_args()
+    logs.configure("WARNING")
     app = build_app(json.loads(Path(args.origins).read_text()))
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", timeout_keep_alive=75)
 

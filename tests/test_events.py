@@ -140,3 +140,28 @@ def test_a_viewer_missing_events_older_than_the_latest_tail_asks_for_them_once()
     frames = session.on_message([events.Event(s, "status", {"step": "analyzing"}) for s in (1, 2, 3, 4)])
     assert [f.split("\n")[0] for f in frames] == [f"id: {s}" for s in range(1, 7)]
     assert session.finished
+
+
+def test_a_jobs_first_event_is_stored_on_the_job_itself_and_read_back_with_the_pages(api, stack, menu_photo):
+    from common import events
+
+    job_id, frames = api.scan(menu_photo)
+    pages = list(events.pages_after(job_id, 0).stream())
+    assert min(p.get("first_seq") for p in pages) == 2  # create_job wrote one document: the job
+    assert [e.seq for e in events.read_after(job_id, 0)] == [f.id for f in frames if f.id is not None]
+    assert [e.seq for e in events.read_after(job_id, 1)][0] == 2
+
+
+def test_a_viewer_joining_late_gets_the_first_event_from_the_job_and_asks_only_for_the_middle():
+    from common import events, sse
+    from common.watch import JobState
+
+    session = sse.Session("0" * 32, 0, heartbeat_s=1, max_s=10, retry_ms=100)
+    head = (events.Event(1, "status", {"step": "uploading"}),)
+    tail = (events.Event(4, "done", {"status": "completed"}),)
+    frames = session.on_message(JobState(exists=True, status="completed", last_seq=4, tail=tail, head=head))
+    assert [f.split("\n")[0] for f in frames] == ["id: 1"]
+    assert session.needs_catch_up() is True and session.last == 1  # the read asks for seq > 1 only
+    frames = session.on_message([events.Event(s, "status", {"step": "analyzing"}) for s in (2, 3)])
+    assert [f.split("\n")[0] for f in frames] == ["id: 2", "id: 3", "id: 4"]
+    assert session.finished
