@@ -7,7 +7,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Sequence
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
@@ -153,13 +153,16 @@ class Claim:
 CLAIM_ROUNDS = 5  # reads of a job whose document keeps changing under us before the claim answers busy
 
 
-def claim(job_id: str, owner: str) -> Claim:
+def claim(job_id: str, owner: str, opening: Sequence[tuple[str, dict]] = ()) -> Claim:
     """Take the job's lease unless it is finished or another live run holds it.
 
     Optimistic: read the job, then write the lease on the condition that the document is unchanged
     since that read. Two deliveries arriving together (a Cloud Task and a finalize event, typically)
     do not contend in a transaction, whose retries back off for a second or more: the loser's write
     fails at once, it reads again and sees the lease.
+
+    `opening` events are stored in the claim's own commit when the job holds only its creation
+    event: the first status then costs no commit of its own, and viewers no read for the lease.
     """
     settings = get_settings()
     client = db.client()
@@ -184,9 +187,17 @@ def claim(job_id: str, owner: str) -> Claim:
             "updated_at": now,
         })
         fields = {k: job[k] for k in ("status", "lease_owner", "lease_expires_at", "attempts", "failures", "updated_at")}
+        batch = client.batch()
+        if opening and int(job["last_seq"]) <= 1:
+            evs = [events.Event(int(job["last_seq"]) + 1 + i, t, d) for i, (t, d) in enumerate(opening)]
+            batch.create(client.collection(db.EVENTS).document(events.page_doc_id(job_id, evs[0].seq)),
+                         events.page_record(job_id, evs))
+            fields.update(last_seq=evs[-1].seq, tail=events.encode_page(evs))
+            job.update(last_seq=evs[-1].seq, tail=fields["tail"])
+        batch.update(ref, fields, option=client.write_option(last_update_time=snap.update_time))
         try:
-            written = ref.update(fields, option=client.write_option(last_update_time=snap.update_time))
-        except (gexc.FailedPrecondition, gexc.Aborted):
+            written = batch.commit()[-1]
+        except (gexc.FailedPrecondition, gexc.Aborted, gexc.AlreadyExists):
             continue  # the job changed since our read (another claim, a renewal, an event): look again
         # The claim's write result is the fence for our appends: no read needed.
         log = events.EventLog(job_id, owner, int(job["last_seq"]), written.update_time, settings.lease_s)

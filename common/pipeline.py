@@ -21,6 +21,8 @@ from common.errors import LeaseLost, ScanError, Unavailable
 
 log = logs.get_logger(__name__)
 Outcome = Literal["completed", "failed", "finished", "busy", "missing", "waiting", "lost"]
+# Stored by the claim itself for a fresh job (jobs.claim's `opening`): the phone sees it a commit sooner.
+ANALYZING = ("status", events.status("analyzing", "Reading the menu"))
 MAX_FAILURES = 5  # crashed or dead runs one job may have before it is failed rather than retried forever
 
 
@@ -71,7 +73,7 @@ def run_job(job_id: str, trigger: str) -> Outcome:
     owner = f"{trigger}:{uuid.uuid4().hex[:12]}"
     token = logs.job_id_var.set(job_id)
     try:
-        claim = jobs.claim(job_id, owner)
+        claim = jobs.claim(job_id, owner, opening=[ANALYZING])
         log.info("claim", outcome=claim.outcome, trigger=trigger, owner=owner)
         if claim.outcome != "claimed":
             return claim.outcome
@@ -171,7 +173,8 @@ class _Run:
     def _read_menu(self) -> None:
         upload = storage.read_upload(self.job["bucket"], self.job["object_name"])
         photo = images.normalise(upload.data, self.settings.max_image_pixels)
-        self.log.append("status", events.status("analyzing", "Reading the menu"))
+        if not self._last_event_is(ANALYZING):
+            self.log.append(*ANALYZING)  # a job claimed by an older deploy, before claims stored it
         ckey = cache.key(upload.data, self.language, self.settings.prompt_version, self.engine_name)
         hit = cache.get(ckey)
         if hit:
@@ -262,6 +265,12 @@ class _Run:
         return "waiting"
 
     # -- shapes -------------------------------------------------------------------------------
+    def _last_event_is(self, event: tuple[str, dict]) -> bool:
+        """Whether the job's latest stored event is this one (the claim stores `analyzing` itself)."""
+        tail = self.job.get("tail")
+        last = events.decode_page(tail)[-1] if tail else None
+        return bool(last and (last.type, last.data) == event)
+
     def _public_items(self) -> list[dict]:
         return [i.model_dump() for i in self.items]
 

@@ -70,7 +70,7 @@ def test_an_upload_finalized_before_its_job_exists_runs_exactly_once(api, menu_p
     assert api.events(job_id, after=0)[-1].id == frames[-1].id
 
 
-def test_a_job_created_before_its_upload_arrives_waits_and_runs_exactly_once(api, menu_photo):
+def test_a_job_created_before_its_upload_arrives_waits_and_runs_exactly_once_saying_analyzing_once(api, menu_photo):
     signed = api.signed_url()
     job_id = api.job(signed["gcs_uri"])
     time.sleep(1.5)  # task deliveries find no object and back off without failing the job
@@ -79,6 +79,8 @@ def test_a_job_created_before_its_upload_arrives_waits_and_runs_exactly_once(api
     frames = api.events(job_id)
     assert_well_formed(frames)
     assert frames[-1].data["status"] == "completed"
+    # Each delivery that found no photo claimed and released the job; only the first stored a status.
+    assert [f.data["step"] for f in frames if f.event == "status"] == ["uploading", "analyzing", "generating_images"]
     time.sleep(1.0)
     assert api.gemini_calls()["calls"]["menu"] == 1
 
