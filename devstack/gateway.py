@@ -86,8 +86,10 @@ def build_app(origins: dict):
         try:
             upstream = await client.send(upstream_req, stream=True)
         except httpx.HTTPError as exc:
-            log.warning("upstream failed", method=request.method, path=path, error=repr(exc),
-                        cause=repr(exc.__cause__ or exc.__context__))
+            # Type and cause only: a message could quote the URL, and its query may hold an access token.
+            cause = exc.__cause__ or exc.__context__
+            log.warning("upstream failed", method=request.method, path=path, error=type(exc).__name__,
+                        cause=f"{type(cause).__name__}: {cause}"[:200] if cause else None)
             return error(502, "BAD_GATEWAY", f"upstream unavailable: {type(exc).__name__}")
         out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         return StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code, headers=out_headers,
