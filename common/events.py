@@ -74,9 +74,9 @@ def read_after(job_id: str, after: int) -> list[Event]:
     """Every stored event with seq > after, in order (from 0 it also reads the job's head)."""
     out: dict[int, Event] = {}
     if after < 1:
-        job = db.client().collection(db.JOBS).document(job_id).get()
-        if job.exists:
-            out.update((ev.seq, ev) for ev in decode_page(job.get("head")))
+        head = (db.client().collection(db.JOBS).document(job_id).get().to_dict() or {}).get("head")
+        if head:  # a job created before heads existed has its seq 1 on a page, read below
+            out.update((ev.seq, ev) for ev in decode_page(head))
     for snap in pages_after(job_id, after).stream():
         for ev in decode_page(snap.get("events")):
             if ev.seq > after:

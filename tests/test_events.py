@@ -165,3 +165,18 @@ def test_a_viewer_joining_late_gets_the_first_event_from_the_job_and_asks_only_f
     frames = session.on_message([events.Event(s, "status", {"step": "analyzing"}) for s in (2, 3)])
     assert [f.split("\n")[0] for f in frames] == ["id: 2", "id: 3", "id: 4"]
     assert session.finished
+
+
+def test_a_job_stored_before_heads_existed_still_replays_from_its_first_page(api, stack, menu_photo):
+    from google.cloud import firestore
+
+    from common import db, events
+
+    job_id, frames = api.scan(menu_photo)
+    client, ref = db.client(), db.client().collection(db.JOBS).document(job_id)
+    head = events.decode_page(ref.get().get("head"))
+    # The layout of an earlier deploy: seq 1 on a page of its own, no head on the job.
+    client.collection(db.EVENTS).document(events.page_doc_id(job_id, 1)).create(events.page_record(job_id, head))
+    ref.update({"head": firestore.DELETE_FIELD})
+    assert [e.seq for e in events.read_after(job_id, 0)] == [f.id for f in frames]
+    assert [f.id for f in api.events(job_id, after=0)] == [f.id for f in frames]
