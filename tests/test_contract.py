@@ -92,7 +92,7 @@ def test_signed_url_answers_its_first_request_without_pydantic_or_any_google_clo
 
 def test_a_client_slow_to_close_its_connection_holds_up_no_other_request(stack):
     # gunicorn 26 and 27 linger up to 2 s for the client's FIN on the worker's main loop, which
-    # accepts every connection: one slow phone stalled the whole instance (found by the cold-start
+    # accepts every connection: one caller slow to close stalled the whole instance (found by the cold-start
     # bench). functions pin a gunicorn without that linger.
     import socket
 
