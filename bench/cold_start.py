@@ -30,7 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import fake_model_stack, report  # noqa: E402
+import httpx  # noqa: E402
+
+from bench.harness import fake_model_stack, follow, report, start_job  # noqa: E402
+from devstack import menu_photos  # noqa: E402
 from devstack.stack import ENTRY_POINTS, HOST, ROOT, VENV_BIN, stop_on_signals  # noqa: E402
 
 EMPTY = {  # the platform floor: functions-framework serving a function that imports nothing
@@ -127,24 +130,6 @@ def _first_answer(name: str, port: int, job: dict) -> float:
     return time.perf_counter()
 
 
-def _one_job(stack) -> dict:
-    """A scanned job made through the gateway, as the app makes it: its upload, id and token."""
-    import httpx
-
-    from devstack import menu_photos
-
-    with httpx.Client(base_url=stack.gateway_url, timeout=30) as http:
-        signed = http.post("/api/v1/uploads/signed-url", json={}).json()
-        photo = menu_photos.jpeg(menu_photos.render(menu_photos.menu("en-diner")), 80)
-        http.put(signed["upload_url"], content=photo, headers=signed["headers"]).raise_for_status()
-        body = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"]}).json()
-        with http.stream("GET", body["events_url"], headers={"Authorization": f"Bearer {body['access_token']}"}) as r:
-            for line in r.iter_lines():
-                if line == "event: done":
-                    break
-    return {"gcs_uri": signed["gcs_uri"], "job_id": body["job_id"], "access_token": body["access_token"]}
-
-
 def import_time(module: str) -> float:
     code = f"import time; t=time.perf_counter(); import {module}; print(time.perf_counter()-t)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -166,7 +151,9 @@ def main() -> int:
             Path(empty_dir, f"{name}.py").write_text(code)
         env = {**os.environ, **stack.env()}
         port = stack.base_port + 40
-        job = _one_job(stack)
+        with httpx.Client(base_url=stack.gateway_url, timeout=30) as http:  # a scanned job to ask about
+            job = start_job(http, menu_photos.jpeg(menu_photos.render(menu_photos.menu("en-diner")), 80))
+            follow(http, job)
         for _ in range(args.runs):
             for name in names:
                 ready, answered = cold_start(name, env, port, Path(empty_dir), job)

@@ -23,34 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.harness import fake_model_stack, pct, report, unique_photo, use_stack_settings  # noqa: E402
+from bench.harness import fake_model_stack, follow, pct, report, start_job, unique_photo, use_stack_settings  # noqa: E402
 from devstack import firestore_meter, menu_photos  # noqa: E402
 from devstack.stack import HOST, stop_on_signals  # noqa: E402
-
-
-def start_job(http: httpx.Client, photo: bytes) -> tuple[str, str]:
-    """(job_id, access_token) of a new job, made as the app makes it."""
-    signed = http.post("/api/v1/uploads/signed-url", json={"content_type": "image/jpeg"}).json()
-    httpx.put(signed["upload_url"], content=photo, headers=signed["headers"]).raise_for_status()
-    body = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
-                                                "user_preferences": {"language": "en"}}).json()
-    return body["job_id"], body["access_token"]
-
-
-def follow(http: httpx.Client, job: tuple[str, str], stop: threading.Event | None = None) -> list[str]:
-    """Read the event stream to done (or until stop is set); returns the event types received."""
-    types = []
-    job_id, token = job
-    with http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", headers={"Authorization": f"Bearer {token}"},
-                     timeout=120) as r:
-        for line in r.iter_lines():
-            if line.startswith("event: ") and line != "event: heartbeat":
-                types.append(line[7:])
-                if line == "event: done":
-                    break
-            if stop is not None and stop.is_set():
-                break
-    return types
 
 
 def delta(before: dict, after: dict) -> dict:
@@ -110,16 +85,16 @@ def main() -> int:
             # Idle: the model takes longer than the window, so one viewer waits with nothing to receive.
             httpx.post(f"{stack.gemini_url}/_control/script",
                        json={"kind": "menu", "responses": [{"delay_s": args.idle_s + 15}]})
-            job_id = start_job(http, next(photos))
+            job = start_job(http, next(photos))
             stop = threading.Event()
-            viewer = threading.Thread(target=follow, args=(http, job_id, stop), daemon=True)
+            viewer = threading.Thread(target=follow, args=(http, job, stop), daemon=True)
             viewer.start()
             time.sleep(5.0)  # past the claim, the analyzing status and the viewer's replay
             before = meter.totals()
             time.sleep(args.idle_s)
             idle = delta(before, meter.totals())
             ours_idle_rpm = idle["read_total"] / args.idle_s * 60
-            polling_rpm = polling_reads(job_id, min(args.idle_s, 20.0), meter)
+            polling_rpm = polling_reads(job["job_id"], min(args.idle_s, 20.0), meter)
             stop.set()
     finally:
         proxy.stop(0)

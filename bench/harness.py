@@ -1,9 +1,12 @@
-"""What the benchmarks share: the local stack with the instant fake model, and the JSON report."""
+"""What the benchmarks share: the local stack with the instant fake model, the app's flow, the JSON report."""
 from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
+
+import httpx
 
 from devstack import menu_photos
 from devstack.stack import Stack
@@ -40,6 +43,30 @@ def unique_photo(page, n: int) -> bytes:
     img = page.copy()
     ImageDraw.Draw(img).text((10, 10), f"#{n}", fill=(200, 200, 200))
     return menu_photos.jpeg(img, 80)
+
+
+def start_job(http: httpx.Client, photo: bytes) -> dict:
+    """A new job made as the app makes it (signed URL, upload, create): its job_id, access_token, gcs_uri."""
+    signed = http.post("/api/v1/uploads/signed-url", json={"content_type": "image/jpeg"}).json()
+    httpx.put(signed["upload_url"], content=photo, headers=signed["headers"]).raise_for_status()
+    body = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
+                                                "user_preferences": {"language": "en"}}).json()
+    return {"job_id": body["job_id"], "access_token": body["access_token"], "gcs_uri": signed["gcs_uri"]}
+
+
+def follow(http: httpx.Client, job: dict, stop: threading.Event | None = None) -> list[str]:
+    """Read the job's event stream to done (or until stop is set); returns the event types received."""
+    types = []
+    with http.stream("GET", f"/api/v1/scan/jobs/{job['job_id']}/events",
+                     headers={"Authorization": f"Bearer {job['access_token']}"}, timeout=120) as r:
+        for line in r.iter_lines():
+            if line.startswith("event: ") and line != "event: heartbeat":
+                types.append(line[7:])
+                if line == "event: done":
+                    break
+            if stop is not None and stop.is_set():
+                break
+    return types
 
 
 def report(result: dict, json_path: str | None) -> int:
