@@ -83,6 +83,11 @@ SECRETS="R2_SECRET_ACCESS_KEY=r2-secret-access-key:latest,GEMINI_API_KEY=gemini-
 ORIGIN="ORIGIN_SECRET=origin-secret:latest"
 # The task target also checks the OIDC token Cloud Tasks sends: this audience, this account.
 INTERNAL_ENV="INTERNAL_AUDIENCES=$FN_BASE/run-scan-task,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL"
+# /api/v1 reads a v1 job by its id alone (the shipped app sends no token) until the fleet sends
+# tokens: then deploy with V1_ID_ONLY_READS=false (docs/api-versions.md).
+: "${V1_ID_ONLY_READS:=true}"
+# Read limits are per instance (docs/security.md): the instance cap bounds what a flood of reads costs.
+: "${EVENTS_MAX_INSTANCES:=20}"
 # THREADS: on the compatibility stream (Flask) each open stream holds a thread. events is ASGI
 # (an open stream is a coroutine), so it takes Cloud Run's maximum concurrency of 1,000.
 STREAM_ENV="THREADS=250"
@@ -111,8 +116,8 @@ run gcloud tasks queues "$QUEUE_VERB" "$QUEUE" --project="$PROJECT" --location="
 # Public behind the Worker.
 deploy_http signed-url signed_url signed_url public 256Mi 30s "$COMMON_ENV" --set-secrets="$ORIGIN"
 deploy_http create-job create_job create_job public 256Mi 30s "$SCAN_ENV" --set-secrets="$ORIGIN"
-deploy_http events events events public 512Mi 3600s "$COMMON_ENV,SSE_MAX_STREAM_S=3300" \
-  --concurrency=1000 --cpu=1
+deploy_http events events events public 512Mi 3600s "$COMMON_ENV,SSE_MAX_STREAM_S=3300,V1_ID_ONLY_READS=$V1_ID_ONLY_READS" \
+  --concurrency=1000 --cpu=1 --max-instances="$EVENTS_MAX_INSTANCES" --set-secrets="$ORIGIN"
 deploy_http scan-stream run_scan scan_stream public 1Gi 900s "$SCAN_ENV,$R2_ENV,$STREAM_ENV" \
   --concurrency=80 --cpu=1 --set-secrets="$SECRETS,$ORIGIN"
 # Private: only the invoker account (Cloud Tasks' OIDC token) may call it.

@@ -163,8 +163,8 @@ def main() -> int:
             while time.time() - t_flow < args.flow_s:
                 due = int((time.time() - t_flow) * args.rate)
                 while sent < due:
-                    pool.submit(append, random.choice(job_ids), "status",
-                                events.status("analyzing", f"bench event {sent}"))
+                    target = random.choice(job_ids)
+                    pool.submit(append, target, "status", events.status("analyzing", f"bench event {sent}", target))
                     sent += 1
                 time.sleep(0.01)
         flow_s = time.time() - t_flow

@@ -85,30 +85,41 @@ def identify(headers: Mapping[str, str], peer: str | None) -> Caller:
 # -- job access ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class JobAccess:
-    """A reader's credential for one job: its access token, or a verified end user."""
+    """A reader's credential for one job: its access token, a verified end user, or (v1) none at all."""
 
     token: str | None = None
     subject: str | None = None
+    anonymous: bool = False  # /api/v1 with id-only reads on: the job id is the capability
 
-    def permits(self, access_token_hash: str | None, owner: str | None) -> bool:
+    @property
+    def kind(self) -> str:
+        return "none" if self.anonymous else "user" if self.subject else "token"
+
+    def permits(self, access_token_hash: str | None, owner: str | None, id_only_reads: bool = False) -> bool:
+        if self.anonymous:
+            return id_only_reads
         if self.subject is not None and owner and _same(self.subject, owner):
             return True
         return bool(self.token and access_token_hash and _same(token_hash(self.token), access_token_hash))
 
-    def check(self, job_id: str, access_token_hash: str | None, owner: str | None) -> None:
+    def check(self, job_id: str, access_token_hash: str | None, owner: str | None, id_only_reads: bool = False) -> None:
         """404, exactly as for a job that does not exist, unless the credential opens this job."""
-        if not self.permits(access_token_hash, owner):
+        if not self.permits(access_token_hash, owner, id_only_reads):
             raise NotFound(f"job {job_id!r} not found", code="JOB_NOT_FOUND")
 
 
-def job_access(headers: Mapping[str, str], query_token: str | None) -> JobAccess:
-    """The credential a snapshot or stream request carries; 401 when there is none.
+def job_access(headers: Mapping[str, str], query_token: str | None, version: str = "v2") -> JobAccess:
+    """The credential a snapshot or stream request carries; 401 when there is none and one is needed.
 
     Authorization: Bearer <access_token or JWT>, or ?access_token= for EventSource, which cannot
     set headers. A JWT is verified here, before any job is read, so a bad one says nothing of the job.
+    A credential that is sent is always checked, on v1 too; v1 without one reads by the job id alone
+    while V1_ID_ONLY_READS is on (only jobs created through v1 open that way).
     """
     token = _bearer(headers) or (query_token or "").strip() or None
     if not token:
+        if version == "v1" and get_settings().v1_id_only_reads:
+            return JobAccess(anonymous=True)
         raise Unauthorized("send the job's access_token as Authorization: Bearer <token> or ?access_token=",
                            code="ACCESS_TOKEN_REQUIRED")
     if len(token) > 4096:

@@ -92,13 +92,14 @@ class Settings:
     model_retry_budget_s: float = _num(90.0, gt=0)
     model_backoff_initial_s: float = _num(1.0, ge=0)
     model_max_output_tokens: int = _num(8192, ge=256)
-    prompt_version: str = "menu-v1"
+    prompt_version: str = "menu-v2"
 
     # Jobs, events, streams
     lease_s: float = _num(60.0, ge=1)
     upload_wait_s: float = _num(600.0, ge=1)
     ttl_days: int = _num(7, ge=1)
-    sse_heartbeat_s: float = _num(15.0, gt=0, le=15)
+    # Under 15: the shipped app starts polling the snapshot after 15 s without a byte.
+    sse_heartbeat_s: float = _num(10.0, gt=0, le=14)
     sse_max_stream_s: float = _num(3300.0, gt=0)
     sse_retry_ms: int = _num(2000, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -128,6 +129,16 @@ class Settings:
     rate_job_per_min: float = _num(20.0, ge=0)
     rate_stream_per_min: float = _num(10.0, ge=0)
     rate_burst: int = _num(10, ge=1)
+    # Snapshot and stream reads, per caller and instance (ratelimit.LocalBuckets): every read, and
+    # reads of jobs that do not exist (what probing for ids would be made of).
+    rate_read_per_min: float = _num(120.0, ge=0)
+    rate_read_burst: int = _num(60, ge=1)
+    rate_read_miss_per_min: float = _num(10.0, ge=0)
+    rate_read_miss_burst: int = _num(10, ge=1)
+
+    # /api/v1 reads a job by its id alone, as the shipped app does (a 128-bit random capability).
+    # Turn off once the app fleet sends access tokens: v1 reads then need a credential, like v2.
+    v1_id_only_reads: bool = True
 
     @property
     def content_types(self) -> tuple[str, ...]:
@@ -192,6 +203,13 @@ def _convert(raw: str, kind, bounds) -> object:
         if match is None:
             raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
         return match
+    if kind is bool:
+        value = raw.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"must be true or false, got {raw!r}")
     if kind in (int, float):
         try:
             value = kind(raw.strip())

@@ -24,6 +24,8 @@ from common import db
 from common.errors import LeaseLost
 
 STEPS = ("uploading", "analyzing", "generating_images", "finalizing")
+# status.progress (0-100) at each step, which the app shows as a bar: it only ever grows.
+PROGRESS = {"uploading": 5, "analyzing": 20, "generating_images": 60, "finalizing": 95}
 TYPES = ("status", "menu_data", "image_update", "error", "done")
 
 
@@ -180,9 +182,9 @@ def _lease_end(now: dt.datetime, lease_s: float) -> dt.datetime:
 
 # Payload builders: the shape of each event type lives here and nowhere else.
 
-def status(step: str, message: str) -> dict:
+def status(step: str, message: str, session_id: str) -> dict:
     assert step in STEPS, step
-    return {"step": step, "message": message}
+    return {"step": step, "message": message, "progress": PROGRESS[step], "session_id": session_id}
 
 
 def menu_data(session_id: str, items: list[dict], **extra: Any) -> dict:

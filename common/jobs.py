@@ -29,15 +29,19 @@ def validate_job_id(job_id: str) -> str:
 
 
 def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None,
-           caller: Caller | None = None) -> tuple[dict, bool]:
+           caller: Caller | None = None, version: str = "v1") -> tuple[dict, bool]:
     """Create the job with its first event; returns (job, created). The job document is the snapshot.
+
+    A job created through /api/v1 may be read by its id alone (while V1_ID_ONLY_READS is on); one
+    created through /api/v2 needs its token on either version.
 
     With an Idempotency-Key, a repeat of the same request by the same caller returns the first job
     (and its access token); concurrent repeats race on one record and all get the winner's job.
     """
     client = db.client()
     caller = caller or Caller("internal")
-    key = idempotency.Key.of(caller.key, idempotency_key, json.dumps(req.as_dict(), sort_keys=True)) \
+    key = idempotency.Key.of(caller.key, idempotency_key,
+                             json.dumps({**req.as_dict(), "api": version}, sort_keys=True)) \
         if idempotency_key is not None else None
     stale = None
     if key is not None:
@@ -53,10 +57,18 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
         "gcs_uri": req.gcs_uri,
         "bucket": bucket,
         "object_name": object_name,
+        # What the engines read: a tag, or (v1) the caller's text when it names no language we know.
         "language": req.user_preferences.language,
+        "language_requested": req.user_preferences.language_requested,
+        "language_known": req.user_preferences.language_known,
         "push_token": req.push_token,
         "access_token_hash": auth.token_hash(access_token),
         "owner": caller.subject,
+        "api_version": version,
+        "id_only_reads": version == "v1",
+        # Generated images live under this id, never the job's: an image URL must not open the job.
+        "asset_id": uuid.uuid4().hex,
+        "progress": events.PROGRESS["uploading"],
         "last_seq": 1,
         "items": [],
         "attempts": 0,
@@ -66,7 +78,7 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
         "updated_at": now,
         "expire_at": db.expiry(),
     }
-    first = [events.Event(1, "status", events.status("uploading", "Photo received; waiting for a reader"))]
+    first = [events.Event(1, "status", events.status("uploading", "Photo received; waiting for a reader", job_id))]
     # The first page is the job's `head` (events.py): one document write for the job and its event.
     job["head"] = job["tail"] = events.encode_page(first)
     batch = client.batch()
@@ -111,15 +123,18 @@ def snapshot(job_id: str, access: JobAccess) -> dict:
     A job the credential does not open is reported exactly as a job that does not exist.
     """
     job = get(job_id)
-    access.check(job_id, job.get("access_token_hash"), job.get("owner"))
+    access.check(job_id, job.get("access_token_hash"), job.get("owner"), job.get("id_only_reads", True))
     return {
         "job_id": job_id,
         "session_id": job_id,
-        "status": job["status"],
+        "status": job["status"],  # the app's four: pending, running, completed, failed
+        "progress": 100 if job["status"] in TERMINAL else int(job.get("progress") or 0),
         "items": job.get("items") or [],
         "created_at": db.iso(job["created_at"]),
         "updated_at": db.iso(job["updated_at"]),
         "last_event_id": job.get("last_seq", 0),
+        "language": job.get("language_used") or job.get("language"),
+        "language_fallback": job.get("language_fallback"),
         "error": job.get("error"),
         "summary": job.get("summary"),
     }
@@ -192,7 +207,9 @@ def claim(job_id: str, owner: str, opening: Sequence[tuple[str, dict]] = ()) -> 
             evs = [events.Event(int(job["last_seq"]) + 1 + i, t, d) for i, (t, d) in enumerate(opening)]
             batch.create(client.collection(db.EVENTS).document(events.page_doc_id(job_id, evs[0].seq)),
                          events.page_record(job_id, evs))
-            fields.update(last_seq=evs[-1].seq, tail=events.encode_page(evs))
+            fields.update(last_seq=evs[-1].seq, tail=events.encode_page(evs),
+                          progress=max([int(job.get("progress") or 0)]
+                                       + [int(e.data.get("progress") or 0) for e in evs if e.type == "status"]))
             job.update(last_seq=evs[-1].seq, tail=fields["tail"])
         batch.update(ref, fields, option=client.write_option(last_update_time=snap.update_time))
         try:

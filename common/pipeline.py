@@ -21,8 +21,13 @@ from common.errors import LeaseLost, ScanError, Unavailable
 
 log = logs.get_logger(__name__)
 Outcome = Literal["completed", "failed", "finished", "busy", "missing", "waiting", "lost"]
-# Stored by the claim itself for a fresh job (jobs.claim's `opening`): the phone sees it a commit sooner.
-ANALYZING = ("status", events.status("analyzing", "Reading the menu"))
+
+
+def analyzing(job_id: str) -> tuple[str, dict]:
+    """Stored by the claim itself for a fresh job (jobs.claim's `opening`): the phone sees it a commit sooner."""
+    return "status", events.status("analyzing", "Reading the menu", job_id)
+
+
 MAX_FAILURES = 5  # crashed or dead runs one job may have before it is failed rather than retried forever
 
 
@@ -73,7 +78,7 @@ def run_job(job_id: str, trigger: str) -> Outcome:
     owner = f"{trigger}:{uuid.uuid4().hex[:12]}"
     token = logs.job_id_var.set(job_id)
     try:
-        claim = jobs.claim(job_id, owner, opening=[ANALYZING])
+        claim = jobs.claim(job_id, owner, opening=[analyzing(job_id)])
         log.info("claim", outcome=claim.outcome, trigger=trigger, owner=owner)
         if claim.outcome != "claimed":
             return claim.outcome
@@ -118,6 +123,11 @@ class _Run:
         self.log = log_
         self.settings = settings
         self.language = job["language"]
+        self.language_known = job.get("language_known", True)
+        self.language_used: str = job.get("language_used") or self.language
+        self.language_fallback: dict | None = job.get("language_fallback")
+        # Jobs stored before asset ids existed get one now; it is kept with the snapshot for a takeover.
+        self.asset_id = job.get("asset_id") or uuid.uuid4().hex
         self.items: list[MenuItem] = []
         self.timings: dict[str, int] = {}
         self.used_cache = False
@@ -173,9 +183,10 @@ class _Run:
     def _read_menu(self) -> None:
         upload = storage.read_upload(self.job["bucket"], self.job["object_name"])
         photo = images.normalise(upload.data, self.settings.max_image_pixels)
-        if not self._last_event_is(ANALYZING):
-            self.log.append(*ANALYZING)  # a job claimed by an older deploy, before claims stored it
-        ckey = cache.key(upload.data, self.language, self.settings.prompt_version, self.engine_name)
+        if not self._last_status_is("analyzing"):
+            self.log.append(*analyzing(self.job_id))  # a job claimed by an older deploy, before claims stored it
+        self._choose_language()
+        ckey = cache.key(upload.data, self.language_used, self.settings.prompt_version, self.engine_name)
         hit = cache.get(ckey)
         if hit:
             self.used_cache = True
@@ -187,16 +198,18 @@ class _Run:
                 item.image_url = cached_urls.get(item.id) if item.is_top3 else None
         else:
             t0 = time.monotonic()
-            reading = engine().read_menu(photo.jpeg, self.language)
+            reading = engine().read_menu(photo.jpeg, self.language_used)
             self.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
             self.items = finalise_top3(reading.items)
             self.unknown = reading.unknown_items_count
         self._cache_key = ckey
         batch = []
         if any(i.is_top3 for i in self.items):
-            batch.append(("status", events.status("generating_images", "Drawing the top dishes")))
+            batch.append(("status", events.status("generating_images", "Drawing the top dishes", self.job_id)))
+        extra = {"language_fallback": self.language_fallback} if self.language_fallback else {}
         batch.append(("menu_data", events.menu_data(self.job_id, self._public_items(), engine=self.engine_name,
-                                                    used_cache=self.used_cache)))
+                                                    used_cache=self.used_cache, language=self.language_used,
+                                                    **extra)))
         self.log.append_many(batch, job_fields=self._snapshot("running"))
         log.info("menu read", engine=self.engine_name, items=len(self.items), used_cache=self.used_cache, **self.timings)
 
@@ -214,8 +227,8 @@ class _Run:
         url = item.image_url  # a cached image from an identical earlier scan
         try:
             if not url:
-                data = images.to_jpeg(engine().draw_dish(item, self.language))
-                url = assets.put_jpeg(self.job_id, item.id, data)
+                data = images.to_jpeg(engine().draw_dish(item, self.language_used))
+                url = assets.put_jpeg(self.asset_id, item.id, data)
             status_ = "ready"
         except LeaseLost:
             raise
@@ -264,12 +277,20 @@ class _Run:
         log.info("upload not there yet; released", waited_s=round(waited, 1), code=exc.code)
         return "waiting"
 
+    def _choose_language(self) -> None:
+        """The language the engine writes in; when it is not the one asked for, the reader is told why."""
+        self.language_used, reason = engine().reader_language(self.language, self.language_known)
+        if reason:
+            self.language_fallback = {"requested": self.job.get("language_requested") or self.language,
+                                      "used": self.language_used, "reason": reason}
+            log.info("language fallback", **self.language_fallback)
+
     # -- shapes -------------------------------------------------------------------------------
-    def _last_event_is(self, event: tuple[str, dict]) -> bool:
-        """Whether the job's latest stored event is this one (the claim stores `analyzing` itself)."""
+    def _last_status_is(self, step: str) -> bool:
+        """Whether the job's latest stored event is this status (the claim stores `analyzing` itself)."""
         tail = self.job.get("tail")
         last = events.decode_page(tail)[-1] if tail else None
-        return bool(last and (last.type, last.data) == event)
+        return bool(last and last.type == "status" and last.data.get("step") == step)
 
     def _public_items(self) -> list[dict]:
         return [i.model_dump() for i in self.items]
@@ -277,7 +298,20 @@ class _Run:
     def _snapshot(self, status_: str) -> dict:
         return {"job_id": self.job_id, "status": status_, "items": self._public_items(),
                 "timings": self.timings, "used_cache": self.used_cache,
-                "unknown_items_count": self.unknown, "engine": self.engine_name}
+                "unknown_items_count": self.unknown, "engine": self.engine_name, "progress": self._progress(status_),
+                "asset_id": self.asset_id, "language_used": self.language_used,
+                "language_fallback": self.language_fallback}
+
+    def _progress(self, status_: str) -> int:
+        """The snapshot's progress: the step's share, then an equal share per image finished."""
+        if status_ in jobs.TERMINAL:
+            return 100
+        top = [i for i in self.items if i.is_top3]
+        if not top:
+            return events.PROGRESS["analyzing"]
+        drawn = sum(i.image_status in ("ready", "failed") for i in top)
+        span = events.PROGRESS["finalizing"] - events.PROGRESS["generating_images"]
+        return events.PROGRESS["generating_images"] + span * drawn // len(top)
 
     def _summary(self) -> dict:
         created = self.job["created_at"]

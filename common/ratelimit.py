@@ -1,4 +1,5 @@
-"""Token buckets per caller and entry point, held in Firestore so a limit holds across instances.
+"""Token buckets per caller and entry point: in Firestore, so a limit holds across instances, and
+in memory (LocalBuckets) for the reads that are too frequent to meter there.
 
 One optimistic transaction per limited request: read the bucket, refill it for the time passed,
 spend a token, and write it back on the condition that nobody wrote it since the read (a loser
@@ -14,6 +15,7 @@ of its cold starts (bench/cold_start.py). On Cloud Run the token comes from the 
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import hashlib
 import http.client
@@ -149,3 +151,70 @@ def _rest() -> _Rest:
         if _client is None:
             _client = _Rest(get_settings().google_cloud_project)
         return _client
+
+
+class LocalBuckets:
+    """Token buckets in this instance's memory, for requests too frequent to meter in Firestore.
+
+    Snapshot and stream reads are the app's most frequent calls (it polls every 10 s while a stream
+    is quiet): a Firestore bucket would add a read and a write to each. Held per instance, a limit
+    becomes N times itself over N instances, so the cost of a flood stays bounded by the instance cap
+    deploy.sh sets. At most `max_keys` callers are remembered; the least recently seen go first.
+    """
+
+    def __init__(self, scope: str, per_min: float, burst: int, max_keys: int = 50_000):
+        self.scope, self.rate, self.burst, self.max_keys = scope, per_min / 60.0, float(burst), max_keys
+        self._buckets: "collections.OrderedDict[str, tuple[float, float]]" = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def _level(self, key: str, now: float) -> float:
+        tokens, at = self._buckets.get(key, (self.burst, now))
+        return min(self.burst, tokens + (now - at) * self.rate)
+
+    def check(self, key: str) -> None:
+        """Refuse (429) when the caller has no token left, without spending one."""
+        if self.rate <= 0:
+            return
+        with self._lock:
+            tokens = self._level(key, time.monotonic())
+        if tokens < 1.0:
+            self._refuse(tokens)
+
+    def take(self, key: str) -> None:
+        """Spend a token, or refuse with 429 and Retry-After."""
+        if self.rate <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            tokens = self._level(key, now)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                self._buckets.move_to_end(key)
+                while len(self._buckets) > self.max_keys:
+                    self._buckets.popitem(last=False)
+                return
+        self._refuse(tokens)
+
+    def _refuse(self, tokens: float) -> None:
+        raise TooManyRequests(f"too many {self.scope}; the limit is {self.rate * 60:g} a minute, bursts of "
+                              f"{self.burst:g}", retry_after_s=math.ceil((1.0 - tokens) / self.rate))
+
+
+class ReadLimiter:
+    """Snapshot and stream reads per caller: all of them, and, more tightly, those of unknown jobs."""
+
+    def __init__(self, per_min: float, burst: int, miss_per_min: float, miss_burst: int):
+        self.reads = LocalBuckets("job reads", per_min, burst)
+        self.misses = LocalBuckets("reads of jobs that do not exist", miss_per_min, miss_burst)
+
+    def admit(self, caller: Caller) -> None:
+        """Before any read: 429 once the caller's reads, or its misses, are spent."""
+        self.misses.check(caller.key)
+        self.reads.take(caller.key)
+
+    def missed(self, caller: Caller) -> None:
+        """A read found no job the caller may open: what probing for job ids is made of."""
+        try:
+            self.misses.take(caller.key)
+        except TooManyRequests:
+            pass  # already answered 404; the next read is the one refused

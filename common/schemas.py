@@ -5,12 +5,12 @@ quarter of signed_url's 0.5 s cold-start budget (bench/cold_start.py). Each erro
 """
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 
+from common import languages
 from common.errors import BadRequest
 
-_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
+API_VERSIONS = ("v1", "v2")
 
 
 def _text(data: dict, name: str, *, default=None, required: bool = False, min_len: int = 0, max_len: int,
@@ -41,18 +41,33 @@ class SignedUrlRequest:
 
 @dataclass(frozen=True)
 class UserPreferences:
-    language: str = "zh-TW"
+    language: str = languages.DEFAULT          # the tag, or (v1) the caller's text when it maps to none
+    language_requested: str = languages.DEFAULT  # as the caller sent it
+    language_known: bool = True
 
     @classmethod
-    def from_json(cls, data) -> "UserPreferences":
+    def from_json(cls, data, version: str = "v1", *, where: str = "user_preferences.language") -> "UserPreferences":
+        """v1 takes whatever the app sends (never a 4xx for a language); v2 takes BCP-47 tags only."""
         if data is None:
             return cls()
         if not isinstance(data, dict):
+            if version == "v1":  # the shipped app's contract: a language problem never stops a scan
+                return cls.of(data, version, where=where) if isinstance(data, str) else cls()
             raise BadRequest("user_preferences: must be an object")
-        language = _text(data, "language", default="zh-TW", min_len=2, max_len=35, where="user_preferences.language")
-        if not _LANG.match(language):
-            raise BadRequest("user_preferences.language: must be a BCP-47 language tag such as zh-TW, en or ja")
-        return cls(language)
+        return cls.of(data.get("language"), version, where=where)
+
+    @classmethod
+    def of(cls, raw, version: str, *, where: str) -> "UserPreferences":
+        if version == "v1":
+            lang = languages.resolve(raw)
+            return cls(lang.text, lang.requested, lang.known)
+        if raw is None:
+            return cls()
+        try:
+            tag = languages.parse_tag(raw)
+        except ValueError as exc:
+            raise BadRequest(f"{where}: {exc}", code="INVALID_LANGUAGE") from None
+        return cls(tag, raw, True)
 
 
 @dataclass(frozen=True)
@@ -62,9 +77,9 @@ class CreateJobRequest:
     push_token: str | None = None
 
     @classmethod
-    def from_json(cls, data: dict) -> "CreateJobRequest":
+    def from_json(cls, data: dict, version: str = "v1") -> "CreateJobRequest":
         return cls(_text(data, "gcs_uri", required=True, min_len=1, max_len=1024),
-                   UserPreferences.from_json(data.get("user_preferences")),
+                   UserPreferences.from_json(data.get("user_preferences"), version),
                    _text(data, "push_token", max_len=512))
 
     def as_dict(self) -> dict:
@@ -78,9 +93,13 @@ class StreamRequest:
 
     @classmethod
     def from_json(cls, data: dict) -> "StreamRequest":
+        """The legacy startScan sends `language` at the top level; newer builds send user_preferences."""
         # The size bound is the upload limit, checked (413) where the image is decoded.
-        return cls(_text(data, "image_base64", required=True, min_len=1, max_len=1 << 30),
-                   UserPreferences.from_json(data.get("user_preferences")))
+        image = _text(data, "image_base64", required=True, min_len=1, max_len=1 << 30)
+        prefs = data.get("user_preferences")
+        if isinstance(prefs, dict) and prefs.get("language") is not None:
+            return cls(image, UserPreferences.from_json(prefs, "v1"))
+        return cls(image, UserPreferences.of(data.get("language"), "v1", where="language"))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import urllib.request
 from common import metadata
 
 IAM_CREDENTIALS = "https://iamcredentials.googleapis.com/v1"
+ALGORITHM = "GOOG4-RSA-SHA256"
 
 
 def _quote(value: str, safe: str = "~") -> str:
@@ -33,19 +34,30 @@ def signed_url(*, bucket: str, name: str, method: str, expires_s: int, headers: 
     signer = _KeyFile(key_file) if key_file else _Iam(service_account)
     scope = f"{datestamp}/auto/storage/goog4_request"
     resource = f"/{bucket}/{_quote(name, safe='/~')}"
-    canonical = {k.lower().strip(): " ".join(str(v).split()) for k, v in headers.items()}
+    canonical = {k.lower().strip(): v for k, v in headers.items()}
     canonical.setdefault("host", urllib.parse.urlparse(endpoint).netloc)
-    ordered = sorted(canonical.items())
+    query = {"X-Goog-Algorithm": ALGORITHM, "X-Goog-Credential": f"{signer.email}/{scope}",
+             "X-Goog-Date": timestamp, "X-Goog-Expires": str(expires_s),
+             "X-Goog-SignedHeaders": ";".join(sorted(canonical))}
+    request = canonical_request(method, resource, query, canonical)
+    signature = signer.sign(string_to_sign(timestamp, scope, request).encode("ascii")).hex()
+    return f"{endpoint}{resource}?{canonical_query(query)}&X-Goog-Signature={signature}"
+
+
+def canonical_query(query: dict) -> str:
+    return "&".join(sorted(f"{_quote(k)}={_quote(v)}" for k, v in query.items()))
+
+
+def canonical_request(method: str, resource: str, query: dict, headers: dict) -> str:
+    """V4's canonical request: `headers` are the signed ones (lower-case names), query without the signature."""
+    ordered = sorted((k.lower().strip(), " ".join(str(v).split())) for k, v in headers.items())
     signed_headers = ";".join(k for k, _ in ordered)
-    query = {"X-Goog-Algorithm": "GOOG4-RSA-SHA256", "X-Goog-Credential": f"{signer.email}/{scope}",
-             "X-Goog-Date": timestamp, "X-Goog-Expires": str(expires_s), "X-Goog-SignedHeaders": signed_headers}
-    canonical_query = "&".join(sorted(f"{_quote(k)}={_quote(v)}" for k, v in query.items()))
-    canonical_request = "\n".join([method, resource, canonical_query,
-                                   "".join(f"{k}:{v}\n" for k, v in ordered), signed_headers, "UNSIGNED-PAYLOAD"])
-    to_sign = "\n".join(["GOOG4-RSA-SHA256", timestamp, scope,
-                         hashlib.sha256(canonical_request.encode("ascii")).hexdigest()])
-    signature = signer.sign(to_sign.encode("ascii")).hex()
-    return f"{endpoint}{resource}?{canonical_query}&X-Goog-Signature={signature}"
+    return "\n".join([method, resource, canonical_query(query), "".join(f"{k}:{v}\n" for k, v in ordered),
+                      signed_headers, "UNSIGNED-PAYLOAD"])
+
+
+def string_to_sign(timestamp: str, scope: str, request: str) -> str:
+    return "\n".join([ALGORITHM, timestamp, scope, hashlib.sha256(request.encode("utf-8")).hexdigest()])
 
 
 class _KeyFile:

@@ -32,17 +32,24 @@ def frame(data: dict, event: str, id_: int | None = None) -> str:
 
 
 def parse_last_event_id(query_value: str | None, header_value: str | None) -> int:
-    """?last_event_id= (the app) wins over Last-Event-ID (browsers); absent means from the start."""
-    raw = query_value if query_value not in (None, "") else header_value
-    if raw in (None, ""):
+    """The newer of ?last_event_id= (the app) and Last-Event-ID (browsers); absent means from the start.
+
+    An EventSource reconnects with the URL it was first opened with, so its query id goes stale
+    while the header carries the last id it saw: the larger of the two is where the client is.
+    """
+    return max(_event_id(query_value, "last_event_id"), _event_id(header_value, "Last-Event-ID"))
+
+
+def _event_id(raw: str | None, name: str) -> int:
+    if raw is None or str(raw).strip() == "":
         return 0
     try:
         value = int(str(raw).strip())
     except ValueError:
-        raise BadRequest(f"last_event_id must be a non-negative integer, got {raw!r}",
+        raise BadRequest(f"{name} must be a non-negative integer, got {str(raw)[:40]!r}",
                          code="INVALID_LAST_EVENT_ID") from None
     if value < 0:
-        raise BadRequest("last_event_id must be a non-negative integer", code="INVALID_LAST_EVENT_ID")
+        raise BadRequest(f"{name} must be a non-negative integer", code="INVALID_LAST_EVENT_ID")
     return value
 
 
@@ -126,7 +133,7 @@ def _known(session: Session, sub, access: JobAccess | None) -> None:
     """404 before any frame for a missing job, and alike for a job the credential does not open."""
     state = session.state
     if session.exists is False or (access is not None and not (
-            state and access.permits(state.access_token_hash, state.owner or None))):
+            state and access.permits(state.access_token_hash, state.owner or None, state.id_only_reads))):
         sub.close()
         raise NotFound(f"job {session.job_id!r} not found", code="JOB_NOT_FOUND")
 

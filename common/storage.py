@@ -22,8 +22,13 @@ def client():
     return storage.Client(project=get_settings().google_cloud_project)
 
 
-def issue_upload_url(req: SignedUrlRequest) -> dict:
-    """A signed PUT URL for a server-named object, content type and size range bound in."""
+def issue_upload_url(req: SignedUrlRequest, version: str = "v2") -> dict:
+    """A signed PUT URL for a server-named object: the content type bound in, and on v2 the size range.
+
+    v1 signs Content-Type alone: the shipped app's PUT sends nothing else, and GCS refuses a request
+    that lacks a signed header. Its size is checked by run_scan before any work instead, and the
+    uploads bucket's lifecycle deletes what is left.
+    """
     settings = get_settings()
     ctype = req.content_type.strip().lower()
     if ctype not in settings.content_types or ctype not in _EXTENSIONS:
@@ -32,8 +37,9 @@ def issue_upload_url(req: SignedUrlRequest) -> dict:
     upload_id = uuid.uuid4().hex
     name = f"{settings.upload_prefix}{upload_id}.{_EXTENSIONS[ctype]}"
     expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=settings.signed_url_ttl_s)
-    required_headers = {"Content-Type": ctype,
-                        "x-goog-content-length-range": f"1,{settings.max_upload_bytes}"}
+    required_headers = {"Content-Type": ctype}
+    if version != "v1":
+        required_headers["x-goog-content-length-range"] = f"1,{settings.max_upload_bytes}"
     url = signing.signed_url(bucket=settings.upload_bucket, name=name, method="PUT",
                              expires_s=settings.signed_url_ttl_s, headers=required_headers,
                              endpoint=settings.gcs_public_endpoint, key_file=settings.signing_key_file,

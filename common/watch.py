@@ -39,6 +39,7 @@ class JobState:
     head: tuple = ()  # seq 1, stored with the job (events.py)
     access_token_hash: str = ""  # who may read it: the stream checks the first state before any frame
     owner: str = ""
+    id_only_reads: bool = True  # created through /api/v1 (jobs from before the field was stored were too)
 
 
 Deliver = Callable[[JobState | list], None]  # a JobState, or a list of events read on request
@@ -230,8 +231,10 @@ def _state_of(fields) -> JobState:
         return v.string_value if v is not None else ""
 
     last = fields.get("last_seq")
+    id_only = fields.get("id_only_reads")
     raw_tail, raw_head = text("tail"), text("head")
     return JobState(exists=True, status=text("status"), last_seq=int(last.integer_value) if last is not None else 0,
                     tail=tuple(events.decode_page(raw_tail)) if raw_tail else (),
                     head=tuple(events.decode_page(raw_head)) if raw_head else (),
-                    access_token_hash=text("access_token_hash"), owner=text("owner"))
+                    access_token_hash=text("access_token_hash"), owner=text("owner"),
+                    id_only_reads=id_only.boolean_value if id_only is not None else True)

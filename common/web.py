@@ -39,8 +39,8 @@ def request_id(request: flask.Request) -> str:
     return uuid.uuid4().hex
 
 
-def parse_json(request: flask.Request, model: type[M]) -> M:
-    """Parse the body with `model.from_json` (common/schemas.py); a 4xx naming the offending field."""
+def parse_json(request: flask.Request, model: type[M], *args) -> M:
+    """Parse the body with `model.from_json(data, *args)` (common/schemas.py); a 4xx naming the offending field."""
     ctype = request.mimetype or ""
     if ctype != "application/json":
         raise UnsupportedMediaType(f"Content-Type must be application/json, got {ctype or 'none'}")
@@ -51,7 +51,7 @@ def parse_json(request: flask.Request, model: type[M]) -> M:
         raise InvalidJson(f"request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidJson("request body must be a JSON object")
-    return model.from_json(data)
+    return model.from_json(data, *args)
 
 
 Handler = Callable[..., flask.Response | tuple | Iterable]

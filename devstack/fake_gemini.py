@@ -17,16 +17,16 @@ from collections import defaultdict, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 _PATH = re.compile(r"^/(v1beta|v1|v1alpha)/models/([^/:]+):generateContent$")
-_LANG = re.compile(r"who reads ([A-Za-z0-9-]+)")
+_LANG = re.compile(r"who reads (.+?)\.\n")
 
 # A small izakaya menu; translations for the languages the tests use, English otherwise.
 DEFAULT_MENU = [
     {"original_name": "唐揚げ", "names": {"zh-TW": "日式炸雞", "en": "Karaage fried chicken"},
-     "price": "¥680", "section": "揚げ物", "tags": [], "allergens": ["gluten", "soy"], "is_top3": True},
+     "reading": "からあげ", "romanji": "karaage", "price": "¥680", "section": "揚げ物", "tags": [], "allergens": ["gluten", "soy"], "is_top3": True},
     {"original_name": "焼き鳥盛り合わせ", "names": {"zh-TW": "綜合烤雞串", "en": "Assorted yakitori"},
-     "price": "¥980", "section": "焼き物", "tags": ["signature"], "allergens": ["soy"], "is_top3": True},
+     "reading": "やきとりもりあわせ", "romanji": "yakitori moriawase", "price": "¥980", "section": "焼き物", "tags": ["signature"], "allergens": ["soy"], "is_top3": True},
     {"original_name": "刺身三点盛り", "names": {"zh-TW": "生魚片三品拼盤", "en": "Three-kind sashimi"},
-     "price": "¥1,280", "section": "刺身", "tags": ["raw"], "allergens": ["fish"], "is_top3": True},
+     "reading": "さしみさんてんもり", "romanji": "sashimi santen mori", "price": "¥1,280", "section": "刺身", "tags": ["raw"], "allergens": ["fish"], "is_top3": True},
     {"original_name": "枝豆", "names": {"zh-TW": "毛豆", "en": "Edamame"},
      "price": "¥380", "section": "おつまみ", "tags": ["vegan", "vegetarian"], "allergens": ["soy"], "is_top3": False},
     {"original_name": "麻婆豆腐", "names": {"zh-TW": "麻婆豆腐", "en": "Mapo tofu"},
@@ -70,7 +70,8 @@ def _menu_json(language: str, action: dict) -> str:
         items.append({"original_name": it["original_name"], "translated_name": name,
                       "description": f"{it['names']['en']} ({language})", "price": it["price"],
                       "section": it["section"], "tags": it["tags"], "allergens": it["allergens"],
-                      "is_top3": it["is_top3"], "image_prompt": f"a plate of {it['names']['en'].lower()}"})
+                      "is_top3": it["is_top3"], "image_prompt": f"a plate of {it['names']['en'].lower()}",
+                      "reading": it.get("reading"), "romanji": it.get("romanji")})
     return json.dumps({"is_menu": True, "legible": True, "source_language": "ja", "items": items},
                       ensure_ascii=False)
 
@@ -143,8 +144,10 @@ class Handler(BaseHTTPRequestHandler):
                 raw = base64.urlsafe_b64decode(inline["data"] + "=" * (-len(inline["data"]) % 4))
                 images.append({"mime_type": inline.get("mimeType"), "bytes": len(raw),
                                "jpeg": raw[:3] == b"\xff\xd8\xff"})
+        lang_match = _LANG.search(text)
+        language = lang_match.group(1) if lang_match else "en"
         with STATE.lock:
-            STATE.requests.append({"kind": kind, "model": model, "images": images,
+            STATE.requests.append({"kind": kind, "model": model, "images": images, "language": language,
                                    "max_output_tokens": config.get("maxOutputTokens")})
         action = STATE.next_action(kind)
         if action.get("delay_s"):
@@ -165,8 +168,7 @@ class Handler(BaseHTTPRequestHandler):
                 finish = "STOP"
             return self._send(200, {"candidates": [{"content": {"role": "model", "parts": [part]},
                                                     "finishReason": finish, "index": 0}], "modelVersion": model})
-        lang_match = _LANG.search(text)
-        payload = _menu_json(lang_match.group(1) if lang_match else "en", action)
+        payload = _menu_json(language, action)
         finish = "STOP"
         if action.get("truncate"):
             payload, finish = payload[: len(payload) // 2], "MAX_TOKENS"

@@ -49,7 +49,7 @@ class Ports:
         offsets = {"gateway": 0, "firestore": 1, "pubsub": 2, "gcs": 3, "tasks": 4, "s3": 5, "s3_master": 6,
                    "s3_filer": 7, "s3_volume": 8, "gemini": 9, "s3_admin": 16, "s3_master_grpc": 17,
                    "s3_filer_grpc": 18, "s3_volume_grpc": 19, "s3_grpc": 20, "s3_admin_grpc": 21,
-                   "meter": 22, "meter_rest": 23}
+                   "meter": 22, "meter_rest": 23, "gcs_front": 24}
         if name in offsets:
             return self.base + offsets[name]
         raise AttributeError(name)
@@ -66,6 +66,9 @@ class Stack:
     gemini_base_url: str = ""
     extra_env: dict = field(default_factory=dict)
     procs: dict = field(default_factory=dict)
+    # False: the functions get the settings' defaults, whatever this process's environment holds
+    # (a test stack that must run as a deployment would, next to one started with test values).
+    settings_from_environ: bool = True
 
     def __post_init__(self):
         self.ports = Ports(self.base_port)
@@ -82,6 +85,10 @@ class Stack:
     @property
     def gemini_url(self) -> str:
         return f"http://{HOST}:{self.ports.gemini}"
+
+    @property
+    def gcs_public_url(self) -> str:
+        return f"http://{HOST}:{self.ports.gcs_front}"
 
     def function_url(self, name: str) -> str:
         return f"http://{HOST}:{self.ports.function(name)}"
@@ -125,7 +132,8 @@ class Stack:
             "PUBSUB_EMULATOR_HOST": f"{HOST}:{p.pubsub}",
             "CLOUD_TASKS_EMULATOR_HOST": f"{HOST}:{p.tasks}",
             "UPLOAD_BUCKET": UPLOAD_BUCKET,
-            "GCS_PUBLIC_ENDPOINT": f"http://{HOST}:{p.gcs}",
+            # Phones upload through the front that checks signatures as GCS does (devstack/gcs_front.py).
+            "GCS_PUBLIC_ENDPOINT": self.gcs_public_url,
             "SIGNING_KEY_FILE": str(self.workdir / "signing-key.json"),
             "TASKS_LOCATION": "local",
             "RUN_SCAN_TASK_URL": self.function_url("run-scan-task") + "/",
@@ -144,6 +152,14 @@ class Stack:
         }
         env.update(self.extra_env)
         return env
+
+    def _inherited(self) -> dict:
+        if self.settings_from_environ:
+            return dict(os.environ)
+        from common.config import Settings
+
+        names = {f.upper() for f in Settings.__dataclass_fields__}
+        return {k: v for k, v in os.environ.items() if k not in names}
 
     # -- emulators ----------------------------------------------------------------------------
     def _check_tools(self) -> None:
@@ -176,6 +192,11 @@ class Stack:
         self._warm_firestore()
         _wait_http("gcs", f"http://{HOST}:{p.gcs}/storage/v1/b", self.procs["gcs"], 30)
         self._create_upload_bucket()
+        self._spawn("gcs-front", [sys.executable, "-m", "devstack.gcs_front", "--port", str(p.gcs_front),
+                                  "--upstream", f"http://{HOST}:{p.gcs}",
+                                  "--key-file", str(self.workdir / "signing-key.json")],
+                    env={**os.environ, "PYTHONPATH": str(ROOT)})
+        _wait_http("gcs-front", f"{self.gcs_public_url}/_front/health", self.procs["gcs-front"], 30)
         _wait_tcp("tasks", p.tasks, self.procs["tasks"], 30)
         _wait_http("gemini", f"{self.gemini_url}/_control/health", self.procs["gemini"], 30)
         self._wait_s3_bucket()
@@ -249,7 +270,7 @@ class Stack:
 
     # -- functions and gateway -----------------------------------------------------------------
     def _start_functions_and_gateway(self) -> None:
-        env = {**os.environ, **self.env()}
+        env = {**self._inherited(), **self.env()}
         for name, (folder, target) in ENTRY_POINTS.items():
             sig = "cloudevent" if name == "run-scan-finalize" else "http"
             self._spawn(name, [str(VENV_BIN / "functions-framework"), "--source",
@@ -268,15 +289,20 @@ class Stack:
             _wait_http(name, f"{self.function_url(name)}/health", self.procs[name], 60)
         _wait_http("gateway", f"{self.gateway_url}/_gateway/health", self.procs["gateway"], 30)
 
-    def restart(self, name: str, sig: int = signal.SIGKILL) -> None:
-        """Kill one function's process group with `sig` (a crash, by default) and start it again."""
+    def restart(self, name: str, sig: int = signal.SIGKILL, env: dict | None = None) -> None:
+        """Kill one function's process group with `sig` (a crash, by default) and start it again.
+
+        `env` overrides variables for this start only; a later restart goes back to the stack's own.
+        """
         proc = self.procs[name]
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
             pass
         proc.wait(timeout=10)
-        self._spawn(name, *self._specs[name], mode="ab")
+        cmd, base_env, cwd = self._specs[name]
+        self._spawn(name, cmd, {**base_env, **(env or {})}, cwd, mode="ab")
+        self._specs[name] = (cmd, base_env, cwd)
         if name in ENTRY_POINTS:
             _wait_http(name, f"{self.function_url(name)}/health", self.procs[name], 60)
 

@@ -33,8 +33,10 @@ def parse_sse(lines) -> list[Frame]:
 
 
 class Api:
-    def __init__(self, stack):
+    def __init__(self, stack, version: str = "v1"):
         self.stack = stack
+        self.version = version
+        self.prefix = f"/api/{version}"
         self.base = stack.gateway_url
         self.http = httpx.Client(base_url=self.base, timeout=30)
         self.tokens: dict[str, str] = {}  # job_id -> access_token, as the app keeps them
@@ -49,7 +51,7 @@ class Api:
 
     # -- uploads and jobs ---------------------------------------------------------------------
     def signed_url(self, content_type="image/jpeg") -> dict:
-        r = self.http.post("/api/v1/uploads/signed-url", json={"content_type": content_type})
+        r = self.http.post(f"{self.prefix}/uploads/signed-url", json={"content_type": content_type})
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -64,7 +66,7 @@ class Api:
         return signed["gcs_uri"]
 
     def create_job(self, gcs_uri: str, language="zh-TW", headers=None) -> httpx.Response:
-        r = self.http.post("/api/v1/scan/jobs", headers=headers or {},
+        r = self.http.post(f"{self.prefix}/scan/jobs", headers=headers or {},
                            json={"gcs_uri": gcs_uri, "user_preferences": {"language": language}})
         if r.status_code in (200, 201) and r.json().get("access_token"):
             self.tokens[r.json()["job_id"]] = r.json()["access_token"]
@@ -88,7 +90,7 @@ class Api:
         headers.update(self.auth(job_id))
         frames: list[Frame] = []
         deadline = time.monotonic() + timeout
-        with self.http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", params=params, headers=headers,
+        with self.http.stream("GET", f"{self.prefix}/scan/jobs/{job_id}/events", params=params, headers=headers,
                               timeout=httpx.Timeout(timeout)) as r:
             assert r.status_code == 200, r.read()
             assert r.headers["content-type"].startswith("text/event-stream")
@@ -107,7 +109,7 @@ class Api:
         return frames
 
     def snapshot(self, job_id: str) -> dict:
-        r = self.http.get(f"/api/v1/scan/jobs/{job_id}", headers=self.auth(job_id))
+        r = self.http.get(f"{self.prefix}/scan/jobs/{job_id}", headers=self.auth(job_id))
         assert r.status_code == 200, r.text
         return r.json()
 

@@ -34,6 +34,12 @@ TEST_ENV = {
     "RATE_STREAM_PER_MIN": "60",
     "RATE_BURST": "30",
     "AUTH_JWKS_MIN_REFRESH_S": "2",
+    # Read limits are per instance and the suite reads a lot from one address; tests/test_app.py
+    # checks the deployed defaults.
+    "RATE_READ_PER_MIN": "6000",
+    "RATE_READ_BURST": "3000",
+    "RATE_READ_MISS_PER_MIN": "600",
+    "RATE_READ_MISS_BURST": "300",
 }
 
 
@@ -76,6 +82,11 @@ def clean(request):
 @pytest.fixture
 def api(stack) -> Api:
     return Api(stack)
+
+
+@pytest.fixture
+def api_v2(stack) -> Api:
+    return Api(stack, "v2")
 
 
 @pytest.fixture(scope="session")

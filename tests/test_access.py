@@ -31,11 +31,12 @@ def _error(r: httpx.Response, status: int, code: str) -> dict:
 
 
 # -- job access ---------------------------------------------------------------------------------
-def test_without_a_credential_snapshot_and_events_are_401_whether_or_not_the_job_exists(api, menu_photo):
+def test_on_v2_without_a_credential_snapshot_and_events_are_401_whether_or_not_the_job_exists(api_v2, menu_photo):
+    api = api_v2
     job_id = api.job(api.upload(menu_photo))
     answers = []
     for jid in (job_id, uuid.uuid4().hex):
-        for path in (f"/api/v1/scan/jobs/{jid}", f"/api/v1/scan/jobs/{jid}/events"):
+        for path in (f"/api/v2/scan/jobs/{jid}", f"/api/v2/scan/jobs/{jid}/events"):
             r = api.http.get(path)
             _error(r, 401, "ACCESS_TOKEN_REQUIRED")
             assert r.headers["www-authenticate"].startswith("Bearer")
@@ -43,14 +44,48 @@ def test_without_a_credential_snapshot_and_events_are_401_whether_or_not_the_job
     assert all(a == answers[0] for a in answers)  # nothing in the answer tells the two jobs apart
 
 
-def test_a_wrong_token_or_another_jobs_token_is_answered_like_a_job_that_does_not_exist(api, menu_photo):
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_a_wrong_token_or_another_jobs_token_is_answered_like_a_job_that_does_not_exist(api, menu_photo, version):
     mine = api.job(api.upload(menu_photo))
     theirs = api.job(api.upload(menu_photo))
     unknown = uuid.uuid4().hex
+    # On v1 too: a token that is sent is checked, even though none is needed there.
     for jid, token in ((mine, "not-the-token"), (mine, api.tokens[theirs]), (unknown, api.tokens[mine])):
-        for path in (f"/api/v1/scan/jobs/{jid}", f"/api/v1/scan/jobs/{jid}/events"):
+        for path in (f"/api/{version}/scan/jobs/{jid}", f"/api/{version}/scan/jobs/{jid}/events"):
             r = api.http.get(path, headers={"Authorization": f"Bearer {token}"})
             assert _error(r, 404, "JOB_NOT_FOUND")["message"] == f"job {jid!r} not found"
+        r = api.http.get(f"/api/{version}/scan/jobs/{jid}", params={"access_token": token})
+        _error(r, 404, "JOB_NOT_FOUND")
+
+
+def test_on_v1_a_job_is_read_by_its_id_alone_and_an_unknown_id_is_404(api, menu_photo):
+    job_id = api.job(api.upload(menu_photo))
+    frames = api.events(job_id)  # api sends its token; the app sends none:
+    r = api.http.get(f"/api/v1/scan/jobs/{job_id}")
+    assert r.status_code == 200 and r.json()["status"] == "completed"
+    with api.http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events") as stream:
+        assert stream.status_code == 200
+        assert [f.id for f in parse_sse(stream.iter_lines()) if f.id] == [f.id for f in frames]
+    for path in (f"/api/v1/scan/jobs/{uuid.uuid4().hex}", f"/api/v1/scan/jobs/{uuid.uuid4().hex}/events"):
+        _error(api.http.get(path), 404, "JOB_NOT_FOUND")
+
+
+def test_a_job_created_through_v2_never_opens_by_its_id_alone_even_on_v1(api_v2, menu_photo):
+    job_id = api_v2.job(api_v2.upload(menu_photo))
+    for path in (f"/api/v1/scan/jobs/{job_id}", f"/api/v1/scan/jobs/{job_id}/events"):
+        _error(api_v2.http.get(path), 404, "JOB_NOT_FOUND")
+        assert api_v2.http.get(path, headers=api_v2.auth(job_id)).status_code == 200
+
+
+def test_with_v1_id_only_reads_turned_off_v1_reads_need_a_credential_like_v2(api, stack, menu_photo):
+    job_id = api.job(api.upload(menu_photo))
+    stack.restart("events", env={"V1_ID_ONLY_READS": "false"})
+    try:
+        for path in (f"/api/v1/scan/jobs/{job_id}", f"/api/v1/scan/jobs/{job_id}/events"):
+            _error(api.http.get(path), 401, "ACCESS_TOKEN_REQUIRED")
+        assert api.http.get(f"/api/v1/scan/jobs/{job_id}", headers=api.auth(job_id)).status_code == 200
+    finally:
+        stack.restart("events")
 
 
 def test_the_access_token_opens_the_job_as_a_bearer_header_and_as_a_query_parameter(api, menu_photo):
@@ -293,7 +328,15 @@ def test_when_configured_internal_callers_must_bring_a_google_token_for_the_audi
 
 
 # -- signed URLs --------------------------------------------------------------------------------
-def test_a_signed_upload_url_binds_type_and_size_range_and_expires_within_fifteen_minutes(api):
+def test_a_v1_signed_url_signs_only_the_content_type_the_app_sends(api):
+    signed = api.signed_url("image/jpeg")
+    query = parse_qs(urlparse(signed["upload_url"]).query)
+    assert query["X-Goog-SignedHeaders"] == ["content-type;host"]
+    assert signed["headers"] == {"Content-Type": "image/jpeg"}
+
+
+def test_a_v2_signed_upload_url_binds_type_and_size_range_and_expires_within_fifteen_minutes(api_v2):
+    api = api_v2
     signed = api.signed_url("image/png")
     query = parse_qs(urlparse(signed["upload_url"]).query)
     assert set(query["X-Goog-SignedHeaders"][0].split(";")) >= {"content-type", "host", "x-goog-content-length-range"}

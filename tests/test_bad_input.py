@@ -61,9 +61,15 @@ def test_a_gcs_uri_outside_our_bucket_and_uploads_prefix_is_refused(api, uri):
     _err(api.create_job(uri), 400, "INVALID_GCS_URI")
 
 
-def test_an_invalid_language_tag_is_a_400(api):
-    r = api.create_job("gs://menu-uploads/uploads/0123456789abcdef0123456789abcdef.jpg", language="not a tag!")
-    assert "language" in _err(r, 400)["message"]
+def test_on_v2_a_language_that_is_not_a_tag_is_a_400_naming_the_field(api_v2):
+    r = api_v2.create_job("gs://menu-uploads/uploads/0123456789abcdef0123456789abcdef.jpg", language="not a tag!")
+    assert "user_preferences.language" in _err(r, 400, "INVALID_LANGUAGE")["message"]
+
+
+def test_on_v1_no_language_is_ever_a_400(api, menu_photo):
+    for language in ("not a tag!", "繁體中文", "x" * 500, ""):
+        r = api.create_job(api.upload(menu_photo), language=language)
+        assert r.status_code == 201, r.text
 
 
 def test_an_invalid_last_event_id_is_a_400(api, menu_photo):

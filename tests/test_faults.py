@@ -178,11 +178,16 @@ def _peak_rss_mib(pid: int) -> float:
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_a_hostile_upload_ends_its_job_with_a_clear_code_and_bounded_memory(api, stack, name, content_type, payload,
                                                                             code, campaign):
-    # No local emulator checks a signed URL's content type or size range; a client that ignores
-    # them gets this far, and run_scan's own checks must stop it.
+    # A v1 upload URL signs no size range, and anyone with write access to the bucket bypasses the
+    # signature altogether: run_scan's own checks must stop what arrives.
     signed = api.signed_url("image/png" if content_type == "image/png" else "image/jpeg")
-    r = httpx.put(signed["upload_url"], content=payload(),
-                  headers={**signed["headers"], "Content-Type": content_type}, timeout=60)
+    if content_type in signed["headers"].values():
+        r = httpx.put(signed["upload_url"], content=payload(), headers=signed["headers"], timeout=60)
+    else:  # a type the signature would refuse: written past it, as a bucket writer could
+        bucket, _, name = signed["gcs_uri"][5:].partition("/")
+        r = httpx.post(f"http://127.0.0.1:{stack.ports.gcs}/upload/storage/v1/b/{bucket}/o",
+                       params={"uploadType": "media", "name": name}, content=payload(),
+                       headers={"Content-Type": content_type}, timeout=60)
     assert r.status_code == 200, r.text
     job_id = api.job(signed["gcs_uri"])
     frames = api.events(job_id)

@@ -45,6 +45,10 @@ def test_without_a_key_a_menu_photo_is_read_and_drawn_offline_end_to_end(local_a
     by_name = {i["original_name"]: i for i in menu["items"]}
     assert by_name["唐揚げ"]["translated_name"] == "日式炸雞" and by_name["唐揚げ"]["price"] == "680円"
     assert by_name["とんかつ"]["price_value"] == 1200 and by_name["刺身盛り合わせ"]["price"] == "時価"
+    # A Japanese menu: each dish with its reading in kana and in romaji, as the app shows them.
+    assert (by_name["唐揚げ"]["reading"], by_name["唐揚げ"]["romanji"]) == ("からあげ", "Karaage")
+    assert all(i["reading"] and i["romanji"].isascii() for i in menu["items"])
+    assert menu["language"] == "zh-TW" and "language_fallback" not in menu
     top = [i for i in menu["items"] if i["is_top3"]]
     assert len(top) == 3 and all(i["image_status"] == "pending" for i in top)
     updates = [f.data for f in frames if f.event == "image_update"]
@@ -71,6 +75,22 @@ def test_unknown_dishes_are_counted_in_done(local_api):
     assert {i["original_name"] for i in unknown} == {"まかない丼", "店長のきまぐれ小鉢"}
     assert all(i["translated_name"].isascii() for i in unknown)  # romanised for an English reader
     assert frames[-1].data["summary"]["unknown_items_count"] == 2
+
+
+@pytest.mark.parametrize("language, reason", [("Klingon", "names no language"), ("Français", "translates into")])
+def test_a_language_the_offline_engine_cannot_write_gets_english_and_says_so(local_api, language, reason):
+    gcs_uri = local_api.upload(menu_photos.sample_photo())
+    job_id = local_api.job(gcs_uri, language)  # v1: never refused for its language
+    frames = local_api.events(job_id)
+    assert frames[-1].data["status"] == "completed"
+    menu = next(f.data for f in frames if f.event == "menu_data")
+    assert menu["language"] == "en"
+    fallback = menu["language_fallback"]
+    assert (fallback["requested"], fallback["used"]) == (language, "en") and reason in fallback["reason"]
+    by_name = {i["original_name"]: i for i in menu["items"]}
+    assert by_name["唐揚げ"]["translated_name"].isascii()
+    snap = local_api.snapshot(job_id)
+    assert snap["language"] == "en" and snap["language_fallback"] == fallback
 
 
 def test_a_photo_that_is_not_a_menu_ends_with_image_not_menu(local_api):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 
@@ -19,6 +20,10 @@ def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_don
     kinds = [f.event for f in frames]
     assert kinds[:3] == ["status", "status", "status"]
     assert [f.data["step"] for f in frames[:3]] == ["uploading", "analyzing", "generating_images"]
+    # The app's extras: a progress bar that only grows, and the session on every status.
+    progress = [f.data["progress"] for f in frames[:3]]
+    assert progress == sorted(progress) and 0 < progress[0] and progress[-1] < 100
+    assert all(f.data["session_id"] == job_id for f in frames[:3])
     assert kinds[3] == "menu_data" and kinds[4:7] == ["image_update"] * 3 and kinds[7] == "done"
     menu = frames[3].data
     assert menu["session_id"] == job_id
@@ -27,6 +32,8 @@ def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_don
     assert all(i["image_status"] == "none" for i in menu["items"] if not i["is_top3"])
     first = menu["items"][0]
     assert first["original_name"] == "唐揚げ" and first["translated_name"] == "日式炸雞"
+    assert (first["reading"], first["romanji"]) == ("からあげ", "karaage")  # a Japanese dish, read aloud
+    assert menu["language"] == "zh-TW" and "language_fallback" not in menu
     for key in ("id", "description", "tags", "image_prompt", "price"):
         assert key in first
     done = frames[-1].data
@@ -35,17 +42,22 @@ def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_don
 
     updates = [f.data for f in frames if f.event == "image_update"]
     assert {u["item_id"] for u in updates} == {i["id"] for i in top3}
+    asset_ids = set()
     for u in updates:
         assert u["image_status"] == "ready"
-        assert u["image_url"] == f"{api.base}/assets/gen/{job_id}/{u['item_id']}.jpg"
+        # An asset id of the images' own: a published image URL must not hand out the job's id.
+        m = re.fullmatch(rf"{re.escape(api.base)}/assets/gen/([0-9a-f]{{32}})/{u['item_id']}\.jpg", u["image_url"])
+        assert m and m.group(1) != job_id and job_id not in u["image_url"]
+        asset_ids.add(m.group(1))
         img = httpx.get(u["image_url"])
         assert img.status_code == 200
         assert img.headers["content-type"] == "image/jpeg"
         assert img.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert img.content[:3] == b"\xff\xd8\xff"
 
+    assert len(asset_ids) == 1
     snap = api.snapshot(job_id)
-    assert snap["status"] == "completed" and snap["job_id"] == job_id
+    assert snap["status"] == "completed" and snap["job_id"] == job_id and snap["progress"] == 100
     assert [i["image_status"] for i in snap["items"] if i["is_top3"]] == ["ready"] * 3
     assert snap["created_at"].endswith("Z") and snap["updated_at"] >= snap["created_at"]
 
@@ -127,7 +139,7 @@ def test_a_run_that_dies_mid_job_is_taken_over_after_its_lease_and_the_sequence_
         time.sleep(3.5)
         ghost = jobs.claim(job_id, "ghost-run")
     assert ghost.outcome == "claimed"
-    ghost.log.append("status", events.status("analyzing", "Reading the menu"))
+    ghost.log.append("status", events.status("analyzing", "Reading the menu", job_id))
     api.put(signed, menu_photo)
 
     frames = api.events(job_id, timeout=60)
@@ -137,7 +149,7 @@ def test_a_run_that_dies_mid_job_is_taken_over_after_its_lease_and_the_sequence_
     assert api.gemini_calls()["calls"]["menu"] == 1
     # The dead run wakes up: its writes are refused, the sequence is not forked.
     try:
-        ghost.log.append("status", events.status("analyzing", "late"))
+        ghost.log.append("status", events.status("analyzing", "late", job_id))
         raise AssertionError("a run that lost its lease could still append")
     except LeaseLost:
         pass

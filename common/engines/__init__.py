@@ -27,6 +27,8 @@ class MenuItem(BaseModel):
     price_value: Optional[float] = None   # the lowest amount on the line; None for market price
     currency: Optional[str] = None        # ISO 4217, printed or inferred from the menu
     dish_id: Optional[str] = None         # the offline knowledge base's id for a recognised dish
+    reading: Optional[str] = None         # a Japanese name's reading in hiragana (the app shows it)
+    romanji: Optional[str] = None         # the same in Hepburn romanisation (the app's spelling of the field)
 
 
 class MenuReading(BaseModel):
@@ -41,6 +43,9 @@ class MenuReading(BaseModel):
 
 class Engine(Protocol):
     name: str
+
+    def reader_language(self, language: str, known: bool) -> tuple[str, str | None]:
+        """The language this engine will write for a request, and why when it is not the one asked for."""
 
     def read_menu(self, jpeg: bytes, language: str) -> MenuReading:
         """Read the photo into items translated into `language`; raise ScanError on failure."""

@@ -35,7 +35,9 @@ Return every dish or drink on the menu, in menu order, as JSON matching the sche
 - tags: from spicy, vegetarian, vegan, raw, contains_alcohol, signature;
 - allergens: from gluten, crustacean, egg, fish, peanut, soy, milk, tree_nut, celery, mustard, sesame, sulphite, mollusc;
 - is_top3: true for the three dishes most worth ordering here (exactly three when there are three or more);
-- image_prompt: an English prompt for a realistic, appetising photo of the dish as served.
+- image_prompt: an English prompt for a realistic, appetising photo of the dish as served;
+- reading and romanji: for a dish whose original_name is Japanese, its reading in hiragana and in
+  Hepburn romaji; null for any other dish.
 Set is_menu false if the photo is not a menu, and legible false if it is a menu too blurry to read."""
 
 IMAGE_PROMPT = ("A realistic, appetising restaurant photo of {name}: {prompt}. "
@@ -52,6 +54,8 @@ class _Item(BaseModel):
     allergens: list[str] = Field(default_factory=list)
     is_top3: bool = False
     image_prompt: str = ""
+    reading: Optional[str] = None
+    romanji: Optional[str] = None
 
 
 class _Menu(BaseModel):
@@ -70,6 +74,10 @@ class GeminiEngine:
         if settings.gemini_base_url:
             http_options.base_url = settings.gemini_base_url
         self.client = genai.Client(api_key=settings.gemini_api_key.get_secret_value(), http_options=http_options)
+
+    def reader_language(self, language: str, known: bool) -> tuple[str, str | None]:
+        """Gemini writes any language, including one named in words we do not map to a tag."""
+        return language, None
 
     # -- menu ---------------------------------------------------------------------------------
     def read_menu(self, jpeg: bytes, language: str) -> MenuReading:

@@ -1,4 +1,4 @@
-"""POST /api/v1/scan/jobs: record the job, queue its scan, answer at once."""
+"""POST /api/v{1,2}/scan/jobs: record the job, queue its scan, answer at once."""
 import functions_framework
 
 from common import auth, idempotency, jobs, logs, ratelimit, schemas, tasks, web
@@ -9,14 +9,14 @@ logs.configure(settings.log_level)
 router = web.Router("create_job")
 
 
-@router.route("/api/v1/scan/jobs", ["POST"])
-def create(request):
+@router.route("/api/<any(v1, v2):version>/scan/jobs", ["POST"])
+def create(request, version):
     caller = auth.identify(request.headers, request.remote_addr)
     ratelimit.take(caller, "create_job", settings.rate_job_per_min, settings.rate_burst)
-    req = web.parse_json(request, schemas.CreateJobRequest)
+    req = web.parse_json(request, schemas.CreateJobRequest, version)
     bucket, name = jobs.parse_gcs_uri(req.gcs_uri)
     key = idempotency.validate(request.headers.get("Idempotency-Key"))
-    job, created = jobs.create(req, bucket, name, key, caller)
+    job, created = jobs.create(req, bucket, name, key, caller, version)
     job_id = job["job_id"]
     try:
         # Also on a replay: the task is named after the job, so this heals an enqueue that was lost.
@@ -29,8 +29,9 @@ def create(request):
         "job_id": job_id,
         "status": job["status"],
         "session_id": job_id,
-        "events_url": f"/api/v1/scan/jobs/{job_id}/events",
-        "snapshot_url": f"/api/v1/scan/jobs/{job_id}",
+        "language": job["language"],
+        "events_url": f"/api/{version}/scan/jobs/{job_id}/events",
+        "snapshot_url": f"/api/{version}/scan/jobs/{job_id}",
     }
     if job.get("access_token"):
         body["access_token"] = job["access_token"]

@@ -1,4 +1,4 @@
-"""GET /api/v1/scan/jobs/{id} (snapshot) and GET /api/v1/scan/jobs/{id}/events (SSE, resumable).
+"""GET /api/v{1,2}/scan/jobs/{id} (snapshot) and GET .../events (SSE, resumable).
 
 Served as ASGI (functions-framework runs an @aio.http function under uvicorn): an open stream is a
 coroutine waiting on a queue, not a thread, and one Listen stream feeds every stream of the instance.
@@ -8,31 +8,52 @@ import asyncio
 import functions_framework.aio
 from starlette.responses import StreamingResponse
 
-from common import asgi, auth, jobs, logs, sse
+from common import asgi, auth, jobs, logs, ratelimit, sse
 from common.config import get_settings
+from common.errors import NotFound
 from common.watch import EventFeed
 
 settings = get_settings()
 logs.configure(settings.log_level)
+log = logs.get_logger("events")
 router = asgi.Router("events")
 feed = EventFeed()
+reads = ratelimit.ReadLimiter(settings.rate_read_per_min, settings.rate_read_burst,
+                              settings.rate_read_miss_per_min, settings.rate_read_miss_burst)
 
 
-@router.route("/api/v1/scan/jobs/<job_id>", ["GET"])
-async def snapshot(request, job_id):
-    access = await asyncio.to_thread(auth.job_access, request.headers, request.query_params.get("access_token"))
-    return asgi.json_response(await asyncio.to_thread(jobs.snapshot, job_id, access))
-
-
-@router.route("/api/v1/scan/jobs/<job_id>/events", ["GET"])
-async def stream(request, job_id):
+def _reader(request, version: str) -> tuple[auth.Caller, auth.JobAccess]:
     # In a thread: verifying a JWT may fetch the issuer's keys.
-    access = await asyncio.to_thread(auth.job_access, request.headers, request.query_params.get("access_token"))
+    caller = auth.identify(request.headers, request.client.host if request.client else None)
+    reads.admit(caller)
+    access = auth.job_access(request.headers, request.query_params.get("access_token"), version)
+    # What retiring id-only reads waits for: v1 reads that come without a credential (docs/api-versions.md).
+    log.info("job read", api=version, credential=access.kind, read="events" if request.url.path.rstrip("/").endswith("/events") else "snapshot")
+    return caller, access
+
+
+@router.route("/api/<any(v1, v2):version>/scan/jobs/<job_id>", ["GET"])
+async def snapshot(request, version, job_id):
+    caller, access = await asyncio.to_thread(_reader, request, version)
+    try:
+        return asgi.json_response(await asyncio.to_thread(jobs.snapshot, job_id, access))
+    except NotFound:
+        reads.missed(caller)
+        raise
+
+
+@router.route("/api/<any(v1, v2):version>/scan/jobs/<job_id>/events", ["GET"])
+async def stream(request, version, job_id):
+    caller, access = await asyncio.to_thread(_reader, request, version)
     after = sse.parse_last_event_id(request.query_params.get("last_event_id"), request.headers.get("last-event-id"))
     # The job document's first state comes from the feed's listener: a missing job, or one this
     # credential does not open, is a JSON 404 before any byte of the stream, with no separate read.
-    frames = await sse.astream(feed, job_id, after, access=access, heartbeat_s=settings.sse_heartbeat_s,
-                               max_s=settings.sse_max_stream_s, retry_ms=settings.sse_retry_ms)
+    try:
+        frames = await sse.astream(feed, job_id, after, access=access, heartbeat_s=settings.sse_heartbeat_s,
+                                   max_s=settings.sse_max_stream_s, retry_ms=settings.sse_retry_ms)
+    except NotFound:
+        reads.missed(caller)
+        raise
     return StreamingResponse(frames, media_type="text/event-stream", headers=sse.HEADERS)
 
 

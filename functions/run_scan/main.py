@@ -47,7 +47,8 @@ def compat_stream(request):
         raise BadRequest("image_base64 is not a JPEG, PNG, WebP or HEIC image", code="UNSUPPORTED_IMAGE")
     bucket, name = storage.write_upload(data, kind)
     job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}",
-                                                  user_preferences=req.user_preferences), bucket, name, caller=caller)
+                                                  user_preferences=req.user_preferences), bucket, name, caller=caller,
+                         version="v1")
     # Run here for speed; a delayed task takes over if this instance dies mid-run.
     tasks.enqueue_scan(job["job_id"], delay_s=settings.lease_s * 2)
     threading.Thread(target=pipeline.run_job, args=(job["job_id"], "stream"), daemon=True).start()

@@ -1,4 +1,4 @@
-"""POST /api/v1/uploads/signed-url: a short-lived V4 signed PUT URL for one menu photo."""
+"""POST /api/v{1,2}/uploads/signed-url: a short-lived V4 signed PUT URL for one menu photo."""
 import functions_framework
 
 from common import auth, logs, ratelimit, schemas, storage, web
@@ -9,12 +9,12 @@ logs.configure(settings.log_level)
 router = web.Router("signed_url")
 
 
-@router.route("/api/v1/uploads/signed-url", ["POST"])
-def create_upload_url(request):
+@router.route("/api/<any(v1, v2):version>/uploads/signed-url", ["POST"])
+def create_upload_url(request, version):
     caller = auth.identify(request.headers, request.remote_addr)
     ratelimit.take(caller, "signed_url", settings.rate_upload_per_min, settings.rate_burst)
     req = web.parse_json(request, schemas.SignedUrlRequest)
-    return web.json_response(storage.issue_upload_url(req))
+    return web.json_response(storage.issue_upload_url(req, version))
 
 
 @functions_framework.http

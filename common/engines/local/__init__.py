@@ -45,6 +45,7 @@ TAG_LABEL = {
 MADE_WITH = {"en": "Made with {}.", "zh_tw": "食材：{}。", "zh_cn": "食材：{}。", "ja": "材料：{}。", "ko": "재료: {}."}
 CUISINE_OF_SCRIPT = {"ja": "ja", "zh-Hant": "zh", "zh-Hans": "zh", "ko": "ko", "th": "th", "vi": "vi"}
 LIST_SEP = {"en": ", ", "zh_tw": "、", "zh_cn": "、", "ja": "、", "ko": ", "}
+LANG_TAG = {"zh_tw": "zh-TW", "zh_cn": "zh-CN", "en": "en", "ja": "ja", "ko": "ko"}
 
 
 def check_prerequisites() -> None:
@@ -91,6 +92,16 @@ class LocalEngine:
         with self._lock:
             self.ocr.read(out.getvalue())
 
+    def reader_language(self, language: str, known: bool) -> tuple[str, str | None]:
+        """One of the knowledge base's five languages; English, with the reason, for any other."""
+        if not known:
+            return "en", (f"{language!r} names no language the offline engine knows; "
+                          "the menu is in English")
+        if language.split("-")[0].lower() not in ("zh", "en", "ja", "ko"):
+            return "en", ("the offline engine translates into Chinese, English, Japanese and Korean; "
+                          "the menu is in English")
+        return LANG_TAG[dishes.reader_lang(language)], None
+
     # -- reading ------------------------------------------------------------------------------
     def read_menu(self, jpeg: bytes, language: str) -> MenuReading:
         with self._lock:
@@ -132,6 +143,8 @@ class LocalEngine:
         extra = {"price": price_text, "section": p.section,
                  "price_value": p.price.amount if p.price else None,
                  "currency": (p.price.currency or currency) if p.price and not p.price.market else None}
+        if script == "ja":  # a Japanese dish: how to say it, in kana and in Latin letters
+            extra.update(reading=dishes.reading(p.name) or None, romanji=dishes.romanise(p.name) or None)
         if m:
             d = m.dish
             description = d.description_in(lang)
