@@ -82,39 +82,35 @@ class AppClient:
         url = f"{self.base}/api/v1/scan/jobs/{job_id}/events"
         if last_event_id is not None:
             url += f"?last_event_id={last_event_id}"
-        reading = Reading()
         headers = {"Accept": "text/event-stream", "Accept-Charset": "utf-8", **self._edge}
         with self.http.stream("GET", url, headers=headers) as r:
             assert r.status_code == 200, r.read()
-            done_at = None
-            buf: dict[str, str] = {}
-            for line in r.iter_lines():
-                if done_at is not None and time.monotonic() - done_at > LATE_IMAGE_S:
-                    reading.ended = "left"
-                    return reading
-                if line == "":
-                    frame = self._act_on(buf)
-                    buf = {}
-                    if frame is None:
-                        continue
+            return self._read(r, leave_after)
+
+    @staticmethod
+    def _read(r: httpx.Response, leave_after: str | None = None) -> Reading:
+        """The app's parser: "id: ", "event: ", "data: " lines, a blank line ends a frame, and only
+        frames with both an event and data count. After done it reads on for LATE_IMAGE_S."""
+        reading, buf, done_at = Reading(), {}, None
+        for line in r.iter_lines():
+            if done_at is not None and time.monotonic() - done_at > LATE_IMAGE_S:
+                reading.ended = "left"
+                return reading
+            if line == "":
+                if "event" in buf and "data" in buf:
+                    frame = Frame(int(buf["id"]) if "id" in buf else None, buf["event"], json.loads(buf["data"]))
                     reading.frames.append(frame)
-                    if frame.event == "done":
-                        done_at = time.monotonic()
+                    done_at = time.monotonic() if frame.event == "done" else done_at
                     if leave_after and frame.event == leave_after:
                         reading.ended = "left"
                         return reading
-                    continue
-                for prefix in ("id: ", "event: ", "data: "):
-                    if line.startswith(prefix):
-                        buf[prefix[:-2]] = line[len(prefix):]
+                buf = {}
+                continue
+            for prefix in ("id: ", "event: ", "data: "):
+                if line.startswith(prefix):
+                    buf[prefix[:-2]] = line[len(prefix):]
         reading.ended = "closed"
         return reading
-
-    @staticmethod
-    def _act_on(buf: dict[str, str]) -> Frame | None:
-        if "event" not in buf or "data" not in buf:
-            return None
-        return Frame(int(buf["id"]) if "id" in buf else None, buf["event"], json.loads(buf["data"]))
 
     def snapshot(self, job_id: str) -> dict:
         """The poll the app makes when the stream is quiet, and its first read back from the background."""
@@ -125,21 +121,8 @@ class AppClient:
     # -- legacy startScan ---------------------------------------------------------------------
     def start_scan(self, jpeg: bytes, language: str = "繁體中文") -> Reading:
         body = {"image_base64": base64.b64encode(jpeg).decode(), "language": language}
-        reading = Reading()
         with self.http.stream("POST", f"{self.base}/api/v1/scan/stream", content=json.dumps(body, ensure_ascii=False),
                               headers={"Content-Type": "application/json", "Accept": "text/event-stream",
                                        **self._edge}) as r:
             assert r.status_code == 200, r.read()
-            buf: dict[str, str] = {}
-            for line in r.iter_lines():
-                if line == "":
-                    frame = self._act_on(buf)
-                    buf = {}
-                    if frame is not None:
-                        reading.frames.append(frame)
-                    continue
-                for prefix in ("id: ", "event: ", "data: "):
-                    if line.startswith(prefix):
-                        buf[prefix[:-2]] = line[len(prefix):]
-        reading.ended = "closed"
-        return reading
+            return self._read(r)
