@@ -23,6 +23,9 @@ from google.cloud import firestore
 from common import db
 from common.errors import LeaseLost
 
+# Store faults worth retrying: the write may or may not have been applied.
+TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError, gexc.TooManyRequests,
+             gexc.Unknown, gexc.RetryError)
 STEPS = ("uploading", "analyzing", "generating_images", "finalizing")
 # status.progress (0-100) at each step, which the app shows as a bar: it only ever grows.
 PROGRESS = {"uploading": 5, "analyzing": 20, "generating_images": 60, "finalizing": 95}
@@ -136,18 +139,31 @@ class EventLog:
             return self.last_seq
 
     def renew(self) -> None:
-        """Extend the lease; raises LeaseLost when this run already knows another run owns the job.
+        """Extend the lease; raises LeaseLost once another run owns the job.
 
         The renewal goes to the job's lease document, not the job document that viewers listen to:
-        a stream waiting through a long model call then costs no reads. The fence is unchanged (a
-        takeover still writes the job document), and a renewal by a run that lost the job is
-        ignored, because a claim only honours a lease document naming the job's current owner.
+        a stream waiting through a long model call then costs no reads. It is written only while
+        the job still names this run as its owner, and on the condition that the lease document is
+        unchanged since that check: a run that lost the job can neither renew nor overwrite the
+        new owner's renewal (a claim also ignores a lease document naming anyone but the owner).
         """
         with self._lock:
             if self.lost or self.closed:
                 raise LeaseLost(self.job_id)
-            self._client.collection(db.LEASES).document(self.job_id).set(
-                {"owner": self.owner, "expires_at": _lease_end(db.now(), self._lease_s), "expire_at": db.expiry()})
+        lease_ref = self._client.collection(db.LEASES).document(self.job_id)
+        lease = lease_ref.get()
+        owner = (self._job_ref.get(field_paths=["lease_owner"]).to_dict() or {}).get("lease_owner")
+        if owner != self.owner:
+            self.lost = True
+            raise LeaseLost(f"{self.job_id}: now owned by {owner or 'no run'}")
+        record = {"owner": self.owner, "expires_at": _lease_end(db.now(), self._lease_s), "expire_at": db.expiry()}
+        try:
+            if lease.exists:
+                lease_ref.update(record, option=self._client.write_option(last_update_time=lease.update_time))
+            else:
+                lease_ref.create(record)
+        except (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.Conflict):
+            pass  # another renewal (a takeover's) came between: the next tick checks ownership again
 
     def release(self, fields: dict) -> None:
         """Give the job back (status pending) without an event, e.g. while its upload is missing."""

@@ -20,7 +20,9 @@ from common.engines import Engine, MenuItem, finalise_top3, get_engine
 from common.errors import LeaseLost, ScanError, Unavailable
 
 log = logs.get_logger(__name__)
-Outcome = Literal["completed", "failed", "finished", "busy", "missing", "waiting", "lost"]
+Outcome = Literal["completed", "failed", "finished", "busy", "missing", "waiting", "lost", "arrived"]
+# Deliveries back off for this long when a job's last events could not be stored (an outage).
+END_RETRY_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 def analyzing(job_id: str) -> tuple[str, dict]:
@@ -75,16 +77,20 @@ def preload() -> threading.Thread:
 
 def run_job(job_id: str, trigger: str) -> Outcome:
     """Run the job unless it is finished or another live run holds it; safe to call any number of times."""
-    owner = f"{trigger}:{uuid.uuid4().hex[:12]}"
     token = logs.job_id_var.set(job_id)
     try:
-        claim = jobs.claim(job_id, owner, opening=[analyzing(job_id)])
-        log.info("claim", outcome=claim.outcome, trigger=trigger, owner=owner)
-        if claim.outcome != "claimed":
-            return claim.outcome
-        run = _Run(claim.job, claim.log, get_settings())
-        with _LeaseKeeper(claim.log, get_settings().lease_s / 3):
-            return run.execute()
+        for _ in range(2):  # a second round only when the upload arrived as the first gave the job back
+            owner = f"{trigger}:{uuid.uuid4().hex[:12]}"
+            claim = jobs.claim(job_id, owner, opening=[analyzing(job_id)])
+            log.info("claim", outcome=claim.outcome, trigger=trigger, owner=owner)
+            if claim.outcome != "claimed":
+                return claim.outcome
+            run = _Run(claim.job, claim.log, get_settings())
+            with _LeaseKeeper(claim.log, get_settings().lease_s / 3):
+                outcome = run.execute()
+            if outcome != "arrived":
+                return outcome
+        return "waiting"
     finally:
         logs.job_id_var.reset(token)
 
@@ -142,6 +148,8 @@ class _Run:
         try:
             if self.job.get("failures", 0) >= MAX_FAILURES:
                 raise ScanError("INTERNAL_ERROR", f"the scan crashed {MAX_FAILURES} times; giving up")
+            if self.job.get("fail_with"):  # an earlier run decided the failure but could not store it
+                raise ScanError(**self.job["fail_with"])
             self._resume()
             if not self.items:
                 self._read_menu()
@@ -151,7 +159,9 @@ class _Run:
         except ScanError as exc:
             return self._fail(exc)
         except Unavailable as exc:
-            return self._wait_for_upload(exc)
+            if exc.code == "UPLOAD_PENDING":
+                return self._wait_for_upload(exc)
+            return self._give_back(exc)
         except LeaseLost:
             log.warning("lease lost; another run continues this job")
             return "lost"
@@ -250,8 +260,8 @@ class _Run:
     def _finish(self) -> None:
         summary = self._summary()
         done = ("done", events.done("completed", self.job_id, summary, engine=self.engine_name))
-        self.log.append_many([*self._held, done], job_fields={**self._snapshot("completed"), "summary": summary,
-                                                              **self._final_job_fields("completed")})
+        self._end([*self._held, done], {**self._snapshot("completed"), "summary": summary,
+                                        **self._final_job_fields("completed")})
         self._held = []
         log.info("job completed", engine=self.engine_name, **summary)
         if self._cache_key and not self.used_cache:
@@ -261,12 +271,55 @@ class _Run:
         log.warning("job failed", code=exc.code, error=exc.message)
         summary = self._summary()
         err = {"code": exc.code, "message": exc.message}
-        self.log.append_many(
-            [*self._held, ("error", events.error(exc.code, exc.message, exc.recoverable)),
-             ("done", events.done("failed", self.job_id, summary, engine=self.engine_name))],
-            job_fields={**self._snapshot("failed"), "summary": summary, "error": err,
-                        **self._final_job_fields("failed")})
+        pairs = [*self._held, ("error", events.error(exc.code, exc.message, exc.recoverable)),
+                 ("done", events.done("failed", self.job_id, summary, engine=self.engine_name))]
+        try:
+            self._end(pairs, {**self._snapshot("failed"), "summary": summary, "error": err,
+                              **self._final_job_fields("failed")})
+        except events.TRANSIENT:
+            # The store is down: give the job back with the verdict, so the next delivery records
+            # it at once instead of scanning again with a full model budget.
+            log.exception("could not record the failure; the next delivery will")
+            self.log.release({"status": "pending", "fail_with": {"code": exc.code, "message": exc.message,
+                                                                 "recoverable": exc.recoverable}})
+            return "busy"
         return "failed"
+
+    def _end(self, pairs: list[tuple[str, dict]], fields: dict) -> None:
+        """Store the job's last events (done last), through transient store faults, exactly once.
+
+        A commit that failed in transit may still have been applied; its retry then finds the job
+        changed (LeaseLost), and reading the job tells whether it was ours that landed.
+        """
+        uncertain = False
+        for delay in (*END_RETRY_DELAYS_S, None):
+            try:
+                self.log.append_many(pairs, job_fields=fields)
+                return
+            except LeaseLost:
+                if uncertain and self._ended():
+                    return
+                raise
+            except events.TRANSIENT as exc:
+                if delay is None:
+                    raise
+                uncertain = True
+                log.warning("storing the last events failed; retrying", error=str(exc)[:200], delay_s=delay)
+                time.sleep(delay)
+
+    def _ended(self) -> bool:
+        """Whether the job's done is stored (a commit reported failed that had in fact been applied)."""
+        job = jobs.get(self.job_id)
+        if job["status"] in jobs.TERMINAL:
+            self.log.closed = True
+            return True
+        return False
+
+    def _give_back(self, exc: Unavailable) -> Outcome:
+        """A dependency is down (not the upload missing): release the job for a later delivery."""
+        self.log.release({"status": "pending"})
+        log.warning("dependency unavailable; released for a retry", code=exc.code, error=exc.message[:200])
+        return "waiting"
 
     def _wait_for_upload(self, exc: Unavailable) -> Outcome:
         waited = (db.now() - self.job["created_at"]).total_seconds()
@@ -275,6 +328,11 @@ class _Run:
                                         f"no photo arrived within {int(self.settings.upload_wait_s)} s of the job"))
         self.log.release({"status": "pending"})
         log.info("upload not there yet; released", waited_s=round(waited, 1), code=exc.code)
+        # The upload may have landed while we held the job: its finalize event then found no
+        # pending job to run. Look once more now that the job is pending again.
+        if storage.upload_arrived(self.job["bucket"], self.job["object_name"]):
+            log.info("upload arrived while the job was held; running it now")
+            return "arrived"
         return "waiting"
 
     def _choose_language(self) -> None:

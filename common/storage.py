@@ -55,6 +55,25 @@ def issue_upload_url(req: SignedUrlRequest, version: str = "v2") -> dict:
     }
 
 
+def _retry():
+    """The client's own retry of 5xx and transport faults, for 20 s rather than its default 120 s:
+    past that the job is given back and its delivery retried later, under a lease that is not held."""
+    from google.cloud.storage.retry import DEFAULT_RETRY
+
+    return DEFAULT_RETRY.with_timeout(20.0)
+
+
+@functools.lru_cache(maxsize=1)
+def outages() -> tuple[type[BaseException], ...]:
+    """The storage client's errors for an outage (5xx, 429, transport), imported on first use."""
+    import requests
+    from google.api_core import exceptions as gexc
+    from google.auth import exceptions as auth_exc
+
+    return (gexc.ServerError, gexc.TooManyRequests, requests.ConnectionError, requests.Timeout,
+            auth_exc.TransportError)
+
+
 @dataclass
 class Upload:
     data: bytes
@@ -68,11 +87,12 @@ def read_upload(bucket: str, name: str) -> Upload:
 
     settings = get_settings()
     try:
-        blob = client().bucket(bucket).get_blob(name)
+        blob = client().bucket(bucket).get_blob(name, timeout=10, retry=_retry())
     except gexc.NotFound:
         blob = None
-    except (gexc.ServiceUnavailable, gexc.InternalServerError, gexc.TooManyRequests) as exc:
-        raise Unavailable(f"storage unavailable: {exc}") from None
+    except outages() as exc:
+        # Not "not uploaded yet": an outage must never end a job as UPLOAD_NOT_FOUND.
+        raise Unavailable(f"storage unavailable: {str(exc)[:200]}", code="STORAGE_UNAVAILABLE") from None
     if blob is None:
         raise Unavailable(f"upload gs://{bucket}/{name} has not arrived yet", code="UPLOAD_PENDING")
     # No local emulator checks signatures or the signed size range, and a bucket writer might
@@ -88,7 +108,19 @@ def read_upload(bucket: str, name: str) -> Upload:
     if size > settings.max_upload_bytes:
         raise ScanError("UPLOAD_TOO_LARGE",
                         f"the uploaded photo is {size} bytes; the limit is {settings.max_upload_bytes}")
-    return Upload(data=blob.download_as_bytes(raw_download=True), content_type=blob.content_type or "", size=size)
+    try:
+        data = blob.download_as_bytes(raw_download=True, timeout=30, retry=_retry())
+    except outages() as exc:
+        raise Unavailable(f"storage unavailable: {str(exc)[:200]}", code="STORAGE_UNAVAILABLE") from None
+    return Upload(data=data, content_type=blob.content_type or "", size=size)
+
+
+def upload_arrived(bucket: str, name: str) -> bool:
+    """Whether the object exists now; False when storage cannot say."""
+    try:
+        return client().bucket(bucket).blob(name).exists()
+    except Exception:  # noqa: BLE001 - a second look only; the task's retry looks again anyway
+        return False
 
 
 def write_upload(data: bytes, content_type: str) -> tuple[str, str]:

@@ -265,3 +265,166 @@ def test_a_renewed_lease_keeps_other_deliveries_out_and_a_stale_renewal_does_not
         {"owner": "slow-run", "expires_at": db.now() + dt.timedelta(minutes=5)})
     time.sleep(3.5)
     assert jobs.claim(job_id, "third").outcome == "claimed"
+
+
+def test_a_run_that_lost_its_job_can_no_longer_renew_nor_hide_the_new_owners_lease(stack):
+    from common import db, jobs
+    from common.errors import LeaseLost
+
+    job_id = _job_without_deliveries()
+    old = jobs.claim(job_id, "old-run")
+    old.log.renew()
+    leases = db.client().collection(db.LEASES).document(job_id)
+    assert leases.get().get("owner") == "old-run"
+    # The old run stalls past its lease; another delivery takes the job over.
+    db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": db.now()})
+    db.client().collection(db.LEASES).document(job_id).update({"expires_at": db.now()})
+    new = jobs.claim(job_id, "new-run")
+    assert new.outcome == "claimed"
+    new.log.renew()
+    assert leases.get().get("owner") == "new-run"
+    with pytest.raises(LeaseLost):
+        old.log.renew()  # it wakes up: refused, and the new owner's renewal stands
+    assert leases.get().get("owner") == "new-run"
+    assert jobs.claim(job_id, "third").outcome == "busy"
+
+
+# -- never stuck, never failed for an outage ---------------------------------------------------------
+def _uploaded_job(api, photo: bytes) -> str:
+    """A job whose photo is uploaded and that no delivery will touch: created after its upload (the
+    finalize event leaves such a job to its task) and with no task queued."""
+    from common import jobs, schemas
+
+    signed = api.signed_url()
+    api.put(signed, photo)
+    bucket, _, name = signed["gcs_uri"][5:].partition("/")
+    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=signed["gcs_uri"]), bucket, name)
+    return job["job_id"]
+
+
+def _stored_events(job_id: str) -> list:
+    from common import events
+
+    return events.read_after(job_id, 0)
+
+
+def test_a_storage_outage_gives_the_job_back_and_never_fails_it_as_not_uploaded(stack, monkeypatch):
+    import datetime as dt
+
+    from common import db, pipeline, storage
+    from common.errors import Unavailable
+
+    job_id = _job_without_deliveries()
+    # Older than UPLOAD_WAIT_S: a missing upload would end it as UPLOAD_NOT_FOUND now.
+    db.client().collection(db.JOBS).document(job_id).update(
+        {"created_at": db.now() - dt.timedelta(hours=1)})
+
+    def outage(bucket, name):
+        raise Unavailable("storage unavailable: 503", code="STORAGE_UNAVAILABLE")
+
+    monkeypatch.setattr(storage, "read_upload", outage)
+    assert pipeline.run_job(job_id, "test") == "waiting"
+    job = db.client().collection(db.JOBS).document(job_id).get().to_dict()
+    assert job["status"] == "pending" and job.get("error") is None
+    assert [e.type for e in _stored_events(job_id)] == ["status", "status"]
+
+
+def test_storage_server_errors_read_as_an_outage_not_as_a_missing_upload(stack, monkeypatch):
+    from google.api_core import exceptions as gexc
+
+    from common import storage
+    from common.errors import Unavailable
+
+    class Down:
+        def bucket(self, name):
+            return self
+
+        def get_blob(self, *a, **k):
+            raise gexc.ServiceUnavailable("backend error")
+
+    monkeypatch.setattr(storage, "client", lambda: Down())
+    with pytest.raises(Unavailable) as raised:
+        storage.read_upload("menu-uploads", "uploads/x.jpg")
+    assert raised.value.code == "STORAGE_UNAVAILABLE"
+
+
+def test_an_upload_landing_while_a_delivery_holds_the_job_is_run_at_once(api, stack, menu_photo, monkeypatch):
+    from common import jobs, pipeline, schemas, storage
+    from common.errors import Unavailable
+
+    signed = api.signed_url()
+    bucket, _, name = signed["gcs_uri"][5:].partition("/")
+    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=signed["gcs_uri"]), bucket, name)
+    real = storage.read_upload
+    looks = []
+
+    def late(bucket_, name_):
+        looks.append(name_)
+        if len(looks) == 1:  # the first look misses; the photo lands while the job is still held
+            api.put(signed, menu_photo)
+            raise Unavailable("not yet", code="UPLOAD_PENDING")
+        return real(bucket_, name_)
+
+    monkeypatch.setattr(storage, "read_upload", late)
+    assert pipeline.run_job(job["job_id"], "task") == "completed"
+    assert len(looks) == 2
+    stored = _stored_events(job["job_id"])
+    assert [e.seq for e in stored] == list(range(1, len(stored) + 1)) and stored[-1].type == "done"
+    assert [e.data.get("step") for e in stored if e.type == "status"].count("analyzing") == 1
+
+
+def _flaky_done(monkeypatch, plan: list[str]):
+    """EventLog.append_many failing the commit holding done as `plan` says: 'lost' (not applied),
+    'applied' (applied, then reported failed), 'ok'."""
+    from google.api_core import exceptions as gexc
+
+    from common import events, pipeline
+
+    real = events.EventLog.append_many
+    monkeypatch.setattr(pipeline, "END_RETRY_DELAYS_S", (0.01, 0.01, 0.01))
+
+    def append_many(self, pairs, *, job_fields=None):
+        pairs = list(pairs)
+        if pairs[-1][0] != "done" or not plan:
+            return real(self, pairs, job_fields=job_fields)
+        step = plan.pop(0)
+        if step == "applied":
+            real(self, pairs, job_fields=job_fields)
+            self.closed, self.last_seq = False, self.last_seq - len(pairs)  # the client never heard back
+        if step in ("lost", "applied"):
+            raise gexc.ServiceUnavailable("connection reset")
+        return real(self, pairs, job_fields=job_fields)
+
+    monkeypatch.setattr(events.EventLog, "append_many", append_many)
+
+
+@pytest.mark.parametrize("plan", [["lost", "lost", "ok"], ["applied"], ["lost", "applied"]])
+def test_a_failure_whose_recording_hits_store_faults_is_recorded_exactly_once(api, stack, menu_photo, monkeypatch,
+                                                                                plan):
+    from common import pipeline
+
+    job_id = _uploaded_job(api, menu_photo)
+    api.script("menu", {"not_menu": True})
+    _flaky_done(monkeypatch, plan)
+    assert pipeline.run_job(job_id, "task") == "failed"
+    stored = _stored_events(job_id)
+    assert [e.seq for e in stored] == list(range(1, len(stored) + 1))
+    assert [e.type for e in stored][-2:] == ["error", "done"] and [e.type for e in stored].count("done") == 1
+    assert api.gemini_calls()["calls"]["menu"] == 1
+
+
+def test_a_failure_that_cannot_be_recorded_is_recorded_by_the_next_delivery_without_a_second_scan(
+        api, stack, menu_photo, monkeypatch):
+    from common import db, pipeline
+
+    job_id = _uploaded_job(api, menu_photo)
+    api.script("menu", {"not_menu": True})
+    _flaky_done(monkeypatch, ["lost"] * 4)
+    assert pipeline.run_job(job_id, "task") == "busy"
+    job = db.client().collection(db.JOBS).document(job_id).get().to_dict()
+    assert job["status"] == "pending" and job["fail_with"]["code"] == "IMAGE_NOT_MENU"
+    monkeypatch.undo()
+    assert pipeline.run_job(job_id, "task") == "failed"
+    stored = _stored_events(job_id)
+    assert [e.type for e in stored][-2:] == ["error", "done"] and stored[-2].data["code"] == "IMAGE_NOT_MENU"
+    assert api.gemini_calls()["calls"]["menu"] == 1  # the verdict was kept, not scanned for again
