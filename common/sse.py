@@ -12,9 +12,11 @@ from common import events, logs
 from common.auth import JobAccess
 from common.errors import BadRequest, NotFound, Unavailable
 from common.jobs import validate_job_id
-from common.watch import EventFeed, JobState
+from common.watch import EventFeed, FeedNotice, JobState
 
 log = logs.get_logger(__name__)
+CATCH_UP_ATTEMPTS = 6  # failed reads of older events (over about 8 s of backoff) before the stream ends
+CATCH_UP_BACKOFF_S = 0.25
 HEADERS = {
     "Cache-Control": "no-cache, no-transform",
     "X-Accel-Buffering": "no",  # tells proxies (and our gateway) not to buffer the stream
@@ -69,6 +71,9 @@ class Session:
         self._pending: dict[int, events.Event] = {}
         self._job_last = 0
         self._asked = False  # a catch-up read is in flight
+        self._failed_reads = 0
+        self._retry_at = 0.0  # no catch-up read before this (monotonic): backing off after a failure
+        self._ending: str | None = None  # a reason to send `timeout` and close at the next chance
 
     def opening(self) -> str:
         return f"retry: {self.retry_ms}\n\n"
@@ -79,10 +84,15 @@ class Session:
         Counted from the last frame sent, not the last message: lease renewals change the job
         document without adding events, and must not starve the heartbeat.
         """
-        return max(0.0, min(self._next_beat, self._deadline) - time.monotonic())
+        due = min(self._next_beat, self._deadline)
+        if self._retry_at and not self._asked:
+            due = min(due, self._retry_at)
+        return max(0.0, due - time.monotonic())
 
-    def on_message(self, msg: JobState | list) -> list[str]:
-        """Frames for a job state from the feed or a list of events read on request."""
+    def on_message(self, msg: "JobState | list | FeedNotice") -> list[str]:
+        """Frames for a job state from the feed, a list of events read on request, or a feed notice."""
+        if isinstance(msg, FeedNotice):
+            return self._on_notice(msg)
         if isinstance(msg, JobState):
             if not msg.exists:
                 self.exists = bool(self.exists)  # a job deleted mid-stream (TTL) ends the stream quietly
@@ -92,7 +102,7 @@ class Session:
             self._job_last = max(self._job_last, msg.last_seq)
             evs = (*msg.head, *msg.tail) if self.last < 1 else msg.tail
         else:
-            self._asked = False
+            self._asked, self._failed_reads, self._retry_at = False, 0, 0.0
             evs = msg
         out = self._emit(evs)
         if self.state and self.state.status in ("completed", "failed") and self.last >= self._job_last:
@@ -100,11 +110,30 @@ class Session:
         return out
 
     def needs_catch_up(self) -> bool:
-        """True when events older than the latest tail are missing and no read for them is in flight."""
+        """True when events older than the latest tail are missing, no read for them is in flight,
+        and the session is not backing off after a failed one."""
         if self.finished or self._asked or self.last >= self._job_last or self.last + 1 in self._pending:
+            return False
+        if time.monotonic() < self._retry_at:
             return False
         self._asked = True
         return True
+
+    def _on_notice(self, notice: FeedNotice) -> list[str]:
+        if notice.kind == "catch_up_failed":
+            self._asked = False
+            self._failed_reads += 1
+            if self._failed_reads >= CATCH_UP_ATTEMPTS:
+                return [self._end("events_unavailable")]
+            # Backing off: a read refused while an index builds would otherwise be retried at once, forever.
+            self._retry_at = time.monotonic() + min(CATCH_UP_BACKOFF_S * 2 ** (self._failed_reads - 1), 8.0)
+            return []
+        return [self._end("feed_lost")]  # the server stopped watching the job: reconnect to start afresh
+
+    def _end(self, reason: str) -> str:
+        """The timeout frame: the client reconnects with its last id (docs/events.md)."""
+        self.finished = True
+        return frame({"last_event_id": self.last, "reason": reason}, "timeout")
 
     def _emit(self, evs) -> list[str]:
         for ev in evs:
@@ -121,11 +150,14 @@ class Session:
         return out
 
     def on_idle(self) -> str:
-        """A heartbeat, or the timeout frame (which ends the stream) once max_s has passed."""
-        if time.monotonic() >= self._deadline:
-            self.finished = True
-            return frame({"last_event_id": self.last, "reason": "max_stream_duration"}, "timeout")
-        self._next_beat = time.monotonic() + self.heartbeat_s
+        """A heartbeat, the timeout frame (which ends the stream) once max_s has passed, or nothing
+        when the wait ended only for a catch-up read's retry."""
+        now = time.monotonic()
+        if now >= self._deadline:
+            return self._end("max_stream_duration")
+        if now < self._next_beat:
+            return ""
+        self._next_beat = now + self.heartbeat_s
         return frame({"ts": int(time.time() * 1000)}, "heartbeat")
 
 
@@ -169,7 +201,9 @@ def _frames(session: Session, sub, arrivals: queue.SimpleQueue, first: list[str]
             try:
                 msg = arrivals.get(timeout=session.wait_s())
             except queue.Empty:
-                yield session.on_idle()
+                idle = session.on_idle()
+                if idle:
+                    yield idle
                 continue
             yield from session.on_message(msg)
 
@@ -203,7 +237,9 @@ async def _aframes(session: Session, sub, arrivals: asyncio.Queue, first: list[s
             try:
                 msg = await asyncio.wait_for(arrivals.get(), timeout=session.wait_s())
             except asyncio.TimeoutError:
-                yield session.on_idle()
+                idle = session.on_idle()
+                if idle:
+                    yield idle
                 continue
             for f in session.on_message(msg):
                 yield f

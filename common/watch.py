@@ -42,7 +42,17 @@ class JobState:
     id_only_reads: bool = True  # created through /api/v1 (jobs from before the field was stored were too)
 
 
-Deliver = Callable[[JobState | list], None]  # a JobState, or a list of events read on request
+@dataclass(frozen=True)
+class FeedNotice:
+    """Not a change of the job: the feed could not do what a viewer needs. `kind` says what."""
+
+    kind: str  # "catch_up_failed": a read of older events failed or was refused; "target_lost": the
+    #            server stopped watching the job and would not take it back
+
+
+Deliver = Callable[["JobState | list | FeedNotice"], None]  # a state, events read on request, or a notice
+CATCH_UP_QUEUE = 256  # catch-up reads waiting or running per instance; past that a viewer is told to wait
+TARGET_READDS = 3  # times a target the server removed is added again before its viewers are told
 
 
 @dataclass(eq=False)
@@ -51,6 +61,7 @@ class _Target:
     target_id: int
     subs: set = field(default_factory=set)
     state: JobState | None = None
+    readds: int = 0
 
 
 class Subscription:
@@ -91,6 +102,7 @@ class EventFeed:
         self._thread: threading.Thread | None = None
         self._backoff = reconnect_backoff_s
         self._reads = ThreadPoolExecutor(catch_up_workers, thread_name_prefix="event-catch-up")
+        self._read_slots = threading.BoundedSemaphore(CATCH_UP_QUEUE)
         self.changes_received = 0
         self.reconnects = 0
 
@@ -126,12 +138,20 @@ class EventFeed:
             self._send(ListenRequest(database=db.client()._database_string, remove_target=t.target_id))
 
     def _catch_up(self, sub: Subscription, after: int) -> None:
+        if not self._read_slots.acquire(blocking=False):
+            log.warning("event catch-up queue full", job_id=sub.job_id)
+            sub.deliver(FeedNotice("catch_up_failed"))
+            return
+
         def read() -> None:
             try:
                 sub.deliver(events.read_after(sub.job_id, after))
-            except Exception as exc:  # noqa: BLE001 - the viewer asks again on the next change or idle tick
+            except Exception as exc:  # noqa: BLE001 - the viewer asks again, later (sse.Session backs off)
+                # e.g. FailedPrecondition while the (job_id, last_seq) index still builds after a deploy
                 log.warning("event catch-up failed", job_id=sub.job_id, error=str(exc)[:200])
-                sub.deliver([])
+                sub.deliver(FeedNotice("catch_up_failed"))
+            finally:
+                self._read_slots.release()
 
         self._reads.submit(read)
 
@@ -203,13 +223,38 @@ class EventFeed:
             self._publish(ids, JobState(exists=False))
         elif kind == "target_change":
             tc = pb.target_change
+            with self._lock:
+                # No target ids: the change is about every target of the stream.
+                ids = list(tc.target_ids) or list(self._by_id)
             if tc.target_change_type == _CURRENT:
                 # CURRENT with no document before it: the job does not exist (yet, or any more).
                 with self._lock:
-                    missing = [tid for tid in tc.target_ids if tid in self._by_id and self._by_id[tid].state is None]
+                    missing = [tid for tid in ids if tid in self._by_id and self._by_id[tid].state is None]
                 self._publish(missing, JobState(exists=False))
-            elif tc.target_change_type == _REMOVE and tc.cause.code:
-                log.error("event feed target refused", cause=tc.cause.message[:300])
+            elif tc.target_change_type == _REMOVE:
+                self._removed(ids, tc.cause.message if tc.cause.code else "")
+
+    def _removed(self, target_ids, cause: str) -> None:
+        """The server dropped targets we still watch: add them again, or tell their viewers."""
+        lost = []
+        with self._lock:
+            for tid in target_ids:
+                t = self._by_id.pop(tid, None)
+                if t is None:
+                    continue  # our own removal, acknowledged
+                t.readds += 1
+                if t.readds > TARGET_READDS:
+                    del self._targets[t.job_id]
+                    lost.append(t)
+                    continue
+                t.target_id = next(self._ids)
+                self._by_id[t.target_id] = t
+                self._send(self._add_request(t))
+        log.warning("event feed targets removed by the server", targets=len(list(target_ids)), lost=len(lost),
+                    cause=cause[:300])
+        for t in lost:
+            for sub in list(t.subs):
+                sub.deliver(FeedNotice("target_lost"))
 
     def _publish(self, target_ids, state: JobState) -> None:
         deliveries = []
@@ -219,6 +264,7 @@ class EventFeed:
                 if t is None:
                     continue
                 t.state = state
+                t.readds = 0  # it delivers again: a later removal starts a new count
                 deliveries.extend(s.deliver for s in t.subs)
         for deliver in deliveries:
             deliver(state)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import base64
 
+import time
+
 import httpx
 
 from tests.api import assert_well_formed, parse_sse
@@ -181,3 +183,114 @@ def test_a_job_stored_before_heads_existed_still_replays_from_its_first_page(api
     ref.update({"head": firestore.DELETE_FIELD})
     assert [e.seq for e in events.read_after(job_id, 0)] == [f.id for f in frames]
     assert [f.id for f in api.events(job_id, after=0)] == [f.id for f in frames]
+
+
+# -- a feed that cannot do what a viewer needs says so, and never spins ---------------------------------
+def test_a_failing_catch_up_read_is_retried_with_backoff_then_the_stream_ends_with_a_timeout_frame():
+    import time as _time
+
+    from common import events, sse
+    from common.watch import FeedNotice, JobState
+
+    session = sse.Session("0" * 32, 0, heartbeat_s=30, max_s=60, retry_ms=100)
+    tail = (events.Event(5, "image_update", {}),)
+    session.on_message(JobState(exists=True, status="running", last_seq=5, tail=tail))
+    asked = []
+    t0 = _time.monotonic()
+    while not session.finished and _time.monotonic() - t0 < 20:
+        if session.needs_catch_up():
+            asked.append(_time.monotonic() - t0)
+            out = session.on_message(FeedNotice("catch_up_failed"))
+        else:
+            _time.sleep(min(session.wait_s(), 0.05))
+            out = []
+    assert len(asked) == sse.CATCH_UP_ATTEMPTS  # not thousands of reads in a tight loop
+    gaps = [b - a for a, b in zip(asked, asked[1:])]
+    assert gaps == sorted(gaps) and gaps[0] >= sse.CATCH_UP_BACKOFF_S * 0.9
+    assert out and out[0].startswith("event: timeout")
+    assert '"last_event_id":0' in out[0] and "events_unavailable" in out[0]
+
+
+def test_catch_up_reads_past_the_feeds_queue_are_refused_at_once_not_queued(stack, monkeypatch):
+    import queue
+    import threading
+
+    from common import events, watch
+
+    monkeypatch.setattr(watch, "CATCH_UP_QUEUE", 1)
+    release = threading.Event()
+    monkeypatch.setattr(events, "read_after", lambda job_id, after: (release.wait(10), [])[1])
+    feed = watch.EventFeed()
+    got = queue.SimpleQueue()
+    with feed.subscribe("1" * 32, got.put) as a, feed.subscribe("2" * 32, got.put) as b:
+        a.catch_up(0)
+        b.catch_up(0)  # the queue is full: told at once
+        notices = []
+        deadline = time.time() + 10
+        while not notices and time.time() < deadline:
+            msg = got.get(timeout=10)
+            if isinstance(msg, watch.FeedNotice):
+                notices.append(msg)
+        assert notices == [watch.FeedNotice("catch_up_failed")]
+        release.set()
+
+
+def _target_change(kind: int, target_ids, code: int = 0):
+    from google.cloud.firestore_v1.types import ListenResponse, TargetChange
+    from google.rpc import status_pb2
+
+    return ListenResponse(target_change=TargetChange(target_change_type=kind, target_ids=list(target_ids),
+                                                     cause=status_pb2.Status(code=code, message="removed")))
+
+
+def test_a_target_the_server_removes_is_added_again_and_keeps_delivering(stack):
+    import queue
+
+    from common import events, jobs, watch
+    from common.watch import JobState
+    from tests.test_pipeline import _job_without_deliveries
+
+    job_id = _job_without_deliveries()
+    run = jobs.claim(job_id, "test-run")
+    feed, got = watch.EventFeed(), queue.SimpleQueue()
+    with feed.subscribe(job_id, got.put):
+        assert got.get(timeout=10).exists
+        old_id = feed._targets[job_id].target_id
+        feed._handle(_target_change(watch._REMOVE, [old_id], code=9))
+        assert feed._targets[job_id].target_id != old_id  # watched again, under a new id
+        run.log.append("status", events.status("analyzing", "after the removal", job_id))
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            msg = got.get(timeout=10)
+            if isinstance(msg, JobState) and msg.last_seq == 2:
+                break
+        else:
+            raise AssertionError("no change delivered after the target was removed")
+
+
+def test_a_target_the_server_keeps_removing_ends_its_streams_with_a_timeout_frame(stack):
+    from common import sse, watch
+    from tests.test_pipeline import _job_without_deliveries
+
+    job_id = _job_without_deliveries()
+    feed = watch.EventFeed()
+    frames = sse.stream(feed, job_id, 0, heartbeat_s=30, max_s=60, retry_ms=100)
+    assert next(frames).startswith("retry:")
+    assert next(frames).startswith("id: 1")
+    for _ in range(watch.TARGET_READDS + 1):
+        feed._handle(_target_change(watch._REMOVE, [], code=9))  # no ids: every target of the stream
+    last = next(frames)
+    assert last.startswith("event: timeout") and "feed_lost" in last
+    assert list(frames) == []
+
+
+def test_current_with_no_target_ids_marks_every_unseen_job_missing(stack):
+    import queue
+
+    from common import watch
+
+    feed, got = watch.EventFeed(), queue.SimpleQueue()
+    feed._start = lambda: None  # no Listen stream: the server's message is played by hand
+    with feed.subscribe("3" * 32, got.put), feed.subscribe("4" * 32, got.put):
+        feed._handle(_target_change(watch._CURRENT, []))
+        assert [got.get(timeout=1).exists, got.get(timeout=1).exists] == [False, False]
