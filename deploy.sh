@@ -86,8 +86,9 @@ INTERNAL_ENV="INTERNAL_AUDIENCES=$FN_BASE/run-scan-task,INTERNAL_SERVICE_ACCOUNT
 # /api/v1 reads a v1 job by its id alone (the shipped app sends no token) until the fleet sends
 # tokens: then deploy with V1_ID_ONLY_READS=false (docs/api-versions.md).
 : "${V1_ID_ONLY_READS:=true}"
-# Read limits are per instance (docs/security.md): the instance cap bounds what a flood of reads costs.
-: "${EVENTS_MAX_INSTANCES:=20}"
+# Read limits are per instance (docs/security.md): the instance cap bounds what a flood of reads
+# costs, and is also the capacity of open streams (1,000 an instance).
+: "${EVENTS_MAX_INSTANCES:=100}"
 # THREADS: on the compatibility stream (Flask) each open stream holds a thread. events is ASGI
 # (an open stream is a coroutine), so it takes Cloud Run's maximum concurrency of 1,000.
 STREAM_ENV="THREADS=250"

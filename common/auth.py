@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 import threading
@@ -53,8 +54,21 @@ class Caller:
 
     @property
     def key(self) -> str:
-        """What rate limits and idempotency keys are scoped to."""
-        return f"user:{self.subject}" if self.subject else f"ip:{self.ip}"
+        """What rate limits and idempotency keys are scoped to: the user, else the address (an IPv6
+        caller by its /64, which one subscriber holds whole)."""
+        return f"user:{self.subject}" if self.subject else f"ip:{_address_key(self.ip)}"
+
+
+def _address_key(ip: str) -> str:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped:
+            return str(addr.ipv4_mapped)
+        return str(ipaddress.IPv6Network((addr, 64), strict=False))
+    return str(addr)
 
 
 def client_ip(headers: Mapping[str, str], peer: str | None, settings: Settings | None = None) -> str:

@@ -135,6 +135,7 @@ class Settings:
     rate_read_burst: int = _num(60, ge=1)
     rate_read_miss_per_min: float = _num(10.0, ge=0)
     rate_read_miss_burst: int = _num(10, ge=1)
+    max_open_streams_per_caller: int = _num(50, ge=0)  # per instance; 0 is no cap
 
     # /api/v1 reads a job by its id alone, as the shipped app does (a 128-bit random capability).
     # Turn off once the app fleet sends access tokens: v1 reads then need a credential, like v2.

@@ -28,8 +28,11 @@ _NAMES: dict[str, tuple[str, ...]] = {
               "chinois simplifié", "chino simplificado", "vereinfachtes chinesisch", "cinese semplificato",
               "中国語簡体字", "中国語(簡体字)", "簡体字中国語", "중국어 간체", "간체 중국어", "ภาษาจีนตัวย่อ",
               "tiếng trung giản thể"),
-    "zh": ("中文", "漢語", "汉语", "華語", "华语", "chinese", "中国語", "중국어", "ภาษาจีน", "tiếng trung",
-           "chinois", "chino", "chinesisch", "cinese"),
+    # Chinese with no script named: the app's own default reader, Traditional, unless the name
+    # itself is written in simplified characters.
+    "zh-TW#": ("中文", "漢語", "華語", "chinese", "中国語", "중국어", "ภาษาจีน", "tiếng trung", "chinois", "chino",
+               "chinesisch", "cinese"),
+    "zh-CN#": ("汉语", "华语"),
     "yue": ("粵語", "粤语", "廣東話", "广东话", "cantonese"),
     "en": ("english", "英文", "英語", "英语", "영어", "ภาษาอังกฤษ", "อังกฤษ", "tiếng anh", "anglais", "inglés",
            "ingles", "englisch", "inglese"),
@@ -67,7 +70,30 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
-_BY_NAME = {_fold(name): tag for tag, names in _NAMES.items() for name in names}
+_BY_NAME = {_fold(name): tag.rstrip("#") for tag, names in _NAMES.items() for name in names}
+# Regions as display names write them: "中文（台灣）", "English (United States)".
+_REGIONS = {_fold(name): code for code, names in {
+    "TW": ("台灣", "台湾", "臺灣", "taiwan", "대만"), "CN": ("中国", "中國", "china", "mainland china", "중국"),
+    "HK": ("香港", "hong kong", "홍콩"), "MO": ("澳門", "澳门", "macau", "macao"), "SG": ("新加坡", "singapore"),
+    "US": ("美國", "美国", "united states", "us", "usa", "미국"), "GB": ("英國", "英国", "united kingdom", "uk", "영국"),
+    "JP": ("日本", "japan", "일본"), "KR": ("韓國", "韩国", "韓国", "south korea", "korea", "대한민국", "한국"),
+    "FR": ("france",), "ES": ("españa", "spain"), "MX": ("méxico", "mexico"), "DE": ("deutschland", "germany"),
+    "IT": ("italia", "italy"), "BR": ("brasil", "brazil"), "PT": ("portugal",), "CA": ("canada",),
+    "AU": ("australia",), "TH": ("ประเทศไทย", "thailand"), "VN": ("việt nam", "vietnam"),
+}.items() for name in names}
+# Country codes written where a language code belongs: what a client most likely meant.
+_COUNTRY_AS_LANGUAGE = {"jp": "ja", "cn": "zh-CN", "kr": "ko", "vn": "vi", "tw": "zh-TW", "hk": "zh-HK",
+                        "gr": "el", "dk": "da", "se": "sv", "cz": "cs", "ua": "uk", "us": "en-US", "gb": "en-GB"}
+# ISO 639-1, and the three-letter codes a reader's language may have without a two-letter one: a tag
+# whose language is none of these is refused on v2 ("the", "abc" are shaped like tags, and are not).
+ISO_639 = frozenset("""aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv
+cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie
+ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml
+mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si
+sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
+yo za zh zu yue cmn nan hak wuu fil haw ceb hmn ckb kok mai mni sat ast bal bho chr dsb hsb kab lij lmo nap scn
+szl vec""".split())
+_TEXT_KEEP = frozenset(" ()-'.,")
 
 
 @dataclass(frozen=True)
@@ -107,21 +133,37 @@ def resolve(raw: object) -> Language:
     """Any value a v1 client sends: a tag, a display name, or text kept as written. Never raises."""
     if not isinstance(raw, str) or not raw.strip():
         return Language(DEFAULT, DEFAULT, "" if raw is None else str(raw)[:MAX_TEXT])
-    # Control characters and runs of blanks never reach a prompt.
-    text = " ".join("".join(ch if ch.isprintable() else " " for ch in raw).split())[:MAX_TEXT]
-    by_name = _BY_NAME.get(_fold(text))
-    if by_name:
-        return Language(by_name, by_name, text)
-    tag = normalise_tag(text)
-    if tag:
-        return Language(tag, tag, text)
-    return Language(None, text, text)
+    requested = " ".join(raw.split())[:MAX_TEXT]
+    tag = _by_name(requested) or _COUNTRY_AS_LANGUAGE.get(requested.strip().lower()) or normalise_tag(requested)
+    if tag and tag.split("-")[0].lower() in ISO_639:
+        return Language(tag, tag, requested)
+    # Text that names no language reaches Gemini as written, but only as a name: letters, marks,
+    # blanks and a little punctuation, on one line.
+    text = " ".join("".join(ch if ch.isalpha() or unicodedata.category(ch).startswith("M") or ch in _TEXT_KEEP
+                            else " " for ch in requested).split())
+    return Language(None, text, requested) if text else Language(DEFAULT, DEFAULT, requested)
+
+
+def _by_name(text: str) -> str | None:
+    """A display name, alone or with its region in brackets: 中文（台灣）, English (United States)."""
+    found = _BY_NAME.get(_fold(text))
+    if found:
+        return found
+    m = re.match(r"^(.+?)\s*[（(]\s*(.+?)\s*[)）]\s*$", unicodedata.normalize("NFKC", text))
+    if not m:
+        return None
+    base, region = _BY_NAME.get(_fold(m.group(1))), _REGIONS.get(_fold(m.group(2)))
+    if base is None:
+        return None
+    if region is None:
+        return base
+    return normalise_tag(f"{base.split('-')[0]}-{region}")
 
 
 def parse_tag(raw: str) -> str:
-    """v2: a BCP-47 tag only; ValueError naming the accepted forms."""
+    """v2: a BCP-47 tag of a known language only; ValueError naming the accepted forms."""
     tag = normalise_tag(raw) if isinstance(raw, str) else None
-    if tag is None:
+    if tag is None or tag.split("-")[0].lower() not in ISO_639:
         raise ValueError(f"must be a BCP-47 language tag such as zh-TW, zh-CN, en, ja or ko (got {str(raw)[:40]!r}); "
                          "display names such as 繁體中文 are accepted on /api/v1 only")
     return tag

@@ -201,20 +201,51 @@ class LocalBuckets:
 
 
 class ReadLimiter:
-    """Snapshot and stream reads per caller: all of them, and, more tightly, those of unknown jobs."""
+    """Snapshot and stream reads per caller: all of them, the misses among them, and open streams.
 
-    def __init__(self, per_min: float, burst: int, miss_per_min: float, miss_burst: int):
+    A read that finds its job is never refused for misses: many phones share a carrier's address,
+    and one of them guessing must not lock the others out of the jobs they hold. A miss past the
+    miss bucket is answered 429 instead of 404, which is what stops probing.
+    """
+
+    def __init__(self, per_min: float, burst: int, miss_per_min: float, miss_burst: int, max_open_streams: int):
         self.reads = LocalBuckets("job reads", per_min, burst)
         self.misses = LocalBuckets("reads of jobs that do not exist", miss_per_min, miss_burst)
+        self.max_open_streams = max_open_streams
+        self._open: dict[str, int] = {}
+        self._lock = threading.Lock()
 
     def admit(self, caller: Caller) -> None:
-        """Before any read: 429 once the caller's reads, or its misses, are spent."""
-        self.misses.check(caller.key)
+        """Before any read: 429 once the caller's reads are spent."""
         self.reads.take(caller.key)
 
     def missed(self, caller: Caller) -> None:
-        """A read found no job the caller may open: what probing for job ids is made of."""
-        try:
-            self.misses.take(caller.key)
-        except TooManyRequests:
-            pass  # already answered 404; the next read is the one refused
+        """A read found no job the caller may open: 429 (not the 404) once such reads are spent."""
+        self.misses.take(caller.key)
+
+    def open_stream(self, caller: Caller):
+        """Count an open stream of the caller's; 429 past the cap. Returns the release function."""
+        key = caller.key
+        with self._lock:
+            if self.max_open_streams and self._open.get(key, 0) >= self.max_open_streams:
+                raise TooManyRequests(f"too many open event streams; at most {self.max_open_streams} at a time",
+                                      retry_after_s=5)
+            self._open[key] = self._open.get(key, 0) + 1
+        released = threading.Event()
+
+        def release() -> None:
+            if released.is_set():
+                return
+            released.set()
+            with self._lock:
+                left = self._open.get(key, 1) - 1
+                if left > 0:
+                    self._open[key] = left
+                else:
+                    self._open.pop(key, None)
+
+        return release
+
+    def open_streams(self, caller: Caller) -> int:
+        with self._lock:
+            return self._open.get(caller.key, 0)

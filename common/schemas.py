@@ -80,10 +80,20 @@ class CreateJobRequest:
     def from_json(cls, data: dict, version: str = "v1") -> "CreateJobRequest":
         return cls(_text(data, "gcs_uri", required=True, min_len=1, max_len=1024),
                    UserPreferences.from_json(data.get("user_preferences"), version),
-                   _text(data, "push_token", max_len=512))
+                   _push_token(data.get("push_token")) if version == "v1" else _text(data, "push_token", max_len=512))
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def _push_token(value) -> str | None:
+    """v1 never refuses a job for its push token: Expo's {type, data} object gives its data; anything
+    else that is not a token is dropped (the job still runs, without a notification)."""
+    if isinstance(value, dict):
+        value = value.get("data")
+    if isinstance(value, str) and 0 < len(value) <= 512:
+        return value
+    return None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import json
 import queue
 import time
 import weakref
-from typing import AsyncIterator, Iterator
+from typing import AsyncIterator, Callable, Iterator
 
 from common import events, logs
 from common.auth import JobAccess
@@ -33,13 +33,23 @@ def frame(data: dict, event: str, id_: int | None = None) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def parse_last_event_id(query_value: str | None, header_value: str | None) -> int:
+def parse_last_event_id(query_value: str | None, header_value: str | None, *, lenient: bool = False) -> int:
     """The newer of ?last_event_id= (the app) and Last-Event-ID (browsers); absent means from the start.
 
     An EventSource reconnects with the URL it was first opened with, so its query id goes stale
     while the header carries the last id it saw: the larger of the two is where the client is.
+    `lenient` (v1) reads an id that is not a number ("undefined", "null") as the start: a replay
+    costs the app nothing it has not seen, a 400 would cost it the menu.
     """
-    return max(_event_id(query_value, "last_event_id"), _event_id(header_value, "Last-Event-ID"))
+    ids = []
+    for raw, name in ((query_value, "last_event_id"), (header_value, "Last-Event-ID")):
+        try:
+            ids.append(_event_id(raw, name))
+        except BadRequest:
+            if not lenient:
+                raise
+            ids.append(0)
+    return max(ids)
 
 
 def _event_id(raw: str | None, name: str) -> int:
@@ -209,8 +219,11 @@ def _frames(session: Session, sub, arrivals: queue.SimpleQueue, first: list[str]
 
 
 async def astream(feed: EventFeed, job_id: str, after: int, *, heartbeat_s: float, max_s: float, retry_ms: int,
-                  access: JobAccess | None = None, first_state_s: float = 10.0) -> AsyncIterator[str]:
-    """stream() for an asyncio server: no thread per client; NotFound is raised before any frame."""
+                  access: JobAccess | None = None, first_state_s: float = 10.0,
+                  on_close: Callable[[], None] | None = None) -> AsyncIterator[str]:
+    """stream() for an asyncio server: no thread per client; NotFound is raised before any frame.
+
+    `on_close` runs once when the stream ends, whichever way (done, the client leaving, a drop)."""
     session = Session(validate_job_id(job_id), after, heartbeat_s=heartbeat_s, max_s=max_s, retry_ms=retry_ms)
     loop = asyncio.get_running_loop()
     arrivals: asyncio.Queue = asyncio.Queue()
@@ -221,12 +234,15 @@ async def astream(feed: EventFeed, job_id: str, after: int, *, heartbeat_s: floa
         sub.close()
         raise Unavailable("the job store did not answer in time; retry") from None
     _known(session, sub, access)
-    frames = _aframes(session, sub, arrivals, first)
+    frames = _aframes(session, sub, arrivals, first, on_close)
     weakref.finalize(frames, sub.close)  # a response dropped before its first chunk never runs finally
+    if on_close is not None:
+        weakref.finalize(frames, on_close)
     return frames
 
 
-async def _aframes(session: Session, sub, arrivals: asyncio.Queue, first: list[str]) -> AsyncIterator[str]:
+async def _aframes(session: Session, sub, arrivals: asyncio.Queue, first: list[str],
+                   on_close: Callable[[], None] | None = None) -> AsyncIterator[str]:
     try:
         yield session.opening()
         for f in first:
@@ -245,3 +261,5 @@ async def _aframes(session: Session, sub, arrivals: asyncio.Queue, first: list[s
                 yield f
     finally:
         sub.close()
+        if on_close is not None:
+            on_close()

@@ -17,7 +17,7 @@ from collections import defaultdict, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 _PATH = re.compile(r"^/(v1beta|v1|v1alpha)/models/([^/:]+):generateContent$")
-_LANG = re.compile(r"who reads (.+?)\.\n")
+_LANG = re.compile(r'who reads (?:the language its reader calls "(.+?)" \(.*?\)|(.+?))\.\n')
 
 # A small izakaya menu; translations for the languages the tests use, English otherwise.
 DEFAULT_MENU = [
@@ -145,7 +145,7 @@ class Handler(BaseHTTPRequestHandler):
                 images.append({"mime_type": inline.get("mimeType"), "bytes": len(raw),
                                "jpeg": raw[:3] == b"\xff\xd8\xff"})
         lang_match = _LANG.search(text)
-        language = lang_match.group(1) if lang_match else "en"
+        language = (lang_match.group(1) or lang_match.group(2)) if lang_match else "en"
         with STATE.lock:
             STATE.requests.append({"kind": kind, "model": model, "images": images, "language": language,
                                    "max_output_tokens": config.get("maxOutputTokens")})

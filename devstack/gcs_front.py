@@ -161,17 +161,19 @@ def build_app(upstream: str, keys: dict):
         raw_path = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
         raw_query = scope.get("query_string", b"").decode("latin-1")
         declared = headers.get("content-length", [None])[0]
+        body = None
         try:
             if raw_path == "/_front/health":
                 return await _answer(send, 200, b'{"status":"ok"}', "application/json")
             length_range = verify(scope["method"], raw_path, raw_query, headers, keys)
             if length_range is not None and declared and declared.isdigit():
                 check_length(length_range, int(declared))  # refused before the body is read, as GCS does
-            body = await _read_body(receive)
+            body = await _read_body(receive)  # past MAX_BODY it refuses, the rest unread (drained above)
             if length_range is not None:
                 check_length(length_range, len(body))
         except Refusal as refusal:
-            await _drain(receive)  # a client still writing its body would otherwise never read the answer
+            if body is None:  # a client still writing its body would otherwise never read the answer
+                await _drain(receive)
             return await _answer(send, refusal.status, refusal.xml(), "application/xml; charset=UTF-8")
         forward = {k: ",".join(v) for k, v in headers.items() if k not in HOP_BY_HOP}
         url = upstream + raw_path + (f"?{raw_query}" if raw_query else "")

@@ -91,8 +91,11 @@ class AppClient:
     def _read(r: httpx.Response, leave_after: str | None = None) -> Reading:
         """The app's parser: "id: ", "event: ", "data: " lines, a blank line ends a frame, and only
         frames with both an event and data count. After done it reads on for LATE_IMAGE_S."""
-        reading, buf, done_at = Reading(), {}, None
+        reading, buf, done_at, started = Reading(), {}, None, time.monotonic()
         for line in r.iter_lines():
+            if time.monotonic() - started > REQUEST_TIMEOUT_S:  # the app's request gives up
+                reading.ended = "timed out"
+                return reading
             if done_at is not None and time.monotonic() - done_at > LATE_IMAGE_S:
                 reading.ended = "left"
                 return reading

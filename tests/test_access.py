@@ -439,3 +439,16 @@ def test_no_token_secret_or_signature_ever_reaches_a_log(api, stack, idp, menu_p
     assert sum(len(text) for text in logs.values()) > 10_000  # the functions did log
     leaks = [(what, name) for what, value in secrets.items() for name, text in logs.items() if value in text]
     assert leaks == []
+
+
+def test_with_user_auth_required_a_jobs_access_token_still_opens_it(api_v2, stack, menu_photo):
+    api = api_v2
+    job_id = api.job(api.upload(menu_photo))
+    stack.restart("events", env={"USER_AUTH": "required"})
+    try:
+        assert api.http.get(f"/api/v2/scan/jobs/{job_id}", headers=api.auth(job_id)).status_code == 200
+        r = api.http.get(f"/api/v2/scan/jobs/{job_id}", params={"access_token": api.tokens[job_id]})
+        assert r.status_code == 200
+        assert_well_formed(api.events(job_id))
+    finally:
+        stack.restart("events")

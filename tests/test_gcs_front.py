@@ -105,3 +105,33 @@ def test_urls_made_by_google_cloud_storage_itself_are_accepted(stack, menu_photo
                                    content_type="image/jpeg", api_access_endpoint=stack.gcs_public_url)
     r = httpx.put(url, content=menu_photo, headers={"Content-Type": "image/jpeg"})
     assert r.status_code == 200, r.text
+
+
+def test_a_chunked_body_outside_the_signed_range_is_answered_not_left_hanging(stack):
+    name = "uploads/" + "9c" * 16 + ".jpg"
+    url = _sign(stack, {"Content-Type": "image/jpeg", "x-goog-content-length-range": "1,100"}, name=name)
+
+    def body():  # no Content-Length: the size is known only once the body is read
+        yield b"\xff" * 100
+        yield b"\xff" * 50
+
+    r = httpx.put(url, content=body(), headers={"Content-Type": "image/jpeg", "x-goog-content-length-range": "1,100"},
+                  timeout=10)
+    assert r.status_code == 400 and _xml_code(r) == "EntityTooLarge"
+    assert _stored(stack, name).status_code == 404
+
+
+def test_a_size_range_signed_by_google_cloud_storage_itself_is_enforced_too(stack, menu_photo):
+    from google.cloud import storage
+    from google.oauth2 import service_account
+
+    info = json.loads((stack.workdir / "signing-key.json").read_text())
+    creds = service_account.Credentials.from_service_account_info(info)
+    blob = storage.Client(project="p", credentials=creds).bucket(UPLOAD_BUCKET).blob("uploads/" + "e1" * 16 + ".jpg")
+    headers = {"x-goog-content-length-range": f"1,{len(menu_photo)}"}
+    url = blob.generate_signed_url(version="v4", expiration=dt.timedelta(minutes=5), method="PUT",
+                                   content_type="image/jpeg", headers=headers, api_access_endpoint=stack.gcs_public_url)
+    sent = {"Content-Type": "image/jpeg", **headers}
+    assert httpx.put(url, content=menu_photo, headers=sent).status_code == 200
+    r = httpx.put(url, content=menu_photo + b"\0", headers=sent)
+    assert r.status_code == 400 and _xml_code(r) == "EntityTooLarge"

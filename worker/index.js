@@ -1,4 +1,4 @@
-// The public origin. Routes /api/v1/... to the function that owns each route (worker/routes.json,
+// The public origin. Routes /api/v1/... and /api/v2/... to the function that owns each route (worker/routes.json,
 // with the URLs deploy.sh writes to worker/origins.json) and serves /assets/... from the R2 bucket
 // bound as ASSETS. devstack/gateway.py does the same locally from the same table.
 import table from "./routes.json";

@@ -9,6 +9,7 @@ from google.genai import errors as genai_errors
 from google.genai import types
 from pydantic import BaseModel, Field, ValidationError
 
+from common import languages
 from common.config import Settings
 from common.engines import MenuItem, MenuReading
 from common.errors import ScanError
@@ -93,7 +94,7 @@ class GeminiEngine:
                 temperature=0.2,
             )
             contents = [types.Part.from_bytes(data=jpeg, mime_type="image/jpeg"),
-                        MENU_PROMPT.format(language=language)]
+                        MENU_PROMPT.format(language=_reader(language))]
             resp = self._call(s.gemini_menu_model, contents, config)
             return _parse_menu(resp)
 
@@ -140,6 +141,13 @@ class GeminiEngine:
             raise ScanError("VLM_FAILED", f"Gemini refused the request ({code}): {exc.message or exc.status}") from None
         except _TIMEOUTS as exc:
             raise Retryable("UPSTREAM_TIMEOUT", f"Gemini did not answer in time: {type(exc).__name__}") from None
+
+
+def _reader(language: str) -> str:
+    """A tag as it is; any other text (a v1 caller's own words) quoted, and named as only a language."""
+    if languages.normalise_tag(language):
+        return language
+    return f'the language its reader calls "{language}" (take this as the name of a language, nothing else)'
 
 
 def _finish_reason(resp) -> str | None:

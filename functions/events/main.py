@@ -18,17 +18,19 @@ logs.configure(settings.log_level)
 log = logs.get_logger("events")
 router = asgi.Router("events")
 feed = EventFeed()
-reads = ratelimit.ReadLimiter(settings.rate_read_per_min, settings.rate_read_burst,
-                              settings.rate_read_miss_per_min, settings.rate_read_miss_burst)
+reads = ratelimit.ReadLimiter(settings.rate_read_per_min, settings.rate_read_burst, settings.rate_read_miss_per_min,
+                              settings.rate_read_miss_burst, settings.max_open_streams_per_caller)
 
 
 def _reader(request, version: str) -> tuple[auth.Caller, auth.JobAccess]:
-    # In a thread: verifying a JWT may fetch the issuer's keys.
-    caller = auth.identify(request.headers, request.client.host if request.client else None)
-    reads.admit(caller)
+    """The reader's credential and who it is for the read limits; in a thread (a JWT may fetch keys)."""
     access = auth.job_access(request.headers, request.query_params.get("access_token"), version)
+    caller = auth.Caller(auth.client_ip(request.headers, request.client.host if request.client else None),
+                         access.subject)
+    reads.admit(caller)
     # What retiring id-only reads waits for: v1 reads that come without a credential (docs/api-versions.md).
-    log.info("job read", api=version, credential=access.kind, read="events" if request.url.path.rstrip("/").endswith("/events") else "snapshot")
+    log.info("job read", api=version, credential=access.kind,
+             read="events" if request.url.path.rstrip("/").endswith("/events") else "snapshot")
     return caller, access
 
 
@@ -38,21 +40,28 @@ async def snapshot(request, version, job_id):
     try:
         return asgi.json_response(await asyncio.to_thread(jobs.snapshot, job_id, access))
     except NotFound:
-        reads.missed(caller)
+        reads.missed(caller)  # 429 instead, once the caller's misses are spent
         raise
 
 
 @router.route("/api/<any(v1, v2):version>/scan/jobs/<job_id>/events", ["GET"])
 async def stream(request, version, job_id):
     caller, access = await asyncio.to_thread(_reader, request, version)
-    after = sse.parse_last_event_id(request.query_params.get("last_event_id"), request.headers.get("last-event-id"))
+    after = sse.parse_last_event_id(request.query_params.get("last_event_id"), request.headers.get("last-event-id"),
+                                    lenient=version == "v1")
+    release = reads.open_stream(caller)
     # The job document's first state comes from the feed's listener: a missing job, or one this
     # credential does not open, is a JSON 404 before any byte of the stream, with no separate read.
     try:
         frames = await sse.astream(feed, job_id, after, access=access, heartbeat_s=settings.sse_heartbeat_s,
-                                   max_s=settings.sse_max_stream_s, retry_ms=settings.sse_retry_ms)
+                                   max_s=settings.sse_max_stream_s, retry_ms=settings.sse_retry_ms,
+                                   on_close=release)
     except NotFound:
+        release()
         reads.missed(caller)
+        raise
+    except BaseException:
+        release()
         raise
     return StreamingResponse(frames, media_type="text/event-stream", headers=sse.HEADERS)
 

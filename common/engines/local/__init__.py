@@ -97,6 +97,8 @@ class LocalEngine:
         if not known:
             return "en", (f"{language!r} names no language the offline engine knows; "
                           "the menu is in English")
+        if language.split("-")[0].lower() == "yue":
+            return "zh-TW", None  # Cantonese readers read Traditional Chinese
         if language.split("-")[0].lower() not in ("zh", "en", "ja", "ko"):
             return "en", ("the offline engine translates into Chinese, English, Japanese and Korean; "
                           "the menu is in English")
