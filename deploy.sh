@@ -119,7 +119,8 @@ deploy_http signed-url signed_url signed_url public 256Mi 30s "$COMMON_ENV" --se
 deploy_http create-job create_job create_job public 256Mi 30s "$SCAN_ENV" --set-secrets="$ORIGIN"
 deploy_http events events events public 512Mi 3600s "$COMMON_ENV,SSE_MAX_STREAM_S=3300,V1_ID_ONLY_READS=$V1_ID_ONLY_READS" \
   --concurrency=1000 --cpu=1 --max-instances="$EVENTS_MAX_INSTANCES" --set-secrets="$ORIGIN"
-deploy_http scan-stream run_scan scan_stream public 1Gi 900s "$SCAN_ENV,$R2_ENV,$STREAM_ENV" \
+# The platform cuts a request at --timeout: each stream sends its `timeout` frame a minute before.
+deploy_http scan-stream run_scan scan_stream public 1Gi 900s "$SCAN_ENV,$R2_ENV,$STREAM_ENV,SSE_MAX_STREAM_S=840" \
   --concurrency=80 --cpu=1 --set-secrets="$SECRETS,$ORIGIN"
 # Private: only the invoker account (Cloud Tasks' OIDC token) may call it.
 deploy_http run-scan-task run_scan run_scan_task private 1Gi 1800s "$SCAN_ENV,$R2_ENV,$INTERNAL_ENV" \

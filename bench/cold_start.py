@@ -72,7 +72,8 @@ def cold_start(name: str, env: dict, port: int, empty_dir: Path, job: dict) -> t
                 with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=2) as r:
                     if r.status == 200:
                         ready = time.perf_counter() - t0
-                        return ready, (_first_answer(name, port, job) - t0 if name in FIRST_ANSWERS else None)
+                        first = _first_answer(name, port, job, env["ORIGIN_SECRET"]) if name in FIRST_ANSWERS else None
+                        return ready, (first - t0 if first is not None else None)
             except urllib.error.HTTPError:
                 # A CloudEvent function has no /health route: any HTTP answer means it is serving.
                 if name == "run-scan-finalize":
@@ -113,18 +114,19 @@ FIRST_ANSWERS = {  # entry point -> (what the first real request is, its expecte
 }
 
 
-def _first_answer(name: str, port: int, job: dict) -> float:
+def _first_answer(name: str, port: int, job: dict, origin_secret: str) -> float:
     """When the first real answer is out: /health loads nothing lazily, a request may."""
     base = f"http://{HOST}:{port}"
+    via_worker = {"X-Origin-Secret": origin_secret}  # public functions answer only what the Worker passes on
     if name == "signed-url":
         req = urllib.request.Request(f"{base}/api/v1/uploads/signed-url", data=b"{}", method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **via_worker})
     elif name == "create-job":  # the photo is uploaded already, so the job runs (from the cache) and ends
         req = urllib.request.Request(f"{base}/api/v1/scan/jobs", data=json.dumps({"gcs_uri": job["gcs_uri"]}).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
+                                     method="POST", headers={"Content-Type": "application/json", **via_worker})
     else:
         req = urllib.request.Request(f"{base}/api/v1/scan/jobs/{job['job_id']}",
-                                     headers={"Authorization": f"Bearer {job['access_token']}"})
+                                     headers={"Authorization": f"Bearer {job['access_token']}", **via_worker})
     with urllib.request.urlopen(req, timeout=30) as r:
         assert r.status == FIRST_ANSWERS[name][1], r.status
     return time.perf_counter()

@@ -10,8 +10,6 @@ from starlette.responses import Response
 from common import logs, web
 from common.errors import AppError
 
-log = logs.get_logger(__name__)
-
 
 def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status_code=status, media_type="application/json",
@@ -22,31 +20,25 @@ def error_response(err: AppError) -> Response:
     return json_response(err.to_dict(), err.status, err.headers())
 
 
-class Router(web.Routes):
+class Router(web.Dispatch):
     """web.Router for async handlers: `await handler(request, **path_args)`."""
 
-    def __init__(self, name: str):
-        super().__init__()
-        self.name = name
+    def __init__(self, name: str, public: bool = True):
+        super().__init__(name, public)
 
-        async def health(request):
-            return json_response({"status": "ok", "function": name})
-
-        self.route("/health", ["GET"])(health)
+    async def _health(self, request):
+        return json_response(self.health_body())
 
     async def __call__(self, request: Request) -> Response:
         rid = web.request_id(request)
         token = logs.request_id_var.set(rid)
         path = request.url.path
         try:
-            handler, args = self.match(request.method, path)
+            handler, args = self.resolve(request.method, path, request.headers)
             resp = await handler(request, **args)
-        except AppError as err:
-            web.log_refusal(err, path)
-            resp = error_response(err)
-        except Exception:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
-            log.exception("unhandled error", path=path)
-            resp = json_response(web.INTERNAL_ERROR, 500)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
+            err = web.failure(exc, path)
+            resp = error_response(err) if err is not None else json_response(web.INTERNAL_ERROR, 500)
         finally:
             logs.request_id_var.reset(token)
         resp.headers.setdefault("X-Request-Id", rid)

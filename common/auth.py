@@ -20,7 +20,7 @@ from typing import Mapping
 
 from common import logs
 from common.config import Settings, get_settings
-from common.errors import NotFound, Unauthorized, Unavailable
+from common.errors import Forbidden, NotFound, Unauthorized, Unavailable
 
 log = logs.get_logger(__name__)
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
@@ -144,14 +144,30 @@ def job_access(headers: Mapping[str, str], query_token: str | None, version: str
 
 
 # -- internal entry points ---------------------------------------------------------------------
+def require_origin(headers: Mapping[str, str]) -> None:
+    """Public entry points answer only requests the Worker passed on, once ORIGIN_SECRET is set."""
+    secret = get_settings().origin_secret.get_secret_value()
+    if not secret:
+        return
+    sent = headers.get(ORIGIN_HEADER) or ""
+    if not (sent and _same(sent, secret)):
+        raise Forbidden("call this API through its public origin, not the function's own URL",
+                        code="ORIGIN_REQUIRED")
+
+
 def require_internal(headers: Mapping[str, str]) -> None:
     """Let only Cloud Tasks and Eventarc (or, locally, holders of the shared secret) start scans.
 
     With INTERNAL_AUDIENCES and/or INTERNAL_SERVICE_ACCOUNTS set, the Google OIDC token must be for
-    one of those audiences and/or issued to one of those accounts (verified email).
+    one of those audiences and/or issued to one of those accounts (verified email). With none of
+    them, nor INTERNAL_SECRET, configured, every caller is refused: an internal entry point fails
+    closed (deploy.sh configures each one).
     """
     settings = get_settings()
     secret = settings.internal_secret.get_secret_value()
+    if not (secret or settings.internal_audiences or settings.internal_service_accounts):
+        raise Unauthorized("internal entry point: no caller is configured (INTERNAL_AUDIENCES, "
+                           "INTERNAL_SERVICE_ACCOUNTS or, locally, INTERNAL_SECRET)", code="INTERNAL_ONLY")
     if secret:
         sent = headers.get(INTERNAL_HEADER) or ""
         if not (sent and _same(sent, secret)):

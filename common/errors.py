@@ -63,9 +63,9 @@ class Unauthorized(AppError):
         return {"WWW-Authenticate": 'Bearer realm="menu-scan"'}
 
 
-class Conflict(AppError):
-    code = "CONFLICT"
-    status = 409
+class Forbidden(AppError):
+    code = "FORBIDDEN"
+    status = 403
 
 
 class Unprocessable(AppError):
@@ -118,3 +118,41 @@ class ScanError(Exception):
 
 class LeaseLost(Exception):
     """This run no longer owns the job; another delivery took over, so it must stop writing."""
+
+
+# A dependency's failure, by the class that reports it: Firestore and Cloud Tasks (google.api_core,
+# gRPC), GCS (google.api_core over requests), R2 (botocore), IAM signBlob and the metadata server
+# (urllib), our own HTTP calls (httpx), and the network itself. Named, not imported: signed_url must
+# not load the Google clients to classify an error.
+_OUTAGE_CLASSES = frozenset({
+    "google.api_core.exceptions.ServerError", "google.api_core.exceptions.TooManyRequests",
+    "google.api_core.exceptions.RetryError", "google.api_core.exceptions.Aborted",
+    "google.auth.exceptions.TransportError", "google.auth.exceptions.RefreshError",
+    "botocore.exceptions.HTTPClientError", "botocore.exceptions.ConnectionError",
+    "requests.exceptions.ConnectionError", "requests.exceptions.Timeout",
+    "httpx.TransportError", "builtins.ConnectionError", "builtins.TimeoutError",
+})
+_GRPC_OUTAGES = frozenset({"UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "INTERNAL", "ABORTED", "UNKNOWN"})
+RETRY_AFTER_OUTAGE_S = 5
+
+
+def outage(exc: BaseException) -> Unavailable | None:
+    """A 503 for an exception that says a dependency is down or overloaded; None for anything else."""
+    names = {f"{c.__module__}.{c.__name__}" for c in type(exc).__mro__}
+    what = None
+    if names & _OUTAGE_CLASSES:
+        what = type(exc).__name__
+    elif "urllib.error.HTTPError" in names:
+        what = f"HTTP {exc.code}" if exc.code >= 500 or exc.code == 429 else None
+    elif "urllib.error.URLError" in names:
+        what = f"unreachable ({str(getattr(exc, 'reason', ''))[:80]})"
+    elif "botocore.exceptions.ClientError" in names:
+        status = (getattr(exc, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        what = f"HTTP {status}" if status >= 500 or status == 429 else None
+    elif "grpc.RpcError" in names and callable(getattr(exc, "code", None)):
+        code = getattr(exc.code(), "name", "")
+        what = code if code in _GRPC_OUTAGES else None
+    if what is None:
+        return None
+    return Unavailable(f"a service this request needs is unavailable ({what}); retry shortly",
+                       retry_after_s=RETRY_AFTER_OUTAGE_S, code="SERVICE_UNAVAILABLE")

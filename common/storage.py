@@ -6,7 +6,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 
-from common import signing
+from common import logs, signing
 from common.config import get_settings
 from common.errors import BadRequest, ScanError, Unavailable
 from common.schemas import SignedUrlRequest
@@ -130,6 +130,14 @@ def write_upload(data: bytes, content_type: str) -> tuple[str, str]:
     name = f"{settings.upload_prefix}{uuid.uuid4().hex}.{ext}"
     client().bucket(settings.upload_bucket).blob(name).upload_from_string(data, content_type=content_type)
     return settings.upload_bucket, name
+
+
+def delete_upload(bucket: str, name: str) -> None:
+    """Remove an inline photo whose job could not be made (best effort: the lifecycle deletes it anyway)."""
+    try:
+        client().bucket(bucket).blob(name).delete(timeout=10)
+    except Exception as exc:  # noqa: BLE001 - the request already fails for the reason that matters
+        logs.get_logger(__name__).warning("could not delete an orphan upload", object=name, error=str(exc)[:200])
 
 
 def finalized_at(event_data: dict) -> dt.datetime | None:

@@ -24,7 +24,7 @@ def client():
     return tasks_v2.CloudTasksClient()
 
 
-def enqueue_scan(job_id: str, delay_s: float = 0, name_suffix: str = "") -> None:
+def enqueue_scan(job_id: str, delay_s: float = 0) -> None:
     """Ask Cloud Tasks to POST {job_id} to run_scan's task entry point."""
     from google.api_core import exceptions as gexc
     from google.cloud import tasks_v2
@@ -41,7 +41,7 @@ def enqueue_scan(job_id: str, delay_s: float = 0, name_suffix: str = "") -> None
     if settings.tasks_service_account:
         http_request["oidc_token"] = {"service_account_email": settings.tasks_service_account,
                                       "audience": settings.run_scan_task_url}
-    task = {"name": f"{queue}/tasks/scan-{job_id}{name_suffix}", "http_request": http_request,
+    task = {"name": f"{queue}/tasks/scan-{job_id}", "http_request": http_request,
             # Cloud Run functions may run up to 60 min; the default 10 min deadline would re-deliver mid-run.
             "dispatch_deadline": {"seconds": 1800}}
     if delay_s:

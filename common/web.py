@@ -11,8 +11,9 @@ from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, Rule
 
-from common import logs
-from common.errors import AppError, InvalidJson, MethodNotAllowed, NotFound, UnsupportedMediaType
+from common import auth, logs
+from common.errors import (AppError, InvalidJson, MethodNotAllowed, NotFound, PayloadTooLarge, UnsupportedMediaType,
+                           outage)
 
 log = logs.get_logger(__name__)
 M = TypeVar("M")
@@ -39,12 +40,27 @@ def request_id(request: flask.Request) -> str:
     return uuid.uuid4().hex
 
 
-def parse_json(request: flask.Request, model: type[M], *args) -> M:
+MAX_JSON_BYTES = 64 * 1024  # every JSON body but the compatibility stream's inline photo
+
+
+def read_body(request: flask.Request, max_bytes: int) -> bytes:
+    """The body, refused (413) past max_bytes before more than that is read: a declared length is
+    checked first, and a chunked body is read only up to the bound."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(f"the request body is {request.content_length} bytes; at most {max_bytes} are accepted",
+                              code="BODY_TOO_LARGE")
+    data = request.stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"the request body is over {max_bytes} bytes", code="BODY_TOO_LARGE")
+    return data
+
+
+def parse_json(request: flask.Request, model: type[M], *args, max_bytes: int = MAX_JSON_BYTES) -> M:
     """Parse the body with `model.from_json(data, *args)` (common/schemas.py); a 4xx naming the offending field."""
     ctype = request.mimetype or ""
     if ctype != "application/json":
         raise UnsupportedMediaType(f"Content-Type must be application/json, got {ctype or 'none'}")
-    raw = request.get_data(cache=True)
+    raw = read_body(request, max_bytes)
     try:
         data = json.loads(raw or b"")
     except (ValueError, UnicodeDecodeError) as exc:
@@ -95,26 +111,64 @@ def log_refusal(err: AppError, path: str) -> None:
 INTERNAL_ERROR = {"error": {"code": "INTERNAL", "message": "internal error"}}
 
 
-class Router(Routes):
-    """Routes one function's paths to handlers, so each deployed entry point can serve several."""
+def failure(exc: Exception, path: str) -> AppError | None:
+    """What a handler's exception answers: its own 4xx/503, a 503 for a dependency's outage, or
+    None for a bug (a JSON 500). Logged here, once, for every router."""
+    if isinstance(exc, AppError):
+        log_refusal(exc, path)
+        return exc
+    down = outage(exc)
+    if down is not None:
+        log.warning("dependency unavailable", path=path, error=f"{type(exc).__name__}: {str(exc)[:200]}")
+        return down
+    log.exception("unhandled error", path=path)
+    return None
 
-    def __init__(self, name: str):
+
+class Dispatch(Routes):
+    """What every router does, WSGI or ASGI: /health, the route table, and the gate in front of it.
+
+    `public` entry points refuse requests that did not come through the Worker once ORIGIN_SECRET
+    is set (health checks aside): the functions' own URLs must not be a way around the Worker's
+    routing, client addresses and limits.
+    """
+
+    def __init__(self, name: str, public: bool):
         super().__init__()
-        self.name = name
-        self.route("/health", ["GET"])(lambda request: json_response({"status": "ok", "function": name}))
+        self.name, self.public = name, public
+
+    def resolve(self, method: str, path: str, headers) -> tuple[Handler, dict]:
+        if path.rstrip("/") == "/health" and method == "GET":
+            return self._health, {}
+        if self.public:
+            auth.require_origin(headers)
+        return self.match(method, path)
+
+    def health_body(self) -> dict:
+        return {"status": "ok", "function": self.name}
+
+    def _health(self, request):
+        raise NotImplementedError
+
+
+class Router(Dispatch):
+    """Routes one deployed entry point's paths to its handlers (Flask, under gunicorn)."""
+
+    def __init__(self, name: str, public: bool = True):
+        super().__init__(name, public)
+
+    def _health(self, request):
+        return json_response(self.health_body())
 
     def __call__(self, request: flask.Request):
         rid = request_id(request)
         token = logs.request_id_var.set(rid)
         try:
-            handler, args = self.match(request.method, request.path)
+            handler, args = self.resolve(request.method, request.path, request.headers)
             resp = handler(request, **args)
-        except AppError as err:
-            log_refusal(err, request.path)
-            resp = error_response(err)
-        except Exception:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
-            log.exception("unhandled error", path=request.path)
-            resp = json_response(INTERNAL_ERROR, 500)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
+            err = failure(exc, request.path)
+            resp = error_response(err) if err is not None else json_response(INTERNAL_ERROR, 500)
         finally:
             logs.request_id_var.reset(token)
         if isinstance(resp, flask.Response):

@@ -155,11 +155,47 @@ def test_job_creation_and_the_compatibility_stream_are_limited_per_caller_too(ap
 
 def test_a_client_address_header_is_believed_only_with_the_workers_proof(api, stack):
     url = stack.function_url("signed-url") + "/api/v1/uploads/signed-url"
-    # Straight to the function, each request claiming another address: all count as the real peer.
-    _flood(lambda: httpx.post(url, json={}, headers={"X-Client-IP": _ip(), "X-Origin-Secret": "guessed"}))
-    proven = [httpx.post(url, json={}, headers={"X-Client-IP": _ip(), "X-Origin-Secret": stack.origin_secret}
-                         ).status_code for _ in range(5)]
-    assert proven == [200] * 5  # the same peer, but through the Worker: each its own caller
+    proof = {"X-Origin-Secret": stack.origin_secret}
+    # Through the Worker (its proof), every request claiming the same address: one caller, limited.
+    same = _ip()
+    _flood(lambda: httpx.post(url, json={}, headers={"X-Client-IP": same, **proof}))
+    proven = [httpx.post(url, json={}, headers={"X-Client-IP": _ip(), **proof}).status_code for _ in range(5)]
+    assert proven == [200] * 5  # the same peer, but each its own caller as the Worker says
+
+
+@pytest.mark.parametrize("name, method, path", [("signed-url", "POST", "/api/v1/uploads/signed-url"),
+                                                ("create-job", "POST", "/api/v2/scan/jobs"),
+                                                ("events", "GET", "/api/v1/scan/jobs/" + "0" * 32),
+                                                ("scan-stream", "POST", "/api/v1/scan/stream")])
+def test_public_functions_refuse_requests_that_did_not_come_through_the_worker(stack, name, method, path):
+    url = stack.function_url(name) + path
+    for headers in ({}, {"X-Origin-Secret": "guessed", "X-Client-IP": "203.0.113.7"}):
+        r = httpx.request(method, url, json={}, headers=headers)
+        _error(r, 403, "ORIGIN_REQUIRED")
+    assert httpx.get(stack.function_url(name) + "/health").status_code == 200  # health checks aside
+
+
+def test_the_task_route_is_not_served_by_the_public_stream_deployment(stack):
+    r = httpx.post(stack.function_url("scan-stream") + "/", json={"job_id": "0" * 32},
+                   headers={"X-Internal-Secret": stack.shared_secret, "X-Origin-Secret": stack.origin_secret})
+    assert r.status_code == 404
+
+
+def test_internal_entry_points_refuse_every_caller_when_nothing_is_configured(stack, monkeypatch):
+    from common import auth
+    from common.config import reset_settings
+    from common.errors import Unauthorized
+
+    for name in ("INTERNAL_SECRET", "INTERNAL_AUDIENCES", "INTERNAL_SERVICE_ACCOUNTS"):
+        monkeypatch.setenv(name, "")
+    reset_settings()
+    try:
+        for headers in ({}, {"X-Internal-Secret": ""}, {"Authorization": "Bearer anything"}):
+            with pytest.raises(Unauthorized):
+                auth.require_internal(headers)
+    finally:
+        monkeypatch.undo()
+        reset_settings()
 
 
 # -- idempotency ----------------------------------------------------------------------------------

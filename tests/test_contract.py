@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,10 +22,16 @@ def test_the_openapi_file_documents_every_route_of_the_route_table_and_nothing_e
     assert documented == {(r["method"], r["path"]) for r in routes}
 
 
-def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy():
+@pytest.fixture(scope="module")
+def dry_run() -> subprocess.CompletedProcess:
     out = subprocess.run(["bash", str(ROOT / "deploy.sh"), "--dry-run"], capture_output=True, text=True,
                          timeout=300, env={k: v for k, v in os.environ.items() if k != "PROJECT"})
     assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dry_run):
+    out = dry_run
     for name in ("signed-url", "create-job", "events", "scan-stream", "run-scan-task", "run-scan-finalize"):
         assert f"gcloud functions deploy {name} " in out.stdout
     assert "--trigger-event-filters=type=google.cloud.storage.object.v1.finalized" in out.stdout
@@ -32,6 +40,15 @@ def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy():
     assert "indexes composite create --collection-group=scan_events" in out.stdout
     assert "--no-allow-unauthenticated" in out.stdout and "add-invoker-policy-binding run-scan-task" in out.stdout
     assert "INTERNAL_AUDIENCES=https://" in out.stdout and "ORIGIN_SECRET=origin-secret:latest" in out.stdout
+
+
+def test_every_streaming_function_says_timeout_before_the_platform_cuts_its_requests(dry_run):
+    out = dry_run
+    for name in ("events", "scan-stream"):
+        line = next(ln for ln in out.stdout.splitlines() if f"gcloud functions deploy {name} " in ln)
+        timeout_s = int(re.search(r"--timeout=(\d+)s", line).group(1))
+        max_stream_s = float(re.search(r"SSE_MAX_STREAM_S=(\d+)", line).group(1))
+        assert max_stream_s <= timeout_s - 60, (name, max_stream_s, timeout_s)
 
 
 def _imports_after_loading(function: str, env: dict) -> subprocess.CompletedProcess:
@@ -80,7 +97,9 @@ def test_signed_url_answers_its_first_request_without_pydantic_or_any_google_clo
     # a quarter to most of it, at start-up or on the first request.
     code = ("import sys, runpy, flask; ns = runpy.run_path('functions/signed_url/main.py'); "
             "app = flask.Flask('t')\n"
-            "with app.test_request_context('/api/v1/uploads/signed-url', method='POST', json={}):\n"
+            "import os\n"
+            "with app.test_request_context('/api/v1/uploads/signed-url', method='POST', json={},\n"
+            "                              headers={'X-Origin-Secret': os.environ['ORIGIN_SECRET']}):\n"
             "    assert ns['signed_url'](flask.request).status_code == 200\n"
             "print(' '.join(m for m in ('pydantic', 'google.cloud.firestore', 'google.cloud.storage', 'grpc') "
             "if m in sys.modules))")

@@ -5,6 +5,8 @@ Each test adds what it exercised to the campaign counts printed at the end of th
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import random
 import socket
 import struct
@@ -308,3 +310,132 @@ def test_two_hundred_jobs_at_once_with_five_hundred_streams_lose_nothing_and_ans
     campaign.count("jobs in one burst", 200)
     campaign.count("concurrent event streams", len(results))
     print(f"\n200 jobs and 500 streams in {elapsed:.1f} s")
+
+
+# -- outages are 503 with Retry-After, never 500 ------------------------------------------------------
+def _outage_exceptions():
+    import urllib.error
+
+    import botocore.exceptions
+    import grpc
+    import requests
+    from google.api_core import exceptions as gexc
+    from google.auth import exceptions as auth_exc
+
+    class RpcDown(grpc.RpcError):
+        def code(self):
+            return grpc.StatusCode.UNAVAILABLE
+
+    return {
+        "firestore unavailable": gexc.ServiceUnavailable("connect failed"),
+        "firestore deadline": gexc.DeadlineExceeded("deadline"),
+        "firestore quota": gexc.ResourceExhausted("quota"),
+        "firestore retry budget spent": gexc.RetryError("gave up", cause=None),
+        "gcs 503": gexc.ServiceUnavailable("backend"),
+        "gcs transport": requests.ConnectionError("reset"),
+        "r2 unreachable": botocore.exceptions.EndpointConnectionError(endpoint_url="https://r2.example"),
+        "r2 500": botocore.exceptions.ClientError({"Error": {"Code": "InternalError"},
+                                                   "ResponseMetadata": {"HTTPStatusCode": 500}}, "PutObject"),
+        "signBlob 503": urllib.error.HTTPError("https://iam", 503, "unavailable", {}, None),
+        "metadata unreachable": urllib.error.URLError("connection refused"),
+        "grpc unavailable": RpcDown(),
+        "token refresh": auth_exc.TransportError("metadata"),
+        "socket timeout": TimeoutError("timed out"),
+    }
+
+
+@pytest.mark.parametrize("what", list(_outage_exceptions()))
+def test_a_dependency_outage_is_a_503_with_retry_after_on_wsgi_and_asgi_entry_points(what):
+    import asyncio
+
+    import flask
+    from starlette.requests import Request
+
+    from common import asgi, web
+
+    exc = _outage_exceptions()[what]
+    router, arouter = web.Router("t", public=False), asgi.Router("t", public=False)
+
+    @router.route("/x", ["GET"])
+    def boom(request):
+        raise exc
+
+    @arouter.route("/x", ["GET"])
+    async def aboom(request):
+        raise exc
+
+    with flask.Flask("t").test_request_context("/x"):
+        resp = router(flask.request)
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": [], "query_string": b""}
+    aresp = asyncio.run(arouter(Request(scope)))
+    for status, headers, body in ((resp.status_code, resp.headers, resp.get_data()),
+                                  (aresp.status_code, aresp.headers, aresp.body)):
+        assert status == 503 and int(headers["retry-after"]) >= 1
+        assert json.loads(body)["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+@pytest.mark.parametrize("exc", [ValueError("a bug"), KeyError("x")])
+def test_a_bug_is_still_a_json_500_not_dressed_as_an_outage(exc):
+    import flask
+
+    from common import web
+
+    router = web.Router("t", public=False)
+
+    @router.route("/x", ["GET"])
+    def boom(request):
+        raise exc
+
+    with flask.Flask("t").test_request_context("/x"):
+        resp = router(flask.request)
+    assert resp.status_code == 500 and resp.get_json()["error"]["code"] == "INTERNAL"
+
+
+def _jobs_and_uploads(stack) -> tuple[int, int]:
+    from common import db
+    from devstack.stack import UPLOAD_BUCKET
+
+    jobs = len(list(db.client().collection(db.JOBS).list_documents()))
+    listing = httpx.get(f"http://127.0.0.1:{stack.ports.gcs}/storage/v1/b/{UPLOAD_BUCKET}/o").json()
+    return jobs, len(listing.get("items") or [])
+
+
+@pytest.mark.parametrize("name, path", [("create-job", "/api/v1/scan/jobs"), ("scan-stream", "/api/v1/scan/stream")])
+def test_with_the_task_queue_down_job_creation_is_503_and_leaves_no_job_or_upload_behind(api, stack, menu_photo,
+                                                                                        name, path):
+    gcs_uri = api.upload(menu_photo)
+    before = _jobs_and_uploads(stack)
+    stack.restart(name, env={"CLOUD_TASKS_EMULATOR_HOST": "127.0.0.1:9"})  # nothing listens there
+    try:
+        body = ({"gcs_uri": gcs_uri} if name == "create-job"
+                else {"image_base64": base64.b64encode(menu_photo).decode(), "language": "en"})
+        r = api.http.post(path, json=body)
+        assert r.status_code == 503, r.text
+        assert int(r.headers["retry-after"]) >= 1 and r.json()["error"]["code"] == "QUEUE_UNAVAILABLE"
+        assert _jobs_and_uploads(stack) == before
+    finally:
+        stack.restart(name)
+
+
+def test_a_task_body_that_can_never_run_is_acknowledged_and_dropped_not_retried(api, stack):
+    for body in (b"{not json", b'{"job_id": 7}', b'{"job_id": "../../etc"}', b"[]"):
+        r = httpx.post(stack.function_url("run-scan-task") + "/", content=body,
+                       headers={"Content-Type": "application/json", **api.internal()})
+        assert r.status_code == 200 and r.json()["dropped"], (body, r.text)
+    r = httpx.post(stack.function_url("run-scan-task") + "/", content=b"{}", headers={"Content-Type": "text/plain",
+                                                                                       **api.internal()})
+    assert r.status_code == 200 and r.json()["dropped"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/uploads/signed-url", "/api/v2/scan/jobs", "/api/v1/scan/stream"])
+def test_a_body_past_its_bound_is_refused_before_it_is_read_whole(api, stack, path):
+    huge = b'{"x": "' + b"a" * (4 * 1024 * 1024) + b'"}'
+    r = api.http.post(path, content=huge, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"]["code"] in ("BODY_TOO_LARGE", "UPLOAD_TOO_LARGE")
+
+    def chunked():  # no Content-Length: refused once the bound is passed, not after the whole body
+        for _ in range(64):
+            yield b"a" * (64 * 1024)
+
+    r = api.http.post(path, content=chunked(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413

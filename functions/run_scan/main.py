@@ -1,6 +1,11 @@
-"""run_scan: the Cloud Task target, the GCS-finalize CloudEvent target, and POST /api/v1/scan/stream."""
+"""run_scan: the Cloud Task target, the GCS-finalize CloudEvent target, and POST /api/v1/scan/stream.
+
+One source, three deployed entry points, each with its own router: the task target serves only the
+task route (private), the compatibility stream only its public route.
+"""
 import base64
 import binascii
+import contextvars
 import threading
 
 import flask
@@ -13,7 +18,8 @@ from common.watch import EventFeed
 settings = get_settings().require("upload_bucket", "r2_endpoint", "r2_bucket", "public_base_url")
 logs.configure(settings.log_level)
 log = logs.get_logger("run_scan")
-router = web.Router("run_scan")
+task_router = web.Router("run_scan_task", public=False)
+stream_router = web.Router("scan_stream")
 feed = EventFeed()
 if settings.engine_name == "local":
     from common.engines.local import check_prerequisites
@@ -24,34 +30,53 @@ pipeline.preload_in_worker()
 # What each run outcome tells the delivery: 2xx ends it, 503 asks Cloud Tasks to try again later.
 _TASK_STATUS = {"completed": 200, "failed": 200, "finished": 200, "missing": 200, "lost": 200,
                 "busy": 503, "waiting": 503}
+# The inline photo as base64, with room for the JSON around it.
+STREAM_MAX_BYTES = (settings.max_upload_bytes * 4) // 3 + 64 * 1024
 
 
-@router.route("/", ["POST"])
+@task_router.route("/", ["POST"])
 def task(request):
     auth.require_internal(request.headers)
-    body = web.parse_json(request, schemas.TaskBody)
-    outcome = pipeline.run_job(jobs.validate_job_id(body.job_id), "task")
+    try:
+        body = web.parse_json(request, schemas.TaskBody)
+        job_id = jobs.validate_job_id(body.job_id)
+    except AppError as err:
+        # A task that can never succeed: answered 2xx so Cloud Tasks does not retry it 30 times.
+        log.warning("task dropped", code=err.code, error=err.message)
+        return web.json_response({"dropped": err.code, "message": err.message}, 200)
+    outcome = pipeline.run_job(job_id, "task")
     status = _TASK_STATUS[outcome]
     headers = {"Retry-After": "5"} if status == 503 else None
-    return web.json_response({"job_id": body.job_id, "outcome": outcome}, status, headers)
+    return web.json_response({"job_id": job_id, "outcome": outcome}, status, headers)
 
 
-@router.route("/api/v1/scan/stream", ["POST"])
+@stream_router.route("/api/v1/scan/stream", ["POST"])
 def compat_stream(request):
     caller = auth.identify(request.headers, request.remote_addr)
     ratelimit.take(caller, "scan_stream", settings.rate_stream_per_min, settings.rate_burst)
-    req = web.parse_json(request, schemas.StreamRequest)
+    req = web.parse_json(request, schemas.StreamRequest, max_bytes=STREAM_MAX_BYTES)
     data = _decode_image(req.image_base64)
     kind = images.sniff(data)
     if kind is None:
         raise BadRequest("image_base64 is not a JPEG, PNG, WebP or HEIC image", code="UNSUPPORTED_IMAGE")
     bucket, name = storage.write_upload(data, kind)
-    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}",
-                                                  user_preferences=req.user_preferences), bucket, name, caller=caller,
-                         version="v1")
-    # Run here for speed; a delayed task takes over if this instance dies mid-run.
-    tasks.enqueue_scan(job["job_id"], delay_s=settings.lease_s * 2)
-    threading.Thread(target=pipeline.run_job, args=(job["job_id"], "stream"), daemon=True).start()
+    try:
+        job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}",
+                                                      user_preferences=req.user_preferences), bucket, name,
+                             caller=caller, version="v1")
+    except Exception:
+        storage.delete_upload(bucket, name)
+        raise
+    try:
+        # Run here for speed; a delayed task takes over if this instance dies mid-run.
+        tasks.enqueue_scan(job["job_id"], delay_s=settings.lease_s * 2)
+    except Exception:
+        jobs.discard(job)  # nothing would take over a run that dies: no job without its safety net
+        storage.delete_upload(bucket, name)
+        raise
+    # The run logs with this request's id, as its own lines would.
+    run = contextvars.copy_context()
+    threading.Thread(target=run.run, args=(pipeline.run_job, job["job_id"], "stream"), daemon=True).start()
     frames = sse.stream(feed, job["job_id"], 0, heartbeat_s=settings.sse_heartbeat_s, max_s=settings.sse_max_stream_s,
                         retry_ms=settings.sse_retry_ms)
     return flask.Response(frames, mimetype="text/event-stream",
@@ -74,12 +99,12 @@ def _decode_image(value: str) -> bytes:
 
 @functions_framework.http
 def run_scan_task(request):
-    return router(request)
+    return task_router(request)
 
 
 @functions_framework.http
 def scan_stream(request):
-    return router(request)
+    return stream_router(request)
 
 
 @functions_framework.cloud_event
