@@ -128,6 +128,24 @@ deploy_http run-scan-task run_scan run_scan_task private 1Gi 1800s "$SCAN_ENV,$R
 run gcloud functions add-invoker-policy-binding run-scan-task --project="$PROJECT" --region="$REGION" \
   --member="serviceAccount:$INVOKER_EMAIL"
 
+# The watchdog: Cloud Scheduler calls it every 5 minutes (OIDC as the invoker account); it ends jobs
+# that nothing runs any more with error + done(failed), so no viewer waits forever.
+deploy_http run-scan-watchdog run_scan run_scan_watchdog private 512Mi 300s \
+  "$SCAN_ENV,$R2_ENV,INTERNAL_AUDIENCES=$FN_BASE/run-scan-watchdog,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL" \
+  --concurrency=1 --max-instances=1 --set-secrets="$SECRETS"
+run gcloud functions add-invoker-policy-binding run-scan-watchdog --project="$PROJECT" --region="$REGION" \
+  --member="serviceAccount:$INVOKER_EMAIL"
+if [ "$DRY_RUN" = 1 ] || ! gcloud scheduler jobs describe scan-watchdog --project="$PROJECT" --location="$REGION" \
+    >/dev/null 2>&1; then
+  SCHEDULER_VERB=create
+else
+  SCHEDULER_VERB=update
+fi
+run gcloud scheduler jobs "$SCHEDULER_VERB" http scan-watchdog --project="$PROJECT" --location="$REGION" \
+  --schedule="*/5 * * * *" --uri="$FN_BASE/run-scan-watchdog" --http-method=POST \
+  --oidc-service-account-email="$INVOKER_EMAIL" --oidc-token-audience="$FN_BASE/run-scan-watchdog" \
+  --attempt-deadline=300s
+
 # The finalize trigger (Eventarc), retried on failure; run_scan converges with the task on one run.
 # Eventarc's token is for the service's own run.app URL, unknown until it exists: the function
 # checks the token's account, not its audience.
@@ -156,6 +174,10 @@ run gcloud firestore indexes composite create --collection-group=scan_jobs --que
   --field-config=field-path=object_name,order=ascending --field-config=field-path=status,order=ascending \
   --field-config=field-path=created_at,order=ascending \
   --project="$PROJECT" --async || echo "deploy.sh: the scan_jobs index exists already"
+# The watchdog looks for unfinished jobs by status and age.
+run gcloud firestore indexes composite create --collection-group=scan_jobs --query-scope=COLLECTION \
+  --field-config=field-path=status,order=ascending --field-config=field-path=created_at,order=ascending \
+  --project="$PROJECT" --async || echo "deploy.sh: the scan_jobs watchdog index exists already"
 for field in scan_events:events scan_jobs:items scan_jobs:summary scan_cache:items; do
   run gcloud firestore indexes fields update "${field#*:}" --collection-group="${field%%:*}" --disable-indexes \
     --project="$PROJECT" --async

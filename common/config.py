@@ -97,6 +97,9 @@ class Settings:
     # Jobs, events, streams
     lease_s: float = _num(60.0, ge=1)
     upload_wait_s: float = _num(600.0, ge=1)
+    # The watchdog ends any job still unfinished this long after it was created (nothing runs it:
+    # task retries spent, IAM misconfigured), so no viewer waits forever.
+    job_overdue_s: float = _num(1800.0, ge=10)
     ttl_days: int = _num(7, ge=1)
     # Under 15: the shipped app starts polling the snapshot after 15 s without a byte.
     sse_heartbeat_s: float = _num(10.0, gt=0, le=14)

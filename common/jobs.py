@@ -158,6 +158,15 @@ def find_pending_by_object(bucket: str, object_name: str, uploaded_at: dt.dateti
     return [s.id for s in q.limit(limit).stream() if s.get("bucket") == bucket]
 
 
+def find_overdue(older_than_s: float, limit: int = 100) -> list[str]:
+    """Unfinished jobs created more than older_than_s ago (Firestore index: status, created_at)."""
+    cutoff = db.now() - dt.timedelta(seconds=older_than_s)
+    q = (db.client().collection(db.JOBS)
+         .where(filter=firestore.FieldFilter("status", "in", ["pending", "running"]))
+         .where(filter=firestore.FieldFilter("created_at", "<", cutoff)))
+    return [s.id for s in q.limit(limit).stream()]
+
+
 @dataclass
 class Claim:
     outcome: Literal["claimed", "finished", "busy", "missing"]

@@ -95,6 +95,34 @@ def run_job(job_id: str, trigger: str) -> Outcome:
         logs.job_id_var.reset(token)
 
 
+def expire_overdue() -> dict:
+    """The watchdog: end every overdue job that no live run holds with error + done(failed)."""
+    settings = get_settings()
+    counts = {"overdue": 0, "expired": 0, "busy": 0}
+    for job_id in jobs.find_overdue(settings.job_overdue_s):
+        counts["overdue"] += 1
+        token = logs.job_id_var.set(job_id)
+        try:
+            claim = jobs.claim(job_id, f"watchdog:{uuid.uuid4().hex[:12]}")
+            if claim.outcome == "busy":
+                counts["busy"] += 1
+            if claim.outcome != "claimed":
+                continue
+            arrived = storage.upload_arrived(claim.job["bucket"], claim.job["object_name"])
+            code, message = (("JOB_EXPIRED", "the scan did not finish in time; please try again") if arrived else
+                             ("UPLOAD_NOT_FOUND", "no photo arrived for this scan"))
+            run = _Run(claim.job, claim.log, settings)
+            run._resume()
+            run._fail(ScanError(code, message, recoverable=True))
+            counts["expired"] += 1
+            log.warning("overdue job ended by the watchdog", code=code, status=claim.job.get("status"))
+        except LeaseLost:
+            counts["busy"] += 1
+        finally:
+            logs.job_id_var.reset(token)
+    return counts
+
+
 class _LeaseKeeper:
     """Renews the lease in the background while a long model call is in flight."""
 

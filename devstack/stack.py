@@ -38,7 +38,11 @@ ENTRY_POINTS = {
     "run-scan-task": ("run_scan", "run_scan_task"),
     "run-scan-finalize": ("run_scan", "run_scan_finalize"),
     "scan-stream": ("run_scan", "scan_stream"),
+    "run-scan-watchdog": ("run_scan", "run_scan_watchdog"),
 }
+# Port offsets of the entry points: the first six from +10, later ones after the other servers.
+FUNCTION_OFFSETS = dict(zip(ENTRY_POINTS, (10, 11, 12, 13, 14, 15, 25)))
+
 
 
 @dataclass
@@ -55,7 +59,7 @@ class Ports:
         raise AttributeError(name)
 
     def function(self, name: str) -> int:
-        return self.base + 10 + list(ENTRY_POINTS).index(name)
+        return self.base + FUNCTION_OFFSETS[name]
 
 
 @dataclass
@@ -69,6 +73,7 @@ class Stack:
     # False: the functions get the settings' defaults, whatever this process's environment holds
     # (a test stack that must run as a deployment would, next to one started with test values).
     settings_from_environ: bool = True
+    watchdog_every_s: float = 60.0  # deploy.sh schedules it every 5 minutes
 
     def __post_init__(self):
         self.ports = Ports(self.base_port)
@@ -276,12 +281,16 @@ class Stack:
             self._spawn(name, [str(VENV_BIN / "functions-framework"), "--source",
                                str(ROOT / "functions" / folder / "main.py"), "--target", target,
                                "--signature-type", sig, "--host", HOST, "--port", str(self.ports.function(name))],
-                        env=env)
+                        env={**env, "FUNCTION_TARGET": target})  # as Cloud Run sets it
         origins = {name: self.function_url(name) for name in ENTRY_POINTS}
         origins_file = self.workdir / "origins.json"
         origins_file.write_text(json.dumps(origins, indent=2))
         self._spawn("gateway", [sys.executable, "-m", "devstack.gateway", "--port", str(self.ports.gateway),
                                 "--origins", str(origins_file)], env=env)
+        # Cloud Scheduler's part: the watchdog swept on a schedule.
+        self._spawn("scheduler", [sys.executable, "-m", "devstack.scheduler", "--url",
+                                  self.function_url("run-scan-watchdog") + "/", "--every", str(self.watchdog_every_s)],
+                    env=env)
         self._spawn("relay", [sys.executable, "-m", "devstack.relay", "--subscription",
                               f"projects/{PROJECT}/subscriptions/{FINALIZE_TOPIC}-relay",
                               "--target", self.function_url("run-scan-finalize")], env=env)

@@ -41,6 +41,7 @@ TEST_ENV = {
     "RATE_READ_MISS_PER_MIN": "600",
     "RATE_READ_MISS_BURST": "300",
     "MAX_OPEN_STREAMS_PER_CALLER": "0",
+    "JOB_OVERDUE_S": "60",
 }
 
 
@@ -57,7 +58,8 @@ def idp():
 def stack(idp):
     # End-user tokens are optional: the app's anonymous flow and signed-in users side by side.
     env = {**TEST_ENV, "USER_AUTH": "optional", "AUTH_ISSUER": idp.issuer, "AUTH_AUDIENCE": idp.audience, "AUTH_JWKS_URL": idp.jwks_url}
-    s = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8800")), gemini_api_key="test-key", extra_env=env)
+    s = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8800")), gemini_api_key="test-key", extra_env=env,
+              watchdog_every_s=2)
     s.gemini_base_url = s.gemini_url
     s.start()
     # This process also uses common/ (to inspect Firestore and to play a dead run), with the same settings.

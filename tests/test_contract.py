@@ -32,8 +32,10 @@ def dry_run() -> subprocess.CompletedProcess:
 
 def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dry_run):
     out = dry_run
-    for name in ("signed-url", "create-job", "events", "scan-stream", "run-scan-task", "run-scan-finalize"):
+    for name in ("signed-url", "create-job", "events", "scan-stream", "run-scan-task", "run-scan-finalize",
+                 "run-scan-watchdog"):
         assert f"gcloud functions deploy {name} " in out.stdout
+    assert "gcloud scheduler jobs create http scan-watchdog" in out.stdout
     assert "--trigger-event-filters=type=google.cloud.storage.object.v1.finalized" in out.stdout
     assert "gcloud tasks queues create scan-jobs" in out.stdout
     assert out.stdout.count("ttls update expire_at") == 6

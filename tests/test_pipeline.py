@@ -5,6 +5,7 @@ import json
 import re
 import threading
 import time
+import uuid
 
 import httpx
 import pytest
@@ -428,3 +429,48 @@ def test_a_failure_that_cannot_be_recorded_is_recorded_by_the_next_delivery_with
     stored = _stored_events(job_id)
     assert [e.type for e in stored][-2:] == ["error", "done"] and stored[-2].data["code"] == "IMAGE_NOT_MENU"
     assert api.gemini_calls()["calls"]["menu"] == 1  # the verdict was kept, not scanned for again
+
+
+# -- the watchdog -----------------------------------------------------------------------------------
+def _age(job_id: str, seconds: float) -> None:
+    import datetime as dt
+
+    from common import db
+
+    db.client().collection(db.JOBS).document(job_id).update({"created_at": db.now() - dt.timedelta(seconds=seconds)})
+
+
+def test_a_job_nothing_runs_is_ended_by_the_scheduled_watchdog_and_its_viewer_sees_error_and_done(api, stack):
+    job_id = _job_without_deliveries()  # no task queued and no upload: nothing would ever run it
+    _age(job_id, 120)  # past JOB_OVERDUE_S (60 s here)
+    frames = api.events(job_id, timeout=30)  # the local scheduler sweeps every 2 s
+    assert_well_formed(frames)
+    assert (frames[-2].event, frames[-2].data["code"], frames[-2].data["recoverable"]) == \
+        ("error", "UPLOAD_NOT_FOUND", True)
+    assert frames[-1].data["status"] == "failed"
+    assert api.snapshot(job_id)["status"] == "failed"
+
+
+def test_the_watchdog_ends_an_overdue_job_with_its_photo_as_expired_and_leaves_a_live_run_alone(api, stack,
+                                                                                                 menu_photo):
+    from common import db, jobs, schemas
+    from devstack.stack import UPLOAD_BUCKET
+
+    # Its photo is there, outside the uploads prefix, so no finalize event runs the job before the watchdog.
+    name = f"stale/{uuid.uuid4().hex}.jpg"
+    httpx.post(f"http://127.0.0.1:{stack.ports.gcs}/upload/storage/v1/b/{UPLOAD_BUCKET}/o",
+               params={"uploadType": "media", "name": name}, content=menu_photo,
+               headers={"Content-Type": "image/jpeg"}).raise_for_status()
+    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
+    expired = job["job_id"]
+    live = _job_without_deliveries()
+    assert jobs.claim(live, "live-run").outcome == "claimed"
+    for job_id in (expired, live):
+        _age(job_id, 120)
+    r = httpx.post(stack.function_url("run-scan-watchdog") + "/", json={}, headers=api.internal())
+    assert r.status_code == 200, r.text
+    stored = _stored_events(expired)  # ended by our sweep, or by a scheduled one a moment before
+    assert [e.type for e in stored][-2:] == ["error", "done"] and stored[-2].data["code"] == "JOB_EXPIRED"
+    assert db.client().collection(db.JOBS).document(live).get().get("status") == "running"
+    r = httpx.post(stack.function_url("run-scan-watchdog") + "/", json={})
+    assert r.status_code == 401  # private: Cloud Scheduler's token (locally the shared secret) only

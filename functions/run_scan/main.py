@@ -1,11 +1,13 @@
-"""run_scan: the Cloud Task target, the GCS-finalize CloudEvent target, and POST /api/v1/scan/stream.
+"""run_scan: the Cloud Task target, the GCS-finalize CloudEvent target, POST /api/v1/scan/stream,
+and the watchdog (Cloud Scheduler's target).
 
-One source, three deployed entry points, each with its own router: the task target serves only the
-task route (private), the compatibility stream only its public route.
+One source, four deployed entry points, each with its own router: the task target and the watchdog
+serve only their own private route, the compatibility stream only its public one.
 """
 import base64
 import binascii
 import contextvars
+import os
 import threading
 
 import flask
@@ -20,12 +22,14 @@ logs.configure(settings.log_level)
 log = logs.get_logger("run_scan")
 task_router = web.Router("run_scan_task", public=False)
 stream_router = web.Router("scan_stream")
+watchdog_router = web.Router("run_scan_watchdog", public=False)
 feed = EventFeed()
 if settings.engine_name == "local":
     from common.engines.local import check_prerequisites
 
     check_prerequisites()  # a missing font or model stops start-up with a message naming the fix
-pipeline.preload_in_worker()
+if os.environ.get("FUNCTION_TARGET") != "run_scan_watchdog":  # it never reads a menu
+    pipeline.preload_in_worker()
 
 # What each run outcome tells the delivery: 2xx ends it, 503 asks Cloud Tasks to try again later.
 _TASK_STATUS = {"completed": 200, "failed": 200, "finished": 200, "missing": 200, "lost": 200,
@@ -48,6 +52,14 @@ def task(request):
     status = _TASK_STATUS[outcome]
     headers = {"Retry-After": "5"} if status == 503 else None
     return web.json_response({"job_id": job_id, "outcome": outcome}, status, headers)
+
+
+@watchdog_router.route("/", ["POST"])
+def watchdog(request):
+    auth.require_internal(request.headers)
+    counts = pipeline.expire_overdue()
+    log.info("watchdog swept", **counts)
+    return web.json_response(counts)
 
 
 @stream_router.route("/api/v1/scan/stream", ["POST"])
@@ -105,6 +117,11 @@ def run_scan_task(request):
 @functions_framework.http
 def scan_stream(request):
     return stream_router(request)
+
+
+@functions_framework.http
+def run_scan_watchdog(request):
+    return watchdog_router(request)
 
 
 @functions_framework.cloud_event
