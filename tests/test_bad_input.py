@@ -6,7 +6,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.api import assert_well_formed
+from tests.api import assert_well_formed, parse_sse
 
 
 def _err(r: httpx.Response, status: int, code: str | None = None) -> dict:
@@ -72,10 +72,21 @@ def test_on_v1_no_language_is_ever_a_400(api, menu_photo):
         assert r.status_code == 201, r.text
 
 
-def test_an_invalid_last_event_id_is_a_400(api, menu_photo):
+def test_on_v2_an_invalid_last_event_id_is_a_400(api_v2, menu_photo):
+    api = api_v2
     job_id = api.job(api.upload(menu_photo))
-    _err(api.http.get(f"/api/v1/scan/jobs/{job_id}/events", params={"last_event_id": "abc"},
-                      headers=api.auth(job_id)), 400, "INVALID_LAST_EVENT_ID")
+    for bad in ("abc", "-1", "undefined"):
+        _err(api.http.get(f"/api/v2/scan/jobs/{job_id}/events", params={"last_event_id": bad},
+                          headers=api.auth(job_id)), 400, "INVALID_LAST_EVENT_ID")
+
+
+def test_on_v1_a_resume_id_that_is_not_a_number_replays_from_the_start(api, menu_photo):
+    job_id = api.job(api.upload(menu_photo))
+    whole = api.events(job_id)
+    with api.http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", params={"last_event_id": "undefined"}) as r:
+        assert r.status_code == 200
+        ids = [f.id for f in parse_sse(r.iter_lines()) if f.id is not None]
+    assert ids == [f.id for f in whole]
 
 
 def test_unknown_routes_and_wrong_methods_are_json_404_and_405(api):

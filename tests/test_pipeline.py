@@ -352,17 +352,20 @@ def test_storage_server_errors_read_as_an_outage_not_as_a_missing_upload(stack, 
 def test_an_upload_landing_while_a_delivery_holds_the_job_is_run_at_once(api, stack, menu_photo, monkeypatch):
     from common import jobs, pipeline, schemas, storage
     from common.errors import Unavailable
+    from devstack.stack import UPLOAD_BUCKET
 
-    signed = api.signed_url()
-    bucket, _, name = signed["gcs_uri"][5:].partition("/")
-    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=signed["gcs_uri"]), bucket, name)
+    # Outside the uploads prefix: no finalize event runs the job, so only this delivery can.
+    name = f"stale/{uuid.uuid4().hex}.jpg"
+    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
     real = storage.read_upload
     looks = []
 
     def late(bucket_, name_):
         looks.append(name_)
         if len(looks) == 1:  # the first look misses; the photo lands while the job is still held
-            api.put(signed, menu_photo)
+            httpx.post(f"http://127.0.0.1:{stack.ports.gcs}/upload/storage/v1/b/{UPLOAD_BUCKET}/o",
+                       params={"uploadType": "media", "name": name}, content=menu_photo,
+                       headers={"Content-Type": "image/jpeg"}).raise_for_status()
             raise Unavailable("not yet", code="UPLOAD_PENDING")
         return real(bucket_, name_)
 
