@@ -58,6 +58,10 @@ class Settings:
     upload_prefix: str = "uploads/"
     max_upload_bytes: int = _num(10 * 1024 * 1024, ge=1)
     max_image_pixels: int = _num(40_000_000, ge=1)
+    # Pixels decoded at full size at once per process (PNG, WebP, HEIC; a JPEG decodes reduced).
+    # 80 MP is two of the largest photos: eight 40 MP PNGs at once peak at 0.79 of run_scan's 1 GiB
+    # instead of 2.98 (bench/decode_memory.py, docs/benchmarks.md).
+    decode_budget_pixels: int = _num(80_000_000, ge=0)
     signed_url_ttl_s: int = _num(900, ge=60, le=3600)
     allowed_content_types: str = "image/jpeg,image/png,image/webp,image/heic"
     # Where phones send the signed PUT; the emulator's address locally.

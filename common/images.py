@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 
 from common.errors import ScanError
@@ -22,6 +23,46 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+class DecodeBudget:
+    """Pixels being decoded at once in this process, bounded: a PNG, WebP or HEIC decodes at full
+    size (4 bytes a pixel), so eight 40-megapixel photos at once would need 1.3 GB before any copy.
+    A decode waits until its pixels fit; one photo alone always fits."""
+
+    def __init__(self, pixels: int):
+        self.pixels, self.in_use = pixels, 0
+        self._cond = threading.Condition()
+
+    def hold(self, pixels: int):
+        need = min(pixels, self.pixels)
+        budget = self
+
+        class _Held:
+            def __enter__(self):
+                with budget._cond:
+                    budget._cond.wait_for(lambda: budget.in_use + need <= budget.pixels)
+                    budget.in_use += need
+                return self
+
+            def __exit__(self, *exc):
+                with budget._cond:
+                    budget.in_use -= need
+                    budget._cond.notify_all()
+
+        return _Held()
+
+
+_budget: DecodeBudget | None = None
+_budget_lock = threading.Lock()
+
+
+def decode_budget(pixels: int) -> DecodeBudget:
+    global _budget
+    with _budget_lock:
+        if _budget is None or _budget.pixels != pixels:
+            _budget = DecodeBudget(pixels)
+        return _budget
+
+
 @dataclass
 class Photo:
     jpeg: bytes
@@ -30,8 +71,11 @@ class Photo:
     source_type: str
 
 
-def normalise(data: bytes, max_pixels: int) -> Photo:
-    """Validate and return an upright RGB JPEG no larger than MAX_SIDE on its long side."""
+def normalise(data: bytes, max_pixels: int, budget_pixels: int = 0) -> Photo:
+    """Validate and return an upright RGB JPEG no larger than MAX_SIDE on its long side.
+
+    `budget_pixels` bounds the pixels this process decodes at full size at once (0: no bound).
+    """
     from PIL import Image, ImageOps
 
     if not data:
@@ -56,11 +100,20 @@ def normalise(data: bytes, max_pixels: int) -> Photo:
         if img.format == "JPEG":
             # Let libjpeg decode at a reduced scale: cheaper in time and memory for big photos.
             img.draft("RGB", (MAX_SIDE, MAX_SIDE))
-        img.load()
+            full = img.size[0] * img.size[1]
+        else:
+            full = width * height  # other formats decode at full size
+        with (decode_budget(budget_pixels).hold(full) if budget_pixels and full > MAX_SIDE * MAX_SIDE
+              else _nothing()):
+            img.load()
+            orientation = img.getexif().get(0x0112)
+            # Shrink first: every later copy (rotation, mode) is of the small image, not the full one.
+            img.thumbnail((MAX_SIDE, MAX_SIDE))
+        if orientation:
+            img.getexif()[0x0112] = orientation
         img = ImageOps.exif_transpose(img)
         if img.mode != "RGB":
             img = img.convert("RGB")
-        img.thumbnail((MAX_SIDE, MAX_SIDE))
         out = io.BytesIO()
         img.save(out, "JPEG", quality=88)
     except ScanError:
@@ -68,6 +121,14 @@ def normalise(data: bytes, max_pixels: int) -> Photo:
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ScanError("IMAGE_CORRUPT", f"the photo could not be decoded: {exc}") from None
     return Photo(jpeg=out.getvalue(), width=img.width, height=img.height, source_type=kind)
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
 
 
 def to_jpeg(data: bytes) -> bytes:

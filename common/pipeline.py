@@ -220,7 +220,7 @@ class _Run:
 
     def _read_menu(self) -> None:
         upload = storage.read_upload(self.job["bucket"], self.job["object_name"])
-        photo = images.normalise(upload.data, self.settings.max_image_pixels)
+        photo = images.normalise(upload.data, self.settings.max_image_pixels, self.settings.decode_budget_pixels)
         if not self._last_status_is("analyzing"):
             self.log.append(*analyzing(self.job_id))  # a job claimed by an older deploy, before claims stored it
         self._choose_language()
