@@ -28,6 +28,7 @@ DRY_RUN=0
 : "${R2_ACCESS_KEY_ID:=}"
 : "${R2_BUCKET:=menu-assets}"
 : "${QUEUE:=scan-jobs}"
+: "${TTL_DAYS:=7}"   # every document's expire_at, and the generated images' lifetime in R2
 : "${RUNTIME_SA:=menu-scan-runtime}"   # the functions run as this account
 : "${INVOKER_SA:=menu-scan-invoker}"   # Cloud Tasks and Eventarc call run_scan as this account
 if [ "$DRY_RUN" = 1 ]; then
@@ -73,7 +74,7 @@ stage() {  # functions/NAME plus a copy of common/, as Cloud Build expects one s
 }
 
 : "${USER_AUTH:=off}"
-COMMON_ENV="GOOGLE_CLOUD_PROJECT=$PROJECT,REGION=$REGION,UPLOAD_BUCKET=$UPLOAD_BUCKET,LOG_LEVEL=INFO,USER_AUTH=$USER_AUTH"
+COMMON_ENV="GOOGLE_CLOUD_PROJECT=$PROJECT,REGION=$REGION,UPLOAD_BUCKET=$UPLOAD_BUCKET,LOG_LEVEL=INFO,USER_AUTH=$USER_AUTH,TTL_DAYS=$TTL_DAYS"
 for v in FIREBASE_PROJECT_ID AUTH_ISSUER AUTH_AUDIENCE AUTH_JWKS_URL; do
   [ -n "${!v:-}" ] && COMMON_ENV="$COMMON_ENV,$v=${!v}"
 done
@@ -188,6 +189,17 @@ LIFECYCLE="$STAGE/lifecycle.json"
 echo '{"rule":[{"action":{"type":"Delete"},"condition":{"age":1,"matchesPrefix":["uploads/"]}}]}' > "$LIFECYCLE"
 run gcloud storage buckets update "gs://$UPLOAD_BUCKET" --project="$PROJECT" --lifecycle-file="$LIFECYCLE" \
   --uniform-bucket-level-access --public-access-prevention
+
+# Generated images live as long as their job (TTL_DAYS), not forever: R2's lifecycle rule, set through
+# its S3 API with the R2 secret from Secret Manager (never printed).
+PY=.venv/bin/python; [ -x "$PY" ] || PY=python3
+if [ "$DRY_RUN" = 1 ]; then
+  echo "R2_SECRET_ACCESS_KEY=\$(gcloud secrets versions access latest --secret=r2-secret-access-key) $PY -m common.assets expire-after $TTL_DAYS"
+else
+  R2_SECRET_ACCESS_KEY=$(gcloud secrets versions access latest --secret=r2-secret-access-key --project="$PROJECT") \
+    R2_ENDPOINT="$R2_ENDPOINT" R2_ACCESS_KEY_ID="$R2_ACCESS_KEY_ID" R2_BUCKET="$R2_BUCKET" \
+    "$PY" -m common.assets expire-after "$TTL_DAYS"
+fi
 
 # The Worker's origins: one URL per function name used in worker/routes.json.
 ORIGINS=worker/origins.json

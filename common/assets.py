@@ -34,9 +34,27 @@ def public_url(key: str) -> str:
     return f"{get_settings().public_base_url.rstrip('/')}/assets/{key}"
 
 
+def expire_after(days: int) -> dict:
+    """The bucket's lifecycle rule: generated images are deleted `days` after they are written, with
+    the job they belong to (TTL_DAYS). Set by deploy.sh through the S3 API; returns the rule."""
+    rule = {"ID": "expire-generated-images", "Filter": {"Prefix": "gen/"}, "Status": "Enabled",
+            "Expiration": {"Days": int(days)}}
+    client().put_bucket_lifecycle_configuration(Bucket=get_settings().r2_bucket,
+                                                LifecycleConfiguration={"Rules": [rule]})
+    return rule
+
+
 def put_jpeg(session_id: str, item_id: str, data: bytes) -> str:
     """Upload at the deterministic key (a retry overwrites the same object) and return its URL."""
     key = key_for(session_id, item_id)
     client().put_object(Bucket=get_settings().r2_bucket, Key=key, Body=data,
                         ContentType="image/jpeg", CacheControl=CACHE_CONTROL)
     return public_url(key)
+
+
+if __name__ == "__main__":  # deploy.sh: python -m common.assets expire-after DAYS
+    import sys
+
+    if sys.argv[1:2] != ["expire-after"] or len(sys.argv) != 3:
+        sys.exit("usage: python -m common.assets expire-after DAYS")
+    print(expire_after(int(sys.argv[2])))

@@ -148,15 +148,19 @@ class Handler(BaseHTTPRequestHandler):
         language = (lang_match.group(1) or lang_match.group(2)) if lang_match else "en"
         with STATE.lock:
             STATE.requests.append({"kind": kind, "model": model, "images": images, "language": language,
-                                   "max_output_tokens": config.get("maxOutputTokens")})
+                                   "max_output_tokens": config.get("maxOutputTokens"), "t": time.monotonic()})
         action = STATE.next_action(kind)
         if action.get("delay_s"):
             time.sleep(float(action["delay_s"]))
         if action.get("status"):
             code = int(action["status"])
             names = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE", 400: "INVALID_ARGUMENT"}
-            return self._send(code, {"error": {"code": code, "message": action.get("message", "injected fault"),
-                                               "status": names.get(code, "UNKNOWN")}})
+            error = {"code": code, "message": action.get("message", "injected fault"),
+                     "status": names.get(code, "UNKNOWN")}
+            if action.get("retry_delay"):  # as the API says it on a quota error: google.rpc.RetryInfo
+                error["details"] = [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                                     "retryDelay": f"{action['retry_delay']}s"}]
+            return self._send(code, {"error": error})
         if action.get("safety"):
             return self._send(200, {"promptFeedback": {"blockReason": "SAFETY"}, "candidates": []})
         if kind == "image":

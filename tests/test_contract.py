@@ -36,6 +36,7 @@ def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dr
                  "run-scan-watchdog"):
         assert f"gcloud functions deploy {name} " in out.stdout
     assert "gcloud scheduler jobs create http scan-watchdog" in out.stdout
+    assert "-m common.assets expire-after 7" in out.stdout
     assert "--trigger-event-filters=type=google.cloud.storage.object.v1.finalized" in out.stdout
     assert "gcloud tasks queues create scan-jobs" in out.stdout
     assert out.stdout.count("ttls update expire_at") == 6
@@ -51,6 +52,19 @@ def test_every_streaming_function_says_timeout_before_the_platform_cuts_its_requ
         timeout_s = int(re.search(r"--timeout=(\d+)s", line).group(1))
         max_stream_s = float(re.search(r"SSE_MAX_STREAM_S=(\d+)", line).group(1))
         assert max_stream_s <= timeout_s - 60, (name, max_stream_s, timeout_s)
+
+
+def test_generated_images_get_the_jobs_lifetime_through_the_s3_lifecycle_rule_deploy_sets(stack):
+    import boto3
+
+    env = {**os.environ, **stack.env()}
+    out = subprocess.run([sys.executable, "-m", "common.assets", "expire-after", "7"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    s3 = boto3.client("s3", endpoint_url=env["R2_ENDPOINT"], region_name="auto",
+                      aws_access_key_id=env["R2_ACCESS_KEY_ID"], aws_secret_access_key=env["R2_SECRET_ACCESS_KEY"])
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=env["R2_BUCKET"])["Rules"]
+    assert [(r["Filter"]["Prefix"], r["Expiration"]["Days"], r["Status"]) for r in rules] == [("gen/", 7, "Enabled")]
 
 
 def _imports_after_loading(function: str, env: dict) -> subprocess.CompletedProcess:

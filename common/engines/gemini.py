@@ -137,10 +137,31 @@ class GeminiEngine:
         except genai_errors.APIError as exc:
             code = int(getattr(exc, "code", 0) or 0)
             if code == 429 or code >= 500 or code == 408:
-                raise Retryable("VLM_FAILED", f"Gemini answered {code}: {exc.message or exc.status}") from None
+                raise Retryable("VLM_FAILED", f"Gemini answered {code}: {exc.message or exc.status}",
+                                retry_after_s=_retry_after(exc)) from None
             raise ScanError("VLM_FAILED", f"Gemini refused the request ({code}): {exc.message or exc.status}") from None
         except _TIMEOUTS as exc:
             raise Retryable("UPSTREAM_TIMEOUT", f"Gemini did not answer in time: {type(exc).__name__}") from None
+
+
+def _retry_after(exc) -> float | None:
+    """How long Gemini asked us to wait: the Retry-After header, or the error's RetryInfo ("17s")."""
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    raw = headers.get("retry-after") if hasattr(headers, "get") else None
+    if raw:
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            pass  # an HTTP date: not sent by Gemini; fall back to the body
+    details = exc.details if isinstance(exc.details, dict) else {}
+    for detail in (details.get("error") or {}).get("details") or []:
+        delay = str(detail.get("retryDelay") or "") if isinstance(detail, dict) else ""
+        if delay.endswith("s"):
+            try:
+                return max(0.0, float(delay[:-1]))
+            except ValueError:
+                continue
+    return None
 
 
 def _reader(language: str) -> str:
