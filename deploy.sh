@@ -160,7 +160,7 @@ run gcloud functions add-invoker-policy-binding run-scan-finalize --project="$PR
   --member="serviceAccount:$INVOKER_EMAIL"
 
 # TTL: every document carries expire_at.
-for group in scan_jobs scan_events scan_cache scan_idempotency scan_leases scan_rate_limits; do
+for group in scan_jobs scan_events scan_cache scan_idempotency scan_leases scan_rate_limits scan_budget; do
   run gcloud firestore fields ttls update expire_at --collection-group="$group" --enable-ttl \
     --project="$PROJECT" --async
 done

@@ -136,6 +136,8 @@ class Settings:
     rate_job_per_min: float = _num(20.0, ge=0)
     rate_stream_per_min: float = _num(10.0, ge=0)
     rate_burst: int = _num(10, ge=1)
+    # Jobs a deployment starts per UTC day (model spend); past it job creation is 429; 0 is no cap.
+    daily_job_budget: int = _num(20_000, ge=0)
     # Snapshot and stream reads, per caller and instance (ratelimit.LocalBuckets): every read, and
     # reads of jobs that do not exist (what probing for ids would be made of).
     rate_read_per_min: float = _num(120.0, ge=0)

@@ -12,6 +12,7 @@ CACHE = "scan_cache"
 IDEMPOTENCY = "scan_idempotency"
 LEASES = "scan_leases"
 RATE_LIMITS = "scan_rate_limits"
+BUDGET = "scan_budget"  # the daily job budget's counters (budget.py)
 
 
 @functools.lru_cache(maxsize=1)

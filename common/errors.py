@@ -98,8 +98,8 @@ class TooManyRequests(AppError):
     code = "RATE_LIMITED"
     status = 429
 
-    def __init__(self, message: str, *, retry_after_s: int):
-        super().__init__(message)
+    def __init__(self, message: str, *, retry_after_s: int, code: str | None = None):
+        super().__init__(message, code=code)
         self.retry_after_s = max(1, int(retry_after_s))
 
     def headers(self) -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from typing import Any, Callable, Iterable, TypeVar
@@ -12,6 +13,7 @@ from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, Rule
 
 from common import auth, logs
+from common.config import get_settings
 from common.errors import (AppError, InvalidJson, MethodNotAllowed, NotFound, PayloadTooLarge, UnsupportedMediaType,
                            outage)
 
@@ -136,6 +138,11 @@ class Dispatch(Routes):
     def __init__(self, name: str, public: bool):
         super().__init__()
         self.name, self.public = name, public
+        if public and os.environ.get("K_SERVICE") and not get_settings().origin_secret:
+            # On Cloud Run without it, anyone may call the function's own URL past the Worker, and
+            # every caller looks like the Worker's address to the rate limits.
+            log.error("ORIGIN_SECRET is not set on a public function: requests are not checked for the Worker",
+                      function=name)
 
     def resolve(self, method: str, path: str, headers) -> tuple[Handler, dict]:
         if path.rstrip("/") == "/health" and method == "GET":

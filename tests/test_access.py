@@ -488,3 +488,15 @@ def test_with_user_auth_required_a_jobs_access_token_still_opens_it(api_v2, stac
         assert_well_formed(api.events(job_id))
     finally:
         stack.restart("events")
+
+
+def test_once_the_daily_job_budget_is_spent_new_jobs_get_a_clear_429_until_midnight_utc(api, stack, menu_photo):
+    uris = [api.upload(menu_photo) for _ in range(3)]
+    stack.restart("create-job", env={"DAILY_JOB_BUDGET": "2"})
+    try:
+        assert [api.create_job(u).status_code for u in uris[:2]] == [201, 201]
+        r = api.create_job(uris[2])
+        err = _error(r, 429, "DAILY_BUDGET_SPENT")
+        assert "00:00 UTC" in err["message"] and 1 <= int(r.headers["retry-after"]) <= 86400
+    finally:
+        stack.restart("create-job")

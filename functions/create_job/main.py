@@ -1,12 +1,13 @@
 """POST /api/v{1,2}/scan/jobs: record the job, queue its scan, answer at once."""
 import functions_framework
 
-from common import auth, idempotency, jobs, logs, ratelimit, schemas, tasks, web
+from common import auth, budget, idempotency, jobs, logs, ratelimit, schemas, tasks, web
 from common.config import get_settings
 
 settings = get_settings().require("upload_bucket", "run_scan_task_url")
 logs.configure(settings.log_level)
 router = web.Router("create_job")
+daily = budget.DailyBudget(settings.daily_job_budget)
 
 
 @router.route("/api/<any(v1, v2):version>/scan/jobs", ["POST"])
@@ -16,6 +17,7 @@ def create(request, version):
     req = web.parse_json(request, schemas.CreateJobRequest, version)
     bucket, name = jobs.parse_gcs_uri(req.gcs_uri)
     key = idempotency.validate(request.headers.get("Idempotency-Key"))
+    daily.spend()
     job, created = jobs.create(req, bucket, name, key, caller, version)
     job_id = job["job_id"]
     try:

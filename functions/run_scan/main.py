@@ -12,7 +12,7 @@ import threading
 
 import flask
 import functions_framework
-from common import auth, images, jobs, logs, pipeline, ratelimit, schemas, sse, storage, tasks, web
+from common import auth, budget, images, jobs, logs, pipeline, ratelimit, schemas, sse, storage, tasks, web
 from common.config import get_settings
 from common.errors import AppError, BadRequest, PayloadTooLarge
 from common.watch import EventFeed
@@ -24,6 +24,7 @@ task_router = web.Router("run_scan_task", public=False)
 stream_router = web.Router("scan_stream")
 watchdog_router = web.Router("run_scan_watchdog", public=False)
 feed = EventFeed()
+daily = budget.DailyBudget(settings.daily_job_budget)
 if settings.engine_name == "local":
     from common.engines.local import check_prerequisites
 
@@ -71,6 +72,7 @@ def compat_stream(request):
     kind = images.sniff(data)
     if kind is None:
         raise BadRequest("image_base64 is not a JPEG, PNG, WebP or HEIC image", code="UNSUPPORTED_IMAGE")
+    daily.spend()
     bucket, name = storage.write_upload(data, kind)
     try:
         job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}",
