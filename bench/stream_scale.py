@@ -108,7 +108,7 @@ def main() -> int:
     stack = fake_model_stack(8200)
     with stack:
         use_stack_settings(stack)
-        from common import events, jobs, schemas
+        from common import claims, events, jobs, schemas
 
         events_pid = stack.procs["events"].pid
         idle_rss, _ = tree_rss_mib(events_pid)
@@ -120,7 +120,7 @@ def main() -> int:
             def make(_):
                 name = f"uploads/{os.urandom(16).hex()}.jpg"
                 job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
-                claim = jobs.claim(job["job_id"], "bench-writer")
+                claim = claims.claim(job["job_id"], "bench-writer")
                 tokens[job["job_id"]] = job["access_token"]
                 return job["job_id"], claim.log
             logs = dict(pool.map(make, range(args.streams)))

@@ -20,7 +20,7 @@ from typing import Mapping
 
 from common import logs
 from common.config import Settings, get_settings
-from common.errors import Forbidden, NotFound, Unauthorized, Unavailable
+from common.errors import Forbidden, Unauthorized, Unavailable
 
 log = logs.get_logger(__name__)
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
@@ -119,7 +119,9 @@ class JobAccess:
     def check(self, job_id: str, access_token_hash: str | None, owner: str | None, id_only_reads: bool = False) -> None:
         """404, exactly as for a job that does not exist, unless the credential opens this job."""
         if not self.permits(access_token_hash, owner, id_only_reads):
-            raise NotFound(f"job {job_id!r} not found", code="JOB_NOT_FOUND")
+            from common.job_ids import job_not_found
+
+            raise job_not_found(job_id)
 
 
 def job_access(headers: Mapping[str, str], query_token: str | None, version: str = "v2") -> JobAccess:

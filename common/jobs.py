@@ -1,31 +1,22 @@
-"""Scan jobs: creation, the lease claim that makes every delivery converge on one run, snapshots."""
+"""Scan jobs: creation (with Idempotency-Key), the snapshot, and the queries that find jobs to run.
+
+The claim that makes deliveries converge on one run is claims.py; ids and gcs_uris are job_ids.py."""
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import secrets
 import uuid
-from dataclasses import dataclass
-from typing import Literal, Sequence
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
+
 from common import auth, db, events, idempotency
 from common.auth import Caller, JobAccess
-from common.config import get_settings
-from common.errors import BadRequest, NotFound
+from common.job_ids import job_not_found, validate_job_id
 from common.schemas import CreateJobRequest
 
 TERMINAL = ("completed", "failed")
-_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def validate_job_id(job_id: str) -> str:
-    # Shape check first: a malformed id is simply an unknown job, and never reaches Firestore.
-    if not _JOB_ID.match(job_id or ""):
-        raise NotFound(f"job {job_id!r} not found", code="JOB_NOT_FOUND")
-    return job_id
 
 
 def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None,
@@ -113,7 +104,7 @@ def _replayed(job_id: str, access_token: str | None) -> dict:
 def get(job_id: str) -> dict:
     snap = db.client().collection(db.JOBS).document(validate_job_id(job_id)).get()
     if not snap.exists:
-        raise NotFound(f"job {job_id!r} not found", code="JOB_NOT_FOUND")
+        raise job_not_found(job_id)
     return snap.to_dict()
 
 
@@ -165,94 +156,6 @@ def find_overdue(older_than_s: float, limit: int = 100) -> list[str]:
          .where(filter=firestore.FieldFilter("status", "in", ["pending", "running"]))
          .where(filter=firestore.FieldFilter("created_at", "<", cutoff)))
     return [s.id for s in q.limit(limit).stream()]
-
-
-@dataclass
-class Claim:
-    outcome: Literal["claimed", "finished", "busy", "missing"]
-    job: dict | None = None
-    log: events.EventLog | None = None
-
-
-CLAIM_ROUNDS = 5  # reads of a job whose document keeps changing under us before the claim answers busy
-
-
-def claim(job_id: str, owner: str, opening: Sequence[tuple[str, dict]] = ()) -> Claim:
-    """Take the job's lease unless it is finished or another live run holds it.
-
-    Optimistic: read the job, then write the lease on the condition that the document is unchanged
-    since that read. Two deliveries arriving together (a Cloud Task and a finalize event, typically)
-    do not contend in a transaction, whose retries back off for a second or more: the loser's write
-    fails at once, it reads again and sees the lease.
-
-    `opening` events are stored in the claim's own commit when the job holds only its creation
-    event: the first status then costs no commit of its own, and viewers no read for the lease.
-    """
-    settings = get_settings()
-    client = db.client()
-    ref = client.collection(db.JOBS).document(job_id)
-    for _ in range(CLAIM_ROUNDS):
-        snap = ref.get()
-        if not snap.exists:
-            return Claim("missing")
-        job = snap.to_dict()
-        if job["status"] in TERMINAL:
-            return Claim("finished", job)
-        now = db.now()
-        if job.get("lease_owner") and _lease_alive(client, job_id, job, now):
-            return Claim("busy", job)
-        job.update({
-            "status": "running",
-            "lease_owner": owner,
-            "lease_expires_at": now + dt.timedelta(seconds=settings.lease_s),
-            "attempts": job.get("attempts", 0) + 1,
-            # A lease left behind means the previous run died mid-job: that counts as a failure.
-            "failures": job.get("failures", 0) + (1 if job.get("lease_owner") else 0),
-            "updated_at": now,
-        })
-        fields = {k: job[k] for k in ("status", "lease_owner", "lease_expires_at", "attempts", "failures", "updated_at")}
-        batch = client.batch()
-        if opening and int(job["last_seq"]) <= 1:
-            evs = [events.Event(int(job["last_seq"]) + 1 + i, t, d) for i, (t, d) in enumerate(opening)]
-            batch.create(client.collection(db.EVENTS).document(events.page_doc_id(job_id, evs[0].seq)),
-                         events.page_record(job_id, evs))
-            fields.update(last_seq=evs[-1].seq, tail=events.encode_page(evs),
-                          progress=max([int(job.get("progress") or 0)]
-                                       + [int(e.data.get("progress") or 0) for e in evs if e.type == "status"]))
-            job.update(last_seq=evs[-1].seq, tail=fields["tail"])
-        batch.update(ref, fields, option=client.write_option(last_update_time=snap.update_time))
-        try:
-            written = batch.commit()[-1]
-        except (gexc.FailedPrecondition, gexc.Aborted, gexc.AlreadyExists):
-            continue  # the job changed since our read (another claim, a renewal, an event): look again
-        # The claim's write result is the fence for our appends: no read needed.
-        log = events.EventLog(job_id, owner, int(job["last_seq"]), written.update_time, settings.lease_s)
-        return Claim("claimed", job, log)
-    return Claim("busy")
-
-
-def _lease_alive(client, job_id: str, job: dict, now: dt.datetime) -> bool:
-    """The owner's lease runs until the later of the job's own expiry and a renewal by that owner."""
-    if job.get("lease_expires_at") and job["lease_expires_at"] > now:
-        return True
-    renewal = client.collection(db.LEASES).document(job_id).get()  # only read for a lease past its first term
-    return bool(renewal.exists and renewal.get("owner") == job["lease_owner"] and renewal.get("expires_at") > now)
-
-
-def parse_gcs_uri(uri: str) -> tuple[str, str]:
-    """Accept only gs://<our bucket>/<uploads prefix><server-made name>; 400 naming the rule broken."""
-    settings = get_settings()
-    if not uri.startswith("gs://"):
-        raise BadRequest("gcs_uri must start with gs://", code="INVALID_GCS_URI")
-    bucket, _, name = uri[5:].partition("/")
-    if bucket != settings.upload_bucket:
-        raise BadRequest(f"gcs_uri must be in bucket {settings.upload_bucket!r}", code="INVALID_GCS_URI")
-    if not name.startswith(settings.upload_prefix):
-        raise BadRequest(f"gcs_uri must be under {settings.upload_prefix!r}", code="INVALID_GCS_URI")
-    rest = name[len(settings.upload_prefix):]
-    if not re.fullmatch(r"[0-9a-f]{32}\.(jpg|png|webp|heic)", rest):
-        raise BadRequest("gcs_uri must name an object issued by /api/v1/uploads/signed-url", code="INVALID_GCS_URI")
-    return bucket, name
 
 
 def discard(job: dict) -> None:

@@ -14,7 +14,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
-from common import assets, cache, db, events, images, jobs, logs, storage
+from common import assets, cache, claims, db, events, images, jobs, logs, storage
 from common.config import Settings, get_settings
 from common.engines import Engine, MenuItem, finalise_top3, get_engine
 from common.errors import LeaseLost, ScanError, Unavailable
@@ -81,7 +81,7 @@ def run_job(job_id: str, trigger: str) -> Outcome:
     try:
         for _ in range(2):  # a second round only when the upload arrived as the first gave the job back
             owner = f"{trigger}:{uuid.uuid4().hex[:12]}"
-            claim = jobs.claim(job_id, owner, opening=[analyzing(job_id)])
+            claim = claims.claim(job_id, owner, opening=[analyzing(job_id)])
             log.info("claim", outcome=claim.outcome, trigger=trigger, owner=owner)
             if claim.outcome != "claimed":
                 return claim.outcome
@@ -103,7 +103,7 @@ def expire_overdue() -> dict:
         counts["overdue"] += 1
         token = logs.job_id_var.set(job_id)
         try:
-            claim = jobs.claim(job_id, f"watchdog:{uuid.uuid4().hex[:12]}")
+            claim = claims.claim(job_id, f"watchdog:{uuid.uuid4().hex[:12]}")
             if claim.outcome == "busy":
                 counts["busy"] += 1
             if claim.outcome != "claimed":

@@ -10,8 +10,8 @@ from typing import AsyncIterator, Callable, Iterator
 
 from common import events, logs
 from common.auth import JobAccess
-from common.errors import BadRequest, NotFound, Unavailable
-from common.jobs import validate_job_id
+from common.errors import BadRequest, Unavailable
+from common.job_ids import job_not_found, validate_job_id
 from common.watch import EventFeed, FeedNotice, JobState
 
 log = logs.get_logger(__name__)
@@ -177,7 +177,7 @@ def _known(session: Session, sub, access: JobAccess | None) -> None:
     if session.exists is False or (access is not None and not (
             state and access.permits(state.access_token_hash, state.owner or None, state.id_only_reads))):
         sub.close()
-        raise NotFound(f"job {session.job_id!r} not found", code="JOB_NOT_FOUND")
+        raise job_not_found(session.job_id)
 
 
 def stream(feed: EventFeed, job_id: str, after: int, *, heartbeat_s: float, max_s: float, retry_ms: int,

@@ -104,13 +104,13 @@ def test_the_event_feed_recovers_from_a_broken_listen_stream_without_losing_an_e
     import queue
     import time as _time
 
-    from common import events, jobs
+    from common import claims, events
     from common.watch import EventFeed, JobState
 
     from tests.test_pipeline import _job_without_deliveries
 
     job_id = _job_without_deliveries()
-    run = jobs.claim(job_id, "test-run")
+    run = claims.claim(job_id, "test-run")
     assert run.outcome == "claimed"
     feed, got = EventFeed(reconnect_backoff_s=0.05), queue.SimpleQueue()
     with feed.subscribe(job_id, got.put):
@@ -246,12 +246,12 @@ def _target_change(kind: int, target_ids, code: int = 0):
 def test_a_target_the_server_removes_is_added_again_and_keeps_delivering(stack):
     import queue
 
-    from common import events, jobs, watch
+    from common import claims, events, watch
     from common.watch import JobState
     from tests.test_pipeline import _job_without_deliveries
 
     job_id = _job_without_deliveries()
-    run = jobs.claim(job_id, "test-run")
+    run = claims.claim(job_id, "test-run")
     feed, got = watch.EventFeed(), queue.SimpleQueue()
     with feed.subscribe(job_id, got.put):
         assert got.get(timeout=10).exists

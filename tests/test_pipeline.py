@@ -130,15 +130,15 @@ def test_concurrent_duplicate_deliveries_through_both_triggers_cause_one_model_c
 
 
 def test_a_run_that_dies_mid_job_is_taken_over_after_its_lease_and_the_sequence_continues(api, stack, menu_photo):
-    from common import events, jobs
+    from common import claims, events
     from common.errors import LeaseLost
 
     signed = api.signed_url()
     job_id = api.job(signed["gcs_uri"])
-    ghost = jobs.claim(job_id, "ghost-run")  # a run that starts, writes one event, then dies
+    ghost = claims.claim(job_id, "ghost-run")  # a run that starts, writes one event, then dies
     if ghost.outcome != "claimed":  # a task delivery may have claimed first while the upload was missing
         time.sleep(3.5)
-        ghost = jobs.claim(job_id, "ghost-run")
+        ghost = claims.claim(job_id, "ghost-run")
     assert ghost.outcome == "claimed"
     ghost.log.append("status", events.status("analyzing", "Reading the menu", job_id))
     api.put(signed, menu_photo)
@@ -168,7 +168,7 @@ def test_a_second_scan_of_the_same_photo_and_language_is_served_from_the_cache(a
 
 
 def test_concurrent_claims_of_one_job_give_exactly_one_owner_and_the_rest_are_told_busy(stack):
-    from common import jobs, schemas
+    from common import claims, jobs, schemas
 
     for _ in range(5):
         req = schemas.CreateJobRequest(gcs_uri="gs://menu-uploads/uploads/0123456789abcdef0123456789abcdef.jpg")
@@ -177,7 +177,7 @@ def test_concurrent_claims_of_one_job_give_exactly_one_owner_and_the_rest_are_to
 
         def claim(n):
             try:
-                outcomes.append(jobs.claim(job["job_id"], f"owner-{n}").outcome)
+                outcomes.append(claims.claim(job["job_id"], f"owner-{n}").outcome)
             except Exception as exc:  # noqa: BLE001 - any exception here is the failure under test
                 errors.append(repr(exc))
 
@@ -249,45 +249,45 @@ def _job_without_deliveries() -> str:
 def test_a_renewed_lease_keeps_other_deliveries_out_and_a_stale_renewal_does_not(stack):
     import datetime as dt
 
-    from common import db, jobs
+    from common import claims, db
 
     job_id = _job_without_deliveries()
-    owner = jobs.claim(job_id, "slow-run")
+    owner = claims.claim(job_id, "slow-run")
     assert owner.outcome == "claimed"
     for _ in range(4):  # 4 s: past the 3 s lease the claim wrote on the job, renewed every second
         time.sleep(1.0)
         owner.log.renew()
-    assert jobs.claim(job_id, "intruder").outcome == "busy"
+    assert claims.claim(job_id, "intruder").outcome == "busy"
     time.sleep(3.5)  # renewals stop, as when the run dies: the job can be taken over
-    assert jobs.claim(job_id, "taker").outcome == "claimed"
+    assert claims.claim(job_id, "taker").outcome == "claimed"
     # The old run wakes up and renews for a long time: that must not lock anyone out once the
     # new owner's own lease has ended.
     db.client().collection(db.LEASES).document(job_id).set(
         {"owner": "slow-run", "expires_at": db.now() + dt.timedelta(minutes=5)})
     time.sleep(3.5)
-    assert jobs.claim(job_id, "third").outcome == "claimed"
+    assert claims.claim(job_id, "third").outcome == "claimed"
 
 
 def test_a_run_that_lost_its_job_can_no_longer_renew_nor_hide_the_new_owners_lease(stack):
-    from common import db, jobs
+    from common import claims, db
     from common.errors import LeaseLost
 
     job_id = _job_without_deliveries()
-    old = jobs.claim(job_id, "old-run")
+    old = claims.claim(job_id, "old-run")
     old.log.renew()
     leases = db.client().collection(db.LEASES).document(job_id)
     assert leases.get().get("owner") == "old-run"
     # The old run stalls past its lease; another delivery takes the job over.
     db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": db.now()})
     db.client().collection(db.LEASES).document(job_id).update({"expires_at": db.now()})
-    new = jobs.claim(job_id, "new-run")
+    new = claims.claim(job_id, "new-run")
     assert new.outcome == "claimed"
     new.log.renew()
     assert leases.get().get("owner") == "new-run"
     with pytest.raises(LeaseLost):
         old.log.renew()  # it wakes up: refused, and the new owner's renewal stands
     assert leases.get().get("owner") == "new-run"
-    assert jobs.claim(job_id, "third").outcome == "busy"
+    assert claims.claim(job_id, "third").outcome == "busy"
 
 
 # -- never stuck, never failed for an outage ---------------------------------------------------------
@@ -456,7 +456,7 @@ def test_a_job_nothing_runs_is_ended_by_the_scheduled_watchdog_and_its_viewer_se
 
 def test_the_watchdog_ends_an_overdue_job_with_its_photo_as_expired_and_leaves_a_live_run_alone(api, stack,
                                                                                                  menu_photo):
-    from common import db, jobs, schemas
+    from common import claims, db, jobs, schemas
     from devstack.stack import UPLOAD_BUCKET
 
     # Its photo is there, outside the uploads prefix, so no finalize event runs the job before the watchdog.
@@ -467,7 +467,7 @@ def test_the_watchdog_ends_an_overdue_job_with_its_photo_as_expired_and_leaves_a
     job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
     expired = job["job_id"]
     live = _job_without_deliveries()
-    assert jobs.claim(live, "live-run").outcome == "claimed"
+    assert claims.claim(live, "live-run").outcome == "claimed"
     for job_id in (expired, live):
         _age(job_id, 120)
     r = httpx.post(stack.function_url("run-scan-watchdog") + "/", json={}, headers=api.internal())

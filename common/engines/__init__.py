@@ -6,7 +6,6 @@ from typing import Optional, Protocol
 from pydantic import BaseModel, Field
 
 from common.config import Settings
-from common.errors import ConfigError
 
 
 class MenuItem(BaseModel):

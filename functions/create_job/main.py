@@ -1,7 +1,7 @@
 """POST /api/v{1,2}/scan/jobs: record the job, queue its scan, answer at once."""
 import functions_framework
 
-from common import auth, budget, idempotency, jobs, logs, ratelimit, schemas, tasks, web
+from common import auth, budget, idempotency, job_ids, jobs, logs, ratelimit, schemas, tasks, web
 from common.config import get_settings
 
 settings = get_settings().require("upload_bucket", "run_scan_task_url")
@@ -15,7 +15,7 @@ def create(request, version):
     caller = auth.identify(request.headers, request.remote_addr)
     ratelimit.take(caller, "create_job", settings.rate_job_per_min, settings.rate_burst)
     req = web.parse_json(request, schemas.CreateJobRequest, version)
-    bucket, name = jobs.parse_gcs_uri(req.gcs_uri)
+    bucket, name = job_ids.parse_gcs_uri(req.gcs_uri)
     key = idempotency.validate(request.headers.get("Idempotency-Key"))
     daily.spend()
     job, created = jobs.create(req, bucket, name, key, caller, version)
