@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
@@ -23,6 +24,7 @@ from google.cloud import firestore
 from common import db
 from common.errors import LeaseLost
 
+COMMIT_RETRY_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 4.0)  # about 8 s of store faults before a run gives up
 # Store faults worth retrying: the write may or may not have been applied.
 TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError, gexc.TooManyRequests,
              gexc.Unknown, gexc.RetryError)
@@ -126,14 +128,21 @@ class EventLog:
                 assert not evs or evs[-1].type != "done", "done must be the last event"
                 evs.append(Event(self.last_seq + 1 + i, type_, data))
             now = db.now()
-            batch = self._client.batch()
-            batch.create(self._client.collection(db.EVENTS).document(page_doc_id(self.job_id, evs[0].seq)),
-                         page_record(self.job_id, evs))
+            page_ref = self._client.collection(db.EVENTS).document(page_doc_id(self.job_id, evs[0].seq))
+            page = page_record(self.job_id, evs)
             fields = {"last_seq": evs[-1].seq, "tail": encode_page(evs), "updated_at": now,
                       "lease_expires_at": _lease_end(now, self._lease_s)}
             fields.update(job_fields or {})
-            batch.update(self._job_ref, fields, option=self._client.write_option(last_update_time=self._update_time))
-            self._commit(batch, job_write_index=1)
+
+            def batch():
+                b = self._client.batch()
+                b.create(page_ref, page)
+                b.update(self._job_ref, fields, option=self._client.write_option(last_update_time=self._update_time))
+                return b
+
+            owner_after = None if evs[-1].type == "done" else self.owner  # done's commit ends the lease
+            self._commit(batch, job_write_index=1,
+                         landed=lambda job: job.get("last_seq") == evs[-1].seq and job.get("lease_owner") == owner_after)
             self.last_seq = evs[-1].seq
             self.closed = evs[-1].type == "done"
             return self.last_seq
@@ -170,21 +179,41 @@ class EventLog:
         with self._lock:
             if self.closed:
                 raise RuntimeError(f"job {self.job_id} is finished; it cannot be released")
-            batch = self._client.batch()
-            batch.update(self._job_ref, {**fields, "lease_owner": None, "lease_expires_at": None, "updated_at": db.now()},
-                         option=self._client.write_option(last_update_time=self._update_time))
-            self._commit(batch, job_write_index=0)
+            update = {**fields, "lease_owner": None, "lease_expires_at": None, "updated_at": db.now()}
 
-    def _commit(self, batch, job_write_index: int) -> None:
+            def batch():
+                b = self._client.batch()
+                b.update(self._job_ref, update, option=self._client.write_option(last_update_time=self._update_time))
+                return b
+
+            self._commit(batch, job_write_index=0,
+                         landed=lambda job: job.get("lease_owner") is None and job.get("last_seq") == self.last_seq
+                         and job.get("status") == update.get("status"))
+
+    def _commit(self, batch: Callable[[], object], job_write_index: int, landed: Callable[[dict], bool]) -> None:
+        """Commit, through transient store faults. A commit reported failed may still have been
+        applied (by our retry here, or the client's own): a later attempt then finds the job changed,
+        and reading the job tells whether the change was ours (`landed`, the job naming this run and
+        the events it was given) or another run's (a takeover)."""
         if self.lost:
             raise LeaseLost(self.job_id)
-        try:
-            results = batch.commit()
-        except (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.NotFound) as exc:
-            # Someone else wrote the job (a takeover) or the seq slot: this run is no longer the owner.
-            self.lost = True
-            raise LeaseLost(f"{self.job_id}: {exc.message if hasattr(exc, 'message') else exc}") from None
-        self._update_time = results[job_write_index].update_time
+        for delay in (*COMMIT_RETRY_DELAYS_S, None):
+            try:
+                results = batch().commit()
+                self._update_time = results[job_write_index].update_time
+                return
+            except TRANSIENT:
+                if delay is None:
+                    raise
+                time.sleep(delay)
+            except (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.NotFound) as exc:
+                snap = self._job_ref.get()
+                if snap.exists and landed(snap.to_dict()):
+                    self._update_time = snap.update_time
+                    return
+                # Someone else wrote the job (a takeover) or the seq slot: this run is no longer the owner.
+                self.lost = True
+                raise LeaseLost(f"{self.job_id}: {exc.message if hasattr(exc, 'message') else exc}") from None
 
     @property
     def committed_at(self) -> dt.datetime:

@@ -21,8 +21,6 @@ from common.errors import LeaseLost, ScanError, Unavailable
 
 log = logs.get_logger(__name__)
 Outcome = Literal["completed", "failed", "finished", "busy", "missing", "waiting", "lost", "arrived"]
-# Deliveries back off for this long when a job's last events could not be stored (an outage).
-END_RETRY_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 def analyzing(job_id: str) -> tuple[str, dict]:
@@ -314,34 +312,9 @@ class _Run:
         return "failed"
 
     def _end(self, pairs: list[tuple[str, dict]], fields: dict) -> None:
-        """Store the job's last events (done last), through transient store faults, exactly once.
-
-        A commit that failed in transit may still have been applied; its retry then finds the job
-        changed (LeaseLost), and reading the job tells whether it was ours that landed.
-        """
-        uncertain = False
-        for delay in (*END_RETRY_DELAYS_S, None):
-            try:
-                self.log.append_many(pairs, job_fields=fields)
-                return
-            except LeaseLost:
-                if uncertain and self._ended():
-                    return
-                raise
-            except events.TRANSIENT as exc:
-                if delay is None:
-                    raise
-                uncertain = True
-                log.warning("storing the last events failed; retrying", error=str(exc)[:200], delay_s=delay)
-                time.sleep(delay)
-
-    def _ended(self) -> bool:
-        """Whether the job's done is stored (a commit reported failed that had in fact been applied)."""
-        job = jobs.get(self.job_id)
-        if job["status"] in jobs.TERMINAL:
-            self.log.closed = True
-            return True
-        return False
+        """Store the job's last events (done last): EventLog retries store faults and tells a commit
+        that landed unreported from a takeover, so done is stored exactly once."""
+        self.log.append_many(pairs, job_fields=fields)
 
     def _give_back(self, exc: Unavailable) -> Outcome:
         """A dependency is down (not the upload missing): release the job for a later delivery."""

@@ -68,6 +68,8 @@ def main() -> None:
                 ok = False
         if ok:
             client.post(f"{base}:acknowledge", json={"ackIds": [ack_id]})
+            # Tests wait on this line: a finalize event's whole run is over once it is written.
+            log.info("delivered %s", json.loads(body)["name"] if event is not None else "(not an object event)")
         else:  # make it due again now; the emulator redelivers
             client.post(f"{base}:modifyAckDeadline", json={"ackIds": [ack_id], "ackDeadlineSeconds": 1})
 

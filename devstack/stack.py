@@ -53,7 +53,10 @@ class Ports:
         offsets = {"gateway": 0, "firestore": 1, "pubsub": 2, "gcs": 3, "tasks": 4, "s3": 5, "s3_master": 6,
                    "s3_filer": 7, "s3_volume": 8, "gemini": 9, "s3_admin": 16, "s3_master_grpc": 17,
                    "s3_filer_grpc": 18, "s3_volume_grpc": 19, "s3_grpc": 20, "s3_admin_grpc": 21,
-                   "meter": 22, "meter_rest": 23, "gcs_front": 24}
+                   "meter": 22, "meter_rest": 23, "gcs_front": 24,
+                   # fault proxies (the outage campaign): each listening port, then its control port
+                   "firestore_proxy": 26, "firestore_proxy_ctl": 27, "gcs_proxy": 28, "gcs_proxy_ctl": 29,
+                   "s3_proxy": 30, "s3_proxy_ctl": 31}
         if name in offsets:
             return self.base + offsets[name]
         raise AttributeError(name)
@@ -74,6 +77,9 @@ class Stack:
     # (a test stack that must run as a deployment would, next to one started with test values).
     settings_from_environ: bool = True
     watchdog_every_s: float = 60.0  # deploy.sh schedules it every 5 minutes
+    # The functions reach Firestore, GCS and the S3 server through devstack/fault_proxy.py, whose
+    # control ports inject outages (tests/test_outages.py).
+    fault_proxies: bool = False
 
     def __post_init__(self):
         self.ports = Ports(self.base_port)
@@ -155,8 +161,22 @@ class Stack:
             "INTERNAL_SECRET": self.shared_secret,
             "ORIGIN_SECRET": self.origin_secret,
         }
+        if self.fault_proxies:
+            env.update({"FIRESTORE_EMULATOR_HOST": f"{HOST}:{p.firestore_proxy}",
+                        "STORAGE_EMULATOR_HOST": f"http://{HOST}:{p.gcs_proxy}",
+                        "R2_ENDPOINT": f"http://{HOST}:{p.s3_proxy}"})
         env.update(self.extra_env)
         return env
+
+    def fault(self, dependency: str, mode: str, seconds: float = 0, **extra) -> None:
+        """Make a dependency (firestore, gcs, s3) misbehave for `seconds` (needs fault_proxies)."""
+        port = getattr(self.ports, f"{dependency}_proxy_ctl")
+        _http("POST", f"http://{HOST}:{port}/fault", {"mode": mode, "seconds": seconds, **extra})
+
+    def fault_stats(self, dependency: str) -> dict:
+        port = getattr(self.ports, f"{dependency}_proxy_ctl")
+        with urllib.request.urlopen(f"http://{HOST}:{port}/stats", timeout=5) as resp:
+            return json.loads(resp.read())
 
     def _inherited(self) -> dict:
         if self.settings_from_environ:
@@ -205,6 +225,13 @@ class Stack:
         _wait_tcp("tasks", p.tasks, self.procs["tasks"], 30)
         _wait_http("gemini", f"{self.gemini_url}/_control/health", self.procs["gemini"], 30)
         self._wait_s3_bucket()
+        if self.fault_proxies:
+            for dep, target in (("firestore", p.firestore), ("gcs", p.gcs), ("s3", p.s3)):
+                self._spawn(f"{dep}-proxy", [sys.executable, "-m", "devstack.fault_proxy", "--listen",
+                                             str(getattr(p, f"{dep}_proxy")), "--target", f"{HOST}:{target}",
+                                             "--control", str(getattr(p, f"{dep}_proxy_ctl"))],
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                _wait_tcp(f"{dep}-proxy", getattr(p, f"{dep}_proxy_ctl"), self.procs[f"{dep}-proxy"], 30)
 
     def _spawn_s3(self) -> None:
         p = self.ports

@@ -71,22 +71,48 @@ def test_the_model_receives_the_photo_as_a_jpeg_and_is_called_once_per_menu_and_
     assert menu_req["images"] and menu_req["images"][0]["jpeg"]
 
 
-def test_an_upload_finalized_before_its_job_exists_runs_exactly_once(api, menu_photo):
+def _finalize_delivered(stack, gcs_uri: str, timeout_s: float = 30) -> None:
+    """Wait until the upload's finalize event has been delivered and answered (its run is over)."""
+    name = gcs_uri[5:].partition("/")[2]
+    deadline = time.monotonic() + timeout_s
+    while f"delivered {name}" not in stack.log_path("relay").read_text(errors="replace"):
+        assert time.monotonic() < deadline, "the finalize event was never delivered"
+        time.sleep(0.05)
+
+
+def _task_settled(stack, job_id: str, timeout_s: float = 30) -> None:
+    """Wait until the job's own Cloud Task has been answered with its final outcome (2xx)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        lines = [json.loads(line) for line in stack.log_path("run-scan-task").read_text(errors="replace").splitlines()
+                 if line.startswith("{") and job_id in line]
+        if any(e.get("message") in ("job completed", "job failed") or
+               (e.get("message") == "claim" and e.get("outcome") == "finished") for e in lines):
+            return
+        assert time.monotonic() < deadline, "the job's task never settled"
+        time.sleep(0.05)
+
+
+def test_an_upload_finalized_before_its_job_exists_runs_exactly_once(api, stack, menu_photo):
     gcs_uri = api.upload(menu_photo)
-    time.sleep(1.0)  # the finalize event arrives and finds no job: it must not run or fail anything
+    _finalize_delivered(stack, gcs_uri)  # it found no job: it must not run or fail anything
     job_id = api.job(gcs_uri)
     frames = api.events(job_id)
     assert_well_formed(frames)
     assert frames[-1].data["status"] == "completed"
-    time.sleep(1.0)  # room for any stray second run to show itself
+    _task_settled(stack, job_id)  # every delivery of the job is over: no second run can still start
     assert api.gemini_calls()["calls"]["menu"] == 1
     assert api.events(job_id, after=0)[-1].id == frames[-1].id
 
 
-def test_a_job_created_before_its_upload_arrives_waits_and_runs_exactly_once_saying_analyzing_once(api, menu_photo):
+def test_a_job_created_before_its_upload_arrives_waits_and_runs_exactly_once_saying_analyzing_once(api, stack,
+                                                                                                     menu_photo):
     signed = api.signed_url()
     job_id = api.job(signed["gcs_uri"])
-    time.sleep(1.5)  # task deliveries find no object and back off without failing the job
+    deadline = time.monotonic() + 30
+    while stack.log_path("run-scan-task").read_text(errors="replace").count(f'"job_id": "{job_id}"') < 4:
+        assert time.monotonic() < deadline  # task deliveries find no object and back off without failing the job
+        time.sleep(0.05)
     assert api.snapshot(job_id)["status"] == "pending"
     api.put(signed, menu_photo)
     frames = api.events(job_id)
@@ -94,7 +120,8 @@ def test_a_job_created_before_its_upload_arrives_waits_and_runs_exactly_once_say
     assert frames[-1].data["status"] == "completed"
     # Each delivery that found no photo claimed and released the job; only the first stored a status.
     assert [f.data["step"] for f in frames if f.event == "status"] == ["uploading", "analyzing", "generating_images"]
-    time.sleep(1.0)
+    _finalize_delivered(stack, signed["gcs_uri"])
+    _task_settled(stack, job_id)
     assert api.gemini_calls()["calls"]["menu"] == 1
 
 
@@ -378,28 +405,32 @@ def test_an_upload_landing_while_a_delivery_holds_the_job_is_run_at_once(api, st
 
 
 def _flaky_done(monkeypatch, plan: list[str]):
-    """EventLog.append_many failing the commit holding done as `plan` says: 'lost' (not applied),
-    'applied' (applied, then reported failed), 'ok'."""
+    """Firestore failing the commit that holds done as `plan` says: 'lost' (not applied), 'applied'
+    (applied, then reported failed: the answer was lost in transit), 'ok'."""
     from google.api_core import exceptions as gexc
+    from google.cloud.firestore_v1 import batch as fbatch
 
-    from common import events, pipeline
+    from common import events
 
-    real = events.EventLog.append_many
-    monkeypatch.setattr(pipeline, "END_RETRY_DELAYS_S", (0.01, 0.01, 0.01))
+    real = fbatch.WriteBatch.commit
+    monkeypatch.setattr(events, "COMMIT_RETRY_DELAYS_S", (0.01, 0.01, 0.01))
 
-    def append_many(self, pairs, *, job_fields=None):
-        pairs = list(pairs)
-        if pairs[-1][0] != "done" or not plan:
-            return real(self, pairs, job_fields=job_fields)
+    def holds_done(batch) -> bool:
+        tails = [w._pb.update.fields["tail"].string_value for w in batch._write_pbs
+                 if "tail" in w._pb.update.fields]
+        return any('"done"' in t for t in tails)
+
+    def commit(self, *args, **kwargs):
+        if not plan or not holds_done(self):
+            return real(self, *args, **kwargs)
         step = plan.pop(0)
         if step == "applied":
-            real(self, pairs, job_fields=job_fields)
-            self.closed, self.last_seq = False, self.last_seq - len(pairs)  # the client never heard back
+            real(self, *args, **kwargs)
         if step in ("lost", "applied"):
             raise gexc.ServiceUnavailable("connection reset")
-        return real(self, pairs, job_fields=job_fields)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(events.EventLog, "append_many", append_many)
+    monkeypatch.setattr(fbatch.WriteBatch, "commit", commit)
 
 
 @pytest.mark.parametrize("plan", [["lost", "lost", "ok"], ["applied"], ["lost", "applied"]])
