@@ -56,8 +56,10 @@ def idp():
 
 @pytest.fixture(scope="session")
 def stack(idp):
-    # End-user tokens are optional: the app's anonymous flow and signed-in users side by side.
-    env = {**TEST_ENV, "USER_AUTH": "optional", "AUTH_ISSUER": idp.issuer, "AUTH_AUDIENCE": idp.audience, "AUTH_JWKS_URL": idp.jwks_url}
+    # The production default, USER_AUTH=off; tests/test_user_auth.py turns end-user tokens on (optional)
+    # for its own tests, with this issuer.
+    env = {**TEST_ENV, "USER_AUTH": "off", "AUTH_ISSUER": idp.issuer, "AUTH_AUDIENCE": idp.audience,
+           "AUTH_JWKS_URL": idp.jwks_url}
     s = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8800")), gemini_api_key="test-key", extra_env=env,
               watchdog_every_s=2)
     s.gemini_base_url = s.gemini_url
