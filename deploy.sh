@@ -131,9 +131,10 @@ run gcloud functions add-invoker-policy-binding run-scan-task --project="$PROJEC
 
 # The watchdog: Cloud Scheduler calls it every 5 minutes (OIDC as the invoker account); it ends jobs
 # that nothing runs any more with error + done(failed), so no viewer waits forever.
+# It holds no model or R2 secret: it never reads a menu nor draws.
 deploy_http run-scan-watchdog run_scan run_scan_watchdog private 512Mi 300s \
-  "$SCAN_ENV,$R2_ENV,INTERNAL_AUDIENCES=$FN_BASE/run-scan-watchdog,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL" \
-  --concurrency=1 --max-instances=1 --set-secrets="$SECRETS"
+  "$COMMON_ENV,INTERNAL_AUDIENCES=$FN_BASE/run-scan-watchdog,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL" \
+  --concurrency=1 --max-instances=1
 run gcloud functions add-invoker-policy-binding run-scan-watchdog --project="$PROJECT" --region="$REGION" \
   --member="serviceAccount:$INVOKER_EMAIL"
 if [ "$DRY_RUN" = 1 ] || ! gcloud scheduler jobs describe scan-watchdog --project="$PROJECT" --location="$REGION" \
@@ -190,15 +191,17 @@ echo '{"rule":[{"action":{"type":"Delete"},"condition":{"age":1,"matchesPrefix":
 run gcloud storage buckets update "gs://$UPLOAD_BUCKET" --project="$PROJECT" --lifecycle-file="$LIFECYCLE" \
   --uniform-bucket-level-access --public-access-prevention
 
-# Generated images live as long as their job (TTL_DAYS), not forever: R2's lifecycle rule, set through
-# its S3 API with the R2 secret from Secret Manager (never printed).
+# Generated images live as long as the jobs that show them, not forever: R2's lifecycle rule, set
+# through its S3 API with the R2 secret from Secret Manager (never printed). 2 x TTL_DAYS + 1: a cache
+# hit up to TTL_DAYS after an image was drawn shows it in a new job that lives TTL_DAYS more.
+R2_DAYS=$((2 * TTL_DAYS + 1))
 PY=.venv/bin/python; [ -x "$PY" ] || PY=python3
 if [ "$DRY_RUN" = 1 ]; then
-  echo "R2_SECRET_ACCESS_KEY=\$(gcloud secrets versions access latest --secret=r2-secret-access-key) $PY -m common.assets expire-after $TTL_DAYS"
+  echo "R2_SECRET_ACCESS_KEY=\$(gcloud secrets versions access latest --secret=r2-secret-access-key) $PY -m common.assets expire-after $R2_DAYS"
 else
   R2_SECRET_ACCESS_KEY=$(gcloud secrets versions access latest --secret=r2-secret-access-key --project="$PROJECT") \
     R2_ENDPOINT="$R2_ENDPOINT" R2_ACCESS_KEY_ID="$R2_ACCESS_KEY_ID" R2_BUCKET="$R2_BUCKET" \
-    "$PY" -m common.assets expire-after "$TTL_DAYS"
+    "$PY" -m common.assets expire-after "$R2_DAYS"
 fi
 
 # The Worker's origins: one URL per function name used in worker/routes.json.

@@ -35,8 +35,9 @@ def public_url(key: str) -> str:
 
 
 def expire_after(days: int) -> dict:
-    """The bucket's lifecycle rule: generated images are deleted `days` after they are written, with
-    the job they belong to (TTL_DAYS). Set by deploy.sh through the S3 API; returns the rule."""
+    """The bucket's lifecycle rule: generated images are deleted `days` after they are written.
+    deploy.sh sets it through the S3 API to 2 x TTL_DAYS + 1, the longest any job can show an image
+    (a cache hit reuses one up to TTL_DAYS old). It replaces the bucket's rules; returns the rule."""
     rule = {"ID": "expire-generated-images", "Filter": {"Prefix": "gen/"}, "Status": "Enabled",
             "Expiration": {"Days": int(days)}}
     client().put_bucket_lifecycle_configuration(Bucket=get_settings().r2_bucket,

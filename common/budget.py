@@ -34,20 +34,33 @@ class DailyBudget:
             return
         now = db.now()
         day = now.strftime("%Y-%m-%d")
+        if day != self._day or time.monotonic() - self._read_at >= self.refresh_s:
+            total = self._read(day)  # outside the lock: a slow read must not queue every other request
+            with self._lock:
+                self._total, self._day, self._read_at = total, day, time.monotonic()
         with self._lock:
-            if day != self._day or time.monotonic() - self._read_at >= self.refresh_s:
-                self._total, self._day, self._read_at = self._read(day), day, time.monotonic()
             if self._total >= self.limit:
                 midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
                 raise TooManyRequests(f"the service's daily scan budget ({self.limit} scans) is spent; it renews at "
                                       "00:00 UTC", retry_after_s=int((midnight - now).total_seconds()) + 1,
                                       code="DAILY_BUDGET_SPENT")
             self._total += 1
+        self._add(day, 1)
+
+    def refund(self) -> None:
+        """Give back the job counted by spend() when it could not be made after all."""
+        if self.limit <= 0:
+            return
+        with self._lock:
+            self._total = max(0, self._total - 1)
+        self._add(db.now().strftime("%Y-%m-%d"), -1)
+
+    def _add(self, day: str, n: int) -> None:
         from google.cloud import firestore
 
         shard = db.client().collection(db.BUDGET).document(f"{day}-{random.randrange(SHARDS)}")
-        shard.set({"day": day, "jobs": firestore.Increment(1), "expire_at": db.expiry()}, merge=True)
+        shard.set({"day": day, "jobs": firestore.Increment(n), "expire_at": db.expiry()}, merge=True, **db.fast())
 
     def _read(self, day: str) -> int:
         refs = [db.client().collection(db.BUDGET).document(f"{day}-{n}") for n in range(SHARDS)]
-        return sum(int((s.to_dict() or {}).get("jobs") or 0) for s in db.client().get_all(refs))
+        return sum(int((s.to_dict() or {}).get("jobs") or 0) for s in db.client().get_all(refs, **db.fast()))

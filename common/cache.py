@@ -19,7 +19,7 @@ def key(photo_bytes: bytes, language: str, prompt_version: str, engine: str) -> 
 
 def get(cache_key: str) -> dict | None:
     try:
-        snap = db.client().collection(db.CACHE).document(cache_key).get()
+        snap = db.client().collection(db.CACHE).document(cache_key).get(**db.fast())
         if not snap.exists:
             return None
         rec = snap.to_dict()

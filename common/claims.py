@@ -38,12 +38,17 @@ def claim(job_id: str, owner: str, opening: Sequence[tuple[str, dict]] = ()) -> 
     client = db.client()
     ref = client.collection(db.JOBS).document(job_id)
     for _ in range(CLAIM_ROUNDS):
-        snap = ref.get()
+        snap = ref.get(**db.fast())
         if not snap.exists:
             return Claim("missing")
         job = snap.to_dict()
         if job["status"] in TERMINAL:
             return Claim("finished", job)
+        if job.get("lease_owner") == owner:
+            # Our own claim landed though its answer was lost (the client retried a commit that had
+            # been applied): the job is ours, fenced at this read.
+            return Claim("claimed", job, events.EventLog(job_id, owner, int(job["last_seq"]), snap.update_time,
+                                                         settings.lease_s))
         now = db.now()
         if job.get("lease_owner") and _lease_alive(client, job_id, job, now):
             return Claim("busy", job)
@@ -68,7 +73,7 @@ def claim(job_id: str, owner: str, opening: Sequence[tuple[str, dict]] = ()) -> 
             job.update(last_seq=evs[-1].seq, tail=fields["tail"])
         batch.update(ref, fields, option=client.write_option(last_update_time=snap.update_time))
         try:
-            written = batch.commit()[-1]
+            written = batch.commit(**db.fast())[-1]
         except (gexc.FailedPrecondition, gexc.Aborted, gexc.AlreadyExists):
             continue  # the job changed since our read (another claim, a renewal, an event): look again
         # The claim's write result is the fence for our appends: no read needed.
@@ -81,5 +86,5 @@ def _lease_alive(client, job_id: str, job: dict, now: dt.datetime) -> bool:
     """The owner's lease runs until the later of the job's own expiry and a renewal by that owner."""
     if job.get("lease_expires_at") and job["lease_expires_at"] > now:
         return True
-    renewal = client.collection(db.LEASES).document(job_id).get()  # only read for a lease past its first term
+    renewal = client.collection(db.LEASES).document(job_id).get(**db.fast())  # only read for a lease past its first term
     return bool(renewal.exists and renewal.get("owner") == job["lease_owner"] and renewal.get("expires_at") > now)

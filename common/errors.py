@@ -127,6 +127,9 @@ class LeaseLost(Exception):
 _OUTAGE_CLASSES = frozenset({
     "google.api_core.exceptions.ServerError", "google.api_core.exceptions.TooManyRequests",
     "google.api_core.exceptions.RetryError", "google.api_core.exceptions.Aborted",
+    "google.api_core.exceptions.Cancelled", "google.resumable_media.common.InvalidResponse",
+    "ssl.SSLError", "http.client.HTTPException", "urllib3.exceptions.ProtocolError",
+    "urllib3.exceptions.HTTPError",
     "google.auth.exceptions.TransportError", "google.auth.exceptions.RefreshError",
     "botocore.exceptions.HTTPClientError", "botocore.exceptions.ConnectionError",
     "requests.exceptions.ConnectionError", "requests.exceptions.Timeout",
@@ -149,6 +152,8 @@ def outage(exc: BaseException) -> Unavailable | None:
     elif "botocore.exceptions.ClientError" in names:
         status = (getattr(exc, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         what = f"HTTP {status}" if status >= 500 or status == 429 else None
+    elif "google.api_core.exceptions.FailedPrecondition" in names and "index" in str(exc).lower():
+        what = "an index still building"  # right after a deploy (deploy.sh creates indexes --async)
     elif "grpc.RpcError" in names and callable(getattr(exc, "code", None)):
         code = getattr(exc.code(), "name", "")
         what = code if code in _GRPC_OUTAGES else None

@@ -24,10 +24,12 @@ from google.cloud import firestore
 from common import db
 from common.errors import LeaseLost
 
-COMMIT_RETRY_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 4.0)  # about 8 s of store faults before a run gives up
+# Between our tries of a commit; each try is the client's own retry for up to 8 s (db.fast), so a
+# run rides out about a minute of store faults before it gives the job back.
+COMMIT_RETRY_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 4.0)
 # Store faults worth retrying: the write may or may not have been applied.
 TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError, gexc.TooManyRequests,
-             gexc.Unknown, gexc.RetryError)
+             gexc.Unknown, gexc.RetryError, gexc.Aborted, gexc.Cancelled)
 STEPS = ("uploading", "analyzing", "generating_images", "finalizing")
 # status.progress (0-100) at each step, which the app shows as a bar: it only ever grows.
 PROGRESS = {"uploading": 5, "analyzing": 20, "generating_images": 60, "finalizing": 95}
@@ -81,10 +83,10 @@ def read_after(job_id: str, after: int) -> list[Event]:
     """Every stored event with seq > after, in order (from 0 it also reads the job's head)."""
     out: dict[int, Event] = {}
     if after < 1:
-        head = (db.client().collection(db.JOBS).document(job_id).get().to_dict() or {}).get("head")
+        head = (db.client().collection(db.JOBS).document(job_id).get(**db.fast()).to_dict() or {}).get("head")
         if head:  # a job created before heads existed has its seq 1 on a page, read below
             out.update((ev.seq, ev) for ev in decode_page(head))
-    for snap in pages_after(job_id, after).stream():
+    for snap in pages_after(job_id, after).stream(**db.fast()):
         for ev in decode_page(snap.get("events")):
             if ev.seq > after:
                 out[ev.seq] = ev
@@ -130,8 +132,9 @@ class EventLog:
             now = db.now()
             page_ref = self._client.collection(db.EVENTS).document(page_doc_id(self.job_id, evs[0].seq))
             page = page_record(self.job_id, evs)
+            commit_id = f"{self.owner}:{evs[-1].seq}"  # tells our commit from any other run's
             fields = {"last_seq": evs[-1].seq, "tail": encode_page(evs), "updated_at": now,
-                      "lease_expires_at": _lease_end(now, self._lease_s)}
+                      "lease_expires_at": _lease_end(now, self._lease_s), "commit_id": commit_id}
             fields.update(job_fields or {})
 
             def batch():
@@ -140,9 +143,7 @@ class EventLog:
                 b.update(self._job_ref, fields, option=self._client.write_option(last_update_time=self._update_time))
                 return b
 
-            owner_after = None if evs[-1].type == "done" else self.owner  # done's commit ends the lease
-            self._commit(batch, job_write_index=1,
-                         landed=lambda job: job.get("last_seq") == evs[-1].seq and job.get("lease_owner") == owner_after)
+            self._commit(batch, job_write_index=1, landed=lambda job: job.get("commit_id") == commit_id)
             self.last_seq = evs[-1].seq
             self.closed = evs[-1].type == "done"
             return self.last_seq
@@ -160,7 +161,7 @@ class EventLog:
             if self.lost or self.closed:
                 raise LeaseLost(self.job_id)
         lease_ref = self._client.collection(db.LEASES).document(self.job_id)
-        lease = lease_ref.get()
+        lease = lease_ref.get(**db.fast())
         owner = (self._job_ref.get(field_paths=["lease_owner"]).to_dict() or {}).get("lease_owner")
         if owner != self.owner:
             self.lost = True
@@ -179,16 +180,16 @@ class EventLog:
         with self._lock:
             if self.closed:
                 raise RuntimeError(f"job {self.job_id} is finished; it cannot be released")
-            update = {**fields, "lease_owner": None, "lease_expires_at": None, "updated_at": db.now()}
+            commit_id = f"{self.owner}:release:{self.last_seq}"
+            update = {**fields, "lease_owner": None, "lease_expires_at": None, "updated_at": db.now(),
+                      "commit_id": commit_id}
 
             def batch():
                 b = self._client.batch()
                 b.update(self._job_ref, update, option=self._client.write_option(last_update_time=self._update_time))
                 return b
 
-            self._commit(batch, job_write_index=0,
-                         landed=lambda job: job.get("lease_owner") is None and job.get("last_seq") == self.last_seq
-                         and job.get("status") == update.get("status"))
+            self._commit(batch, job_write_index=0, landed=lambda job: job.get("commit_id") == commit_id)
 
     def _commit(self, batch: Callable[[], object], job_write_index: int, landed: Callable[[dict], bool]) -> None:
         """Commit, through transient store faults. A commit reported failed may still have been
@@ -199,7 +200,7 @@ class EventLog:
             raise LeaseLost(self.job_id)
         for delay in (*COMMIT_RETRY_DELAYS_S, None):
             try:
-                results = batch().commit()
+                results = batch().commit(**db.fast())
                 self._update_time = results[job_write_index].update_time
                 return
             except TRANSIENT:
@@ -207,8 +208,14 @@ class EventLog:
                     raise
                 time.sleep(delay)
             except (gexc.FailedPrecondition, gexc.AlreadyExists, gexc.NotFound) as exc:
-                snap = self._job_ref.get()
-                if snap.exists and landed(snap.to_dict()):
+                try:
+                    snap = self._job_ref.get(**db.fast())
+                except TRANSIENT:
+                    if delay is None:
+                        raise
+                    time.sleep(delay)
+                    continue  # the store is still unwell: the commit's retry will ask again
+                if snap.exists and landed(snap.to_dict() or {}):
                     self._update_time = snap.update_time
                     return
                 # Someone else wrote the job (a takeover) or the seq slot: this run is no longer the owner.

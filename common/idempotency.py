@@ -60,7 +60,7 @@ class Key:
         422 when the key was used with another body. The stale snapshot (an expired record) is what
         a new record must replace, on the condition that nobody replaced it first.
         """
-        snap = self.ref.get()
+        snap = self.ref.get(**db.fast())
         if not snap.exists:
             return None, None
         rec = snap.to_dict()

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import secrets
 import uuid
+from typing import Callable
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
@@ -20,7 +21,8 @@ TERMINAL = ("completed", "failed")
 
 
 def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None,
-           caller: Caller | None = None, version: str = "v1") -> tuple[dict, bool]:
+           caller: Caller | None = None, version: str = "v1",
+           before_create: Callable[[], None] | None = None) -> tuple[dict, bool]:
     """Create the job with its first event; returns (job, created). The job document is the snapshot.
 
     A job created through /api/v1 may be read by its id alone (while V1_ID_ONLY_READS is on); one
@@ -39,6 +41,8 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
         found, stale = key.lookup()
         if found:
             return _replayed(*found), False
+    if before_create is not None:
+        before_create()  # e.g. the daily budget: counted for a job about to exist, never for a replay
     job_id = uuid.uuid4().hex
     access_token = secrets.token_urlsafe(32)
     now = db.now()
@@ -81,7 +85,7 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
         else:
             batch.create(key.ref, record)
     try:
-        batch.commit()
+        batch.commit(**db.fast())
     except (gexc.AlreadyExists, gexc.FailedPrecondition):
         if key is None:
             raise
@@ -102,7 +106,7 @@ def _replayed(job_id: str, access_token: str | None) -> dict:
 
 
 def get(job_id: str) -> dict:
-    snap = db.client().collection(db.JOBS).document(validate_job_id(job_id)).get()
+    snap = db.client().collection(db.JOBS).document(validate_job_id(job_id)).get(**db.fast())
     if not snap.exists:
         raise job_not_found(job_id)
     return snap.to_dict()
@@ -146,7 +150,7 @@ def find_pending_by_object(bucket: str, object_name: str, uploaded_at: dt.dateti
          .where(filter=firestore.FieldFilter("status", "==", "pending")))
     if uploaded_at is not None:
         q = q.where(filter=firestore.FieldFilter("created_at", "<", uploaded_at))
-    return [s.id for s in q.limit(limit).stream() if s.get("bucket") == bucket]
+    return [s.id for s in q.limit(limit).stream(**db.fast()) if s.get("bucket") == bucket]
 
 
 def find_overdue(older_than_s: float, limit: int = 100) -> list[str]:
@@ -155,7 +159,7 @@ def find_overdue(older_than_s: float, limit: int = 100) -> list[str]:
     q = (db.client().collection(db.JOBS)
          .where(filter=firestore.FieldFilter("status", "in", ["pending", "running"]))
          .where(filter=firestore.FieldFilter("created_at", "<", cutoff)))
-    return [s.id for s in q.limit(limit).stream()]
+    return [s.id for s in q.limit(limit).stream(**db.fast())]
 
 
 def discard(job: dict) -> None:
@@ -164,6 +168,6 @@ def discard(job: dict) -> None:
     batch = client.batch()
     batch.delete(client.collection(db.JOBS).document(job["job_id"]))
     for ref in client.collection(db.IDEMPOTENCY).where(
-            filter=firestore.FieldFilter("job_id", "==", job["job_id"])).limit(1).stream():
+            filter=firestore.FieldFilter("job_id", "==", job["job_id"])).limit(1).stream(**db.fast()):
         batch.delete(ref.reference)
-    batch.commit()
+    batch.commit(**db.fast())

@@ -84,8 +84,12 @@ def run_job(job_id: str, trigger: str) -> Outcome:
             if claim.outcome != "claimed":
                 return claim.outcome
             run = _Run(claim.job, claim.log, get_settings())
-            with _LeaseKeeper(claim.log, get_settings().lease_s / 3):
-                outcome = run.execute()
+            try:
+                with _LeaseKeeper(claim.log, get_settings().lease_s / 3):
+                    outcome = run.execute()
+            except LeaseLost:  # raised while recording a failure or giving the job back
+                log.warning("lease lost; another run continues this job")
+                return "lost"
             if outcome != "arrived":
                 return outcome
         return "waiting"
@@ -96,7 +100,7 @@ def run_job(job_id: str, trigger: str) -> Outcome:
 def expire_overdue() -> dict:
     """The watchdog: end every overdue job that no live run holds with error + done(failed)."""
     settings = get_settings()
-    counts = {"overdue": 0, "expired": 0, "busy": 0}
+    counts = {"overdue": 0, "expired": 0, "busy": 0, "errors": 0}
     for job_id in jobs.find_overdue(settings.job_overdue_s):
         counts["overdue"] += 1
         token = logs.job_id_var.set(job_id)
@@ -106,16 +110,21 @@ def expire_overdue() -> dict:
                 counts["busy"] += 1
             if claim.outcome != "claimed":
                 continue
-            arrived = storage.upload_arrived(claim.job["bucket"], claim.job["object_name"])
-            code, message = (("JOB_EXPIRED", "the scan did not finish in time; please try again") if arrived else
-                             ("UPLOAD_NOT_FOUND", "no photo arrived for this scan"))
+            arrived = storage.upload_arrived(claim.job.get("bucket", ""), claim.job.get("object_name", ""))
+            # Only a definite "not there" is UPLOAD_NOT_FOUND: storage that cannot say is no proof.
+            err = (ScanError("UPLOAD_NOT_FOUND", "no photo arrived for this scan") if arrived is False else
+                   ScanError("JOB_EXPIRED", "the scan did not finish in time; please try again", recoverable=True))
+            code = err.code
             run = _Run(claim.job, claim.log, settings)
             run._resume()
-            run._fail(ScanError(code, message, recoverable=True))
-            counts["expired"] += 1
-            log.warning("overdue job ended by the watchdog", code=code, status=claim.job.get("status"))
+            if run._fail(err) == "failed":
+                counts["expired"] += 1
+                log.warning("overdue job ended by the watchdog", code=code, status=claim.job.get("status"))
         except LeaseLost:
             counts["busy"] += 1
+        except Exception:  # noqa: BLE001 - one job the sweep cannot end must not stop it for every other
+            counts["errors"] += 1
+            log.exception("the watchdog could not end an overdue job")
         finally:
             logs.job_id_var.reset(token)
     return counts
@@ -172,11 +181,11 @@ class _Run:
 
     def execute(self) -> Outcome:
         try:
+            self._resume()  # first: a failure below must keep the menu the job already sent
             if self.job.get("failures", 0) >= MAX_FAILURES:
                 raise ScanError("INTERNAL_ERROR", f"the scan crashed {MAX_FAILURES} times; giving up")
             if self.job.get("fail_with"):  # an earlier run decided the failure but could not store it
                 raise ScanError(**self.job["fail_with"])
-            self._resume()
             if not self.items:
                 self._read_menu()
             self._draw_pending()
@@ -191,6 +200,16 @@ class _Run:
         except LeaseLost:
             log.warning("lease lost; another run continues this job")
             return "lost"
+        except events.TRANSIENT as exc:
+            # The store is down, not the scan: give the job back without counting a failure (the
+            # watchdog bounds how long a job can wait for the store to come back).
+            log.warning("store unavailable mid-run; giving the job back", error=f"{type(exc).__name__}: "
+                        f"{str(exc)[:150]}")
+            try:
+                self.log.release({"status": "pending"})
+            except (events.TRANSIENT, LeaseLost):
+                pass  # the lease runs out instead; the next delivery takes the job over
+            return "waiting"
         except Exception:
             if self.log.closed:
                 # done is stored: the job is over whatever failed after it (a log line, the cache).
@@ -331,7 +350,7 @@ class _Run:
         log.info("upload not there yet; released", waited_s=round(waited, 1), code=exc.code)
         # The upload may have landed while we held the job: its finalize event then found no
         # pending job to run. Look once more now that the job is pending again.
-        if storage.upload_arrived(self.job["bucket"], self.job["object_name"]):
+        if storage.upload_arrived(self.job["bucket"], self.job["object_name"]) is True:
             log.info("upload arrived while the job was held; running it now")
             return "arrived"
         return "waiting"

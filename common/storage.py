@@ -70,8 +70,9 @@ def outages() -> tuple[type[BaseException], ...]:
     from google.api_core import exceptions as gexc
     from google.auth import exceptions as auth_exc
 
-    return (gexc.ServerError, gexc.TooManyRequests, requests.ConnectionError, requests.Timeout,
-            auth_exc.TransportError)
+    # RetryError: the client's own retry (_retry) ran out while the outage lasted.
+    return (gexc.ServerError, gexc.TooManyRequests, gexc.RetryError, requests.ConnectionError, requests.Timeout,
+            requests.exceptions.ChunkedEncodingError, auth_exc.TransportError)
 
 
 @dataclass
@@ -115,12 +116,14 @@ def read_upload(bucket: str, name: str) -> Upload:
     return Upload(data=data, content_type=blob.content_type or "", size=size)
 
 
-def upload_arrived(bucket: str, name: str) -> bool:
-    """Whether the object exists now; False when storage cannot say."""
+def upload_arrived(bucket: str, name: str) -> bool | None:
+    """Whether the object exists now; None when storage cannot say (an outage is not an answer)."""
     try:
-        return client().bucket(bucket).blob(name).exists()
-    except Exception:  # noqa: BLE001 - a second look only; the task's retry looks again anyway
-        return False
+        return client().bucket(bucket).blob(name).exists(timeout=10, retry=_retry())
+    except Exception as exc:  # noqa: BLE001 - a second look only; the task's retry looks again anyway
+        logs.get_logger(__name__).warning("could not tell whether the upload is there", object=name,
+                                          error=f"{type(exc).__name__}: {str(exc)[:150]}")
+        return None
 
 
 def write_upload(data: bytes, content_type: str) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from google.cloud.firestore_v1.types import ListenRequest, Target
 from common import db, events, logs
 
 log = logs.get_logger(__name__)
-_REMOVE, _CURRENT = 2, 3  # TargetChange.TargetChangeType
+_ADD, _REMOVE, _CURRENT = 1, 2, 3  # TargetChange.TargetChangeType
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class _Target:
     subs: set = field(default_factory=set)
     state: JobState | None = None
     readds: int = 0
+    acked: bool = False  # the server acknowledged our ADD: a change for every target now includes it
 
 
 class Subscription:
@@ -167,7 +168,10 @@ class EventFeed:
 
     def _send(self, request: ListenRequest) -> None:
         if self._rpc is not None and self._rpc.is_active:
-            self._rpc.send(request)
+            try:
+                self._rpc.send(request)
+            except Exception as exc:  # noqa: BLE001 - a stream dying under us: the reader reopens it
+                log.warning("event feed send failed; the stream will be reopened", error=str(exc)[:200])
         # else: the reader thread adds every target when it (re)opens the stream
 
     @staticmethod
@@ -183,6 +187,7 @@ class EventFeed:
         rpc.open()
         with self._lock:
             for t in self._targets.values():
+                t.acked = False  # a new stream: every target waits for its ADD again
                 rpc.send(self._add_request(t))
             self._rpc = rpc
         return rpc
@@ -224,8 +229,15 @@ class EventFeed:
         elif kind == "target_change":
             tc = pb.target_change
             with self._lock:
-                # No target ids: the change is about every target of the stream.
-                ids = list(tc.target_ids) or list(self._by_id)
+                if tc.target_change_type == _ADD:
+                    for tid in tc.target_ids:
+                        if tid in self._by_id:
+                            self._by_id[tid].acked = True
+                    return
+                # No target ids: the change is about every target of the stream; for CURRENT, every
+                # one the server has acknowledged (one whose ADD is still in flight is not current yet).
+                ids = list(tc.target_ids) or [tid for tid, t in self._by_id.items()
+                                              if t.acked or tc.target_change_type != _CURRENT]
             if tc.target_change_type == _CURRENT:
                 # CURRENT with no document before it: the job does not exist (yet, or any more).
                 with self._lock:
@@ -247,7 +259,7 @@ class EventFeed:
                     del self._targets[t.job_id]
                     lost.append(t)
                     continue
-                t.target_id = next(self._ids)
+                t.target_id, t.acked = next(self._ids), False
                 self._by_id[t.target_id] = t
                 self._send(self._add_request(t))
         log.warning("event feed targets removed by the server", targets=len(list(target_ids)), lost=len(lost),

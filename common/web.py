@@ -54,6 +54,7 @@ def read_body(request: flask.Request, max_bytes: int) -> bytes:
     data = request.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise PayloadTooLarge(f"the request body is over {max_bytes} bytes", code="BODY_TOO_LARGE")
+    request._body_read = True
     return data
 
 
@@ -180,4 +181,15 @@ class Router(Dispatch):
             logs.request_id_var.reset(token)
         if isinstance(resp, flask.Response):
             resp.headers.setdefault("X-Request-Id", rid)
+            _leave_body_unread(request, resp)
         return resp
+
+
+def _leave_body_unread(request: flask.Request, resp: flask.Response) -> None:
+    """functions-framework reads whatever body is left after every answer (read_request): for a
+    request refused before its body was read (origin, size, type, rate), that would pull the whole
+    upload into memory anyway. Mark it read, and ask for the connection to be closed (what is left
+    of the body cannot be a next request)."""
+    if resp.status_code >= 400 and not getattr(request, "_body_read", False) and "_cached_data" not in vars(request):
+        request._cached_data = b""
+        resp.headers["Connection"] = "close"

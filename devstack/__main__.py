@@ -1,4 +1,4 @@
-"""python -m devstack up | scan [PHOTO] [--language zh-TW] [--keep]"""
+"""python -m devstack up | scan [PHOTO] [--language 繁體中文] [--keep]"""
 from __future__ import annotations
 
 import argparse
@@ -46,10 +46,12 @@ def scan(args) -> int:
         job = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
                                                     "user_preferences": {"language": args.language}})
         job.raise_for_status()
-        job_id, token = job.json()["job_id"], job.json()["access_token"]
-        print(f"job {job_id}; events:", flush=True)
+        job_id = job.json()["job_id"]
+        # As the shipped app reads it: /api/v1, by the job id alone, no token.
+        print(f"job {job_id} (language {args.language!r} read as {job.json()['language']!r}); events:", flush=True)
         menu, images, done = [], [], None
-        with http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events", headers={"Authorization": f"Bearer {token}"}) as r:
+        with http.stream("GET", f"/api/v1/scan/jobs/{job_id}/events",
+                         headers={"Accept": "text/event-stream", "Accept-Charset": "utf-8"}) as r:
             event = None
             for line in r.iter_lines():
                 if line.startswith("event: "):
@@ -92,6 +94,8 @@ def up(args) -> int:
     stack.start()
     try:
         print(f"stack up in {stack.started_in_s:.1f} s at {stack.gateway_url}; engine: {engine}")
+        print(f"API base for the app: {stack.gateway_url} (/api/v1 and /api/v2); uploads go to "
+              f"{stack.gcs_public_url}, the front that checks signed URLs as GCS does")
         print(f"logs in {stack.workdir}; Ctrl-C stops every process", flush=True)
         _wait_for_signal()
     except KeyboardInterrupt:
@@ -120,7 +124,7 @@ def main() -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("scan", help="scan a menu photo end to end on the local stack")
     s.add_argument("photo", nargs="?", help="a JPEG, PNG, WebP or HEIC photo; a rendered sample menu when omitted")
-    s.add_argument("--language", default="zh-TW")
+    s.add_argument("--language", default="繁體中文", help="as the app sends it (a display name) or a BCP-47 tag")
     s.add_argument("--keep", action="store_true", help="keep the stack up afterwards so the URLs stay open")
     u = sub.add_parser("up", help="start the local stack until Ctrl-C")
     for p in (s, u):

@@ -41,7 +41,7 @@ TEST_ENV = {
     "RATE_READ_MISS_PER_MIN": "600",
     "RATE_READ_MISS_BURST": "300",
     "MAX_OPEN_STREAMS_PER_CALLER": "0",
-    "JOB_OVERDUE_S": "60",
+    "JOB_OVERDUE_S": "300",  # above the 200-job burst's queueing (the local queue dispatches one at a time)
 }
 
 
@@ -61,7 +61,7 @@ def stack(idp):
     env = {**TEST_ENV, "USER_AUTH": "off", "AUTH_ISSUER": idp.issuer, "AUTH_AUDIENCE": idp.audience,
            "AUTH_JWKS_URL": idp.jwks_url}
     s = Stack(base_port=int(os.environ.get("STACK_PORT_BASE", "8800")), gemini_api_key="test-key", extra_env=env,
-              watchdog_every_s=2)
+              watchdog_every_s=5)
     s.gemini_base_url = s.gemini_url
     s.start()
     # This process also uses common/ (to inspect Firestore and to play a dead run), with the same settings.

@@ -36,7 +36,7 @@ def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dr
                  "run-scan-watchdog"):
         assert f"gcloud functions deploy {name} " in out.stdout
     assert "gcloud scheduler jobs create http scan-watchdog" in out.stdout
-    assert "-m common.assets expire-after 7" in out.stdout
+    assert "-m common.assets expire-after 15" in out.stdout  # 2 x TTL_DAYS + 1: cache hits reuse images
     assert "--trigger-event-filters=type=google.cloud.storage.object.v1.finalized" in out.stdout
     assert "gcloud tasks queues create scan-jobs" in out.stdout
     assert out.stdout.count("ttls update expire_at") == 7

@@ -284,13 +284,16 @@ def test_a_target_the_server_keeps_removing_ends_its_streams_with_a_timeout_fram
     assert list(frames) == []
 
 
-def test_current_with_no_target_ids_marks_every_unseen_job_missing(stack):
+def test_current_with_no_target_ids_marks_every_acknowledged_unseen_job_missing_and_no_other(stack):
     import queue
 
     from common import watch
 
-    feed, got = watch.EventFeed(), queue.SimpleQueue()
-    feed._start = lambda: None  # no Listen stream: the server's message is played by hand
-    with feed.subscribe("3" * 32, got.put), feed.subscribe("4" * 32, got.put):
+    feed, got, pending = watch.EventFeed(), queue.SimpleQueue(), queue.SimpleQueue()
+    feed._start = lambda: None  # no Listen stream: the server's messages are played by hand
+    with feed.subscribe("3" * 32, got.put), feed.subscribe("4" * 32, got.put), feed.subscribe("5" * 32, pending.put):
+        acked = [feed._targets[j].target_id for j in ("3" * 32, "4" * 32)]
+        feed._handle(_target_change(watch._ADD, acked))
         feed._handle(_target_change(watch._CURRENT, []))
         assert [got.get(timeout=1).exists, got.get(timeout=1).exists] == [False, False]
+        assert pending.empty()  # its ADD is still in flight: a global CURRENT says nothing of it yet

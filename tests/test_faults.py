@@ -439,3 +439,16 @@ def test_a_body_past_its_bound_is_refused_before_it_is_read_whole(api, stack, pa
 
     r = api.http.post(path, content=chunked(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
+
+
+@pytest.mark.parametrize("name, path", [("signed-url", "/api/v1/uploads/signed-url"),
+                                        ("create-job", "/api/v2/scan/jobs")])
+def test_a_refused_body_is_not_read_after_the_answer(stack, name, path):
+    """A declared 50 MB body: the answer must come after the bound, not after the server read it all."""
+    port = stack.function_url(name).rsplit(":", 1)[1]
+    with socket.create_connection((HOST, int(port)), timeout=10) as sock:
+        sock.sendall((f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
+                      f"X-Origin-Secret: {stack.origin_secret}\r\nContent-Length: {50 * 1024 * 1024}\r\n\r\n").encode())
+        sock.sendall(b"a" * 65536)  # then nothing more: a server reading the whole body never answers
+        head = sock.recv(4096).decode("latin-1")
+    assert head.startswith("HTTP/1.1 413"), head[:200]

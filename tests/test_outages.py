@@ -55,11 +55,14 @@ class Phone:
         deadline = time.monotonic() + 60
         while True:
             try:
-                r = httpx.request(method, url, timeout=30, **kw)
+                r = httpx.request(method, url, timeout=20, **kw)
                 self.statuses.append(r.status_code)
                 if r.status_code != 503:
                     return r
                 wait = float(r.headers.get("retry-after", "1"))
+            except httpx.TimeoutException:
+                self.statuses.append("hang")  # an answer must come: 2xx, 4xx or a 503 saying when to retry
+                wait = 1.0
             except httpx.TransportError:
                 self.statuses.append("transport")
                 wait = 1.0
@@ -134,9 +137,11 @@ def _check(phones: list[Phone], campaign, what: str) -> None:
         assert p.done is not None, (what, "stuck", p.ids, p.statuses[-10:])
         assert p.ids == list(range(1, len(p.ids) + 1)), (what, "lost or out of order", p.ids)
         assert p.duplicates == [], (what, "repeated", p.duplicates)
-        bad = [s for s in p.statuses if not (s == "transport" or 200 <= s < 500 or s == 503)]
-        assert bad == [], (what, "answers outside 2xx/4xx/503", bad)
-        assert 500 not in p.statuses
+        bad = [s for s in p.statuses if not (s == "transport" or (isinstance(s, int) and (200 <= s < 500 or s == 503)))]
+        assert bad == [], (what, "answers outside 2xx/4xx/503, or none at all", bad)
+        # An outage is not the scan's fault: the job completes (images lost to an R2 outage are
+        # reported per item, and the job still completes).
+        assert p.done["status"] == "completed", (what, p.done)
     campaign.count(f"outage: {what}")
     campaign.count("outage: jobs through an outage", len(phones))
     campaign.count("outage: stream reconnects", sum(p.reconnects for p in phones))
@@ -185,6 +190,3 @@ def test_every_job_ends_with_done_and_no_event_is_lost_or_repeated_through_an_ou
     print(f"{dependency} {mode}: {hit}; 503s {sum(p.statuses.count(503) for p in phones)}, "
           f"reconnects {sum(p.reconnects for p in phones)}")
     assert hit["refused"] + hit["cut"] + hit["errors_answered"] > 0 or (mode == "delay" and hit["connections"] > 0)
-    if dependency == "s3":
-        # Images lost to the outage are reported per item; the menu and done still arrive.
-        assert all(p.done["status"] == "completed" for p in phones)

@@ -17,8 +17,7 @@ def create(request, version):
     req = web.parse_json(request, schemas.CreateJobRequest, version)
     bucket, name = job_ids.parse_gcs_uri(req.gcs_uri)
     key = idempotency.validate(request.headers.get("Idempotency-Key"))
-    daily.spend()
-    job, created = jobs.create(req, bucket, name, key, caller, version)
+    job, created = jobs.create(req, bucket, name, key, caller, version, before_create=daily.spend)
     job_id = job["job_id"]
     try:
         # Also on a replay: the task is named after the job, so this heals an enqueue that was lost.
@@ -26,6 +25,7 @@ def create(request, version):
     except Exception:
         if created:
             jobs.discard(job)  # never leave a job that nothing will run
+            daily.refund()
         raise
     body = {
         "job_id": job_id,

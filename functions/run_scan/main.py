@@ -17,7 +17,9 @@ from common.config import get_settings
 from common.errors import AppError, BadRequest, PayloadTooLarge
 from common.watch import EventFeed
 
-settings = get_settings().require("upload_bucket", "r2_endpoint", "r2_bucket", "public_base_url")
+# The watchdog only ends jobs: it reads no menu, draws nothing and holds no model or R2 secret.
+WATCHDOG = os.environ.get("FUNCTION_TARGET") == "run_scan_watchdog"
+settings = get_settings().require("upload_bucket", *(() if WATCHDOG else ("r2_endpoint", "r2_bucket", "public_base_url")))
 logs.configure(settings.log_level)
 log = logs.get_logger("run_scan")
 task_router = web.Router("run_scan_task", public=False)
@@ -25,11 +27,11 @@ stream_router = web.Router("scan_stream")
 watchdog_router = web.Router("run_scan_watchdog", public=False)
 feed = EventFeed()
 daily = budget.DailyBudget(settings.daily_job_budget)
-if settings.engine_name == "local":
+if settings.engine_name == "local" and not WATCHDOG:
     from common.engines.local import check_prerequisites
 
     check_prerequisites()  # a missing font or model stops start-up with a message naming the fix
-if os.environ.get("FUNCTION_TARGET") != "run_scan_watchdog":  # it never reads a menu
+if not WATCHDOG:
     pipeline.preload_in_worker()
 
 # What each run outcome tells the delivery: 2xx ends it, 503 asks Cloud Tasks to try again later.
@@ -72,12 +74,11 @@ def compat_stream(request):
     kind = images.sniff(data)
     if kind is None:
         raise BadRequest("image_base64 is not a JPEG, PNG, WebP or HEIC image", code="UNSUPPORTED_IMAGE")
-    daily.spend()
     bucket, name = storage.write_upload(data, kind)
     try:
         job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}",
                                                       user_preferences=req.user_preferences), bucket, name,
-                             caller=caller, version="v1")
+                             caller=caller, version="v1", before_create=daily.spend)
     except Exception:
         storage.delete_upload(bucket, name)
         raise
@@ -86,6 +87,7 @@ def compat_stream(request):
         tasks.enqueue_scan(job["job_id"], delay_s=settings.lease_s * 2)
     except Exception:
         jobs.discard(job)  # nothing would take over a run that dies: no job without its safety net
+        daily.refund()
         storage.delete_upload(bucket, name)
         raise
     # The run logs with this request's id, as its own lines would.
