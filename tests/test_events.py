@@ -297,3 +297,22 @@ def test_current_with_no_target_ids_marks_every_acknowledged_unseen_job_missing_
         feed._handle(_target_change(watch._CURRENT, []))
         assert [got.get(timeout=1).exists, got.get(timeout=1).exists] == [False, False]
         assert pending.empty()  # its ADD is still in flight: a global CURRENT says nothing of it yet
+
+
+def test_the_compatibility_streams_background_run_logs_under_its_requests_id(api, stack, menu_photo):
+    import json
+
+    body = {"image_base64": base64.b64encode(menu_photo).decode(), "language": "en"}
+    rid = "compat-" + "ab12" * 4
+    with httpx.stream("POST", f"{api.base}/api/v1/scan/stream", json=body, headers={"X-Request-Id": rid},
+                      timeout=60) as r:
+        assert r.status_code == 200
+        job_id = r.headers["x-job-id"]
+        for line in r.iter_lines():
+            if line.startswith("event: done"):
+                break
+    lines = [json.loads(line) for line in stack.log_path("scan-stream").read_text(errors="replace").splitlines()
+             if line.startswith("{") and job_id in line]
+    run_lines = [e for e in lines if e.get("message") in ("claim", "menu read", "job completed")]
+    assert {e["message"] for e in run_lines} >= {"claim", "job completed"}
+    assert {e.get("request_id") for e in run_lines} == {rid}  # the run's lines join the request's
