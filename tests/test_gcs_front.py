@@ -93,16 +93,22 @@ def test_an_unsigned_or_malformed_request_never_reaches_the_bucket(stack, menu_p
     assert _stored(stack, name).status_code == 404
 
 
-def test_urls_made_by_google_cloud_storage_itself_are_accepted(stack, menu_photo):
-    """The front's verifier agrees with Google's own signer, not only with ours."""
+def _google_signed(stack, name: str, headers: dict | None = None) -> str:
+    """A PUT URL made by google-cloud-storage itself, with the stack's signing key."""
     from google.cloud import storage
     from google.oauth2 import service_account
 
     info = json.loads((stack.workdir / "signing-key.json").read_text())
     creds = service_account.Credentials.from_service_account_info(info)
-    blob = storage.Client(project="p", credentials=creds).bucket(UPLOAD_BUCKET).blob("uploads/" + "ef" * 16 + ".jpg")
-    url = blob.generate_signed_url(version="v4", expiration=dt.timedelta(minutes=5), method="PUT",
-                                   content_type="image/jpeg", api_access_endpoint=stack.gcs_public_url)
+    blob = storage.Client(project="p", credentials=creds).bucket(UPLOAD_BUCKET).blob(name)
+    return blob.generate_signed_url(version="v4", expiration=dt.timedelta(minutes=5), method="PUT",
+                                    content_type="image/jpeg", headers=headers,
+                                    api_access_endpoint=stack.gcs_public_url)
+
+
+def test_urls_made_by_google_cloud_storage_itself_are_accepted(stack, menu_photo):
+    """The front's verifier agrees with Google's own signer, not only with ours."""
+    url = _google_signed(stack, "uploads/" + "ef" * 16 + ".jpg")
     r = httpx.put(url, content=menu_photo, headers={"Content-Type": "image/jpeg"})
     assert r.status_code == 200, r.text
 
@@ -122,15 +128,8 @@ def test_a_chunked_body_outside_the_signed_range_is_answered_not_left_hanging(st
 
 
 def test_a_size_range_signed_by_google_cloud_storage_itself_is_enforced_too(stack, menu_photo):
-    from google.cloud import storage
-    from google.oauth2 import service_account
-
-    info = json.loads((stack.workdir / "signing-key.json").read_text())
-    creds = service_account.Credentials.from_service_account_info(info)
-    blob = storage.Client(project="p", credentials=creds).bucket(UPLOAD_BUCKET).blob("uploads/" + "e1" * 16 + ".jpg")
     headers = {"x-goog-content-length-range": f"1,{len(menu_photo)}"}
-    url = blob.generate_signed_url(version="v4", expiration=dt.timedelta(minutes=5), method="PUT",
-                                   content_type="image/jpeg", headers=headers, api_access_endpoint=stack.gcs_public_url)
+    url = _google_signed(stack, "uploads/" + "e1" * 16 + ".jpg", headers)
     sent = {"Content-Type": "image/jpeg", **headers}
     assert httpx.put(url, content=menu_photo, headers=sent).status_code == 200
     r = httpx.put(url, content=menu_photo + b"\0", headers=sent)
