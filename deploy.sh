@@ -134,7 +134,7 @@ run gcloud functions add-invoker-policy-binding run-scan-task --project="$PROJEC
 # It holds no model or R2 secret: it never reads a menu nor draws.
 deploy_http run-scan-watchdog run_scan run_scan_watchdog private 512Mi 300s \
   "$COMMON_ENV,INTERNAL_AUDIENCES=$FN_BASE/run-scan-watchdog,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL" \
-  --concurrency=1 --max-instances=1
+  --concurrency=1 --max-instances=1 --clear-secrets
 run gcloud functions add-invoker-policy-binding run-scan-watchdog --project="$PROJECT" --region="$REGION" \
   --member="serviceAccount:$INVOKER_EMAIL"
 if [ "$DRY_RUN" = 1 ] || ! gcloud scheduler jobs describe scan-watchdog --project="$PROJECT" --location="$REGION" \

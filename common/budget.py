@@ -28,8 +28,15 @@ class DailyBudget:
         self._total = 0
         self._read_at = float("-inf")
 
+    def check(self) -> None:
+        """429 DAILY_BUDGET_SPENT when today's budget is spent, without counting anything."""
+        self._admit(count=False)
+
     def spend(self) -> None:
         """Count one job against today's budget; 429 DAILY_BUDGET_SPENT once it is spent."""
+        self._admit(count=True)
+
+    def _admit(self, count: bool) -> None:
         if self.limit <= 0:
             return
         now = db.now()
@@ -37,13 +44,22 @@ class DailyBudget:
         if day != self._day or time.monotonic() - self._read_at >= self.refresh_s:
             total = self._read(day)  # outside the lock: a slow read must not queue every other request
             with self._lock:
-                self._total, self._day, self._read_at = total, day, time.monotonic()
+                if day > self._day:
+                    self._total, self._day = total, day
+                elif day == self._day:
+                    # max: what this instance counted since the read began is not in the read yet
+                    self._total = max(self._total, total)
+                self._read_at = time.monotonic()
         with self._lock:
+            if day < self._day:
+                day = self._day  # a request that began before midnight counts in the new day
             if self._total >= self.limit:
                 midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
                 raise TooManyRequests(f"the service's daily scan budget ({self.limit} scans) is spent; it renews at "
                                       "00:00 UTC", retry_after_s=int((midnight - now).total_seconds()) + 1,
                                       code="DAILY_BUDGET_SPENT")
+            if not count:
+                return
             self._total += 1
         self._add(day, 1)
 
@@ -59,7 +75,7 @@ class DailyBudget:
         from google.cloud import firestore
 
         shard = db.client().collection(db.BUDGET).document(f"{day}-{random.randrange(SHARDS)}")
-        shard.set({"day": day, "jobs": firestore.Increment(n), "expire_at": db.expiry()}, merge=True, **db.fast())
+        shard.set({"day": day, "jobs": firestore.Increment(n), "expire_at": db.expiry()}, merge=True, **db.fast_write())
 
     def _read(self, day: str) -> int:
         refs = [db.client().collection(db.BUDGET).document(f"{day}-{n}") for n in range(SHARDS)]

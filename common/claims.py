@@ -74,8 +74,10 @@ def claim(job_id: str, owner: str, opening: Sequence[tuple[str, dict]] = ()) -> 
         batch.update(ref, fields, option=client.write_option(last_update_time=snap.update_time))
         try:
             written = batch.commit(**db.fast())[-1]
-        except (gexc.FailedPrecondition, gexc.Aborted, gexc.AlreadyExists):
-            continue  # the job changed since our read (another claim, a renewal, an event): look again
+        except (gexc.FailedPrecondition, gexc.Aborted, gexc.AlreadyExists, *events.TRANSIENT):
+            # The job changed since our read (another claim, a renewal, an event), or the store did
+            # not say whether our claim landed: look again (a claim that landed is recognised above).
+            continue
         # The claim's write result is the fence for our appends: no read needed.
         log = events.EventLog(job_id, owner, int(job["last_seq"]), written.update_time, settings.lease_s)
         return Claim("claimed", job, log)

@@ -39,6 +39,21 @@ def fast() -> dict:
     return {"retry": _fast_retry(), "timeout": 5.0}
 
 
+@functools.lru_cache(maxsize=1)
+def _write_retry():
+    from google.api_core import exceptions as gexc
+    from google.api_core import retry
+
+    return retry.Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=8.0,
+                       predicate=retry.if_exception_type(gexc.ServiceUnavailable, gexc.TooManyRequests))
+
+
+def fast_write() -> dict:
+    """fast() for a commit that cannot tell its own landing (no precondition to fail on a repeat):
+    retried only where the write was surely not applied, as the client's own default does."""
+    return {"retry": _write_retry(), "timeout": 10.0}
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 

@@ -127,9 +127,8 @@ class LeaseLost(Exception):
 _OUTAGE_CLASSES = frozenset({
     "google.api_core.exceptions.ServerError", "google.api_core.exceptions.TooManyRequests",
     "google.api_core.exceptions.RetryError", "google.api_core.exceptions.Aborted",
-    "google.api_core.exceptions.Cancelled", "google.resumable_media.common.InvalidResponse",
-    "ssl.SSLError", "http.client.HTTPException", "urllib3.exceptions.ProtocolError",
-    "urllib3.exceptions.HTTPError",
+    "google.api_core.exceptions.Cancelled", "ssl.SSLEOFError", "http.client.IncompleteRead",
+    "urllib3.exceptions.ProtocolError", "urllib3.exceptions.TimeoutError",
     "google.auth.exceptions.TransportError", "google.auth.exceptions.RefreshError",
     "botocore.exceptions.HTTPClientError", "botocore.exceptions.ConnectionError",
     "requests.exceptions.ConnectionError", "requests.exceptions.Timeout",
@@ -152,8 +151,11 @@ def outage(exc: BaseException) -> Unavailable | None:
     elif "botocore.exceptions.ClientError" in names:
         status = (getattr(exc, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         what = f"HTTP {status}" if status >= 500 or status == 429 else None
-    elif "google.api_core.exceptions.FailedPrecondition" in names and "index" in str(exc).lower():
+    elif "google.api_core.exceptions.FailedPrecondition" in names and "currently building" in str(exc).lower():
         what = "an index still building"  # right after a deploy (deploy.sh creates indexes --async)
+    elif "google.resumable_media.common.InvalidResponse" in names:
+        status = getattr(getattr(exc, "response", None), "status_code", 0) or 0
+        what = f"HTTP {status}" if status >= 500 or status == 429 else None
     elif "grpc.RpcError" in names and callable(getattr(exc, "code", None)):
         code = getattr(exc.code(), "name", "")
         what = code if code in _GRPC_OUTAGES else None

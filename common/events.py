@@ -143,7 +143,11 @@ class EventLog:
                 b.update(self._job_ref, fields, option=self._client.write_option(last_update_time=self._update_time))
                 return b
 
-            self._commit(batch, job_write_index=1, landed=lambda job: job.get("commit_id") == commit_id)
+            # Ours only while the job still names us (done's commit ends the lease): a takeover after
+            # an unreported commit leaves our commit id on the job, but not our lease.
+            owner_after = None if evs[-1].type == "done" else self.owner
+            self._commit(batch, job_write_index=1, landed=lambda job: job.get("commit_id") == commit_id
+                         and job.get("lease_owner") == owner_after)
             self.last_seq = evs[-1].seq
             self.closed = evs[-1].type == "done"
             return self.last_seq
@@ -189,7 +193,8 @@ class EventLog:
                 b.update(self._job_ref, update, option=self._client.write_option(last_update_time=self._update_time))
                 return b
 
-            self._commit(batch, job_write_index=0, landed=lambda job: job.get("commit_id") == commit_id)
+            self._commit(batch, job_write_index=0, landed=lambda job: job.get("commit_id") == commit_id
+                         and job.get("lease_owner") is None)
 
     def _commit(self, batch: Callable[[], object], job_write_index: int, landed: Callable[[dict], bool]) -> None:
         """Commit, through transient store faults. A commit reported failed may still have been

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import secrets
 import uuid
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
@@ -17,12 +17,23 @@ from common.auth import Caller, JobAccess
 from common.job_ids import job_not_found, validate_job_id
 from common.schemas import CreateJobRequest
 
+if TYPE_CHECKING:
+    from common.budget import DailyBudget
+
 TERMINAL = ("completed", "failed")
+
+
+class _Replay(Exception):
+    """The job another request with the same Idempotency-Key made first."""
+
+    def __init__(self, job: dict):
+        super().__init__(job["job_id"])
+        self.job = job
 
 
 def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None,
            caller: Caller | None = None, version: str = "v1",
-           before_create: Callable[[], None] | None = None) -> tuple[dict, bool]:
+           budget: "DailyBudget | None" = None) -> tuple[dict, bool]:
     """Create the job with its first event; returns (job, created). The job document is the snapshot.
 
     A job created through /api/v1 may be read by its id alone (while V1_ID_ONLY_READS is on); one
@@ -41,8 +52,22 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
         found, stale = key.lookup()
         if found:
             return _replayed(*found), False
-    if before_create is not None:
-        before_create()  # e.g. the daily budget: counted for a job about to exist, never for a replay
+    if budget is not None:
+        budget.spend()  # counted for a job about to exist, never for a replay; refunded if it is not made
+    try:
+        return _make(client, req, bucket, object_name, key, stale, caller, version), True
+    except _Replay as replay:
+        if budget is not None:
+            budget.refund()
+        return replay.job, False
+    except BaseException:
+        if budget is not None:
+            budget.refund()
+        raise
+
+
+def _make(client, req: CreateJobRequest, bucket: str, object_name: str, key, stale, caller: Caller,
+          version: str) -> dict:
     job_id = uuid.uuid4().hex
     access_token = secrets.token_urlsafe(32)
     now = db.now()
@@ -85,17 +110,18 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
         else:
             batch.create(key.ref, record)
     try:
-        batch.commit(**db.fast())
+        batch.commit(**db.fast_write())
     except (gexc.AlreadyExists, gexc.FailedPrecondition):
         if key is None:
             raise
-        # A concurrent request with the same key won the race: answer with its job.
+        # A concurrent request with the same key won the race: answer with its job (raising after
+        # it, so the budget the caller spent for a job of its own is given back).
         found, _ = key.lookup()
         if not found:
             raise
-        return _replayed(*found), False
+        raise _Replay(_replayed(*found)) from None
     job["access_token"] = access_token
-    return job, True
+    return job
 
 
 def _replayed(job_id: str, access_token: str | None) -> dict:
@@ -150,7 +176,7 @@ def find_pending_by_object(bucket: str, object_name: str, uploaded_at: dt.dateti
          .where(filter=firestore.FieldFilter("status", "==", "pending")))
     if uploaded_at is not None:
         q = q.where(filter=firestore.FieldFilter("created_at", "<", uploaded_at))
-    return [s.id for s in q.limit(limit).stream(**db.fast()) if s.get("bucket") == bucket]
+    return [s.id for s in q.select(["bucket"]).limit(limit).stream(**db.fast()) if s.get("bucket") == bucket]
 
 
 def find_overdue(older_than_s: float, limit: int = 100) -> list[str]:
@@ -159,7 +185,7 @@ def find_overdue(older_than_s: float, limit: int = 100) -> list[str]:
     q = (db.client().collection(db.JOBS)
          .where(filter=firestore.FieldFilter("status", "in", ["pending", "running"]))
          .where(filter=firestore.FieldFilter("created_at", "<", cutoff)))
-    return [s.id for s in q.limit(limit).stream(**db.fast())]
+    return [s.id for s in q.select(["status"]).limit(limit).stream(**db.fast())]
 
 
 def discard(job: dict) -> None:
@@ -170,4 +196,4 @@ def discard(job: dict) -> None:
     for ref in client.collection(db.IDEMPOTENCY).where(
             filter=firestore.FieldFilter("job_id", "==", job["job_id"])).limit(1).stream(**db.fast()):
         batch.delete(ref.reference)
-    batch.commit(**db.fast())
+    batch.commit(**db.fast_write())

@@ -116,7 +116,7 @@ def expire_overdue() -> dict:
                    ScanError("JOB_EXPIRED", "the scan did not finish in time; please try again", recoverable=True))
             code = err.code
             run = _Run(claim.job, claim.log, settings)
-            run._resume()
+            run._resume_safely()
             if run._fail(err) == "failed":
                 counts["expired"] += 1
                 log.warning("overdue job ended by the watchdog", code=code, status=claim.job.get("status"))
@@ -181,11 +181,13 @@ class _Run:
 
     def execute(self) -> Outcome:
         try:
-            self._resume()  # first: a failure below must keep the menu the job already sent
+            resumed = self._resume_safely()  # first: a failure below must keep the menu the job already sent
             if self.job.get("failures", 0) >= MAX_FAILURES:
                 raise ScanError("INTERNAL_ERROR", f"the scan crashed {MAX_FAILURES} times; giving up")
             if self.job.get("fail_with"):  # an earlier run decided the failure but could not store it
                 raise ScanError(**self.job["fail_with"])
+            if not resumed:
+                self._resume()  # the snapshot cannot be read back: a crash, counted and bounded
             if not self.items:
                 self._read_menu()
             self._draw_pending()
@@ -201,6 +203,8 @@ class _Run:
             log.warning("lease lost; another run continues this job")
             return "lost"
         except events.TRANSIENT as exc:
+            if self.log.closed:
+                return "completed"  # done is stored; what failed came after it
             # The store is down, not the scan: give the job back without counting a failure (the
             # watchdog bounds how long a job can wait for the store to come back).
             log.warning("store unavailable mid-run; giving the job back", error=f"{type(exc).__name__}: "
@@ -224,6 +228,16 @@ class _Run:
             raise
 
     # -- stages -------------------------------------------------------------------------------
+    def _resume_safely(self) -> bool:
+        """_resume, or False (with nothing resumed) when the stored snapshot cannot be read back."""
+        try:
+            self._resume()
+            return True
+        except Exception:  # noqa: BLE001 - e.g. items stored by an older schema; the caller decides
+            log.exception("the job's snapshot could not be read back")
+            self.items, self.timings = [], {}
+            return False
+
     def _resume(self) -> None:
         if int(self.job.get("last_seq") or 0) <= 1:
             return  # only create_job's first status exists: nothing to resume

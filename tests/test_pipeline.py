@@ -514,3 +514,33 @@ def test_the_watchdog_ends_an_overdue_job_with_its_photo_as_expired_and_leaves_a
     assert [e.type for e in stored][-2:] == ["error", "done"] and stored[-2].data["code"] == "JOB_EXPIRED"
     r = httpx.post(stack.function_url("run-scan-watchdog") + "/", json={})
     assert r.status_code == 401  # private: Cloud Scheduler's token (locally the shared secret) only
+
+
+def test_a_commit_applied_but_unreported_is_not_taken_for_ours_once_another_run_took_the_job(stack, monkeypatch):
+    from google.api_core import exceptions as gexc
+    from google.cloud.firestore_v1 import batch as fbatch
+
+    from common import claims, db, events
+    from common.errors import LeaseLost
+
+    job_id = _job_without_deliveries()
+    old = claims.claim(job_id, "old-run")
+    real = fbatch.WriteBatch.commit
+    monkeypatch.setattr(events, "COMMIT_RETRY_DELAYS_S", (0.01, 0.01))
+    taken = []
+
+    def commit(self, *args, **kwargs):
+        result = real(self, *args, **kwargs)
+        if not taken:  # our append landed; its answer is lost, and the lease runs out meanwhile
+            taken.append(True)
+            db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": db.now()})
+            assert claims.claim(job_id, "new-run").outcome == "claimed"
+            raise gexc.ServiceUnavailable("connection reset")
+        return result
+
+    monkeypatch.setattr(fbatch.WriteBatch, "commit", commit)
+    with pytest.raises(LeaseLost):
+        old.log.append("status", events.status("analyzing", "old run", job_id))
+    monkeypatch.undo()
+    job = db.client().collection(db.JOBS).document(job_id).get().to_dict()
+    assert job["lease_owner"] == "new-run"

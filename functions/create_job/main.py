@@ -17,15 +17,17 @@ def create(request, version):
     req = web.parse_json(request, schemas.CreateJobRequest, version)
     bucket, name = job_ids.parse_gcs_uri(req.gcs_uri)
     key = idempotency.validate(request.headers.get("Idempotency-Key"))
-    job, created = jobs.create(req, bucket, name, key, caller, version, before_create=daily.spend)
+    job, created = jobs.create(req, bucket, name, key, caller, version, budget=daily)
     job_id = job["job_id"]
     try:
         # Also on a replay: the task is named after the job, so this heals an enqueue that was lost.
         tasks.enqueue_scan(job_id)
     except Exception:
         if created:
-            jobs.discard(job)  # never leave a job that nothing will run
-            daily.refund()
+            try:
+                jobs.discard(job)  # never leave a job that nothing will run
+            finally:
+                daily.refund()
         raise
     body = {
         "job_id": job_id,

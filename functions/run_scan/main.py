@@ -74,11 +74,12 @@ def compat_stream(request):
     kind = images.sniff(data)
     if kind is None:
         raise BadRequest("image_base64 is not a JPEG, PNG, WebP or HEIC image", code="UNSUPPORTED_IMAGE")
+    daily.check()  # no upload written for a scan the budget refuses anyway
     bucket, name = storage.write_upload(data, kind)
     try:
         job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}",
                                                       user_preferences=req.user_preferences), bucket, name,
-                             caller=caller, version="v1", before_create=daily.spend)
+                             caller=caller, version="v1", budget=daily)
     except Exception:
         storage.delete_upload(bucket, name)
         raise
@@ -86,9 +87,11 @@ def compat_stream(request):
         # Run here for speed; a delayed task takes over if this instance dies mid-run.
         tasks.enqueue_scan(job["job_id"], delay_s=settings.lease_s * 2)
     except Exception:
-        jobs.discard(job)  # nothing would take over a run that dies: no job without its safety net
-        daily.refund()
-        storage.delete_upload(bucket, name)
+        try:
+            jobs.discard(job)  # nothing would take over a run that dies: no job without its safety net
+        finally:
+            daily.refund()
+            storage.delete_upload(bucket, name)
         raise
     # The run logs with this request's id, as its own lines would.
     run = contextvars.copy_context()
