@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import uuid
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -189,14 +188,9 @@ class Router(Dispatch):
 def _leave_body_unread(request: flask.Request, resp: flask.Response) -> None:
     """functions-framework reads whatever body is left after every answer (read_request): for a
     request refused before its body was read (origin, size, type, rate), that would pull the whole
-    upload into memory anyway. Mark it read, and stop reading the connection."""
+    upload into memory anyway. Mark it read."""
     if resp.status_code >= 400 and not getattr(request, "_body_read", False) and "_cached_data" not in vars(request):
+        # gunicorn then discards what is left of the body as it arrives (memory-free). Shutting the
+        # socket's read side instead would save that time, but resets a client or proxy still
+        # sending, which then never sees the 413 (tried: the gateway answered 502).
         request._cached_data = b""
-        # gunicorn drops a Connection header the app sets and drains the body itself after the
-        # answer: stop reading the socket, so what is left costs neither memory nor a thread's time.
-        sock = request.environ.get("gunicorn.socket")
-        if sock is not None and ((request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")):
-            try:
-                sock.shutdown(socket.SHUT_RD)
-            except (OSError, AttributeError):
-                pass
