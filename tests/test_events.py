@@ -311,8 +311,13 @@ def test_the_compatibility_streams_background_run_logs_under_its_requests_id(api
         for line in r.iter_lines():
             if line.startswith("event: done"):
                 break
-    lines = [json.loads(line) for line in stack.log_path("scan-stream").read_text(errors="replace").splitlines()
-             if line.startswith("{") and job_id in line]
-    run_lines = [e for e in lines if e.get("message") in ("claim", "menu read", "job completed")]
+    deadline = time.monotonic() + 10
+    while True:  # the run logs "job completed" just after storing done: wait for the line, not a guess
+        lines = [json.loads(line) for line in stack.log_path("scan-stream").read_text(errors="replace").splitlines()
+                 if line.startswith("{") and job_id in line]
+        run_lines = [e for e in lines if e.get("message") in ("claim", "menu read", "job completed")]
+        if "job completed" in {e["message"] for e in run_lines} or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert {e["message"] for e in run_lines} >= {"claim", "job completed"}
     assert {e.get("request_id") for e in run_lines} == {rid}  # the run's lines join the request's
