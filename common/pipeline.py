@@ -319,8 +319,9 @@ class _Run:
     def _finish(self) -> None:
         summary = self._summary()
         done = ("done", events.done("completed", self.job_id, summary, engine=self.engine_name))
-        self._end([*self._held, done], {**self._snapshot("completed"), "summary": summary,
-                                        **self._final_job_fields("completed")})
+        # EventLog retries store faults and tells an unreported commit from a takeover: done is stored once.
+        self.log.append_many([*self._held, done], job_fields={**self._snapshot("completed"), "summary": summary,
+                                                              **self._final_job_fields("completed")})
         self._held = []
         log.info("job completed", engine=self.engine_name, **summary)
         if self._cache_key and not self.used_cache:
@@ -333,8 +334,8 @@ class _Run:
         pairs = [*self._held, ("error", events.error(exc.code, exc.message, exc.recoverable)),
                  ("done", events.done("failed", self.job_id, summary, engine=self.engine_name))]
         try:
-            self._end(pairs, {**self._snapshot("failed"), "summary": summary, "error": err,
-                              **self._final_job_fields("failed")})
+            self.log.append_many(pairs, job_fields={**self._snapshot("failed"), "summary": summary, "error": err,
+                                                    **self._final_job_fields("failed")})
         except events.TRANSIENT:
             # The store is down: give the job back with the verdict, so the next delivery records
             # it at once instead of scanning again with a full model budget.
@@ -343,11 +344,6 @@ class _Run:
                                                                  "recoverable": exc.recoverable}})
             return "busy"
         return "failed"
-
-    def _end(self, pairs: list[tuple[str, dict]], fields: dict) -> None:
-        """Store the job's last events (done last): EventLog retries store faults and tells a commit
-        that landed unreported from a takeover, so done is stored exactly once."""
-        self.log.append_many(pairs, job_fields=fields)
 
     def _give_back(self, exc: Unavailable) -> Outcome:
         """A dependency is down (not the upload missing): release the job for a later delivery."""
