@@ -48,7 +48,7 @@ def claim(job_id: str, owner: str, opening: Sequence[tuple[str, dict]] = ()) -> 
             # Our own claim landed though its answer was lost (the client retried a commit that had
             # been applied): the job is ours, fenced at this read.
             return Claim("claimed", job, events.EventLog(job_id, owner, int(job["last_seq"]), snap.update_time,
-                                                         settings.lease_s))
+                                                         settings.lease_s, events.unpaged(job)))
         now = db.now()
         if job.get("lease_owner") and _lease_alive(client, job_id, job, now):
             return Claim("busy", job)
@@ -79,7 +79,8 @@ def claim(job_id: str, owner: str, opening: Sequence[tuple[str, dict]] = ()) -> 
             # not say whether our claim landed: look again (a claim that landed is recognised above).
             continue
         # The claim's write result is the fence for our appends: no read needed.
-        log = events.EventLog(job_id, owner, int(job["last_seq"]), written.update_time, settings.lease_s)
+        log = events.EventLog(job_id, owner, int(job["last_seq"]), written.update_time, settings.lease_s,
+                              events.unpaged(job))
         return Claim("claimed", job, log)
     return Claim("busy")
 

@@ -91,12 +91,29 @@ class Settings:
     gemini_base_url: str = ""
     gemini_menu_model: str = "gemini-2.5-flash"
     gemini_image_model: str = "gemini-2.5-flash-image"
+    # One try on these once the model's retry budget is spent ("" is none); done.summary.used_fallback.
+    gemini_menu_fallback_model: str = "gemini-2.5-flash-lite"
+    gemini_image_fallback_model: str = ""
+    # The menu call streams (streamGenerateContent): items reach the phone as the model writes them.
+    gemini_stream: bool = True
     gemini_timeout_ms: int = _num(60_000, ge=1_000)
     model_max_attempts: int = _num(4, ge=1, le=10)
     model_retry_budget_s: float = _num(90.0, gt=0)
     model_backoff_initial_s: float = _num(1.0, ge=0)
     model_max_output_tokens: int = _num(8192, ge=256)
     prompt_version: str = "menu-v2"
+    # Partial menus (menu_data is_partial: true) while the model writes: one for the first item, then
+    # one per MENU_PARTIAL_EVERY_ITEMS new items and MENU_PARTIAL_MIN_INTERVAL_S, at most
+    # MENU_PARTIAL_MAX per job (each costs one Firestore write: events.EventLog.post); 0 is none.
+    menu_partial_max: int = _num(3, ge=0, le=20)
+    menu_partial_every_items: int = _num(10, ge=1)
+    menu_partial_min_interval_s: float = _num(1.0, ge=0)
+    # Every job's time budget, from its upload (the app gives up 180 s after it opens the stream):
+    # model calls get what is left, less the reserve that stores the outcome; an image is started
+    # only with IMAGE_MIN_REMAINING_S left, else it is reported failed as skipped.
+    job_deadline_s: float = _num(170.0, ge=10)
+    deadline_reserve_s: float = _num(4.0, ge=0)
+    image_min_remaining_s: float = _num(15.0, ge=0)
 
     # Jobs, events, streams
     lease_s: float = _num(60.0, ge=1)

@@ -79,6 +79,12 @@ def pages_after(job_id: str, after: int) -> firestore.Query:
             .where(filter=firestore.FieldFilter("last_seq", ">", after)))
 
 
+def unpaged(job: dict) -> list[Event]:
+    """The job's events stored by EventLog.post and not yet on a page (they are in its tail)."""
+    first, tail = job.get("unpaged_from"), job.get("tail")
+    return [ev for ev in decode_page(tail) if ev.seq >= int(first)] if first and tail else []
+
+
 def read_after(job_id: str, after: int) -> list[Event]:
     """Every stored event with seq > after, in order (from 0 it also reads the job's head)."""
     out: dict[int, Event] = {}
@@ -103,10 +109,14 @@ class EventLog:
     the sequence.
     """
 
-    def __init__(self, job_id: str, owner: str, last_seq: int, update_time, lease_s: float):
+    def __init__(self, job_id: str, owner: str, last_seq: int, update_time, lease_s: float,
+                 unpaged: Iterable[Event] = ()):
         self.job_id = job_id
         self.owner = owner
         self.last_seq = last_seq
+        # Events stored by post() in the job document alone (a dead run's included): the next
+        # commit's page starts with them.
+        self._unpaged: list[Event] = list(unpaged)
         self._update_time = update_time
         self._lease_s = lease_s
         self._lock = threading.Lock()
@@ -124,17 +134,15 @@ class EventLog:
         with self._lock:
             if self.closed:
                 raise RuntimeError(f"job {self.job_id}: no event may follow done")
-            evs = []
-            for i, (type_, data) in enumerate(pairs):
-                assert type_ in TYPES, type_
-                assert not evs or evs[-1].type != "done", "done must be the last event"
-                evs.append(Event(self.last_seq + 1 + i, type_, data))
+            new = self._new_events(pairs)
+            evs = [*self._unpaged, *new]
             now = db.now()
             page_ref = self._client.collection(db.EVENTS).document(page_doc_id(self.job_id, evs[0].seq))
             page = page_record(self.job_id, evs)
             commit_id = f"{self.owner}:{evs[-1].seq}"  # tells our commit from any other run's
             fields = {"last_seq": evs[-1].seq, "tail": encode_page(evs), "updated_at": now,
-                      "lease_expires_at": _lease_end(now, self._lease_s), "commit_id": commit_id}
+                      "lease_expires_at": _lease_end(now, self._lease_s), "commit_id": commit_id,
+                      "unpaged_from": None}
             fields.update(job_fields or {})
 
             def batch():
@@ -150,7 +158,42 @@ class EventLog:
                          and job.get("lease_owner") == owner_after)
             self.last_seq = evs[-1].seq
             self.closed = evs[-1].type == "done"
+            self._unpaged = []
             return self.last_seq
+
+    def post(self, type_: str, data: dict, *, job_fields: dict | None = None) -> int:
+        """Store one event in the job document alone: one write instead of two, for events soon
+        superseded (partial menus). Nothing is lost: the job's `tail` holds every event not yet on a
+        page, viewers take events from the tail, and the next commit (this run's, or a takeover's:
+        claims read `unpaged_from`) writes them on its page. Returns the event's seq."""
+        with self._lock:
+            if self.closed:
+                raise RuntimeError(f"job {self.job_id}: no event may follow done")
+            evs = [*self._unpaged, *self._new_events([(type_, data)])]
+            commit_id = f"{self.owner}:{evs[-1].seq}"
+            now = db.now()
+            fields = {"last_seq": evs[-1].seq, "tail": encode_page(evs), "unpaged_from": evs[0].seq,
+                      "updated_at": now, "lease_expires_at": _lease_end(now, self._lease_s), "commit_id": commit_id,
+                      **(job_fields or {})}
+
+            def batch():
+                b = self._client.batch()
+                b.update(self._job_ref, fields, option=self._client.write_option(last_update_time=self._update_time))
+                return b
+
+            self._commit(batch, job_write_index=0, landed=lambda job: job.get("commit_id") == commit_id
+                         and job.get("lease_owner") == self.owner)
+            self._unpaged = evs
+            self.last_seq = evs[-1].seq
+            return self.last_seq
+
+    def _new_events(self, pairs: Iterable[tuple[str, dict]]) -> list[Event]:
+        evs: list[Event] = []
+        for i, (type_, data) in enumerate(pairs):
+            assert type_ in TYPES, type_
+            assert not evs or evs[-1].type != "done", "done must be the last event"
+            evs.append(Event(self.last_seq + 1 + i, type_, data))
+        return evs
 
     def renew(self) -> None:
         """Extend the lease; raises LeaseLost once another run owns the job.
@@ -248,8 +291,13 @@ def menu_data(session_id: str, items: list[dict], **extra: Any) -> dict:
     return {"session_id": session_id, "items": items, **extra}
 
 
-def image_update(session_id: str, item_id: str, image_status: str, image_url: str | None) -> dict:
-    return {"session_id": session_id, "item_id": item_id, "image_status": image_status, "image_url": image_url}
+def image_update(session_id: str, item_id: str, image_status: str, image_url: str | None,
+                 error: dict | None = None) -> dict:
+    """image_status: generating, then ready or failed (a failure says why in image_error {code, message})."""
+    data = {"session_id": session_id, "item_id": item_id, "image_status": image_status, "image_url": image_url}
+    if error:
+        data["image_error"] = error
+    return data
 
 
 def error(code: str, message: str, recoverable: bool) -> dict:

@@ -151,6 +151,8 @@ def snapshot(job_id: str, access: JobAccess) -> dict:
         "status": job["status"],  # the app's four: pending, running, completed, failed
         "progress": 100 if job["status"] in TERMINAL else int(job.get("progress") or 0),
         "items": job.get("items") or [],
+        # True while the items are the streamed part of a menu still being read (menu_data is_partial).
+        "is_partial": bool(job.get("items_partial")) and job["status"] not in TERMINAL,
         "created_at": db.iso(job["created_at"]),
         "updated_at": db.iso(job["updated_at"]),
         "last_event_id": job.get("last_seq", 0),

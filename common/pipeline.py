@@ -11,12 +11,12 @@ import os
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Literal
 
 from common import assets, cache, claims, db, events, images, jobs, logs, storage
 from common.config import Settings, get_settings
-from common.engines import Engine, MenuItem, finalise_top3, get_engine
+from common.engines import Call, Engine, MenuItem, finalise_top3, get_engine
 from common.errors import LeaseLost, ScanError, Unavailable
 
 log = logs.get_logger(__name__)
@@ -178,6 +178,12 @@ class _Run:
         self._lock = threading.Lock()
         self._held: list[tuple[str, dict]] = []  # the last image_update, stored with done in one commit
         self._started = time.monotonic()
+        self.used_fallback = bool(job.get("used_fallback"))
+        # The job's time budget: stored with the first menu a run sends, so a takeover keeps it.
+        self.deadline_at: dt.datetime | None = job.get("deadline_at")
+        self._partials = _Partials(self, int(job.get("partial_items") or 0), int(job.get("partial_events") or 0))
+        self._cut: set[str] = set()  # items whose drawing ran past the deadline: their results are dropped
+        self._announced = False  # whether this run told the client drawing started ("generating")
 
     def execute(self) -> Outcome:
         try:
@@ -242,7 +248,8 @@ class _Run:
         if int(self.job.get("last_seq") or 0) <= 1:
             return  # only create_job's first status exists: nothing to resume
         view = self.job  # the claim's read: the job document carries the snapshot
-        self.items = [MenuItem(**i) for i in view.get("items") or []]
+        # Items from partial menus are what the client has seen, not a menu read: read it again.
+        self.items = [] if view.get("items_partial") else [MenuItem(**i) for i in view.get("items") or []]
         self.timings = dict(view.get("timings") or {})
         self.used_cache = bool(view.get("used_cache"))
         self.unknown = int(view.get("unknown_items_count") or 0)
@@ -251,6 +258,9 @@ class _Run:
 
     def _read_menu(self) -> None:
         upload = storage.read_upload(self.job["bucket"], self.job["object_name"])
+        if self.deadline_at is None:
+            start = max(t for t in (self.job["created_at"], upload.created) if isinstance(t, dt.datetime))
+            self.deadline_at = start + dt.timedelta(seconds=self.settings.job_deadline_s)
         photo = images.normalise(upload.data, self.settings.max_image_pixels, self.settings.decode_budget_pixels)
         if not self._last_status_is("analyzing"):
             self.log.append(*analyzing(self.job_id))  # a job claimed by an older deploy, before claims stored it
@@ -265,56 +275,97 @@ class _Run:
             for item in self.items:
                 item.image_status = "pending" if item.is_top3 else "none"
                 item.image_url = cached_urls.get(item.id) if item.is_top3 else None
+                item.image_error = None
         else:
             t0 = time.monotonic()
-            reading = engine().read_menu(photo.jpeg, self.language_used)
-            self.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
+            call = Call(deadline=self._engine_deadline(), on_items=self._partials.offer)
+            try:
+                reading = engine().read_menu(photo.jpeg, self.language_used, call)
+            finally:
+                self.used_fallback = self.used_fallback or call.used_fallback
+                self.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
             self.items = finalise_top3(reading.items)
             self.unknown = reading.unknown_items_count
         self._cache_key = ckey
         batch = []
-        if any(i.is_top3 for i in self.items):
+        drawn = [i for i in self.items if i.is_top3]
+        if drawn and not self._partials.events:
+            # After a partial menu no status may follow (docs/events.md, order): image_update
+            # "generating" says the same, and the snapshot's progress moves on all the same.
             batch.append(("status", events.status("generating_images", "Drawing the top dishes", self.job_id)))
-        extra = {"language_fallback": self.language_fallback} if self.language_fallback else {}
-        batch.append(("menu_data", events.menu_data(self.job_id, self._public_items(), engine=self.engine_name,
-                                                    used_cache=self.used_cache, language=self.language_used,
-                                                    **extra)))
+        batch.append(("menu_data", self._menu_event(partial=False)))
+        if self._time_for_images():
+            # Drawing starts as this commit lands: "generating" goes with it, at no extra write.
+            batch += [self._generating(i) for i in drawn if not i.image_url]
         self.log.append_many(batch, job_fields=self._snapshot("running"))
-        log.info("menu read", engine=self.engine_name, items=len(self.items), used_cache=self.used_cache, **self.timings)
+        log.info("menu read", engine=self.engine_name, items=len(self.items), used_cache=self.used_cache,
+                 partials=self._partials.events, used_fallback=self.used_fallback, **self.timings)
+        self._announced = True
 
     def _draw_pending(self) -> None:
         pending = [i for i in self.items if i.is_top3 and i.image_status == "pending"]
         if not pending:
             return
+        if not self._time_for_images():
+            for item in pending:  # reported with done, in one commit
+                self._settle(item, "failed", None, {"code": "DEADLINE", "message": "not drawn: the scan's time "
+                                                    "budget was nearly spent"})
+            log.warning("images skipped for the time budget", items=len(pending))
+            return
+        if not self._announced:  # a takeover: say again that drawing (re)starts
+            self.log.append_many([self._generating(i) for i in pending if not i.image_url],
+                                 job_fields=self._snapshot("running"))
         t0 = time.monotonic()
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="draw") as pool:
-            for fut in [pool.submit(self._draw_one, item) for item in pending]:
+        pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="draw")
+        try:
+            futures = {pool.submit(self._draw_one, item): item for item in pending}
+            finished, late = wait(futures, timeout=max(0.0, self._engine_deadline() - time.monotonic()))
+            for fut in finished:
                 fut.result()  # LeaseLost propagates; per-image failures were already reported
+            with self._lock:
+                for item in (futures[f] for f in late):
+                    self._cut.add(item.id)
+                    if item.image_status != "pending":
+                        continue  # it settled between the wait and the lock
+                    self._settle(item, "failed", None, {"code": "DEADLINE", "message": "not finished within the "
+                                                        "scan's time budget"})
+            if late:
+                log.warning("images cut at the deadline", items=len(late))
+        finally:
+            # A late drawing finishes on its own (its call is bounded by the deadline) and is dropped.
+            pool.shutdown(wait=False, cancel_futures=True)
         self.timings["image_gen_ms"] = int((time.monotonic() - t0) * 1000)
 
     def _draw_one(self, item: MenuItem) -> None:
-        url = item.image_url  # a cached image from an identical earlier scan
+        url, error = item.image_url, None  # a cached image from an identical earlier scan
+        call = Call(deadline=self._engine_deadline())
         try:
             if not url:
-                data = images.to_jpeg(engine().draw_dish(item, self.language_used))
+                data = images.to_jpeg(engine().draw_dish(item, self.language_used, call))
                 url = assets.put_jpeg(self.asset_id, item.id, data)
             status_ = "ready"
         except LeaseLost:
             raise
         except ScanError as exc:
             log.warning("image failed", item_id=item.id, code=exc.code, error=exc.message)
-            status_, url = "failed", None
+            status_, url, error = "failed", None, {"code": exc.code, "message": exc.message}
         except Exception as exc:  # noqa: BLE001 - one image must never sink the job
             log.exception("image crashed", item_id=item.id, error=str(exc)[:200])
-            status_, url = "failed", None
+            status_, url, error = "failed", None, {"code": "IMAGE_GEN_FAILED", "message": "the image could not be made"}
         with self._lock:
-            item.image_status, item.image_url = status_, url
-            update = ("image_update", events.image_update(self.job_id, item.id, status_, url))
-            if any(i.is_top3 and i.image_status == "pending" for i in self.items):
-                self.log.append(*update, job_fields=self._snapshot("running"))
-            else:
-                # The last image: done follows at once, so both go in _finish's commit.
-                self._held.append(update)
+            if item.id in self._cut:
+                return  # the deadline came first: already reported failed
+            self.used_fallback = self.used_fallback or call.used_fallback
+            self._settle(item, status_, url, error)
+
+    def _settle(self, item: MenuItem, status_: str, url: str | None, error: dict | None) -> None:
+        """Record one image's outcome; the last one waits to go with done in _finish's commit."""
+        item.image_status, item.image_url, item.image_error = status_, url, error
+        update = ("image_update", events.image_update(self.job_id, item.id, status_, url, error=error))
+        if any(i.is_top3 and i.image_status == "pending" for i in self.items):
+            self.log.append(*update, job_fields=self._snapshot("running"))
+        else:
+            self._held.append(update)
 
     def _finish(self) -> None:
         summary = self._summary()
@@ -373,7 +424,31 @@ class _Run:
                                       "used": self.language_used, "reason": reason}
             log.info("language fallback", **self.language_fallback)
 
+    # -- time ---------------------------------------------------------------------------------
+    def _remaining_s(self) -> float:
+        """Seconds left of the job's time budget (the store's clock, as created_at is)."""
+        if self.deadline_at is None:
+            created = self.job["created_at"]
+            self.deadline_at = created + dt.timedelta(seconds=self.settings.job_deadline_s)
+        return (self.deadline_at - db.now()).total_seconds()
+
+    def _engine_deadline(self) -> float:
+        """The monotonic time by which a model call must be over: the deadline less the reserve for storing."""
+        return time.monotonic() + self._remaining_s() - self.settings.deadline_reserve_s
+
+    def _time_for_images(self) -> bool:
+        return self._remaining_s() >= self.settings.image_min_remaining_s
+
     # -- shapes -------------------------------------------------------------------------------
+    def _menu_event(self, partial: bool, items: list[MenuItem] | None = None) -> dict:
+        extra = {"language_fallback": self.language_fallback} if self.language_fallback else {}
+        return events.menu_data(self.job_id, [i.model_dump() for i in (self.items if items is None else items)],
+                                is_partial=partial, engine=self.engine_name, used_cache=self.used_cache,
+                                language=self.language_used, **extra)
+
+    def _generating(self, item: MenuItem) -> tuple[str, dict]:
+        return "image_update", events.image_update(self.job_id, item.id, "generating", None)
+
     def _last_status_is(self, step: str) -> bool:
         """Whether the job's latest stored event is this status (the claim stores `analyzing` itself)."""
         tail = self.job.get("tail")
@@ -388,7 +463,8 @@ class _Run:
                 "timings": self.timings, "used_cache": self.used_cache,
                 "unknown_items_count": self.unknown, "engine": self.engine_name, "progress": self._progress(status_),
                 "asset_id": self.asset_id, "language_used": self.language_used,
-                "language_fallback": self.language_fallback}
+                "language_fallback": self.language_fallback, "items_partial": False,
+                "used_fallback": self.used_fallback, "deadline_at": self.deadline_at}
 
     def _progress(self, status_: str) -> int:
         """The snapshot's progress: the step's share, then an equal share per image finished."""
@@ -405,8 +481,38 @@ class _Run:
         created = self.job["created_at"]
         elapsed = int((db.now() - created).total_seconds() * 1000) if isinstance(created, dt.datetime) else 0
         return {"elapsed_ms": elapsed, "items_count": len(self.items), "used_cache": self.used_cache,
-                "used_fallback": False, "unknown_items_count": self.unknown, **self.timings}
+                "used_fallback": self.used_fallback, "unknown_items_count": self.unknown, **self.timings}
 
     def _final_job_fields(self, status_: str) -> dict:
         return {"status": status_, "lease_owner": None, "lease_expires_at": None, "engine": self.engine_name,
                 **self.timings}
+
+
+class _Partials:
+    """Sends the items read so far as menu_data {is_partial: true} while the model writes.
+
+    Each partial is one write (events.EventLog.post). One goes out for the first item, then one per
+    MENU_PARTIAL_EVERY_ITEMS new items at most every MENU_PARTIAL_MIN_INTERVAL_S, up to
+    MENU_PARTIAL_MAX per job. Only items beyond what the client has make a partial: a retried or
+    taken-over stream repeats nothing until it passes them.
+    """
+
+    def __init__(self, run: "_Run", sent_items: int, sent_events: int):
+        self.run, self.sent, self.events = run, sent_items, sent_events
+        self._last_at = 0.0
+
+    def offer(self, items: list[MenuItem]) -> None:
+        s = self.run.settings
+        n, now = len(items), time.monotonic()
+        if n <= self.sent or self.events >= s.menu_partial_max:
+            return
+        if self.sent and (n - self.sent < s.menu_partial_every_items
+                          or now - self._last_at < s.menu_partial_min_interval_s):
+            return
+        shown = [i.model_copy(update={"is_top3": False, "image_status": "none", "image_url": None}) for i in items]
+        run = self.run
+        run.log.post("menu_data", run._menu_event(partial=True, items=shown),
+                     job_fields={"items": [i.model_dump() for i in shown], "items_partial": True, "partial_items": n,
+                                 "partial_events": self.events + 1, "deadline_at": run.deadline_at})
+        self.sent, self.events, self._last_at = n, self.events + 1, now
+        log.info("partial menu sent", items=n, partial=self.events)

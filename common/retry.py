@@ -1,6 +1,7 @@
-"""Bounded retries with exponential backoff and full jitter, within an attempt and time budget."""
+"""Bounded retries with exponential backoff and full jitter, within an attempt, time and deadline budget."""
 from __future__ import annotations
 
+import math
 import random
 import time
 from typing import Callable, TypeVar
@@ -9,6 +10,8 @@ from common import logs
 
 T = TypeVar("T")
 log = logs.get_logger(__name__)
+
+MIN_ATTEMPT_S = 1.0  # an attempt with less time than this left before the deadline is not started
 
 
 class Retryable(Exception):
@@ -21,22 +24,35 @@ class Retryable(Exception):
         self.retry_after_s = retry_after_s
 
 
-def with_budget(fn: Callable[[int], T], *, attempts: int, budget_s: float, initial_s: float,
-                on_exhausted: Callable[[Retryable, int], Exception], what: str) -> T:
-    """Call fn(attempt) until it returns, raises non-Retryable, or the budget runs out."""
+class Spent(Exception):
+    """The budget ran out: `last` is the final Retryable, after `attempts` tries."""
+
+    def __init__(self, last: Retryable, attempts: int):
+        super().__init__(last.message)
+        self.last = last
+        self.attempts = attempts
+
+
+def with_budget(fn: Callable[[int], T], *, attempts: int, budget_s: float, initial_s: float, what: str,
+                deadline: float = math.inf) -> T:
+    """Call fn(attempt) until it returns or raises non-Retryable; Spent once attempts, budget or deadline run out.
+
+    `deadline` is a time.monotonic() value: no wait (a server's Retry-After included) runs past it.
+    """
     start = time.monotonic()
     delay = initial_s
     for attempt in range(1, attempts + 1):
         try:
             return fn(attempt)
         except Retryable as exc:
-            elapsed = time.monotonic() - start
+            now = time.monotonic()
             wait = exc.retry_after_s if exc.retry_after_s is not None else random.uniform(0, delay)
-            last = attempt == attempts or elapsed + wait >= budget_s
+            last = (attempt == attempts or now - start + wait >= budget_s
+                    or now + wait + MIN_ATTEMPT_S >= deadline)
             log.warning("model call failed", call=what, attempt=attempt, code=exc.code, error=exc.message[:300],
                         giving_up=last)
             if last:
-                raise on_exhausted(exc, attempt) from None
+                raise Spent(exc, attempt) from None
             time.sleep(wait)
             delay = min(delay * 2, 30.0)
     raise AssertionError("unreachable")

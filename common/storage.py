@@ -5,6 +5,7 @@ import datetime as dt
 import functools
 import uuid
 from dataclasses import dataclass
+from typing import Optional
 
 from common import logs, signing
 from common.config import get_settings
@@ -80,6 +81,7 @@ class Upload:
     data: bytes
     content_type: str
     size: int
+    created: Optional[dt.datetime] = None  # when the object was written (the job's time budget counts from it)
 
 
 def read_upload(bucket: str, name: str) -> Upload:
@@ -113,7 +115,7 @@ def read_upload(bucket: str, name: str) -> Upload:
         data = blob.download_as_bytes(raw_download=True, timeout=30, retry=_retry())
     except outages() as exc:
         raise Unavailable(f"storage unavailable: {str(exc)[:200]}", code="STORAGE_UNAVAILABLE") from None
-    return Upload(data=data, content_type=blob.content_type or "", size=size)
+    return Upload(data=data, content_type=blob.content_type or "", size=size, created=blob.time_created)
 
 
 def upload_arrived(bucket: str, name: str) -> bool | None:

@@ -1,7 +1,13 @@
-"""A local server speaking the Gemini REST API (generateContent), with scripted faults for tests.
+"""A local server speaking the Gemini REST API (generateContent and streamGenerateContent?alt=sse),
+with scripted faults for tests.
 
-The real google-genai client talks to it over HTTP, so request building, response parsing, timeouts
-and error mapping are all exercised. Control endpoints live under /_control/.
+The real google-genai client talks to it over HTTP, so request building, response parsing, streaming,
+timeouts and error mapping are all exercised. Control endpoints live under /_control/:
+- script: per-call actions (status, delay_s, truncate, malformed, safety, not_menu, ...; for streams
+  also cut_at (drop the connection after that fraction of the answer), stall_s with stall_at, and
+  end_at (end the stream cleanly, without a finish reason, after that fraction));
+- stream: {tokens_per_s, first_token_s, chunk_tokens} pacing of streamed answers (0: all at once);
+- menu: {items: N} answers with a synthetic menu of N dishes instead of the small izakaya one.
 """
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ import time
 from collections import defaultdict, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-_PATH = re.compile(r"^/(v1beta|v1|v1alpha)/models/([^/:]+):generateContent$")
+_PATH = re.compile(r"^/(v1beta|v1|v1alpha)/models/([^/:]+):(generateContent|streamGenerateContent)$")
+CHARS_PER_TOKEN = 4  # Gemini's rule of thumb for text; the stream's pacing counts tokens this way
 _LANG = re.compile(r'who reads (?:the language its reader calls "(.+?)" \(.*?\)|(.+?))\.\n')
 
 # A small izakaya menu; translations for the languages the tests use, English otherwise.
@@ -47,6 +54,7 @@ class State:
             self.calls: dict[str, int] = defaultdict(int)
             self.requests: list[dict] = []
             self.menu = DEFAULT_MENU
+            self.stream = {"tokens_per_s": 0.0, "first_token_s": 0.0, "chunk_tokens": 20}
 
     def next_action(self, kind: str) -> dict:
         with self.lock:
@@ -68,12 +76,33 @@ def _menu_json(language: str, action: dict) -> str:
     for it in STATE.menu:
         name = it["names"].get(language) or it["names"]["en"]
         items.append({"original_name": it["original_name"], "translated_name": name,
-                      "description": f"{it['names']['en']} ({language})", "price": it["price"],
+                      "description": it.get("description") or f"{it['names']['en']} ({language})",
+                      "price": it["price"],
                       "section": it["section"], "tags": it["tags"], "allergens": it["allergens"],
                       "is_top3": it["is_top3"], "image_prompt": f"a plate of {it['names']['en'].lower()}",
                       "reading": it.get("reading"), "romanji": it.get("romanji")})
     return json.dumps({"is_menu": True, "legible": True, "source_language": "ja", "items": items},
                       ensure_ascii=False)
+
+
+_DISHES = [("牛肉麺", "Beef noodle soup", "麺類"), ("小籠包", "Soup dumplings", "点心"),
+           ("炒飯", "Fried rice", "飯類"), ("餃子", "Pan-fried dumplings", "点心"),
+           ("酸辣湯", "Hot and sour soup", "湯"), ("回鍋肉", "Twice-cooked pork", "炒め物"),
+           ("担々麺", "Dandan noodles", "麺類"), ("春巻き", "Spring rolls", "点心")]
+
+
+def synthetic_menu(n: int) -> list[dict]:
+    """n dishes with realistic field lengths (about 110 output tokens each as JSON)."""
+    out = []
+    for k in range(n):
+        name, english, section = _DISHES[k % len(_DISHES)]
+        out.append({"original_name": f"{name}{k + 1}", "names": {"en": f"{english} no. {k + 1}",
+                                                                 "zh-TW": f"{name}（{k + 1}號）"},
+                    "description": f"{english}: a house favourite, cooked to order with seasonal vegetables "
+                                   "and the kitchen's own sauce.",
+                    "price": f"¥{580 + 20 * k}", "section": section, "tags": ["signature"] if k % 7 == 0 else [],
+                    "allergens": ["soy", "gluten"] if k % 2 else ["soy"], "is_top3": k in (1, 4, 9)})
+    return out
 
 
 def _png(seed: str) -> bytes:
@@ -119,6 +148,15 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_control/reset":
             STATE.reset()
             return self._send(200, {"ok": True})
+        if self.path == "/_control/stream":
+            with STATE.lock:
+                STATE.stream.update(self._body())
+            return self._send(200, {"ok": True})
+        if self.path == "/_control/menu":
+            n = int(self._body().get("items") or 0)
+            with STATE.lock:
+                STATE.menu = synthetic_menu(n) if n else DEFAULT_MENU
+            return self._send(200, {"ok": True})
         if self.path == "/_control/script":
             body = self._body()
             with STATE.lock:
@@ -129,9 +167,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(404, {"error": {"code": 404, "message": f"no route {self.path}", "status": "NOT_FOUND"}})
         if not self.headers.get("x-goog-api-key"):
             return self._send(403, {"error": {"code": 403, "message": "API key missing", "status": "PERMISSION_DENIED"}})
-        return self._generate(m.group(2), self._body())
+        return self._generate(m.group(2), self._body(), stream=m.group(3) == "streamGenerateContent")
 
-    def _generate(self, model: str, req: dict) -> None:
+    def _generate(self, model: str, req: dict, stream: bool = False) -> None:
         config = req.get("generationConfig") or {}
         kind = "image" if "IMAGE" in (config.get("responseModalities") or []) else "menu"
         parts = [p for c in req.get("contents") or [] for p in c.get("parts") or []]
@@ -147,8 +185,9 @@ class Handler(BaseHTTPRequestHandler):
         lang_match = _LANG.search(text)
         language = (lang_match.group(1) or lang_match.group(2)) if lang_match else "en"
         with STATE.lock:
-            STATE.requests.append({"kind": kind, "model": model, "images": images, "language": language,
-                                   "max_output_tokens": config.get("maxOutputTokens"), "t": time.monotonic()})
+            record = {"kind": kind, "model": model, "images": images, "language": language, "stream": stream,
+                      "max_output_tokens": config.get("maxOutputTokens"), "t": time.monotonic()}
+            STATE.requests.append(record)
         action = STATE.next_action(kind)
         if action.get("delay_s"):
             time.sleep(float(action["delay_s"]))
@@ -162,7 +201,8 @@ class Handler(BaseHTTPRequestHandler):
                                      "retryDelay": f"{action['retry_delay']}s"}]
             return self._send(code, {"error": error})
         if action.get("safety"):
-            return self._send(200, {"promptFeedback": {"blockReason": "SAFETY"}, "candidates": []})
+            blocked = {"promptFeedback": {"blockReason": "SAFETY"}, "candidates": []}
+            return self._stream([blocked], record, action) if stream else self._send(200, blocked)
         if kind == "image":
             if action.get("no_image"):
                 part = {"text": "I cannot draw that."}
@@ -178,6 +218,8 @@ class Handler(BaseHTTPRequestHandler):
             payload, finish = payload[: len(payload) // 2], "MAX_TOKENS"
         elif action.get("malformed"):
             payload = "{\"items\": [ this is not json"
+        if stream:
+            return self._stream(self._chunks(payload, finish, model), record, action)
         return self._send(200, {
             "candidates": [{"content": {"role": "model", "parts": [{"text": payload}]}, "finishReason": finish,
                             "index": 0}],
@@ -185,6 +227,60 @@ class Handler(BaseHTTPRequestHandler):
                               "totalTokenCount": 1000 + len(payload) // 4},
             "modelVersion": model,
         })
+
+    @staticmethod
+    def _chunks(payload: str, finish: str, model: str) -> list[dict]:
+        """The answer as streamGenerateContent sends it: text slices, the finish reason on the last."""
+        with STATE.lock:
+            size = max(1, int(STATE.stream.get("chunk_tokens") or 20)) * CHARS_PER_TOKEN
+        pieces = [payload[i:i + size] for i in range(0, len(payload), size)] or [""]
+        out = [{"candidates": [{"content": {"role": "model", "parts": [{"text": p}]}, "index": 0}],
+                "modelVersion": model} for p in pieces]
+        out[-1]["candidates"][0]["finishReason"] = finish
+        out[-1]["usageMetadata"] = {"promptTokenCount": 1000, "candidatesTokenCount": len(payload) // CHARS_PER_TOKEN,
+                                    "totalTokenCount": 1000 + len(payload) // CHARS_PER_TOKEN}
+        return out
+
+    def _stream(self, chunks: list[dict], record: dict, action: dict) -> None:
+        """Server-sent events over chunked transfer, paced at the configured token rate."""
+        with STATE.lock:
+            rate = float(STATE.stream.get("tokens_per_s") or 0)
+            first_s = float(STATE.stream.get("first_token_s") or 0)
+        total = len(chunks)
+        cut_at, end_at = action.get("cut_at"), action.get("end_at")
+        stall_at = float(action.get("stall_at", 0.5))
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            if first_s:
+                time.sleep(first_s)
+            for n, chunk in enumerate(chunks):
+                done = n / total
+                if cut_at is not None and done >= float(cut_at):
+                    # The connection drops mid-answer: no final chunk, so the client sees an incomplete body.
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if end_at is not None and done >= float(end_at):
+                    break  # a clean end without a finish reason
+                if action.get("stall_s") and n == int(total * stall_at):
+                    time.sleep(float(action["stall_s"]))
+                data = f"data: {json.dumps(chunk, ensure_ascii=False)}\r\n\r\n".encode()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+                if n == 0:
+                    with STATE.lock:
+                        record["first_token_t"] = time.monotonic()
+                if rate:
+                    text = chunk["candidates"][0]["content"]["parts"][0].get("text", "") if chunk.get("candidates") else ""
+                    time.sleep(len(text) / CHARS_PER_TOKEN / rate)
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass  # the client gave up (a deadline or a timeout test)
 
 
 def serve(port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:

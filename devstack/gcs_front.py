@@ -124,10 +124,10 @@ def check_length(signed_range: str, size: int) -> None:
                       f"x-goog-content-length-range is not min,max: {signed_range}") from None
     if size > high_n:
         raise Refusal(400, "EntityTooLarge", "Your proposed upload is larger than the maximum object size specified "
-                                             "in your Policy Document.", f"Content-length exceeds upper bound on range")
+                                             "in your Policy Document.", "Content-length exceeds upper bound on range")
     if size < low_n:
         raise Refusal(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum object size specified "
-                                             "in your Policy Document.", f"Content-length is smaller than lower bound "
+                                             "in your Policy Document.", "Content-length is smaller than lower bound "
                                                                          "on range")
 
 

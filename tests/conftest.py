@@ -42,6 +42,7 @@ TEST_ENV = {
     "RATE_READ_MISS_BURST": "300",
     "MAX_OPEN_STREAMS_PER_CALLER": "0",
     "JOB_OVERDUE_S": "300",  # above the 200-job burst's queueing (the local queue dispatches one at a time)
+    "JOB_DEADLINE_S": "300",  # the same: tests/test_progressive.py runs short budgets on a stack of its own
 }
 
 

@@ -27,14 +27,31 @@ def test_a_retryable_error_then_success_completes_the_job_after_one_retry(api, m
     assert api.gemini_calls()["calls"]["menu"] == 2
 
 
-def test_server_errors_beyond_the_retry_budget_end_with_vlm_failed_and_done_failed(api, menu_photo):
+def test_server_errors_beyond_the_retry_budget_and_on_the_fallback_end_with_vlm_failed_and_done_failed(
+        api, menu_photo):
     api.script("menu", {"status": 500}, {"status": 503}, {"status": 500}, {"status": 500})
     _, frames = api.scan(menu_photo)
     err, done = _error_and_done(frames)
-    assert err["code"] == "VLM_FAILED" and err["recoverable"] is True
-    assert done["status"] == "failed"
-    assert api.gemini_calls()["calls"]["menu"] == 3  # MODEL_MAX_ATTEMPTS in the test settings
+    assert err["code"] == "VLM_FAILED" and err["recoverable"] is True and "fallback" in err["message"]
+    assert done["status"] == "failed" and done["summary"]["used_fallback"] is True
+    # MODEL_MAX_ATTEMPTS (3 in the test settings) on the menu model, then one on the fallback
+    models = [r["model"] for r in api.gemini_calls()["requests"] if r["kind"] == "menu"]
+    assert models == ["gemini-2.5-flash"] * 3 + ["gemini-2.5-flash-lite"]
     assert "menu_data" not in [f.event for f in frames]
+
+
+def test_a_menu_model_out_of_budget_is_replaced_by_one_try_on_the_fallback_model_and_the_summary_says_so(
+        api, menu_photo):
+    api.script("menu", {"status": 503}, {"status": 503}, {"status": 503})
+    _, frames = api.scan(menu_photo)
+    err, done = _error_and_done(frames)
+    assert err is None and done["status"] == "completed" and done["summary"]["used_fallback"] is True
+    assert [r["model"] for r in api.gemini_calls()["requests"] if r["kind"] == "menu"][-1] == "gemini-2.5-flash-lite"
+
+
+def test_a_job_that_needs_no_fallback_says_so_in_its_summary(api, menu_photo):
+    _, frames = api.scan(menu_photo)
+    assert frames[-1].data["summary"]["used_fallback"] is False
 
 
 def test_truncated_json_is_retried_with_more_output_room_and_then_succeeds(api, menu_photo):
@@ -47,7 +64,7 @@ def test_truncated_json_is_retried_with_more_output_room_and_then_succeeds(api, 
 
 
 def test_output_truncated_on_every_attempt_fails_the_job_with_vlm_failed(api, menu_photo):
-    api.script("menu", {"truncate": True}, {"truncate": True}, {"truncate": True})
+    api.script("menu", *[{"truncate": True}] * 4)  # three attempts and the fallback
     _, frames = api.scan(menu_photo)
     err, done = _error_and_done(frames)
     assert err["code"] == "VLM_FAILED" and "MAX_TOKENS" in err["message"] and done["status"] == "failed"
@@ -60,7 +77,7 @@ def test_malformed_json_is_retried(api, menu_photo):
 
 
 def test_a_model_that_never_answers_in_time_ends_with_upstream_timeout(api, menu_photo):
-    api.script("menu", {"delay_s": 2.5}, {"delay_s": 2.5}, {"delay_s": 2.5})
+    api.script("menu", *[{"delay_s": 2.5}] * 4)
     _, frames = api.scan(menu_photo)
     err, done = _error_and_done(frames)
     assert err["code"] == "UPSTREAM_TIMEOUT" and done["status"] == "failed"
@@ -93,10 +110,10 @@ def test_one_image_failing_marks_only_that_item_failed_and_the_job_still_complet
     job_id, frames = api.scan(menu_photo)
     err, done = _error_and_done(frames)
     assert err is None and done["status"] == "completed"
-    updates = [f.data for f in frames if f.event == "image_update"]
+    updates = [f.data for f in frames if f.event == "image_update" and f.data["image_status"] != "generating"]
     assert sorted(u["image_status"] for u in updates) == ["failed", "ready", "ready"]
     failed = next(u for u in updates if u["image_status"] == "failed")
-    assert failed["image_url"] is None
+    assert failed["image_url"] is None and failed["image_error"]["code"] == "IMAGE_GEN_FAILED"
     snap = api.snapshot(job_id)
     assert sorted(i["image_status"] for i in snap["items"] if i["is_top3"]) == ["failed", "ready", "ready"]
 
@@ -104,7 +121,7 @@ def test_one_image_failing_marks_only_that_item_failed_and_the_job_still_complet
 def test_an_image_response_without_an_image_is_retried(api, menu_photo):
     api.script("image", {"no_image": True})
     _, frames = api.scan(menu_photo)
-    assert all(f.data["image_status"] == "ready" for f in frames if f.event == "image_update")
+    assert all(f.data["image_status"] in ("generating", "ready") for f in frames if f.event == "image_update")
     assert api.gemini_calls()["calls"]["image"] == 4
 
 

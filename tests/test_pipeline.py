@@ -19,14 +19,22 @@ def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_don
     assert_well_formed(frames)
     assert [f.id for f in frames] == list(range(1, len(frames) + 1))
     kinds = [f.event for f in frames]
-    assert kinds[:3] == ["status", "status", "status"]
-    assert [f.data["step"] for f in frames[:3]] == ["uploading", "analyzing", "generating_images"]
+    assert kinds[:2] == ["status", "status"]
+    assert [f.data["step"] for f in frames[:2]] == ["uploading", "analyzing"]
     # The app's extras: a progress bar that only grows, and the session on every status.
-    progress = [f.data["progress"] for f in frames[:3]]
+    progress = [f.data["progress"] for f in frames[:2]]
     assert progress == sorted(progress) and 0 < progress[0] and progress[-1] < 100
-    assert all(f.data["session_id"] == job_id for f in frames[:3])
-    assert kinds[3] == "menu_data" and kinds[4:7] == ["image_update"] * 3 and kinds[7] == "done"
-    menu = frames[3].data
+    assert all(f.data["session_id"] == job_id for f in frames[:2])
+    # The streamed menu: a partial one with the first dish as soon as the model wrote it, then the
+    # whole menu; drawing starts ("generating") with it, and no status follows a menu (the order).
+    assert kinds == ["status", "status", "menu_data", "menu_data"] + ["image_update"] * 6 + ["done"]
+    partial = frames[2].data
+    assert partial["is_partial"] is True and [i["original_name"] for i in partial["items"]] == ["唐揚げ"]
+    assert partial["items"][0]["id"] == "item-1" and partial["items"][0]["image_status"] == "none"
+    assert frames[3].data["is_partial"] is False
+    assert [f.data["image_status"] for f in frames[4:7]] == ["generating"] * 3
+    frames_menu = frames[3]
+    menu = frames_menu.data
     assert menu["session_id"] == job_id
     top3 = [i for i in menu["items"] if i["is_top3"]]
     assert len(top3) == 3 and all(i["image_status"] == "pending" for i in top3)
@@ -41,8 +49,8 @@ def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_don
     assert done["status"] == "completed" and done["summary"]["items_count"] == 6
     assert {"elapsed_ms", "used_cache", "used_fallback", "unknown_items_count"} <= set(done["summary"])
 
-    updates = [f.data for f in frames if f.event == "image_update"]
-    assert {u["item_id"] for u in updates} == {i["id"] for i in top3}
+    updates = [f.data for f in frames if f.event == "image_update" and f.data["image_status"] != "generating"]
+    assert len(updates) == 3 and {u["item_id"] for u in updates} == {i["id"] for i in top3}
     asset_ids = set()
     for u in updates:
         assert u["image_status"] == "ready"
@@ -119,7 +127,7 @@ def test_a_job_created_before_its_upload_arrives_waits_and_runs_exactly_once_say
     assert_well_formed(frames)
     assert frames[-1].data["status"] == "completed"
     # Each delivery that found no photo claimed and released the job; only the first stored a status.
-    assert [f.data["step"] for f in frames if f.event == "status"] == ["uploading", "analyzing", "generating_images"]
+    assert [f.data["step"] for f in frames if f.event == "status"] == ["uploading", "analyzing"]
     _finalize_delivered(stack, signed["gcs_uri"])
     _task_settled(stack, job_id)
     assert api.gemini_calls()["calls"]["menu"] == 1
@@ -192,7 +200,7 @@ def test_a_second_scan_of_the_same_photo_and_language_is_served_from_the_cache(a
     assert second[-1].data["summary"]["used_cache"] is True
     assert api.gemini_calls()["calls"] == {"menu": 1, "image": 3}
     urls = [f.data["image_url"] for f in second if f.event == "image_update"]
-    assert all(httpx.get(u).status_code == 200 for u in urls)
+    assert len(urls) == 3 and all(httpx.get(u).status_code == 200 for u in urls)  # cached: nothing to generate
 
 
 def test_concurrent_claims_of_one_job_give_exactly_one_owner_and_the_rest_are_told_busy(stack):

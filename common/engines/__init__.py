@@ -1,7 +1,10 @@
 """What every engine returns and how the one in use is chosen."""
 from __future__ import annotations
 
-from typing import Optional, Protocol
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -28,6 +31,7 @@ class MenuItem(BaseModel):
     dish_id: Optional[str] = None         # the offline knowledge base's id for a recognised dish
     reading: Optional[str] = None         # a Japanese name's reading in hiragana (the app shows it)
     romanji: Optional[str] = None         # the same in Hepburn romanisation (the app's spelling of the field)
+    image_error: Optional[dict] = None    # {code, message} when image_status is "failed"
 
 
 class MenuReading(BaseModel):
@@ -40,16 +44,29 @@ class MenuReading(BaseModel):
         return sum(1 for i in self.items if not i.known)
 
 
+@dataclass
+class Call:
+    """One engine call's limits and what it reports back: the run's deadline in; items read so far
+    (a streaming engine calls on_items with every item complete so far) and fallback use out."""
+
+    deadline: float = math.inf  # time.monotonic() by which the call must be over
+    on_items: Optional[Callable[[list[MenuItem]], None]] = None
+    used_fallback: bool = False
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
 class Engine(Protocol):
     name: str
 
     def reader_language(self, language: str, known: bool) -> tuple[str, str | None]:
         """The language this engine will write for a request, and why when it is not the one asked for."""
 
-    def read_menu(self, jpeg: bytes, language: str) -> MenuReading:
+    def read_menu(self, jpeg: bytes, language: str, call: Call | None = None) -> MenuReading:
         """Read the photo into items translated into `language`; raise ScanError on failure."""
 
-    def draw_dish(self, item: MenuItem, language: str) -> bytes:
+    def draw_dish(self, item: MenuItem, language: str, call: Call | None = None) -> bytes:
         """Return an image (any Pillow-readable format) of the dish; raise ScanError on failure."""
 
 

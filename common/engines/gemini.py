@@ -2,31 +2,35 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+import time
+from typing import Callable, Optional, TypeVar
 
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 from pydantic import BaseModel, Field, ValidationError
 
-from common import languages
+from common import languages, logs
 from common.config import Settings
-from common.engines import MenuItem, MenuReading
+from common.engines import Call, MenuItem, MenuReading
+from common.engines.item_stream import ItemStream
 from common.errors import ScanError
-from common.retry import Retryable, with_budget
+from common.retry import MIN_ATTEMPT_S, Retryable, Spent, with_budget
 
-try:  # the SDK raises its HTTP library's timeout, not a genai error; it may use httpx or httpx2
-    import httpx
+T = TypeVar("T")
+log = logs.get_logger(__name__)
 
-    _TIMEOUTS: tuple[type[BaseException], ...] = (httpx.TimeoutException, httpx.ConnectError)
-except ImportError:  # pragma: no cover
-    _TIMEOUTS = ()
-try:
-    import httpx2
-
-    _TIMEOUTS = _TIMEOUTS + (httpx2.TimeoutException, httpx2.ConnectError)
-except ImportError:
-    pass
+# The SDK raises its HTTP library's errors, not genai ones; it may use httpx or httpx2. _CUT: a
+# connection that broke mid-answer (a stream cut off), retried like a 5xx.
+_TIMEOUTS: tuple[type[BaseException], ...] = ()
+_CUT: tuple[type[BaseException], ...] = ()
+for _name in ("httpx", "httpx2"):
+    try:
+        _lib = __import__(_name)
+    except ImportError:
+        continue
+    _TIMEOUTS += (_lib.TimeoutException, _lib.ConnectError)
+    _CUT += (_lib.TransportError,)
 
 MENU_PROMPT = """You read a photo of a restaurant menu for a diner who reads {language}.
 Return every dish or drink on the menu, in menu order, as JSON matching the schema:
@@ -81,10 +85,12 @@ class GeminiEngine:
         return language, None
 
     # -- menu ---------------------------------------------------------------------------------
-    def read_menu(self, jpeg: bytes, language: str) -> MenuReading:
-        s = self.settings
+    def read_menu(self, jpeg: bytes, language: str, call: Call | None = None) -> MenuReading:
+        s, call = self.settings, call or Call()
+        contents = [types.Part.from_bytes(data=jpeg, mime_type="image/jpeg"),
+                    MENU_PROMPT.format(language=_reader(language))]
 
-        def attempt(n: int) -> _Menu:
+        def attempt(model: str, n: int) -> _Menu:
             # Truncated output is retried with room to finish, up to 4x the configured ceiling.
             max_tokens = min(s.model_max_output_tokens * (2 ** (n - 1)), s.model_max_output_tokens * 4)
             config = types.GenerateContentConfig(
@@ -92,31 +98,62 @@ class GeminiEngine:
                 response_schema=_Menu,
                 max_output_tokens=max_tokens,
                 temperature=0.2,
+                http_options=self._http_options(call),
             )
-            contents = [types.Part.from_bytes(data=jpeg, mime_type="image/jpeg"),
-                        MENU_PROMPT.format(language=_reader(language))]
-            resp = self._call(s.gemini_menu_model, contents, config)
-            return _parse_menu(resp)
+            if s.gemini_stream:
+                return self._stream_menu(model, contents, config, call)
+            return _parse_menu(self._call(model, contents, config))
 
-        menu = with_budget(attempt, attempts=s.model_max_attempts, budget_s=s.model_retry_budget_s,
-                           initial_s=s.model_backoff_initial_s, on_exhausted=_exhausted("VLM_FAILED"),
-                           what="menu")
+        menu = self._budgeted(attempt, s.gemini_menu_model, s.gemini_menu_fallback_model, call, "VLM_FAILED", "menu")
         if not menu.is_menu:
             raise ScanError("IMAGE_NOT_MENU", "this photo does not look like a menu", recoverable=True)
         if not menu.legible or not menu.items:
             raise ScanError("IMAGE_TOO_BLURRY", "the menu could not be read; try a sharper, closer photo",
                             recoverable=True)
-        items = [MenuItem(id=f"item-{i + 1}", **it.model_dump()) for i, it in enumerate(menu.items)]
+        items = [_menu_item(i, it) for i, it in enumerate(menu.items)]
         return MenuReading(items=items, engine=self.name, source_language=menu.source_language)
 
+    def _stream_menu(self, model: str, contents, config, call: Call) -> _Menu:
+        """One streamed attempt: call.on_items gets the attempt's items so far each time one completes;
+        the whole answer is parsed at the end, as an unstreamed one is."""
+        scanner, last, raw_items = ItemStream(), None, []
+        stream = None
+        try:
+            stream = self.client.models.generate_content_stream(model=model, contents=contents, config=config)
+            for chunk in stream:
+                last = chunk
+                if _blocked(chunk):
+                    break  # reported by _parse_menu below
+                text = _chunk_text(chunk)
+                completed = scanner.feed(text) if text else []
+                if completed and call.on_items is not None:
+                    raw_items.extend(completed)
+                    call.on_items(_valid_prefix(raw_items))
+                if time.monotonic() > call.deadline:
+                    raise Retryable("UPSTREAM_TIMEOUT", "the menu was still being written at the job's deadline")
+        except genai_errors.APIError as exc:
+            raise _api_error(exc) from None
+        except _TIMEOUTS as exc:
+            raise Retryable("UPSTREAM_TIMEOUT", f"Gemini did not answer in time: {type(exc).__name__}") from None
+        except _CUT as exc:
+            raise Retryable("VLM_FAILED", f"the menu stream was cut off ({type(exc).__name__})") from None
+        finally:
+            if stream is not None:
+                stream.close()
+        if last is None:
+            raise Retryable("VLM_FAILED", "Gemini's stream ended before any answer")
+        if not _blocked(last) and _finish_reason(last) is None:
+            raise Retryable("VLM_FAILED", "the menu stream ended before the model finished")
+        return _parse_menu(last, scanner.text)
+
     # -- images -------------------------------------------------------------------------------
-    def draw_dish(self, item: MenuItem, language: str) -> bytes:
-        s = self.settings
+    def draw_dish(self, item: MenuItem, language: str, call: Call | None = None) -> bytes:
+        s, call = self.settings, call or Call()
         prompt = IMAGE_PROMPT.format(name=item.original_name, prompt=item.image_prompt or item.description)
 
-        def attempt(_n: int) -> bytes:
-            config = types.GenerateContentConfig(response_modalities=["IMAGE"])
-            resp = self._call(s.gemini_image_model, [prompt], config)
+        def attempt(model: str, _n: int) -> bytes:
+            config = types.GenerateContentConfig(response_modalities=["IMAGE"], http_options=self._http_options(call))
+            resp = self._call(model, [prompt], config, "IMAGE_GEN_FAILED")
             for cand in resp.candidates or []:
                 for part in (cand.content.parts if cand.content else None) or []:
                     if part.inline_data and part.inline_data.data:
@@ -126,22 +163,84 @@ class GeminiEngine:
                 raise ScanError("IMAGE_GEN_FAILED", f"the image was blocked ({reason or 'safety'})")
             raise Retryable("IMAGE_GEN_FAILED", f"no image in the response (finish_reason={reason})")
 
-        return with_budget(attempt, attempts=s.model_max_attempts, budget_s=s.model_retry_budget_s,
-                           initial_s=s.model_backoff_initial_s, on_exhausted=_exhausted("IMAGE_GEN_FAILED"),
-                           what="image")
+        return self._budgeted(attempt, s.gemini_image_model, s.gemini_image_fallback_model, call,
+                              "IMAGE_GEN_FAILED", "image")
+
+    # -- budget -------------------------------------------------------------------------------
+    def _budgeted(self, attempt: Callable[[str, int], T], model: str, fallback: str, call: Call, code: str,
+                  what: str) -> T:
+        """The model's retry budget within the deadline, then one try on the fallback model if time is left."""
+        s = self.settings
+        if call.remaining() < MIN_ATTEMPT_S:
+            raise ScanError("UPSTREAM_TIMEOUT", f"no time was left in the job's budget for the {what} call",
+                            recoverable=True)
+        try:
+            return with_budget(lambda n: attempt(model, n), attempts=s.model_max_attempts,
+                               budget_s=s.model_retry_budget_s, initial_s=s.model_backoff_initial_s, what=what,
+                               deadline=call.deadline)
+        except Spent as spent:
+            if not fallback or fallback == model or call.remaining() < MIN_ATTEMPT_S:
+                raise _exhausted(spent, code) from None
+            log.warning("model budget spent; one try on the fallback model", call=what, model=model,
+                        fallback=fallback, code=spent.last.code)
+            call.used_fallback = True
+            try:
+                return with_budget(lambda n: attempt(fallback, n), attempts=1, budget_s=s.model_retry_budget_s,
+                                   initial_s=0, what=f"{what} (fallback)", deadline=call.deadline)
+            except Spent as again:
+                raise _exhausted(again, code, spent.attempts) from None
+
+    def _http_options(self, call: Call) -> types.HttpOptions | None:
+        """Per request: the configured timeout, cut to what is left of the job's budget."""
+        left_ms = int(call.remaining() * 1000)
+        if left_ms >= self.settings.gemini_timeout_ms:
+            return None
+        options = types.HttpOptions(timeout=max(left_ms, int(MIN_ATTEMPT_S * 1000)))
+        if self.settings.gemini_base_url:
+            options.base_url = self.settings.gemini_base_url
+        return options
 
     # -- transport ----------------------------------------------------------------------------
-    def _call(self, model: str, contents, config) -> types.GenerateContentResponse:
+    def _call(self, model: str, contents, config, code: str = "VLM_FAILED") -> types.GenerateContentResponse:
         try:
             return self.client.models.generate_content(model=model, contents=contents, config=config)
         except genai_errors.APIError as exc:
-            code = int(getattr(exc, "code", 0) or 0)
-            if code == 429 or code >= 500 or code == 408:
-                raise Retryable("VLM_FAILED", f"Gemini answered {code}: {exc.message or exc.status}",
-                                retry_after_s=_retry_after(exc)) from None
-            raise ScanError("VLM_FAILED", f"Gemini refused the request ({code}): {exc.message or exc.status}") from None
+            raise _api_error(exc, code) from None
         except _TIMEOUTS as exc:
             raise Retryable("UPSTREAM_TIMEOUT", f"Gemini did not answer in time: {type(exc).__name__}") from None
+
+
+def _valid_prefix(raw_items: list[dict]) -> list[MenuItem]:
+    """Items as MenuItems, up to the first one that does not validate (the final parse reports it)."""
+    out = []
+    for i, raw in enumerate(raw_items):
+        try:
+            out.append(_menu_item(i, _Item.model_validate(raw)))
+        except ValidationError:
+            break
+    return out
+
+
+def _menu_item(i: int, item: _Item) -> MenuItem:
+    return MenuItem(id=f"item-{i + 1}", **item.model_dump())
+
+
+def _api_error(exc, code: str = "VLM_FAILED") -> Exception:
+    status = int(getattr(exc, "code", 0) or 0)
+    if status == 429 or status >= 500 or status == 408:
+        return Retryable(code, f"Gemini answered {status}: {exc.message or exc.status}",
+                         retry_after_s=_retry_after(exc))
+    return ScanError(code, f"Gemini refused the request ({status}): {exc.message or exc.status}")
+
+
+def _chunk_text(chunk) -> str:
+    """The text parts of a stream chunk (chunk.text warns on every chunk without text)."""
+    out = []
+    for cand in (chunk.candidates or [])[:1]:
+        for part in (cand.content.parts if cand.content else None) or []:
+            if part.text and not part.thought:
+                out.append(part.text)
+    return "".join(out)
 
 
 def _retry_after(exc) -> float | None:
@@ -182,7 +281,7 @@ def _blocked(resp) -> bool:
     return bool(resp.prompt_feedback and resp.prompt_feedback.block_reason)
 
 
-def _parse_menu(resp) -> _Menu:
+def _parse_menu(resp, streamed: str | None = None) -> _Menu:
     if _blocked(resp):
         raise ScanError("VLM_FAILED", f"Gemini blocked the photo ({resp.prompt_feedback.block_reason})")
     reason = _finish_reason(resp)
@@ -190,19 +289,20 @@ def _parse_menu(resp) -> _Menu:
         raise ScanError("VLM_FAILED", f"Gemini stopped reading the menu ({reason})")
     if reason == "MAX_TOKENS":
         raise Retryable("VLM_FAILED", "Gemini's answer was cut off (MAX_TOKENS)")
-    if isinstance(resp.parsed, _Menu):
+    if streamed is None and isinstance(resp.parsed, _Menu):
         return resp.parsed
-    # parsed is None when the JSON did not validate: parse it ourselves for a precise reason.
-    text = resp.text or ""
+    # parsed is None when the JSON did not validate (and a stream's chunks carry none): parse it
+    # ourselves, for a precise reason.
+    text = streamed if streamed is not None else (resp.text or "")
     try:
         return _Menu.model_validate(json.loads(text))
     except (ValueError, ValidationError) as exc:
         raise Retryable("VLM_FAILED", f"Gemini returned malformed menu JSON: {str(exc)[:200]}") from None
 
 
-def _exhausted(default_code: str):
-    def build(exc: Retryable, attempts: int) -> ScanError:
-        code = "UPSTREAM_TIMEOUT" if exc.code == "UPSTREAM_TIMEOUT" else default_code
-        return ScanError(code, f"{exc.message} (gave up after {attempts} attempt(s))", recoverable=True)
-
-    return build
+def _exhausted(spent: Spent, default_code: str, earlier: int = 0) -> ScanError:
+    exc = spent.last
+    code = "UPSTREAM_TIMEOUT" if exc.code == "UPSTREAM_TIMEOUT" else default_code
+    fallback = ", the last on the fallback model" if earlier else ""
+    return ScanError(code, f"{exc.message} (gave up after {spent.attempts + earlier} attempt(s){fallback})",
+                     recoverable=True)

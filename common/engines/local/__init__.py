@@ -17,7 +17,7 @@ import threading
 from typing import Optional
 
 from common import logs
-from common.engines import MenuItem, MenuReading
+from common.engines import Call, MenuItem, MenuReading
 from common.engines.local import cards, dishes, layout, menu, prices
 from common.engines.local.dishes import Dish, KnowledgeBase
 from common.errors import ConfigError, ScanError
@@ -105,7 +105,8 @@ class LocalEngine:
         return LANG_TAG[dishes.reader_lang(language)], None
 
     # -- reading ------------------------------------------------------------------------------
-    def read_menu(self, jpeg: bytes, language: str) -> MenuReading:
+    def read_menu(self, jpeg: bytes, language: str, call: Call | None = None) -> MenuReading:
+        # On-machine OCR takes seconds, not a model's tens of seconds: no partials, no deadline checks.
         with self._lock:
             reading = self.ocr.read(jpeg)
         text_chars = sum(len(b.text) for b in reading.boxes)
@@ -182,7 +183,7 @@ class LocalEngine:
             item.is_top3 = True
 
     # -- drawing ------------------------------------------------------------------------------
-    def draw_dish(self, item: MenuItem, language: str) -> bytes:
+    def draw_dish(self, item: MenuItem, language: str, call: Call | None = None) -> bytes:
         lang = dishes.reader_lang(language)
         labels = TAG_LABEL.get(lang, {})
         tags = [labels.get(t, t.replace("_", " ")) for t in item.tags]
