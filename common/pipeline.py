@@ -28,6 +28,7 @@ def analyzing(job_id: str) -> tuple[str, dict]:
     return "status", events.status("analyzing", "Reading the menu", job_id)
 
 
+DRAW_CUT_MARGIN_S = 0.25
 MAX_FAILURES = 5  # crashed or dead runs one job may have before it is failed rather than retried forever
 
 
@@ -262,7 +263,7 @@ class _Run:
             start = max(t for t in (self.job["created_at"], upload.created) if isinstance(t, dt.datetime))
             self.deadline_at = start + dt.timedelta(seconds=self.settings.job_deadline_s)
         photo = images.normalise(upload.data, self.settings.max_image_pixels, self.settings.decode_budget_pixels)
-        if not self._last_status_is("analyzing"):
+        if not self._last_status_is("analyzing") and not self._partials.events:
             self.log.append(*analyzing(self.job_id))  # a job claimed by an older deploy, before claims stored it
         self._choose_language()
         ckey = cache.key(upload.data, self.language_used, self.settings.prompt_version, self.engine_name)
@@ -319,7 +320,10 @@ class _Run:
         pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="draw")
         try:
             futures = {pool.submit(self._draw_one, item): item for item in pending}
-            finished, late = wait(futures, timeout=max(0.0, self._engine_deadline() - time.monotonic()))
+            # A little before the calls' own deadline, so a drawing still out is cut here (and says
+            # DEADLINE) rather than failing on its timeout a moment later.
+            cut_at = self._engine_deadline() - DRAW_CUT_MARGIN_S
+            finished, late = wait(futures, timeout=max(0.0, cut_at - time.monotonic()))
             for fut in finished:
                 fut.result()  # LeaseLost propagates; per-image failures were already reported
             with self._lock:

@@ -56,10 +56,14 @@ class State:
             self.menu = DEFAULT_MENU
             self.stream = {"tokens_per_s": 0.0, "first_token_s": 0.0, "chunk_tokens": 20}
 
-    def next_action(self, kind: str) -> dict:
+    def next_action(self, kind: str, model: str = "") -> dict:
+        """The next scripted action for this call: one scripted for "kind@model" first, then for kind."""
         with self.lock:
             self.calls[kind] += 1
-            return self.scripts[kind].popleft() if self.scripts[kind] else {}
+            for key in (f"{kind}@{model}", kind):
+                if self.scripts[key]:
+                    return self.scripts[key].popleft()
+            return {}
 
 
 STATE = State()
@@ -188,7 +192,7 @@ class Handler(BaseHTTPRequestHandler):
             record = {"kind": kind, "model": model, "images": images, "language": language, "stream": stream,
                       "max_output_tokens": config.get("maxOutputTokens"), "t": time.monotonic()}
             STATE.requests.append(record)
-        action = STATE.next_action(kind)
+        action = STATE.next_action(kind, model)
         if action.get("delay_s"):
             time.sleep(float(action["delay_s"]))
         if action.get("status"):

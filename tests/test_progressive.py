@@ -1,0 +1,333 @@
+"""Progressive results: the streamed menu call, partial menus, the job's time budget, fallback models.
+
+The fake Gemini streams its answer as streamGenerateContent does (SSE over chunked transfer), at a
+token rate the test sets, and can cut the connection, stall, or end early; the real google-genai
+client reads it.
+"""
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+
+import httpx
+import pytest
+
+from tests.api import assert_well_formed
+
+LONG_MENU = 40
+
+
+def _control(stack, what: str, body: dict) -> None:
+    httpx.post(f"{stack.gemini_url}/_control/{what}", json=body).raise_for_status()
+
+
+def _menus(frames) -> tuple[list[dict], list[dict]]:
+    menus = [f.data for f in frames if f.event == "menu_data"]
+    return [m for m in menus if m["is_partial"]], [m for m in menus if not m["is_partial"]]
+
+
+def _long_menu_streaming(stack, tokens_per_s: float = 1100) -> None:
+    """40 dishes (about 4,400 output tokens): about 4 s of streaming at 1,100 tokens a second."""
+    _control(stack, "menu", {"items": LONG_MENU})
+    _control(stack, "stream", {"tokens_per_s": tokens_per_s, "chunk_tokens": 20})
+
+
+def _assert_partials_lead_to(partials: list[dict], final: dict) -> None:
+    """Each partial: the items so far (ids item-1..n, no top-3 yet), each one longer than the last."""
+    counts = [len(p["items"]) for p in partials]
+    assert counts == sorted(set(counts)), counts  # never the same items twice
+    names = [i["original_name"] for i in final["items"]]
+    for p in partials:
+        assert [i["id"] for i in p["items"]] == [f"item-{k + 1}" for k in range(len(p["items"]))]
+        assert [i["original_name"] for i in p["items"]] == names[:len(p["items"])]
+        assert not any(i["is_top3"] for i in p["items"]) and {i["image_status"] for i in p["items"]} == {"none"}
+
+
+# -- the item scanner ---------------------------------------------------------------------------------
+def test_items_are_found_in_a_json_answer_cut_into_slices_anywhere():
+    from common.engines.item_stream import ItemStream
+
+    tricky = [{"original_name": f'say "{k}" {{not}} [a, b]: \\ {k}', "translated_name": "é, ü: 一",
+               "tags": ["x"], "nested": {"items": [{"k": "}"}]}} for k in range(25)]
+    doc = json.dumps({"is_menu": True, "decoy": {"items": [{"no": 1}]}, "items": tricky, "after": [{"no": 2}]},
+                     ensure_ascii=False)
+    rng = random.Random(7)
+    for _ in range(200):
+        scanner, found, at = ItemStream(), [], 0
+        while at < len(doc):
+            step = rng.randint(1, 30)
+            found += scanner.feed(doc[at:at + step])
+            at += step
+        assert found == tricky and scanner.text == doc
+
+
+def test_an_unfinished_item_is_not_reported_until_its_closing_brace_arrives():
+    from common.engines.item_stream import ItemStream
+
+    scanner = ItemStream()
+    assert scanner.feed('{"is_menu": true, "items": [{"original_name": "A", "translated_name": "a"}, '
+                        '{"original_name": "B", "transl') == [{"original_name": "A", "translated_name": "a"}]
+    assert scanner.feed('ated_name": "b"}') == [{"original_name": "B", "translated_name": "b"}]
+    assert scanner.feed("]}") == [] and scanner.count == 2
+
+
+# -- partial menus -------------------------------------------------------------------------------------
+def test_a_long_menu_reaches_the_phone_in_three_growing_partials_then_whole_with_top3(api, stack, menu_photo):
+    _long_menu_streaming(stack)
+    job_id, frames = api.scan(menu_photo)
+    assert_well_formed(frames)
+    partials, finals = _menus(frames)
+    assert len(finals) == 1 and len(finals[0]["items"]) == LONG_MENU
+    # MENU_PARTIAL_MAX (3): the first dish at once, then one per 10 new dishes, at most once a second.
+    assert len(partials) == 3 and len(partials[0]["items"]) < 10
+    counts = [len(p["items"]) for p in partials]
+    assert all(b - a >= 10 for a, b in zip(counts, counts[1:])), counts
+    _assert_partials_lead_to(partials, finals[0])
+    assert sum(i["is_top3"] for i in finals[0]["items"]) == 3
+    # No status after a menu (the order): "generating" image updates say drawing started.
+    kinds = [f.event for f in frames]
+    assert "status" not in kinds[kinds.index("menu_data"):]
+    assert [f.data["image_status"] for f in frames if f.event == "image_update"][:3] == ["generating"] * 3
+
+
+def test_partials_cost_one_write_each_and_every_event_is_on_a_page_once_the_menu_is_in(api, stack, menu_photo):
+    from common import db, events
+
+    _long_menu_streaming(stack)
+    job_id, frames = api.scan(menu_photo)
+    partial_ids = [f.id for f in frames if f.event == "menu_data" and f.data["is_partial"]]
+    final_id = next(f.id for f in frames if f.event == "menu_data" and not f.data["is_partial"])
+    pages = [p.to_dict() for p in events.pages_after(job_id, 0).stream()]
+    firsts = sorted(p["first_seq"] for p in pages)
+    # The partials have no page of their own: they went on the page of the menu that followed them.
+    assert len(partial_ids) == 3 and not set(partial_ids[1:]) & set(firsts)
+    holder = next(p for p in pages if p["first_seq"] <= partial_ids[0] <= p["last_seq"])
+    assert holder["first_seq"] == partial_ids[0] and holder["last_seq"] >= final_id
+    stored = events.read_after(job_id, 0)
+    assert [e.seq for e in stored] == [f.id for f in frames]
+    job = db.client().collection(db.JOBS).document(job_id).get().to_dict()
+    assert job.get("unpaged_from") is None and job["items_partial"] is False
+
+
+def test_a_viewer_joining_while_partials_exist_only_on_the_job_gets_every_event_once(api, stack, menu_photo):
+    from common import db
+
+    _long_menu_streaming(stack)
+    api.script("menu", {"stall_s": 4, "stall_at": 0.7})  # the model pauses after most of the menu
+    job_id = api.job(api.upload(menu_photo))
+    ref = db.client().collection(db.JOBS).document(job_id)
+    deadline = time.monotonic() + 20
+    while not (ref.get().to_dict() or {}).get("unpaged_from"):
+        assert time.monotonic() < deadline, "no partial menu was posted"
+        time.sleep(0.05)
+    late = api.events(job_id, after=0)  # joins with the partials held only by the job document
+    assert_well_formed(late)
+    assert [f.id for f in late] == list(range(1, len(late) + 1))
+    partials, finals = _menus(late)
+    assert partials and len(finals) == 1
+    # And a reconnect from the middle of the partials resumes after them, nothing twice.
+    cut = next(f.id for f in late if f.event == "menu_data")
+    rest = api.events(job_id, after=cut)
+    assert [f.id for f in rest] == list(range(cut + 1, late[-1].id + 1))
+
+
+def test_a_stream_cut_off_mid_answer_is_retried_and_repeats_no_dish_the_phone_already_has(api, stack, menu_photo):
+    _long_menu_streaming(stack)
+    api.script("menu", {"cut_at": 0.6})
+    job_id, frames = api.scan(menu_photo)
+    assert_well_formed(frames)
+    assert frames[-1].data["status"] == "completed"
+    partials, finals = _menus(frames)
+    _assert_partials_lead_to(partials, finals[0])
+    reqs = [r for r in api.gemini_calls()["requests"] if r["kind"] == "menu"]
+    assert len(reqs) == 2 and all(r["stream"] for r in reqs)
+
+
+def test_a_stream_that_ends_without_a_finish_reason_is_a_retry_not_a_short_menu(api, stack, menu_photo):
+    _long_menu_streaming(stack, tokens_per_s=0)
+    api.script("menu", {"end_at": 0.5})
+    _, frames = api.scan(menu_photo)
+    partials, finals = _menus(frames)
+    assert frames[-1].data["status"] == "completed" and len(finals[0]["items"]) == LONG_MENU
+    assert api.gemini_calls()["calls"]["menu"] == 2
+
+
+def test_a_run_killed_after_partials_is_taken_over_without_repeating_them(api, stack, menu_photo, campaign):
+    _long_menu_streaming(stack)
+    api.script("menu", {"stall_s": 30, "stall_at": 0.6})  # the first run hangs with partials sent
+    job_id = api.job(api.upload(menu_photo))
+    seen = []
+    while not seen or not (seen[-1].event == "menu_data" and len(seen[-1].data["items"]) >= 11):
+        seen += api.events(job_id, after=seen[-1].id if seen else None, max_frames=1, timeout=20)
+    stack.restart("run-scan-task")  # SIGKILL mid-stream; the takeover comes after the lease
+    rest = api.events(job_id, after=seen[-1].id, timeout=90)
+    frames = seen + rest
+    assert_well_formed(frames)
+    assert [f.id for f in frames] == list(range(1, len(frames) + 1))
+    assert frames[-1].data["status"] == "completed"
+    partials, finals = _menus(frames)
+    assert len(partials) <= 3  # the cap is per job, not per run
+    _assert_partials_lead_to(partials, finals[0])
+    assert api.gemini_calls()["calls"]["menu"] == 2
+    campaign.count("runs killed mid-job")
+
+
+def test_the_snapshot_shows_the_partial_menu_while_the_model_writes(api, stack, menu_photo):
+    _long_menu_streaming(stack)
+    api.script("menu", {"stall_s": 3, "stall_at": 0.5})
+    job_id = api.job(api.upload(menu_photo))
+    deadline = time.monotonic() + 20
+    snap = api.snapshot(job_id)
+    while not snap["items"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+        snap = api.snapshot(job_id)
+    assert snap["status"] == "running" and snap["is_partial"] is True and len(snap["items"]) < LONG_MENU
+    api.events(job_id)
+    final = api.snapshot(job_id)
+    assert final["is_partial"] is False and len(final["items"]) == LONG_MENU
+
+
+# -- the time budget, fallback models and streaming off: run_scan restarted with other settings ---------
+@pytest.fixture
+def run_scan_with(stack):
+    """Restart the task's run_scan with these settings for one test (the finalize trigger is not used)."""
+    started = []
+
+    def restart(**env):
+        stack.restart("run-scan-task", env={k.upper(): str(v) for k, v in env.items()})
+        started.append(True)
+
+    yield restart
+    if started:
+        stack.restart("run-scan-task")
+
+
+BUDGET = {"job_deadline_s": 12, "deadline_reserve_s": 2, "image_min_remaining_s": 4, "gemini_timeout_ms": 60000,
+          "model_retry_budget_s": 60}
+
+
+def _ended_in_time(api, job_id: str, frames, budget_s: float) -> None:
+    snap = api.snapshot(job_id)
+    from datetime import datetime
+
+    took = (datetime.fromisoformat(snap["updated_at"].replace("Z", "+00:00"))
+            - datetime.fromisoformat(snap["created_at"].replace("Z", "+00:00"))).total_seconds()
+    assert frames[-1].event == "done" and took < budget_s, took
+
+
+def test_a_model_that_stalls_past_the_budget_ends_the_job_with_upstream_timeout_before_the_deadline(
+        api, stack, menu_photo, run_scan_with):
+    run_scan_with(**BUDGET)
+    api.script("menu", *[{"delay_s": 40}] * 4)
+    job_id, frames = api.scan(menu_photo)
+    assert_well_formed(frames)
+    err = next(f.data for f in frames if f.event == "error")
+    assert err["code"] == "UPSTREAM_TIMEOUT" and err["recoverable"] is True
+    assert frames[-1].data["status"] == "failed"
+    _ended_in_time(api, job_id, frames, BUDGET["job_deadline_s"])
+
+
+def test_a_stream_stalling_after_partials_still_ends_with_done_before_the_deadline(
+        api, stack, menu_photo, run_scan_with):
+    run_scan_with(**BUDGET)
+    _long_menu_streaming(stack)
+    api.script("menu", {"stall_s": 40, "stall_at": 0.5})
+    job_id, frames = api.scan(menu_photo)
+    assert_well_formed(frames)
+    partials, finals = _menus(frames)
+    assert partials and not finals and frames[-1].data["status"] == "failed"
+    _ended_in_time(api, job_id, frames, BUDGET["job_deadline_s"])
+
+
+def test_images_still_drawing_at_the_deadline_are_failed_with_a_reason_and_the_job_completes(
+        api, stack, menu_photo, run_scan_with):
+    run_scan_with(**BUDGET)
+    api.script("image", {}, {"delay_s": 40}, {"delay_s": 40})
+    job_id, frames = api.scan(menu_photo)
+    assert_well_formed(frames)
+    final = [f.data for f in frames if f.event == "image_update" and f.data["image_status"] != "generating"]
+    assert sorted(u["image_status"] for u in final) == ["failed", "failed", "ready"]
+    assert {u["image_error"]["code"] for u in final if u["image_status"] == "failed"} == {"DEADLINE"}
+    assert frames[-1].data["status"] == "completed"
+    snap = api.snapshot(job_id)
+    assert sorted((i.get("image_error") or {}).get("code", "") for i in snap["items"] if i["is_top3"]) == \
+        ["", "DEADLINE", "DEADLINE"]
+    _ended_in_time(api, job_id, frames, BUDGET["job_deadline_s"])
+
+
+def test_images_are_not_started_without_enough_time_left_and_say_they_were_skipped(
+        api, stack, menu_photo, run_scan_with):
+    run_scan_with(**{**BUDGET, "image_min_remaining_s": 8})
+    api.script("menu", {"delay_s": 5})  # leaves about 7 s: under the 8 s an image needs
+    job_id, frames = api.scan(menu_photo)
+    assert_well_formed(frames)
+    updates = [f.data for f in frames if f.event == "image_update"]
+    assert len(updates) == 3 and all(u["image_status"] == "failed" for u in updates)
+    assert {u["image_error"]["code"] for u in updates} == {"DEADLINE"}
+    assert api.gemini_calls()["calls"].get("image", 0) == 0
+    assert frames[-1].data["status"] == "completed"
+
+
+def test_a_retry_after_longer_than_the_time_left_goes_to_the_fallback_at_once(
+        api, stack, menu_photo, run_scan_with):
+    run_scan_with(**BUDGET)
+    api.script("menu", {"status": 429, "retry_delay": 60})
+    job_id, frames = api.scan(menu_photo)
+    assert frames[-1].data["status"] == "completed" and frames[-1].data["summary"]["used_fallback"] is True
+    reqs = [r for r in api.gemini_calls()["requests"] if r["kind"] == "menu"]
+    assert [r["model"] for r in reqs] == ["gemini-2.5-flash", "gemini-2.5-flash-lite"]
+    assert reqs[1]["t"] - reqs[0]["t"] < 3
+
+
+def test_an_image_model_out_of_budget_falls_back_once_and_the_summary_says_so(
+        api, stack, menu_photo, run_scan_with):
+    run_scan_with(gemini_image_fallback_model="gemini-2.0-flash-image-fallback")
+    api.script("image@gemini-2.5-flash-image", *[{"status": 503}] * 9)  # every try of the image model
+    _, frames = api.scan(menu_photo)
+    final = [f.data for f in frames if f.event == "image_update" and f.data["image_status"] != "generating"]
+    assert [u["image_status"] for u in final] == ["ready"] * 3
+    assert frames[-1].data["summary"]["used_fallback"] is True
+    models = [r["model"] for r in api.gemini_calls()["requests"] if r["kind"] == "image"]
+    assert models.count("gemini-2.0-flash-image-fallback") == 3 and len(models) == 12
+
+
+def test_with_streaming_off_the_menu_arrives_whole_after_the_generating_images_status(
+        api, stack, menu_photo, run_scan_with):
+    run_scan_with(gemini_stream="false")
+    _long_menu_streaming(stack)
+    _, frames = api.scan(menu_photo)
+    assert_well_formed(frames)
+    partials, finals = _menus(frames)
+    assert not partials and len(finals) == 1
+    assert [f.data["step"] for f in frames if f.event == "status"] == ["uploading", "analyzing", "generating_images"]
+    assert not any(r["stream"] for r in api.gemini_calls()["requests"])
+
+
+def test_partial_menus_can_be_turned_off_while_the_call_still_streams(api, stack, menu_photo, run_scan_with):
+    run_scan_with(menu_partial_max=0)
+    _long_menu_streaming(stack, tokens_per_s=0)
+    _, frames = api.scan(menu_photo)
+    assert not _menus(frames)[0] and frames[-1].data["status"] == "completed"
+    assert all(r["stream"] for r in api.gemini_calls()["requests"] if r["kind"] == "menu")
+
+
+def test_concurrent_partials_and_viewers_agree_on_one_sequence(api, stack, menu_photo):
+    _long_menu_streaming(stack, tokens_per_s=2000)
+    job_ids = [api.job(api.upload(menu_photo)) for _ in range(3)]
+    results: dict[str, list] = {}
+
+    def watch(job_id, k):
+        results[f"{job_id}:{k}"] = api.events(job_id, timeout=60)
+
+    threads = [threading.Thread(target=watch, args=(j, k)) for j in job_ids for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    for job_id in job_ids:
+        a, b = results[f"{job_id}:0"], results[f"{job_id}:1"]
+        assert_well_formed(a)
+        assert [(f.id, f.event) for f in a] == [(f.id, f.event) for f in b]
