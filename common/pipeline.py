@@ -278,7 +278,7 @@ class _Run:
                 item.image_url = cached_urls.get(item.id) if item.is_top3 else None
                 item.image_error = None
         else:
-            t0 = time.monotonic()
+            t0 = self._partials.started = time.monotonic()
             call = Call(deadline=self._engine_deadline(), on_items=self._partials.offer)
             try:
                 reading = engine().read_menu(photo.jpeg, self.language_used, call)
@@ -313,9 +313,9 @@ class _Run:
                                                     "budget was nearly spent"})
             log.warning("images skipped for the time budget", items=len(pending))
             return
-        if not self._announced:  # a takeover: say again that drawing (re)starts
-            self.log.append_many([self._generating(i) for i in pending if not i.image_url],
-                                 job_fields=self._snapshot("running"))
+        restarted = [self._generating(i) for i in pending if not i.image_url]
+        if restarted and not self._announced:  # a takeover: say again that drawing (re)starts
+            self.log.append_many(restarted, job_fields=self._snapshot("running"))
         t0 = time.monotonic()
         pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="draw")
         try:
@@ -503,7 +503,7 @@ class _Partials:
 
     def __init__(self, run: "_Run", sent_items: int, sent_events: int):
         self.run, self.sent, self.events = run, sent_items, sent_events
-        self._last_at = 0.0
+        self._last_at = self.started = 0.0
 
     def offer(self, items: list[MenuItem]) -> None:
         s = self.run.settings
@@ -519,4 +519,5 @@ class _Partials:
                      job_fields={"items": [i.model_dump() for i in shown], "items_partial": True, "partial_items": n,
                                  "partial_events": self.events + 1, "deadline_at": run.deadline_at})
         self.sent, self.events, self._last_at = n, self.events + 1, now
+        run.timings.setdefault("first_item_ms", int((now - self.started) * 1000))
         log.info("partial menu sent", items=n, partial=self.events)

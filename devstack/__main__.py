@@ -61,8 +61,8 @@ def scan(args) -> int:
                     print(f"  +{time.monotonic() - t0:6.2f}s {event}: {json.dumps(data, ensure_ascii=False)[:160]}",
                           flush=True)
                     if event == "menu_data":
-                        menu = data["items"]
-                    elif event == "image_update":
+                        menu = data["items"]  # every menu_data, partial or whole, holds all dishes so far
+                    elif event == "image_update" and data["image_status"] != "generating":
                         images.append(data)
                     elif event == "done":
                         done = data

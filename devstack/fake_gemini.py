@@ -6,7 +6,8 @@ timeouts and error mapping are all exercised. Control endpoints live under /_con
 - script: per-call actions (status, delay_s, truncate, malformed, safety, not_menu, ...; for streams
   also cut_at (drop the connection after that fraction of the answer), stall_s with stall_at, and
   end_at (end the stream cleanly, without a finish reason, after that fraction));
-- stream: {tokens_per_s, first_token_s, chunk_tokens} pacing of streamed answers (0: all at once);
+- stream: {tokens_per_s, first_token_s, chunk_tokens} pacing of menu answers (0: all at once); an
+  unstreamed answer arrives whole after the time the stream would take;
 - menu: {items: N} answers with a synthetic menu of N dishes instead of the small izakaya one.
 """
 from __future__ import annotations
@@ -224,6 +225,10 @@ class Handler(BaseHTTPRequestHandler):
             payload = "{\"items\": [ this is not json"
         if stream:
             return self._stream(self._chunks(payload, finish, model), record, action)
+        with STATE.lock:
+            rate, first_s = float(STATE.stream.get("tokens_per_s") or 0), float(STATE.stream.get("first_token_s") or 0)
+        if rate:  # unstreamed, the whole answer takes as long to write: it arrives at the end
+            time.sleep(first_s + len(payload) / CHARS_PER_TOKEN / rate)
         return self._send(200, {
             "candidates": [{"content": {"role": "model", "parts": [{"text": payload}]}, "finishReason": finish,
                             "index": 0}],

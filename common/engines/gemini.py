@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
-from typing import Callable, Optional, TypeVar
+from typing import Callable, Iterator, Optional, TypeVar
 
 from google import genai
 from google.genai import errors as genai_errors
@@ -117,10 +119,9 @@ class GeminiEngine:
         """One streamed attempt: call.on_items gets the attempt's items so far each time one completes;
         the whole answer is parsed at the end, as an unstreamed one is."""
         scanner, last, raw_items = ItemStream(), None, []
-        stream = None
         try:
-            stream = self.client.models.generate_content_stream(model=model, contents=contents, config=config)
-            for chunk in stream:
+            for chunk in _until(lambda: self.client.models.generate_content_stream(
+                    model=model, contents=contents, config=config), call.deadline):
                 last = chunk
                 if _blocked(chunk):
                     break  # reported by _parse_menu below
@@ -129,17 +130,12 @@ class GeminiEngine:
                 if completed and call.on_items is not None:
                     raw_items.extend(completed)
                     call.on_items(_valid_prefix(raw_items))
-                if time.monotonic() > call.deadline:
-                    raise Retryable("UPSTREAM_TIMEOUT", "the menu was still being written at the job's deadline")
         except genai_errors.APIError as exc:
             raise _api_error(exc) from None
         except _TIMEOUTS as exc:
             raise Retryable("UPSTREAM_TIMEOUT", f"Gemini did not answer in time: {type(exc).__name__}") from None
         except _CUT as exc:
             raise Retryable("VLM_FAILED", f"the menu stream was cut off ({type(exc).__name__})") from None
-        finally:
-            if stream is not None:
-                stream.close()
         if last is None:
             raise Retryable("VLM_FAILED", "Gemini's stream ended before any answer")
         if not _blocked(last) and _finish_reason(last) is None:
@@ -208,6 +204,46 @@ class GeminiEngine:
             raise _api_error(exc, code) from None
         except _TIMEOUTS as exc:
             raise Retryable("UPSTREAM_TIMEOUT", f"Gemini did not answer in time: {type(exc).__name__}") from None
+
+
+def _until(open_stream: Callable[[], Iterator[T]], deadline: float) -> Iterator[T]:
+    """The stream's chunks, read in a thread of its own, until the deadline.
+
+    The HTTP timeout is per read: a stream that stalls after each chunk would never trip it. At the
+    deadline the reader is left behind (its own read timeout ends it) and the call is over.
+    """
+    arrivals: queue.SimpleQueue = queue.SimpleQueue()
+    abandoned = threading.Event()
+
+    def pump() -> None:
+        stream = None
+        try:
+            stream = open_stream()
+            for chunk in stream:
+                if abandoned.is_set():
+                    break  # the reader gave up (deadline, lost lease): stop paying for the answer
+                arrivals.put(("chunk", chunk))
+            arrivals.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread as it is
+            arrivals.put(("error", exc))
+        finally:
+            if stream is not None:
+                stream.close()
+
+    threading.Thread(target=pump, name="menu-stream", daemon=True).start()
+    try:
+        while True:
+            try:
+                kind, value = arrivals.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise Retryable("UPSTREAM_TIMEOUT", "the menu was still being written at the job's deadline") from None
+            if kind == "error":
+                raise value
+            if kind == "end":
+                return
+            yield value
+    finally:
+        abandoned.set()
 
 
 def _valid_prefix(raw_items: list[dict]) -> list[MenuItem]:
