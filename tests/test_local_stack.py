@@ -51,7 +51,10 @@ def test_without_a_key_a_menu_photo_is_read_and_drawn_offline_end_to_end(local_a
     assert menu["language"] == "zh-TW" and "language_fallback" not in menu
     top = [i for i in menu["items"] if i["is_top3"]]
     assert len(top) == 3 and all(i["image_status"] == "pending" for i in top)
-    updates = [f.data for f in frames if f.event == "image_update"]
+    # The offline engine reads the photo whole (no partial menu): generating_images, then the menu.
+    assert [f.data["step"] for f in frames if f.event == "status"] == ["uploading", "analyzing", "generating_images"]
+    assert [f.data["image_status"] for f in frames if f.event == "image_update"][:3] == ["generating"] * 3
+    updates = [f.data for f in frames if f.event == "image_update" and f.data["image_status"] != "generating"]
     assert sorted(u["item_id"] for u in updates) == sorted(i["id"] for i in top)
     for u in updates:
         assert u["image_status"] == "ready"
