@@ -163,6 +163,23 @@ class Settings:
     rate_read_miss_burst: int = _num(10, ge=1)
     max_open_streams_per_caller: int = _num(50, ge=0)  # per instance; 0 is no cap
 
+    # Notifications when a job finishes (docs/notifications.md): Cloud Tasks on their own queue to
+    # the notify function; an Expo push to the app's token, a Standard Webhooks call to a v2 callback.
+    notify_queue: str = "scan-notify"
+    notify_task_url: str = ""
+    expo_push_url: str = "https://exp.host/--/api/v2/push"
+    expo_access_token: Secret = Secret()  # Expo's "enhanced security" access token, when turned on
+    push_on_failure: bool = True  # a failed job notifies too, with its own wording
+    push_timeout_s: float = _num(10.0, gt=0)
+    push_receipt_delay_s: float = _num(900.0, ge=0)  # Expo keeps receipts a day; they are ready in minutes
+    # whsec_ secrets (Secret Manager), space-separated: every one signs, so receivers can rotate.
+    webhook_secrets: Secret = Secret()
+    webhook_timeout_s: float = _num(10.0, gt=0)
+    webhook_max_bytes: int = _num(65536, ge=1024)  # a larger snapshot goes as a summary and its URL
+    webhook_retry_scale: float = _num(1.0, gt=0)  # < 1 compresses the retry schedule (local stacks)
+    # https only and public addresses only; a local stack lets receivers on loopback (http) through.
+    callback_allow_loopback: bool = False
+
     # /api/v1 reads a job by its id alone, as the shipped app does (a 128-bit random capability).
     # Turn off once the app fleet sends access tokens: v1 reads then need a credential, like v2.
     v1_id_only_reads: bool = True
@@ -170,6 +187,10 @@ class Settings:
     @property
     def content_types(self) -> tuple[str, ...]:
         return tuple(t.strip() for t in self.allowed_content_types.split(",") if t.strip())
+
+    @property
+    def webhook_secret_list(self) -> tuple[str, ...]:
+        return tuple(self.webhook_secrets.get_secret_value().replace(",", " ").split())
 
     @property
     def tasks_region(self) -> str:

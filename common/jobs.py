@@ -82,6 +82,7 @@ def _make(client, req: CreateJobRequest, bucket: str, object_name: str, key, sta
         "language_requested": req.user_preferences.language_requested,
         "language_known": req.user_preferences.language_known,
         "push_token": req.push_token,
+        "callback_url": req.callback_url,
         "access_token_hash": auth.token_hash(access_token),
         "owner": caller.subject,
         "api_version": version,
@@ -145,6 +146,22 @@ def snapshot(job_id: str, access: JobAccess) -> dict:
     """
     job = get(job_id)
     access.check(job_id, job.get("access_token_hash"), job.get("owner"), job.get("id_only_reads", True))
+    view = public_view(job)
+    if job.get("callback_url"):  # only a v2 job has one, and only its token holder reads this
+        hook = (job.get("notify") or {}).get("webhook") or {}
+        view["callback"] = {"url": job["callback_url"], "state": hook.get("state", "pending"),
+                            "message_id": hook.get("msg_id"),
+                            "attempts": [{"attempt": a.get("attempt"), "at": db.iso(a.get("at")),
+                                          "status_code": a.get("status_code"), "error": a.get("error")}
+                                         for a in hook.get("attempts") or []]}
+    if job.get("push_token"):
+        view["push"] = {"state": ((job.get("notify") or {}).get("push") or {}).get("state", "pending")}
+    return view
+
+
+def public_view(job: dict) -> dict:
+    """What a reader of the job may see of it (the snapshot; a webhook's payload)."""
+    job_id = job["job_id"]
     return {
         "job_id": job_id,
         "session_id": job_id,
@@ -179,6 +196,12 @@ def find_pending_by_object(bucket: str, object_name: str, uploaded_at: dt.dateti
     if uploaded_at is not None:
         q = q.where(filter=firestore.FieldFilter("created_at", "<", uploaded_at))
     return [s.id for s in q.select(["bucket"]).limit(limit).stream(**db.fast()) if s.get("bucket") == bucket]
+
+
+def find_notify_due(limit: int = 100) -> list[str]:
+    """Finished jobs whose notifications could not be queued when they finished (single-field index)."""
+    q = db.client().collection(db.JOBS).where(filter=firestore.FieldFilter("notify_due", "==", True))
+    return [s.id for s in q.select(["status"]).limit(limit).stream(**db.fast())]
 
 
 def find_overdue(older_than_s: float, limit: int = 100) -> list[str]:

@@ -14,7 +14,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Literal
 
-from common import assets, cache, claims, db, events, images, jobs, logs, storage
+from common import assets, cache, claims, db, events, images, jobs, logs, notifications, storage
 from common.config import Settings, get_settings
 from common.engines import Call, Engine, MenuItem, finalise_top3, get_engine
 from common.errors import LeaseLost, ScanError, Unavailable
@@ -101,7 +101,7 @@ def run_job(job_id: str, trigger: str) -> Outcome:
 def expire_overdue() -> dict:
     """The watchdog: end every overdue job that no live run holds with error + done(failed)."""
     settings = get_settings()
-    counts = {"overdue": 0, "expired": 0, "busy": 0, "errors": 0}
+    counts = {"overdue": 0, "expired": 0, "busy": 0, "errors": 0, "notifications_queued": _queue_due_notifications()}
     for job_id in jobs.find_overdue(settings.job_overdue_s):
         counts["overdue"] += 1
         token = logs.job_id_var.set(job_id)
@@ -129,6 +129,20 @@ def expire_overdue() -> dict:
         finally:
             logs.job_id_var.reset(token)
     return counts
+
+
+def _queue_due_notifications() -> int:
+    """Queue the notifications of finished jobs whose run could not reach the queue."""
+    queued = 0
+    for job_id in jobs.find_notify_due():
+        try:
+            job = jobs.get(job_id)
+            if notifications.schedule(job, job["status"]):
+                db.client().collection(db.JOBS).document(job_id).update({"notify_due": False}, **db.fast())
+                queued += 1
+        except Exception:  # noqa: BLE001 - the next sweep tries again
+            log.exception("could not queue a finished job's notifications", job_id=job_id)
+    return queued
 
 
 class _LeaseKeeper:
@@ -376,7 +390,8 @@ class _Run:
         done = ("done", events.done("completed", self.job_id, summary, engine=self.engine_name))
         # EventLog retries store faults and tells an unreported commit from a takeover: done is stored once.
         self.log.append_many([*self._held, done], job_fields={**self._snapshot("completed"), "summary": summary,
-                                                              **self._final_job_fields("completed")})
+                                                              **self._final_job_fields("completed"),
+                                                              **self._notify("completed")})
         self._held = []
         log.info("job completed", engine=self.engine_name, **summary)
         if self._cache_key and not self.used_cache:
@@ -390,7 +405,7 @@ class _Run:
                  ("done", events.done("failed", self.job_id, summary, engine=self.engine_name))]
         try:
             self.log.append_many(pairs, job_fields={**self._snapshot("failed"), "summary": summary, "error": err,
-                                                    **self._final_job_fields("failed")})
+                                                    **self._final_job_fields("failed"), **self._notify("failed")})
         except events.TRANSIENT:
             # The store is down: give the job back with the verdict, so the next delivery records
             # it at once instead of scanning again with a full model budget.
@@ -399,6 +414,11 @@ class _Run:
                                                                  "recoverable": exc.recoverable}})
             return "busy"
         return "failed"
+
+    def _notify(self, status_: str) -> dict:
+        """Queue the notifications just before done is stored (a task arriving first waits for it);
+        when the queue cannot be reached, the job says so and the watchdog queues them."""
+        return {} if notifications.schedule(self.job, status_) else {"notify_due": True}
 
     def _give_back(self, exc: Unavailable) -> Outcome:
         """A dependency is down (not the upload missing): release the job for a later delivery."""

@@ -75,12 +75,14 @@ class CreateJobRequest:
     gcs_uri: str
     user_preferences: UserPreferences = field(default_factory=UserPreferences)
     push_token: str | None = None
+    callback_url: str | None = None  # v2: a Standard Webhooks receiver told when the job finishes
 
     @classmethod
     def from_json(cls, data: dict, version: str = "v1") -> "CreateJobRequest":
         return cls(_text(data, "gcs_uri", required=True, min_len=1, max_len=1024),
                    UserPreferences.from_json(data.get("user_preferences"), version),
-                   _push_token(data.get("push_token")) if version == "v1" else _text(data, "push_token", max_len=512))
+                   _push_token(data.get("push_token")) if version == "v1" else _text(data, "push_token", max_len=512),
+                   _text(data, "callback_url", min_len=1, max_len=2048) if version == "v2" else None)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -119,3 +121,21 @@ class TaskBody:
     @classmethod
     def from_json(cls, data: dict) -> "TaskBody":
         return cls(_text(data, "job_id", required=True, min_len=1, max_len=64))
+
+
+@dataclass(frozen=True)
+class NotifyTask:
+    """A notify task: which job, which channel (push, receipt, webhook), and which attempt of it."""
+    job_id: str
+    channel: str
+    attempt: int = 1
+
+    @classmethod
+    def from_json(cls, data: dict) -> "NotifyTask":
+        channel = _text(data, "channel", required=True, min_len=1, max_len=16)
+        if channel not in ("push", "receipt", "webhook"):
+            raise BadRequest("channel: must be push, receipt or webhook")
+        attempt = data.get("attempt", 1)
+        if not isinstance(attempt, int) or isinstance(attempt, bool) or not 1 <= attempt <= 100:
+            raise BadRequest("attempt: must be an integer from 1 to 100")
+        return cls(_text(data, "job_id", required=True, min_len=1, max_len=64), channel, attempt)

@@ -1,4 +1,5 @@
-"""Cloud Tasks: one task per job, named after it so production de-duplicates re-enqueues."""
+"""Cloud Tasks: one scan task per job and one per notification delivery, named so production
+de-duplicates re-enqueues."""
 from __future__ import annotations
 
 import datetime as dt
@@ -26,24 +27,37 @@ def client():
 
 def enqueue_scan(job_id: str, delay_s: float = 0) -> None:
     """Ask Cloud Tasks to POST {job_id} to run_scan's task entry point."""
+    settings = get_settings()
+    # Cloud Run functions may run up to 60 min; the default 10 min deadline would re-deliver mid-run.
+    _create(settings.tasks_queue, f"scan-{job_id}", settings.run_scan_task_url, {"job_id": job_id}, delay_s, 1800,
+            "scan")
+
+
+def enqueue_notify(job_id: str, channel: str, attempt: int, delay_s: float = 0) -> None:
+    """Ask Cloud Tasks to POST one notification delivery to the notify function, on its own queue."""
+    settings = get_settings()
+    _create(settings.notify_queue, f"notify-{channel}-{job_id}-{attempt}", settings.notify_task_url,
+            {"job_id": job_id, "channel": channel, "attempt": attempt}, delay_s, 120, "notification")
+
+
+def _create(queue_name: str, task_id: str, url: str, body: dict, delay_s: float, deadline_s: int, what: str) -> None:
+    """Create a named task (production refuses a second one of the same name: a re-enqueue is a no-op)."""
     from google.api_core import exceptions as gexc
     from google.cloud import tasks_v2
     from google.protobuf import timestamp_pb2
 
     settings = get_settings()
-    queue = client().queue_path(settings.google_cloud_project, settings.tasks_region, settings.tasks_queue)
+    queue = client().queue_path(settings.google_cloud_project, settings.tasks_region, queue_name)
     http_request = {
         "http_method": tasks_v2.HttpMethod.POST,
-        "url": settings.run_scan_task_url,
+        "url": url,
         "headers": {"Content-Type": "application/json", **auth.internal_headers()},
-        "body": json.dumps({"job_id": job_id}).encode(),
+        "body": json.dumps(body).encode(),
     }
     if settings.tasks_service_account:
-        http_request["oidc_token"] = {"service_account_email": settings.tasks_service_account,
-                                      "audience": settings.run_scan_task_url}
-    task = {"name": f"{queue}/tasks/scan-{job_id}", "http_request": http_request,
-            # Cloud Run functions may run up to 60 min; the default 10 min deadline would re-deliver mid-run.
-            "dispatch_deadline": {"seconds": 1800}}
+        http_request["oidc_token"] = {"service_account_email": settings.tasks_service_account, "audience": url}
+    task = {"name": f"{queue}/tasks/{task_id}", "http_request": http_request,
+            "dispatch_deadline": {"seconds": deadline_s}}
     if delay_s:
         ts = timestamp_pb2.Timestamp()
         ts.FromDatetime(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=delay_s))
@@ -51,6 +65,6 @@ def enqueue_scan(job_id: str, delay_s: float = 0) -> None:
     try:
         client().create_task(parent=queue, task=task, timeout=10)
     except gexc.AlreadyExists:
-        pass  # the job's task exists already: that is the point of naming it
+        pass  # the task exists already: that is the point of naming it
     except (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError) as exc:
-        raise Unavailable(f"could not enqueue the scan: {exc}", code="QUEUE_UNAVAILABLE") from None
+        raise Unavailable(f"could not enqueue the {what}: {exc}", code="QUEUE_UNAVAILABLE") from None

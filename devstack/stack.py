@@ -6,6 +6,7 @@ never slept for. Each child runs in its own process group, so stopping kills its
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -39,9 +40,11 @@ ENTRY_POINTS = {
     "run-scan-finalize": ("run_scan", "run_scan_finalize"),
     "scan-stream": ("run_scan", "scan_stream"),
     "run-scan-watchdog": ("run_scan", "run_scan_watchdog"),
+    "notify": ("notify", "notify_task"),
 }
 # Port offsets of the entry points: the first six from +10, later ones after the other servers.
-FUNCTION_OFFSETS = dict(zip(ENTRY_POINTS, (10, 11, 12, 13, 14, 15, 25)))
+FUNCTION_OFFSETS = dict(zip(ENTRY_POINTS, (10, 11, 12, 13, 14, 15, 25, 32)))
+NOTIFY_QUEUE = "scan-notify"
 
 
 
@@ -56,7 +59,7 @@ class Ports:
                    "meter": 22, "meter_rest": 23, "gcs_front": 24,
                    # fault proxies (the outage campaign): each listening port, then its control port
                    "firestore_proxy": 26, "firestore_proxy_ctl": 27, "gcs_proxy": 28, "gcs_proxy_ctl": 29,
-                   "s3_proxy": 30, "s3_proxy_ctl": 31}
+                   "s3_proxy": 30, "s3_proxy_ctl": 31, "expo": 33}
         if name in offsets:
             return self.base + offsets[name]
         raise AttributeError(name)
@@ -87,6 +90,8 @@ class Stack:
         self.r2_secret = os.urandom(16).hex()
         self.shared_secret = os.urandom(16).hex()  # stands in for the OIDC token on internal entry points
         self.origin_secret = os.urandom(16).hex()  # the gateway's proof that a request came through it
+        # Standard Webhooks signing secret (whsec_ and base64 of 24 random bytes, as the spec's keys are)
+        self.webhook_secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
 
     # -- public -------------------------------------------------------------------------------
     @property
@@ -96,6 +101,10 @@ class Stack:
     @property
     def gemini_url(self) -> str:
         return f"http://{HOST}:{self.ports.gemini}"
+
+    @property
+    def expo_url(self) -> str:
+        return f"http://{HOST}:{self.ports.expo}"
 
     @property
     def gcs_public_url(self) -> str:
@@ -160,6 +169,12 @@ class Stack:
             "LOG_LEVEL": "INFO",
             "INTERNAL_SECRET": self.shared_secret,
             "ORIGIN_SECRET": self.origin_secret,
+            # Notifications: the notify function on its own queue, the fake Expo, webhook receivers on loopback.
+            "NOTIFY_QUEUE": NOTIFY_QUEUE,
+            "NOTIFY_TASK_URL": self.function_url("notify") + "/",
+            "EXPO_PUSH_URL": f"{self.expo_url}/--/api/v2/push",
+            "WEBHOOK_SECRETS": self.webhook_secret,
+            "CALLBACK_ALLOW_LOOPBACK": "true",
         }
         if self.fault_proxies:
             env.update({"FIRESTORE_EMULATOR_HOST": f"{HOST}:{p.firestore_proxy}",
@@ -203,10 +218,13 @@ class Stack:
         self._spawn("pubsub", ["gcloud", "beta", "emulators", "pubsub", "start", f"--host-port={HOST}:{p.pubsub}",
                                f"--data-dir={self.workdir / 'pubsub'}"], env=base_env)
         self._spawn("tasks", [str(TASKS_PYTHON), str(ROOT / "devstack" / "tasks_emulator.py"), "--port", str(p.tasks),
-                              "--default-queue", f"projects/{PROJECT}/locations/local/queues/scan-jobs"],
+                              "--default-queue", f"projects/{PROJECT}/locations/local/queues/scan-jobs",
+                              "--default-queue", f"projects/{PROJECT}/locations/local/queues/{NOTIFY_QUEUE}"],
                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self._spawn_s3()
         self._spawn("gemini", [sys.executable, "-m", "devstack.fake_gemini", "--port", str(p.gemini)],
+                    env={**os.environ, "PYTHONPATH": str(ROOT)})
+        self._spawn("expo", [sys.executable, "-m", "devstack.fake_expo", "--port", str(p.expo)],
                     env={**os.environ, "PYTHONPATH": str(ROOT)})
         _write_signing_key(self.workdir / "signing-key.json")
 
@@ -224,6 +242,7 @@ class Stack:
         _wait_http("gcs-front", f"{self.gcs_public_url}/_front/health", self.procs["gcs-front"], 30)
         _wait_tcp("tasks", p.tasks, self.procs["tasks"], 30)
         _wait_http("gemini", f"{self.gemini_url}/_control/health", self.procs["gemini"], 30)
+        _wait_http("expo", f"{self.expo_url}/_control/health", self.procs["expo"], 30)
         self._wait_s3_bucket()
         if self.fault_proxies:
             for dep, target in (("firestore", p.firestore), ("gcs", p.gcs), ("s3", p.s3)):

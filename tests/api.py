@@ -65,15 +65,15 @@ class Api:
         self.put(signed, data)
         return signed["gcs_uri"]
 
-    def create_job(self, gcs_uri: str, language="zh-TW", headers=None) -> httpx.Response:
+    def create_job(self, gcs_uri: str, language="zh-TW", headers=None, **extra) -> httpx.Response:
         r = self.http.post(f"{self.prefix}/scan/jobs", headers=headers or {},
-                           json={"gcs_uri": gcs_uri, "user_preferences": {"language": language}})
+                           json={"gcs_uri": gcs_uri, "user_preferences": {"language": language}, **extra})
         if r.status_code in (200, 201) and r.json().get("access_token"):
             self.tokens[r.json()["job_id"]] = r.json()["access_token"]
         return r
 
-    def job(self, gcs_uri: str, language="zh-TW") -> str:
-        r = self.create_job(gcs_uri, language)
+    def job(self, gcs_uri: str, language="zh-TW", **extra) -> str:
+        r = self.create_job(gcs_uri, language, **extra)
         assert r.status_code == 201, r.text
         return r.json()["job_id"]
 

@@ -42,7 +42,10 @@ TEST_ENV = {
     "RATE_READ_MISS_BURST": "300",
     "MAX_OPEN_STREAMS_PER_CALLER": "0",
     "JOB_OVERDUE_S": "300",  # above the 200-job burst's queueing (the local queue dispatches one at a time)
-    "JOB_DEADLINE_S": "300",  # the same: tests/test_progressive.py runs short budgets on a stack of its own
+    "JOB_DEADLINE_S": "300",
+    # The webhook retry schedule (0, 5 s, 5 min, 30 min, ...) at 1/500: 0, 10 ms, 0.6 s, 3.6 s, ...
+    "WEBHOOK_RETRY_SCALE": "0.002",
+    "PUSH_RECEIPT_DELAY_S": "1",  # the same: tests/test_progressive.py runs short budgets on a stack of its own
 }
 
 
@@ -82,6 +85,7 @@ def clean(request):
     s = request.getfixturevalue("stack")
     httpx.delete(f"http://{HOST}:{s.ports.firestore}/emulator/v1/projects/{PROJECT}/databases/(default)/documents")
     httpx.post(f"{s.gemini_url}/_control/reset")
+    httpx.post(f"{s.expo_url}/_control/reset")
     yield
 
 

@@ -1,8 +1,9 @@
 """POST /api/v{1,2}/scan/jobs: record the job, queue its scan, answer at once."""
 import functions_framework
 
-from common import auth, budget, idempotency, job_ids, jobs, logs, ratelimit, schemas, tasks, web
+from common import auth, budget, egress, idempotency, job_ids, jobs, logs, ratelimit, schemas, tasks, web
 from common.config import get_settings
+from common.errors import BadRequest
 
 settings = get_settings().require("upload_bucket", "run_scan_task_url")
 logs.configure(settings.log_level)
@@ -16,6 +17,11 @@ def create(request, version):
     ratelimit.take(caller, "create_job", settings.rate_job_per_min, settings.rate_burst)
     req = web.parse_json(request, schemas.CreateJobRequest, version)
     bucket, name = job_ids.parse_gcs_uri(req.gcs_uri)
+    if req.callback_url:
+        if not settings.webhook_secret_list:
+            raise BadRequest("callback_url: this deployment has no webhook signing secret (WEBHOOK_SECRETS)",
+                             code="CALLBACKS_DISABLED")
+        egress.check(req.callback_url, allow_loopback=settings.callback_allow_loopback)  # 400 naming the reason
     key = idempotency.validate(request.headers.get("Idempotency-Key"))
     job, created = jobs.create(req, bucket, name, key, caller, version, budget=daily)
     job_id = job["job_id"]

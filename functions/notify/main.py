@@ -1,0 +1,42 @@
+"""notify: the Cloud Task target that tells whoever asked that a job finished (Expo push, webhook).
+
+Private (Cloud Tasks' OIDC token, or the local stack's shared secret). A delivery that may succeed
+later answers 503 with Retry-After, so the queue's retry policy backs it off; one that never will
+answers 2xx, so it is not retried 30 times.
+"""
+import functions_framework
+
+from common import auth, job_ids, logs, notifications, schemas, web
+from common.config import get_settings
+from common.errors import AppError
+
+settings = get_settings().require("notify_task_url")
+logs.configure(settings.log_level)
+log = logs.get_logger("notify")
+router = web.Router("notify", public=False)
+
+
+@router.route("/", ["POST"])
+def task(request):
+    auth.require_internal(request.headers)
+    try:
+        body = web.parse_json(request, schemas.NotifyTask)
+        job_id = job_ids.validate_job_id(body.job_id)
+    except AppError as err:
+        log.warning("notify task dropped", code=err.code, error=err.message)
+        return web.json_response({"dropped": err.code, "message": err.message}, 200)
+    token = logs.job_id_var.set(job_id)
+    try:
+        outcome = notifications.handle(job_id, body.channel, body.attempt)
+    finally:
+        logs.job_id_var.reset(token)
+    payload = {"job_id": job_id, "channel": body.channel, "attempt": body.attempt, "done": outcome.done,
+               "detail": outcome.detail, **outcome.extra}
+    if outcome.done:
+        return web.json_response(payload, 200)
+    return web.json_response(payload, 503, {"Retry-After": str(outcome.retry_after_s)})
+
+
+@functions_framework.http
+def notify_task(request):
+    return router(request)
