@@ -6,8 +6,10 @@
 #   PROJECT=my-proj REGION=asia-east1 UPLOAD_BUCKET=my-uploads PUBLIC_BASE_URL=https://menu.example.com \
 #   R2_ENDPOINT=https://<account>.r2.cloudflarestorage.com R2_ACCESS_KEY_ID=... ./deploy.sh [--dry-run]
 #
-# Secrets come from Secret Manager: r2-secret-access-key, gemini-api-key and origin-secret (latest
-# versions). origin-secret is also the Worker's ORIGIN_SECRET (wrangler secret put ORIGIN_SECRET): the
+# Secrets come from Secret Manager: r2-secret-access-key, gemini-api-key, origin-secret,
+# webhook-secrets (whsec_ values, space-separated: add the new one first during a rotation, drop the
+# old one once receivers have it) and expo-access-token (Expo's push security token; an empty secret
+# when not turned on) (latest versions). origin-secret is also the Worker's ORIGIN_SECRET (wrangler secret put ORIGIN_SECRET): the
 # Worker sends it with every request, and only then do the functions believe its X-Client-IP.
 # End-user sign-in (docs/security.md) is off unless USER_AUTH=optional|required is set here, with
 # FIREBASE_PROJECT_ID, or AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL.
@@ -28,6 +30,7 @@ DRY_RUN=0
 : "${R2_ACCESS_KEY_ID:=}"
 : "${R2_BUCKET:=menu-assets}"
 : "${QUEUE:=scan-jobs}"
+: "${NOTIFY_QUEUE:=scan-notify}"
 : "${TTL_DAYS:=7}"   # every document's expire_at, and the generated images' lifetime in R2
 : "${RUNTIME_SA:=menu-scan-runtime}"   # the functions run as this account
 : "${INVOKER_SA:=menu-scan-invoker}"   # Cloud Tasks and Eventarc call run_scan as this account
@@ -78,7 +81,8 @@ COMMON_ENV="GOOGLE_CLOUD_PROJECT=$PROJECT,REGION=$REGION,UPLOAD_BUCKET=$UPLOAD_B
 for v in FIREBASE_PROJECT_ID AUTH_ISSUER AUTH_AUDIENCE AUTH_JWKS_URL; do
   [ -n "${!v:-}" ] && COMMON_ENV="$COMMON_ENV,$v=${!v}"
 done
-SCAN_ENV="$COMMON_ENV,TASKS_QUEUE=$QUEUE,TASKS_LOCATION=$REGION,RUN_SCAN_TASK_URL=$FN_BASE/run-scan-task,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL"
+NOTIFY_ENV="NOTIFY_QUEUE=$NOTIFY_QUEUE,NOTIFY_TASK_URL=$FN_BASE/notify"
+SCAN_ENV="$COMMON_ENV,TASKS_QUEUE=$QUEUE,TASKS_LOCATION=$REGION,RUN_SCAN_TASK_URL=$FN_BASE/run-scan-task,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL,$NOTIFY_ENV"
 R2_ENV="R2_ENDPOINT=$R2_ENDPOINT,R2_ACCESS_KEY_ID=$R2_ACCESS_KEY_ID,R2_BUCKET=$R2_BUCKET,PUBLIC_BASE_URL=$PUBLIC_BASE_URL"
 SECRETS="R2_SECRET_ACCESS_KEY=r2-secret-access-key:latest,GEMINI_API_KEY=gemini-api-key:latest"
 ORIGIN="ORIGIN_SECRET=origin-secret:latest"
@@ -114,10 +118,24 @@ fi
 run gcloud tasks queues "$QUEUE_VERB" "$QUEUE" --project="$PROJECT" --location="$REGION" \
   --max-attempts=30 --min-backoff=2s --max-backoff=60s --max-doublings=4 --max-retry-duration=1h \
   --max-dispatches-per-second=50 --max-concurrent-dispatches=200
+# Notifications on their own queue and retry policy: Expo's 429s and 5xx back off from 5 s to 10 min
+# for up to a day; 500 a second stays under Expo's 600 notifications a second per project (one per
+# request). Webhook retries are tasks scheduled by the notify function on the specification's own
+# schedule (common/webhooks.py), not this policy's.
+if [ "$DRY_RUN" = 1 ] || ! gcloud tasks queues describe "$NOTIFY_QUEUE" --project="$PROJECT" --location="$REGION" \
+    >/dev/null 2>&1; then
+  NOTIFY_VERB=create
+else
+  NOTIFY_VERB=update
+fi
+run gcloud tasks queues "$NOTIFY_VERB" "$NOTIFY_QUEUE" --project="$PROJECT" --location="$REGION" \
+  --max-attempts=100 --min-backoff=5s --max-backoff=600s --max-doublings=6 --max-retry-duration=24h \
+  --max-dispatches-per-second=500 --max-concurrent-dispatches=500
 
 # Public behind the Worker.
 deploy_http signed-url signed_url signed_url public 256Mi 30s "$COMMON_ENV" --set-secrets="$ORIGIN"
-deploy_http create-job create_job create_job public 256Mi 30s "$SCAN_ENV" --set-secrets="$ORIGIN"
+deploy_http create-job create_job create_job public 256Mi 30s "$SCAN_ENV" \
+  --set-secrets="$ORIGIN,WEBHOOK_SECRETS=webhook-secrets:latest"
 deploy_http events events events public 512Mi 3600s "$COMMON_ENV,SSE_MAX_STREAM_S=3300,V1_ID_ONLY_READS=$V1_ID_ONLY_READS" \
   --concurrency=1000 --cpu=1 --max-instances="$EVENTS_MAX_INSTANCES" --set-secrets="$ORIGIN"
 # The platform cuts a request at --timeout: each stream sends its `timeout` frame a minute before.
@@ -129,11 +147,18 @@ deploy_http run-scan-task run_scan run_scan_task private 1Gi 1800s "$SCAN_ENV,$R
 run gcloud functions add-invoker-policy-binding run-scan-task --project="$PROJECT" --region="$REGION" \
   --member="serviceAccount:$INVOKER_EMAIL"
 
+# Notifications: the notify queue's target (OIDC as the invoker account); Expo and webhook secrets.
+deploy_http notify notify notify_task private 256Mi 120s \
+  "$COMMON_ENV,$NOTIFY_ENV,TASKS_LOCATION=$REGION,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,INTERNAL_AUDIENCES=$FN_BASE/notify,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL" \
+  --concurrency=80 --set-secrets="WEBHOOK_SECRETS=webhook-secrets:latest,EXPO_ACCESS_TOKEN=expo-access-token:latest"
+run gcloud functions add-invoker-policy-binding notify --project="$PROJECT" --region="$REGION" \
+  --member="serviceAccount:$INVOKER_EMAIL"
+
 # The watchdog: Cloud Scheduler calls it every 5 minutes (OIDC as the invoker account); it ends jobs
 # that nothing runs any more with error + done(failed), so no viewer waits forever.
 # It holds no model or R2 secret: it never reads a menu nor draws.
 deploy_http run-scan-watchdog run_scan run_scan_watchdog private 512Mi 300s \
-  "$COMMON_ENV,INTERNAL_AUDIENCES=$FN_BASE/run-scan-watchdog,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL" \
+  "$COMMON_ENV,$NOTIFY_ENV,TASKS_LOCATION=$REGION,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL,INTERNAL_AUDIENCES=$FN_BASE/run-scan-watchdog,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL" \
   --concurrency=1 --max-instances=1 --clear-secrets
 run gcloud functions add-invoker-policy-binding run-scan-watchdog --project="$PROJECT" --region="$REGION" \
   --member="serviceAccount:$INVOKER_EMAIL"
@@ -161,7 +186,7 @@ run gcloud functions add-invoker-policy-binding run-scan-finalize --project="$PR
   --member="serviceAccount:$INVOKER_EMAIL"
 
 # TTL: every document carries expire_at.
-for group in scan_jobs scan_events scan_cache scan_idempotency scan_leases scan_rate_limits scan_budget; do
+for group in scan_jobs scan_events scan_cache scan_idempotency scan_leases scan_rate_limits scan_budget push_tokens; do
   run gcloud firestore fields ttls update expire_at --collection-group="$group" --enable-ttl \
     --project="$PROJECT" --async
 done
@@ -180,7 +205,9 @@ run gcloud firestore indexes composite create --collection-group=scan_jobs --que
 run gcloud firestore indexes composite create --collection-group=scan_jobs --query-scope=COLLECTION \
   --field-config=field-path=status,order=ascending --field-config=field-path=created_at,order=ascending \
   --project="$PROJECT" --async || echo "deploy.sh: the scan_jobs watchdog index exists already"
-for field in scan_events:events scan_jobs:items scan_jobs:summary scan_cache:items; do
+# notify_due (the watchdog's sweep for notifications the queue could not take) is a single-field
+# query: Firestore's automatic index serves it.
+for field in scan_events:events scan_jobs:items scan_jobs:summary scan_jobs:notify scan_cache:items; do
   run gcloud firestore indexes fields update "${field#*:}" --collection-group="${field%%:*}" --disable-indexes \
     --project="$PROJECT" --async
 done

@@ -59,6 +59,8 @@ def check(url: str, *, allow_loopback: bool = False, resolve: Resolver = system_
         raise Refused("not an absolute http(s) URL")
     if parts.username is not None or parts.password is not None:
         raise Refused("credentials in the URL are not allowed")
+    if scheme != "https" and not allow_loopback:
+        raise Refused("https is required")  # before any lookup: a name we will not call is not resolved
     port = port or (443 if scheme == "https" else 80)
     try:
         addresses = [host] if _is_ip(host) else resolve(host, port)
@@ -85,13 +87,15 @@ def refusal(raw: str, allow_loopback: bool = False) -> str | None:
         ip = mapped
     if ip == METADATA:
         return "the metadata server"
+    if ip.is_unspecified or ip.is_multicast or ip.is_reserved:
+        return "not a public address"
     if ip.is_loopback:
         return None if allow_loopback else "a loopback address"
     if ip.is_link_local:
         return "a link-local address"
     if ip.is_private:
         return "a private address"
-    if ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
+    if not ip.is_global:
         return "not a public address"
     return None
 

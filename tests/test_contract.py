@@ -33,13 +33,15 @@ def dry_run() -> subprocess.CompletedProcess:
 def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dry_run):
     out = dry_run
     for name in ("signed-url", "create-job", "events", "scan-stream", "run-scan-task", "run-scan-finalize",
-                 "run-scan-watchdog"):
+                 "run-scan-watchdog", "notify"):
         assert f"gcloud functions deploy {name} " in out.stdout
     assert "gcloud scheduler jobs create http scan-watchdog" in out.stdout
     assert "-m common.assets expire-after 15" in out.stdout  # 2 x TTL_DAYS + 1: cache hits reuse images
     assert "--trigger-event-filters=type=google.cloud.storage.object.v1.finalized" in out.stdout
     assert "gcloud tasks queues create scan-jobs" in out.stdout
-    assert out.stdout.count("ttls update expire_at") == 7
+    assert "gcloud tasks queues create scan-notify" in out.stdout and "add-invoker-policy-binding notify" in out.stdout
+    assert "WEBHOOK_SECRETS=webhook-secrets:latest" in out.stdout
+    assert out.stdout.count("ttls update expire_at") == 8
     assert "indexes composite create --collection-group=scan_events" in out.stdout
     assert "--no-allow-unauthenticated" in out.stdout and "add-invoker-policy-binding run-scan-task" in out.stdout
     assert "INTERNAL_AUDIENCES=https://" in out.stdout and "ORIGIN_SECRET=origin-secret:latest" in out.stdout

@@ -91,6 +91,7 @@ def test_no_token_secret_or_signature_ever_reaches_a_log(api, stack, idp, menu_p
     signature = parse_qs(urlparse(signed["upload_url"]).query)["X-Goog-Signature"][0]
     secrets = {"access token": token, "user token": user_token, "internal secret": stack.shared_secret,
                "origin secret": stack.origin_secret, "R2 secret": stack.r2_secret, "URL signature": signature,
+               "webhook secret": stack.webhook_secret,
                "Gemini key": "test-key"}
     ours = [*ENTRY_POINTS, "gateway", "relay"]  # the emulators' own logs are not ours to police
     logs = {name: stack.log_path(name).read_text(errors="replace") for name in ours}

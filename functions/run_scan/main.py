@@ -19,7 +19,8 @@ from common.watch import EventFeed
 
 # The watchdog only ends jobs: it reads no menu, draws nothing and holds no model or R2 secret.
 WATCHDOG = os.environ.get("FUNCTION_TARGET") == "run_scan_watchdog"
-settings = get_settings().require("upload_bucket", *(() if WATCHDOG else ("r2_endpoint", "r2_bucket", "public_base_url")))
+settings = get_settings().require("upload_bucket", "notify_task_url",
+                                 *(() if WATCHDOG else ("r2_endpoint", "r2_bucket", "public_base_url")))
 logs.configure(settings.log_level)
 log = logs.get_logger("run_scan")
 task_router = web.Router("run_scan_task", public=False)
