@@ -246,6 +246,9 @@ def test_a_callback_url_we_will_not_call_is_refused_at_creation_naming_why(api_v
     assert r.status_code == 400, r.text
     err = r.json()["error"]
     assert err["code"] == "INVALID_CALLBACK_URL" and reason in err["message"], err
+    from common import db
+
+    assert list(db.client().collection(db.JOBS).limit(1).stream()) == []  # and no job was made
 
 
 def test_loopback_and_plain_http_are_refused_where_the_stack_does_not_allow_loopback(api_v2, stack):
@@ -430,3 +433,24 @@ def test_notifications_the_queue_could_not_take_at_done_are_queued_by_the_watchd
         _wait_for(lambda: _expo(stack, "messages")["messages"], what="the watchdog's push", timeout=60)
     finally:
         stack.restart("run-scan-task")
+
+
+def test_a_snapshot_too_large_for_one_message_goes_as_a_summary_with_its_url(monkeypatch):
+    from common import webhooks
+    from common.config import reset_settings
+
+    monkeypatch.setenv("WEBHOOK_MAX_BYTES", "2048")
+    reset_settings()
+    try:
+        snapshot = {"job_id": "j1", "status": "completed", "language": "en", "error": None,
+                    "summary": {"items_count": 60}, "items": [{"original_name": "炒飯" * 20}] * 60}
+        small = {**snapshot, "items": snapshot["items"][:2]}
+        url = "https://menu.example.com/api/v2/scan/jobs/j1"
+        assert json.loads(webhooks.body("j1", "completed", small, url))["data"] == small
+        sent = json.loads(webhooks.body("j1", "completed", snapshot, url))
+        assert sent["type"] == "job.completed" and sent["data"]["truncated"] is True
+        assert sent["data"]["snapshot_url"] == url and sent["data"]["items_count"] == 60
+        assert "items" not in sent["data"]
+    finally:
+        monkeypatch.undo()
+        reset_settings()
