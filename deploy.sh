@@ -8,8 +8,8 @@
 #
 # Secrets come from Secret Manager: r2-secret-access-key, gemini-api-key, origin-secret,
 # webhook-secrets (whsec_ values, space-separated: add the new one first during a rotation, drop the
-# old one once receivers have it) and expo-access-token (Expo's push security token; an empty secret
-# when not turned on) (latest versions). origin-secret is also the Worker's ORIGIN_SECRET (wrangler secret put ORIGIN_SECRET): the
+# old one once receivers have it) and, with EXPO_SECURITY=on, expo-access-token (Expo's push
+# security token) (latest versions). origin-secret is also the Worker's ORIGIN_SECRET (wrangler secret put ORIGIN_SECRET): the
 # Worker sends it with every request, and only then do the functions believe its X-Client-IP.
 # End-user sign-in (docs/security.md) is off unless USER_AUTH=optional|required is set here, with
 # FIREBASE_PROJECT_ID, or AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL.
@@ -147,15 +147,20 @@ deploy_http run-scan-task run_scan run_scan_task private 1Gi 1800s "$SCAN_ENV,$R
 run gcloud functions add-invoker-policy-binding run-scan-task --project="$PROJECT" --region="$REGION" \
   --member="serviceAccount:$INVOKER_EMAIL"
 
-# Notifications: the notify queue's target (OIDC as the invoker account); Expo and webhook secrets.
+# Notifications: the notify queue's target (OIDC as the invoker account); the webhook signing secrets,
+# and Expo's access token only when its enhanced security is on (EXPO_SECURITY=on): Secret Manager
+# holds no empty secret, and a placeholder would be sent to Expo as a token it refuses.
+NOTIFY_SECRETS="WEBHOOK_SECRETS=webhook-secrets:latest"
+[ "${EXPO_SECURITY:-off}" = on ] && NOTIFY_SECRETS="$NOTIFY_SECRETS,EXPO_ACCESS_TOKEN=expo-access-token:latest"
 deploy_http notify notify notify_task private 256Mi 120s \
   "$COMMON_ENV,$NOTIFY_ENV,TASKS_LOCATION=$REGION,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,INTERNAL_AUDIENCES=$FN_BASE/notify,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL" \
-  --concurrency=80 --set-secrets="WEBHOOK_SECRETS=webhook-secrets:latest,EXPO_ACCESS_TOKEN=expo-access-token:latest"
+  --concurrency=80 --set-secrets="$NOTIFY_SECRETS"
 run gcloud functions add-invoker-policy-binding notify --project="$PROJECT" --region="$REGION" \
   --member="serviceAccount:$INVOKER_EMAIL"
 
-# The watchdog: Cloud Scheduler calls it every 5 minutes (OIDC as the invoker account); it ends jobs
-# that nothing runs any more with error + done(failed), so no viewer waits forever.
+# The watchdog: Cloud Scheduler calls it every minute (OIDC as the invoker account); it ends jobs
+# that nothing runs any more with error + done(failed), so no viewer waits forever, finishes jobs
+# past their deadline whose run died, and queues notifications a run could not.
 # It holds no model or R2 secret: it never reads a menu nor draws.
 deploy_http run-scan-watchdog run_scan run_scan_watchdog private 512Mi 300s \
   "$COMMON_ENV,$NOTIFY_ENV,TASKS_LOCATION=$REGION,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL,INTERNAL_AUDIENCES=$FN_BASE/run-scan-watchdog,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL" \
@@ -169,7 +174,7 @@ else
   SCHEDULER_VERB=update
 fi
 run gcloud scheduler jobs "$SCHEDULER_VERB" http scan-watchdog --project="$PROJECT" --location="$REGION" \
-  --schedule="*/5 * * * *" --uri="$FN_BASE/run-scan-watchdog" --http-method=POST \
+  --schedule="* * * * *" --uri="$FN_BASE/run-scan-watchdog" --http-method=POST \
   --oidc-service-account-email="$INVOKER_EMAIL" --oidc-token-audience="$FN_BASE/run-scan-watchdog" \
   --attempt-deadline=300s
 
@@ -201,6 +206,10 @@ run gcloud firestore indexes composite create --collection-group=scan_jobs --que
   --field-config=field-path=object_name,order=ascending --field-config=field-path=status,order=ascending \
   --field-config=field-path=created_at,order=ascending \
   --project="$PROJECT" --async || echo "deploy.sh: the scan_jobs index exists already"
+# The watchdog looks for running jobs past their deadline.
+run gcloud firestore indexes composite create --collection-group=scan_jobs --query-scope=COLLECTION \
+  --field-config=field-path=status,order=ascending --field-config=field-path=deadline_at,order=ascending \
+  --project="$PROJECT" --async || echo "deploy.sh: the scan_jobs deadline index exists already"
 # The watchdog looks for unfinished jobs by status and age.
 run gcloud firestore indexes composite create --collection-group=scan_jobs --query-scope=COLLECTION \
   --field-config=field-path=status,order=ascending --field-config=field-path=created_at,order=ascending \

@@ -32,7 +32,7 @@ TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServer
              gexc.Unknown, gexc.RetryError, gexc.Aborted, gexc.Cancelled)
 STEPS = ("uploading", "analyzing", "generating_images", "finalizing")
 # status.progress (0-100) at each step, which the app shows as a bar: it only ever grows.
-PROGRESS = {"uploading": 5, "analyzing": 20, "generating_images": 60, "finalizing": 95}
+PROGRESS = {"uploading": 5, "analyzing": 20, "reading": 40, "generating_images": 60, "finalizing": 95}
 TYPES = ("status", "menu_data", "image_update", "error", "done")
 
 
@@ -161,15 +161,15 @@ class EventLog:
             self._unpaged = []
             return self.last_seq
 
-    def post(self, type_: str, data: dict, *, job_fields: dict | None = None) -> int:
-        """Store one event in the job document alone: one write instead of two, for events soon
+    def post_many(self, pairs: Iterable[tuple[str, dict]], *, job_fields: dict | None = None) -> int:
+        """Store events in the job document alone: one write instead of two, for events soon
         superseded (partial menus). Nothing is lost: the job's `tail` holds every event not yet on a
         page, viewers take events from the tail, and the next commit (this run's, or a takeover's:
-        claims read `unpaged_from`) writes them on its page. Returns the event's seq."""
+        claims read `unpaged_from`) writes them on its page. Returns the last event's seq."""
         with self._lock:
             if self.closed:
                 raise RuntimeError(f"job {self.job_id}: no event may follow done")
-            evs = [*self._unpaged, *self._new_events([(type_, data)])]
+            evs = [*self._unpaged, *self._new_events(pairs)]
             commit_id = f"{self.owner}:{evs[-1].seq}"
             now = db.now()
             fields = {"last_seq": evs[-1].seq, "tail": encode_page(evs), "unpaged_from": evs[0].seq,
@@ -282,9 +282,10 @@ def _lease_end(now: dt.datetime, lease_s: float) -> dt.datetime:
 
 # Payload builders: the shape of each event type lives here and nowhere else.
 
-def status(step: str, message: str, session_id: str) -> dict:
+def status(step: str, message: str, session_id: str, progress: int | None = None) -> dict:
     assert step in STEPS, step
-    return {"step": step, "message": message, "progress": PROGRESS[step], "session_id": session_id}
+    return {"step": step, "message": message, "progress": PROGRESS[step] if progress is None else progress,
+            "session_id": session_id}
 
 
 def menu_data(session_id: str, items: list[dict], **extra: Any) -> dict:

@@ -198,9 +198,21 @@ def find_pending_by_object(bucket: str, object_name: str, uploaded_at: dt.dateti
     return [s.id for s in q.select(["bucket"]).limit(limit).stream(**db.fast()) if s.get("bucket") == bucket]
 
 
-def find_notify_due(limit: int = 100) -> list[str]:
-    """Finished jobs whose notifications could not be queued when they finished (single-field index)."""
+def find_notify_due(older_than_s: float = 30, limit: int = 100) -> list[str]:
+    """Finished jobs whose notifications are not queued yet, done at least older_than_s ago (a run
+    queues its own right after done); a single-field query."""
     q = db.client().collection(db.JOBS).where(filter=firestore.FieldFilter("notify_due", "==", True))
+    cutoff = db.now() - dt.timedelta(seconds=older_than_s)
+    return [s.id for s in q.select(["updated_at"]).limit(limit).stream(**db.fast())
+            if (s.get("updated_at") or cutoff) <= cutoff]
+
+
+def find_past_deadline(grace_s: float, limit: int = 100) -> list[str]:
+    """Running jobs whose deadline passed more than grace_s ago (Firestore index: status, deadline_at)."""
+    cutoff = db.now() - dt.timedelta(seconds=grace_s)
+    q = (db.client().collection(db.JOBS)
+         .where(filter=firestore.FieldFilter("status", "==", "running"))
+         .where(filter=firestore.FieldFilter("deadline_at", "<", cutoff)))
     return [s.id for s in q.select(["status"]).limit(limit).stream(**db.fast())]
 
 

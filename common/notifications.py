@@ -113,7 +113,8 @@ def _push(job: dict) -> Outcome:
     if code == "DeviceNotRegistered":
         push.mark_dead(token, code)
     _set(job["job_id"], "push", {"state": "failed", "at": db.now(), "error": code})
-    log.warning("push ticket error", code=code, message=str(ticket.get("message"))[:200])
+    # Not Expo's message: for DeviceNotRegistered it quotes the token.
+    log.warning("push ticket error", code=code)
     return Outcome(True, f"ticket error {code}")
 
 
@@ -138,7 +139,7 @@ def _receipt(job: dict, attempt: int) -> Outcome:
     code = (found.get("details") or {}).get("error") or "UNKNOWN"
     if code == "DeviceNotRegistered":
         push.mark_dead(job["push_token"], code)
-    log.warning("push receipt error", code=code, message=str(found.get("message"))[:200])
+    log.warning("push receipt error", code=code)
     _set(job["job_id"], "push", {**state, "state": "undelivered", "error": code, "receipt_at": db.now()})
     return Outcome(True, f"receipt error {code}")
 
@@ -172,14 +173,17 @@ def _webhook(job: dict, attempt: int) -> Outcome:
                                  "attempts": [*attempts, record]})
         log.warning("webhook refused at delivery", reason=exc.reason)
         return Outcome(True, f"refused: {exc.reason}")
-    snapshot = jobs.public_view(job)
-    url = f"{settings.public_base_url.rstrip('/')}/api/v2/scan/jobs/{job_id}"
-    payload = webhooks.body(job_id, job["status"], snapshot, url)
-    try:
-        resp = egress.post(target, payload, webhooks.headers(msg_id, payload), settings.webhook_timeout_s)
-        record["status_code"] = resp.status_code
-    except Exception as exc:  # noqa: BLE001 - any transport failure is a failed attempt
-        record["error"] = type(exc).__name__
+    except egress.Unresolved as exc:  # the receiver's DNS is down: a failed attempt, retried on schedule
+        target, record["error"] = None, exc.reason
+    if target is not None:
+        snapshot = jobs.public_view(job)
+        url = f"{settings.public_base_url.rstrip('/')}/api/v2/scan/jobs/{job_id}"
+        payload = webhooks.body(job_id, job["status"], snapshot, url)
+        try:
+            record["status_code"] = egress.post(target, payload, webhooks.headers(msg_id, payload),
+                                                settings.webhook_timeout_s)
+        except Exception as exc:  # noqa: BLE001 - any transport failure is a failed attempt
+            record["error"] = type(exc).__name__
     code = record.get("status_code") or 0
     if 200 <= code < 300:
         state = "delivered"

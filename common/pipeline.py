@@ -102,7 +102,11 @@ def expire_overdue() -> dict:
     """The watchdog: end every overdue job that no live run holds with error + done(failed)."""
     settings = get_settings()
     counts = {"overdue": 0, "expired": 0, "busy": 0, "errors": 0, "notifications_queued": _queue_due_notifications()}
-    for job_id in jobs.find_overdue(settings.job_overdue_s):
+    # Jobs made long ago and never finished, and running jobs past their deadline whose run died
+    # (its lease is over): a redelivered task would end the latter too, but may never come.
+    candidates = dict.fromkeys(jobs.find_overdue(settings.job_overdue_s))
+    candidates.update(dict.fromkeys(jobs.find_past_deadline(settings.lease_s)))
+    for job_id in candidates:
         counts["overdue"] += 1
         token = logs.job_id_var.set(job_id)
         try:
@@ -111,13 +115,19 @@ def expire_overdue() -> dict:
                 counts["busy"] += 1
             if claim.outcome != "claimed":
                 continue
+            run = _Run(claim.job, claim.log, settings)
+            if run._resume_safely() and run.items and run._remaining_s() < 0:
+                # The menu is on the phone: finish with it, the images not drawn marked DEADLINE.
+                run._draw_pending()
+                run._finish()
+                counts["expired"] += 1
+                log.warning("job past its deadline completed by the watchdog")
+                continue
             arrived = storage.upload_arrived(claim.job.get("bucket", ""), claim.job.get("object_name", ""))
             # Only a definite "not there" is UPLOAD_NOT_FOUND: storage that cannot say is no proof.
             err = (ScanError("UPLOAD_NOT_FOUND", "no photo arrived for this scan") if arrived is False else
                    ScanError("JOB_EXPIRED", "the scan did not finish in time; please try again", recoverable=True))
             code = err.code
-            run = _Run(claim.job, claim.log, settings)
-            run._resume_safely()
             if run._fail(err) == "failed":
                 counts["expired"] += 1
                 log.warning("overdue job ended by the watchdog", code=code, status=claim.job.get("status"))
@@ -132,9 +142,10 @@ def expire_overdue() -> dict:
 
 
 def _queue_due_notifications() -> int:
-    """Queue the notifications of finished jobs whose run could not reach the queue."""
+    """Queue the notifications of finished jobs whose run could not reach the queue (or died first)."""
     queued = 0
-    for job_id in jobs.find_notify_due():
+    # A run queues its own right after done, within its lease's span.
+    for job_id in jobs.find_notify_due(older_than_s=get_settings().lease_s):
         try:
             job = jobs.get(job_id)
             if notifications.schedule(job, job["status"]):
@@ -391,9 +402,10 @@ class _Run:
         # EventLog retries store faults and tells an unreported commit from a takeover: done is stored once.
         self.log.append_many([*self._held, done], job_fields={**self._snapshot("completed"), "summary": summary,
                                                               **self._final_job_fields("completed"),
-                                                              **self._notify("completed")})
+                                                              **self._notify_due("completed")})
         self._held = []
         log.info("job completed", engine=self.engine_name, **summary)
+        self._queue_notifications("completed")
         if self._cache_key and not self.used_cache:
             cache.put(self._cache_key, self._public_items(), self.engine_name, None)
 
@@ -405,7 +417,7 @@ class _Run:
                  ("done", events.done("failed", self.job_id, summary, engine=self.engine_name))]
         try:
             self.log.append_many(pairs, job_fields={**self._snapshot("failed"), "summary": summary, "error": err,
-                                                    **self._final_job_fields("failed"), **self._notify("failed")})
+                                                    **self._final_job_fields("failed"), **self._notify_due("failed")})
         except events.TRANSIENT:
             # The store is down: give the job back with the verdict, so the next delivery records
             # it at once instead of scanning again with a full model budget.
@@ -413,12 +425,23 @@ class _Run:
             self.log.release({"status": "pending", "fail_with": {"code": exc.code, "message": exc.message,
                                                                  "recoverable": exc.recoverable}})
             return "busy"
+        self._queue_notifications("failed")
         return "failed"
 
-    def _notify(self, status_: str) -> dict:
-        """Queue the notifications just before done is stored (a task arriving first waits for it);
-        when the queue cannot be reached, the job says so and the watchdog queues them."""
-        return {} if notifications.schedule(self.job, status_) else {"notify_due": True}
+    def _notify_due(self, status_: str) -> dict:
+        """Stored with done: the job has notifications to queue (cleared once they are queued; the
+        watchdog queues any still due, so a run that dies right after done loses none)."""
+        return {"notify_due": True} if notifications.channels({**self.job, "status": status_}) else {}
+
+    def _queue_notifications(self, status_: str) -> None:
+        """After done: queue them (never before: the deadline is for done, not for the queue)."""
+        if not notifications.channels({**self.job, "status": status_}):
+            return
+        try:
+            if notifications.schedule(self.job, status_):
+                db.client().collection(db.JOBS).document(self.job_id).update({"notify_due": False}, **db.fast())
+        except Exception:  # noqa: BLE001 - done is stored; the watchdog queues what is still due
+            log.exception("could not clear notify_due; the watchdog will look at it")
 
     def _give_back(self, exc: Unavailable) -> Outcome:
         """A dependency is down (not the upload missing): release the job for a later delivery."""
@@ -535,9 +558,14 @@ class _Partials:
             return
         shown = [i.model_copy(update={"is_top3": False, "image_status": "none", "image_url": None}) for i in items]
         run = self.run
-        run.log.post("menu_data", run._menu_event(partial=True, items=shown),
-                     job_fields={"items": [i.model_dump() for i in shown], "items_partial": True, "partial_items": n,
-                                 "partial_events": self.events + 1, "deadline_at": run.deadline_at})
+        # The first partial comes with a status: no status may follow a menu_data, and the app's
+        # progress bar would otherwise stay at `analyzing` until done.
+        lead = [] if self.events else [("status", events.status("analyzing", "Reading the dishes", run.job_id,
+                                                                 progress=events.PROGRESS["reading"]))]
+        run.log.post_many([*lead, ("menu_data", run._menu_event(partial=True, items=shown))],
+                          job_fields={"items": [i.model_dump() for i in shown], "items_partial": True,
+                                      "partial_items": n, "partial_events": self.events + 1,
+                                      "deadline_at": run.deadline_at, "progress": events.PROGRESS["reading"]})
         self.sent, self.events, self._last_at = n, self.events + 1, now
         run.timings.setdefault("first_item_ms", int((now - self.started) * 1000))
         log.info("partial menu sent", items=n, partial=self.events)

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 
 from common import db, logs
 from common.config import get_settings
 
 log = logs.get_logger(__name__)
-TOKEN = re.compile(r"^(ExponentPushToken|ExpoPushToken)\[[^\]]+\]$")
 DEAD_TOKENS = "push_tokens"
 
 # (title, body) per reader language; {n} is the number of dishes. zh-TW is the app's own wording.

@@ -79,7 +79,7 @@ class Stack:
     # False: the functions get the settings' defaults, whatever this process's environment holds
     # (a test stack that must run as a deployment would, next to one started with test values).
     settings_from_environ: bool = True
-    watchdog_every_s: float = 60.0  # deploy.sh schedules it every 5 minutes
+    watchdog_every_s: float = 60.0  # as deploy.sh schedules it
     # The functions reach Firestore, GCS and the S3 server through devstack/fault_proxy.py, whose
     # control ports inject outages (tests/test_outages.py).
     fault_proxies: bool = False

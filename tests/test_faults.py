@@ -32,7 +32,7 @@ def test_a_run_scan_process_killed_during_image_generation_is_taken_over_and_the
     # The first run's three image calls hang long enough to be killed in the middle of them.
     api.script("image", *[{"delay_s": 20}] * 3)
     job_id = api.job(api.upload(menu_photo))
-    seen = api.events(job_id, max_frames=4)  # status x2, the partial and the whole menu: images are being drawn
+    seen = api.events(job_id, max_frames=5)  # status x3, the partial and the whole menu: images are being drawn
     assert seen[-1].event == "menu_data"
     time.sleep(0.5)
     stack.restart("run-scan-task")  # SIGKILL to the whole process group, then a fresh instance

@@ -321,8 +321,8 @@ def test_the_request_goes_to_the_checked_address_with_the_name_in_the_host_heade
         # The name would now resolve anywhere: the request still goes to the address that was checked.
         target = egress.check(f"http://hooks.example.com:{port}/in", allow_loopback=True,
                               resolve=lambda h, p: ["127.0.0.1"])
-        resp = egress.post(target, b"{}", {"Content-Type": "application/json"}, 5)
-        assert resp.status_code == 204 and seen == {"host": f"hooks.example.com:{port}", "body": b"{}"}
+        status = egress.post(target, b"{}", {"Content-Type": "application/json"}, 5)
+        assert status == 204 and seen == {"host": f"hooks.example.com:{port}", "body": b"{}"}
     finally:
         server.shutdown()
 
@@ -454,3 +454,147 @@ def test_a_snapshot_too_large_for_one_message_goes_as_a_summary_with_its_url(mon
     finally:
         monkeypatch.undo()
         reset_settings()
+
+
+def _finished_v2_job(callback_url: str) -> str:
+    from common import db, jobs, schemas
+
+    name = "uploads/" + "ab" * 16 + ".jpg"
+    req = schemas.CreateJobRequest(gcs_uri=f"gs://menu-uploads/{name}", callback_url=callback_url)
+    job, _ = jobs.create(req, "menu-uploads", name, version="v2")
+    db.client().collection(db.JOBS).document(job["job_id"]).update({"status": "completed"})
+    return job["job_id"]
+
+
+def _webhook_state(job_id: str) -> dict:
+    from common import db
+
+    return (db.client().collection(db.JOBS).document(job_id).get().to_dict().get("notify") or {}).get("webhook") or {}
+
+
+def test_at_delivery_a_name_that_now_resolves_to_a_private_address_is_refused_for_good(stack, monkeypatch):
+    from common import egress, notifications
+
+    job_id = _finished_v2_job("https://hooks.example.com/in")  # public when the job was made
+    monkeypatch.setattr(egress, "system_resolver", lambda host, port: ["10.0.0.5"])  # rebinding
+    out = notifications.handle(job_id, "webhook", 1)
+    assert out.done and "private" in out.detail
+    state = _webhook_state(job_id)
+    assert state["state"] == "failed" and "private" in state["attempts"][0]["error"]
+    assert "10.0.0.5" not in state["attempts"][0]["error"]  # the class of address, not the address
+
+
+def test_a_receivers_dns_down_for_a_while_is_a_failed_attempt_and_the_event_arrives_once_it_is_back(
+        stack, monkeypatch, receiver):
+    import socket
+
+    from common import egress, notifications
+
+    port = receiver.server.server_address[1]
+    job_id = _finished_v2_job(f"http://localhost:{port}/hooks/menu")
+
+    def dns_down(host, p):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(egress, "system_resolver", dns_down)
+    out = notifications.handle(job_id, "webhook", 1)  # this process's DNS is down...
+    assert out.done and out.detail == "retrying"
+    assert "DNS" in _webhook_state(job_id)["attempts"][0]["error"]
+    # ...the notify function's is not: the retry it was queued for delivers the event, once.
+    [delivery] = receiver.wait(1)
+    assert delivery["verified"] and delivery["headers"]["webhook-id"] == f"msg_{job_id}"
+    assert _wait_for(lambda: _webhook_state(job_id).get("state") == "delivered", what="delivered")
+
+
+def test_a_lookup_that_cannot_answer_now_is_not_a_refusal():
+    import socket
+
+    from common import egress
+
+    def dns_down(host, port):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    with pytest.raises(egress.Unresolved) as caught:
+        egress.check("https://hooks.example.com/in", resolve=dns_down)
+    assert caught.value.status == 503 and caught.value.headers()["Retry-After"]
+
+
+def test_ipv4_addresses_come_first_and_a_refused_connection_moves_to_the_next_checked_address(monkeypatch):
+    import socket
+
+    from common import egress
+
+    infos = [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2600:1f18::1", 443, 0, 0)),
+             (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443)),
+             (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.35", 443))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: infos)
+    assert egress.system_resolver("hooks.example.com", 443) == ["93.184.216.34", "93.184.216.35", "2600:1f18::1"]
+    monkeypatch.undo()  # the connection below must use the real resolver for its literal addresses
+
+    got = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            got.append(self.headers["Host"])
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        # 127.0.0.2 is loopback too, but nothing listens there: the next address is tried.
+        target = egress.Target(url="", scheme="http", host="hooks.example.com", port=port, path="/in",
+                               addresses=("127.0.0.2", "127.0.0.1"))
+        assert egress.post(target, b"{}", {}, 5) == 200 and got == [f"hooks.example.com:{port}"]
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.parametrize("address, allowed", [
+    ("::1", True), ("127.0.0.1", True), ("fec0::1", False), ("192.0.0.8", False), ("100.64.0.1", False),
+    ("2001:db8::1", False), ("93.184.216.34", True), ("2606:4700::1111", True),
+])
+def test_each_kind_of_address_is_judged_as_the_rules_say(address, allowed):
+    from common import egress
+
+    assert (egress.refusal(address, allow_loopback=True) is None) is allowed
+
+
+def test_a_receiver_that_trickles_its_answer_cannot_hold_a_delivery_past_its_timeout():
+    from common import egress
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            for _ in range(100):
+                try:
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.5)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        target = egress.check(f"http://127.0.0.1:{server.server_address[1]}/in", allow_loopback=True)
+        t0 = time.monotonic()
+        status = None
+        try:
+            status = egress.post(target, b"{}", {}, 2)
+        except TimeoutError:
+            pass
+        assert time.monotonic() - t0 < 4 and status in (None, 200)
+    finally:
+        server.shutdown()

@@ -19,21 +19,21 @@ def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_don
     assert_well_formed(frames)
     assert [f.id for f in frames] == list(range(1, len(frames) + 1))
     kinds = [f.event for f in frames]
-    assert kinds[:2] == ["status", "status"]
-    assert [f.data["step"] for f in frames[:2]] == ["uploading", "analyzing"]
+    # The streamed menu: a partial one with the first dish as soon as the model wrote it (with a
+    # status that moves the progress bar on), then the whole menu; drawing starts ("generating")
+    # with it, and no status follows a menu (the order).
+    assert kinds == ["status"] * 3 + ["menu_data", "menu_data"] + ["image_update"] * 6 + ["done"]
+    assert [f.data["step"] for f in frames[:3]] == ["uploading", "analyzing", "analyzing"]
     # The app's extras: a progress bar that only grows, and the session on every status.
-    progress = [f.data["progress"] for f in frames[:2]]
-    assert progress == sorted(progress) and 0 < progress[0] and progress[-1] < 100
-    assert all(f.data["session_id"] == job_id for f in frames[:2])
-    # The streamed menu: a partial one with the first dish as soon as the model wrote it, then the
-    # whole menu; drawing starts ("generating") with it, and no status follows a menu (the order).
-    assert kinds == ["status", "status", "menu_data", "menu_data"] + ["image_update"] * 6 + ["done"]
-    partial = frames[2].data
+    progress = [f.data["progress"] for f in frames[:3]]
+    assert progress == sorted(set(progress)) and 0 < progress[0] and progress[-1] < 100
+    assert all(f.data["session_id"] == job_id for f in frames[:3])
+    partial = frames[3].data
     assert partial["is_partial"] is True and [i["original_name"] for i in partial["items"]] == ["唐揚げ"]
     assert partial["items"][0]["id"] == "item-1" and partial["items"][0]["image_status"] == "none"
-    assert frames[3].data["is_partial"] is False
-    assert [f.data["image_status"] for f in frames[4:7]] == ["generating"] * 3
-    frames_menu = frames[3]
+    assert frames[4].data["is_partial"] is False
+    assert [f.data["image_status"] for f in frames[5:8]] == ["generating"] * 3
+    frames_menu = frames[4]
     menu = frames_menu.data
     assert menu["session_id"] == job_id
     top3 = [i for i in menu["items"] if i["is_top3"]]
@@ -127,7 +127,9 @@ def test_a_job_created_before_its_upload_arrives_waits_and_runs_exactly_once_say
     assert_well_formed(frames)
     assert frames[-1].data["status"] == "completed"
     # Each delivery that found no photo claimed and released the job; only the first stored a status.
-    assert [f.data["step"] for f in frames if f.event == "status"] == ["uploading", "analyzing"]
+    # `analyzing` from the claim once, whatever the deliveries; then the dishes being read (progress).
+    assert [(f.data["step"], f.data["progress"]) for f in frames if f.event == "status"] == \
+        [("uploading", 5), ("analyzing", 20), ("analyzing", 40)]
     _finalize_delivered(stack, signed["gcs_uri"])
     _task_settled(stack, job_id)
     assert api.gemini_calls()["calls"]["menu"] == 1
@@ -410,7 +412,9 @@ def test_an_upload_landing_while_a_delivery_holds_the_job_is_run_at_once(api, st
     assert len(looks) == 2
     stored = _stored_events(job["job_id"])
     assert [e.seq for e in stored] == list(range(1, len(stored) + 1)) and stored[-1].type == "done"
-    assert [e.data.get("step") for e in stored if e.type == "status"].count("analyzing") == 1
+    # The claim's `analyzing` once (a second one, at 40, comes with the first partial menu).
+    assert [(e.data.get("step"), e.data.get("progress")) for e in stored if e.type == "status"].count(
+        ("analyzing", 20)) == 1
 
 
 def _flaky_done(monkeypatch, plan: list[str]):

@@ -180,8 +180,11 @@ class GeminiEngine:
             log.warning("model budget spent; one try on the fallback model", call=what, model=model,
                         fallback=fallback, code=spent.last.code)
             call.used_fallback = True
+            tried = spent.attempts
             try:
-                return with_budget(lambda n: attempt(fallback, n), attempts=1, budget_s=s.model_retry_budget_s,
+                # Numbered on from the spent attempts: a menu cut off at MAX_TOKENS keeps its larger room.
+                return with_budget(lambda n: attempt(fallback, tried + n), attempts=1,
+                                   budget_s=s.model_retry_budget_s,
                                    initial_s=0, what=f"{what} (fallback)", deadline=call.deadline)
             except Spent as again:
                 raise _exhausted(again, code, spent.attempts) from None

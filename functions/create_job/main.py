@@ -3,7 +3,7 @@ import functions_framework
 
 from common import auth, budget, egress, idempotency, job_ids, jobs, logs, ratelimit, schemas, tasks, web
 from common.config import get_settings
-from common.errors import BadRequest
+from common.errors import AppError
 
 settings = get_settings().require("upload_bucket", "run_scan_task_url")
 logs.configure(settings.log_level)
@@ -19,8 +19,9 @@ def create(request, version):
     bucket, name = job_ids.parse_gcs_uri(req.gcs_uri)
     if req.callback_url:
         if not settings.webhook_secret_list:
-            raise BadRequest("callback_url: this deployment has no webhook signing secret (WEBHOOK_SECRETS)",
-                             code="CALLBACKS_DISABLED")
+            # Not the caller's mistake, nor an outage that passes: the deployment lacks the feature.
+            raise AppError("callback_url: this deployment has no webhook signing secret (WEBHOOK_SECRETS)",
+                           code="CALLBACKS_DISABLED", status=501)
         egress.check(req.callback_url, allow_loopback=settings.callback_allow_loopback)  # 400 naming the reason
     key = idempotency.validate(request.headers.get("Idempotency-Key"))
     job, created = jobs.create(req, bucket, name, key, caller, version, budget=daily)
