@@ -334,3 +334,46 @@ def test_concurrent_partials_and_viewers_agree_on_one_sequence(api, stack, menu_
         a, b = results[f"{job_id}:0"], results[f"{job_id}:1"]
         assert_well_formed(a)
         assert [(f.id, f.event) for f in a] == [(f.id, f.event) for f in b]
+
+
+# -- a run that dies past the deadline: the watchdog ends the job ----------------------------------------
+def _dead_run_past_its_deadline(with_menu: bool) -> str:
+    import datetime as dt
+
+    from common import claims, db, events
+    from common.engines import MenuItem
+    from tests.test_pipeline import _job_without_deliveries
+
+    job_id = _job_without_deliveries()
+    run = claims.claim(job_id, "dying-run", opening=[("status", events.status("analyzing", "Reading", job_id))])
+    assert run.outcome == "claimed"
+    past = db.now() - dt.timedelta(seconds=30)
+    fields = {"deadline_at": past, "lease_expires_at": past}
+    if with_menu:  # the run sent the menu, drew nothing, and died
+        items = [MenuItem(id=f"item-{k}", original_name=f"dish {k}", translated_name=f"dish {k}",
+                          is_top3=k <= 3, image_status="pending" if k <= 3 else "none").model_dump()
+                 for k in range(1, 6)]
+        run.log.append("menu_data", events.menu_data(job_id, items, is_partial=False),
+                       job_fields={"items": items, "items_partial": False, **fields})
+    else:
+        run.log.post_many([("menu_data", events.menu_data(job_id, [], is_partial=True))],
+                          job_fields={"items_partial": True, "partial_items": 0, "partial_events": 1, **fields})
+    db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": past})
+    return job_id
+
+
+def test_a_job_whose_run_died_after_its_menu_is_completed_by_the_watchdog_past_its_deadline(api, stack):
+    job_id = _dead_run_past_its_deadline(with_menu=True)
+    frames = api.events(job_id, after=0, timeout=30)  # the test stack's watchdog runs every 5 s
+    assert_well_formed(frames)
+    assert frames[-1].data["status"] == "completed"
+    updates = [f.data for f in frames if f.event == "image_update"]
+    assert len(updates) == 3 and {u["image_error"]["code"] for u in updates} == {"DEADLINE"}
+
+
+def test_a_job_whose_run_died_before_its_menu_fails_at_the_watchdog_with_its_partials_kept(api, stack):
+    job_id = _dead_run_past_its_deadline(with_menu=False)
+    frames = api.events(job_id, after=0, timeout=30)
+    assert_well_formed(frames)
+    assert [f.event for f in frames][-3:] == ["menu_data", "error", "done"] and frames[-1].data["status"] == "failed"
+    assert [f.id for f in frames] == list(range(1, len(frames) + 1))
