@@ -109,26 +109,23 @@ deploy_http() {  # name folder target public|private memory timeout env [extra f
     --set-env-vars="$env" "$@"
 }
 
+queue_verb() {  # create a queue that does not exist yet, else update it
+  if [ "$DRY_RUN" = 1 ] || ! gcloud tasks queues describe "$1" --project="$PROJECT" --location="$REGION" >/dev/null 2>&1; then
+    echo create
+  else
+    echo update
+  fi
+}
+
 # The queue: bounded retries with backoff; run_scan answers 503 while an upload is still arriving.
-if [ "$DRY_RUN" = 1 ] || ! gcloud tasks queues describe "$QUEUE" --project="$PROJECT" --location="$REGION" >/dev/null 2>&1; then
-  QUEUE_VERB=create
-else
-  QUEUE_VERB=update
-fi
-run gcloud tasks queues "$QUEUE_VERB" "$QUEUE" --project="$PROJECT" --location="$REGION" \
+run gcloud tasks queues "$(queue_verb "$QUEUE")" "$QUEUE" --project="$PROJECT" --location="$REGION" \
   --max-attempts=30 --min-backoff=2s --max-backoff=60s --max-doublings=4 --max-retry-duration=1h \
   --max-dispatches-per-second=50 --max-concurrent-dispatches=200
 # Notifications on their own queue and retry policy: Expo's 429s and 5xx back off from 5 s to 10 min
 # for up to a day; 500 a second stays under Expo's 600 notifications a second per project (one per
 # request). Webhook retries are tasks scheduled by the notify function on the specification's own
 # schedule (common/webhooks.py), not this policy's.
-if [ "$DRY_RUN" = 1 ] || ! gcloud tasks queues describe "$NOTIFY_QUEUE" --project="$PROJECT" --location="$REGION" \
-    >/dev/null 2>&1; then
-  NOTIFY_VERB=create
-else
-  NOTIFY_VERB=update
-fi
-run gcloud tasks queues "$NOTIFY_VERB" "$NOTIFY_QUEUE" --project="$PROJECT" --location="$REGION" \
+run gcloud tasks queues "$(queue_verb "$NOTIFY_QUEUE")" "$NOTIFY_QUEUE" --project="$PROJECT" --location="$REGION" \
   --max-attempts=100 --min-backoff=5s --max-backoff=600s --max-doublings=6 --max-retry-duration=24h \
   --max-dispatches-per-second=500 --max-concurrent-dispatches=500
 

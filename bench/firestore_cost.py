@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.harness import fake_model_stack, follow, pct, report, start_job, unique_photo, use_stack_settings  # noqa: E402
+from bench.harness import (fake_model_stack, follow, metered, pct, report, start_job, unique_photo,  # noqa: E402
+                           use_stack_settings)
 from devstack import firestore_meter, menu_photos  # noqa: E402
-from devstack.stack import HOST, stop_on_signals  # noqa: E402
+from devstack.stack import stop_on_signals  # noqa: E402
 
 
 def delta(before: dict, after: dict) -> dict:
@@ -59,12 +60,7 @@ def main() -> int:
     stop_on_signals()
 
     stack = fake_model_stack(8300)
-    meter = firestore_meter.Meter()
-    proxy = firestore_meter.serve(stack.ports.meter, f"{HOST}:{stack.ports.firestore}", meter)
-    rest_proxy = firestore_meter.serve_rest(stack.ports.meter_rest, f"{HOST}:{stack.ports.firestore}", meter)
-    stack.extra_env["FIRESTORE_EMULATOR_HOST"] = f"{HOST}:{stack.ports.meter}"
-    stack.extra_env["FIRESTORE_EMULATOR_REST_HOST"] = f"{HOST}:{stack.ports.meter_rest}"
-    try:
+    with metered(stack) as meter:
         with stack:
             use_stack_settings(stack)  # this process's own queries (the polling reader) are metered too
             http = httpx.Client(base_url=stack.gateway_url, timeout=30)
@@ -96,9 +92,6 @@ def main() -> int:
             ours_idle_rpm = idle["read_total"] / args.idle_s * 60
             polling_rpm = polling_reads(job["job_id"], min(args.idle_s, 20.0), meter)
             stop.set()
-    finally:
-        proxy.stop(0)
-        rest_proxy.shutdown()
 
     writes = [j["write_total"] for j in per_job]
     reads = [j["read_total"] for j in per_job]

@@ -1,6 +1,7 @@
 """What the benchmarks share: the local stack with the instant fake model, the app's flow, the JSON report."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -25,6 +26,25 @@ def fake_model_stack(default_port: int) -> Stack:
                              "MAX_OPEN_STREAMS_PER_CALLER": "0"})
     stack.gemini_base_url = stack.gemini_url
     return stack
+
+
+@contextlib.contextmanager
+def metered(stack: Stack):
+    """Put a metering proxy (devstack/firestore_meter.py) between every function and Firestore, for
+    the gRPC and the REST API; yields the meter. Enter it before the stack starts."""
+    from devstack import firestore_meter
+    from devstack.stack import HOST
+
+    meter = firestore_meter.Meter()
+    proxy = firestore_meter.serve(stack.ports.meter, f"{HOST}:{stack.ports.firestore}", meter)
+    rest_proxy = firestore_meter.serve_rest(stack.ports.meter_rest, f"{HOST}:{stack.ports.firestore}", meter)
+    stack.extra_env["FIRESTORE_EMULATOR_HOST"] = f"{HOST}:{stack.ports.meter}"
+    stack.extra_env["FIRESTORE_EMULATOR_REST_HOST"] = f"{HOST}:{stack.ports.meter_rest}"
+    try:
+        yield meter
+    finally:
+        proxy.stop(0)
+        rest_proxy.shutdown()
 
 
 def use_stack_settings(stack: Stack) -> None:

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.harness import fake_model_stack, pct, report, start_job, unique_photo  # noqa: E402
-from devstack import firestore_meter, menu_photos  # noqa: E402
-from devstack.stack import HOST, stop_on_signals  # noqa: E402
+from bench.harness import fake_model_stack, metered, pct, report, start_job, unique_photo  # noqa: E402
+from devstack import menu_photos  # noqa: E402
+from devstack.stack import stop_on_signals  # noqa: E402
 
 MENU_ITEMS = 40
 STALL_DEADLINE_S = 20
@@ -122,13 +122,8 @@ def main() -> int:
     stop_on_signals()
 
     stack = fake_model_stack(8400)
-    meter = firestore_meter.Meter()
-    proxy = firestore_meter.serve(stack.ports.meter, f"{HOST}:{stack.ports.firestore}", meter)
-    rest_proxy = firestore_meter.serve_rest(stack.ports.meter_rest, f"{HOST}:{stack.ports.firestore}", meter)
-    stack.extra_env["FIRESTORE_EMULATOR_HOST"] = f"{HOST}:{stack.ports.meter}"
-    stack.extra_env["FIRESTORE_EMULATOR_REST_HOST"] = f"{HOST}:{stack.ports.meter_rest}"
     modes: dict[str, list[dict]] = {}
-    try:
+    with metered(stack) as meter:
         with stack:
             http = httpx.Client(base_url=stack.gateway_url, timeout=30)
             page = menu_photos.render(menu_photos.menu("en-diner"))
@@ -140,9 +135,6 @@ def main() -> int:
             stack.restart("run-scan-task", env={"JOB_DEADLINE_S": str(STALL_DEADLINE_S), "IMAGE_MIN_REMAINING_S": "5",
                                                 "GEMINI_TIMEOUT_MS": "600000", "MODEL_RETRY_BUDGET_S": "600"})
             stalls = stall_run(http, stack, photos)
-    finally:
-        proxy.stop(0)
-        rest_proxy.shutdown()
 
     on, off = summarise(modes["streaming"]), summarise(modes["unstreamed"])
     gap = [r["first_item_s"] - r["first_token_s"] for r in modes["streaming"]

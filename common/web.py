@@ -104,6 +104,26 @@ class Routes:
         return self._handlers[endpoint], args
 
 
+class DroppedTask(Exception):
+    """A task whose body can never succeed: answered 200 {"dropped": code}, so the queue does not
+    retry it 30 times."""
+
+    def __init__(self, err: AppError):
+        super().__init__(err.message)
+        self.err = err
+
+
+def parse_task(request: flask.Request, model: type[M]) -> tuple[M, str]:
+    """A Cloud Task's body and the job id it names; DroppedTask when either is unusable."""
+    from common.job_ids import validate_job_id
+
+    try:
+        body = parse_json(request, model)
+        return body, validate_job_id(body.job_id)
+    except AppError as err:
+        raise DroppedTask(err) from None
+
+
 def log_refusal(err: AppError, path: str) -> None:
     if err.status >= 500:
         log.error("request failed", code=err.code, error=err.message, path=path)
@@ -174,6 +194,9 @@ class Router(Dispatch):
         try:
             handler, args = self.resolve(request.method, request.path, request.headers)
             resp = handler(request, **args)
+        except DroppedTask as dropped:
+            log.warning("task dropped", code=dropped.err.code, error=dropped.err.message)
+            resp = json_response({"dropped": dropped.err.code, "message": dropped.err.message}, 200)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
             err = failure(exc, request.path)
             resp = error_response(err) if err is not None else json_response(INTERNAL_ERROR, 500)

@@ -10,13 +10,14 @@ require_token {token}, messages (what was accepted), reset.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import threading
 import uuid
 from collections import defaultdict, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from devstack import fake_server
 
 TOKEN = re.compile(r"^(ExponentPushToken|ExpoPushToken)\[[^\]]+\]$")
 MAX_MESSAGES = 100
@@ -151,16 +152,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def serve(port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--port", type=int, required=True)
-    serve(ap.parse_args().port).serve_forever()
+    return fake_server.serve(Handler, port, host)
 
 
 if __name__ == "__main__":
-    main()
+    fake_server.main(Handler, __doc__)

@@ -12,7 +12,6 @@ timeouts and error mapping are all exercised. Control endpoints live under /_con
 """
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import io
@@ -22,6 +21,8 @@ import threading
 import time
 from collections import defaultdict, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from devstack import fake_server
 
 _PATH = re.compile(r"^/(v1beta|v1|v1alpha)/models/([^/:]+):(generateContent|streamGenerateContent)$")
 CHARS_PER_TOKEN = 4  # Gemini's rule of thumb for text; the stream's pacing counts tokens this way
@@ -293,17 +294,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def serve(port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--port", type=int, required=True)
-    args = ap.parse_args()
-    serve(args.port).serve_forever()
+    return fake_server.serve(Handler, port, host)
 
 
 if __name__ == "__main__":
-    main()
+    fake_server.main(Handler, __doc__)

@@ -6,9 +6,8 @@ answers 2xx, so it is not retried 30 times.
 """
 import functions_framework
 
-from common import auth, job_ids, logs, notifications, schemas, web
+from common import auth, logs, notifications, schemas, web
 from common.config import get_settings
-from common.errors import AppError
 
 settings = get_settings().require("notify_task_url")
 logs.configure(settings.log_level)
@@ -19,12 +18,7 @@ router = web.Router("notify", public=False)
 @router.route("/", ["POST"])
 def task(request):
     auth.require_internal(request.headers)
-    try:
-        body = web.parse_json(request, schemas.NotifyTask)
-        job_id = job_ids.validate_job_id(body.job_id)
-    except AppError as err:
-        log.warning("notify task dropped", code=err.code, error=err.message)
-        return web.json_response({"dropped": err.code, "message": err.message}, 200)
+    body, job_id = web.parse_task(request, schemas.NotifyTask)
     token = logs.job_id_var.set(job_id)
     try:
         outcome = notifications.handle(job_id, body.channel, body.attempt)

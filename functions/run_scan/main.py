@@ -12,7 +12,7 @@ import threading
 
 import flask
 import functions_framework
-from common import auth, budget, images, job_ids, jobs, logs, pipeline, ratelimit, schemas, sse, storage, tasks, web
+from common import auth, budget, images, jobs, logs, pipeline, ratelimit, schemas, sse, storage, tasks, web
 from common.config import get_settings
 from common.errors import AppError, BadRequest, PayloadTooLarge
 from common.watch import EventFeed
@@ -45,13 +45,7 @@ STREAM_MAX_BYTES = (settings.max_upload_bytes * 4) // 3 + 64 * 1024
 @task_router.route("/", ["POST"])
 def task(request):
     auth.require_internal(request.headers)
-    try:
-        body = web.parse_json(request, schemas.TaskBody)
-        job_id = job_ids.validate_job_id(body.job_id)
-    except AppError as err:
-        # A task that can never succeed: answered 2xx so Cloud Tasks does not retry it 30 times.
-        log.warning("task dropped", code=err.code, error=err.message)
-        return web.json_response({"dropped": err.code, "message": err.message}, 200)
+    _, job_id = web.parse_task(request, schemas.TaskBody)
     outcome = pipeline.run_job(job_id, "task")
     status = _TASK_STATUS[outcome]
     headers = {"Retry-After": "5"} if status == 503 else None
