@@ -47,15 +47,20 @@ FN_BASE="https://$REGION-$PROJECT.cloudfunctions.net"
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 
-# Check a command's flags against `gcloud <group...> --help` (offline), then run or print it.
+# Check a command's flags against `gcloud <group...> --help` (offline), then run or print it. Each
+# group's help is read once (a gcloud start costs seconds; functions deploy alone is used 8 times).
+declare -A HELP_CACHE
 run() {
   local group=() arg
   for arg in "$@"; do
     case "$arg" in -*|*=*|*/*|*.*) break ;; esac
     group+=("$arg")
   done
-  local help
-  help=$("${group[@]}" --help 2>/dev/null || true)
+  local key="${group[*]}" help
+  if [ -z "${HELP_CACHE[$key]+set}" ]; then
+    HELP_CACHE[$key]=$("${group[@]}" --help 2>/dev/null || true)
+  fi
+  help=${HELP_CACHE[$key]}
   for arg in "$@"; do
     case "$arg" in
       --*) local flag=${arg%%=*}
