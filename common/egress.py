@@ -35,6 +35,10 @@ class Refused(BadRequest):
         self.reason = reason
 
 
+class NoSuchHost(Refused):
+    """The name does not resolve (NXDOMAIN): refused at creation; at delivery, a failed attempt."""
+
+
 class Unresolved(Unavailable):
     """The host could not be looked up just now (DNS unreachable or slow): try again later."""
 
@@ -78,8 +82,8 @@ def system_resolver(host: str, port: int) -> list[str]:
         raise infos
     out: list[str] = []
     for family in (socket.AF_INET, socket.AF_INET6):
-        out += [i[4][0] for i in infos if i[0] == family and i[4][0] not in out]
-    return out
+        out += [i[4][0] for i in infos if i[0] == family]
+    return list(dict.fromkeys(out))
 
 
 def check(url: str, *, allow_loopback: bool = False, resolve: Resolver | None = None) -> Target:
@@ -96,10 +100,13 @@ def check(url: str, *, allow_loopback: bool = False, resolve: Resolver | None = 
         raise Refused("not an absolute http(s) URL")
     if "%" in host:
         raise Refused("zone identifiers are not allowed in the host")
-    try:
-        host = host.encode("idna").decode("ascii")  # the name as DNS, the Host header and TLS know it
-    except UnicodeError:
-        raise Refused("the host is not a valid domain name") from None
+    if not _is_ip(host):
+        import idna
+
+        try:  # UTS 46, as browsers and httpx map names (Python's "idna" codec maps faß.de to fass.de)
+            host = idna.encode(host, uts46=True).decode("ascii").rstrip(".")
+        except (idna.IDNAError, UnicodeError):
+            raise Refused("the host is not a valid domain name") from None
     if parts.username is not None or parts.password is not None:
         raise Refused("credentials in the URL are not allowed")
     if scheme != "https" and not allow_loopback:
@@ -109,12 +116,12 @@ def check(url: str, *, allow_loopback: bool = False, resolve: Resolver | None = 
         addresses = [host] if _is_ip(host) else (resolve or system_resolver)(host, port)
     except socket.gaierror as exc:
         if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
-            raise Refused(f"the host {host} does not resolve") from None
+            raise NoSuchHost(f"the host {host} does not resolve") from None
         raise Unresolved(host, type(exc).__name__) from None
     except (OSError, UnicodeError) as exc:
         raise Unresolved(host, type(exc).__name__) from None
     if not addresses:
-        raise Refused(f"the host {host} does not resolve")
+        raise NoSuchHost(f"the host {host} does not resolve")
     for raw in addresses:
         why = refusal(raw, allow_loopback)
         if why:
@@ -153,11 +160,15 @@ def post(target: Target, body: bytes, headers: dict, timeout_s: float) -> int:
     """POST to a checked address (the next one when it refuses the connection), naming the host for
     HTTP and TLS; no redirects followed. Returns the status; the whole exchange, however slowly a
     receiver trickles it, is over within timeout_s (a TimeoutError past it)."""
+    import httpx
+
     outcome: queue.SimpleQueue = queue.SimpleQueue()
+    client = httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False)
 
     def exchange() -> None:
         try:
-            outcome.put(_exchange(target, body, headers, timeout_s))
+            with client:
+                outcome.put(_exchange(client, target, body, headers, timeout_s))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
             outcome.put(exc)
 
@@ -165,34 +176,35 @@ def post(target: Target, body: bytes, headers: dict, timeout_s: float) -> int:
     try:
         result = outcome.get(timeout=timeout_s + 1)
     except queue.Empty:
+        client.close()  # its socket closes: the thread's read fails now, not when the receiver stops
         raise TimeoutError(f"the receiver took over {timeout_s:.0f} s") from None
     if isinstance(result, BaseException):
         raise result
     return result
 
 
-def _exchange(target: Target, body: bytes, headers: dict, timeout_s: float) -> int:
+def _exchange(client, target: Target, body: bytes, headers: dict, timeout_s: float) -> int:
     import httpx
 
     host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    # identity: what is read is what arrived (a compressed answer could inflate past any bound)
+    headers = {**headers, "Host": host_header, "Accept-Encoding": "identity"}
     deadline = time.monotonic() + timeout_s
-    with httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False) as client:
-        for n, address in enumerate(target.addresses):
-            literal = f"[{address}]" if ":" in address else address
-            url = f"{target.scheme}://{literal}:{target.port}{target.path}"
-            try:
-                with client.stream("POST", url, content=body, headers={**headers, "Host": host_header},
-                                   extensions=extensions) as resp:
-                    read = 0
-                    for chunk in resp.iter_bytes():
-                        read += len(chunk)
-                        if read >= MAX_RESPONSE_BYTES or time.monotonic() > deadline:
-                            break
-                    return resp.status_code
-            except httpx.ConnectError:
-                if n == len(target.addresses) - 1:
-                    raise
+    for n, address in enumerate(target.addresses):
+        literal = f"[{address}]" if ":" in address else address
+        url = f"{target.scheme}://{literal}:{target.port}{target.path}"
+        try:
+            with client.stream("POST", url, content=body, headers=headers, extensions=extensions) as resp:
+                read = 0
+                for chunk in resp.iter_raw():
+                    read += len(chunk)
+                    if read >= MAX_RESPONSE_BYTES or time.monotonic() > deadline:
+                        break
+                return resp.status_code
+        except httpx.ConnectError:
+            if n == len(target.addresses) - 1:
+                raise
     raise AssertionError("unreachable")
 
 

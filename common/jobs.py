@@ -207,6 +207,15 @@ def find_notify_due(older_than_s: float = 30, limit: int = 100) -> list[str]:
             if (s.get("updated_at") or cutoff) <= cutoff]
 
 
+def find_running_since(older_than_s: float, limit: int = 100) -> list[str]:
+    """Running jobs created more than older_than_s ago (Firestore index: status, created_at)."""
+    cutoff = db.now() - dt.timedelta(seconds=older_than_s)
+    q = (db.client().collection(db.JOBS)
+         .where(filter=firestore.FieldFilter("status", "==", "running"))
+         .where(filter=firestore.FieldFilter("created_at", "<", cutoff)))
+    return [s.id for s in q.select(["status"]).limit(limit).stream(**db.fast())]
+
+
 def find_past_deadline(grace_s: float, limit: int = 100) -> list[str]:
     """Running jobs whose deadline passed more than grace_s ago (Firestore index: status, deadline_at)."""
     cutoff = db.now() - dt.timedelta(seconds=grace_s)

@@ -1,7 +1,7 @@
 """Telling whoever asked that a job finished: an Expo push to the app, a signed webhook to a server.
 
-Never on the scan's request path: the run queues a Cloud Task per channel just before it stores
-done (the task waits, answering 503, should it arrive first), and the notify function delivers.
+Never on the scan's request path: the run stores done with `notify_due`, then queues a Cloud Task
+per channel and clears the flag; the notify function delivers.
 Each channel's state lives in the job document (`notify.push`, `notify.webhook`), changed only
 by writes conditioned on the document being unchanged since it was read, so duplicate tasks,
 duplicate runs and takeovers converge on one delivery: one push, one webhook message id.
@@ -167,6 +167,8 @@ def _webhook(job: dict, attempt: int) -> Outcome:
     record: dict = {"attempt": attempt, "at": db.now()}
     try:
         target = egress.check(job["callback_url"], allow_loopback=settings.callback_allow_loopback)
+    except egress.NoSuchHost as exc:  # gone from DNS for now: a failed attempt, retried on schedule
+        target, record["error"] = None, exc.reason
     except egress.Refused as exc:  # checked at creation: the name now resolves elsewhere (rebinding)
         record["error"] = exc.reason
         _set(job_id, "webhook", {"state": "failed", "attempt": attempt, "msg_id": msg_id,

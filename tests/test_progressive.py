@@ -377,3 +377,31 @@ def test_a_job_whose_run_died_before_its_menu_fails_at_the_watchdog_with_its_par
     assert_well_formed(frames)
     assert [f.event for f in frames][-3:] == ["menu_data", "error", "done"] and frames[-1].data["status"] == "failed"
     assert [f.id for f in frames] == list(range(1, len(frames) + 1))
+
+
+def test_a_job_whose_run_died_during_its_first_model_call_is_ended_by_the_watchdog_soon_after_its_deadline(
+        api, stack):
+    import datetime as dt
+
+    from common import claims, db
+    from tests.test_pipeline import _age, _job_without_deliveries
+
+    stack.restart("run-scan-watchdog", env={"JOB_DEADLINE_S": "20"})  # JOB_OVERDUE_S stays 300
+    try:
+        job_id = _job_without_deliveries()
+        assert claims.claim(job_id, "dies-in-the-model-call").outcome == "claimed"  # no deadline_at stored yet
+        past = db.now() - dt.timedelta(seconds=5)
+        db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": past})
+        _age(job_id, 40)  # past 20 s and a lease, far from the 300 s overdue sweep
+        frames = api.events(job_id, after=0, timeout=30)
+        assert frames[-1].event == "done" and frames[-1].data["status"] == "failed"
+    finally:
+        stack.restart("run-scan-watchdog")
+
+
+def test_international_names_are_mapped_as_browsers_map_them():
+    from common import egress
+
+    seen = []
+    target = egress.check("https://faß.de./hook", resolve=lambda h, p: seen.append(h) or ["93.184.216.34"])
+    assert target.host == "xn--fa-hia.de" and seen == ["xn--fa-hia.de"]
