@@ -207,30 +207,13 @@ def find_notify_due(older_than_s: float = 30, limit: int = 100) -> list[str]:
             if (s.get("updated_at") or cutoff) <= cutoff]
 
 
-def find_running_since(older_than_s: float, limit: int = 100) -> list[str]:
-    """Running jobs created more than older_than_s ago (Firestore index: status, created_at)."""
+def find_stale(statuses: tuple[str, ...], field: str, older_than_s: float, limit: int = 100) -> list[str]:
+    """Jobs in one of these statuses whose `field` (created_at, deadline_at) is more than older_than_s
+    in the past: what the watchdog looks at (Firestore indexes: status with each field)."""
     cutoff = db.now() - dt.timedelta(seconds=older_than_s)
     q = (db.client().collection(db.JOBS)
-         .where(filter=firestore.FieldFilter("status", "==", "running"))
-         .where(filter=firestore.FieldFilter("created_at", "<", cutoff)))
-    return [s.id for s in q.select(["status"]).limit(limit).stream(**db.fast())]
-
-
-def find_past_deadline(grace_s: float, limit: int = 100) -> list[str]:
-    """Running jobs whose deadline passed more than grace_s ago (Firestore index: status, deadline_at)."""
-    cutoff = db.now() - dt.timedelta(seconds=grace_s)
-    q = (db.client().collection(db.JOBS)
-         .where(filter=firestore.FieldFilter("status", "==", "running"))
-         .where(filter=firestore.FieldFilter("deadline_at", "<", cutoff)))
-    return [s.id for s in q.select(["status"]).limit(limit).stream(**db.fast())]
-
-
-def find_overdue(older_than_s: float, limit: int = 100) -> list[str]:
-    """Unfinished jobs created more than older_than_s ago (Firestore index: status, created_at)."""
-    cutoff = db.now() - dt.timedelta(seconds=older_than_s)
-    q = (db.client().collection(db.JOBS)
-         .where(filter=firestore.FieldFilter("status", "in", ["pending", "running"]))
-         .where(filter=firestore.FieldFilter("created_at", "<", cutoff)))
+         .where(filter=firestore.FieldFilter("status", "in", list(statuses)))
+         .where(filter=firestore.FieldFilter(field, "<", cutoff)))
     return [s.id for s in q.select(["status"]).limit(limit).stream(**db.fast())]
 
 

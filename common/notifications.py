@@ -17,6 +17,7 @@ from google.api_core import exceptions as gexc
 
 from common import db, egress, jobs, logs, push, tasks, webhooks
 from common.config import get_settings
+from common.errors import NotFound
 
 log = logs.get_logger(__name__)
 SENDING_LEASE_S = 60  # a delivery that claimed a channel and died is taken over after this
@@ -61,10 +62,8 @@ def handle(job_id: str, channel: str, attempt: int) -> Outcome:
     """Deliver one notify task."""
     try:
         job = jobs.get(job_id)
-    except Exception as exc:  # noqa: BLE001 - NotFound: gone (TTL); anything else: retry
-        if getattr(exc, "status", None) == 404:
-            return Outcome(True, "job not found")
-        raise
+    except NotFound:  # gone (its TTL passed): nothing to tell anyone
+        return Outcome(True, "job not found")
     if job.get("status") not in jobs.TERMINAL:
         return Outcome(False, "the job has not finished yet", retry_after_s=2)
     if channel == "push":

@@ -104,12 +104,13 @@ def expire_overdue() -> dict:
     counts = {"overdue": 0, "expired": 0, "busy": 0, "errors": 0, "notifications_queued": _queue_due_notifications()}
     # Jobs made long ago and never finished, and running jobs past their deadline whose run died
     # (its lease is over): a redelivered task would end the latter too, but may never come.
-    candidates = dict.fromkeys(jobs.find_overdue(settings.job_overdue_s))
+    candidates = dict.fromkeys(jobs.find_stale(("pending", "running"), "created_at", settings.job_overdue_s))
     try:
         # deadline_at is stored with the first menu a run sends; a run that died before any has
         # none, so running jobs made longer ago than a deadline and a lease are looked at too.
-        candidates.update(dict.fromkeys(jobs.find_past_deadline(settings.lease_s)))
-        candidates.update(dict.fromkeys(jobs.find_running_since(settings.job_deadline_s + settings.lease_s)))
+        candidates.update(dict.fromkeys(jobs.find_stale(("running",), "deadline_at", settings.lease_s)))
+        candidates.update(dict.fromkeys(jobs.find_stale(("running",), "created_at",
+                                                        settings.job_deadline_s + settings.lease_s)))
     except Exception:  # noqa: BLE001 - e.g. its index still building after a deploy: the rest still runs
         log.exception("could not look for jobs past their deadline")
     for job_id in candidates:
