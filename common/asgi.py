@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from common import logs, web
+from common import logs, tracing, web
 from common.errors import AppError
 
 
@@ -34,11 +34,14 @@ class Router(web.Dispatch):
         token = logs.request_id_var.set(rid)
         path = request.url.path
         try:
-            handler, args = self.resolve(request.method, path, request.headers)
-            resp = await handler(request, **args)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
-            err = web.failure(exc, path)
-            resp = error_response(err) if err is not None else json_response(web.INTERNAL_ERROR, 500)
+            with tracing.request(f"{request.method} {path}", request.headers, request_id=rid) as sp:
+                try:
+                    handler, args = self.resolve(request.method, path, request.headers)
+                    resp = await handler(request, **args)
+                except Exception as exc:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
+                    err = web.failure(exc, path)
+                    resp = error_response(err) if err is not None else json_response(web.INTERNAL_ERROR, 500)
+                web.answered(sp, resp)
         finally:
             logs.request_id_var.reset(token)
         resp.headers.setdefault("X-Request-Id", rid)

@@ -127,6 +127,12 @@ class Settings:
     sse_max_stream_s: float = _num(3300.0, gt=0)
     sse_retry_ms: int = _num(2000, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Traces (docs/observability.md): "gcp" exports to Cloud Trace, "file" writes JSON lines to
+    # TRACE_DIR (the local stack; ./run trace reads them), "none" creates no spans. A caller's
+    # traceparent decides sampling when it has one; otherwise this share of traces is kept.
+    trace_exporter: Literal["none", "gcp", "file"] = "none"
+    trace_sample_ratio: float = _num(1.0, ge=0, le=1)
+    trace_dir: str = ""
     idempotency_ttl_s: int = _num(86_400, ge=60)
 
     # Access (docs/security.md). End users: "off" means job access tokens only; "optional" makes a
@@ -235,6 +241,8 @@ class Settings:
         if problems:
             raise ConfigError(f"invalid environment variable(s): {'; '.join(problems)}")
         settings = cls(**values)
+        if settings.trace_exporter == "file" and not settings.trace_dir:
+            raise ConfigError("TRACE_EXPORTER=file: set TRACE_DIR, the folder the span files go to")
         if settings.user_auth != "off" and not all(settings.user_auth_keys):
             raise ConfigError("USER_AUTH is on: set FIREBASE_PROJECT_ID, or AUTH_ISSUER, AUTH_AUDIENCE and "
                               "AUTH_JWKS_URL")

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-from common import db
+from common import db, tracing
 from common.errors import LeaseLost
 
 # Between our tries of a commit; each try is the client's own retry for up to 8 s (db.fast), so a
@@ -246,6 +246,11 @@ class EventLog:
         the events it was given) or another run's (a takeover)."""
         if self.lost:
             raise LeaseLost(self.job_id)
+        with tracing.span("firestore.commit", seq=self.last_seq):
+            self._commit_retrying(batch, job_write_index, landed)
+
+    def _commit_retrying(self, batch: Callable[[], object], job_write_index: int,
+                         landed: Callable[[dict], bool]) -> None:
         for delay in (*COMMIT_RETRY_DELAYS_S, None):
             try:
                 results = batch().commit(**db.fast())

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-from common import auth, db, events, idempotency
+from common import auth, db, events, idempotency, tracing
 from common.auth import Caller, JobAccess
 from common.job_ids import job_not_found, validate_job_id
 from common.schemas import CreateJobRequest
@@ -33,7 +33,7 @@ class _Replay(Exception):
 
 def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None,
            caller: Caller | None = None, version: str = "v1",
-           budget: "DailyBudget | None" = None) -> tuple[dict, bool]:
+           budget: "DailyBudget | None" = None, job_id: str | None = None) -> tuple[dict, bool]:
     """Create the job with its first event; returns (job, created). The job document is the snapshot.
 
     A job created through /api/v1 may be read by its id alone (while V1_ID_ONLY_READS is on); one
@@ -55,7 +55,7 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
     if budget is not None:
         budget.spend()  # counted for a job about to exist, never for a replay; refunded if it is not made
     try:
-        return _make(client, req, bucket, object_name, key, stale, caller, version), True
+        return _make(client, req, bucket, object_name, key, stale, caller, version, job_id), True
     except _Replay as replay:
         if budget is not None:
             budget.refund()
@@ -67,8 +67,8 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
 
 
 def _make(client, req: CreateJobRequest, bucket: str, object_name: str, key, stale, caller: Caller,
-          version: str) -> dict:
-    job_id = uuid.uuid4().hex
+          version: str, job_id: str | None = None) -> dict:
+    job_id = job_id or uuid.uuid4().hex
     access_token = secrets.token_urlsafe(32)
     now = db.now()
     job = {
@@ -89,6 +89,8 @@ def _make(client, req: CreateJobRequest, bucket: str, object_name: str, key, sta
         "id_only_reads": version == "v1",
         # Generated images live under this id, never the job's: an image URL must not open the job.
         "asset_id": uuid.uuid4().hex,
+        # The trace the job's creation belongs to: runs, streams and notifications join it.
+        "traceparent": trace.traceparent if (trace := tracing.current()) else None,
         "progress": events.PROGRESS["uploading"],
         "last_seq": 1,
         "items": [],
@@ -146,6 +148,7 @@ def snapshot(job_id: str, access: JobAccess) -> dict:
     """
     job = get(job_id)
     access.check(job_id, job.get("access_token_hash"), job.get("owner"), job.get("id_only_reads", True))
+    tracing.link_job(job)
     view = public_view(job)
     if job.get("callback_url"):  # only a v2 job has one, and only its token holder reads this
         hook = (job.get("notify") or {}).get("webhook") or {}

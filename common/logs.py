@@ -9,6 +9,9 @@ import time
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 job_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("job_id", default="")
+# The current span's place in its trace (common/tracing.Ids), kept by common/tracing.py.
+trace_var: contextvars.ContextVar = contextvars.ContextVar("trace", default=None)
+_project = ""
 
 _SEVERITY = {"WARNING": "WARNING", "ERROR": "ERROR", "CRITICAL": "CRITICAL", "DEBUG": "DEBUG"}
 
@@ -30,6 +33,12 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = rid
         if jid:
             entry["job_id"] = jid
+        ids = trace_var.get()
+        if ids is not None:
+            # The fields Cloud Logging groups a trace's lines by, and links to Cloud Trace with.
+            entry["logging.googleapis.com/trace"] = f"projects/{_project}/traces/{ids.trace_id}"
+            entry["logging.googleapis.com/spanId"] = ids.span_id
+            entry["logging.googleapis.com/trace_sampled"] = ids.sampled
         fields = getattr(record, "fields", None)
         if fields:
             entry.update(fields)
@@ -41,9 +50,10 @@ class JsonFormatter(logging.Formatter):
 _configured = False
 
 
-def configure(level: str = "INFO") -> None:
-    """Route the root logger to stdout as JSON; idempotent."""
-    global _configured
+def configure(level: str = "INFO", project: str = "") -> None:
+    """Route the root logger to stdout as JSON; idempotent. `project` names the traces' project."""
+    global _configured, _project
+    _project = project or _project
     if _configured:
         return
     handler = logging.StreamHandler(sys.stdout)

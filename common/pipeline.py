@@ -5,6 +5,7 @@ that already produced menu_data nor re-sends events: it continues the same seque
 """
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 import os
@@ -14,7 +15,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Literal
 
-from common import assets, cache, claims, db, events, images, jobs, logs, notifications, storage
+from common import assets, cache, claims, db, events, images, jobs, logs, notifications, storage, tracing
 from common.config import Settings, get_settings
 from common.engines import Call, Engine, MenuItem, finalise_top3, get_engine
 from common.errors import LeaseLost, ScanError, Unavailable
@@ -86,8 +87,10 @@ def run_job(job_id: str, trigger: str) -> Outcome:
                 return claim.outcome
             run = _Run(claim.job, claim.log, get_settings())
             try:
-                with _LeaseKeeper(claim.log, get_settings().lease_s / 3):
+                with tracing.job_run(claim.job, trigger) as sp, _LeaseKeeper(claim.log, get_settings().lease_s / 3):
                     outcome = run.execute()
+                    if sp is not None:
+                        sp.set_attribute("outcome", outcome)
             except LeaseLost:  # raised while recording a failure or giving the job back
                 log.warning("lease lost; another run continues this job")
                 return "lost"
@@ -122,22 +125,8 @@ def expire_overdue() -> dict:
                 counts["busy"] += 1
             if claim.outcome != "claimed":
                 continue
-            run = _Run(claim.job, claim.log, settings)
-            if run._resume_safely() and run.items and run._remaining_s() < 0:
-                # The menu is on the phone: finish with it, the images not drawn marked DEADLINE.
-                run._draw_pending()
-                run._finish()
-                counts["expired"] += 1
-                log.warning("job past its deadline completed by the watchdog")
-                continue
-            arrived = storage.upload_arrived(claim.job.get("bucket", ""), claim.job.get("object_name", ""))
-            # Only a definite "not there" is UPLOAD_NOT_FOUND: storage that cannot say is no proof.
-            err = (ScanError("UPLOAD_NOT_FOUND", "no photo arrived for this scan") if arrived is False else
-                   ScanError("JOB_EXPIRED", "the scan did not finish in time; please try again", recoverable=True))
-            code = err.code
-            if run._fail(err) == "failed":
-                counts["expired"] += 1
-                log.warning("overdue job ended by the watchdog", code=code, status=claim.job.get("status"))
+            with tracing.job_run(claim.job, "watchdog"):
+                counts["expired"] += _end_overdue(_Run(claim.job, claim.log, settings), claim.job)
         except LeaseLost:
             counts["busy"] += 1
         except Exception:  # noqa: BLE001 - one job the sweep cannot end must not stop it for every other
@@ -146,6 +135,24 @@ def expire_overdue() -> dict:
         finally:
             logs.job_id_var.reset(token)
     return counts
+
+
+def _end_overdue(run: "_Run", job: dict) -> int:
+    """End one overdue job the watchdog holds: 1 once it is ended."""
+    if run._resume_safely() and run.items and run._remaining_s() < 0:
+        # The menu is on the phone: finish with it, the images not drawn marked DEADLINE.
+        run._draw_pending()
+        run._finish()
+        log.warning("job past its deadline completed by the watchdog", reason="deadline")
+        return 1
+    arrived = storage.upload_arrived(job.get("bucket", ""), job.get("object_name", ""))
+    # Only a definite "not there" is UPLOAD_NOT_FOUND: storage that cannot say is no proof.
+    err = (ScanError("UPLOAD_NOT_FOUND", "no photo arrived for this scan") if arrived is False else
+           ScanError("JOB_EXPIRED", "the scan did not finish in time; please try again", recoverable=True))
+    if run._fail(err) != "failed":
+        return 0
+    log.warning("overdue job ended by the watchdog", reason="overdue", code=err.code, status=job.get("status"))
+    return 1
 
 
 def _queue_due_notifications() -> int:
@@ -169,7 +176,9 @@ class _LeaseKeeper:
     def __init__(self, log_: events.EventLog, every_s: float):
         self._log, self._every = log_, every_s
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="lease-keeper", daemon=True)
+        # In this context: its renewals log with the job's id and show in the run's trace.
+        self._thread = threading.Thread(target=contextvars.copy_context().run, args=(self._loop,),
+                                        name="lease-keeper", daemon=True)
 
     def _loop(self) -> None:
         while not self._stop.wait(self._every):
@@ -290,16 +299,21 @@ class _Run:
             log.info("resuming after menu_data", pending=sum(i.image_status == "pending" for i in self.items))
 
     def _read_menu(self) -> None:
-        upload = storage.read_upload(self.job["bucket"], self.job["object_name"])
+        with tracing.span("upload.read"):
+            upload = storage.read_upload(self.job["bucket"], self.job["object_name"])
         if self.deadline_at is None:
             start = max(t for t in (self.job["created_at"], upload.created) if isinstance(t, dt.datetime))
             self.deadline_at = start + dt.timedelta(seconds=self.settings.job_deadline_s)
-        photo = images.normalise(upload.data, self.settings.max_image_pixels, self.settings.decode_budget_pixels)
+        with tracing.span("photo.normalise", bytes=len(upload.data)):
+            photo = images.normalise(upload.data, self.settings.max_image_pixels, self.settings.decode_budget_pixels)
         if not self._last_status_is("analyzing") and not self._partials.events:
             self.log.append(*analyzing(self.job_id))  # a job claimed by an older deploy, before claims stored it
         self._choose_language()
         ckey = cache.key(upload.data, self.language_used, self.settings.prompt_version, self.engine_name)
-        hit = cache.get(ckey)
+        with tracing.span("cache.lookup") as sp:
+            hit = cache.get(ckey)
+            if sp is not None:
+                sp.set_attribute("cache.hit", bool(hit))
         if hit:
             self.used_cache = True
             self.items = [MenuItem(**i) for i in hit["items"]]
@@ -313,7 +327,10 @@ class _Run:
             t0 = self._partials.started = time.monotonic()
             call = Call(deadline=self._engine_deadline(), on_items=self._partials.offer)
             try:
-                reading = engine().read_menu(photo.jpeg, self.language_used, call)
+                with tracing.span("model.read_menu", engine=self.engine_name, language=self.language_used) as sp:
+                    reading = engine().read_menu(photo.jpeg, self.language_used, call)
+                    if sp is not None:
+                        sp.set_attribute("items", len(reading.items))
             finally:
                 self.used_fallback = self.used_fallback or call.used_fallback
                 self.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
@@ -351,7 +368,8 @@ class _Run:
         t0 = time.monotonic()
         pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="draw")
         try:
-            futures = {pool.submit(self._draw_one, item): item for item in pending}
+            # Each drawing in a copy of this context: its log lines and spans belong to the job.
+            futures = {pool.submit(contextvars.copy_context().run, self._draw_one, item): item for item in pending}
             # A little before the calls' own deadline, so a drawing still out is cut here (and says
             # DEADLINE) rather than failing on its timeout a moment later.
             cut_at = self._engine_deadline() - DRAW_CUT_MARGIN_S
@@ -376,9 +394,12 @@ class _Run:
         url, error = item.image_url, None  # a cached image from an identical earlier scan
         call = Call(deadline=self._engine_deadline())
         try:
-            if not url:
-                data = images.to_jpeg(engine().draw_dish(item, self.language_used, call))
-                url = assets.put_jpeg(self.asset_id, item.id, data)
+            with tracing.span("image", item_id=item.id, cached=bool(url)):
+                if not url:
+                    with tracing.span("model.draw_dish", engine=self.engine_name):
+                        data = images.to_jpeg(engine().draw_dish(item, self.language_used, call))
+                    with tracing.span("assets.upload", bytes=len(data)):
+                        url = assets.put_jpeg(self.asset_id, item.id, data)
             status_ = "ready"
         except LeaseLost:
             raise
@@ -397,6 +418,8 @@ class _Run:
     def _settle(self, item: MenuItem, status_: str, url: str | None, error: dict | None) -> None:
         """Record one image's outcome; the last one waits to go with done in _finish's commit."""
         item.image_status, item.image_url, item.image_error = status_, url, error
+        # One line per image (docs/observability.md: the images_failed metric counts these by code).
+        log.info("image settled", item_id=item.id, image_status=status_, code=(error or {}).get("code"))
         update = ("image_update", events.image_update(self.job_id, item.id, status_, url, error=error))
         if any(i.is_top3 and i.image_status == "pending" for i in self.items):
             self.log.append(*update, job_fields=self._snapshot("running"))
@@ -411,13 +434,15 @@ class _Run:
                                                               **self._final_job_fields("completed"),
                                                               **self._notify_due("completed")})
         self._held = []
-        log.info("job completed", engine=self.engine_name, **summary)
+        log.info("job completed", outcome="completed", engine=self.engine_name,
+                 images_failed=sum(i.is_top3 and i.image_status == "failed" for i in self.items), **summary)
         self._queue_notifications("completed")
         if self._cache_key and not self.used_cache:
             cache.put(self._cache_key, self._public_items(), self.engine_name, None)
 
     def _fail(self, exc: ScanError) -> Outcome:
-        log.warning("job failed", code=exc.code, error=exc.message)
+        log.warning("job failed", outcome="failed", code=exc.code, error=exc.message, **self._summary())
+        tracing.fail_current(exc)
         summary = self._summary()
         err = {"code": exc.code, "message": exc.message}
         pairs = [*self._held, ("error", events.error(exc.code, exc.message, exc.recoverable)),

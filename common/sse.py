@@ -8,7 +8,7 @@ import time
 import weakref
 from typing import AsyncIterator, Callable, Iterator
 
-from common import events, logs
+from common import events, logs, tracing
 from common.auth import JobAccess
 from common.errors import BadRequest, Unavailable
 from common.job_ids import job_not_found, validate_job_id
@@ -178,6 +178,8 @@ def _known(session: Session, sub, access: JobAccess | None) -> None:
             state and access.permits(state.access_token_hash, state.owner or None, state.id_only_reads))):
         sub.close()
         raise job_not_found(session.job_id)
+    if state:
+        tracing.link_job({"job_id": session.job_id, "traceparent": state.traceparent})
 
 
 def stream(feed: EventFeed, job_id: str, after: int, *, heartbeat_s: float, max_s: float, retry_ms: int,

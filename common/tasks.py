@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import json
 
-from common import auth
+from common import auth, tracing
 from common.config import get_settings
 from common.errors import Unavailable
 
@@ -62,9 +62,13 @@ def _create(queue_name: str, task_id: str, url: str, body: dict, delay_s: float,
         ts = timestamp_pb2.Timestamp()
         ts.FromDatetime(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=delay_s))
         task["schedule_time"] = ts
-    try:
-        client().create_task(parent=queue, task=task, timeout=10)
-    except gexc.AlreadyExists:
-        pass  # the task exists already: that is the point of naming it
-    except (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError) as exc:
-        raise Unavailable(f"could not enqueue the {what}: {exc}", code="QUEUE_UNAVAILABLE") from None
+    with tracing.span("tasks.enqueue", queue=queue_name, task=task_id) as sp:
+        # The trace travels with the task: its run joins the trace of the request that queued it.
+        http_request["headers"].update(tracing.headers())
+        try:
+            client().create_task(parent=queue, task=task, timeout=10)
+        except gexc.AlreadyExists:
+            if sp is not None:
+                sp.set_attribute("task.existed", True)  # the point of naming it: a re-enqueue is a no-op
+        except (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError) as exc:
+            raise Unavailable(f"could not enqueue the {what}: {exc}", code="QUEUE_UNAVAILABLE") from None

@@ -40,6 +40,7 @@ class JobState:
     access_token_hash: str = ""  # who may read it: the stream checks the first state before any frame
     owner: str = ""
     id_only_reads: bool = True  # created through /api/v1 (jobs from before the field was stored were too)
+    traceparent: str = ""  # the job's trace, which a stream's request span links to
 
 
 @dataclass(frozen=True)
@@ -295,4 +296,4 @@ def _state_of(fields) -> JobState:
                     tail=tuple(events.decode_page(raw_tail)) if raw_tail else (),
                     head=tuple(events.decode_page(raw_head)) if raw_head else (),
                     access_token_hash=text("access_token_hash"), owner=text("owner"),
-                    id_only_reads=id_only.boolean_value if id_only is not None else True)
+                    traceparent=text("traceparent"), id_only_reads=id_only.boolean_value if id_only is not None else True)

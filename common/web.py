@@ -12,7 +12,7 @@ from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, Rule
 
-from common import auth, logs
+from common import auth, logs, tracing
 from common.config import get_settings
 from common.errors import (AppError, InvalidJson, MethodNotAllowed, NotFound, PayloadTooLarge, UnsupportedMediaType,
                            outage)
@@ -119,9 +119,12 @@ def parse_task(request: flask.Request, model: type[M]) -> tuple[M, str]:
 
     try:
         body = parse_json(request, model)
-        return body, validate_job_id(body.job_id)
+        job_id = validate_job_id(body.job_id)
     except AppError as err:
         raise DroppedTask(err) from None
+    logs.job_id_var.set(job_id)  # the router resets it after the answer
+    tracing.annotate(job_id=job_id)
+    return body, job_id
 
 
 def log_refusal(err: AppError, path: str) -> None:
@@ -148,6 +151,11 @@ def failure(exc: Exception, path: str) -> AppError | None:
     return None
 
 
+def service_name(default: str) -> str:
+    """The deployed entry point's name (Cloud Run's K_SERVICE), which one source may serve several of."""
+    return os.environ.get("K_SERVICE") or os.environ.get("FUNCTION_TARGET") or default
+
+
 class Dispatch(Routes):
     """What every router does, WSGI or ASGI: /health, the route table, and the gate in front of it.
 
@@ -164,6 +172,7 @@ class Dispatch(Routes):
             # every caller looks like the Worker's address to the rate limits.
             log.error("ORIGIN_SECRET is not set on a public function: requests are not checked for the Worker",
                       function=name)
+        tracing.setup(service_name(name))
 
     def resolve(self, method: str, path: str, headers) -> tuple[Handler, dict]:
         if path.rstrip("/") == "/health" and method == "GET":
@@ -191,21 +200,36 @@ class Router(Dispatch):
     def __call__(self, request: flask.Request):
         rid = request_id(request)
         token = logs.request_id_var.set(rid)
+        job_token = logs.job_id_var.set("")
         try:
-            handler, args = self.resolve(request.method, request.path, request.headers)
-            resp = handler(request, **args)
-        except DroppedTask as dropped:
-            log.warning("task dropped", code=dropped.err.code, error=dropped.err.message)
-            resp = json_response({"dropped": dropped.err.code, "message": dropped.err.message}, 200)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
-            err = failure(exc, request.path)
-            resp = error_response(err) if err is not None else json_response(INTERNAL_ERROR, 500)
+            with tracing.request(f"{request.method} {request.path}", request.headers, request_id=rid) as sp:
+                try:
+                    handler, args = self.resolve(request.method, request.path, request.headers)
+                    resp = handler(request, **args)
+                except DroppedTask as dropped:
+                    log.warning("task dropped", code=dropped.err.code, error=dropped.err.message)
+                    resp = json_response({"dropped": dropped.err.code, "message": dropped.err.message}, 200)
+                except Exception as exc:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
+                    err = failure(exc, request.path)
+                    resp = error_response(err) if err is not None else json_response(INTERNAL_ERROR, 500)
+                answered(sp, resp)
         finally:
+            logs.job_id_var.reset(job_token)
             logs.request_id_var.reset(token)
         if isinstance(resp, flask.Response):
             resp.headers.setdefault("X-Request-Id", rid)
             _leave_body_unread(request, resp)
         return resp
+
+
+def answered(sp, resp) -> None:
+    """The response on the request's span: its status, and an error status for a 5xx or a refusal's code."""
+    status = getattr(resp, "status_code", None)
+    if sp is None or status is None:
+        return
+    sp.set_attribute("http.response.status_code", status)
+    if status >= 500:
+        tracing.fail(sp, code=f"HTTP_{status}")
 
 
 def _leave_body_unread(request: flask.Request, resp: flask.Response) -> None:

@@ -1,16 +1,17 @@
-"""python -m devstack up | scan [PHOTO] [--language 繁體中文] [--keep]"""
+"""python -m devstack up | scan [PHOTO] [--language 繁體中文] [--keep] | trace JOB_ID"""
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 import time
 
 import httpx
 
-from devstack import menu_photos
+from devstack import menu_photos, waterfall
 from devstack.stack import Stack, stop_on_signals
 
 
@@ -28,8 +29,14 @@ def _engine_env(stack: Stack, engine: str = "auto") -> str:
     return "local (offline: on-machine OCR and the bundled dish list; no GEMINI_API_KEY)"
 
 
+def _cli_stack() -> Stack:
+    """A stack for a person at the terminal: its spans go to .traces/ (emptied), where ./run trace looks."""
+    shutil.rmtree(waterfall.DEFAULT_DIR, ignore_errors=True)
+    return Stack(trace_dir=waterfall.DEFAULT_DIR)
+
+
 def scan(args) -> int:
-    stack = Stack()
+    stack = _cli_stack()
     engine = _engine_env(stack, args.engine)
     print(f"starting the local stack (ports from {stack.base_port}) ...", flush=True)
     with stack:
@@ -82,21 +89,33 @@ def scan(args) -> int:
                 ok = f"({resp.status_code} {resp.headers.get('content-type')}, {len(resp.content)} bytes)"
             print(f"  {img['item_id']}: {img['image_status']} {img['image_url'] or ''} {ok}")
         print(f"\ndone: {json.dumps(done, ensure_ascii=False)}")
+        print(f"\ntimeline (./run trace {job_id}):\n{_timeline(stack, job_id)}", flush=True)
         if args.keep:
             print(f"\nthe stack stays up at {stack.gateway_url}; Ctrl-C stops it", flush=True)
             _wait_for_signal()
         return 0 if done and done["status"] == "completed" else 1
 
 
+def _timeline(stack: Stack, job_id: str, wait_s: float = 5.0) -> str:
+    """The job's waterfall, once its run's span is written (it ends just after done is stored)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        own, linked = waterfall.of_job(waterfall.load(stack.trace_dir), job_id)
+        if any(s["name"] == "scan.run" for s in own) or time.monotonic() > deadline:
+            return waterfall.render(own, linked, job_id)
+        time.sleep(0.2)
+
+
 def up(args) -> int:
-    stack = Stack()
+    stack = _cli_stack()
     engine = _engine_env(stack, args.engine)
     stack.start()
     try:
         print(f"stack up in {stack.started_in_s:.1f} s at {stack.gateway_url}; engine: {engine}")
         print(f"API base for the app: {stack.gateway_url} (/api/v1 and /api/v2); uploads go to "
               f"{stack.gcs_public_url}, the front that checks signed URLs as GCS does")
-        print(f"logs in {stack.workdir}; Ctrl-C stops every process", flush=True)
+        print(f"logs in {stack.workdir}; spans in {stack.trace_dir} (./run trace JOB_ID); Ctrl-C stops every "
+              "process", flush=True)
         _wait_for_signal()
     except KeyboardInterrupt:
         _stopping()  # a signal that lands between the lines above is the same request to stop
@@ -130,7 +149,12 @@ def main() -> int:
     for p in (s, u):
         p.add_argument("--engine", choices=("auto", "local", "gemini", "fake-gemini"), default="auto",
                        help="auto: gemini when GEMINI_API_KEY is set, else the offline engine")
+    t = sub.add_parser("trace", help="print a job's timeline from the spans of the last ./run stack or scan")
+    t.add_argument("job_id")
+    t.add_argument("--dir", default=str(waterfall.DEFAULT_DIR))
     args = ap.parse_args()
+    if args.cmd == "trace":
+        return waterfall.main([args.job_id, "--dir", args.dir])
     stop_on_signals()
     try:
         return scan(args) if args.cmd == "scan" else up(args)

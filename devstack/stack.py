@@ -83,9 +83,12 @@ class Stack:
     # The functions reach Firestore, GCS and the S3 server through devstack/fault_proxy.py, whose
     # control ports inject outages (tests/test_outages.py).
     fault_proxies: bool = False
+    # Where the functions write their spans (TRACE_EXPORTER=file); ./run trace reads them. None: workdir/traces.
+    trace_dir: Path | None = None
 
     def __post_init__(self):
         self.ports = Ports(self.base_port)
+        self.trace_dir = Path(self.trace_dir or self.workdir / "traces")
         self._specs: dict = {}
         self.r2_secret = os.urandom(16).hex()
         self.shared_secret = os.urandom(16).hex()  # stands in for the OIDC token on internal entry points
@@ -175,6 +178,9 @@ class Stack:
             "EXPO_PUSH_URL": f"{self.expo_url}/--/api/v2/push",
             "WEBHOOK_SECRETS": self.webhook_secret,
             "CALLBACK_ALLOW_LOOPBACK": "true",
+            # Every span to a file per process: what Cloud Trace would get (docs/observability.md).
+            "TRACE_EXPORTER": "file",
+            "TRACE_DIR": str(self.trace_dir),
         }
         if self.fault_proxies:
             env.update({"FIRESTORE_EMULATOR_HOST": f"{HOST}:{p.firestore_proxy}",

@@ -12,7 +12,7 @@ from google.genai import errors as genai_errors
 from google.genai import types
 from pydantic import BaseModel, Field, ValidationError
 
-from common import languages, logs
+from common import languages, logs, tracing
 from common.config import Settings
 from common.engines import Call, MenuItem, MenuReading
 from common.engines.item_stream import ItemStream
@@ -170,8 +170,13 @@ class GeminiEngine:
         if call.remaining() < MIN_ATTEMPT_S:
             raise ScanError("UPSTREAM_TIMEOUT", f"no time was left in the job's budget for the {what} call",
                             recoverable=True)
+        def traced(model_: str, n: int) -> T:
+            # One span per try: a retried or failed call shows each attempt with its code.
+            with tracing.span(f"gemini.{what}", model=model_, attempt=n, fallback=model_ == fallback):
+                return attempt(model_, n)
+
         try:
-            return with_budget(lambda n: attempt(model, n), attempts=s.model_max_attempts,
+            return with_budget(lambda n: traced(model, n), attempts=s.model_max_attempts,
                                budget_s=s.model_retry_budget_s, initial_s=s.model_backoff_initial_s, what=what,
                                deadline=call.deadline)
         except Spent as spent:
@@ -183,7 +188,7 @@ class GeminiEngine:
             tried = spent.attempts
             try:
                 # Numbered on from the spent attempts: a menu cut off at MAX_TOKENS keeps its larger room.
-                return with_budget(lambda n: attempt(fallback, tried + n), attempts=1,
+                return with_budget(lambda n: traced(fallback, tried + n), attempts=1,
                                    budget_s=s.model_retry_budget_s,
                                    initial_s=0, what=f"{what} (fallback)", deadline=call.deadline)
             except Spent as again:

@@ -14,7 +14,7 @@ from common.errors import NotFound
 from common.watch import EventFeed
 
 settings = get_settings()
-logs.configure(settings.log_level)
+logs.configure(settings.log_level, settings.google_cloud_project)
 log = logs.get_logger("events")
 router = asgi.Router("events")
 feed = EventFeed()

@@ -10,7 +10,7 @@ from common import auth, logs, notifications, schemas, web
 from common.config import get_settings
 
 settings = get_settings().require("notify_task_url")
-logs.configure(settings.log_level)
+logs.configure(settings.log_level, settings.google_cloud_project)
 log = logs.get_logger("notify")
 router = web.Router("notify", public=False)
 
@@ -19,11 +19,7 @@ router = web.Router("notify", public=False)
 def task(request):
     auth.require_internal(request.headers)
     body, job_id = web.parse_task(request, schemas.NotifyTask)
-    token = logs.job_id_var.set(job_id)
-    try:
-        outcome = notifications.handle(job_id, body.channel, body.attempt)
-    finally:
-        logs.job_id_var.reset(token)
+    outcome = notifications.handle(job_id, body.channel, body.attempt)
     payload = {"job_id": job_id, "channel": body.channel, "attempt": body.attempt, "done": outcome.done,
                "detail": outcome.detail, **outcome.extra}
     if outcome.done:

@@ -12,7 +12,7 @@ import threading
 
 import flask
 import functions_framework
-from common import auth, budget, images, jobs, logs, pipeline, ratelimit, schemas, sse, storage, tasks, web
+from common import auth, budget, images, jobs, logs, pipeline, ratelimit, schemas, sse, storage, tasks, tracing, web
 from common.config import get_settings
 from common.errors import AppError, BadRequest, PayloadTooLarge
 from common.watch import EventFeed
@@ -21,7 +21,7 @@ from common.watch import EventFeed
 WATCHDOG = os.environ.get("FUNCTION_TARGET") == "run_scan_watchdog"
 settings = get_settings().require("upload_bucket", "notify_task_url",
                                  *(() if WATCHDOG else ("r2_endpoint", "r2_bucket", "public_base_url")))
-logs.configure(settings.log_level)
+logs.configure(settings.log_level, settings.google_cloud_project)
 log = logs.get_logger("run_scan")
 task_router = web.Router("run_scan_task", public=False)
 stream_router = web.Router("scan_stream")
@@ -131,16 +131,20 @@ def run_scan_finalize(cloud_event):
     """google.cloud.storage.object.v1.finalized: run jobs already waiting for this upload."""
     # The event id is the request id: Eventarc redelivers with the same one, which ties retries together.
     logs.request_id_var.set(str(cloud_event["id"]))
-    try:
-        auth.require_internal(flask.request.headers)  # functions-framework serves CloudEvents inside a Flask request
-    except AppError as err:
-        web.log_refusal(err, flask.request.path)
-        flask.abort(web.error_response(err))
-    data = cloud_event.data or {}
-    bucket, name = data.get("bucket", ""), data.get("name", "")
-    if bucket != settings.upload_bucket or not name.startswith(settings.upload_prefix):
-        log.info("finalize ignored", bucket=bucket, object=name)
-        return
-    # Not yet a job for this upload is fine: create_job's task will run it. Busy or waiting too.
-    for job_id in jobs.find_pending_by_object(bucket, name, storage.finalized_at(data)):
-        pipeline.run_job(job_id, "finalize")
+    # functions-framework serves CloudEvents inside a Flask request. Each job it runs joins the
+    # job's own trace (tracing.job_run), linked to this one.
+    with tracing.request("finalize", flask.request.headers, event_id=str(cloud_event["id"])) as sp:
+        try:
+            auth.require_internal(flask.request.headers)
+        except AppError as err:
+            web.log_refusal(err, flask.request.path)
+            tracing.fail(sp, err)
+            flask.abort(web.error_response(err))
+        data = cloud_event.data or {}
+        bucket, name = data.get("bucket", ""), data.get("name", "")
+        if bucket != settings.upload_bucket or not name.startswith(settings.upload_prefix):
+            log.info("finalize ignored", bucket=bucket, object=name)
+            return
+        # Not yet a job for this upload is fine: create_job's task will run it. Busy or waiting too.
+        for job_id in jobs.find_pending_by_object(bucket, name, storage.finalized_at(data)):
+            pipeline.run_job(job_id, "finalize")

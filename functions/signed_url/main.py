@@ -5,7 +5,7 @@ from common import auth, logs, ratelimit, schemas, storage, web
 from common.config import get_settings
 
 settings = get_settings().require("upload_bucket")
-logs.configure(settings.log_level)
+logs.configure(settings.log_level, settings.google_cloud_project)
 router = web.Router("signed_url")
 
 

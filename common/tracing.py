@@ -1,0 +1,333 @@
+"""Traces: one per job, across the functions (OpenTelemetry), and the trace fields of every log line.
+
+W3C trace context comes in on `traceparent` (or Cloud Run's X-Cloud-Trace-Context), goes out in the
+headers of the Cloud Tasks a function creates, and is stored on the job (`traceparent`), so a
+finalize event, the watchdog and the event streams find the trace of the job they touch.
+
+TRACE_EXPORTER picks where spans go: "gcp" (Cloud Trace), "file" (JSON lines in TRACE_DIR, read by
+`./run trace`), "none". With "none" the SDK is never imported and every span here is a no-op, but
+log lines still carry the caller's trace, so Cloud Logging groups them all the same.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from common import logs
+from common.config import get_settings
+
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_CLOUD_TRACE = re.compile(r"^([0-9a-fA-F]{32})(?:/([0-9]{1,20}))?(?:;o=([0-9]+))?$")
+
+
+@dataclass(frozen=True)
+class Ids:
+    """A span's place in a trace, as W3C trace context carries it."""
+
+    trace_id: str  # 32 hex digits
+    span_id: str  # 16 hex digits
+    sampled: bool
+
+    @property
+    def traceparent(self) -> str:
+        return f"00-{self.trace_id}-{self.span_id}-{'01' if self.sampled else '00'}"
+
+
+def mint(sample_ratio: float) -> Ids:
+    """A new trace's root ids, sampled with the given probability (what the Worker does at the edge)."""
+    return Ids(os.urandom(16).hex(), os.urandom(8).hex(), random.random() < sample_ratio)
+
+
+def parse_traceparent(value: str | None) -> Ids | None:
+    """Ids from a traceparent header value; None when it is absent or malformed (W3C: then ignore it)."""
+    m = _TRACEPARENT.match((value or "").strip().lower())
+    if not m or m.group(1) == "0" * 32 or m.group(2) == "0" * 16:
+        return None
+    return Ids(m.group(1), m.group(2), bool(int(m.group(3), 16) & 1))
+
+
+def from_headers(headers: Mapping[str, str]) -> Ids | None:
+    """The caller's trace: traceparent first, else Google's X-Cloud-Trace-Context (TRACE/SPAN;o=1)."""
+    ids = parse_traceparent(headers.get("traceparent"))
+    if ids is not None:
+        return ids
+    m = _CLOUD_TRACE.match((headers.get("x-cloud-trace-context") or "").strip())
+    if not m or int(m.group(1), 16) == 0:
+        return None
+    span = int(m.group(2) or 0) & (2 ** 64 - 1)
+    return Ids(m.group(1).lower(), f"{span or 1:016x}", m.group(3) == "1")
+
+
+# -- the SDK, when an exporter is configured ---------------------------------------------------
+_setup_lock = threading.Lock()
+_tracer = None  # an OpenTelemetry tracer once setup() found an exporter; None: spans are no-ops
+
+
+def setup(service: str) -> None:
+    """Install the tracer provider for this process (first call wins); nothing when TRACE_EXPORTER=none."""
+    global _tracer
+    settings = get_settings()
+    if settings.trace_exporter == "none" or _tracer is not None:
+        return
+    with _setup_lock:
+        if _tracer is not None:
+            return
+        # Imported here, and only with tracing on: the SDK and its instrumentations cost cold start.
+        from opentelemetry import trace
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+        from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+        provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(settings.trace_sample_ratio)),
+                                  resource=Resource.create({"service.name": service}))
+        provider.add_span_processor(_job_on_spans())
+        if settings.trace_exporter == "gcp":
+            from opentelemetry.exporter.cloud_trace import CloudTraceSpanExporter
+
+            provider.add_span_processor(BatchSpanProcessor(CloudTraceSpanExporter(
+                project_id=settings.google_cloud_project)))
+        else:
+            # Written as each span ends: a run killed mid-job keeps the spans it finished.
+            provider.add_span_processor(SimpleSpanProcessor(_FileExporter(Path(settings.trace_dir))))
+        trace.set_tracer_provider(provider)
+        _instrument(service)
+        _tracer = trace.get_tracer("omakase")
+
+
+# (library, its instrumentation's module, the instrumentor): each applied where both are installed.
+_INSTRUMENTATIONS = (
+    ("httpx", "opentelemetry.instrumentation.httpx", "HTTPXClientInstrumentor"),  # push, webhooks, key sets
+    ("botocore", "opentelemetry.instrumentation.botocore", "BotocoreInstrumentor"),  # R2 uploads
+    ("grpc", "opentelemetry.instrumentation.grpc", "GrpcInstrumentorClient"),  # Firestore, Cloud Tasks
+)
+
+
+def _instrument(service: str) -> None:
+    """Client spans from the libraries' own instrumentations, for what this function has installed."""
+    import importlib
+    import importlib.util
+
+    for library, module, instrumentor in _INSTRUMENTATIONS:
+        if library == "grpc" and service == "events":
+            # Not on the event streams: a Firestore listener is one gRPC stream for the instance's
+            # life, a span that would never end.
+            continue
+        try:
+            if importlib.util.find_spec(library) and importlib.util.find_spec(module):
+                getattr(importlib.import_module(module), instrumentor)().instrument()
+        except ImportError:
+            continue
+
+
+def enabled() -> bool:
+    return _tracer is not None
+
+
+def _job_on_spans():
+    """A span processor: every span started while a job is in context carries its id, the
+    libraries' spans too."""
+    from opentelemetry.sdk.trace import SpanProcessor
+
+    class JobOnSpans(SpanProcessor):
+        def on_start(self, span, parent_context=None) -> None:
+            job_id = logs.job_id_var.get()
+            if job_id:
+                span.set_attribute("job_id", job_id)
+
+    return JobOnSpans()
+
+
+class _FileExporter:
+    """Spans as JSON lines, one file per process (no two writers share a file)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def export(self, spans) -> Any:
+        from opentelemetry.sdk.trace.export import SpanExportResult
+
+        lines = "".join(json.dumps(span_record(s), ensure_ascii=False, default=str) + "\n" for s in spans)
+        with open(self.folder / f"spans-{os.getpid()}.jsonl", "a", encoding="utf-8") as f:
+            f.write(lines)
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        pass
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+def span_record(span) -> dict:
+    """One finished SDK span as the plain record `./run trace` reads."""
+    ctx, parent = span.get_span_context(), span.parent
+    return {
+        "trace_id": f"{ctx.trace_id:032x}", "span_id": f"{ctx.span_id:016x}",
+        "parent_id": f"{parent.span_id:016x}" if parent else None,
+        "name": span.name, "service": span.resource.attributes.get("service.name", ""),
+        "kind": span.kind.name, "start_ns": span.start_time, "end_ns": span.end_time,
+        "status": span.status.status_code.name, "status_message": span.status.description,
+        "attributes": dict(span.attributes or {}),
+        "links": [{"trace_id": f"{link.context.trace_id:032x}", "span_id": f"{link.context.span_id:016x}"}
+                  for link in span.links],
+    }
+
+
+# -- spans --------------------------------------------------------------------------------------
+def _ids(span) -> Ids:
+    ctx = span.get_span_context()
+    return Ids(f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}", bool(ctx.trace_flags & 1))
+
+
+def _context(ids: Ids | None):
+    """An OpenTelemetry context whose parent is `ids` (a remote span), or the empty context."""
+    from opentelemetry import context, trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+    if ids is None:
+        return context.Context()
+    sc = SpanContext(int(ids.trace_id, 16), int(ids.span_id, 16), is_remote=True,
+                     trace_flags=TraceFlags(1 if ids.sampled else 0))
+    return trace.set_span_in_context(NonRecordingSpan(sc))
+
+
+def _span_context(ids: Ids):
+    from opentelemetry.trace import SpanContext, TraceFlags
+
+    return SpanContext(int(ids.trace_id, 16), int(ids.span_id, 16), is_remote=True,
+                       trace_flags=TraceFlags(1 if ids.sampled else 0))
+
+
+def current() -> Ids | None:
+    """The trace this code runs in: the current span's, else the caller's (tracing off)."""
+    if _tracer is not None:
+        from opentelemetry import trace
+
+        ctx = trace.get_current_span().get_span_context()
+        if ctx.is_valid:
+            return Ids(f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}", bool(ctx.trace_flags & 1))
+    return logs.trace_var.get()
+
+
+def headers() -> dict:
+    """Headers that carry this trace to the next hop (a Cloud Task's request)."""
+    ids = current()
+    return {"traceparent": ids.traceparent} if ids else {}
+
+
+@contextlib.contextmanager
+def span(name: str, *, parent: Ids | None = None, links: tuple[Ids, ...] = (), kind: str = "INTERNAL",
+         **attributes: Any) -> Iterator[Any]:
+    """A span around a stage; an exception marks it an error with the exception's code.
+
+    `parent` starts it under another span than the current one (a remote one: the caller's, or
+    the job's creation). Yields the SDK span, or None with tracing off.
+    """
+    if _tracer is None:
+        token = logs.trace_var.set(parent) if parent is not None else None
+        try:
+            yield None
+        finally:
+            if token is not None:
+                logs.trace_var.reset(token)
+        return
+    from opentelemetry.trace import SpanKind
+
+    ctx = _context(parent) if parent is not None else None
+    with _tracer.start_as_current_span(name, context=ctx, kind=SpanKind[kind],
+                                       links=[_link_of(i) for i in links], attributes=_clean(attributes),
+                                       record_exception=False, set_status_on_exception=False) as sp:
+        token = logs.trace_var.set(_ids(sp))
+        try:
+            yield sp
+        except BaseException as exc:
+            fail(sp, exc)
+            raise
+        finally:
+            logs.trace_var.reset(token)
+
+
+def _link_of(ids: Ids):
+    from opentelemetry.trace import Link
+
+    return Link(_span_context(ids))
+
+
+def _clean(attributes: dict) -> dict:
+    return {k: v for k, v in attributes.items() if v is not None}
+
+
+def fail(sp, exc: BaseException | None = None, code: str | None = None, message: str = "") -> None:
+    """Mark a span failed, with the error's code (an AppError's or ScanError's, else its type)."""
+    if sp is None:
+        return
+    from opentelemetry.trace import Status, StatusCode
+
+    code = code or getattr(exc, "code", None) or type(exc).__name__
+    message = message or str(getattr(exc, "message", "") or "")
+    sp.set_attribute("error.code", code)
+    if message:
+        sp.set_attribute("error.message", message[:300])
+    sp.set_status(Status(StatusCode.ERROR, code))
+
+
+def fail_current(exc: BaseException) -> None:
+    """Mark the current span failed with the error's code (a job's run that ends failed)."""
+    if _tracer is None:
+        return
+    from opentelemetry import trace
+
+    fail(trace.get_current_span(), exc)
+
+
+def annotate(**attributes: Any) -> None:
+    """Attributes on the current span (a job id learnt mid-request); nothing with tracing off."""
+    if _tracer is None:
+        return
+    from opentelemetry import trace
+
+    trace.get_current_span().set_attributes(_clean(attributes))
+
+
+def link_job(job: Mapping) -> None:
+    """Link the current span (a snapshot or event-stream request) to the trace of the job it reads."""
+    if _tracer is None:
+        return
+    from opentelemetry import trace
+
+    sp = trace.get_current_span()
+    # Not job_id: that marks the spans of the job's own trace; a read belongs to its reader's.
+    sp.set_attribute("linked_job_id", str(job.get("job_id") or ""))
+    ids = parse_traceparent(job.get("traceparent"))
+    if ids is not None and sp.is_recording():
+        sp.add_link(_span_context(ids))
+
+
+@contextlib.contextmanager
+def request(name: str, incoming: Mapping[str, str], **attributes: Any) -> Iterator[Any]:
+    """The server span of one request, under the caller's trace when it sent one."""
+    with span(name, parent=from_headers(incoming), kind="SERVER", **attributes) as sp:
+        yield sp
+
+
+@contextlib.contextmanager
+def job_run(job: Mapping, trigger: str) -> Iterator[Any]:
+    """A run's span in its job's trace: under the delivery when that carries the job's trace (a
+    task), else under the job's creation, linked to the delivery (a finalize event, the watchdog)."""
+    stored = parse_traceparent(job.get("traceparent"))
+    here = current()
+    if stored is None or (here is not None and here.trace_id == stored.trace_id):
+        with span("scan.run", trigger=trigger) as sp:
+            yield sp
+    else:
+        with span("scan.run", parent=stored, links=(here,) if here else (), trigger=trigger) as sp:
+            yield sp
