@@ -53,7 +53,8 @@ declare -A HELP_CACHE
 run() {
   local group=() arg
   for arg in "$@"; do
-    case "$arg" in -*|*=*|*/*|*.*) break ;; esac
+    # Command groups are lower-case words with hyphens: a name (a_metric, a/path, a.file) ends them.
+    case "$arg" in -*|*=*|*/*|*.*|*_*) break ;; esac
     group+=("$arg")
   done
   local key="${group[*]}" help
@@ -82,7 +83,12 @@ stage() {  # functions/NAME plus a copy of common/, as Cloud Build expects one s
 }
 
 : "${USER_AUTH:=off}"
+# Traces to Cloud Trace (docs/observability.md): the Worker samples new traces at its own
+# TRACE_SAMPLE_RATIO (wrangler.toml); the functions follow the caller's decision, this ratio for the rest.
+: "${TRACE_EXPORTER:=gcp}"
+: "${TRACE_SAMPLE_RATIO:=0.1}"
 COMMON_ENV="GOOGLE_CLOUD_PROJECT=$PROJECT,REGION=$REGION,UPLOAD_BUCKET=$UPLOAD_BUCKET,LOG_LEVEL=INFO,USER_AUTH=$USER_AUTH,TTL_DAYS=$TTL_DAYS"
+COMMON_ENV="$COMMON_ENV,TRACE_EXPORTER=$TRACE_EXPORTER,TRACE_SAMPLE_RATIO=$TRACE_SAMPLE_RATIO"
 for v in FIREBASE_PROJECT_ID AUTH_ISSUER AUTH_AUDIENCE AUTH_JWKS_URL; do
   [ -n "${!v:-}" ] && COMMON_ENV="$COMMON_ENV,$v=${!v}"
 done
@@ -240,6 +246,44 @@ else
   R2_SECRET_ACCESS_KEY=$(gcloud secrets versions access latest --secret=r2-secret-access-key --project="$PROJECT") \
     R2_ENDPOINT="$R2_ENDPOINT" R2_ACCESS_KEY_ID="$R2_ACCESS_KEY_ID" R2_BUCKET="$R2_BUCKET" \
     "$PY" -m common.assets expire-after "$R2_DAYS"
+fi
+
+# Observability (docs/observability.md): the functions write spans to Cloud Trace; metrics counted
+# from their log lines (monitoring/metrics/, one file each, named as the metric); alert policies on
+# them (monitoring/policies/; ALERT_CHANNELS: notification channel names, comma-separated); the
+# dashboard (monitoring/dashboard.json). A second deploy updates each in place.
+if [ "$TRACE_EXPORTER" = gcp ]; then
+  run gcloud projects add-iam-policy-binding "$PROJECT" --member="serviceAccount:$RUNTIME_EMAIL" \
+    --role=roles/cloudtrace.agent --condition=None
+fi
+for file in monitoring/metrics/*.json; do
+  metric=$(basename "$file" .json)
+  verb=create
+  if [ "$DRY_RUN" = 0 ] && gcloud logging metrics describe "$metric" --project="$PROJECT" >/dev/null 2>&1; then
+    verb=update
+  fi
+  run gcloud logging metrics "$verb" "$metric" --project="$PROJECT" --config-from-file="$file"
+done
+display_name() { sed -n 's/^  "displayName": "\(.*\)",$/\1/p' "$1"; }
+existing() {  # the resource named DISPLAY in a monitoring list command's output, if any (never in a dry run)
+  [ "$DRY_RUN" = 1 ] || gcloud "$@" --project="$PROJECT" --format="value(name)" 2>/dev/null | head -n1
+}
+for file in monitoring/policies/*.json; do
+  policy=$(existing alpha monitoring policies list --filter="displayName=\"$(display_name "$file")\"")
+  if [ -n "$policy" ]; then
+    run gcloud alpha monitoring policies update "$policy" --project="$PROJECT" --policy-from-file="$file" \
+      ${ALERT_CHANNELS:+--set-notification-channels="$ALERT_CHANNELS"}
+  else
+    run gcloud alpha monitoring policies create --project="$PROJECT" --policy-from-file="$file" \
+      ${ALERT_CHANNELS:+--notification-channels="$ALERT_CHANNELS"}
+  fi
+done
+DASHBOARD=monitoring/dashboard.json
+dashboard=$(existing monitoring dashboards list --filter="displayName=\"$(display_name "$DASHBOARD")\"")
+if [ -n "$dashboard" ]; then
+  run gcloud monitoring dashboards update "$dashboard" --project="$PROJECT" --config-from-file="$DASHBOARD"
+else
+  run gcloud monitoring dashboards create --project="$PROJECT" --config-from-file="$DASHBOARD"
 fi
 
 # The Worker's origins: one URL per function name used in worker/routes.json.

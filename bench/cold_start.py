@@ -11,6 +11,10 @@ uvicorn cost before any code of ours. For signed-url, create-job and events it a
 real answer (a signed URL, a job created, a job's snapshot), which pays whatever /health does not
 load: a client's channel, a lazy import. Also prints the import time of the heavy libraries each
 function may load, measured in fresh interpreters.
+
+Every entry point is timed with tracing off (TRACE_EXPORTER=none: the SDK is never imported) and on
+(TRACE_EXPORTER=file: the SDK, its instrumentations and an exporter, as in production but for the
+exporter's module, whose import is timed on its own), interleaved in one run.
 """
 from __future__ import annotations
 
@@ -45,7 +49,9 @@ EMPTY = {  # the platform floor: functions-framework serving a function that imp
 TARGETS = {"signed-url": 0.5, "create-job": 0.9, "events": 0.9, "run-scan-task": 1.6, "run-scan-finalize": 1.6,
            "scan-stream": 1.6}
 IMPORTS = ["google.cloud.firestore", "google.cloud.storage", "google.cloud.tasks_v2", "google.genai", "boto3", "PIL.Image",
-           "functions_framework"]
+           "functions_framework", "opentelemetry.sdk.trace", "opentelemetry.instrumentation.grpc",
+           "opentelemetry.exporter.cloud_trace"]
+MODES = ("off", "on")  # tracing
 
 
 def cold_start(name: str, env: dict, port: int, empty_dir: Path, job: dict) -> tuple[float, float | None]:
@@ -146,38 +152,50 @@ def main() -> int:
     stop_on_signals()
     stack = fake_model_stack(8500)
     names = [*EMPTY, *ENTRY_POINTS]
-    times: dict[str, list[float]] = {n: [] for n in names}
-    firsts: dict[str, list[float]] = {n: [] for n in FIRST_ANSWERS}  # process start -> first real answer
+    times: dict[tuple[str, str], list[float]] = {(n, m): [] for n in names for m in MODES}
+    # process start -> first real answer
+    firsts: dict[tuple[str, str], list[float]] = {(n, m): [] for n in FIRST_ANSWERS for m in MODES}
     with stack, tempfile.TemporaryDirectory() as empty_dir:
         for name, code in EMPTY.items():
             Path(empty_dir, f"{name}.py").write_text(code)
-        env = {**os.environ, **stack.env()}
+        env = {"off": {**os.environ, **stack.env(), "TRACE_EXPORTER": "none"},
+               "on": {**os.environ, **stack.env(), "TRACE_EXPORTER": "file", "TRACE_DIR": str(Path(empty_dir, "spans"))}}
         port = stack.base_port + 40
         with httpx.Client(base_url=stack.gateway_url, timeout=30) as http:  # a scanned job to ask about
             job = start_job(http, menu_photos.jpeg(menu_photos.render(menu_photos.menu("en-diner")), 80))
             follow(http, job)
         for _ in range(args.runs):
             for name in names:
-                ready, answered = cold_start(name, env, port, Path(empty_dir), job)
-                times[name].append(ready)
-                if answered is not None:
-                    firsts[name].append(answered)
-    floor = {"flask": statistics.median(times["empty-flask"]), "asgi": statistics.median(times["empty-asgi"])}
+                for mode in MODES if name not in EMPTY else ("off",):
+                    ready, answered = cold_start(name, env[mode], port, Path(empty_dir), job)
+                    times[name, mode].append(ready)
+                    if answered is not None:
+                        firsts[name, mode].append(answered)
+    med = {k: statistics.median(v) for k, v in times.items() if v}
+    floor = {"flask": med["empty-flask", "off"], "asgi": med["empty-asgi", "off"]}
     rows = []
     for name in names:
-        median = statistics.median(times[name])
         base = floor["asgi" if name in ("events", "empty-asgi") else "flask"]
-        rows.append({"entry_point": name, "median_s": round(median, 3), "max_s": round(max(times[name]), 3),
-                     "above_floor_s": round(median - base, 3), "target_s": TARGETS.get(name)})
+        on = med.get((name, "on"))
+        rows.append({"entry_point": name, "median_s": round(med[name, "off"], 3),
+                     "max_s": round(max(times[name, "off"]), 3), "above_floor_s": round(med[name, "off"] - base, 3),
+                     "tracing_median_s": round(on, 3) if on is not None else None,
+                     "tracing_max_s": round(max(times[name, "on"]), 3) if on is not None else None,
+                     "tracing_ratio": round(on / med[name, "off"], 2) if on is not None else None,
+                     "target_s": TARGETS.get(name)})
     imports = {m: round(statistics.median(import_time(m) for _ in range(3)), 3) for m in IMPORTS}
     print(f"\ncold start, process start -> first 200 on /health; {args.runs} runs each; {os.cpu_count()} cores")
-    print(f"{'entry point':<20} {'median s':>9} {'max s':>7} {'above floor s':>14} {'target s':>9}")
+    print(f"{'entry point':<20} {'median s':>9} {'max s':>7} {'above floor s':>14} {'tracing on s':>13} "
+          f"{'on/off':>7} {'target s':>9}")
     for r in rows:
         print(f"{r['entry_point']:<20} {r['median_s']:>9} {r['max_s']:>7} {r['above_floor_s']:>14} "
+              f"{r['tracing_median_s'] if r['tracing_median_s'] is not None else '-':>13} "
+              f"{r['tracing_ratio'] if r['tracing_ratio'] is not None else '-':>7} "
               f"{r['target_s'] if r['target_s'] is not None else '-':>9}")
     print("floor: the same server running an empty function (events against the ASGI one, the rest Flask)")
-    first = {n: {"what": FIRST_ANSWERS[n][0], "median_s": round(statistics.median(t), 3),
-                 "max_s": round(max(t), 3), "runs_s": [round(x, 3) for x in t]} for n, t in firsts.items()}
+    first = {f"{n} (tracing {m})": {"what": FIRST_ANSWERS[n][0], "median_s": round(statistics.median(t), 3),
+                                    "max_s": round(max(t), 3), "runs_s": [round(x, 3) for x in t]}
+             for (n, m), t in firsts.items()}
     for n, f in first.items():
         print(f"{n}, process start -> {f['what']} answered: median {f['median_s']} s (max {f['max_s']} s)")
     print("import alone, median of 3 fresh interpreters: " + ", ".join(f"{m} {t} s" for m, t in imports.items()))

@@ -348,7 +348,10 @@ class _Run:
             # Drawing starts as this commit lands: "generating" goes with it, at no extra write.
             batch += [self._generating(i) for i in drawn if not i.image_url]
         self.log.append_many(batch, job_fields=self._snapshot("running"))
+        created = self.job["created_at"]
         log.info("menu read", engine=self.engine_name, items=len(self.items), used_cache=self.used_cache,
+                 time_to_menu_ms=int((db.now() - created).total_seconds() * 1000)
+                 if isinstance(created, dt.datetime) else None,
                  partials=self._partials.events, used_fallback=self.used_fallback, **self.timings)
         self._announced = True
 
@@ -441,7 +444,6 @@ class _Run:
             cache.put(self._cache_key, self._public_items(), self.engine_name, None)
 
     def _fail(self, exc: ScanError) -> Outcome:
-        log.warning("job failed", outcome="failed", code=exc.code, error=exc.message, **self._summary())
         tracing.fail_current(exc)
         summary = self._summary()
         err = {"code": exc.code, "message": exc.message}
@@ -457,6 +459,9 @@ class _Run:
             self.log.release({"status": "pending", "fail_with": {"code": exc.code, "message": exc.message,
                                                                  "recoverable": exc.recoverable}})
             return "busy"
+        # Once, after done is stored: the jobs-by-outcome metric counts these lines (docs/observability.md).
+        log.warning("job failed", outcome="failed", code=exc.code, error=exc.message, engine=self.engine_name,
+                    **summary)
         self._queue_notifications("failed")
         return "failed"
 

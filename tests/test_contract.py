@@ -47,6 +47,24 @@ def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dr
     assert "INTERNAL_AUDIENCES=https://" in out.stdout and "ORIGIN_SECRET=origin-secret:latest" in out.stdout
 
 
+def test_deploy_dry_run_creates_every_metric_alert_and_the_dashboard_and_turns_traces_on(dry_run):
+    out = dry_run.stdout
+    metrics = sorted(p.stem for p in (ROOT / "monitoring" / "metrics").glob("*.json"))
+    assert len(metrics) == 7
+    for metric in metrics:
+        assert (f"gcloud logging metrics create {metric} --project=example-project "
+                f"--config-from-file=monitoring/metrics/{metric}.json") in out
+    for policy in sorted((ROOT / "monitoring" / "policies").glob("*.json")):
+        assert f"gcloud alpha monitoring policies create --project=example-project " \
+               f"--policy-from-file=monitoring/policies/{policy.name}" in out
+    assert "gcloud monitoring dashboards create --project=example-project " \
+           "--config-from-file=monitoring/dashboard.json" in out
+    assert "--role=roles/cloudtrace.agent" in out
+    for name in ("signed-url", "create-job", "events", "run-scan-task", "notify"):
+        line = next(ln for ln in out.splitlines() if f"gcloud functions deploy {name} " in ln)
+        assert "TRACE_EXPORTER=gcp" in line and "TRACE_SAMPLE_RATIO=0.1" in line, name
+
+
 def test_every_streaming_function_says_timeout_before_the_platform_cuts_its_requests(dry_run):
     out = dry_run
     for name in ("events", "scan-stream"):

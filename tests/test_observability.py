@@ -1,9 +1,11 @@
-"""Traces: one per job across the functions, error spans with codes, log lines in their trace, the waterfall."""
+"""Observability: one trace per job across the functions, error spans with codes, log lines in their trace,
+the waterfall, and the metrics deploy.sh creates from the log lines."""
 from __future__ import annotations
 
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -269,3 +271,93 @@ def test_the_slowest_path_follows_the_child_that_ends_last_at_each_level():
     assert [r.split()[-1] for r in rows] == ["root", "a", "a1", "b", "b1", "b2", "c"]  # depth first, by start
     assert [" * " in r for r in rows] == [True, False, False, True, False, True, False]
     assert "ERROR VLM_FAILED" in rows[-1] and "1 failed" in text.splitlines()[0]
+
+
+# -- metrics, alerts and the dashboard (deploy.sh creates them from monitoring/) ---------------------
+MONITORING = waterfall.ROOT / "monitoring"
+METRICS = {p.stem: json.loads(p.read_text()) for p in sorted((MONITORING / "metrics").glob("*.json"))}
+
+
+def _matches(log_filter: str, entry: dict) -> bool:
+    """Cloud Logging's filter language, the part monitoring/metrics/ uses: field=value clauses joined by
+    AND, a value quoted, bare (true, false, a number) or a parenthesised OR of quoted strings."""
+    for clause in re.split(r"\s+AND\s+", log_filter):
+        field, _, value = clause.partition("=")
+        if field == "resource.type":
+            continue  # the platform's, not on a local line
+        assert field.startswith("jsonPayload."), clause
+        wanted = re.findall(r'"([^"]*)"', value) if value.startswith("(") else [json.loads(value)]
+        if entry.get(field.removeprefix("jsonPayload.")) not in wanted:
+            return False
+    return True
+
+
+def _extract(expression: str, entry: dict):
+    field = re.fullmatch(r"EXTRACT\(jsonPayload\.([a-z_]+)\)", expression).group(1)
+    return entry.get(field)
+
+
+def _counted(stack, job_ids: set[str]) -> dict[str, list[dict]]:
+    """Each metric's data points (labels, and value for a distribution) from the jobs' log lines."""
+    lines = [json.loads(line) for name in ("create-job", "run-scan-task", "run-scan-finalize", "notify")
+             for line in stack.log_path(name).read_text(errors="replace").splitlines()
+             if line.startswith("{") and json.loads(line).get("job_id") in job_ids]
+    points: dict[str, list[dict]] = {}
+    for name, metric in METRICS.items():
+        for entry in (e for e in lines if _matches(metric["filter"], e)):
+            point = {k: _extract(x, entry) for k, x in metric["labelExtractors"].items()}
+            if "valueExtractor" in metric:
+                point["value"] = _extract(metric["valueExtractor"], entry)
+            points.setdefault(name, []).append({**point, "job_id": entry["job_id"]})
+    return points
+
+
+def test_the_log_based_metrics_count_outcomes_codes_times_retries_fallbacks_and_failed_images(api, stack,
+                                                                                              menu_photo):
+    from tests.conftest import render_photo
+
+    # Three photos: a photo scanned before would be a cache hit, with no model call to count.
+    ok = api.job(api.upload(menu_photo), "en")
+    assert api.events(ok)[-1].data["status"] == "completed"
+    api.script("image", {"status": 400})  # one image refused outright
+    drawn = api.job(api.upload(render_photo(("Ramen 900", "Gyoza 450"))), "en")
+    assert api.events(drawn)[-1].data["status"] == "completed"
+    api.script("menu", *[{"status": 503}] * 8)  # retried, then the fallback, then failed
+    failed = api.job(api.upload(render_photo(("Udon 800",))), "en")
+    assert api.events(failed)[-1].data["status"] == "failed"
+    _spans(stack, failed, lambda own: any(s["name"] == "scan.run" for s in own))  # its run is over
+    points = _counted(stack, {ok, drawn, failed})
+
+    finished = sorted((p["job_id"], p["outcome"], p["code"]) for p in points["scan_jobs_finished"])
+    assert finished == sorted([(ok, "completed", None), (drawn, "completed", None), (failed, "failed", "VLM_FAILED")])
+    assert {p["engine"] for p in points["scan_jobs_finished"]} == {"gemini"}
+    done_ms = {p["job_id"]: p["value"] for p in points["scan_time_to_done"]}
+    assert set(done_ms) == {ok, drawn, failed} and all(isinstance(v, int) and v > 0 for v in done_ms.values())
+    menu_ms = {p["job_id"]: p["value"] for p in points["scan_time_to_menu"]}
+    assert set(menu_ms) == {ok, drawn} and all(0 < menu_ms[j] <= done_ms[j] for j in menu_ms)
+    retries = [p for p in points["scan_model_retries"] if p["job_id"] == failed]
+    assert len(retries) == int(stack.env()["MODEL_MAX_ATTEMPTS"]) - 1 and {p["code"] for p in retries} == {"VLM_FAILED"}
+    assert [(p["job_id"], p["call"]) for p in points["scan_model_fallbacks"]] == [(failed, "menu")]
+    assert [(p["job_id"], p["code"]) for p in points["scan_images_failed"]] == [(drawn, "IMAGE_GEN_FAILED")]
+    assert "scan_jobs_past_deadline" not in points
+
+
+def test_every_metric_counts_log_lines_the_code_writes_and_every_alert_and_chart_names_a_metric_and_label():
+    source = "\n".join(p.read_text() for p in (waterfall.ROOT / "common").rglob("*.py"))
+    for name, metric in METRICS.items():
+        messages = re.findall(r'"([^"]*)"', re.search(r"jsonPayload\.message=(\([^)]*\)|\"[^\"]*\")",
+                                                       metric["filter"]).group(1))
+        for message in messages:
+            assert re.search(r'log\.(info|warning|error|exception)\(\s*"' + re.escape(message) + '"', source), \
+                (name, message)
+        assert {label["key"] for label in metric["metricDescriptor"]["labels"]} == set(metric["labelExtractors"])
+    documents = [json.loads(p.read_text()) for p in sorted((MONITORING / "policies").glob("*.json"))]
+    documents.append(json.loads((MONITORING / "dashboard.json").read_text()))
+    filters = re.findall(r'metric\.type=\\"logging\.googleapis\.com/user/([a-z_]+)\\"((?:[^"\\]|\\.)*)',
+                         json.dumps(documents))
+    assert {m for m, _ in filters} == set(METRICS)  # every metric charted or alerted on, none unknown
+    for metric, rest in filters:
+        labels = {label["key"] for label in METRICS[metric]["metricDescriptor"]["labels"]}
+        assert set(re.findall(r"metric\.label\.([a-z_]+)", rest)) <= labels, (metric, rest)
+    for group in re.findall(r'"metric\.label\.([a-z_]+)"', json.dumps(documents)):
+        assert any(group in METRICS[m]["labelExtractors"] for m in METRICS), group
