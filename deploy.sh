@@ -93,7 +93,9 @@ for v in FIREBASE_PROJECT_ID AUTH_ISSUER AUTH_AUDIENCE AUTH_JWKS_URL; do
   [ -n "${!v:-}" ] && COMMON_ENV="$COMMON_ENV,$v=${!v}"
 done
 NOTIFY_ENV="NOTIFY_QUEUE=$NOTIFY_QUEUE,NOTIFY_TASK_URL=$FN_BASE/notify"
-SCAN_ENV="$COMMON_ENV,TASKS_QUEUE=$QUEUE,TASKS_LOCATION=$REGION,RUN_SCAN_TASK_URL=$FN_BASE/run-scan-task,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL,$NOTIFY_ENV"
+# The engine, named: create-job holds no Gemini key, and refuses custom profiles on the offline engine.
+: "${ENGINE:=gemini}"
+SCAN_ENV="$COMMON_ENV,ENGINE=$ENGINE,TASKS_QUEUE=$QUEUE,TASKS_LOCATION=$REGION,RUN_SCAN_TASK_URL=$FN_BASE/run-scan-task,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL,$NOTIFY_ENV"
 R2_ENV="R2_ENDPOINT=$R2_ENDPOINT,R2_ACCESS_KEY_ID=$R2_ACCESS_KEY_ID,R2_BUCKET=$R2_BUCKET,PUBLIC_BASE_URL=$PUBLIC_BASE_URL"
 SECRETS="R2_SECRET_ACCESS_KEY=r2-secret-access-key:latest,GEMINI_API_KEY=gemini-api-key:latest"
 ORIGIN="ORIGIN_SECRET=origin-secret:latest"
@@ -146,6 +148,8 @@ deploy_http create-job create_job create_job public 256Mi 30s "$SCAN_ENV" \
   --set-secrets="$ORIGIN,WEBHOOK_SECRETS=webhook-secrets:latest"
 deploy_http events events events public 512Mi 3600s "$COMMON_ENV,SSE_MAX_STREAM_S=3300,V1_ID_ONLY_READS=$V1_ID_ONLY_READS" \
   --concurrency=1000 --cpu=1 --max-instances="$EVENTS_MAX_INSTANCES" --set-secrets="$ORIGIN"
+# Scan profiles (docs/profiles.md): a signed-in caller's own; they need end-user sign-in (USER_AUTH).
+deploy_http profiles profiles profiles_api public 256Mi 30s "$COMMON_ENV" --set-secrets="$ORIGIN"
 # The platform cuts a request at --timeout: each stream sends its `timeout` frame a minute before.
 deploy_http scan-stream run_scan scan_stream public 1Gi 900s "$SCAN_ENV,$R2_ENV,$STREAM_ENV,SSE_MAX_STREAM_S=840" \
   --concurrency=80 --cpu=1 --set-secrets="$SECRETS,$ORIGIN"
@@ -293,7 +297,8 @@ cat > "$STAGE/origins.json" <<JSON
   "signed-url": "$FN_BASE/signed-url",
   "create-job": "$FN_BASE/create-job",
   "events": "$FN_BASE/events",
-  "scan-stream": "$FN_BASE/scan-stream"
+  "scan-stream": "$FN_BASE/scan-stream",
+  "profiles": "$FN_BASE/profiles"
 }
 JSON
 if [ "$DRY_RUN" = 1 ]; then

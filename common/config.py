@@ -186,6 +186,9 @@ class Settings:
     # https only and public addresses only; a local stack lets receivers on loopback (http) through.
     callback_allow_loopback: bool = False
 
+    # Scan profiles (docs/profiles.md): books read with less confidence than this are listed for review.
+    bookshelf_review_threshold: float = _num(0.6, ge=0, le=1)
+
     # /api/v1 reads a job by its id alone, as the shipped app does (a 128-bit random capability).
     # Turn off once the app fleet sends access tokens: v1 reads then need a credential, like v2.
     v1_id_only_reads: bool = True

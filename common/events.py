@@ -33,7 +33,7 @@ TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServer
 STEPS = ("uploading", "analyzing", "generating_images", "finalizing")
 # status.progress (0-100) at each step, which the app shows as a bar: it only ever grows.
 PROGRESS = {"uploading": 5, "analyzing": 20, "reading": 40, "generating_images": 60, "finalizing": 95}
-TYPES = ("status", "menu_data", "image_update", "error", "done")
+TYPES = ("status", "menu_data", "image_update", "result", "error", "done")  # result: a profile's (docs/profiles.md)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,13 @@ from google.cloud import firestore
 
 from common import auth, db, events, idempotency, tracing
 from common.auth import Caller, JobAccess
+from common.errors import AppError, BadRequest
 from common.job_ids import job_not_found, validate_job_id
 from common.schemas import CreateJobRequest
 
 if TYPE_CHECKING:
     from common.budget import DailyBudget
+    from common.profiles import Pinned
 
 TERMINAL = ("completed", "failed")
 
@@ -33,7 +35,8 @@ class _Replay(Exception):
 
 def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None,
            caller: Caller | None = None, version: str = "v1",
-           budget: "DailyBudget | None" = None, job_id: str | None = None) -> tuple[dict, bool]:
+           budget: "DailyBudget | None" = None, job_id: str | None = None,
+           profile: "Pinned | None" = None) -> tuple[dict, bool]:
     """Create the job with its first event; returns (job, created). The job document is the snapshot.
 
     A job created through /api/v1 may be read by its id alone (while V1_ID_ONLY_READS is on); one
@@ -55,7 +58,7 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
     if budget is not None:
         budget.spend()  # counted for a job about to exist, never for a replay; refunded if it is not made
     try:
-        return _make(client, req, bucket, object_name, key, stale, caller, version, job_id), True
+        return _make(client, req, bucket, object_name, key, stale, caller, version, job_id, profile), True
     except _Replay as replay:
         if budget is not None:
             budget.refund()
@@ -67,7 +70,7 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
 
 
 def _make(client, req: CreateJobRequest, bucket: str, object_name: str, key, stale, caller: Caller,
-          version: str, job_id: str | None = None) -> dict:
+          version: str, job_id: str | None = None, profile: "Pinned | None" = None) -> dict:
     job_id = job_id or uuid.uuid4().hex
     access_token = secrets.token_urlsafe(32)
     now = db.now()
@@ -89,6 +92,8 @@ def _make(client, req: CreateJobRequest, bucket: str, object_name: str, key, sta
         "id_only_reads": version == "v1",
         # Generated images live under this id, never the job's: an image URL must not open the job.
         "asset_id": uuid.uuid4().hex,
+        # The profile as it is now, copied: editing it later changes nothing for this job.
+        "profile": profile.as_job_field() if profile else None,
         # The trace the job's creation belongs to: runs, streams and notifications join it.
         "traceparent": trace.traceparent if (trace := tracing.current()) else None,
         "progress": events.PROGRESS["uploading"],
@@ -180,7 +185,37 @@ def public_view(job: dict) -> dict:
         "language_fallback": job.get("language_fallback"),
         "error": job.get("error"),
         "summary": job.get("summary"),
+        **profile_fields(job),
     }
+
+
+def result_document(job_id: str, access: JobAccess, fmt: str | None) -> tuple[str, str]:
+    """(format, text) of a finished job's result: a profile's data, or a menu's items; 409 until done."""
+    from common import formats
+
+    if fmt is not None and fmt not in formats.MEDIA_TYPES:
+        raise BadRequest(f"format: must be one of {', '.join(formats.MEDIA_TYPES)}", code="INVALID_FORMAT")
+    job = get(job_id)
+    access.check(job_id, job.get("access_token_hash"), job.get("owner"), job.get("id_only_reads", True))
+    tracing.link_job(job)
+    if job["status"] != "completed":
+        raise AppError(f"the job is {job['status']}: a result exists once it is completed", code="RESULT_NOT_READY",
+                       status=409)
+    pinned = job.get("profile")
+    data = json.loads(job["result_json"]) if pinned else {"items": job.get("items") or []}
+    fmt = fmt or (pinned["format"] if pinned else "json")
+    return fmt, formats.render(data, fmt)
+
+
+def profile_fields(job: dict) -> dict:
+    """A profile job's additions to its snapshot: the profile it ran with and, once done, its result."""
+    pinned = job.get("profile")
+    if not pinned:
+        return {}  # a menu: the snapshot is exactly as before profiles existed
+    out = {"profile": {"id": pinned["id"], "version": pinned["version"], "format": pinned["format"]}}
+    if job.get("result_json"):
+        out["result"] = {"profile": pinned["id"], "version": pinned["version"], "data": json.loads(job["result_json"])}
+    return out
 
 
 def find_pending_by_object(bucket: str, object_name: str, uploaded_at: dt.datetime | None,

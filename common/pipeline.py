@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import functools
+import json
 import os
 import threading
 import time
@@ -15,7 +16,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Literal
 
-from common import assets, cache, claims, db, events, images, jobs, logs, notifications, storage, tracing
+from common import assets, cache, claims, db, events, images, jobs, logs, notifications, profiles, storage, tracing
 from common.config import Settings, get_settings
 from common.engines import Call, Engine, MenuItem, finalise_top3, get_engine
 from common.errors import LeaseLost, ScanError, Unavailable
@@ -226,6 +227,7 @@ class _Run:
         self._partials = _Partials(self, int(job.get("partial_items") or 0), int(job.get("partial_events") or 0))
         self._cut: set[str] = set()  # items whose drawing ran past the deadline: their results are dropped
         self._announced = False  # whether this run told the client drawing started ("generating")
+        self.profile = profiles.Pinned.from_job(job)  # None: the menu
 
     def execute(self) -> Outcome:
         try:
@@ -236,6 +238,9 @@ class _Run:
                 raise ScanError(**self.job["fail_with"])
             if not resumed:
                 self._resume()  # the snapshot cannot be read back: a crash, counted and bounded
+            if self.profile is not None:
+                self._extract()
+                return "completed"
             if not self.items:
                 self._read_menu()
             self._draw_pending()
@@ -298,7 +303,8 @@ class _Run:
         if self.items:
             log.info("resuming after menu_data", pending=sum(i.image_status == "pending" for i in self.items))
 
-    def _read_menu(self) -> None:
+    def _photo(self) -> tuple[storage.Upload, images.Photo]:
+        """The upload and the photo to read from it; the job's deadline from the later of the two starts."""
         with tracing.span("upload.read"):
             upload = storage.read_upload(self.job["bucket"], self.job["object_name"])
         if self.deadline_at is None:
@@ -309,6 +315,36 @@ class _Run:
         if not self._last_status_is("analyzing") and not self._partials.events:
             self.log.append(*analyzing(self.job_id))  # a job claimed by an older deploy, before claims stored it
         self._choose_language()
+        return upload, photo
+
+    def _extract(self) -> None:
+        """A profile other than menu: the photo's data, checked against the profile's schema, goes out
+        as one `result` event in done's commit."""
+        profile = self.profile
+        _, photo = self._photo()
+        call = Call(deadline=self._engine_deadline())
+        t0 = time.monotonic()
+        try:
+            with tracing.span("model.extract", engine=self.engine_name, profile=profile.id, version=profile.version):
+                data = engine().extract(photo.jpeg, profile, self.language_used, call)
+        finally:
+            self.used_fallback = self.used_fallback or call.used_fallback
+            self.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
+        data = profiles.finish(profile, data, self.settings.bookshelf_review_threshold)
+        problems = profiles.validate_result(data, profile.schema)
+        if problems:  # an engine's answer is checked where it is made; this is the last guard
+            raise ScanError("RESULT_INVALID", "the result does not match the profile's schema: " + "; ".join(problems))
+        raw = json.dumps(data, ensure_ascii=False)
+        if len(raw.encode()) > profiles.MAX_RESULT_BYTES:
+            raise ScanError("RESULT_TOO_LARGE", f"the result is over {profiles.MAX_RESULT_BYTES} bytes")
+        result = {"session_id": self.job_id, "profile": profile.id, "version": profile.version, "data": data}
+        log.info("result read", engine=self.engine_name, profile=profile.id, version=profile.version,
+                 bytes=len(raw), **self.timings)
+        # Stored as text: a result may hold what a Firestore map cannot (arrays of arrays, odd keys).
+        self._finish(extra=[("result", result)], fields={"result_json": raw})
+
+    def _read_menu(self) -> None:
+        upload, photo = self._photo()
         ckey = cache.key(upload.data, self.language_used, self.settings.prompt_version, self.engine_name)
         with tracing.span("cache.lookup") as sp:
             hit = cache.get(ckey)
@@ -429,13 +465,15 @@ class _Run:
         else:
             self._held.append(update)
 
-    def _finish(self) -> None:
+    def _finish(self, extra: tuple | list = (), fields: dict | None = None) -> None:
+        """done, with the last image_update held for it and any `extra` events, in one commit."""
         summary = self._summary()
-        done = ("done", events.done("completed", self.job_id, summary, engine=self.engine_name))
+        done = ("done", events.done("completed", self.job_id, summary, engine=self.engine_name, **self._profile_ref()))
         # EventLog retries store faults and tells an unreported commit from a takeover: done is stored once.
-        self.log.append_many([*self._held, done], job_fields={**self._snapshot("completed"), "summary": summary,
-                                                              **self._final_job_fields("completed"),
-                                                              **self._notify_due("completed")})
+        self.log.append_many([*self._held, *extra, done],
+                             job_fields={**self._snapshot("completed"), "summary": summary,
+                                         **self._final_job_fields("completed"), **self._notify_due("completed"),
+                                         **(fields or {})})
         self._held = []
         log.info("job completed", outcome="completed", engine=self.engine_name,
                  images_failed=sum(i.is_top3 and i.image_status == "failed" for i in self.items), **summary)
@@ -448,7 +486,7 @@ class _Run:
         summary = self._summary()
         err = {"code": exc.code, "message": exc.message}
         pairs = [*self._held, ("error", events.error(exc.code, exc.message, exc.recoverable)),
-                 ("done", events.done("failed", self.job_id, summary, engine=self.engine_name))]
+                 ("done", events.done("failed", self.job_id, summary, engine=self.engine_name, **self._profile_ref()))]
         try:
             self.log.append_many(pairs, job_fields={**self._snapshot("failed"), "summary": summary, "error": err,
                                                     **self._final_job_fields("failed"), **self._notify_due("failed")})
@@ -464,6 +502,10 @@ class _Run:
                     **summary)
         self._queue_notifications("failed")
         return "failed"
+
+    def _profile_ref(self) -> dict:
+        """done names the profile a job ran with (nothing for a menu: the event stays as it was)."""
+        return {"profile": self.profile.public} if self.profile else {}
 
     def _notify_due(self, status_: str) -> dict:
         """Stored with done: the job has notifications to queue (cleared once they are queued; the

@@ -25,6 +25,14 @@ WORDS = {
     "ko": (("메뉴 번역 완료!", "{n}개의 메뉴를 번역했습니다"), ("메뉴 번역 실패", "메뉴를 다시 촬영해 주세요")),
     "en": (("Menu translated!", "{n} dishes translated"), ("Menu translation failed", "Please try another photo")),
 }
+# The same for a scan with another profile (docs/profiles.md); {profile} is its name.
+PROFILE_WORDS = {
+    "zh-TW": (("掃描完成！", "{profile} 已讀取完成"), ("掃描失敗", "請再拍一次試試")),
+    "zh-CN": (("扫描完成！", "{profile} 已读取完成"), ("扫描失败", "请再拍一次试试")),
+    "ja": (("スキャンが完了しました！", "{profile} を読み取りました"), ("スキャンできませんでした", "もう一度撮影してお試しください")),
+    "ko": (("스캔 완료!", "{profile} 읽기를 완료했습니다"), ("스캔 실패", "다시 촬영해 주세요")),
+    "en": (("Scan ready!", "Your {profile} scan is ready"), ("Scan failed", "Please try another photo")),
+}
 
 
 class PushRetry(Exception):
@@ -35,23 +43,32 @@ class PushRetry(Exception):
         self.retry_after_s = retry_after_s
 
 
-def wording(language: str | None) -> tuple[tuple[str, str], tuple[str, str]]:
+def wording(language: str | None, words: dict = WORDS) -> tuple[tuple[str, str], tuple[str, str]]:
     """The (done, failed) wording for a language tag; English for a language without its own."""
     tag = (language or "en").replace("_", "-")
     lower = tag.lower()
     if lower.startswith("zh"):
         simplified = any(x in lower for x in ("-cn", "-sg", "hans"))
-        return WORDS["zh-CN" if simplified else "zh-TW"]
-    return WORDS.get(lower.split("-")[0], WORDS["en"])
+        return words["zh-CN" if simplified else "zh-TW"]
+    return words.get(lower.split("-")[0], words["en"])
 
 
 def message(job: dict) -> dict:
     """The notification for a finished job, in its reader's language."""
-    done, failed = wording(job.get("language_used") or job.get("language"))
+    pinned = job.get("profile")
+    done, failed = wording(job.get("language_used") or job.get("language"), PROFILE_WORDS if pinned else WORDS)
     status = job["status"]
     title, body = done if status == "completed" else failed
-    return {"to": job["push_token"], "title": title, "body": body.format(n=len(job.get("items") or [])),
-            "data": {"job_id": job["job_id"], "status": status}, "sound": "default", "priority": "high"}
+    body = body.format(n=len(job.get("items") or []), profile=(pinned.get("name") or pinned["id"]) if pinned else "")
+    return {"to": job["push_token"], "title": title, "body": body,
+            "data": {"job_id": job["job_id"], "status": status, **_profile(job)}, "sound": "default",
+            "priority": "high"}
+
+
+def _profile(job: dict) -> dict:
+    """A profile job's push names it (the app's menu jobs stay as they were)."""
+    pinned = job.get("profile")
+    return {"profile": pinned["id"], "profile_version": pinned["version"]} if pinned else {}
 
 
 def send(msg: dict) -> dict:

@@ -76,13 +76,18 @@ class CreateJobRequest:
     user_preferences: UserPreferences = field(default_factory=UserPreferences)
     push_token: str | None = None
     callback_url: str | None = None  # v2: a Standard Webhooks receiver told when the job finishes
+    # v2: what to extract (docs/profiles.md): menu, recipe, bookshelf, or a caller's own profile
+    # (prf_..., or prf_...@N for a version); /api/v1 is menu only.
+    profile: str = "menu"
 
     @classmethod
     def from_json(cls, data: dict, version: str = "v1") -> "CreateJobRequest":
+        v2 = version == "v2"
         return cls(_text(data, "gcs_uri", required=True, min_len=1, max_len=1024),
                    UserPreferences.from_json(data.get("user_preferences"), version),
-                   _push_token(data.get("push_token")) if version == "v1" else _text(data, "push_token", max_len=512),
-                   _text(data, "callback_url", min_len=1, max_len=2048) if version == "v2" else None)
+                   _text(data, "push_token", max_len=512) if v2 else _push_token(data.get("push_token")),
+                   _text(data, "callback_url", min_len=1, max_len=2048) if v2 else None,
+                   _text(data, "profile", default="menu", min_len=1, max_len=80) if v2 else "menu")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -139,3 +144,11 @@ class NotifyTask:
         if not isinstance(attempt, int) or isinstance(attempt, bool) or not 1 <= attempt <= 100:
             raise BadRequest("attempt: must be an integer from 1 to 100")
         return cls(_text(data, "job_id", required=True, min_len=1, max_len=64), channel, attempt)
+
+
+class Body:
+    """A JSON object taken as it is: its fields are checked by the module that owns them (profiles)."""
+
+    @classmethod
+    def from_json(cls, data: dict) -> dict:
+        return data

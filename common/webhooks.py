@@ -37,7 +37,7 @@ def body(job_id: str, status: str, snapshot: dict, snapshot_url: str) -> bytes:
     if len(raw) <= get_settings().webhook_max_bytes:
         return raw
     summary = {k: snapshot.get(k) for k in ("job_id", "status", "language", "error", "summary", "created_at",
-                                            "updated_at")}
+                                            "updated_at", "profile") if k in snapshot}
     summary.update(items_count=len(snapshot.get("items") or []), snapshot_url=snapshot_url, truncated=True)
     return json.dumps({"type": event_type(status), "timestamp": now, "data": summary}, ensure_ascii=False,
                       separators=(",", ":")).encode()

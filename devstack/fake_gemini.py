@@ -9,6 +9,9 @@ timeouts and error mapping are all exercised. Control endpoints live under /_con
 - stream: {tokens_per_s, first_token_s, chunk_tokens} pacing of menu answers (0: all at once); an
   unstreamed answer arrives whole after the time the stream would take;
 - menu: {items: N} answers with a synthetic menu of N dishes instead of the small izakaya one.
+A call that sends a JSON Schema (responseJsonSchema: a scan profile's extraction) is kind "extract":
+it answers a scripted {"json": ...}, or {"invalid": true} (a document the schema refuses), or else a
+document made from the schema itself (schema_instance).
 """
 from __future__ import annotations
 
@@ -69,6 +72,33 @@ class State:
 
 
 STATE = State()
+
+
+def schema_instance(schema: dict, name: str = "value"):
+    """A small document the schema accepts: each required property (and each listed one), one
+    element per array, a string naming its field, numbers in range."""
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    if kind == "object":
+        props = schema.get("properties") or {}
+        return {k: schema_instance(v, k) for k, v in props.items()}
+    if kind == "array":
+        items = schema.get("items") or {"type": "string"}
+        return [schema_instance(items, name) for _ in range(max(1, int(schema.get("minItems", 1))))]
+    if kind in ("number", "integer"):
+        low = schema.get("minimum", 0)
+        high = schema.get("maximum", low + 1)
+        return low if kind == "integer" else (low + high) / 2
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return f"sample {name}"
 
 
 def _menu_json(language: str, action: dict) -> str:
@@ -177,7 +207,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _generate(self, model: str, req: dict, stream: bool = False) -> None:
         config = req.get("generationConfig") or {}
-        kind = "image" if "IMAGE" in (config.get("responseModalities") or []) else "menu"
+        kind = ("image" if "IMAGE" in (config.get("responseModalities") or [])
+                else "extract" if config.get("responseJsonSchema") else "menu")
         parts = [p for c in req.get("contents") or [] for p in c.get("parts") or []]
         text = " ".join(p.get("text", "") for p in parts)
         images = []
@@ -193,6 +224,8 @@ class Handler(BaseHTTPRequestHandler):
         with STATE.lock:
             record = {"kind": kind, "model": model, "images": images, "language": language, "stream": stream,
                       "max_output_tokens": config.get("maxOutputTokens"), "t": time.monotonic()}
+            if kind == "extract":
+                record["prompt"] = text[:3000]
             STATE.requests.append(record)
         action = STATE.next_action(kind, model)
         if action.get("delay_s"):
@@ -209,6 +242,13 @@ class Handler(BaseHTTPRequestHandler):
         if action.get("safety"):
             blocked = {"promptFeedback": {"blockReason": "SAFETY"}, "candidates": []}
             return self._stream([blocked], record, action) if stream else self._send(200, blocked)
+        if kind == "extract":
+            schema = config["responseJsonSchema"]
+            doc = action["json"] if "json" in action else ({"unexpected": True} if action.get("invalid")
+                                                           else schema_instance(schema))
+            return self._send(200, {"candidates": [{"content": {"role": "model", "parts": [
+                {"text": json.dumps(doc, ensure_ascii=False)}]}, "finishReason": "STOP", "index": 0}],
+                "modelVersion": model})
         if kind == "image":
             if action.get("no_image"):
                 part = {"text": "I cannot draw that."}

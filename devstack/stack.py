@@ -41,9 +41,10 @@ ENTRY_POINTS = {
     "scan-stream": ("run_scan", "scan_stream"),
     "run-scan-watchdog": ("run_scan", "run_scan_watchdog"),
     "notify": ("notify", "notify_task"),
+    "profiles": ("profiles", "profiles_api"),
 }
 # Port offsets of the entry points: the first six from +10, later ones after the other servers.
-FUNCTION_OFFSETS = dict(zip(ENTRY_POINTS, (10, 11, 12, 13, 14, 15, 25, 32)))
+FUNCTION_OFFSETS = dict(zip(ENTRY_POINTS, (10, 11, 12, 13, 14, 15, 25, 32, 36)))
 NOTIFY_QUEUE = "scan-notify"
 
 

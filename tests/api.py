@@ -142,7 +142,7 @@ def assert_well_formed(frames: list[Frame]) -> None:
     """ids 1..N gapless, types in contract order, exactly one done and it is last."""
     ids = [f.id for f in frames if f.id is not None]
     assert ids == list(range(ids[0], ids[0] + len(ids))), ids
-    order = {"status": 0, "menu_data": 1, "image_update": 2, "error": 3, "done": 4}
+    order = {"status": 0, "menu_data": 1, "image_update": 2, "result": 2, "error": 3, "done": 4}
     ranks = [order[f.event] for f in frames if f.event in order]
     assert ranks == sorted(ranks), [f.event for f in frames]
     assert [f.event for f in frames].count("done") == 1 and frames[-1].event == "done"

@@ -144,3 +144,45 @@ def test_each_instance_loads_the_engine_once_in_its_worker_not_per_job(local_sta
             break
         time.sleep(0.2)
     assert len(done) == 1 and done[0]["engine"] == "local" and done[0]["vlm_ms"] > 0
+
+
+# -- scan profiles, offline (docs/profiles.md) -------------------------------------------------------
+def test_offline_a_recipe_card_is_read_into_quantities_units_items_and_steps(local_stack):
+    from devstack import profile_photos
+
+    api = Api(local_stack, "v2")
+    recipe = next(r for r in profile_photos.RECIPES if r.key == "ja-oyakodon")
+    r = api.create_job(api.upload(menu_photos.jpeg(profile_photos.render_recipe(recipe))), "ja", profile="recipe")
+    assert r.status_code == 201, r.text
+    frames = api.events(r.json()["job_id"])
+    assert_well_formed(frames)
+    assert frames[-1].data["status"] == "completed" and frames[-1].data["engine"] == "local"
+    data = frames[-2].data["data"]
+    assert data["title"] == "親子丼" and data["servings"] == 2 and data["cook_minutes"] == 20
+    assert [(i["quantity"], i["unit"], i["item"]) for i in data["ingredients"]] == \
+        [(i.quantity, i.unit, i.item) for i in recipe.ingredients]
+    assert data["steps"] == recipe.steps
+
+
+def test_offline_a_bookshelf_gives_each_spines_title_with_its_confidence_vertical_text_included(local_stack):
+    from devstack import profile_photos
+
+    api = Api(local_stack, "v2")
+    shelf = next(s for s in profile_photos.SHELVES if s.key == "mixed")
+    r = api.create_job(api.upload(menu_photos.jpeg(profile_photos.render_shelf(shelf))), "en", profile="bookshelf")
+    frames = api.events(r.json()["job_id"], timeout=120)
+    assert frames[-1].data["status"] == "completed", frames[-2:]
+    data = frames[-2].data["data"]
+    assert [b["title"] for b in data["books"]] == [b.title for b in shelf.books]  # left to right
+    assert all(0 <= b["confidence"] <= 1 for b in data["books"])
+    assert data["needs_review"] == [{"title": b["title"], "confidence": b["confidence"]} for b in data["books"]
+                                    if b["confidence"] < 0.6]
+    by_title = {b["title"]: b for b in data["books"]}
+    assert by_title["紅樓夢"]["authors"] == ["曹雪芹"] and by_title["Jane Eyre"]["authors"] == ["Bronte"]
+
+
+def test_offline_a_custom_profile_is_refused_at_creation_naming_the_need_for_a_model(local_stack, menu_photo):
+    api = Api(local_stack, "v2")
+    r = api.create_job(api.upload(menu_photo), "en", profile="prf_0123456789abcdef")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "PROFILE_NEEDS_MODEL"
+    assert "GEMINI_API_KEY" in r.json()["error"]["message"]

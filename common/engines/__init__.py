@@ -4,11 +4,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional, Protocol
+from typing import TYPE_CHECKING, Callable, Optional, Protocol
 
 from pydantic import BaseModel, Field
 
 from common.config import Settings
+
+if TYPE_CHECKING:
+    from common.profiles import Pinned
 
 
 class MenuItem(BaseModel):
@@ -68,6 +71,9 @@ class Engine(Protocol):
 
     def draw_dish(self, item: MenuItem, language: str, call: Call | None = None) -> bytes:
         """Return an image (any Pillow-readable format) of the dish; raise ScanError on failure."""
+
+    def extract(self, jpeg: bytes, profile: "Pinned", language: str, call: Call | None = None) -> dict:
+        """A profile other than menu: the photo's data as one JSON object; raise ScanError on failure."""
 
 
 def finalise_top3(items: list[MenuItem]) -> list[MenuItem]:

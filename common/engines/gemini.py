@@ -142,6 +142,41 @@ class GeminiEngine:
             raise Retryable("VLM_FAILED", "the menu stream ended before the model finished")
         return _parse_menu(last, scanner.text)
 
+    # -- other profiles ---------------------------------------------------------------------
+    def extract(self, jpeg: bytes, profile, language: str, call: Call | None = None) -> dict:
+        """One structured-output call with the profile's schema; an answer that does not validate is
+        retried within the budget (RESULT_INVALID)."""
+        from common import profiles
+
+        s, call = self.settings, call or Call()
+        prompt = (f"{profile.instructions.replace('{language}', _reader(language))}\n\n"
+                  f"Write any text you add for a reader of {_reader(language)}; copy what is printed as it is "
+                  f"where the instructions say so. Answer with one JSON object that matches the response schema.")
+        contents = [types.Part.from_bytes(data=jpeg, mime_type="image/jpeg"), prompt]
+
+        def attempt(model: str, n: int) -> dict:
+            max_tokens = min(s.model_max_output_tokens * (2 ** (n - 1)), s.model_max_output_tokens * 4)
+            config = types.GenerateContentConfig(response_mime_type="application/json",
+                                                 response_json_schema=profile.schema, max_output_tokens=max_tokens,
+                                                 temperature=0.2, http_options=self._http_options(call))
+            resp = self._call(model, contents, config)
+            if _blocked(resp):
+                raise ScanError("VLM_FAILED", "Gemini blocked the photo")
+            if _finish_reason(resp) == "MAX_TOKENS":
+                raise Retryable("RESULT_INVALID", "the answer was cut off at the output limit")
+            try:
+                data = json.loads(resp.text or "")
+            except ValueError:
+                raise Retryable("RESULT_INVALID", "the answer is not JSON") from None
+            problems = profiles.validate_result(data, profile.schema)
+            if problems:
+                raise Retryable("RESULT_INVALID", "the answer does not match the profile's schema: "
+                                + "; ".join(problems))
+            return data
+
+        return self._budgeted(attempt, s.gemini_menu_model, s.gemini_menu_fallback_model, call, "VLM_FAILED",
+                              "extract")
+
     # -- images -------------------------------------------------------------------------------
     def draw_dish(self, item: MenuItem, language: str, call: Call | None = None) -> bytes:
         s, call = self.settings, call or Call()
@@ -346,7 +381,7 @@ def _parse_menu(resp, streamed: str | None = None) -> _Menu:
 
 def _exhausted(spent: Spent, default_code: str, earlier: int = 0) -> ScanError:
     exc = spent.last
-    code = "UPSTREAM_TIMEOUT" if exc.code == "UPSTREAM_TIMEOUT" else default_code
+    code = exc.code if exc.code in ("UPSTREAM_TIMEOUT", "RESULT_INVALID") else default_code
     fallback = ", the last on the fallback model" if earlier else ""
     return ScanError(code, f"{exc.message} (gave up after {spent.attempts + earlier} attempt(s){fallback})",
                      recoverable=True)

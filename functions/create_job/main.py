@@ -3,9 +3,9 @@ import uuid
 
 import functions_framework
 
-from common import auth, budget, egress, idempotency, job_ids, jobs, logs, ratelimit, schemas, tasks, tracing, web
+from common import auth, budget, egress, idempotency, job_ids, jobs, logs, profiles, ratelimit, schemas, tasks, tracing, web
 from common.config import get_settings
-from common.errors import AppError
+from common.errors import AppError, BadRequest
 
 settings = get_settings().require("upload_bucket", "run_scan_task_url")
 logs.configure(settings.log_level, settings.google_cloud_project)
@@ -30,7 +30,11 @@ def create(request, version):
                            code="CALLBACKS_DISABLED", status=501)
         egress.check(req.callback_url, allow_loopback=settings.callback_allow_loopback)  # 400 naming the reason
     key = idempotency.validate(request.headers.get("Idempotency-Key"))
-    job, created = jobs.create(req, bucket, name, key, caller, version, budget=daily, job_id=new_id)
+    if req.profile not in profiles.OFFLINE and settings.engine_name == "local":
+        raise BadRequest(f"profile {req.profile[:60]} needs a model: this deployment runs the offline engine, which "
+                         f"reads {', '.join(profiles.OFFLINE)} only (set GEMINI_API_KEY)", code="PROFILE_NEEDS_MODEL")
+    profile = profiles.resolve(req.profile, caller.subject)  # a 404 for another caller's, as for none
+    job, created = jobs.create(req, bucket, name, key, caller, version, budget=daily, job_id=new_id, profile=profile)
     job_id = job["job_id"]
     if not created:  # a replay answers with the job the key made first
         logs.job_id_var.set(job_id)

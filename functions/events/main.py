@@ -6,9 +6,9 @@ coroutine waiting on a queue, not a thread, and one Listen stream feeds every st
 import asyncio
 
 import functions_framework.aio
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
-from common import asgi, auth, jobs, logs, ratelimit, sse
+from common import asgi, auth, formats, jobs, logs, ratelimit, sse
 from common.config import get_settings
 from common.errors import NotFound
 from common.watch import EventFeed
@@ -42,6 +42,19 @@ async def snapshot(request, version, job_id):
     except NotFound:
         reads.missed(caller)  # 429 instead, once the caller's misses are spent
         raise
+
+
+@router.route("/api/v2/scan/jobs/<job_id>/result", ["GET"])
+async def result(request, job_id):
+    """The job's result as a document: json, yaml, xml, csv or text (default: its profile's format)."""
+    caller, access = await asyncio.to_thread(_reader, request, "v2")
+    try:
+        fmt, body = await asyncio.to_thread(jobs.result_document, job_id, access, request.query_params.get("format"))
+    except NotFound:
+        reads.missed(caller)
+        raise
+    return Response(body, media_type=f"{formats.MEDIA_TYPES[fmt]}; charset=utf-8",
+                    headers={"Content-Disposition": f'inline; filename="{job_id}.{"txt" if fmt == "text" else fmt}"'})
 
 
 @router.route("/api/<any(v1, v2):version>/scan/jobs/<job_id>/events", ["GET"])

@@ -182,6 +182,30 @@ class LocalEngine:
         for _, _, item in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)[:3]:
             item.is_top3 = True
 
+    # -- other profiles ---------------------------------------------------------------------
+    def extract(self, jpeg: bytes, profile, language: str, call: Call | None = None) -> dict:
+        """recipe and bookshelf, read on the machine; a custom profile needs a model (refused at job creation)."""
+        from common.engines.local import bookshelf, recipe
+
+        if profile.id == "bookshelf":
+            with self._lock:
+                found = bookshelf.pieces(self.ocr.read, jpeg)
+            if not found:
+                raise ScanError("IMAGE_TOO_BLURRY", "no title could be read; retake the photo closer, the spines "
+                                                    "sharp and lit", recoverable=True)
+            return bookshelf.books(found)
+        if profile.id == "recipe":
+            with self._lock:
+                reading = self.ocr.read(jpeg)
+            lines, _ = layout.read_lines(reading.boxes)
+            parsed = recipe.parse([recipe.Text(ln.text, ln.size) for ln in lines])
+            if not parsed["ingredients"] and not parsed["steps"]:
+                raise ScanError("IMAGE_NOT_RECIPE", "no ingredients or steps were found in the photo; is it a recipe?",
+                                recoverable=True)
+            return parsed
+        raise ScanError("PROFILE_NEEDS_MODEL", f"the offline engine reads menus, recipes and bookshelves; "
+                                               f"profile {profile.id} needs the Gemini engine")
+
     # -- drawing ------------------------------------------------------------------------------
     def draw_dish(self, item: MenuItem, language: str, call: Call | None = None) -> bytes:
         lang = dishes.reader_lang(language)
