@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 
+from common import tracing
 from common.config import get_settings
 
 CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -13,6 +14,7 @@ def client():
     import boto3
     from botocore.config import Config
 
+    tracing.instrument("botocore")
     settings = get_settings()
     return boto3.client(
         "s3",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+from common import tracing
 from common.config import get_settings
 
 JOBS = "scan_jobs"
@@ -20,6 +21,7 @@ def client():
     """Firestore client; FIRESTORE_EMULATOR_HOST points it at the emulator."""
     from google.cloud import firestore  # here: signed_url uses the names, never the client
 
+    tracing.instrument("grpc")
     return firestore.Client(project=get_settings().google_cloud_project)
 
 

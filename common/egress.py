@@ -9,6 +9,7 @@ differently, with the host name kept for the Host header and TLS; redirects are 
 """
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import queue
 import socket
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 
+from common import tracing
 from common.errors import BadRequest, Unavailable
 
 Resolver = Callable[[str, int], list[str]]
@@ -162,6 +164,7 @@ def post(target: Target, body: bytes, headers: dict, timeout_s: float) -> int:
     receiver trickles it, is over within timeout_s (a TimeoutError past it)."""
     import httpx
 
+    tracing.instrument("httpx")
     outcome: queue.SimpleQueue = queue.SimpleQueue()
     client = httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False)
 
@@ -172,7 +175,8 @@ def post(target: Target, body: bytes, headers: dict, timeout_s: float) -> int:
         except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
             outcome.put(exc)
 
-    threading.Thread(target=exchange, name="webhook-post", daemon=True).start()
+    # In this context: the exchange's span and log lines belong to the job's delivery.
+    threading.Thread(target=contextvars.copy_context().run, args=(exchange,), name="webhook-post", daemon=True).start()
     try:
         result = outcome.get(timeout=timeout_s + 1)
     except queue.Empty:

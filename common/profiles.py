@@ -122,15 +122,28 @@ def check_schema(schema: Any, where: str = "schema") -> dict:
     return schema
 
 
+# The drafts the validator knows without fetching anything.
+KNOWN_DRAFTS = {f"{base}{suffix}" for suffix in ("", "#") for base in (
+    "http://json-schema.org/draft-04/schema", "http://json-schema.org/draft-06/schema",
+    "http://json-schema.org/draft-07/schema", "https://json-schema.org/draft/2019-09/schema",
+    "https://json-schema.org/draft/2020-12/schema")}
+
+
 def _check_refs(node: Any, where: str, depth: int) -> None:
-    """No remote $ref (the validator would fetch it: a request to anywhere) and a bounded depth."""
+    """Nothing the validator would fetch (a remote $ref, an unknown $schema: a request to anywhere),
+    and a bounded depth."""
     if depth > MAX_SCHEMA_DEPTH:
         raise BadRequest(f"{where}: nested deeper than {MAX_SCHEMA_DEPTH} levels", code="INVALID_SCHEMA")
     if isinstance(node, dict):
-        ref = node.get("$ref")
-        if ref is not None and not (isinstance(ref, str) and ref.startswith("#")):
-            raise BadRequest(f"{where}: only local $ref (#/...) is allowed, got {str(ref)[:80]!r}",
-                             code="INVALID_SCHEMA")
+        for key in ("$ref", "$dynamicRef", "$recursiveRef"):
+            ref = node.get(key)
+            if ref is not None and not (isinstance(ref, str) and ref.startswith("#")):
+                raise BadRequest(f"{where}: only local {key} (#/...) is allowed, got {str(ref)[:80]!r}",
+                                 code="INVALID_SCHEMA")
+        meta = node.get("$schema")
+        if meta is not None and meta not in KNOWN_DRAFTS:
+            raise BadRequest(f"{where}: $schema must name a JSON Schema draft (4, 6, 7, 2019-09, 2020-12), "
+                             f"got {str(meta)[:80]!r}", code="INVALID_SCHEMA")
         for value in node.values():
             _check_refs(value, where, depth + 1)
     elif isinstance(node, list):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from common import db, logs
+from common import db, logs, tracing
 from common.config import get_settings
 
 log = logs.get_logger(__name__)
@@ -84,6 +84,7 @@ def receipt(ticket_id: str) -> dict | None:
 def _call(what: str, payload) -> dict:
     import httpx
 
+    tracing.instrument("httpx")
     settings = get_settings()
     headers = {"Accept": "application/json", "Accept-Encoding": "gzip, deflate", "Content-Type": "application/json"}
     if settings.expo_access_token:

@@ -15,6 +15,7 @@ from common.errors import Unavailable
 def client():
     from google.cloud import tasks_v2
 
+    tracing.instrument("grpc")
     settings = get_settings()
     if settings.cloud_tasks_emulator_host:
         import grpc

@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import importlib
 import random
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,33 +100,45 @@ def setup(service: str) -> None:
             # Written as each span ends: a run killed mid-job keeps the spans it finished.
             provider.add_span_processor(SimpleSpanProcessor(_FileExporter(Path(settings.trace_dir))))
         trace.set_tracer_provider(provider)
-        _instrument(service)
+        # The libraries' instrumentations would put our trace on every outgoing request (Expo, a
+        # webhook's receiver, Google's APIs): context goes only where we send it (tasks.py).
+        from opentelemetry.propagate import set_global_textmap
+        from opentelemetry.propagators.composite import CompositePropagator
+
+        set_global_textmap(CompositePropagator([]))
+        global _service
+        _service = service
         _tracer = trace.get_tracer("omakase")
+        if "httpx" in sys.modules:
+            instrument("httpx")
 
 
-# (library, its instrumentation's module, the instrumentor): each applied where both are installed.
-_INSTRUMENTATIONS = (
-    ("httpx", "opentelemetry.instrumentation.httpx", "HTTPXClientInstrumentor"),  # push, webhooks, key sets
-    ("botocore", "opentelemetry.instrumentation.botocore", "BotocoreInstrumentor"),  # R2 uploads
-    ("grpc", "opentelemetry.instrumentation.grpc", "GrpcInstrumentorClient"),  # Firestore, Cloud Tasks
-)
+# Each library's instrumentation (its module, its instrumentor): applied by `instrument` where the
+# library's client is built, so a function that never builds one never imports either.
+_INSTRUMENTATIONS = {
+    "httpx": ("opentelemetry.instrumentation.httpx", "HTTPXClientInstrumentor"),  # push, webhooks, key sets
+    "botocore": ("opentelemetry.instrumentation.botocore", "BotocoreInstrumentor"),  # R2 uploads
+    "grpc": ("opentelemetry.instrumentation.grpc", "GrpcInstrumentorClient"),  # Firestore, Cloud Tasks
+}
+_instrumented: set[str] = set()
+_service = ""
 
 
-def _instrument(service: str) -> None:
-    """Client spans from the libraries' own instrumentations, for what this function has installed."""
-    import importlib
-    import importlib.util
-
-    for library, module, instrumentor in _INSTRUMENTATIONS:
-        if library == "grpc" and service == "events":
-            # Not on the event streams: a Firestore listener is one gRPC stream for the instance's
-            # life, a span that would never end.
-            continue
+def instrument(library: str) -> None:
+    """Client spans for a library, from its own instrumentation; called before its first client is
+    built. Nothing with tracing off, nothing twice, and never gRPC on the event streams: a Firestore
+    listener is one gRPC stream for the instance's life, a span that would never end."""
+    if _tracer is None or library in _instrumented or (library == "grpc" and _service == "events"):
+        return
+    with _setup_lock:
+        if library in _instrumented:
+            return
+        _instrumented.add(library)
+        module, instrumentor = _INSTRUMENTATIONS[library]
         try:
-            if importlib.util.find_spec(library) and importlib.util.find_spec(module):
-                getattr(importlib.import_module(module), instrumentor)().instrument()
+            getattr(importlib.import_module(module), instrumentor)().instrument()
         except ImportError:
-            continue
+            pass  # the deployed function does not ship it: no client spans for that library
 
 
 def enabled() -> bool:

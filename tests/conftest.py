@@ -70,6 +70,9 @@ def stack(idp):
     s.start()
     # This process also uses common/ (to inspect Firestore and to play a dead run), with the same settings.
     os.environ.update(s.env())
+    # Not this process's spans: a router built here would instrument its HTTP client and send its
+    # own trace ids to the stack, in place of the ones a test sends.
+    os.environ["TRACE_EXPORTER"] = "none"
     from common.config import reset_settings
 
     reset_settings()

@@ -33,7 +33,7 @@ def dry_run() -> subprocess.CompletedProcess:
 def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dry_run):
     out = dry_run
     for name in ("signed-url", "create-job", "events", "scan-stream", "run-scan-task", "run-scan-finalize",
-                 "run-scan-watchdog", "notify"):
+                 "run-scan-watchdog", "notify", "profiles"):
         assert f"gcloud functions deploy {name} " in out.stdout
     assert "gcloud scheduler jobs create http scan-watchdog" in out.stdout
     assert "-m common.assets expire-after 15" in out.stdout  # 2 x TTL_DAYS + 1: cache hits reuse images

@@ -148,6 +148,7 @@ def test_another_caller_can_neither_read_nor_use_a_private_profile(api_v2, alice
     ({"schema": {"type": "objekt"}}, "not a valid JSON Schema"),
     ({"schema": {"type": "array", "items": {"type": "string"}}}, 'top level must be "type": "object"'),
     ({"schema": {"type": "object", "properties": {"a": {"$ref": "https://evil.test/s.json"}}}}, "only local $ref"),
+    ({"schema": {"$schema": "https://evil.test/meta", "type": "object"}}, "$schema must name a JSON Schema draft"),
     ({"schema": "not an object"}, "must be a JSON object"),
     ({"schema": WINES, "example": {"a": 1}}, "either schema"),
     ({}, "either schema"),
