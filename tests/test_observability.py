@@ -361,3 +361,14 @@ def test_every_metric_counts_log_lines_the_code_writes_and_every_alert_and_chart
         assert set(re.findall(r"metric\.label\.([a-z_]+)", rest)) <= labels, (metric, rest)
     for group in re.findall(r'"metric\.label\.([a-z_]+)"', json.dumps(documents)):
         assert any(group in METRICS[m]["labelExtractors"] for m in METRICS), group
+
+
+def test_with_cloud_trace_the_exporter_is_imported_at_the_first_export_not_at_start():
+    code = ("import sys\nfrom common import tracing\ntracing.setup('signed-url')\n"
+            "with tracing.span('x'):\n    pass\n"
+            "assert tracing.enabled()\n"
+            "print('opentelemetry.exporter.cloud_trace' in sys.modules, 'opentelemetry.instrumentation.grpc' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=waterfall.ROOT,
+                         env={**os.environ, "TRACE_EXPORTER": "gcp", "PYTHONPATH": str(waterfall.ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]
