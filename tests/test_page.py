@@ -197,3 +197,18 @@ def test_the_page_loads_nothing_from_another_origin(browser, stack, photo_file):
     csp = httpx.get(stack.gateway_url + "/").headers["content-security-policy"]
     assert f"connect-src 'self' {stack.gcs_public_url};" in csp
     page.close()
+
+
+def test_a_picture_that_cannot_be_drawn_is_said_on_its_dish_and_the_other_two_still_arrive(browser, stack, api,
+                                                                                           photo_file):
+    from playwright.sync_api import expect
+
+    api.script("image", {"status": 400})  # one image call refused for good: that dish alone fails
+    page, console = browser.page()
+    _start(page, stack, photo_file)
+    expect(page.locator("#message")).to_contain_text("Done:", timeout=60_000)
+    failed = page.locator("article.dish.top .image-failed")
+    assert failed.count() == 1 and failed.inner_text().startswith("No picture:")
+    expect(page.locator(".picture img.loaded")).to_have_count(2)
+    assert console.errors == []
+    page.close()
