@@ -34,6 +34,7 @@ DRY_RUN=0
 : "${TTL_DAYS:=7}"   # every document's expire_at, and the generated images' lifetime in R2
 : "${RUNTIME_SA:=menu-scan-runtime}"   # the functions run as this account
 : "${INVOKER_SA:=menu-scan-invoker}"   # Cloud Tasks and Eventarc call run_scan as this account
+: "${CORS_ORIGINS:=}"   # other web front ends that may call /api and upload photos (exact origins, space-separated)
 if [ "$DRY_RUN" = 1 ]; then
   : "${PROJECT:=example-project}" "${UPLOAD_BUCKET:=example-uploads}" "${PUBLIC_BASE_URL:=https://menu.example.com}"
   : "${R2_ENDPOINT:=https://account.r2.cloudflarestorage.com}" "${R2_ACCESS_KEY_ID:=example-key-id}"
@@ -233,11 +234,17 @@ for field in scan_events:events scan_jobs:items scan_jobs:summary scan_jobs:noti
     --project="$PROJECT" --async
 done
 
-# Uploads are only needed while a job runs: delete them after a day.
+# Uploads are only needed while a job runs: delete them after a day. Browsers PUT photos straight to
+# the bucket from the page's origin (and from CORS_ORIGINS'): its CORS rule allows exactly those, with
+# the headers upload URLs sign.
 LIFECYCLE="$STAGE/lifecycle.json"
 echo '{"rule":[{"action":{"type":"Delete"},"condition":{"age":1,"matchesPrefix":["uploads/"]}}]}' > "$LIFECYCLE"
+CORS="$STAGE/cors.json"
+CORS_LIST=$(printf '"%s",' "${PUBLIC_BASE_URL%/}" ${CORS_ORIGINS//,/ })
+echo "[{\"origin\":[${CORS_LIST%,}],\"method\":[\"PUT\"],\"responseHeader\":[\"Content-Type\",\"x-goog-content-length-range\"],\"maxAgeSeconds\":3600}]" > "$CORS"
+[ "$DRY_RUN" = 1 ] && { echo "# the uploads bucket's CORS rule:"; cat "$CORS"; }
 run gcloud storage buckets update "gs://$UPLOAD_BUCKET" --project="$PROJECT" --lifecycle-file="$LIFECYCLE" \
-  --uniform-bucket-level-access --public-access-prevention
+  --cors-file="$CORS" --uniform-bucket-level-access --public-access-prevention
 
 # Generated images live as long as the jobs that show them, not forever: R2's lifecycle rule, set
 # through its S3 API with the R2 secret from Secret Manager (never printed). 2 x TTL_DAYS + 1: a cache
@@ -306,3 +313,6 @@ if [ "$DRY_RUN" = 1 ]; then
 else
   cp "$STAGE/origins.json" "$ORIGINS"; echo "wrote $ORIGINS"
 fi
+# The Worker serves the page and answers CORS from its vars (worker/wrangler.toml).
+echo "# then, in worker/: wrangler secret put ORIGIN_SECRET (once), and"
+echo "wrangler deploy --var CORS_ORIGINS:\"${CORS_ORIGINS//,/ }\" --var TRACE_SAMPLE_RATIO:$TRACE_SAMPLE_RATIO"

@@ -9,11 +9,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 import typing
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Literal
 
 from common.errors import ConfigError
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 
 
 class Secret:
@@ -188,6 +192,9 @@ class Settings:
 
     # Scan profiles (docs/profiles.md): books read with less confidence than this are listed for review.
     bookshelf_review_threshold: float = _num(0.6, ge=0, le=1)
+    # Web front ends on other origins that may call /api (CORS; the page at / is same-origin and needs
+    # none): exact origins, space- or comma-separated. The Worker gets the same list as its CORS_ORIGINS.
+    cors_origins: str = ""
 
     # /api/v1 reads a job by its id alone, as the shipped app does (a 128-bit random capability).
     # Turn off once the app fleet sends access tokens: v1 reads then need a credential, like v2.
@@ -200,6 +207,16 @@ class Settings:
     @property
     def webhook_secret_list(self) -> tuple[str, ...]:
         return tuple(self.webhook_secrets.get_secret_value().replace(",", " ").split())
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return tuple(self.cors_origins.replace(",", " ").split())
+
+    @property
+    def upload_origin(self) -> str:
+        """The origin signed upload URLs point at: the page's Content-Security-Policy lets it PUT there."""
+        parts = urllib.parse.urlsplit(self.gcs_public_endpoint)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def tasks_region(self) -> str:
@@ -246,6 +263,10 @@ class Settings:
         settings = cls(**values)
         if settings.trace_exporter == "file" and not settings.trace_dir:
             raise ConfigError("TRACE_EXPORTER=file: set TRACE_DIR, the folder the span files go to")
+        bad = [o for o in settings.cors_origin_list if not _ORIGIN.match(o)]
+        if bad:
+            raise ConfigError(f"invalid environment variable(s): CORS_ORIGINS: {', '.join(map(repr, bad))} "
+                              "is not an origin (scheme://host[:port], http or https, no path)")
         if settings.user_auth != "off" and not all(settings.user_auth_keys):
             raise ConfigError("USER_AUTH is on: set FIREBASE_PROJECT_ID, or AUTH_ISSUER, AUTH_AUDIENCE and "
                               "AUTH_JWKS_URL")

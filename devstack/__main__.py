@@ -40,7 +40,8 @@ def scan(args) -> int:
     engine = _engine_env(stack, args.engine)
     print(f"starting the local stack (ports from {stack.base_port}) ...", flush=True)
     with stack:
-        print(f"stack up in {stack.started_in_s:.1f} s; origin {stack.gateway_url}; engine: {engine}", flush=True)
+        print(f"stack up in {stack.started_in_s:.1f} s; origin {stack.gateway_url} ({_front(stack)}); engine: {engine}",
+              flush=True)
         photo = open(args.photo, "rb").read() if args.photo else menu_photos.sample_photo()
         from common.images import sniff
 
@@ -91,7 +92,8 @@ def scan(args) -> int:
         print(f"\ndone: {json.dumps(done, ensure_ascii=False)}")
         print(f"\ntimeline (./run trace {job_id}):\n{_timeline(stack, job_id)}", flush=True)
         if args.keep:
-            print(f"\nthe stack stays up at {stack.gateway_url}; Ctrl-C stops it", flush=True)
+            print(f"\nthe stack stays up at {stack.gateway_url}; the page: {stack.gateway_url}/; Ctrl-C stops it",
+                  flush=True)
             _wait_for_signal()
         return 0 if done and done["status"] == "completed" else 1
 
@@ -112,6 +114,7 @@ def up(args) -> int:
     stack.start()
     try:
         print(f"stack up in {stack.started_in_s:.1f} s at {stack.gateway_url}; engine: {engine}")
+        print(f"the page: {stack.gateway_url}/ (scan a menu in a browser); origin served by {_front(stack)}")
         print(f"API base for the app: {stack.gateway_url} (/api/v1 and /api/v2); uploads go to "
               f"{stack.gcs_public_url}, the front that checks signed URLs as GCS does")
         print(f"logs in {stack.workdir}; spans in {stack.trace_dir} (./run trace JOB_ID); Ctrl-C stops every "
@@ -121,6 +124,10 @@ def up(args) -> int:
         _stopping()  # a signal that lands between the lines above is the same request to stop
     stack.stop()
     return 0
+
+
+def _front(stack: Stack) -> str:
+    return "worker/index.js under workerd" if stack.front == "workerd" else "devstack/gateway.py"
 
 
 def _wait_for_signal() -> None:

@@ -1,13 +1,16 @@
-"""The local single origin: routes as the Cloudflare Worker does, from the same route table.
+"""The local single origin without Node: routes as the Cloudflare Worker does, from the same route table.
 
 /api/v1/... is proxied to the function that owns the route; responses stream through unbuffered, so
-SSE frames reach the client as they are written. /assets/<key> is served from the S3 bucket.
+SSE frames reach the client as they are written. /assets/<key> is served from the S3 bucket, the page
+(worker/public/) at / with the Worker's headers, and CORS answered as worker/cors.js answers it. The
+stack runs worker/index.js itself under workerd by default (STACK_FRONT=python picks this one).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import re
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -24,6 +27,13 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "transfer-encoding", "upgrade", "host", "content-length"}
 # Headers only the Worker may set: a client sending them is ignored, as the Worker strips them too.
 WORKER_ONLY = {"x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for"}
+PUBLIC_DIR = ROUTES_FILE.parent / "public"
+PAGE_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+              ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+# As worker/cors.js: no credentials mode (reads carry a bearer token, never a cookie).
+CORS_ALLOW_HEADERS = "authorization, content-type, idempotency-key, last-event-id, traceparent, x-request-id"
+CORS_EXPOSE_HEADERS = "retry-after, x-request-id, x-job-id"
+CORS_MAX_AGE_S = "600"
 
 
 def load_routes(origins: dict) -> tuple[list, re.Pattern, str]:
@@ -39,6 +49,41 @@ def error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status)
 
 
+def page_headers(upload_origin: str) -> dict[str, str]:
+    """worker/page.js's headers: the page may load from this origin only, and PUT photos to the upload host."""
+    connect = " ".join(filter(None, ("'self'", upload_origin)))
+    return {"content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+                                       f"connect-src {connect}; object-src 'none'; base-uri 'none'; form-action 'none'; "
+                                       "frame-ancestors 'none'",
+            "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "cache-control": "no-cache"}
+
+
+def load_page() -> dict[str, tuple[bytes, str]]:
+    """URL path -> (body, content type) for every file of worker/public/, index.html at /."""
+    files = {f"/{f.name}": (f.read_bytes(), PAGE_TYPES.get(f.suffix, "application/octet-stream"))
+             for f in PUBLIC_DIR.iterdir() if f.is_file()}
+    files["/"] = files["/index.html"]
+    return files
+
+
+def cors_headers(origin: str) -> dict[str, str]:
+    return {"access-control-allow-origin": origin, "access-control-expose-headers": CORS_EXPOSE_HEADERS,
+            "vary": "Origin"}
+
+
+def preflight(request: Request, origin: str | None, methods: list[str]) -> Response:
+    if origin is None:
+        asked = request.headers.get("origin") or "(none)"
+        return error(403, "CORS_ORIGIN_NOT_ALLOWED", f"origin {asked} is not in CORS_ORIGINS")
+    method = request.headers["access-control-request-method"]
+    if method not in methods:
+        return error(405, "METHOD_NOT_ALLOWED",
+                     f"{method} is not allowed on this route (allowed: {', '.join(methods)})")
+    return Response(None, 204, {**cors_headers(origin), "access-control-allow-methods": ", ".join(methods),
+                                "access-control-allow-headers": CORS_ALLOW_HEADERS,
+                                "access-control-max-age": CORS_MAX_AGE_S})
+
+
 def build_app(origins: dict):
     routes, asset_key, assets_prefix = load_routes(origins)
     # A fresh upstream connection per request. With a pool, a create-job POST now and then died
@@ -51,6 +96,8 @@ def build_app(origins: dict):
     client = httpx.AsyncClient(timeout=httpx.Timeout(connect=5, read=None, write=30, pool=None),
                                limits=httpx.Limits(max_connections=4000, max_keepalive_connections=0))
     settings = get_settings()
+    page, headers_of_page = load_page(), page_headers(settings.upload_origin)
+    allowed_origins = set(settings.cors_origin_list)
 
     async def proxy(request: Request) -> Response:
         path = request.url.path
@@ -58,13 +105,29 @@ def build_app(origins: dict):
             return JSONResponse({"status": "ok"})
         if path.startswith(assets_prefix):
             return await asset(request, path[len(assets_prefix):])
+        if not _valid_percent_encoding(request.scope.get("raw_path", b"").decode("latin-1")):
+            return error(400, "INVALID_REQUEST", "the request path is not valid percent-encoding")
         # scope["path"], not request.url.path: building the URL silently drops tabs and newlines.
         if any(ord(c) < 0x20 or ord(c) == 0x7F for c in request.scope.get("path", path)):
             # No route has control characters; refused here so no server's plain-text 404 leaks out.
             return error(400, "INVALID_REQUEST", "the request path contains control characters")
+        if path in page and request.method in ("GET", "HEAD"):
+            body, kind = page[path]
+            return Response(b"" if request.method == "HEAD" else body, 200,
+                            {"content-type": kind, **headers_of_page})
         matches = [(m, origin) for m, rx, origin in routes if rx.match(path)]
         if not matches:
             return error(404, "NOT_FOUND", f"no route for {path}")
+        cors_origin = request.headers.get("origin")
+        cors_origin = cors_origin if cors_origin in allowed_origins else None
+        if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
+            return preflight(request, cors_origin, [m for m, _ in matches])
+        response = await forward(request, path, matches)
+        if cors_origin:
+            response.headers.update(cors_headers(cors_origin))
+        return response
+
+    async def forward(request: Request, path: str, matches: list) -> Response:
         origin = next((o for m, o in matches if m == request.method), None)
         if origin is None:
             return error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}")
@@ -130,6 +193,17 @@ def build_app(origins: dict):
         await response(scope, receive, send)
 
     return app
+
+
+def _valid_percent_encoding(raw_path: str) -> bool:
+    """What decodeURIComponent accepts in the Worker: every % followed by two hex digits, decoding to UTF-8."""
+    if re.search(r"%(?![0-9A-Fa-f]{2})", raw_path):
+        return False
+    try:
+        urllib.parse.unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _close(upstream: httpx.Response):

@@ -6,7 +6,8 @@ local test. Phones upload through this front instead: it rebuilds the canonical 
 request it actually received, verifies the RSA signature with the local signing key's public half,
 enforces expiry and x-goog-content-length-range, answers refusals in GCS's XML error form, and only
 then forwards the request to the emulator. The functions' own storage calls (JSON API, trusted
-credentials in production) go to the emulator directly.
+credentials in production) go to the emulator directly. Browsers upload from the page's origin: the
+front answers CORS as a bucket with deploy.sh's CORS configuration does (PUT, the signed headers).
 """
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ MAX_BODY = 64 * 1024 * 1024  # the front's own cap on a body it buffers, far abo
 MAX_EXPIRES_S = 7 * 24 * 3600  # V4's longest validity
 _DATE = re.compile(r"^\d{8}T\d{6}Z$")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
+# deploy.sh's bucket CORS configuration: what a browser may PUT, with which headers, from the origins given.
+CORS_METHODS = ("PUT",)
+CORS_HEADERS = ("content-type", "x-goog-content-length-range")
+CORS_MAX_AGE_S = "3600"
 
 
 class Refusal(Exception):
@@ -143,7 +148,22 @@ def _valid(key, signature_hex: str, to_sign: str) -> bool:
         return False
 
 
-def build_app(upstream: str, keys: dict):
+def cors_preflight(origin: str, method: str, asked: str, allowed: set[str]) -> tuple[int, list, bytes]:
+    """GCS's answer to a browser's preflight: the CORS headers, or a refusal naming what is not allowed."""
+    wanted = [h.strip().lower() for h in asked.split(",") if h.strip()]
+    missing = [h for h in wanted if h not in CORS_HEADERS]
+    if origin not in allowed or method not in CORS_METHODS or missing:
+        why = (f"origin {origin}" if origin not in allowed else f"method {method}" if method not in CORS_METHODS
+               else f"headers {', '.join(missing)}")
+        return 403, [], Refusal(403, "AccessDenied", "CORS request not allowed.", f"{why} is not allowed").xml()
+    headers = [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin"),
+               (b"access-control-allow-methods", ", ".join(CORS_METHODS).encode()),
+               (b"access-control-allow-headers", ", ".join(wanted).encode()),
+               (b"access-control-max-age", CORS_MAX_AGE_S.encode())]
+    return 200, headers, b""
+
+
+def build_app(upstream: str, keys: dict, cors_origins: set[str] = frozenset()):
     """The ASGI app: verify, then forward to the emulator and stream its answer back."""
     client = httpx.AsyncClient(timeout=httpx.Timeout(60), limits=httpx.Limits(max_keepalive_connections=0))
 
@@ -161,6 +181,13 @@ def build_app(upstream: str, keys: dict):
         raw_path = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
         raw_query = scope.get("query_string", b"").decode("latin-1")
         declared = headers.get("content-length", [None])[0]
+        origin = headers.get("origin", [""])[0]
+        cors = [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin")] if origin in cors_origins else []
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            status, preflight, body = cors_preflight(origin, headers["access-control-request-method"][0],
+                                                     ",".join(headers.get("access-control-request-headers", [])),
+                                                     cors_origins)
+            return await _answer(send, status, body, "application/xml; charset=UTF-8", preflight)
         body = None
         try:
             if raw_path == "/_front/health":
@@ -174,15 +201,17 @@ def build_app(upstream: str, keys: dict):
         except Refusal as refusal:
             if body is None:  # a client still writing its body would otherwise never read the answer
                 await _drain(receive)
-            return await _answer(send, refusal.status, refusal.xml(), "application/xml; charset=UTF-8")
+            return await _answer(send, refusal.status, refusal.xml(), "application/xml; charset=UTF-8", cors)
         forward = {k: ",".join(v) for k, v in headers.items() if k not in HOP_BY_HOP}
         url = upstream + raw_path + (f"?{raw_query}" if raw_query else "")
         try:
             resp = await client.request(scope["method"], url, headers=forward, content=body)
         except httpx.HTTPError as exc:
             return await _answer(send, 503, Refusal(503, "ServiceUnavailable", "Service unavailable.",
-                                                    type(exc).__name__).xml(), "application/xml; charset=UTF-8")
-        out = [(k.encode(), v.encode()) for k, v in resp.headers.items() if k.lower() not in HOP_BY_HOP]
+                                                    type(exc).__name__).xml(), "application/xml; charset=UTF-8", cors)
+        # fake-gcs-server allows every origin; GCS answers by the bucket's CORS configuration alone.
+        out = [(k.encode(), v.encode()) for k, v in resp.headers.items()
+               if k.lower() not in HOP_BY_HOP and not k.lower().startswith("access-control-")] + cors
         await send({"type": "http.response.start", "status": resp.status_code,
                     "headers": out + [(b"content-length", str(len(resp.content)).encode())]})
         await send({"type": "http.response.body", "body": resp.content})
@@ -214,9 +243,10 @@ async def _drain(receive, limit: int = MAX_BODY) -> None:
             return
 
 
-async def _answer(send, status: int, body: bytes, content_type: str) -> None:
+async def _answer(send, status: int, body: bytes, content_type: str, extra: list = ()) -> None:
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()),
+                            *extra]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -228,8 +258,9 @@ def main() -> None:
     ap.add_argument("--upstream", required=True, help="the emulator's base URL")
     ap.add_argument("--key-file", action="append", required=True, type=Path,
                     help="a service-account key file whose signatures are accepted")
+    ap.add_argument("--cors-origin", action="append", default=[], help="an origin browsers may upload from")
     args = ap.parse_args()
-    app = build_app(args.upstream.rstrip("/"), load_public_keys(args.key_file))
+    app = build_app(args.upstream.rstrip("/"), load_public_keys(args.key_file), set(args.cors_origin))
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 

@@ -21,6 +21,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack import workerd
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 TASKS_PYTHON = ROOT / ".venv-tasks" / "bin" / "python"
@@ -86,6 +88,9 @@ class Stack:
     fault_proxies: bool = False
     # Where the functions write their spans (TRACE_EXPORTER=file); ./run trace reads them. None: workdir/traces.
     trace_dir: Path | None = None
+    # What serves the origin: "workerd" runs worker/index.js in Cloudflare's runtime (devstack/workerd.py);
+    # "python" is devstack/gateway.py, the same routing without Node packages.
+    front: str = os.environ.get("STACK_FRONT", "workerd")
 
     def __post_init__(self):
         self.ports = Ports(self.base_port)
@@ -113,6 +118,12 @@ class Stack:
     @property
     def gcs_public_url(self) -> str:
         return f"http://{HOST}:{self.ports.gcs_front}"
+
+    def upload_cors_origins(self) -> list[str]:
+        """Origins browsers may upload from (the uploads bucket's CORS in deploy.sh): the page's, either
+        way a browser names this machine, and every CORS_ORIGINS entry."""
+        extra = {**os.environ, **self.extra_env}.get("CORS_ORIGINS", "").replace(",", " ").split()
+        return [self.gateway_url, f"http://localhost:{self.ports.gateway}", *extra]
 
     def function_url(self, name: str) -> str:
         return f"http://{HOST}:{self.ports.function(name)}"
@@ -213,6 +224,10 @@ class Stack:
         missing = [t for t in ("gcloud", "java") if not shutil.which(t)]
         if not TASKS_PYTHON.exists():
             missing.append(str(TASKS_PYTHON) + " (run ./run setup)")
+        if self.front == "workerd" and not workerd.binary().exists():
+            missing.append(f"{workerd.binary()} (run ./run setup: npm ci in worker/)")
+        if self.front not in ("workerd", "python"):
+            missing.append(f"a front named {self.front!r} (STACK_FRONT: workerd or python)")
         if missing:
             raise RuntimeError(f"missing tools: {', '.join(missing)}")
 
@@ -242,9 +257,10 @@ class Stack:
         self._warm_firestore()
         _wait_http("gcs", f"http://{HOST}:{p.gcs}/storage/v1/b", self.procs["gcs"], 30)
         self._create_upload_bucket()
+        cors = [a for o in self.upload_cors_origins() for a in ("--cors-origin", o)]
         self._spawn("gcs-front", [sys.executable, "-m", "devstack.gcs_front", "--port", str(p.gcs_front),
                                   "--upstream", f"http://{HOST}:{p.gcs}",
-                                  "--key-file", str(self.workdir / "signing-key.json")],
+                                  "--key-file", str(self.workdir / "signing-key.json"), *cors],
                     env={**os.environ, "PYTHONPATH": str(ROOT)})
         _wait_http("gcs-front", f"{self.gcs_public_url}/_front/health", self.procs["gcs-front"], 30)
         _wait_tcp("tasks", p.tasks, self.procs["tasks"], 30)
@@ -338,8 +354,7 @@ class Stack:
         origins = {name: self.function_url(name) for name in ENTRY_POINTS}
         origins_file = self.workdir / "origins.json"
         origins_file.write_text(json.dumps(origins, indent=2))
-        self._spawn("gateway", [sys.executable, "-m", "devstack.gateway", "--port", str(self.ports.gateway),
-                                "--origins", str(origins_file)], env=env)
+        self._spawn_front(origins_file, env)
         # Cloud Scheduler's part: the watchdog swept on a schedule.
         self._spawn("scheduler", [sys.executable, "-m", "devstack.scheduler", "--url",
                                   self.function_url("run-scan-watchdog") + "/", "--every", str(self.watchdog_every_s)],
@@ -349,7 +364,25 @@ class Stack:
                               "--target", self.function_url("run-scan-finalize")], env=env)
         for name in ENTRY_POINTS:
             _wait_http(name, f"{self.function_url(name)}/health", self.procs[name], 60)
-        _wait_http("gateway", f"{self.gateway_url}/_gateway/health", self.procs["gateway"], 30)
+        _wait_http("gateway", f"{self.gateway_url}/", self.procs["gateway"], 30)
+
+    def _spawn_front(self, origins_file: Path, env: dict) -> None:
+        # Named "gateway" whichever front it is: tests and logs know the origin by that name.
+        if self.front == "python":
+            self._spawn("gateway", [sys.executable, "-m", "devstack.gateway", "--port", str(self.ports.gateway),
+                                    "--origins", str(origins_file)], env=env)
+            return
+        from common.config import Settings
+
+        settings = Settings.from_env(env)
+        worker_vars = {"ORIGIN_SECRET": settings.origin_secret.get_secret_value(),
+                       "CORS_ORIGINS": " ".join(settings.cors_origin_list),
+                       "UPLOAD_ORIGIN": settings.upload_origin,
+                       "TRACE_SAMPLE_RATIO": str(settings.trace_sample_ratio)}
+        s3 = {"endpoint": env["R2_ENDPOINT"], "bucket": env["R2_BUCKET"], "region": "auto",
+              "keyId": env["R2_ACCESS_KEY_ID"], "secret": env["R2_SECRET_ACCESS_KEY"]}
+        config = workerd.write_config(self.workdir, self.ports.gateway, origins_file, worker_vars, s3)
+        self._spawn("gateway", workerd.command(config), env=env)
 
     def restart(self, name: str, sig: int = signal.SIGKILL, env: dict | None = None) -> None:
         """Kill one function's process group with `sig` (a crash, by default) and start it again.

@@ -46,6 +46,8 @@ TEST_ENV = {
     # The webhook retry schedule (0, 5 s, 5 min, 30 min, ...) at 1/500: 0, 10 ms, 0.6 s, 3.6 s, ...
     "WEBHOOK_RETRY_SCALE": "0.002",
     "PUSH_RECEIPT_DELAY_S": "1",  # the same: tests/test_progressive.py runs short budgets on a stack of its own
+    # Another web front end allowed to call the API (CORS; tests/test_front.py).
+    "CORS_ORIGINS": "https://front.example",
 }
 
 

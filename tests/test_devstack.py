@@ -24,7 +24,7 @@ def _processes_mentioning(text: str) -> list[str]:
 
 
 def test_ctrl_c_on_the_stack_command_stops_every_process_it_started():
-    base = 8950
+    base = int(os.environ.get("STACK_PORT_BASE", "8800")) + 150  # clear of the test stacks at +100, +200, +300
     env = {**os.environ, "STACK_PORT_BASE": str(base), "PYTHONPATH": str(ROOT)}
     env.pop("GEMINI_API_KEY", None)
     proc = subprocess.Popen([sys.executable, "-m", "devstack", "up"], cwd=ROOT, env=env, text=True,

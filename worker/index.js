@@ -1,8 +1,11 @@
 // The public origin. Routes /api/v1/... and /api/v2/... to the function that owns each route (worker/routes.json,
-// with the URLs deploy.sh writes to worker/origins.json) and serves /assets/... from the R2 bucket
-// bound as ASSETS. devstack/gateway.py does the same locally from the same table.
+// with the URLs deploy.sh writes to worker/origins.json), serves /assets/... from the R2 bucket bound as ASSETS,
+// and the scanning page (worker/public/) at /. devstack/gateway.py does the same locally from the same table;
+// the local stack runs this file itself under workerd (devstack/workerd.py).
 import table from "./routes.json";
 import origins from "./origins.json";
+import { allowedOrigin, corsHeaders, preflight } from "./cors.js";
+import { pageResponse } from "./page.js";
 
 const routes = table.routes.map((r) => ({
   method: r.method,
@@ -20,17 +23,7 @@ const error = (status, code, message) =>
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
-    if (url.pathname.startsWith(table.assets_prefix)) {
-      const key = url.pathname.slice(table.assets_prefix.length);
-      if (!["GET", "HEAD"].includes(request.method)) return error(405, "METHOD_NOT_ALLOWED", "assets are read-only");
-      if (!assetKey.test(key)) return error(404, "NOT_FOUND", "no such asset");
-      const object = await env.ASSETS.get(key);
-      if (!object) return error(404, "NOT_FOUND", "no such asset");
-      const headers = new Headers();
-      object.writeHttpMetadata(headers); // content-type and cache-control as stored
-      headers.set("etag", object.httpEtag);
-      return new Response(request.method === "HEAD" ? null : object.body, { headers });
-    }
+    if (url.pathname.startsWith(table.assets_prefix)) return asset(request, env, url);
     let path;
     try {
       path = decodeURIComponent(url.pathname);
@@ -39,24 +32,82 @@ export default {
     }
     // No route has control characters; refused here so no server's plain-text 404 leaks out.
     if (/[\u0000-\u001f\u007f]/.test(path)) return error(400, "INVALID_REQUEST", "the request path contains control characters");
+    const page = pageResponse(request, url, env);
+    if (page) return page;
     const matches = routes.filter((r) => r.re.test(url.pathname));
     if (!matches.length) return error(404, "NOT_FOUND", `no route for ${url.pathname}`);
+    const origin = allowedOrigin(request, env);
+    if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {
+      return preflight(request, origin, matches.map((r) => r.method), error);
+    }
     const route = matches.find((r) => r.method === request.method);
-    if (!route) return error(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${url.pathname}`);
-    const headers = new Headers(request.headers);
-    // Only the Worker may say who the client is and that the request came through it.
-    for (const h of ["x-origin-secret", "x-client-ip", "x-internal-secret"]) headers.delete(h);
-    headers.set("x-request-id", headers.get("cf-ray") || crypto.randomUUID());
-    const clientIp = request.headers.get("cf-connecting-ip") || "";
-    headers.set("x-forwarded-for", clientIp);
-    headers.set("x-client-ip", clientIp);
-    // A Worker secret (wrangler secret put ORIGIN_SECRET), also set on the functions as ORIGIN_SECRET.
-    if (env.ORIGIN_SECRET) headers.set("x-origin-secret", env.ORIGIN_SECRET);
+    const response = route
+      ? await forward(request, env, url, route)
+      : error(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${url.pathname}`);
+    if (!origin) return response;
+    // A fetch() response's headers are immutable; the copy keeps streaming the same body.
+    const out = new Response(response.body, response);
+    for (const [k, v] of Object.entries(corsHeaders(origin))) out.headers.set(k, v);
+    return out;
+  },
+};
+
+async function forward(request, env, url, route) {
+  const headers = new Headers(request.headers);
+  // Only the Worker may say who the client is and that the request came through it.
+  for (const h of ["x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for"]) headers.delete(h);
+  // A caller's own request id is kept (the functions accept only sane ones), so its logs join the caller's.
+  if (!headers.has("x-request-id")) headers.set("x-request-id", headers.get("cf-ray") || crypto.randomUUID());
+  // Every job's trace starts here unless the client brought one (docs/observability.md): sampled at
+  // TRACE_SAMPLE_RATIO, and the functions follow this decision.
+  if (!validTraceparent(headers.get("traceparent"))) headers.set("traceparent", newTraceparent(env));
+  const clientIp = request.headers.get("cf-connecting-ip") || "";
+  headers.set("x-forwarded-for", clientIp);
+  headers.set("x-client-ip", clientIp);
+  // A Worker secret (wrangler secret put ORIGIN_SECRET), also set on the functions as ORIGIN_SECRET.
+  if (env.ORIGIN_SECRET) headers.set("x-origin-secret", env.ORIGIN_SECRET);
+  try {
     // The body streams through in both directions: SSE frames are not buffered.
-    return fetch(route.origin + url.pathname + url.search, {
+    return await fetch(route.origin + url.pathname + url.search, {
       method: request.method,
       headers,
       body: ["GET", "HEAD"].includes(request.method) ? undefined : request.body,
     });
-  },
-};
+  } catch (exc) {
+    // The error's name only: its message could quote the URL, whose query may hold an access token.
+    console.error(JSON.stringify({ message: "upstream failed", method: request.method, path: url.pathname, error: exc.name }));
+    return error(502, "BAD_GATEWAY", `upstream unavailable: ${exc.name}`);
+  }
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+function validTraceparent(value) {
+  const m = TRACEPARENT.exec((value || "").trim().toLowerCase());
+  return Boolean(m) && !/^0+$/.test(m[1]) && !/^0+$/.test(m[2]);
+}
+
+function newTraceparent(env) {
+  const hex = (n) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const ratio = Number.parseFloat(env.TRACE_SAMPLE_RATIO ?? "1");
+  const sampled = Math.random() < (Number.isFinite(ratio) ? ratio : 1);
+  return `00-${hex(16)}-${hex(8)}-${sampled ? "01" : "00"}`;
+}
+
+async function asset(request, env, url) {
+  const key = url.pathname.slice(table.assets_prefix.length);
+  if (!["GET", "HEAD"].includes(request.method)) return error(405, "METHOD_NOT_ALLOWED", "assets are read-only");
+  if (!assetKey.test(key)) return error(404, "NOT_FOUND", "no such asset");
+  let object;
+  try {
+    object = await env.ASSETS.get(key);
+  } catch (exc) {
+    console.error(JSON.stringify({ message: "asset store failed", key, error: exc.name }));
+    return error(502, "BAD_GATEWAY", `asset store unavailable: ${exc.name}`);
+  }
+  if (!object) return error(404, "NOT_FOUND", "no such asset");
+  const headers = new Headers();
+  object.writeHttpMetadata(headers); // content-type and cache-control as stored
+  headers.set("etag", object.httpEtag);
+  return new Response(request.method === "HEAD" ? null : object.body, { headers });
+}
