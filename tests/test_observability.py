@@ -93,6 +93,9 @@ def test_log_lines_carry_the_trace_and_span_of_the_code_that_wrote_them(api, sta
     own, _ = _spans(stack, job_id, lambda own: any(s["name"] == "scan.run" for s in own))
     (trace_id,) = {s["trace_id"] for s in own}
     span_ids = {s["span_id"]: s["name"] for s in own}
+    # The client sent no trace: the origin (the Worker) started it, so the create span has a remote parent.
+    create = next(s for s in own if s["service"] == "create_job" and s["kind"] == "SERVER")
+    assert create["parent_id"] and create["parent_id"] not in span_ids
     lines = [json.loads(line) for name in ("create-job", "run-scan-task")
              for line in stack.log_path(name).read_text(errors="replace").splitlines()
              if line.startswith("{") and job_id in line]
