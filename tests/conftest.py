@@ -94,6 +94,16 @@ def clean(request):
     yield
 
 
+def signed_in(stack, names: tuple[str, ...]):
+    """The named functions run with end-user sign-in on (USER_AUTH=optional) until the generator
+    resumes, then as the stack started them: a module fixture's body (`yield from signed_in(...)`)."""
+    for name in names:
+        stack.restart(name, env={"USER_AUTH": "optional"})
+    yield
+    for name in names:
+        stack.restart(name)
+
+
 @pytest.fixture
 def api(stack) -> Api:
     return Api(stack)

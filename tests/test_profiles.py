@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.api import assert_well_formed
+from tests.conftest import signed_in
 from tests.test_access import _error
 
 PUBLIC = ("create-job", "events", "profiles")
@@ -30,11 +31,7 @@ WINES = {"type": "object", "required": ["wines"], "properties": {"wines": {"type
 
 @pytest.fixture(scope="module", autouse=True)
 def signed_in_profiles(stack):
-    for name in PUBLIC:
-        stack.restart(name, env={"USER_AUTH": "optional"})
-    yield
-    for name in PUBLIC:
-        stack.restart(name)
+    yield from signed_in(stack, PUBLIC)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from devstack.stack import ENTRY_POINTS
+from tests.conftest import signed_in
 from tests.test_access import _error
 
 PUBLIC = ("signed-url", "create-job", "events", "scan-stream")
@@ -19,11 +20,7 @@ PUBLIC = ("signed-url", "create-job", "events", "scan-stream")
 
 @pytest.fixture(scope="module", autouse=True)
 def optional_auth(stack):
-    for name in PUBLIC:
-        stack.restart(name, env={"USER_AUTH": "optional"})
-    yield
-    for name in PUBLIC:
-        stack.restart(name)
+    yield from signed_in(stack, PUBLIC)
 
 
 def test_a_job_made_by_a_signed_in_user_opens_with_that_users_token_and_no_one_elses(api, idp, menu_photo):
