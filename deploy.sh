@@ -229,7 +229,8 @@ run gcloud firestore indexes composite create --collection-group=scan_jobs --que
   --project="$PROJECT" --async || echo "deploy.sh: the scan_jobs watchdog index exists already"
 # notify_due (the watchdog's sweep for notifications the queue could not take) is a single-field
 # query: Firestore's automatic index serves it.
-for field in scan_events:events scan_jobs:items scan_jobs:summary scan_jobs:notify scan_cache:items; do
+for field in scan_events:events scan_jobs:items scan_jobs:summary scan_jobs:notify scan_cache:items \
+    scan_jobs:tail scan_jobs:profile scan_jobs:result_json scan_profiles:versions; do
   run gcloud firestore indexes fields update "${field#*:}" --collection-group="${field%%:*}" --disable-indexes \
     --project="$PROJECT" --async
 done

@@ -34,14 +34,15 @@ class Router(web.Dispatch):
         token = logs.request_id_var.set(rid)
         path = request.url.path
         try:
-            with tracing.request(f"{request.method} {path}", request.headers, request_id=rid) as sp:
+            with tracing.request(f"{request.method} {path}", request.headers, self.trusts_trace(request.headers),
+                                 request_id=rid) as sp:
                 try:
                     handler, args = self.resolve(request.method, path, request.headers)
                     resp = await handler(request, **args)
                 except Exception as exc:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
                     err = web.failure(exc, path)
                     resp = error_response(err) if err is not None else json_response(web.INTERNAL_ERROR, 500)
-                web.answered(sp, resp)
+                tracing.answered(sp, resp.status_code)
         finally:
             logs.request_id_var.reset(token)
         resp.headers.setdefault("X-Request-Id", rid)

@@ -157,13 +157,16 @@ def job_access(headers: Mapping[str, str], query_token: str | None, version: str
 
 
 # -- internal entry points ---------------------------------------------------------------------
+def through_origin(headers: Mapping[str, str]) -> bool:
+    """Whether the Worker passed this request on (always, where no ORIGIN_SECRET is set)."""
+    secret = get_settings().origin_secret.get_secret_value()
+    sent = headers.get(ORIGIN_HEADER) or ""
+    return not secret or bool(sent and _same(sent, secret))
+
+
 def require_origin(headers: Mapping[str, str]) -> None:
     """Public entry points answer only requests the Worker passed on, once ORIGIN_SECRET is set."""
-    secret = get_settings().origin_secret.get_secret_value()
-    if not secret:
-        return
-    sent = headers.get(ORIGIN_HEADER) or ""
-    if not (sent and _same(sent, secret)):
+    if not through_origin(headers):
         raise Forbidden("call this API through its public origin, not the function's own URL",
                         code="ORIGIN_REQUIRED")
 

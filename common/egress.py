@@ -164,27 +164,31 @@ def post(target: Target, body: bytes, headers: dict, timeout_s: float) -> int:
     receiver trickles it, is over within timeout_s (a TimeoutError past it)."""
     import httpx
 
-    tracing.instrument("httpx")
-    outcome: queue.SimpleQueue = queue.SimpleQueue()
-    client = httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False)
+    # A span of our own naming the host only: a receiver's URL may hold a secret of its own (?token=).
+    with tracing.span("webhook.post", host=target.host) as sp:
+        outcome: queue.SimpleQueue = queue.SimpleQueue()
+        client = httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False)
+        tracing.plain(client)
 
-    def exchange() -> None:
+        def exchange() -> None:
+            try:
+                with client:
+                    outcome.put(_exchange(client, target, body, headers, timeout_s))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
+                outcome.put(exc)
+
+        # In this context: the exchange's log lines belong to the job's delivery.
+        threading.Thread(target=contextvars.copy_context().run, args=(exchange,), name="webhook-post",
+                         daemon=True).start()
         try:
-            with client:
-                outcome.put(_exchange(client, target, body, headers, timeout_s))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
-            outcome.put(exc)
-
-    # In this context: the exchange's span and log lines belong to the job's delivery.
-    threading.Thread(target=contextvars.copy_context().run, args=(exchange,), name="webhook-post", daemon=True).start()
-    try:
-        result = outcome.get(timeout=timeout_s + 1)
-    except queue.Empty:
-        client.close()  # its socket closes: the thread's read fails now, not when the receiver stops
-        raise TimeoutError(f"the receiver took over {timeout_s:.0f} s") from None
-    if isinstance(result, BaseException):
-        raise result
-    return result
+            result = outcome.get(timeout=timeout_s + 1)
+        except queue.Empty:
+            client.close()  # its socket closes: the thread's read fails now, not when the receiver stops
+            raise TimeoutError(f"the receiver took over {timeout_s:.0f} s") from None
+        if isinstance(result, BaseException):
+            raise result
+        tracing.answered(sp, result)
+        return result
 
 
 def _exchange(client, target: Target, body: bytes, headers: dict, timeout_s: float) -> int:

@@ -35,8 +35,7 @@ class _Replay(Exception):
 
 def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None,
            caller: Caller | None = None, version: str = "v1",
-           budget: "DailyBudget | None" = None, job_id: str | None = None,
-           profile: "Pinned | None" = None) -> tuple[dict, bool]:
+           budget: "DailyBudget | None" = None, profile: "Pinned | None" = None) -> tuple[dict, bool]:
     """Create the job with its first event; returns (job, created). The job document is the snapshot.
 
     A job created through /api/v1 may be read by its id alone (while V1_ID_ONLY_READS is on); one
@@ -48,7 +47,7 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
     client = db.client()
     caller = caller or Caller("internal")
     key = idempotency.Key.of(caller.key, idempotency_key,
-                             json.dumps({**req.as_dict(), "api": version}, sort_keys=True)) \
+                             json.dumps(_fingerprint(req, version), sort_keys=True)) \
         if idempotency_key is not None else None
     stale = None
     if key is not None:
@@ -58,7 +57,7 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
     if budget is not None:
         budget.spend()  # counted for a job about to exist, never for a replay; refunded if it is not made
     try:
-        return _make(client, req, bucket, object_name, key, stale, caller, version, job_id, profile), True
+        return _make(client, req, bucket, object_name, key, stale, caller, version, profile), True
     except _Replay as replay:
         if budget is not None:
             budget.refund()
@@ -69,9 +68,18 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
         raise
 
 
+def _fingerprint(req: CreateJobRequest, version: str) -> dict:
+    """What an Idempotency-Key is bound to. A menu leaves `profile` out, so a key first used before
+    profiles existed still matches its retry."""
+    body = {**req.as_dict(), "api": version}
+    if body.get("profile") == "menu":
+        del body["profile"]
+    return body
+
+
 def _make(client, req: CreateJobRequest, bucket: str, object_name: str, key, stale, caller: Caller,
-          version: str, job_id: str | None = None, profile: "Pinned | None" = None) -> dict:
-    job_id = job_id or uuid.uuid4().hex
+          version: str, profile: "Pinned | None" = None) -> dict:
+    job_id = uuid.uuid4().hex
     access_token = secrets.token_urlsafe(32)
     now = db.now()
     job = {
@@ -198,6 +206,8 @@ def result_document(job_id: str, access: JobAccess, fmt: str | None) -> tuple[st
     job = get(job_id)
     access.check(job_id, job.get("access_token_hash"), job.get("owner"), job.get("id_only_reads", True))
     tracing.link_job(job)
+    if job["status"] == "failed":
+        raise AppError("the job failed: it has no result (its error is in the snapshot)", code="JOB_FAILED", status=409)
     if job["status"] != "completed":
         raise AppError(f"the job is {job['status']}: a result exists once it is completed", code="RESULT_NOT_READY",
                        status=409)

@@ -88,13 +88,14 @@ def run_job(job_id: str, trigger: str) -> Outcome:
                 return claim.outcome
             run = _Run(claim.job, claim.log, get_settings())
             try:
-                with tracing.job_run(claim.job, trigger) as sp, _LeaseKeeper(claim.log, get_settings().lease_s / 3):
+                with tracing.job_run(claim.job, trigger), _LeaseKeeper(claim.log, get_settings().lease_s / 3):
                     outcome = run.execute()
-                    if sp is not None:
-                        sp.set_attribute("outcome", outcome)
+                    tracing.annotate(outcome=outcome)
             except LeaseLost:  # raised while recording a failure or giving the job back
                 log.warning("lease lost; another run continues this job")
                 return "lost"
+            finally:
+                tracing.flush()  # the run's spans out before the platform may take the CPU away
             if outcome != "arrived":
                 return outcome
         return "waiting"
@@ -330,10 +331,15 @@ class _Run:
         finally:
             self.used_fallback = self.used_fallback or call.used_fallback
             self.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
-        data = profiles.finish(profile, data, self.settings.bookshelf_review_threshold)
-        problems = profiles.validate_result(data, profile.schema)
-        if problems:  # an engine's answer is checked where it is made; this is the last guard
-            raise ScanError("RESULT_INVALID", "the result does not match the profile's schema: " + "; ".join(problems))
+        # An engine's answer is checked where it is made; this is the last guard, before and after the
+        # server's own additions (which read the answer's fields).
+        for stage in ("answer", "result"):
+            problems = profiles.validate_result(data, profile.schema)
+            if problems:
+                raise ScanError("RESULT_INVALID", f"the {stage} does not match the profile's schema: "
+                                + "; ".join(problems), recoverable=True)
+            if stage == "answer":
+                data = profiles.finish(profile, data, self.settings.bookshelf_review_threshold)
         raw = json.dumps(data, ensure_ascii=False)
         if len(raw.encode()) > profiles.MAX_RESULT_BYTES:
             raise ScanError("RESULT_TOO_LARGE", f"the result is over {profiles.MAX_RESULT_BYTES} bytes")

@@ -8,6 +8,7 @@ job, so editing or publishing while it runs changes nothing for it (docs/profile
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -20,10 +21,12 @@ FORMATS = ("json", "yaml", "xml", "csv", "text")
 MAX_SCHEMA_BYTES = 32 * 1024
 MAX_SCHEMA_DEPTH = 12
 INSTRUCTIONS_LEN = (10, 2000)
-# Versions live in the profile's document (one read resolves a job's profile): 25 of the largest
-# schemas stay well under Firestore's 1 MiB a document.
-MAX_VERSIONS = 25
+# Versions live in the profile's document (one read resolves a job's profile): 20 of the largest
+# (a 32 KiB schema, 2,000 characters of instructions, up to 8 KB in UTF-8) are 0.8 MB, under
+# Firestore's 1 MiB a document.
+MAX_VERSIONS = 20
 _PROFILE_ID = "prf_"
+_ID = re.compile(r"prf_[0-9a-f]{16}")
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,11 @@ def check_schema(schema: Any, where: str = "schema") -> dict:
     if schema.get("type") != "object":
         raise BadRequest(f'{where}: the top level must be "type": "object" (a job\'s result is one JSON object)',
                          code="INVALID_SCHEMA")
+    try:
+        # What the meta-schema cannot see: a $ref that resolves to nothing, a pattern that is no regex.
+        jsonschema_rs.validator_for(schema)
+    except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
+        raise BadRequest(f"{where}: {str(exc).splitlines()[0][:300]}", code="INVALID_SCHEMA") from None
     return schema
 
 
@@ -178,18 +186,24 @@ def infer_schema(example: Any, depth: int = 0) -> dict:
 
 
 def _merge(shapes: list[dict]) -> dict:
-    """One schema for an array's elements: objects merged (a key is required when every element has it)."""
-    if all(s.get("type") == "object" for s in shapes):
-        props: dict = {}
+    """One schema that every element's shape satisfies: objects merged key by key (a key required
+    when every element has it), arrays by their items, 1 and 1.5 a number, anything else a union."""
+    kinds = {s.get("type") for s in shapes}
+    if kinds == {"object"}:
+        keys: dict[str, list[dict]] = {}
         for s in shapes:
             for k, v in s["properties"].items():
-                props.setdefault(k, v)
+                keys.setdefault(k, []).append(v)
         required = sorted(set.intersection(*(set(s["required"]) for s in shapes)))
-        return {"type": "object", "required": required, "properties": props}
-    types = sorted({s["type"] for s in shapes})
-    if types == ["integer", "number"]:
-        return {"type": "number"}
-    return shapes[0] if len(types) == 1 else {"type": types}
+        return {"type": "object", "required": required, "properties": {k: _merge(v) for k, v in keys.items()}}
+    if kinds == {"array"}:
+        items = [s["items"] for s in shapes if "items" in s]
+        return {"type": "array", **({"items": _merge(items)} if items else {})}
+    if kinds <= {"integer", "number"}:
+        return {"type": "number" if "number" in kinds else "integer"}
+    if len(kinds) == 1 and None not in kinds:
+        return shapes[0]
+    return {}  # elements of different kinds: any value
 
 
 @dataclass(frozen=True)
@@ -217,6 +231,10 @@ class VersionRequest:
             if not isinstance(data["example"], dict):
                 raise BadRequest("example: must be a JSON object", code="INVALID_SCHEMA")
             schema = check_schema(infer_schema(data["example"]), "example")
+            problems = validate_result(data["example"], schema)
+            if problems:  # a schema inferred from an example must accept it; a bug here, caught at once
+                raise BadRequest(f"example: the inferred schema does not accept it: {problems[0]}",
+                                 code="INVALID_SCHEMA")
         fmt = data.get("format", "json")
         if fmt not in FORMATS:
             raise BadRequest(f"format: must be one of {', '.join(FORMATS)}")
@@ -241,7 +259,7 @@ def _ref(profile_id: str):
 
 
 def _owned(profile_id: str, owner: str, transaction=None) -> Any:
-    if not profile_id.startswith(_PROFILE_ID) or not 8 <= len(profile_id) <= 40:
+    if not _ID.fullmatch(profile_id):  # never a Firestore path: "prf_x/y" names another document
         raise _missing(profile_id)
     snap = _ref(profile_id).get(transaction=transaction, **({} if transaction else db.fast()))
     if not snap.exists or (snap.to_dict() or {}).get("owner") != owner:
@@ -294,24 +312,31 @@ def add_version(owner: str, profile_id: str, data: dict) -> dict:
 
 
 def publish(owner: str, profile_id: str, data: dict, rollback: bool = False) -> dict:
-    """Publish a version (the latest when none is named); a rollback publishes an earlier one."""
-    snap = _owned(profile_id, owner)
-    record = snap.to_dict()
-    version = data.get("version", None if not rollback else "missing")
-    if version is None:
-        version = int(record["latest_version"])
-    if not isinstance(version, int) or isinstance(version, bool) or str(version) not in record["versions"]:
-        raise BadRequest(f"version: must name one of this profile's versions (1 to {record['latest_version']})",
-                         code="NO_SUCH_VERSION")
-    current = record.get("published_version")
-    if rollback and not (current and version < current):
-        raise BadRequest(f"version: a rollback goes back to a version before the published one ({current})",
-                         code="NO_SUCH_VERSION")
-    now = db.now()
-    _ref(profile_id).update({"published_version": version, "updated_at": now},
-                            option=db.client().write_option(last_update_time=snap.update_time), **db.fast_write())
-    record.update(published_version=version, updated_at=now)
-    return view(record)
+    """Publish a version (the latest when none is named); a rollback publishes an earlier one.
+    In a transaction: a version added meanwhile is seen, never overwritten."""
+    from google.cloud import firestore
+
+    version = data.get("version")
+    if rollback and version is None:
+        raise BadRequest("version: required: the version to roll back to", code="NO_SUCH_VERSION")
+
+    @firestore.transactional
+    def run(tx):
+        record = _owned(profile_id, owner, tx).to_dict()
+        n = int(record["latest_version"]) if version is None else version
+        if not isinstance(n, int) or isinstance(n, bool) or str(n) not in record["versions"]:
+            raise BadRequest(f"version: must name one of this profile's versions (1 to {record['latest_version']})",
+                             code="NO_SUCH_VERSION")
+        current = record.get("published_version")
+        if rollback and not (current and n < current):
+            raise BadRequest(f"version: a rollback goes back to a version before the published one ({current})",
+                             code="NO_SUCH_VERSION")
+        now = db.now()
+        tx.update(_ref(profile_id), {"published_version": n, "updated_at": now})
+        record.update(published_version=n, updated_at=now)
+        return record
+
+    return view(run(db.client().transaction()))
 
 
 def get(owner: str, profile_id: str) -> dict:
@@ -329,7 +354,9 @@ def version(owner: str, profile_id: str, n: str) -> dict:
 def list_owned(owner: str, limit: int = 100) -> list[dict]:
     from google.cloud import firestore
 
+    # Not the versions: a listing reads a few fields of each profile, not up to 20 schemas.
     docs = (db.client().collection(PROFILES).where(filter=firestore.FieldFilter("owner", "==", owner))
+            .select(["profile_id", "name", "latest_version", "published_version", "created_at", "updated_at"])
             .limit(limit).stream(**db.fast()))
     return sorted((view(d.to_dict(), brief=True) for d in docs), key=lambda v: v["created_at"])
 
@@ -354,6 +381,16 @@ def _version_view(v: dict, record: dict) -> dict:
 OFFLINE = ("menu", *BUILTIN)  # what the offline engine reads; a custom profile needs a model
 
 
+def check_ref(ref: str) -> None:
+    """400 UNKNOWN_PROFILE unless `ref` is menu, a built-in, or shaped as a custom profile (prf_…[@N])."""
+    if ref in OFFLINE:
+        return
+    profile_id, at, pinned = ref.partition("@")
+    if not _ID.fullmatch(profile_id) or (at and not pinned.isdigit()):
+        raise BadRequest(f"profile: menu, {', '.join(BUILTIN)}, or a profile id (prf_...[@version]), got "
+                         f"{ref[:60]!r}", code="UNKNOWN_PROFILE")
+
+
 def resolve(ref: str, owner: str | None) -> Pinned | None:
     """The profile a job names, pinned: a built-in, a custom profile's published version, or
     `<id>@<version>`. None for menu. A custom one is the caller's own, or a 404."""
@@ -361,10 +398,8 @@ def resolve(ref: str, owner: str | None) -> Pinned | None:
         return None
     if ref in BUILTIN:
         return BUILTIN[ref]
+    check_ref(ref)
     profile_id, _, pinned = ref.partition("@")
-    if not profile_id.startswith(_PROFILE_ID):
-        raise BadRequest(f"profile: menu, {', '.join(BUILTIN)}, or a profile id (prf_...), got {ref[:60]!r}",
-                         code="UNKNOWN_PROFILE")
     if not owner:
         # Anonymous callers own no profile: the same answer as another caller's.
         raise _missing(profile_id)
@@ -395,7 +430,13 @@ def validate_result(data: Any, schema: dict) -> list[str]:
     """What is wrong with a result against its schema (at most five messages, each with its path)."""
     import jsonschema_rs
 
-    validator = jsonschema_rs.validator_for(schema)
+    from common.errors import ScanError
+
+    try:
+        validator = jsonschema_rs.validator_for(schema)
+    except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
+        # Checked when saved; a built-in or an older version could still hold one the validator refuses.
+        raise ScanError("PROFILE_SCHEMA_INVALID", f"the profile's schema cannot be used: {str(exc)[:200]}") from None
     out = []
     for err in validator.iter_errors(data):
         path = "/".join(str(p) for p in err.instance_path) or "(root)"

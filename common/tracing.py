@@ -25,6 +25,8 @@ from typing import Any, Iterator, Mapping
 from common import logs
 from common.config import get_settings
 
+log = logs.get_logger(__name__)
+
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _CLOUD_TRACE = re.compile(r"^([0-9a-fA-F]{32})(?:/([0-9]{1,20}))?(?:;o=([0-9]+))?$")
 
@@ -43,8 +45,16 @@ class Ids:
 
 
 def mint(sample_ratio: float) -> Ids:
-    """A new trace's root ids, sampled with the given probability (what the Worker does at the edge)."""
+    """A new trace's root ids, sampled with the given probability."""
     return Ids(os.urandom(16).hex(), os.urandom(8).hex(), random.random() < sample_ratio)
+
+
+def at_edge(sent: str | None, sample_ratio: float) -> Ids:
+    """What the origin passes on (worker/index.js does the same): a client's trace id and span kept,
+    the sampled flag decided here, so no client turns tracing on for everything it sends."""
+    ids = parse_traceparent(sent)
+    fresh = mint(sample_ratio)
+    return Ids(ids.trace_id, ids.span_id, fresh.sampled) if ids else fresh
 
 
 def parse_traceparent(value: str | None) -> Ids | None:
@@ -85,7 +95,7 @@ def setup(service: str) -> None:
         from opentelemetry import trace
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
         from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
         provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(settings.trace_sample_ratio)),
@@ -94,8 +104,10 @@ def setup(service: str) -> None:
         if settings.trace_exporter == "gcp":
             provider.add_span_processor(BatchSpanProcessor(_CloudTrace(settings.google_cloud_project)))
         else:
-            # Written as each span ends: a run killed mid-job keeps the spans it finished.
-            provider.add_span_processor(SimpleSpanProcessor(_FileExporter(Path(settings.trace_dir))))
+            # Written in the processor's thread, a fifth of a second after they end: never by the
+            # request that ended them (a stream's first bytes wait for nothing).
+            provider.add_span_processor(BatchSpanProcessor(_FileExporter(Path(settings.trace_dir)),
+                                                           schedule_delay_millis=200))
         trace.set_tracer_provider(provider)
         # The libraries' instrumentations would put our trace on every outgoing request (Expo, a
         # webhook's receiver, Google's APIs): context goes only where we send it (tasks.py).
@@ -124,7 +136,7 @@ _service = ""
 # gRPC client spans only where a job runs: there each Firestore commit is worth seeing. Elsewhere its
 # instrumentation's import (0.3 s, bench/cold_start.py) would land on a first request, and on the
 # event streams a Firestore listener is one gRPC stream for the instance's life: a span never ending.
-_GRPC_SPANS = ("run_scan", "notify")
+_GRPC_SPANS = ("run_scan", "scan_stream", "notify")
 
 
 def instrument(library: str) -> None:
@@ -143,6 +155,19 @@ def instrument(library: str) -> None:
             getattr(importlib.import_module(module), instrumentor)().instrument()
         except ImportError:
             pass  # the deployed function does not ship it: no client spans for that library
+
+
+def plain(client) -> None:
+    """An httpx client whose requests make no client spans (their URLs are not ours to record)."""
+    if "httpx" not in _instrumented:
+        return
+
+    def detach() -> None:
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+        HTTPXClientInstrumentor.uninstrument_client(client)
+
+    _safely("plain", detach)
 
 
 def enabled() -> bool:
@@ -264,15 +289,30 @@ def headers() -> dict:
     return {"traceparent": ids.traceparent} if ids else {}
 
 
+def _safely(what: str, fn, *args, **kwargs):
+    """Tracing must never fail the work it watches: an error in it is logged once and ignored."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001
+        if what not in _failed:
+            _failed.add(what)
+            log.warning("tracing failed; the work goes on", where=what, error=f"{type(exc).__name__}: {exc}"[:200])
+        return None
+
+
+_failed: set[str] = set()
+
+
 @contextlib.contextmanager
 def span(name: str, *, parent: Ids | None = None, links: tuple[Ids, ...] = (), kind: str = "INTERNAL",
          **attributes: Any) -> Iterator[Any]:
     """A span around a stage; an exception marks it an error with the exception's code.
 
     `parent` starts it under another span than the current one (a remote one: the caller's, or
-    the job's creation). Yields the SDK span, or None with tracing off.
+    the job's creation). Yields the SDK span, or None with tracing off (or broken).
     """
-    if _tracer is None:
+    started = _safely("start", _start, name, parent, links, kind, attributes) if _tracer is not None else None
+    if started is None:
         token = logs.trace_var.set(parent) if parent is not None else None
         try:
             yield None
@@ -280,20 +320,27 @@ def span(name: str, *, parent: Ids | None = None, links: tuple[Ids, ...] = (), k
             if token is not None:
                 logs.trace_var.reset(token)
         return
+    manager, sp = started
+    token = logs.trace_var.set(_ids(sp))
+    try:
+        yield sp
+    except BaseException as exc:
+        fail(sp, exc)
+        logs.trace_var.reset(token)
+        _safely("end", manager.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    logs.trace_var.reset(token)
+    _safely("end", manager.__exit__, None, None, None)
+
+
+def _start(name: str, parent: Ids | None, links: tuple[Ids, ...], kind: str, attributes: dict):
     from opentelemetry.trace import SpanKind
 
     ctx = _context(parent) if parent is not None else None
-    with _tracer.start_as_current_span(name, context=ctx, kind=SpanKind[kind],
-                                       links=[_link_of(i) for i in links], attributes=_clean(attributes),
-                                       record_exception=False, set_status_on_exception=False) as sp:
-        token = logs.trace_var.set(_ids(sp))
-        try:
-            yield sp
-        except BaseException as exc:
-            fail(sp, exc)
-            raise
-        finally:
-            logs.trace_var.reset(token)
+    manager = _tracer.start_as_current_span(name, context=ctx, kind=SpanKind[kind],
+                                            links=[_link_of(i) for i in links], attributes=_clean(attributes),
+                                            record_exception=False, set_status_on_exception=False)
+    return manager, manager.__enter__()
 
 
 def _link_of(ids: Ids):
@@ -308,8 +355,11 @@ def _clean(attributes: dict) -> dict:
 
 def fail(sp, exc: BaseException | None = None, code: str | None = None, message: str = "") -> None:
     """Mark a span failed, with the error's code (an AppError's or ScanError's, else its type)."""
-    if sp is None:
-        return
+    if sp is not None:
+        _safely("fail", _mark_failed, sp, exc, code, message)
+
+
+def _mark_failed(sp, exc: BaseException | None, code: str | None, message: str) -> None:
     from opentelemetry.trace import Status, StatusCode
 
     code = code or getattr(exc, "code", None) or type(exc).__name__
@@ -335,7 +385,7 @@ def annotate(**attributes: Any) -> None:
         return
     from opentelemetry import trace
 
-    trace.get_current_span().set_attributes(_clean(attributes))
+    _safely("annotate", lambda: trace.get_current_span().set_attributes(_clean(attributes)))
 
 
 def link_job(job: Mapping) -> None:
@@ -344,19 +394,45 @@ def link_job(job: Mapping) -> None:
         return
     from opentelemetry import trace
 
-    sp = trace.get_current_span()
-    # Not job_id: that marks the spans of the job's own trace; a read belongs to its reader's.
-    sp.set_attribute("linked_job_id", str(job.get("job_id") or ""))
-    ids = parse_traceparent(job.get("traceparent"))
-    if ids is not None and sp.is_recording():
-        sp.add_link(_span_context(ids))
+    def link() -> None:
+        sp = trace.get_current_span()
+        # Not job_id: that marks the spans of the job's own trace; a read belongs to its reader's.
+        sp.set_attribute("linked_job_id", str(job.get("job_id") or ""))
+        ids = parse_traceparent(job.get("traceparent"))
+        if ids is not None and sp.is_recording():
+            sp.add_link(_span_context(ids))
+
+    _safely("link", link)
 
 
 @contextlib.contextmanager
-def request(name: str, incoming: Mapping[str, str], **attributes: Any) -> Iterator[Any]:
-    """The server span of one request, under the caller's trace when it sent one."""
-    with span(name, parent=from_headers(incoming), kind="SERVER", **attributes) as sp:
+def request(name: str, incoming: Mapping[str, str], trusted: bool = True, **attributes: Any) -> Iterator[Any]:
+    """The server span of one request: under the caller's trace when it sent one and is `trusted`
+    (its sampled flag is then followed), else the root of a new trace."""
+    with span(name, parent=from_headers(incoming) if trusted else None, kind="SERVER", **attributes) as sp:
         yield sp
+
+
+def answered(sp, status: int | None) -> None:
+    """The response on the request's span: its status code; a 5xx also an error."""
+    if sp is None or status is None:
+        return
+
+    def record() -> None:
+        sp.set_attribute("http.response.status_code", status)
+        if status >= 500:
+            _mark_failed(sp, None, f"HTTP_{status}", "")
+
+    _safely("answered", record)
+
+
+def flush(timeout_s: float = 2.0) -> None:
+    """Export what has ended now: at the end of a run, before the platform may take the CPU away."""
+    if _tracer is None:
+        return
+    from opentelemetry import trace
+
+    _safely("flush", lambda: trace.get_tracer_provider().force_flush(int(timeout_s * 1000)))
 
 
 @contextlib.contextmanager

@@ -174,6 +174,11 @@ class Dispatch(Routes):
                       function=name)
         tracing.setup(service_name(name))
 
+    def trusts_trace(self, headers) -> bool:
+        """Whether the caller's trace (and its sampled flag) is ours to follow: the Worker's, which
+        decides sampling at the edge, or an internal caller's (IAM stands before private entry points)."""
+        return not self.public or auth.through_origin(headers)
+
     def resolve(self, method: str, path: str, headers) -> tuple[Handler, dict]:
         if path.rstrip("/") == "/health" and method == "GET":
             return self._health, {}
@@ -202,7 +207,8 @@ class Router(Dispatch):
         token = logs.request_id_var.set(rid)
         job_token = logs.job_id_var.set("")
         try:
-            with tracing.request(f"{request.method} {request.path}", request.headers, request_id=rid) as sp:
+            with tracing.request(f"{request.method} {request.path}", request.headers, self.trusts_trace(request.headers),
+                                 request_id=rid) as sp:
                 try:
                     handler, args = self.resolve(request.method, request.path, request.headers)
                     resp = handler(request, **args)
@@ -212,7 +218,7 @@ class Router(Dispatch):
                 except Exception as exc:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page
                     err = failure(exc, request.path)
                     resp = error_response(err) if err is not None else json_response(INTERNAL_ERROR, 500)
-                answered(sp, resp)
+                tracing.answered(sp, getattr(resp, "status_code", None))
         finally:
             logs.job_id_var.reset(job_token)
             logs.request_id_var.reset(token)
@@ -220,16 +226,6 @@ class Router(Dispatch):
             resp.headers.setdefault("X-Request-Id", rid)
             _leave_body_unread(request, resp)
         return resp
-
-
-def answered(sp, resp) -> None:
-    """The response on the request's span: its status, and an error status for a 5xx or a refusal's code."""
-    status = getattr(resp, "status_code", None)
-    if sp is None or status is None:
-        return
-    sp.set_attribute("http.response.status_code", status)
-    if status >= 500:
-        tracing.fail(sp, code=f"HTTP_{status}")
 
 
 def _leave_body_unread(request: flask.Request, resp: flask.Response) -> None:

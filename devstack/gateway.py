@@ -133,10 +133,8 @@ def build_app(origins: dict):
             return error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP | WORKER_ONLY}
         headers.setdefault("x-request-id", uuid.uuid4().hex)
-        if tracing.parse_traceparent(headers.get("traceparent")) is None:
-            # As the Worker does: a request starts its trace here unless the client brought one,
-            # sampled at TRACE_SAMPLE_RATIO; the functions follow the decision (parent-based).
-            headers["traceparent"] = tracing.mint(settings.trace_sample_ratio).traceparent
+        # As the Worker does: the client's trace id kept, whether it is sampled decided here.
+        headers["traceparent"] = tracing.at_edge(headers.get("traceparent"), settings.trace_sample_ratio).traceparent
         # Cloudflare's edge sets CF-Connecting-IP from the TCP peer; locally there is no edge, so a
         # client may state it (tests play many phones). The Worker's proof rides along with it.
         peer = request.client.host if request.client else ""

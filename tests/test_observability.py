@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import httpx
 import pytest
 
 from common import logs, tracing
@@ -44,10 +45,16 @@ def _ancestors(span: dict, spans: list[dict]) -> list[str]:
     return names
 
 
+def _run_written(own: list[dict]) -> bool:
+    """The run's span is written, and the request that ran it (it ends after the run)."""
+    runs = _named(own, "scan.run")
+    ids = {s["span_id"] for s in own}
+    return bool(runs) and all(r["parent_id"] in ids or r["attributes"]["trigger"] != "task" for r in runs)
+
+
 def _run_over(name: str = "notify_task"):
     """Every span of the job is written: the run's, and the function it ends with."""
-    return lambda own: (any(s["name"] == "scan.run" for s in own)
-                        and any(s["service"] == name and s["kind"] == "SERVER" for s in own))
+    return lambda own: _run_written(own) and any(s["service"] == name and s["kind"] == "SERVER" for s in own)
 
 
 def test_a_job_is_one_trace_across_every_function_it_touches_in_order_with_its_id_on_each_span(api, stack,
@@ -90,7 +97,7 @@ def test_a_job_is_one_trace_across_every_function_it_touches_in_order_with_its_i
 def test_log_lines_carry_the_trace_and_span_of_the_code_that_wrote_them(api, stack, menu_photo):
     job_id = api.job(api.upload(menu_photo), "en")
     assert api.events(job_id)[-1].data["status"] == "completed"
-    own, _ = _spans(stack, job_id, lambda own: any(s["name"] == "scan.run" for s in own))
+    own, _ = _spans(stack, job_id, _run_written)
     (trace_id,) = {s["trace_id"] for s in own}
     span_ids = {s["span_id"]: s["name"] for s in own}
     # The client sent no trace: the origin (the Worker) started it, so the create span has a remote parent.
@@ -115,7 +122,7 @@ def test_a_failed_model_call_shows_as_error_spans_with_its_code_and_the_run_fail
     frames = api.events(job_id)
     err = next(f.data for f in frames if f.event == "error")
     assert frames[-1].data["status"] == "failed"
-    own, _ = _spans(stack, job_id, lambda own: any(s["name"] == "scan.run" for s in own))
+    own, _ = _spans(stack, job_id, _run_written)
     attempts = _named(own, "gemini.menu")
     assert len(attempts) >= 2 and all(s["status"] == "ERROR" for s in attempts)
     assert {s["attributes"]["error.code"] for s in attempts} == {"VLM_FAILED"}
@@ -140,13 +147,16 @@ def test_a_run_started_by_the_finalize_event_joins_the_trace_its_job_was_created
         os.killpg(group, signal.SIGCONT)
     assert_well_formed(frames)
     assert frames[-1].data["status"] == "completed"
-    own, _ = _spans(stack, job_id, lambda own: any(s["name"] == "scan.run" for s in own))
+    own, _ = _spans(stack, job_id, _run_written)
     create = next(s for s in own if s["service"] == "create_job" and s["kind"] == "SERVER")
     (run,) = [s for s in _named(own, "scan.run") if s["attributes"]["trigger"] == "finalize"]
     assert run["trace_id"] == create["trace_id"] and run["service"] == "run_scan_finalize"
     assert run["parent_id"] == create["span_id"]  # under the job's creation ...
-    finalize = [s for s in waterfall.load(stack.trace_dir) if s["name"] == "finalize"
-                and any(link["span_id"] == s["span_id"] for link in run["links"])]
+    deadline = time.monotonic() + 10
+    while not (finalize := [s for s in waterfall.load(stack.trace_dir) if s["name"] == "finalize"
+                            and any(link["span_id"] == s["span_id"] for link in run["links"])]):
+        assert time.monotonic() < deadline, "the finalize request's span was never written"
+        time.sleep(0.1)
     assert finalize and finalize[0]["trace_id"] != run["trace_id"]  # ... linked to the event's own request
 
 
@@ -154,7 +164,12 @@ def test_snapshot_and_event_stream_reads_link_to_the_jobs_trace(api_v2, stack, m
     job_id = api_v2.job(api_v2.upload(menu_photo), "en")
     assert api_v2.events(job_id)[-1].data["status"] == "completed"
     api_v2.snapshot(job_id)
-    own, linked = _spans(stack, job_id, lambda own: any(s["name"] == "scan.run" for s in own))
+    own, linked = _spans(stack, job_id, _run_written)
+    deadline = time.monotonic() + 10
+    while not any(not s["name"].endswith("/events") for s in linked):  # the snapshot's span, written last
+        assert time.monotonic() < deadline, "the snapshot read's span was never written"
+        time.sleep(0.1)
+        own, linked = waterfall.of_job(waterfall.load(stack.trace_dir), job_id)
     (trace_id,) = {s["trace_id"] for s in own}
     reads = [s for s in linked if s["service"] == "events"]
     assert {s["name"].endswith("/events") for s in reads} == {True, False}  # a stream and a snapshot
@@ -163,21 +178,50 @@ def test_snapshot_and_event_stream_reads_link_to_the_jobs_trace(api_v2, stack, m
         assert [link["trace_id"] for link in s["links"]] == [trace_id]
 
 
-def test_a_trace_the_caller_sampled_out_records_no_span_but_its_log_lines_keep_the_trace(api, stack, menu_photo):
+def test_the_origin_keeps_a_clients_trace_id_but_decides_sampling_itself(api, stack, menu_photo):
     caller = tracing.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=False)
     r = api.create_job(api.upload(menu_photo), "en", headers={"traceparent": caller.traceparent})
     job_id = r.json()["job_id"]
     assert api.events(job_id)[-1].data["status"] == "completed"
-    lines = []
-    deadline = time.monotonic() + 10
-    while not any(e.get("message") == "job completed" for e in lines):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-        lines = [json.loads(line) for line in stack.log_path("run-scan-task").read_text(errors="replace").splitlines()
-                 if line.startswith("{") and job_id in line]
-    assert {e["logging.googleapis.com/trace"].rsplit("/", 1)[1] for e in lines} == {caller.trace_id}
+    # The stack samples every trace (TRACE_SAMPLE_RATIO 1): the client's "not sampled" does not stop it.
+    own, _ = _spans(stack, job_id, _run_written)
+    assert {s["trace_id"] for s in own} == {caller.trace_id}
+    for ratio, sampled in ((0.0, False), (1.0, True)):
+        for flag in (True, False):
+            sent = tracing.Ids(caller.trace_id, caller.span_id, flag).traceparent
+            assert tracing.at_edge(sent, ratio) == tracing.Ids(caller.trace_id, caller.span_id, sampled)
+    assert tracing.at_edge("garbage", 1.0).trace_id != caller.trace_id
+
+
+def test_a_trace_its_trusted_caller_sampled_out_records_no_span_but_its_log_lines_keep_it(api_v2, stack,
+                                                                                          menu_photo):
+    job_id = api_v2.job(api_v2.upload(menu_photo), "en")
+    caller = tracing.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=False)
+    # Straight to the events function, as the Worker would pass it on (its origin secret): trusted.
+    url = f"{stack.function_url('events')}/api/v2/scan/jobs/{job_id}"
+    r = httpx.get(url, headers={**api_v2.auth(job_id), "X-Origin-Secret": stack.origin_secret,
+                                "traceparent": caller.traceparent})
+    assert r.status_code == 200
+    lines = _wait_lines(stack, "events", lambda e: e.get("logging.googleapis.com/trace", "").endswith(caller.trace_id))
     assert {e["logging.googleapis.com/trace_sampled"] for e in lines} == {False}
-    assert not any(s["trace_id"] == caller.trace_id for s in waterfall.load(stack.trace_dir))
+    # Not through the origin: the caller's trace is not followed (and the request is refused).
+    stranger = tracing.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=True)
+    assert httpx.get(url, headers={**api_v2.auth(job_id), "traceparent": stranger.traceparent}).status_code == 403
+    time.sleep(1)  # spans are written a fifth of a second after they end
+    spans = waterfall.load(stack.trace_dir)
+    assert not any(s["trace_id"] in (caller.trace_id, stranger.trace_id) for s in spans)
+
+
+def _wait_lines(stack, function: str, match, timeout_s: float = 10) -> list[dict]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        lines = [json.loads(line) for line in stack.log_path(function).read_text(errors="replace").splitlines()
+                 if line.startswith("{")]
+        found = [e for e in lines if match(e)]
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"no such line in {function}'s log"
+        time.sleep(0.1)
 
 
 def test_run_trace_prints_the_jobs_waterfall_with_every_function_and_the_slowest_path(api, stack, menu_photo):
@@ -328,7 +372,7 @@ def test_the_log_based_metrics_count_outcomes_codes_times_retries_fallbacks_and_
     api.script("menu", *[{"status": 503}] * 8)  # retried, then the fallback, then failed
     failed = api.job(api.upload(render_photo(("Udon 800",))), "en")
     assert api.events(failed)[-1].data["status"] == "failed"
-    _spans(stack, failed, lambda own: any(s["name"] == "scan.run" for s in own))  # its run is over
+    _spans(stack, failed, _run_written)  # its run is over
     points = _counted(stack, {ok, drawn, failed})
 
     finished = sorted((p["job_id"], p["outcome"], p["code"]) for p in points["scan_jobs_finished"])
@@ -375,3 +419,17 @@ def test_with_cloud_trace_the_exporter_is_imported_at_the_first_export_not_at_st
                          env={**os.environ, "TRACE_EXPORTER": "gcp", "PYTHONPATH": str(waterfall.ROOT)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_tracing_failure_never_fails_the_work_it_watches(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the SDK broke")
+
+    monkeypatch.setattr(tracing, "_tracer", object())  # "on", but every start fails
+    monkeypatch.setattr(tracing, "_start", broken)
+    with tracing.span("stage") as sp:
+        ran = sp is None
+    assert ran
+    with pytest.raises(ValueError):  # the work's own error still comes out
+        with tracing.request("GET /x", {}):
+            raise ValueError("the handler's")

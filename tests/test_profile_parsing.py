@@ -64,3 +64,11 @@ def test_csv_is_the_first_array_with_nested_fields_as_dotted_columns():
     rows = list(csv.DictReader(io.StringIO(render(data, "csv"))))
     assert rows == [{"name": "A", "region.country": "ES", "grapes": '["x", "y"]', "extra": ""},
                     {"name": "B", "region.country": "", "grapes": "", "extra": "1"}]
+
+
+def test_an_inferred_schema_accepts_its_own_example_whatever_its_arrays_mix():
+    from common.profiles import check_schema, infer_schema, validate_result
+
+    for example in ({"prices": [12, 14.5]}, {"w": [{"a": 1}, {"a": "one"}]}, {"rows": [[1, 2], ["a"]]},
+                    {"w": [{"n": {"x": 1, "y": 2}}, {"n": {"x": 3}}]}):
+        assert validate_result(example, check_schema(infer_schema(example))) == [], example

@@ -91,6 +91,8 @@ def test_an_answer_that_breaks_the_schema_is_retried_then_fails_the_job_with_res
     err = next(f.data for f in frames if f.event == "error")
     assert err["code"] == "RESULT_INVALID" and "schema" in err["message"] and done["status"] == "failed"
     assert not any(f.event == "result" for f in frames)
+    job_id = frames[-1].data["session_id"]
+    _error(api_v2.http.get(f"/api/v2/scan/jobs/{job_id}/result", headers=api_v2.auth(job_id)), 409, "JOB_FAILED")
     # Every try of the budget, then one on the fallback model.
     assert api_v2.gemini_calls()["calls"]["extract"] == int(stack.env()["MODEL_MAX_ATTEMPTS"]) + 1
 
@@ -135,6 +137,8 @@ def test_another_caller_can_neither_read_nor_use_a_private_profile(api_v2, alice
     _error(api_v2.http.post(f"/api/v2/profiles/{pid}/versions", headers=mallory,
                             json={"instructions": "Overwrite it, please.", "schema": WINES}), 404, "PROFILE_NOT_FOUND")
     _error(api_v2.http.post(f"/api/v2/profiles/{pid}/publish", headers=mallory, json={}), 404, "PROFILE_NOT_FOUND")
+    _error(api_v2.http.post(f"/api/v2/profiles/{pid}/rollback", headers=mallory, json={"version": 1}), 404,
+           "PROFILE_NOT_FOUND")
     assert api_v2.http.get("/api/v2/profiles", headers=mallory).json() == {"profiles": []}
     _error(_job(api_v2, menu_photo, headers=mallory, profile=pid), 404, "PROFILE_NOT_FOUND")
     _error(_job(api_v2, menu_photo, profile=pid), 404, "PROFILE_NOT_FOUND")  # anonymous: no one's profile
@@ -147,6 +151,8 @@ def test_another_caller_can_neither_read_nor_use_a_private_profile(api_v2, alice
     ({"schema": {"type": "object", "properties": {"a": {"$ref": "https://evil.test/s.json"}}}}, "only local $ref"),
     ({"schema": {"$schema": "https://evil.test/meta", "type": "object"}}, "$schema must name a JSON Schema draft"),
     ({"schema": "not an object"}, "must be a JSON object"),
+    ({"schema": {"type": "object", "properties": {"a": {"$ref": "#/definitions/nope"}}}}, "does not exist"),
+    ({"schema": {"type": "object", "properties": {"a": {"type": "string", "pattern": "(("}}}}, "regex"),
     ({"schema": WINES, "example": {"a": 1}}, "either schema"),
     ({}, "either schema"),
     ({"example": [1, 2]}, "example: must be a JSON object"),
@@ -194,7 +200,8 @@ def test_an_unpublished_profile_runs_only_when_a_version_is_named(api_v2, alice,
 
 
 def test_an_unknown_profile_name_is_a_400_and_v1_stays_a_menu_whatever_it_sends(api, api_v2, menu_photo):
-    _error(_job(api_v2, menu_photo, profile="horoscope"), 400, "UNKNOWN_PROFILE")
+    for name in ("horoscope", "prf_0123456789abcdef/x", "prf_0123456789abcdef@one", "prf_../scan_jobs"):
+        _error(_job(api_v2, menu_photo, profile=name), 400, "UNKNOWN_PROFILE")
     r = api.create_job(api.upload(menu_photo), "繁體中文", profile="recipe")
     frames, done = _run(api, r.json()["job_id"])
     assert any(f.event == "menu_data" for f in frames) and not any(f.event == "result" for f in frames)
@@ -265,7 +272,7 @@ def test_push_and_webhook_name_the_profile_a_job_ran_with(api_v2, stack, menu_ph
         delivery = hook.wait(1)[0]
     finally:
         hook.close()
-    assert delivery["verified"]
+    assert delivery["verified"] and "traceparent" not in delivery["headers"]  # our trace stays ours
     data = delivery["payload"]["data"]
     assert data["profile"] == {"id": "recipe", "version": 1, "format": "json"} and data["result"]["data"] == RECIPE
     sent = _wait_for(lambda: _expo(stack, "messages")["messages"], what="the push")

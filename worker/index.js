@@ -58,9 +58,10 @@ async function forward(request, env, url, route) {
   for (const h of ["x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for"]) headers.delete(h);
   // A caller's own request id is kept (the functions accept only sane ones), so its logs join the caller's.
   if (!headers.has("x-request-id")) headers.set("x-request-id", headers.get("cf-ray") || crypto.randomUUID());
-  // Every job's trace starts here unless the client brought one (docs/observability.md): sampled at
-  // TRACE_SAMPLE_RATIO, and the functions follow this decision.
-  if (!validTraceparent(headers.get("traceparent"))) headers.set("traceparent", newTraceparent(env));
+  // Every request's trace is decided here (docs/observability.md): a client's trace id is kept, so its
+  // own traces join ours, but whether it is sampled is ours to say (TRACE_SAMPLE_RATIO): no client can
+  // turn tracing on for everything it sends. The functions follow this decision.
+  headers.set("traceparent", edgeTraceparent(headers.get("traceparent"), env));
   const clientIp = request.headers.get("cf-connecting-ip") || "";
   headers.set("x-forwarded-for", clientIp);
   headers.set("x-client-ip", clientIp);
@@ -82,16 +83,13 @@ async function forward(request, env, url, route) {
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
-function validTraceparent(value) {
-  const m = TRACEPARENT.exec((value || "").trim().toLowerCase());
-  return Boolean(m) && !/^0+$/.test(m[1]) && !/^0+$/.test(m[2]);
-}
-
-function newTraceparent(env) {
+function edgeTraceparent(sent, env) {
   const hex = (n) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const m = TRACEPARENT.exec((sent || "").trim().toLowerCase());
+  const valid = Boolean(m) && !/^0+$/.test(m[1]) && !/^0+$/.test(m[2]);
   const ratio = Number.parseFloat(env.TRACE_SAMPLE_RATIO ?? "1");
   const sampled = Math.random() < (Number.isFinite(ratio) ? ratio : 1);
-  return `00-${hex(16)}-${hex(8)}-${sampled ? "01" : "00"}`;
+  return `00-${valid ? m[1] : hex(16)}-${valid ? m[2] : hex(8)}-${sampled ? "01" : "00"}`;
 }
 
 async function asset(request, env, url) {

@@ -1,6 +1,4 @@
 """POST /api/v{1,2}/scan/jobs: record the job, queue its scan, answer at once."""
-import uuid
-
 import functions_framework
 
 from common import auth, budget, egress, idempotency, job_ids, jobs, logs, profiles, ratelimit, schemas, tasks, tracing, web
@@ -15,10 +13,6 @@ daily = budget.DailyBudget(settings.daily_job_budget)
 
 @router.route("/api/<any(v1, v2):version>/scan/jobs", ["POST"])
 def create(request, version):
-    # The id is chosen first, so the request's log lines and spans carry it from the start.
-    new_id = uuid.uuid4().hex
-    logs.job_id_var.set(new_id)  # the router resets it after the answer
-    tracing.annotate(job_id=new_id)
     caller = auth.identify(request.headers, request.remote_addr)
     ratelimit.take(caller, "create_job", settings.rate_job_per_min, settings.rate_burst)
     req = web.parse_json(request, schemas.CreateJobRequest, version)
@@ -30,15 +24,16 @@ def create(request, version):
                            code="CALLBACKS_DISABLED", status=501)
         egress.check(req.callback_url, allow_loopback=settings.callback_allow_loopback)  # 400 naming the reason
     key = idempotency.validate(request.headers.get("Idempotency-Key"))
+    profiles.check_ref(req.profile)
     if req.profile not in profiles.OFFLINE and settings.engine_name == "local":
         raise BadRequest(f"profile {req.profile[:60]} needs a model: this deployment runs the offline engine, which "
                          f"reads {', '.join(profiles.OFFLINE)} only (set GEMINI_API_KEY)", code="PROFILE_NEEDS_MODEL")
     profile = profiles.resolve(req.profile, caller.subject)  # a 404 for another caller's, as for none
-    job, created = jobs.create(req, bucket, name, key, caller, version, budget=daily, job_id=new_id, profile=profile)
+    job, created = jobs.create(req, bucket, name, key, caller, version, budget=daily, profile=profile)
     job_id = job["job_id"]
-    if not created:  # a replay answers with the job the key made first
-        logs.job_id_var.set(job_id)
-        tracing.annotate(job_id=job_id, replayed=True)
+    # From here on the request's lines and spans name the job (the router resets it after the answer).
+    logs.job_id_var.set(job_id)
+    tracing.annotate(job_id=job_id, replayed=not created)
     try:
         # Also on a replay: the task is named after the job, so this heals an enqueue that was lost.
         tasks.enqueue_scan(job_id)
