@@ -75,9 +75,10 @@ def kb():
     return dishes.load()
 
 
-def test_knowledge_base_has_400_dishes_across_nine_cuisines_with_five_languages(kb):
-    assert len(kb.dishes) >= 400
-    assert {d.cuisine for d in kb.dishes} == {"ja", "zh", "ko", "th", "vi", "it", "fr", "es", "us"}
+def test_knowledge_base_has_800_dishes_across_thirteen_cuisines_with_five_languages(kb):
+    assert len(kb.dishes) >= 800
+    assert {d.cuisine for d in kb.dishes} == {"ja", "zh", "ko", "th", "vi", "it", "fr", "es", "us", "in", "mx", "me",
+                                               "intl"}
     assert len({d.id for d in kb.dishes}) == len(kb.dishes)
     tags = {"spicy", "vegetarian", "vegan", "raw", "contains_alcohol", "pork", "beef"}
     allergens = {"gluten", "crustacean", "egg", "fish", "peanut", "soy", "milk", "tree_nut", "celery", "mustard",
@@ -87,6 +88,37 @@ def test_knowledge_base_has_400_dishes_across_nine_cuisines_with_five_languages(
         assert d.names and d.description["en"] and d.description["zh_tw"] and d.description["zh_cn"], d.id
         assert set(d.tags) <= tags and set(d.allergens) <= allergens, d.id
         assert d.course in menu_course_names() and 0 <= d.rank <= 3, d.id
+
+
+def test_no_name_belongs_to_two_dishes_the_menus_script_cannot_tell_apart(kb):
+    # A shared name resolves by the menu's script (餃子: gyoza on a Japanese menu, jiaozi on a Chinese
+    # one); two dishes of one cuisine, or two a Latin-script menu reaches, would be a coin toss.
+    latin_ok = {frozenset({"us.craft_beer", "ja.nama_beer"})}  # "draft beer": the same drink either way
+    for k, found in kb._exact.items():
+        if len(found) < 2:
+            continue
+        assert len({d.cuisine for d in found}) == len(found), (k, [d.id for d in found])
+        if k.isascii():
+            assert frozenset(d.id for d in found) in latin_ok, (k, [d.id for d in found])
+
+
+def test_a_row_in_every_new_cuisine_reads_in_all_five_languages(kb):
+    by_id = {d.id: d for d in kb.dishes}
+    assert by_id["in.butter_chicken"].name == {"en": "Butter chicken", "zh_tw": "奶油咖哩雞", "zh_cn": "黄油鸡",
+                                               "ja": "バターチキンカレー", "ko": "버터 치킨 커리"}
+    assert by_id["in.chicken_curry"].name["zh_tw"] == "咖哩雞" and by_id["in.chicken_curry"].name["zh_cn"] == "咖喱鸡"
+    assert by_id["mx.tacos_al_pastor"].name["ko"] and by_id["me.hummus"].name["ja"] == "フムス"
+    assert by_id["tw.danzai_noodles"].name["zh_cn"] == "担仔面"  # derived from zh-TW by OpenCC
+    assert kb.match("Chicken Tikka Masala").dish.id == "in.tikka_masala"
+    assert kb.match("Baba Ghanoush").dish.id == "me.baba_ganoush"
+    assert kb.match("蝦餃").dish.id == "zh.har_gow" and kb.match("Flat White").dish.id == "cafe.flat_white"
+
+
+def test_unknown_latin_names_are_put_word_by_word_into_the_readers_language(kb):
+    assert kb.gloss("Lamb Pepper Fry", "zh_tw").startswith("羊肉")
+    assert kb.gloss("Chicken Rogan", "ja").startswith(kb.terms_in("chicken")[0].name["ja"])
+    assert kb.gloss("Mystery Platter", "zh_tw") == "Mystery Platter"  # nothing known: left as printed
+    assert kb.gloss("Lamb Pepper Fry", "en") == "Lamb Pepper Fry"
 
 
 def menu_course_names() -> set[str]:
