@@ -40,6 +40,28 @@ def test_prices_in_the_forms_menus_print_are_split_from_the_name(line, head, amo
     assert price.amount == amount and price.currency == currency
 
 
+@pytest.mark.parametrize("line, head, amount, text", [
+    ("Butter Chicken -$18-", "Butter Chicken", 18, "$18"),
+    ("Samosa (12)", "Samosa", 12, "12"),
+    ("Burger 18.", "Burger", 18, "18"),
+    ("传统铜锅 (小) 16元 □", "传统铜锅 (小)", 16, "16元"),
+    ("北冰洋 5元/瓶 口", "北冰洋", 5, "5元/瓶"),
+    ("焼き鳥 180円/本", "焼き鳥", 180, "180円/本"),
+    ("Oysters $3/pc", "Oysters", 3, "$3/pc"),
+    ("Wings $2 each", "Wings", 2, "$2 each"),
+])
+def test_decorated_bracketed_and_per_unit_prices_are_read_by_their_shape(line, head, amount, text):
+    got_head, price = prices.find_price(line)
+    assert (got_head, price.amount, price.text) == (head, amount, text)
+
+
+def test_several_prices_on_a_line_by_portion_or_protein_become_options():
+    head, p = prices.find_price("-Chicken- $21 - Lamb- $26-")
+    assert head == "" and p.options == [("Chicken", 21), ("Lamb", 26)] and p.amount == 21
+    head, p = prices.find_price("Tikka masala: Chicken $21 / Lamb $26")
+    assert head == "Tikka masala" and p.text == "Chicken $21 / Lamb $26"
+
+
 @pytest.mark.parametrize("text, value", [("六百八十", 680), ("千二百", 1200), ("一万二千", 12000), ("一二八〇", 1280),
                                          ("二千五百八十", 2580), ("十", 10), ("百五十", 150)])
 def test_kanji_numerals_read_as_numbers(text, value):
@@ -230,6 +252,37 @@ def test_parser_keeps_sections_descriptions_and_prices_on_their_own_line():
         ("唐揚げ", 680, "揚げ物"), ("とんかつ", 1200, "揚げ物"), ("生ビール", 580, "DRINKS")]
     assert parsed.items[0].description == ["鶏もも肉の唐揚げ"]
     assert parsed.sections == ["揚げ物", "DRINKS"]
+
+
+def test_a_stacked_centred_menu_pairs_each_price_line_with_the_name_above_and_keeps_descriptions():
+    lines = [Line("Butter Chicken", 50, 560, 200, y1=250), Line("-$18-", 44, 660, 262, y1=306),
+             Line("Tender chicken in a creamy tomato sauce", 34, 420, 318, y1=352),
+             Line("Rogan Josh", 50, 570, 430, y1=480), Line("-Chicken- $21 - Lamb- $26-", 44, 500, 492, y1=536),
+             Line("Slow braised with Kashmiri chillies", 34, 430, 548, y1=582),
+             Line("Garlic Naan", 50, 565, 660, y1=710), Line("-$4-", 44, 670, 722, y1=766)]
+    parsed = menu.parse(lines)
+    assert [(i.name, i.price.amount) for i in parsed.items] == [("Butter Chicken", 18), ("Rogan Josh", 21),
+                                                                ("Garlic Naan", 4)]
+    assert parsed.items[1].price.options == [("Chicken", 21), ("Lamb", 26)]
+    assert parsed.items[0].description == ["Tender chicken in a creamy tomato sauce"]
+
+
+def test_a_price_set_just_above_its_name_pairs_downwards():
+    lines = [Line("$18", 40, 600, 100, y1=140), Line("Butter Chicken", 50, 520, 146, y1=196),
+             Line("creamy tomato sauce", 34, 520, 200, y1=234),
+             Line("$21", 40, 600, 330, y1=370), Line("Rogan Josh", 50, 520, 376, y1=426),
+             Line("braised lamb", 34, 520, 430, y1=464)]
+    parsed = menu.parse(lines)
+    assert [(i.name, i.price.amount, i.description) for i in parsed.items] == [
+        ("Butter Chicken", 18, ["creamy tomato sauce"]), ("Rogan Josh", 21, ["braised lamb"])]
+
+
+def test_order_sheet_rows_lose_their_numbers_and_tick_boxes_and_split_into_dishes():
+    lines = [Line("101 传统铜锅 (小) 16元 □ 102 传统铜锅 (大) 26元 □", 40, 50, 100),
+             Line("103 手切羊肉 38元/份 □", 40, 50, 160), Line("宫保鸡丁 38元 麻婆豆腐 28元", 40, 50, 220)]
+    got = [(i.name, i.price.amount, i.price.text) for i in menu.parse(lines).items]
+    assert got == [("传统铜锅 (小)", 16, "16元"), ("传统铜锅 (大)", 26, "26元"), ("手切羊肉", 38, "38元/份"),
+                   ("宫保鸡丁", 38, "38元"), ("麻婆豆腐", 28, "28元")]
 
 
 # -- the engine on real OCR ------------------------------------------------------------------------
