@@ -33,6 +33,13 @@ from tests.conftest import ROOT
     ("Bibimbap 12,000원", "Bibimbap", 12000, "KRW"),
     ("Tom yum 120 บาท", "Tom yum", 120, "THB"),
     ("生ビール 580円(税込)", "生ビール", 580, "JPY"),
+    ("Butter Chicken -$18-", "Butter Chicken", 18, "USD"),  # decorated, bracketed, a full stop: the same price
+    ("Samosa (12)", "Samosa", 12, None),
+    ("Goat Curry (7)", "Goat Curry", 7, None),
+    ("Burger 18.", "Burger", 18, None),
+    ("传统铜锅 (小) 16元 □", "传统铜锅 (小)", 16, "CNY"),  # an order sheet's tick box
+    ("手切羊肉 38元/份", "手切羊肉", 38, "CNY"),  # per unit
+    ("Oysters $3/pc", "Oysters", 3, "USD"),
 ])
 def test_prices_in_the_forms_menus_print_are_split_from_the_name(line, head, amount, currency):
     got_head, price = prices.find_price(unicodedata.normalize("NFKC", line))
@@ -40,19 +47,9 @@ def test_prices_in_the_forms_menus_print_are_split_from_the_name(line, head, amo
     assert price.amount == amount and price.currency == currency
 
 
-@pytest.mark.parametrize("line, head, amount, text", [
-    ("Butter Chicken -$18-", "Butter Chicken", 18, "$18"),
-    ("Samosa (12)", "Samosa", 12, "12"),
-    ("Burger 18.", "Burger", 18, "18"),
-    ("传统铜锅 (小) 16元 □", "传统铜锅 (小)", 16, "16元"),
-    ("北冰洋 5元/瓶 口", "北冰洋", 5, "5元/瓶"),
-    ("焼き鳥 180円/本", "焼き鳥", 180, "180円/本"),
-    ("Oysters $3/pc", "Oysters", 3, "$3/pc"),
-    ("Wings $2 each", "Wings", 2, "$2 each"),
-])
-def test_decorated_bracketed_and_per_unit_prices_are_read_by_their_shape(line, head, amount, text):
-    got_head, price = prices.find_price(line)
-    assert (got_head, price.amount, price.text) == (head, amount, text)
+def test_a_price_per_unit_keeps_its_unit_in_the_printed_price():
+    assert [prices.find_price(line)[1].text for line in ("北冰洋 5元/瓶 口", "焼き鳥 180円/本", "Oysters $3/pc",
+                                                           "Wings $2 each")] == ["5元/瓶", "180円/本", "$3/pc", "$2 each"]
 
 
 def test_several_prices_on_a_line_by_portion_or_protein_become_options():
@@ -361,6 +358,24 @@ def test_a_sharp_photo_with_no_text_is_not_a_menu(engine):
     with pytest.raises(ScanError) as err:
         engine.read_menu(menu_photos.jpeg(img), "en")
     assert err.value.code == "IMAGE_NOT_MENU"
+
+
+def test_a_price_less_menu_of_dishes_is_still_a_menu(engine):
+    from devstack import menu_templates
+
+    template = next(t for t in menu_templates.TEMPLATES if t.key == "price-less")
+    img, printed = menu_templates.render(template, 0)
+    items = engine.read_menu(menu_photos.jpeg(img), "en").items
+    assert menu_photos.score(menu_photos.Menu("p", "en", "", [("", printed)]), items).rate("names") >= 0.9
+    assert all(i.price is None for i in items)
+
+
+def test_an_evaluation_template_whose_font_is_missing_is_skipped_naming_the_package(monkeypatch):
+    from devstack import menu_templates
+
+    monkeypatch.setitem(menu_templates.FONTS, "decorative", "/nonexistent/lobster.otf")
+    template = next(t for t in menu_templates.TEMPLATES if t.key == "decorative-font")
+    assert "apt-get install fonts-lobster" in menu_templates.font_missing(template)
 
 
 def test_a_page_of_prose_is_not_a_menu(engine):

@@ -118,10 +118,10 @@ class _Row:
 
 
 # Order sheets put several numbered rows on one line: "101 传统铜锅 16元 102 羊肉 38元"; a cut goes after a
-# price and before a row number (two to four digits) or a run of CJK name, and both sides must be priced.
+# price and before a row number (two to four digits) or a CJK name, and both sides must be priced.
 _ROW_CUT = re.compile(r"(?<=\d)\s+(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
                       r"|(?<=[元円圓块원€份瓶本杯串个個位人])\s*(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
-                      r"|(?<=[元円圓块원份瓶本杯串个個位人])\s*(?=[\u3400-\u9fff]{3,})")
+                      r"|(?<=[元円圓块원份瓶本杯串个個位人])\s*(?=[\u3400-\u9fff]{2,})")
 
 
 # Tick boxes of order sheets; OCR often reads an empty box after a price as 口 (mouth).
@@ -160,8 +160,9 @@ def _pairing(rows: list[_Row]) -> dict[int, str]:
         # OCR boxes carry padding, so touching lines overlap: a gap below zero is no gap at all.
         gap_up = max(0.0, r.y0 - above.y1) if above else math.inf
         gap_down = max(0.0, below.y0 - r.y1) if below else math.inf
-        # A name is set at least as large as its description: a smaller line below is not the name.
-        smaller_below = bool(above and below and below.size < 0.85 * above.size)
+        # Names are set at least as large as their prices, descriptions smaller: a line below set
+        # smaller than the price is a description, not the name.
+        smaller_below = bool(above and below and below.size < 0.85 * r.size)
         clearly_nearer = gap_up > 0.3 * (r.y1 - r.y0) and gap_down < 0.5 * gap_up
         out[i] = "down" if below and (not above or clearly_nearer) and not smaller_below else "up"
     return out
