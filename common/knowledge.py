@@ -16,6 +16,7 @@ log = logs.get_logger(__name__)
 
 MAX_NAMES = 300  # a job's distinct names looked up or written; past this, the rest are skipped
 TEXT_FIELDS = ("translated_name", "description", "reading", "romanji")
+LOOKUP_TIMEOUT_S = 2.0
 
 
 def name_key(name: str) -> str:
@@ -79,7 +80,8 @@ def lookup(names: list[str], language: str) -> dict[str, dict]:
             return {}
         refs = [client.collection(db.KNOWLEDGE).document(i) for i in ids]
         found = {}
-        for snap in client.get_all(refs, **db.fast()):
+        # One try, briefly: knowledge is optional, and this read sits before menu_data.
+        for snap in client.get_all(refs, retry=None, timeout=LOOKUP_TIMEOUT_S):
             if snap.exists:
                 rec = snap.to_dict()
                 found[rec.get("name_key", "")] = rec
