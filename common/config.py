@@ -106,6 +106,8 @@ class Settings:
     model_backoff_initial_s: float = _num(1.0, ge=0)
     model_max_output_tokens: int = _num(8192, ge=256)
     prompt_version: str = "menu-v2"
+    # The dish_knowledge collection (common/knowledge.py): read once per job to fill blanks, written after done.
+    knowledge: bool = True
     # Partial menus (menu_data is_partial: true) while the model writes: one for the first item, then
     # one per MENU_PARTIAL_EVERY_ITEMS new items and MENU_PARTIAL_MIN_INTERVAL_S, at most
     # MENU_PARTIAL_MAX per job (each costs one Firestore write: events.EventLog.post); 0 is none.

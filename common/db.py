@@ -10,6 +10,7 @@ from common.config import get_settings
 JOBS = "scan_jobs"
 EVENTS = "scan_events"
 CACHE = "scan_cache"
+KNOWLEDGE = "dish_knowledge"  # what scans taught about dishes, by name and reader language (knowledge.py)
 IDEMPOTENCY = "scan_idempotency"
 LEASES = "scan_leases"
 RATE_LIMITS = "scan_rate_limits"

@@ -16,7 +16,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Literal
 
-from common import assets, cache, claims, db, events, images, jobs, logs, notifications, profiles, storage, tracing
+from common import (assets, cache, claims, db, events, images, jobs, knowledge, logs, notifications, profiles,
+                    storage, tracing)
 from common.config import Settings, get_settings
 from common.engines import Call, Engine, MenuItem, finalise_top3, get_engine
 from common.errors import LeaseLost, ScanError, Unavailable
@@ -376,6 +377,9 @@ class _Run:
             finally:
                 self.used_fallback = self.used_fallback or call.used_fallback
                 self.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
+            if self.settings.knowledge:
+                with tracing.span("knowledge.fill", items=len(reading.items)):
+                    knowledge.fill(reading.items, self.language_used)
             self.items = finalise_top3(reading.items)
             self.unknown = reading.unknown_items_count
         self._cache_key = ckey
@@ -486,6 +490,8 @@ class _Run:
         self._queue_notifications("completed")
         if self._cache_key and not self.used_cache:
             cache.put(self._cache_key, self._public_items(), self.engine_name, None)
+        if self.settings.knowledge and not self.used_cache and self.profile is None:  # a cached one was learned first
+            knowledge.record(self.items, self.language_used, self.engine_name)
 
     def _fail(self, exc: ScanError) -> Outcome:
         tracing.fail_current(exc)

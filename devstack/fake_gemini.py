@@ -8,7 +8,8 @@ timeouts and error mapping are all exercised. Control endpoints live under /_con
   end_at (end the stream cleanly, without a finish reason, after that fraction));
 - stream: {tokens_per_s, first_token_s, chunk_tokens} pacing of menu answers (0: all at once); an
   unstreamed answer arrives whole after the time the stream would take;
-- menu: {items: N} answers with a synthetic menu of N dishes instead of the small izakaya one.
+- menu: {items: N} answers with a synthetic menu of N dishes instead of the small izakaya one, or
+  {dishes: [...]} with these (DEFAULT_MENU's shape).
 A call that sends a JSON Schema (responseJsonSchema: a scan profile's extraction) is kind "extract":
 it answers a scripted {"json": ...}, or {"invalid": true} (a document the schema refuses), or else a
 document made from the schema itself (schema_instance).
@@ -189,9 +190,10 @@ class Handler(BaseHTTPRequestHandler):
                 STATE.stream.update(self._body())
             return self._send(200, {"ok": True})
         if self.path == "/_control/menu":
-            n = int(self._body().get("items") or 0)
+            body = self._body()
+            n = int(body.get("items") or 0)
             with STATE.lock:
-                STATE.menu = synthetic_menu(n) if n else DEFAULT_MENU
+                STATE.menu = body.get("dishes") or (synthetic_menu(n) if n else DEFAULT_MENU)
             return self._send(200, {"ok": True})
         if self.path == "/_control/script":
             body = self._body()

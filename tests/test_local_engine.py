@@ -33,11 +33,30 @@ from tests.conftest import ROOT
     ("Bibimbap 12,000원", "Bibimbap", 12000, "KRW"),
     ("Tom yum 120 บาท", "Tom yum", 120, "THB"),
     ("生ビール 580円(税込)", "生ビール", 580, "JPY"),
+    ("Butter Chicken -$18-", "Butter Chicken", 18, "USD"),  # decorated, bracketed, a full stop: the same price
+    ("Samosa (12)", "Samosa", 12, None),
+    ("Goat Curry (7)", "Goat Curry", 7, None),
+    ("Burger 18.", "Burger", 18, None),
+    ("传统铜锅 (小) 16元 □", "传统铜锅 (小)", 16, "CNY"),  # an order sheet's tick box
+    ("手切羊肉 38元/份", "手切羊肉", 38, "CNY"),  # per unit
+    ("Oysters $3/pc", "Oysters", 3, "USD"),
 ])
 def test_prices_in_the_forms_menus_print_are_split_from_the_name(line, head, amount, currency):
     got_head, price = prices.find_price(unicodedata.normalize("NFKC", line))
     assert got_head == head and price is not None
     assert price.amount == amount and price.currency == currency
+
+
+def test_a_price_per_unit_keeps_its_unit_in_the_printed_price():
+    assert [prices.find_price(line)[1].text for line in ("北冰洋 5元/瓶 口", "焼き鳥 180円/本", "Oysters $3/pc",
+                                                           "Wings $2 each")] == ["5元/瓶", "180円/本", "$3/pc", "$2 each"]
+
+
+def test_several_prices_on_a_line_by_portion_or_protein_become_options():
+    head, p = prices.find_price("-Chicken- $21 - Lamb- $26-")
+    assert head == "" and p.options == [("Chicken", 21), ("Lamb", 26)] and p.amount == 21
+    head, p = prices.find_price("Tikka masala: Chicken $21 / Lamb $26")
+    assert head == "Tikka masala" and p.text == "Chicken $21 / Lamb $26"
 
 
 @pytest.mark.parametrize("text, value", [("六百八十", 680), ("千二百", 1200), ("一万二千", 12000), ("一二八〇", 1280),
@@ -75,9 +94,10 @@ def kb():
     return dishes.load()
 
 
-def test_knowledge_base_has_400_dishes_across_nine_cuisines_with_five_languages(kb):
-    assert len(kb.dishes) >= 400
-    assert {d.cuisine for d in kb.dishes} == {"ja", "zh", "ko", "th", "vi", "it", "fr", "es", "us"}
+def test_knowledge_base_has_800_dishes_across_thirteen_cuisines_with_five_languages(kb):
+    assert len(kb.dishes) >= 800
+    assert {d.cuisine for d in kb.dishes} == {"ja", "zh", "ko", "th", "vi", "it", "fr", "es", "us", "in", "mx", "me",
+                                               "intl"}
     assert len({d.id for d in kb.dishes}) == len(kb.dishes)
     tags = {"spicy", "vegetarian", "vegan", "raw", "contains_alcohol", "pork", "beef"}
     allergens = {"gluten", "crustacean", "egg", "fish", "peanut", "soy", "milk", "tree_nut", "celery", "mustard",
@@ -87,6 +107,37 @@ def test_knowledge_base_has_400_dishes_across_nine_cuisines_with_five_languages(
         assert d.names and d.description["en"] and d.description["zh_tw"] and d.description["zh_cn"], d.id
         assert set(d.tags) <= tags and set(d.allergens) <= allergens, d.id
         assert d.course in menu_course_names() and 0 <= d.rank <= 3, d.id
+
+
+def test_no_name_belongs_to_two_dishes_the_menus_script_cannot_tell_apart(kb):
+    # A shared name resolves by the menu's script (餃子: gyoza on a Japanese menu, jiaozi on a Chinese
+    # one); two dishes of one cuisine, or two a Latin-script menu reaches, would be a coin toss.
+    latin_ok = {frozenset({"us.craft_beer", "ja.nama_beer"})}  # "draft beer": the same drink either way
+    for k, found in kb._exact.items():
+        if len(found) < 2:
+            continue
+        assert len({d.cuisine for d in found}) == len(found), (k, [d.id for d in found])
+        if k.isascii():
+            assert frozenset(d.id for d in found) in latin_ok, (k, [d.id for d in found])
+
+
+def test_a_row_in_every_new_cuisine_reads_in_all_five_languages(kb):
+    by_id = {d.id: d for d in kb.dishes}
+    assert by_id["in.butter_chicken"].name == {"en": "Butter chicken", "zh_tw": "奶油咖哩雞", "zh_cn": "黄油鸡",
+                                               "ja": "バターチキンカレー", "ko": "버터 치킨 커리"}
+    assert by_id["in.chicken_curry"].name["zh_tw"] == "咖哩雞" and by_id["in.chicken_curry"].name["zh_cn"] == "咖喱鸡"
+    assert by_id["mx.tacos_al_pastor"].name["ko"] and by_id["me.hummus"].name["ja"] == "フムス"
+    assert by_id["tw.danzai_noodles"].name["zh_cn"] == "担仔面"  # derived from zh-TW by OpenCC
+    assert kb.match("Chicken Tikka Masala").dish.id == "in.tikka_masala"
+    assert kb.match("Baba Ghanoush").dish.id == "me.baba_ganoush"
+    assert kb.match("蝦餃").dish.id == "zh.har_gow" and kb.match("Flat White").dish.id == "cafe.flat_white"
+
+
+def test_unknown_latin_names_are_put_word_by_word_into_the_readers_language(kb):
+    assert kb.gloss("Lamb Pepper Fry", "zh_tw").startswith("羊肉")
+    assert kb.gloss("Chicken Rogan", "ja").startswith(kb.terms_in("chicken")[0].name["ja"])
+    assert kb.gloss("Mystery Platter", "zh_tw") == "Mystery Platter"  # nothing known: left as printed
+    assert kb.gloss("Lamb Pepper Fry", "en") == "Lamb Pepper Fry"
 
 
 def menu_course_names() -> set[str]:
@@ -200,6 +251,37 @@ def test_parser_keeps_sections_descriptions_and_prices_on_their_own_line():
     assert parsed.sections == ["揚げ物", "DRINKS"]
 
 
+def test_a_stacked_centred_menu_pairs_each_price_line_with_the_name_above_and_keeps_descriptions():
+    lines = [Line("Butter Chicken", 50, 560, 200, y1=250), Line("-$18-", 44, 660, 262, y1=306),
+             Line("Tender chicken in a creamy tomato sauce", 34, 420, 318, y1=352),
+             Line("Rogan Josh", 50, 570, 430, y1=480), Line("-Chicken- $21 - Lamb- $26-", 44, 500, 492, y1=536),
+             Line("Slow braised with Kashmiri chillies", 34, 430, 548, y1=582),
+             Line("Garlic Naan", 50, 565, 660, y1=710), Line("-$4-", 44, 670, 722, y1=766)]
+    parsed = menu.parse(lines)
+    assert [(i.name, i.price.amount) for i in parsed.items] == [("Butter Chicken", 18), ("Rogan Josh", 21),
+                                                                ("Garlic Naan", 4)]
+    assert parsed.items[1].price.options == [("Chicken", 21), ("Lamb", 26)]
+    assert parsed.items[0].description == ["Tender chicken in a creamy tomato sauce"]
+
+
+def test_a_price_set_just_above_its_name_pairs_downwards():
+    lines = [Line("$18", 40, 600, 100, y1=140), Line("Butter Chicken", 50, 520, 146, y1=196),
+             Line("creamy tomato sauce", 34, 520, 200, y1=234),
+             Line("$21", 40, 600, 330, y1=370), Line("Rogan Josh", 50, 520, 376, y1=426),
+             Line("braised lamb", 34, 520, 430, y1=464)]
+    parsed = menu.parse(lines)
+    assert [(i.name, i.price.amount, i.description) for i in parsed.items] == [
+        ("Butter Chicken", 18, ["creamy tomato sauce"]), ("Rogan Josh", 21, ["braised lamb"])]
+
+
+def test_order_sheet_rows_lose_their_numbers_and_tick_boxes_and_split_into_dishes():
+    lines = [Line("101 传统铜锅 (小) 16元 □ 102 传统铜锅 (大) 26元 □", 40, 50, 100),
+             Line("103 手切羊肉 38元/份 □", 40, 50, 160), Line("宫保鸡丁 38元 麻婆豆腐 28元", 40, 50, 220)]
+    got = [(i.name, i.price.amount, i.price.text) for i in menu.parse(lines).items]
+    assert got == [("传统铜锅 (小)", 16, "16元"), ("传统铜锅 (大)", 26, "26元"), ("手切羊肉", 38, "38元/份"),
+                   ("宫保鸡丁", 38, "38元"), ("麻婆豆腐", 28, "28元")]
+
+
 # -- the engine on real OCR ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def engine():
@@ -276,6 +358,24 @@ def test_a_sharp_photo_with_no_text_is_not_a_menu(engine):
     with pytest.raises(ScanError) as err:
         engine.read_menu(menu_photos.jpeg(img), "en")
     assert err.value.code == "IMAGE_NOT_MENU"
+
+
+def test_a_price_less_menu_of_dishes_is_still_a_menu(engine):
+    from devstack import menu_templates
+
+    template = next(t for t in menu_templates.TEMPLATES if t.key == "price-less")
+    img, printed = menu_templates.render(template, 0)
+    items = engine.read_menu(menu_photos.jpeg(img), "en").items
+    assert menu_photos.score(menu_photos.Menu("p", "en", "", [("", printed)]), items).rate("names") >= 0.9
+    assert all(i.price is None for i in items)
+
+
+def test_an_evaluation_template_whose_font_is_missing_is_skipped_naming_the_package(monkeypatch):
+    from devstack import menu_templates
+
+    monkeypatch.setitem(menu_templates.FONTS, "decorative", "/nonexistent/lobster.otf")
+    template = next(t for t in menu_templates.TEMPLATES if t.key == "decorative-font")
+    assert "apt-get install fonts-lobster" in menu_templates.font_missing(template)
 
 
 def test_a_page_of_prose_is_not_a_menu(engine):

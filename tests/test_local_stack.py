@@ -186,3 +186,50 @@ def test_offline_a_custom_profile_is_refused_at_creation_naming_the_need_for_a_m
     r = api.create_job(api.upload(menu_photo), "en", profile="prf_0123456789abcdef")
     assert r.status_code == 400 and r.json()["error"]["code"] == "PROFILE_NEEDS_MODEL"
     assert "GEMINI_API_KEY" in r.json()["error"]["message"]
+
+
+def _wait_count(stack: Stack, name: str, needle: str, count: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while stack.log_path(name).read_text(errors="replace").count(needle) < count and time.monotonic() < deadline:
+        time.sleep(0.3)
+
+
+def test_a_dish_first_read_by_gemini_is_recognised_offline_afterwards(local_stack, local_api):
+    # Last in this module: it restarts run_scan (the test above counts one engine load per log).
+    m = menu_photos.Menu("learned", "ja", "まかない食堂", [("", [
+        menu_photos.Dish("まかない丼", "750円"), menu_photos.Dish("唐揚げ", "680円")])])
+    photo = menu_photos.jpeg(menu_photos.render(m))
+    _, frames = local_api.scan(photo, "zh-TW")
+    before = {i["original_name"]: i for i in next(f.data for f in frames if f.event == "menu_data")["items"]}
+    assert not before["まかない丼"]["known"]
+
+    httpx.post(f"{local_stack.gemini_url}/_control/menu", json={"dishes": [
+        {"original_name": "まかない丼", "names": {"zh-TW": "員工餐蓋飯", "en": "Staff meal rice bowl"},
+         "description": "廚房員工餐的蓋飯。", "price": "¥750", "section": "丼", "tags": ["pork"],
+         "allergens": ["soy"], "is_top3": True}]})
+    runners = ("run-scan-task", "run-scan-finalize")
+    try:
+        for name in runners:
+            local_stack.restart(name, env={"ENGINE": "gemini", "GEMINI_API_KEY": "test-key",
+                                           "GEMINI_BASE_URL": local_stack.gemini_url})
+        other = menu_photos.jpeg(menu_photos.render(m), 80)  # other bytes: no cache entry to hit
+        _, frames = local_api.scan(other, "zh-TW")
+        assert frames[-1].data["engine"] == "gemini" and frames[-1].data["status"] == "completed"
+    finally:
+        httpx.post(f"{local_stack.gemini_url}/_control/reset")
+        for name in runners:
+            local_stack.restart(name)
+            _wait_count(local_stack, name, '"engine ready"', 2, 90)
+
+    deadline = time.monotonic() + 10  # learned just after gemini's done: wait for the write
+    while True:
+        _, frames = local_api.scan(menu_photos.jpeg(menu_photos.render(m), 70), "zh-TW")
+        items = {i["original_name"]: i for i in next(f.data for f in frames if f.event == "menu_data")["items"]}
+        if items["まかない丼"]["known"] or time.monotonic() > deadline:
+            break
+    assert frames[-1].data["engine"] == "local"
+    learned = items["まかない丼"]
+    assert learned["known"] and learned["translated_name"] == "員工餐蓋飯"
+    assert learned["description"] == "廚房員工餐的蓋飯。" and learned["allergens"] == ["soy"]
+    assert learned["price_value"] == 750  # the offline engine's own reading of the photo stays
+    assert frames[-1].data["summary"]["unknown_items_count"] == 0

@@ -123,9 +123,7 @@ class LocalEngine:
         parsed = menu.parse(lines, is_dish=lambda s: (m := self.kb.match(s, prefer)) is not None
                             and m.how in ("exact", "reading"))
         matches = [self.kb.match(i.name, prefer) for i in parsed.items]
-        priced = sum(1 for i in parsed.items if i.price)
-        if not parsed.items or (priced == 0 and not any(matches)) or (len(parsed.items) >= 4 and priced == 0
-                                                                     and sum(1 for m in matches if m) < 2):
+        if not self._is_menu(parsed, matches):
             if reading.weak > len(reading.boxes) or reading.sharpness < BLURRY_SHARPNESS:
                 raise ScanError("IMAGE_TOO_BLURRY", "too little of the photo could be read; retake it closer and "
                                                     "in focus", recoverable=True)
@@ -139,6 +137,20 @@ class LocalEngine:
                  known=sum(1 for i in items if i.known), sections=len(parsed.sections), script=script,
                  currency=currency)
         return MenuReading(items=items, engine=self.name, source_language=_bcp47(script))
+
+    def _is_menu(self, parsed: menu.ParsedMenu, matches: list[Optional[dishes.Match]]) -> bool:
+        """A menu by what it names and how it is set, not by prices alone: a price-less list of dishes is
+        a menu, a page of prose is not. Food: a known dish, or a glossary ingredient or method."""
+        n = len(parsed.items)
+        if not n:
+            return False
+        priced = sum(1 for i in parsed.items if i.price)
+        food = sum(1 for i, m in zip(parsed.items, matches) if m or self.kb.terms_in(i.name, 1))
+        if priced >= 3 and priced >= 0.4 * n:
+            return True  # a priced list set as one: a menu even in a cuisine the glossary lacks
+        if priced and food:
+            return True
+        return food >= 2 and food >= 0.3 * n
 
     def _item(self, n: int, p: menu.ParsedItem, m: Optional[dishes.Match], lang: str, currency: Optional[str],
               script: str) -> MenuItem:
@@ -233,7 +245,7 @@ def _transliterate(name: str, lang: str, script: str) -> str:
         return dishes.to_script(name, lang)
     if script == "ja" and lang != "ja" and re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", name):
         return dishes.romanise(name)
-    return name
+    return dishes.load().gloss(name, lang)
 
 
 def _bcp47(script: str) -> Optional[str]:

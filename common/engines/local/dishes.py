@@ -120,6 +120,31 @@ class KnowledgeBase:
                     return Match(pick(self._reading[hit[0]]), float(hit[1]) - 2, "fuzzy")
         return None
 
+    def gloss(self, text: str, lang: str) -> str:
+        """A Latin-script name put word by word into `lang` through the glossary; words it lacks stay."""
+        words = re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text)
+        if not words or lang == "en" or _is_cjk(text):
+            return text
+        by_phrase = {k: t for k, t in self._term_keys if not _is_cjk(k)}
+        out, i, hit = [], 0, False
+        while i < len(words):
+            for n in (3, 2, 1):
+                phrase = _phrase(" ".join(words[i:i + n]))
+                term = by_phrase.get(phrase) or (by_phrase.get(phrase[:-1]) if phrase.endswith("s") else None)
+                if i + n <= len(words) and term:
+                    out.append(term.name_in(lang))
+                    i, hit = i + n, True
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        if not hit:
+            return text
+        joined = out[0]
+        for word in out[1:]:  # no space between two CJK words: 羊肉咖哩, but 羊肉 Rogan Josh
+            joined += word if _is_cjk(joined[-1]) and _is_cjk(word[0]) else f" {word}"
+        return joined
+
     def terms_in(self, text: str, limit: int = 4) -> list[Dish]:
         """Glossary terms (ingredients, methods) in `text`, in the order they appear, longest match first."""
         k = key(text)
@@ -194,11 +219,16 @@ def _phrase(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", _fold(text)))
 
 
-def key(text: str) -> str:
-    """A matching key: NFKC, lower case, no accents, spaces or punctuation, hiragana, traditional Han."""
+def plain_key(text: str) -> str:
+    """key() without the Han conversion: needs no OpenCC (the Gemini deployment does not carry it)."""
     s = _fold(text)
     s = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in s)
-    s = _DROP.sub("", s)
+    return _DROP.sub("", s)
+
+
+def key(text: str) -> str:
+    """A matching key: NFKC, lower case, no accents, spaces or punctuation, hiragana, traditional Han."""
+    s = plain_key(text)
     if any("\u4e00" <= c <= "\u9fff" for c in s):
         s = _s2t().convert(s)
     return s

@@ -63,6 +63,11 @@ class Line:
     y0: float
     column: int = 0
     boxes: list[Box] = field(default_factory=list)
+    y1: float = 0.0       # bottom edge; 0 when unknown (then y0 + size)
+
+    @property
+    def bottom(self) -> float:
+        return self.y1 or self.y0 + self.size
 
 
 def is_vertical(boxes: list[Box]) -> bool:
@@ -172,7 +177,8 @@ def _horizontal_lines(boxes: list[Box]) -> list[Line]:
             # The name sets the line's size; a price or a leader box beside it may be set smaller.
             named = [b for b in row if not _is_price_only(b)] or row
             lines.append(Line(text=" ".join(b.text.strip() for b in row), size=max(b.h for b in named),
-                              x0=row[0].x0, y0=min(b.y0 for b in row), column=ci, boxes=row))
+                              x0=row[0].x0, y0=min(b.y0 for b in row), column=ci, boxes=row,
+                              y1=max(b.y1 for b in row)))
     return lines
 
 

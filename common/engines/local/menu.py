@@ -7,6 +7,7 @@ otherwise it is an item without a price. A price alone on a line belongs to the 
 """
 from __future__ import annotations
 
+import math
 import re
 import statistics
 import unicodedata
@@ -29,7 +30,8 @@ SECTION_WORDS = {
     "brunch", "breakfast", "kids", "noodles", "rice", "curries", "curry", "grill", "from the grill", "seafood",
 }
 _DECOR = re.compile(r"^\s*[【\[「『〈《■◆●◇○▼▽★☆※〜~=＝\-—–|#*]+\s*(.+?)\s*[】\]」』〉》■◆●◇○▼▽★☆〜~=＝\-—–|#*]*\s*$")
-_BULLET = re.compile(r"^\s*(?:[0-9０-９]{1,3}[.)）:、]|[A-Za-z][0-9]{1,2}[.)]?|[①-⑳]|[・•●◆◇■□▪\-–—*])\s*")
+_BULLET = re.compile(r"^\s*(?:[0-9０-９]{1,3}[.)）:、]|[A-Za-z][0-9]{1,3}[.)]?|[①-⑳]|[・•●◆◇■□☐▪\-–—*#№]|No\.\s?\d{1,4}"
+                     r"|\d{2,4}\s+(?=[^\W\d_])|\d{1,4}\s*(?=[\u3400-\u9fff\u3040-\u30ff]))\s*")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])\s+(?=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])")
 
@@ -95,41 +97,134 @@ def section_name(text: str, size: float, item_size: float) -> tuple[Optional[str
     return None, False
 
 
+@dataclass
+class _Row:
+    text: str
+    head: str
+    price: Optional[Price]
+    size: float
+    x0: float
+    y0: float
+    y1: float
+    column: int
+
+    @property
+    def price_only(self) -> bool:
+        return bool(self.price) and not (_has_words(self.head) and _name(self.head))
+
+    @property
+    def wordy(self) -> bool:
+        return not self.price and _has_words(self.text)
+
+
+# Order sheets put several numbered rows on one line: "101 传统铜锅 16元 102 羊肉 38元"; a cut goes after a
+# price and before a row number (two to four digits) or a CJK name, and both sides must be priced.
+_ROW_CUT = re.compile(r"(?<=\d)\s+(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
+                      r"|(?<=[元円圓块원€份瓶本杯串个個位人])\s*(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
+                      r"|(?<=[元円圓块원份瓶本杯串个個位人])\s*(?=[\u3400-\u9fff]{2,})")
+
+
+# Tick boxes of order sheets; OCR often reads an empty box after a price as 口 (mouth).
+_TICKS = re.compile(r"[□☐▢◻◽❏❑☑✓✔]|(?<=[\d元円份瓶本杯串个個位人])\s*口(?=\s|$|\d)")
+
+
+def _split_row(text: str) -> list[str]:
+    parts, rest = [], text
+    for m in reversed(list(_ROW_CUT.finditer(text))):
+        tail, (head, price) = rest[m.end():], find_price(rest[: m.start()])
+        if price and _has_words(head) and find_price(tail)[1]:
+            parts.insert(0, tail)
+            rest = rest[: m.start()]
+    return [rest, *parts]
+
+
+def _rows(lines: list[Line]) -> list[_Row]:
+    rows = []
+    for ln in lines:
+        text = _TICKS.sub(" ", clean(ln.text)).strip()
+        for part in _split_row(text) if text else []:
+            head, price = find_price(part)
+            rows.append(_Row(part, head, price, ln.size, ln.x0, ln.y0, ln.bottom, ln.column))
+    return rows
+
+
+def _pairing(rows: list[_Row]) -> dict[int, str]:
+    """For each price printed alone on its line: "up" when it belongs to the name line above, "down"
+    when to the one below (the nearer of the two in the same column; the one above on a tie)."""
+    out = {}
+    for i, r in enumerate(rows):
+        if not r.price_only:
+            continue
+        above = rows[i - 1] if i and rows[i - 1].column == r.column and rows[i - 1].wordy else None
+        below = rows[i + 1] if i + 1 < len(rows) and rows[i + 1].column == r.column and rows[i + 1].wordy else None
+        # OCR boxes carry padding, so touching lines overlap: a gap below zero is no gap at all.
+        gap_up = max(0.0, r.y0 - above.y1) if above else math.inf
+        gap_down = max(0.0, below.y0 - r.y1) if below else math.inf
+        # Names are set at least as large as their prices, descriptions smaller: a line below set
+        # smaller than the price is a description, not the name.
+        smaller_below = bool(above and below and below.size < 0.85 * r.size)
+        clearly_nearer = gap_up > 0.3 * (r.y1 - r.y0) and gap_down < 0.5 * gap_up
+        out[i] = "down" if below and (not above or clearly_nearer) and not smaller_below else "up"
+    return out
+
+
+def _merge(into: Price, more: Price) -> None:
+    """A second price line for one dish (by portion or protein) becomes more options of its price."""
+    into.options = (into.options or ([("", into.amount)] if into.amount else [])) + (
+        more.options or ([("", more.amount)] if more.amount else []))
+    into.text = f"{into.text} / {more.text}"
+    amounts = [a for _, a in into.options if a is not None]
+    into.amount = min(amounts) if amounts else into.amount
+
+
 def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -> ParsedMenu:
     """Items in menu order with their sections, prices and descriptions."""
-    rows = [(clean(ln.text), ln.size, ln.x0) for ln in lines]
-    rows = [r for r in rows if r[0]]
-    split = [(text, *find_price(text), size, x0) for text, size, x0 in rows]
-    item_sizes = [size for _, head, price, size, _ in split if price and _has_words(head)]
-    all_sizes = [size for *_, size, _ in split]
-    item_size = statistics.median(item_sizes or all_sizes or [0])
-    left = statistics.median([x0 for *_, x0 in split]) if split else 0
-    priced_share = len(item_sizes) / max(1, len(split))
+    rows = _rows(lines)
+    pairing = _pairing(rows)
+    named = {i - 1 for i, d in pairing.items() if d == "up"} | {i + 1 for i, d in pairing.items() if d == "down"}
+    item_sizes = [r.size for i, r in enumerate(rows) if (r.price and not r.price_only) or i in named]
+    item_size = statistics.median(item_sizes or [r.size for r in rows] or [0])
+    left = statistics.median([r.x0 for r in rows]) if rows else 0
+    priced_share = len(item_sizes) / max(1, len(rows))
+    # Stacked menus print the price on a line of its own: every other wordy line describes a dish.
+    stacked = len(pairing) >= 2 and len(pairing) >= 0.5 * len(item_sizes)
 
     items: list[ParsedItem] = []
     sections: list[str] = []
     section: Optional[str] = None
     current: Optional[ParsedItem] = None
-    for text, head, price, size, x0 in split:
-        if price and _has_words(head) and _name(head):
+    waiting: Optional[Price] = None  # a price that belongs to the name line below it
+    for i, r in enumerate(rows):
+        text, head, price = r.text, r.head, r.price
+        if price and not r.price_only:
             current = ParsedItem(_name(head), price, section)
             items.append(current)
             continue
-        if price:  # a price alone: it belongs to the item above when that has none
-            if current and current.price is None:
+        if price:
+            if pairing.get(i) == "down":
+                waiting = price
+            elif current and current.price is None:
                 current.price = price
+            elif current and current.price:
+                _merge(current.price, price)
             continue
-        header, certain = section_name(text, size, item_size)
-        if header and (certain or not is_dish(header)):
-            section, current = header, None
+        header, certain = section_name(text, r.size, item_size)
+        is_name = i in named
+        if header and (certain or not (is_name or is_dish(header))):
+            section, current, waiting = header, None, None
             sections.append(header)
             continue
         if not _has_words(text):
             continue
-        smaller = item_size and size < 0.85 * item_size
-        indented = item_size and x0 > left + 1.5 * item_size
+        if is_name:
+            current = ParsedItem(_name(text), waiting if pairing.get(i - 1) == "down" else None, section)
+            waiting = None
+            items.append(current)
+            continue
+        smaller = item_size and r.size < 0.85 * item_size
+        indented = item_size and r.x0 > left + 1.5 * item_size
         if current and (smaller or indented or _is_sentence(text) or text.startswith(("(", "（"))
-                        or (priced_share >= 0.35 and not is_dish(text))):
+                        or ((stacked or priced_share >= 0.35) and not is_dish(text))):
             current.description.append(text)
             continue
         if _is_sentence(text):
@@ -137,7 +232,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         current = ParsedItem(_name(text), None, section)
         items.append(current)
     return ParsedMenu(items=[i for i in items if i.name], sections=sections,
-                      text_chars=sum(len(t) for t, *_ in split))
+                      text_chars=sum(len(r.text) for r in rows))
 
 
 def script_of(texts: list[str]) -> str:

@@ -39,7 +39,14 @@ _AMOUNT = (rf"(?:(?P<sym>{_SYM})\s?(?P<n1>{_NUM})(?:\s?(?P<w1>{_WORD}))?"
            rf"|(?P<n3>{_NUM}))")
 _AMOUNT_RE = re.compile(_AMOUNT, re.IGNORECASE)
 _ANY_AMOUNT = re.sub(r"\?P<\w+>", "?:", _AMOUNT)  # the same pattern without named groups, to repeat
-_LEADERS = re.compile(r"[\s.．·・…‥_\-–—~〜～:：|/]+$")
+_LEADERS = re.compile(r"[\s.．·・…‥_\-–—~〜～:：|/(（\[]+$")
+# What menus print around a price that is not part of it: decoration ("-$18-", "*12*"), a full stop
+# ("18."), tick boxes of order sheets ("16元 □", which OCR may read as 口 after a price).
+_TRAIL_DECOR = re.compile(r"(?<=[\d円元圓块원€$¥￥£฿₫)）份瓶本個个杯碗盤盘串只隻斤兩两位人枚貫皿])\s*(?:[-–—~〜～*•·。]+|\.(?!\d)|[□☐▢◻◽❏❑☑✓✔口]+)\s*$")
+_BOXES = re.compile(r"[□☐▢◻◽❏❑☑✓✔]")
+# Prices per unit: 16元/份, 5元/瓶, 680円/本, $3/pc, $2 each, 12 € p.p.; the unit stays in the printed text.
+_UNIT = re.compile(r"\s*(?:(?:/|per\s+|每)\s*(?:份|瓶|本|個|个|杯|碗|盤|盘|串|只|隻|斤|兩|两|位|人|枚|貫|皿|pcs?|pieces?|ea|"
+                   r"person|pp|glass|bottle|oz|lb|kg|g|100\s?g)|\s(?:each|ea\.?|p\.?p\.?|pp))\.?\s*$", re.IGNORECASE)
 _MARKET_RE = re.compile("(" + "|".join(re.escape(m) for m in MARKET_PRICE) + r")\s*$", re.IGNORECASE)
 # A trailing price block: amounts, optional size labels and range or separator marks between them.
 _TAIL_RE = re.compile(
@@ -105,7 +112,17 @@ def _amount(m: re.Match) -> Optional[float]:
 
 def find_price(line: str) -> tuple[str, Optional[Price]]:
     """Split `line` into (text before the price, price) when it ends in a price; else (line, None)."""
-    text = line.rstrip()
+    text = _BOXES.sub(" ", line).rstrip()
+    for _ in range(2):
+        text = _TRAIL_DECOR.sub("", text).rstrip()
+    # "(7)", "-7-", "7." are prices by their dress even with one digit; a bare "7" is not.
+    dressed = text != line.rstrip() or bool(re.search(r"[(（]\s*\d+\s*[)）]$", text))
+    unit = _UNIT.search(text)
+    if unit and unit.start() > 0 and re.search(r"[\d円元圓块€$¥￥]$", text[: unit.start()].rstrip()):
+        head, price = find_price(text[: unit.start()])
+        if price:
+            price.text += unit.group(0).strip() if unit.group(0).lstrip().startswith("/") else unit.group(0)
+            return head, price
     mm = _MARKET_RE.search(text)
     if mm and (mm.start() > 0 or len(text) <= 12):
         head = _LEADERS.sub("", text[: mm.start()]).rstrip()
@@ -132,14 +149,61 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
     only_bare = all(a.group("n3") and not a.group("sym") for a in amounts)
     if only_bare and not options:
         n = amounts[-1].group("n3")
-        if head and not re.search(r"[\s.．·・…‥_\-–—:：]$", head):
+        if head and not re.search(r"[\s.．·・…‥_\-–—:：(（\[]$", head):
             return line, None
-        if "." not in n and "," not in n and len(n) < 2:
+        if "." not in n and "," not in n and len(n) < 2 and not dressed:
             return line, None
     head = _LEADERS.sub("", head).rstrip()
+    variants = _variants(head, amounts[-1], block)
+    if variants:
+        head, options = variants
+        values = [v for _, v, _ in options]
+        return head, Price(text=" / ".join(f"{label} {text}" for label, _, text in options), amount=min(values),
+                           currency=currency or _currency(amounts[-1]), options=[(lb, v) for lb, v, _ in options])
     is_range = len(values) == 2 and not options and re.search(r"[-–~〜～]", block[amounts[0].end(): amounts[1].start()])
     return head, Price(text=block.strip(), amount=min(values), currency=currency,
                        options=options, range_max=max(values) if is_range else None)
+
+
+# "Chicken $21 - Lamb $26": a label, then a price, repeated; the label is a word or two, not a dish.
+_LABELLED = re.compile(rf"(?P<label>[^\W\d_][^\d:：$€¥￥£]{{0,18}}?)[\s\-–—:：]*(?P<amt>{_AMOUNT})[\s\-–—/|,;·・]*",
+                       re.IGNORECASE)
+
+
+def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list[tuple[str, float, str]]]]:
+    """(name, [(label, amount, printed)]) when `head` ends in labelled prices before the last one."""
+    label = re.search(r"(?<![^\W\d_])([^\W\d_][^\d:：$€¥￥£]{0,18}?)[\s\-–—:：]*$", head)
+    if not label or not (last.group("sym") or last.group("w2") or last.group("w1")):
+        return None
+    pairs, rest = [], head[: label.start()]
+    while True:  # walk back over "label price" pairs
+        m = re.search(rf"(?P<amt>{_ANY_AMOUNT})[\s\-–—/|,;·・]*$", rest)
+        if not m or not re.search(r"[$€¥￥£円元圓块원฿₫]|\d[.,]\d", m.group("amt")):
+            break
+        before = rest[: m.start()]
+        lab = re.search(r"(?<![^\W\d_])([^\W\d_][^\d:：$€¥￥£]{0,18}?)[\s\-–—:：]*$", before)
+        if not lab:
+            break
+        amt = _AMOUNT_RE.fullmatch(m.group("amt").strip())
+        if amt is None or _amount(amt) is None:
+            break
+        pairs.insert(0, (_label(lab.group(1)), _amount(amt), m.group("amt").strip()))
+        rest = before[: lab.start()]
+    if not pairs:
+        return None
+    pairs.append((_label(label.group(1)), _amount(last), block.strip()))
+    if any(len(lb.split()) > 3 or not lb for lb, _, _ in pairs):
+        return None
+    first = pairs[0][0].split()
+    if len(first) > 1 and all(len(lb.split()) == 1 for lb, _, _ in pairs[1:]):
+        # "Golden Lentil Cakes Chicken $11 Beef $14": one-word labels, so the first label is one word
+        # too and the words before it are the name's
+        rest, pairs[0] = f"{rest} {' '.join(first[:-1])}", (first[-1], *pairs[0][1:])
+    return re.sub(r"\s+", " ", _LEADERS.sub("", rest.strip(" -–—:："))).strip(), pairs
+
+
+def _label(text: str) -> str:
+    return text.strip(" -–—:：/|,;·・()（）")
 
 
 def infer_currency(marks: list[Optional[str]], script: str) -> Optional[str]:

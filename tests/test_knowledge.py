@@ -1,0 +1,106 @@
+"""dish_knowledge: what completed scans teach, merged in Firestore, read back to fill blanks."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from common import db, knowledge
+from common.engines import MenuItem
+from tests.conftest import render_photo
+
+
+def _doc(name: str, language: str, timeout_s: float = 10) -> dict:
+    """The learned entry; written just after done, so a client may look before it lands."""
+    ref = db.client().collection(db.KNOWLEDGE).document(knowledge.doc_id(name, language))
+    deadline = time.monotonic() + timeout_s
+    while True:
+        snap = ref.get()
+        if snap.exists or time.monotonic() > deadline:
+            return snap.to_dict() if snap.exists else {}
+        time.sleep(0.2)
+
+
+def test_every_completed_gemini_scan_teaches_its_dishes_and_counts_how_often_each_is_seen(api):
+    api.scan(render_photo(("唐揚げ 680円",)), "zh-TW")
+    first = _doc("唐揚げ", "zh-TW")
+    assert first["translated_name"] == "日式炸雞" and first["seen"] == 1 and first["engines"] == ["gemini"]
+    assert first["allergens"] == ["gluten", "soy"] and first["reading"] == "からあげ"
+    api.scan(render_photo(("焼き鳥 980円",)), "zh-TW")  # other bytes: not the cache, a second scan
+    deadline = time.monotonic() + 10
+    while _doc("唐揚げ", "zh-TW")["seen"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _doc("唐揚げ", "zh-TW")["seen"] == 2
+    assert _doc("唐揚げ", "en")  == {}  # keyed by reader language: an English reading is its own entry
+
+
+def test_a_merge_never_overwrites_a_filled_field_with_an_empty_one(stack):
+    full = MenuItem(id="1", original_name="まかない丼", translated_name="員工餐蓋飯", description="店員的私房蓋飯。",
+                    tags=["pork"], allergens=["soy"])
+    bare = MenuItem(id="1", original_name="まかない丼", translated_name="員工餐蓋飯", description="")
+    assert knowledge.record([full], "zh-TW", "gemini") == 1
+    assert knowledge.record([bare], "zh-TW", "gemini") == 1
+    doc = _doc("まかない丼", "zh-TW")
+    assert doc["description"] == "店員的私房蓋飯。" and doc["tags"] == ["pork"] and doc["seen"] == 2
+
+
+def test_the_offline_engines_guess_for_an_unknown_dish_is_counted_but_never_learned(stack):
+    guess = MenuItem(id="1", original_name="店長のきまぐれ小鉢", translated_name="Tencho no kimagure kobachi",
+                     known=False)
+    knowledge.record([guess], "en", "local")
+    doc = _doc("店長のきまぐれ小鉢", "en")
+    assert doc["seen"] == 1 and "translated_name" not in doc
+    item = guess.model_copy()
+    assert knowledge.fill([item], "en") == 0 and not item.known
+
+
+def test_learned_entries_fill_an_engines_blanks_and_make_an_unknown_dish_known(stack):
+    knowledge.record([MenuItem(id="1", original_name="Chicken Tikka Masala", translated_name="印度奶油烤雞",
+                               description="番茄奶油醬燉烤雞塊。", allergens=["milk"])], "zh-TW", "gemini")
+    _doc("Chicken Tikka Masala", "zh-TW")
+    gemini = MenuItem(id="a", original_name="CHICKEN TIKKA MASALA", translated_name="雞肉提卡", description="")
+    offline = MenuItem(id="b", original_name="chicken tikka masala", translated_name="chicken tikka masala",
+                       description="Served with rice.", known=False)
+    assert knowledge.fill([gemini, offline], "zh-TW") == 2
+    # gemini's own translation stays; only its blank description is filled
+    assert (gemini.translated_name, gemini.description) == ("雞肉提卡", "番茄奶油醬燉烤雞塊。")
+    # the offline guess is replaced, the printed description kept
+    assert offline.known and offline.translated_name == "印度奶油烤雞" and offline.description == "Served with rice."
+    assert offline.allergens == ["milk"]
+
+
+class _Broken:
+    def __getattr__(self, name):
+        raise RuntimeError("firestore is down")
+
+
+def test_knowledge_faults_are_swallowed_and_leave_the_reading_as_it_was(monkeypatch):
+    monkeypatch.setattr(db, "client", lambda: _Broken())
+    item = MenuItem(id="1", original_name="唐揚げ", translated_name="Karaage")
+    assert knowledge.record([item], "en", "gemini") == 0
+    assert knowledge.lookup(["唐揚げ"], "en") == {}
+    assert knowledge.fill([item], "en") == 0 and item.translated_name == "Karaage"
+
+
+@pytest.mark.parametrize("collection", ["", "bad/name/with/slashes"])
+def test_a_failing_collection_write_is_logged_not_raised(stack, monkeypatch, collection):
+    monkeypatch.setattr(db, "KNOWLEDGE", collection)
+    assert knowledge.record([MenuItem(id="1", original_name="唐揚げ", translated_name="Karaage")], "en", "gemini") == 0
+
+
+def test_a_jobs_names_are_read_in_one_batched_call(stack, monkeypatch):
+    calls = []
+    real = db.client()
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def get_all(self, refs, **kw):
+            refs = list(refs)
+            calls.append(len(refs))
+            return real.get_all(refs, **kw)
+
+    monkeypatch.setattr(db, "client", lambda: Counting())
+    knowledge.lookup(["唐揚げ", "焼き鳥", "刺身", "唐揚げ"], "ja")
+    assert calls == [3]
