@@ -25,6 +25,11 @@ WORDS = {
     "ko": (("메뉴 번역 완료!", "{n}개의 메뉴를 번역했습니다"), ("메뉴 번역 실패", "메뉴를 다시 촬영해 주세요")),
     "en": (("Menu translated!", "{n} dishes translated"), ("Menu translation failed", "Please try another photo")),
 }
+# The built-in profiles' names in each language (a custom profile is called by its own name).
+PROFILE_NAMES = {
+    "recipe": {"zh-TW": "食譜", "zh-CN": "食谱", "ja": "レシピ", "ko": "레시피", "en": "recipe"},
+    "bookshelf": {"zh-TW": "書架", "zh-CN": "书架", "ja": "本棚", "ko": "책장", "en": "bookshelf"},
+}
 # The same for a scan with another profile (docs/profiles.md); {profile} is its name.
 PROFILE_WORDS = {
     "zh-TW": (("掃描完成！", "{profile} 已讀取完成"), ("掃描失敗", "請再拍一次試試")),
@@ -43,8 +48,9 @@ class PushRetry(Exception):
         self.retry_after_s = retry_after_s
 
 
-def wording(language: str | None, words: dict = WORDS) -> tuple[tuple[str, str], tuple[str, str]]:
-    """The (done, failed) wording for a language tag; English for a language without its own."""
+def wording(language: str | None, words: dict = WORDS):
+    """`words`' entry for a language tag (by default the (done, failed) wording); English for a
+    language without its own."""
     tag = (language or "en").replace("_", "-")
     lower = tag.lower()
     if lower.startswith("zh"):
@@ -56,10 +62,15 @@ def wording(language: str | None, words: dict = WORDS) -> tuple[tuple[str, str],
 def message(job: dict) -> dict:
     """The notification for a finished job, in its reader's language."""
     pinned = job.get("profile")
-    done, failed = wording(job.get("language_used") or job.get("language"), PROFILE_WORDS if pinned else WORDS)
+    language = job.get("language_used") or job.get("language")
+    done, failed = wording(language, PROFILE_WORDS if pinned else WORDS)
     status = job["status"]
     title, body = done if status == "completed" else failed
-    body = body.format(n=len(job.get("items") or []), profile=(pinned.get("name") or pinned["id"]) if pinned else "")
+    name = ""
+    if pinned:
+        names = PROFILE_NAMES.get(pinned["id"]) if pinned.get("kind") == "builtin" else None
+        name = wording(language, names) if names else (pinned.get("name") or pinned["id"])
+    body = body.format(n=len(job.get("items") or []), profile=name)
     return {"to": job["push_token"], "title": title, "body": body,
             "data": {"job_id": job["job_id"], "status": status, **_profile(job)}, "sound": "default",
             "priority": "high"}

@@ -278,4 +278,4 @@ def test_push_and_webhook_name_the_profile_a_job_ran_with(api_v2, stack, menu_ph
     sent = _wait_for(lambda: _expo(stack, "messages")["messages"], what="the push")
     assert sent[0]["data"] == {"job_id": r.json()["job_id"], "status": "completed", "profile": "recipe",
                                "profile_version": 1}
-    assert (sent[0]["title"], sent[0]["body"]) == ("掃描完成！", "recipe 已讀取完成")
+    assert (sent[0]["title"], sent[0]["body"]) == ("掃描完成！", "食譜 已讀取完成")
