@@ -8,6 +8,7 @@ A fault here is logged and swallowed: knowledge can make a result poorer, never 
 from __future__ import annotations
 
 import hashlib
+import re
 
 from common import db, logs
 from common.engines import MenuItem
@@ -15,6 +16,9 @@ from common.engines import MenuItem
 log = logs.get_logger(__name__)
 
 MAX_NAMES = 300  # a job's distinct names looked up or written; past this, the rest are skipped
+# Documents per commit: each write also carries two transforms (seen, engines), and a commit holds
+# at most 500 operations.
+BATCH_DOCS = 150
 TEXT_FIELDS = ("translated_name", "description", "reading", "romanji")
 LOOKUP_TIMEOUT_S = 2.0
 
@@ -30,10 +34,12 @@ def doc_id(name: str, language: str) -> str:
     return hashlib.sha256(f"{name_key(name)}\x00{language.lower()}".encode()).hexdigest()[:40]
 
 
-def _learnable(item: MenuItem, engine: str) -> bool:
-    """What a scan may teach: everything gemini read, and the offline engine's recognised dishes only;
-    its guesses for unknown names (a transliteration) would otherwise come back as knowledge."""
-    return engine != "local" or item.known
+def _teaches(engine: str) -> bool:
+    """Only a model's reading teaches text. The offline engine's known dishes are its own bundled
+    list already, and what it writes for an unknown one (a transliteration, a description and
+    allergens guessed from ingredient words) must never come back as knowledge, nor replace a
+    model's answer through a loose match; it counts what it sees."""
+    return engine != "local"
 
 
 def record(items: list[MenuItem], language: str, engine: str) -> int:
@@ -42,30 +48,31 @@ def record(items: list[MenuItem], language: str, engine: str) -> int:
         from google.cloud import firestore
 
         client = db.client()
-        batch = client.batch()
-        seen: set[str] = set()
+        writes: dict[str, dict] = {}
         for item in items:
             ident = doc_id(item.original_name, language)
-            if not name_key(item.original_name) or ident in seen:
+            # The offline engine counts only dishes it knows: an unknown name may be OCR noise.
+            if not name_key(item.original_name) or ident in writes or (not _teaches(engine) and not item.known):
                 continue
-            seen.add(ident)
-            if len(seen) > MAX_NAMES:
+            if len(writes) == MAX_NAMES:
                 break
             fields: dict = {"name_key": name_key(item.original_name), "original_name": item.original_name,
                             "language": language, "seen": firestore.Increment(1), "updated_at": db.now(),
                             "engines": firestore.ArrayUnion([engine])}
-            if _learnable(item, engine):
+            if _teaches(engine):
                 # Only filled values are sent: a merge never overwrites a filled field with an empty one.
                 fields.update({f: getattr(item, f) for f in TEXT_FIELDS if getattr(item, f)})
-                if item.translated_name == item.original_name and not item.known:
-                    fields.pop("translated_name", None)  # an untranslated echo teaches nothing
                 fields.update({f: getattr(item, f) for f in ("tags", "allergens") if getattr(item, f)})
                 if item.dish_id:
                     fields["dish_id"] = item.dish_id
-            batch.set(client.collection(db.KNOWLEDGE).document(ident), fields, merge=True)
-        if seen:
+            writes[ident] = fields
+        idents = list(writes)
+        for start in range(0, len(idents), BATCH_DOCS):
+            batch = client.batch()
+            for ident in idents[start:start + BATCH_DOCS]:
+                batch.set(client.collection(db.KNOWLEDGE).document(ident), writes[ident], merge=True)
             batch.commit(**db.fast_write())
-        return len(seen)
+        return len(writes)
     except Exception as exc:  # noqa: BLE001 - see module docstring
         log.warning("knowledge write failed", error=f"{type(exc).__name__}: {str(exc)[:200]}")
         return 0
@@ -91,6 +98,14 @@ def lookup(names: list[str], language: str) -> dict[str, dict]:
         return {}
 
 
+def _guessed(description: str) -> bool:
+    """Whether a description is the offline engine's own ("Made with …", "食材：…。"), not the menu's."""
+    from common.engines.local import MADE_WITH
+
+    return not description or any(re.fullmatch(re.escape(t).replace(r"\{\}", ".+"), description)
+                                   for t in MADE_WITH.values())
+
+
 def fill(items: list[MenuItem], language: str) -> int:
     """Fill blanks in a reading from what earlier scans taught; returns the items changed.
 
@@ -105,9 +120,16 @@ def fill(items: list[MenuItem], language: str) -> int:
             continue
         before = item.model_dump()
         if not item.known:
-            # The engine's own text for an unknown dish was a guess: the learned one replaces it,
-            # except a description printed on the menu, which stays.
+            # The engine's own text for an unknown dish was a guess (a transliteration, allergens from
+            # ingredient words): what a model taught replaces it, allergens above all. A description
+            # printed on the menu stays; one made from ingredient words does not.
             item.translated_name = rec["translated_name"]
+            for f in TEXT_FIELDS[1:]:
+                if rec.get(f) and (f != "description" or _guessed(item.description)):
+                    setattr(item, f, rec[f])
+            for f in ("tags", "allergens"):
+                if rec.get(f) is not None:
+                    setattr(item, f, list(rec[f]))
             item.known = True
         for f in TEXT_FIELDS[1:]:
             if not getattr(item, f) and rec.get(f):

@@ -377,7 +377,8 @@ class _Run:
             finally:
                 self.used_fallback = self.used_fallback or call.used_fallback
                 self.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
-            if self.settings.knowledge:
+            # Knowledge is optional: its read (2 s at most) is skipped when the deadline has no room for it.
+            if self.settings.knowledge and self._remaining_s() > self.settings.deadline_reserve_s + 2 * 2.0:
                 with tracing.span("knowledge.fill", items=len(reading.items)):
                     knowledge.fill(reading.items, self.language_used)
             self.items = finalise_top3(reading.items)

@@ -44,14 +44,38 @@ def test_a_merge_never_overwrites_a_filled_field_with_an_empty_one(stack):
     assert doc["description"] == "店員的私房蓋飯。" and doc["tags"] == ["pork"] and doc["seen"] == 2
 
 
-def test_the_offline_engines_guess_for_an_unknown_dish_is_counted_but_never_learned(stack):
+def test_the_offline_engines_guess_for_an_unknown_dish_is_never_written(stack):
     guess = MenuItem(id="1", original_name="店長のきまぐれ小鉢", translated_name="Tencho no kimagure kobachi",
                      known=False)
-    knowledge.record([guess], "en", "local")
-    doc = _doc("店長のきまぐれ小鉢", "en")
-    assert doc["seen"] == 1 and "translated_name" not in doc
+    assert knowledge.record([guess], "en", "local") == 0
+    ref = db.client().collection(db.KNOWLEDGE).document(knowledge.doc_id("店長のきまぐれ小鉢", "en"))
+    assert not ref.get().exists
     item = guess.model_copy()
     assert knowledge.fill([item], "en") == 0 and not item.known
+
+
+def test_an_offline_scan_takes_what_a_model_taught_and_never_writes_its_own_guesses_back(stack):
+    taught = MenuItem(id="1", original_name="Lamb Pepper Fry", translated_name="黑胡椒炒羊肉",
+                      description="南印度風味的黑胡椒乾炒羊肉。", allergens=["milk", "peanut"], tags=["spicy"])
+    knowledge.record([taught], "zh-TW", "gemini")
+    assert _doc("Lamb Pepper Fry", "zh-TW")["allergens"] == ["milk", "peanut"]
+    # The offline engine's own reading: a word-by-word name, a description and allergens guessed.
+    guess = MenuItem(id="1", original_name="Lamb Pepper Fry", translated_name="羊肉 Pepper Fry",
+                     description="食材：羊肉。", allergens=["lamb"], known=False)  # "made with", not printed
+    assert knowledge.fill([guess], "zh-TW") == 1
+    assert (guess.translated_name, guess.description, guess.allergens, guess.tags, guess.known) == \
+        ("黑胡椒炒羊肉", "南印度風味的黑胡椒乾炒羊肉。", ["milk", "peanut"], ["spicy"], True)
+    knowledge.record([guess], "zh-TW", "local")  # counted, nothing of its own taught
+    doc = _doc("Lamb Pepper Fry", "zh-TW")
+    assert (doc["translated_name"], doc["description"], doc["allergens"], doc["seen"]) == \
+        ("黑胡椒炒羊肉", "南印度風味的黑胡椒乾炒羊肉。", ["milk", "peanut"], 2)
+    assert sorted(doc["engines"]) == ["gemini", "local"]
+
+
+def test_a_scan_of_more_dishes_than_one_commit_holds_is_learned_whole(stack):
+    items = [MenuItem(id=str(n), original_name=f"Dish number {n}", translated_name=f"第{n}道菜") for n in range(320)]
+    assert knowledge.record(items, "zh-TW", "gemini") == knowledge.MAX_NAMES
+    assert _doc("Dish number 299", "zh-TW")["translated_name"] == "第299道菜"
 
 
 def test_learned_entries_fill_an_engines_blanks_and_make_an_unknown_dish_known(stack):

@@ -461,3 +461,20 @@ print("items", len(r.items))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "items 11" in out.stdout
+
+
+@pytest.mark.parametrize("line, name", [("3色丼 980円", "3色丼"), ("2人前 もつ鍋 1,800円", "2人前 もつ鍋"),
+                                        ("3種の前菜盛り合わせ 1,200円", "3種の前菜盛り合わせ"),
+                                        ("100年老店 牛肉麵 180元", "100年老店 牛肉麵"),
+                                        ("101传统铜锅 (小) 16元", "传统铜锅 (小)")])
+def test_a_count_leading_a_dish_name_stays_and_an_order_sheets_row_number_goes(line, name):
+    head, price = prices.find_price(line)
+    assert price is not None and menu._name(head) == name
+
+
+def test_a_line_of_ocr_noise_is_read_in_bounded_time():
+    import time
+
+    t0 = time.perf_counter()
+    assert prices.find_price("1," * 400 + "x") == ("1," * 400 + "x", None)
+    assert time.perf_counter() - t0 < 10  # bounded by the price window; unbounded, it would never finish

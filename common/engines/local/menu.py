@@ -31,7 +31,10 @@ SECTION_WORDS = {
 }
 _DECOR = re.compile(r"^\s*[【\[「『〈《■◆●◇○▼▽★☆※〜~=＝\-—–|#*]+\s*(.+?)\s*[】\]」』〉》■◆●◇○▼▽★☆〜~=＝\-—–|#*]*\s*$")
 _BULLET = re.compile(r"^\s*(?:[0-9０-９]{1,3}[.)）:、]|[A-Za-z][0-9]{1,3}[.)]?|[①-⑳]|[・•●◆◇■□☐▪\-–—*#№]|No\.\s?\d{1,4}"
-                     r"|\d{2,4}\s+(?=[^\W\d_])|\d{1,4}\s*(?=[\u3400-\u9fff\u3040-\u30ff]))\s*")
+                     r"|\d{2,4}\s+(?=[^\W\d_])"
+                     # an order sheet's row number run into its dish ("101传统铜锅"); never a count ("3色丼",
+                     # "100年老店", "2人前")
+                     r"|\d{3,4}(?![\d年人種种色品点點個个本枚貫贯皿串杯份])(?=[\u3400-\u9fff\u3040-\u30ff]))\s*")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])\s+(?=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])")
 

@@ -49,6 +49,7 @@ _UNIT = re.compile(r"\s*(?:(?:/|per\s+|每)\s*(?:份|瓶|本|個|个|杯|碗|盤
                    r"person|pp|glass|bottle|oz|lb|kg|g|100\s?g)|\s(?:each|ea\.?|p\.?p\.?|pp))\.?\s*$", re.IGNORECASE)
 _MARKET_RE = re.compile("(" + "|".join(re.escape(m) for m in MARKET_PRICE) + r")\s*$", re.IGNORECASE)
 # A trailing price block: amounts, optional size labels and range or separator marks between them.
+TAIL_WINDOW = 48  # "Small $8 / Medium $10 / Large $12 / Family $20" is 45
 _TAIL_RE = re.compile(
     rf"(?P<block>(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT}"
     rf"(?:\s*(?:[-–~〜～/|・,、]|\s)\s*(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)\s*[)）]?\s*$",
@@ -127,7 +128,10 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
     if mm and (mm.start() > 0 or len(text) <= 12):
         head = _LEADERS.sub("", text[: mm.start()]).rstrip()
         return head, Price(text=mm.group(1), amount=None, currency=None, market=True)
-    m = _TAIL_RE.search(text)
+    # Only the line's end can hold its price: searched there, a line of OCR noise such as
+    # "1,1,1,…" cannot make the pattern backtrack for seconds (it grows with the length searched).
+    offset = max(0, len(text) - TAIL_WINDOW)
+    m = _TAIL_RE.search(text, offset)
     if not m:
         return line, None
     block = m.group("block")
