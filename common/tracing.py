@@ -78,7 +78,7 @@ def from_headers(headers: Mapping[str, str]) -> Ids | None:
 
 
 # -- the SDK, when an exporter is configured ---------------------------------------------------
-_setup_lock = threading.Lock()
+_setup_lock = threading.RLock()  # setup() instruments httpx while holding it
 _tracer = None  # an OpenTelemetry tracer once setup() found an exporter; None: spans are no-ops
 
 
@@ -125,7 +125,7 @@ def setup(service: str) -> None:
 # Each library's instrumentation (its module, its instrumentor): applied by `instrument` where the
 # library's client is built, so a function that never builds one never imports either.
 _INSTRUMENTATIONS = {
-    "httpx": ("opentelemetry.instrumentation.httpx", "HTTPXClientInstrumentor"),  # push, webhooks, key sets
+    "httpx": ("opentelemetry.instrumentation.httpx", "HTTPXClientInstrumentor"),  # Expo (webhooks stay plain)
     "botocore": ("opentelemetry.instrumentation.botocore", "BotocoreInstrumentor"),  # R2 uploads
     "grpc": ("opentelemetry.instrumentation.grpc", "GrpcInstrumentorClient"),  # Firestore, Cloud Tasks
 }

@@ -433,3 +433,13 @@ def test_a_tracing_failure_never_fails_the_work_it_watches(monkeypatch):
     with pytest.raises(ValueError):  # the work's own error still comes out
         with tracing.request("GET /x", {}):
             raise ValueError("the handler's")
+
+
+def test_tracing_starts_in_a_process_that_already_imported_httpx(tmp_path):
+    code = ("import httpx\nfrom common import tracing\ntracing.setup('notify')\n"
+            "print(tracing.enabled(), sorted(tracing._instrumented))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=waterfall.ROOT,
+                         env={**os.environ, "TRACE_EXPORTER": "file", "TRACE_DIR": str(tmp_path),
+                              "PYTHONPATH": str(waterfall.ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "['httpx']"]
