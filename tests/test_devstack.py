@@ -52,11 +52,12 @@ def test_the_gateway_answers_a_dead_upstream_with_a_json_502_and_logs_its_cause_
     import httpx
 
     from devstack import gateway
+    from devstack.stack import ENTRY_POINTS
 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
-    app = gateway.build_app({name: dead for name in ("signed-url", "create-job", "events", "scan-stream")})
+    app = gateway.build_app({name: dead for name in ENTRY_POINTS})  # every function the route table names
 
     async def call() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
