@@ -20,7 +20,7 @@ from typing import Mapping
 
 from common import logs
 from common.config import Settings, get_settings
-from common.errors import AppError, Forbidden, Unauthorized, Unavailable
+from common.errors import Forbidden, Unauthorized, Unavailable
 
 log = logs.get_logger(__name__)
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
@@ -99,8 +99,9 @@ def identify(headers: Mapping[str, str], peer: str | None) -> Caller:
 def signed_in(headers: Mapping[str, str]) -> str:
     """The verified subject of the caller's ID token: 401 without one; 501 where end-user sign-in is off."""
     if get_settings().user_auth == "off":
-        raise AppError("this needs end-user sign-in, which this deployment does not have (USER_AUTH=off)",
-                       code="SIGN_IN_DISABLED", status=501)
+        # 403, not 401: no credential can help here; not a 5xx: nothing is down.
+        raise Forbidden("this needs end-user sign-in, which this deployment does not have (USER_AUTH=off)",
+                        code="SIGN_IN_DISABLED")
     token = _bearer(headers)
     if not token or not _JWT.match(token):
         raise Unauthorized("sign in first: send Authorization: Bearer <ID token>", code="AUTH_REQUIRED")

@@ -256,7 +256,7 @@ def test_a_menu_jobs_result_is_its_items_and_a_job_still_running_has_none_yet(ap
 def test_profiles_need_end_user_sign_in_on_the_deployment(api_v2, stack, alice):
     stack.restart("profiles")  # USER_AUTH=off, the production default
     try:
-        _error(api_v2.http.get("/api/v2/profiles", headers=alice), 501, "SIGN_IN_DISABLED")
+        _error(api_v2.http.get("/api/v2/profiles", headers=alice), 403, "SIGN_IN_DISABLED")
     finally:
         stack.restart("profiles", env={"USER_AUTH": "optional"})
 

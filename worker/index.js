@@ -67,17 +67,20 @@ async function forward(request, env, url, route) {
   headers.set("x-client-ip", clientIp);
   // A Worker secret (wrangler secret put ORIGIN_SECRET), also set on the functions as ORIGIN_SECRET.
   if (env.ORIGIN_SECRET) headers.set("x-origin-secret", env.ORIGIN_SECRET);
-  try {
-    // The body streams through in both directions: SSE frames are not buffered.
-    return await fetch(route.origin + url.pathname + url.search, {
-      method: request.method,
-      headers,
-      body: ["GET", "HEAD"].includes(request.method) ? undefined : request.body,
-    });
-  } catch (exc) {
-    // The error's name only: its message could quote the URL, whose query may hold an access token.
-    console.error(JSON.stringify({ message: "upstream failed", method: request.method, path: url.pathname, error: exc.name }));
-    return error(502, "BAD_GATEWAY", `upstream unavailable: ${exc.name}`);
+  // Responses stream through unbuffered (SSE frames too). A request body is read first (JSON, or the
+  // compatibility stream's photo), so it can be sent again once.
+  const body = ["GET", "HEAD"].includes(request.method) ? undefined : await request.arrayBuffer();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(route.origin + url.pathname + url.search, { method: request.method, headers, body });
+    } catch (exc) {
+      // A pooled connection the function had just closed as idle: the request never reached it, so
+      // sending it again is safe (seen under 200 jobs at once: gunicorn's keep-alive ends first).
+      if (attempt === 1 && /closed before message completed/.test(String(exc && exc.message))) continue;
+      // The error's name only: its message could quote the URL, whose query may hold an access token.
+      console.error(JSON.stringify({ message: "upstream failed", method: request.method, path: url.pathname, error: exc.name }));
+      return error(502, "BAD_GATEWAY", `upstream unavailable: ${exc.name}`);
+    }
   }
 }
 
