@@ -253,16 +253,12 @@ def _ids(span) -> Ids:
     return Ids(f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}", bool(ctx.trace_flags & 1))
 
 
-def _context(ids: Ids | None):
-    """An OpenTelemetry context whose parent is `ids` (a remote span), or the empty context."""
-    from opentelemetry import context, trace
-    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+def _context(ids: Ids):
+    """An OpenTelemetry context whose parent is `ids` (a remote span)."""
+    from opentelemetry import trace
+    from opentelemetry.trace import NonRecordingSpan
 
-    if ids is None:
-        return context.Context()
-    sc = SpanContext(int(ids.trace_id, 16), int(ids.span_id, 16), is_remote=True,
-                     trace_flags=TraceFlags(1 if ids.sampled else 0))
-    return trace.set_span_in_context(NonRecordingSpan(sc))
+    return trace.set_span_in_context(NonRecordingSpan(_span_context(ids)))
 
 
 def _span_context(ids: Ids):
