@@ -1,6 +1,6 @@
 """Offline engine on menus laid out as real ones are (devstack/menu_templates.py), clean and photographed.
 
-    nice -n 10 .venv/bin/python bench/offline_templates.py [--draws 2] [--only KEY ...] [--json out.json]
+    nice -n 10 .venv/bin/python bench/offline_templates.py [--draws 2] [--only KEY ...] [--phone] [--json out.json]
 
 Prints per template: names read (the printed name, after NFKC), prices right (amount), seconds per
 1500x2000 photo, clean and photographed; then the totals. Reports; never fails.
@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import report  # noqa: E402
+from common import images  # noqa: E402
 from devstack import menu_photos, menu_templates  # noqa: E402
 
 
@@ -26,6 +27,9 @@ def main() -> int:
     ap.add_argument("--only", nargs="*", help="template keys to run")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--verbose", action="store_true", help="print misses")
+    ap.add_argument("--phone", action="store_true",
+                    help="photographed pages as a phone sends them (3024x4032 JPEG, q92), timed from the upload's "
+                         "bytes: normalising (common/images.py) and reading")
     args = ap.parse_args()
 
     from common.engines.local import LocalEngine
@@ -46,9 +50,13 @@ def main() -> int:
                 img, dishes = menu_templates.render(t, draw)
                 photo = menu_templates.photographed(img, draw) if kind == "photographed" else img
                 page = menu_photos.Menu(t.key, t.language, "", [("", dishes)])
+                upload = (menu_photos.jpeg(photo.resize((3024, 4032)), 92) if args.phone and kind == "photographed"
+                          else menu_photos.jpeg(photo, 85))
                 started, cpu0 = time.perf_counter(), time.process_time()
                 try:
-                    items = engine.read_menu(menu_photos.jpeg(photo, 85), "en").items
+                    if args.phone and kind == "photographed":
+                        upload = images.normalise(upload, 50_000_000).jpeg
+                    items = engine.read_menu(upload, "en").items
                 except Exception as exc:  # noqa: BLE001 - a benchmark reports failures, it does not stop
                     print(f"{t.key} {kind} draw {draw}: {type(exc).__name__}: {exc}")
                     items = []

@@ -24,10 +24,11 @@ LOOKUP_TIMEOUT_S = 2.0
 
 
 def name_key(name: str) -> str:
-    """The normalised name the collection is keyed on: NFKC, case, accents, spaces, kana folded."""
-    from common.engines.local.dishes import plain_key
+    """The normalised name the collection is keyed on: NFKC, case, accents, spaces and kana folded, and
+    Han as traditional, so 红烧牛肉 on a simplified menu finds what 紅燒牛肉 on a traditional one taught."""
+    from common.engines.local.dishes import key
 
-    return plain_key(name)
+    return key(name)
 
 
 def doc_id(name: str, language: str) -> str:

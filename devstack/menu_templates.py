@@ -243,7 +243,7 @@ def _list(draw, dishes, t, rnd) -> None:
         if d.desc and not t.dark:
             draw.text((150, y + 72), d.desc, font=desc_f, fill=SOFT)
             y += 40
-        y += 112
+        y += 106  # twelve names with descriptions end above the page's foot (2000 px)
 
 
 TEMPLATES = [
@@ -261,7 +261,7 @@ TEMPLATES = [
     Template("decorative-font", "en", "decorative", _list, 12, note="Lobster display face"),
     Template("kai-zh", "zh", "kai", _columns, 24, price_style="yuan", note="calligraphic Kai face, three columns"),
     Template("price-less", "en", "serif", _list, 12, priced=False, note="no prices at all"),
-    Template("long-descriptions", "en", "serif", _far_prices, 10, note="two-line descriptions"),
+    Template("long-descriptions", "en", "serif", _far_prices, 8, note="two-line descriptions"),
     Template("variants", "en", "sans", _variants, 12, note="Small/Large and Chicken/Beef on one line"),
 ]
 

@@ -93,6 +93,15 @@ def test_learned_entries_fill_an_engines_blanks_and_make_an_unknown_dish_known(s
     assert offline.allergens == ["milk"]
 
 
+def test_a_dish_taught_from_a_traditional_menu_is_known_on_a_simplified_one(stack):
+    knowledge.record([MenuItem(id="1", original_name="秘製紅燒獅子頭", translated_name="Braised lion's head meatballs",
+                               description="Pork meatballs braised in soy.")], "en", "gemini")
+    _doc("秘製紅燒獅子頭", "en")
+    simplified = MenuItem(id="a", original_name="秘制红烧狮子头", translated_name="Mi Zhi Hong Shao", known=False)
+    assert knowledge.fill([simplified], "en") == 1
+    assert simplified.known and simplified.translated_name == "Braised lion's head meatballs"
+
+
 class _Broken:
     def __getattr__(self, name):
         raise RuntimeError("firestore is down")

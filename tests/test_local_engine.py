@@ -65,6 +65,12 @@ def test_kanji_numerals_read_as_numbers(text, value):
     assert prices.kanji_number(text) == value
 
 
+@pytest.mark.parametrize("line, amount", [("Poutine 12,50 $", 12.5), ("Lobster MP", None), ("Crab s.q.", None)])
+def test_a_dollar_sign_after_the_amount_and_a_market_price_word_of_its_own_are_prices(line, amount):
+    _, price = prices.find_price(line)
+    assert price is not None and price.amount == amount
+
+
 def test_market_price_ranges_and_sizes_are_understood():
     _, market = prices.find_price("刺身盛り合わせ 時価")
     assert market.market and market.amount is None
@@ -76,7 +82,8 @@ def test_market_price_ranges_and_sizes_are_understood():
     assert head == "珍珠奶茶" and cjk.options == [("中", 55), ("大", 65)]
 
 
-@pytest.mark.parametrize("line", ["Menu 2", "7up", "B1 ランチ", "Sushi set 2 pcs", "一品料理", "Steak frites"])
+@pytest.mark.parametrize("line", ["Menu 2", "7up", "B1 ランチ", "Sushi set 2 pcs", "一品料理", "Steak frites",
+                                  "Serves 4.", "Est. 2009.", "Room 101 -", "Pieces: 6", "Chili Shrimp", "Tacos x 3"])
 def test_numbers_that_are_not_prices_are_left_in_the_name(line):
     assert prices.find_price(line) == (line, None)
 
@@ -274,6 +281,110 @@ def test_a_price_set_just_above_its_name_pairs_downwards():
         ("Butter Chicken", 18, ["creamy tomato sauce"]), ("Rogan Josh", 21, ["braised lamb"])]
 
 
+def test_a_title_above_the_first_price_does_not_take_it_from_the_name_below():
+    lines = [Line("House of Spice", 80, 450, 60, y1=178), Line("$23", 40, 700, 200, y1=240),
+             Line("Taco Salad", 50, 600, 262, y1=312), Line("crisp lettuce and beans", 34, 540, 318, y1=352)]
+    for n, (price, name) in enumerate([("$21", "Toro"), ("$33", "Chorizo")]):
+        y = 430 + 230 * n
+        lines += [Line(price, 40, 700, y, y1=y + 40), Line(name, 50, 620, y + 46, y1=y + 96),
+                  Line("slow cooked with warm spices", 34, 520, y + 102, y1=y + 136)]
+    parsed = menu.parse(lines)
+    assert [(i.name, i.price.amount) for i in parsed.items] == [("Taco Salad", 23), ("Toro", 21), ("Chorizo", 33)]
+
+
+def _stack(*rows):
+    """Lines one under another: (text, size) each, 12 px apart, or (text, size, gap below)."""
+    lines, y = [], 60
+    for text, size, *gap in rows:
+        lines.append(Line(text, size, 500, y, y1=y + size))
+        y += size + (gap[0] if gap else 12)
+    return lines
+
+
+def test_stacked_prices_read_by_the_sizes_around_them_where_ocr_sets_a_price_taller_or_shorter():
+    # The price line's box may be taller than its name's ($ and digits) or shorter (a line of options):
+    # what decides is the name above against its description below, then the menu's own way.
+    below = menu.parse(_stack(("House of Spice", 98), ("Larb", 61), ("-Chicken-$15 - Lamb- $20-", 47),
+                              ("Charred over the grill", 44), ("Smoky Maple Wings", 62), ("-Chicken-$14 - Lamb- $19-", 42),
+                              ("Finished with fresh herbs", 41), ("Curry Udon", 62), ("-$38-", 56),
+                              ("Slow cooked with onions", 41)))
+    assert [(i.name, i.price.amount) for i in below.items] == [("Larb", 15), ("Smoky Maple Wings", 14),
+                                                               ("Curry Udon", 38)]
+    above = menu.parse(_stack(("House of Spice", 98, 40), ("$13", 60, 8), ("Roast Goose", 51),
+                              ("Charred over the grill", 44, 40), ("$10", 61, 8), ("Bucatini All'Amatriciana", 51),
+                              ("Tender pieces in sauce", 44, 40), ("$4", 59, 8), ("Chicken Tikka", 54),
+                              ("With toasted bread", 45)))
+    assert [(i.name, i.price.amount) for i in above.items] == [("Roast Goose", 13), ("Bucatini All'Amatriciana", 10),
+                                                               ("Chicken Tikka", 4)]
+
+
+def test_a_known_dish_whose_name_ends_in_a_number_keeps_it():
+    lines = _stack(("Chicken 65", 60), ("(10)", 60), ("Spiced Pumpkin Curry", 60), ("(28)", 60))
+    parsed = menu.parse(lines, is_dish=lambda s: s == "Chicken 65")
+    assert [(i.name, i.price.amount) for i in parsed.items] == [("Chicken 65", 10), ("Spiced Pumpkin Curry", 28)]
+
+
+def test_a_menu_without_prices_finds_its_dishes_by_the_smaller_line_under_each():
+    # Two lines of description under each name: most lines on the page are set small.
+    lines = [Line("Seasonal Menu", 90, 450, 60), Line("Spiced Pumpkin Curry", 67, 120, 230),
+             Line("Served with rice and", 42, 150, 300), Line("a fresh salad", 42, 150, 340),
+             Line("Roast Goose", 58, 120, 420), Line("A generous portion", 43, 150, 490),
+             Line("to share", 43, 150, 530), Line("Quesadilla", 70, 120, 610),
+             Line("Charred over the grill", 44, 150, 680), Line("with a lime salsa", 44, 150, 720)]
+    parsed = menu.parse(lines)
+    assert [(i.name, i.section, i.description) for i in parsed.items] == [
+        ("Spiced Pumpkin Curry", "Seasonal Menu", ["Served with rice and", "a fresh salad"]),
+        ("Roast Goose", "Seasonal Menu", ["A generous portion", "to share"]),
+        ("Quesadilla", "Seasonal Menu", ["Charred over the grill", "with a lime salsa"])]
+
+
+def test_a_name_and_its_description_on_one_line_are_told_apart_and_a_wrapped_name_is_joined():
+    lines = [Line("Margherita - tomato, mozzarella, basil 12", 50, 100, 100),
+             Line("Grilled Atlantic Salmon with", 50, 100, 180), Line("Lemon Butter Sauce 24", 50, 100, 240),
+             Line("Pho - Beef 14", 50, 100, 320)]
+    parsed = menu.parse(lines)
+    assert [(i.name, i.price.amount, i.description) for i in parsed.items] == [
+        ("Margherita", 12, ["tomato, mozzarella, basil"]), ("Grilled Atlantic Salmon with Lemon Butter Sauce", 24, []),
+        ("Pho - Beef", 14, [])]
+
+
+def test_a_caption_wider_than_the_gutter_finder_expects_still_keeps_its_column():
+    boxes = [_box("Our Favourites", 475, 60, 1020, 150)]
+    for row, y in enumerate((620, 1190, 1750)):
+        names = [("Chirashi", "Cookie", "Hong Kong French Toast")[row], ("Banh Mi", "Pani Puri", "Harbour Fish Stew")[row],
+                 ("Spiced Pumpkin Curry", "Tinto De Verano", "Garden Harvest Bowl")[row]]
+        for col, (name, x0, x1) in enumerate(zip(names, (131, 617, 1005), (550, 942, 1408))):
+            w = 30 + 17 * len(name)
+            left = (x0 + x1 - w) / 2
+            boxes += [_box(name, left, y + 4 * col, left + w, y + 60 + 4 * col),
+                      _box(f"${10 + row * 3 + col}", (x0 + x1) / 2 - 40, y + 55 + 4 * col, (x0 + x1) / 2 + 40, y + 110 + 4 * col)]
+    texts = [ln.text for ln in read_lines(boxes)[0]]
+    assert texts == ["Our Favourites", "Chirashi", "$10", "Cookie", "$13", "Hong Kong French Toast", "$16",
+                     "Banh Mi", "$11", "Pani Puri", "$14", "Harbour Fish Stew", "$17",
+                     "Spiced Pumpkin Curry", "$12", "Tinto De Verano", "$15", "Garden Harvest Bowl", "$18"]
+
+
+def test_two_boxed_columns_with_a_gutter_narrower_than_a_line_are_still_two_columns():
+    # A photographed page of boxed sections: the left box's prices end 26 px before the right box's names.
+    boxes = [_box("BISTRO MENU", 476, 78, 987, 165)]
+    for n, (left, right) in enumerate([("Bagel", "Poke"), ("Kung Pao Chicken", "Boiled Fish In Chili Oil"),
+                                        ("Garden Harvest Bowl", "Dalgona Coffee"), ("Sirloin", "Tianbula")]):
+        y = 350 + 145 * n
+        boxes += [_box(left, 116 + 4 * n, y, 116 + 4 * n + 22 * len(left), y + 60),
+                  _box(f"({n + 4})", 660 + 4 * n, y + 55, 740 + 6 * n, y + 120),
+                  _box(right, 790 + 4 * n, y + 10, 790 + 4 * n + 20 * len(right), y + 70),
+                  _box(f"({n + 30})", 1290, y + 70, 1380, y + 135)]
+    texts = [ln.text for ln in read_lines(boxes)[0]]
+    assert texts[:3] == ["BISTRO MENU", "Bagel", "(4)"] and "Poke" in texts and "(30)" in texts
+
+
+def test_a_price_whose_name_ocr_lost_does_not_join_the_next_dish():
+    lines = [Line("魚丸湯 20元 小籠包 98元", 60, 100, 100), Line("10元 家常豆腐煲 26元", 60, 600, 180),
+             Line("泰式炸雞油飯 68元粥 51元", 60, 100, 260)]  # and a dish of one character is still a dish
+    assert [(i.name, i.price.amount) for i in menu.parse(lines).items] == [
+        ("魚丸湯", 20), ("小籠包", 98), ("家常豆腐煲", 26), ("泰式炸雞油飯", 68), ("粥", 51)]
+
+
 def test_order_sheet_rows_lose_their_numbers_and_tick_boxes_and_split_into_dishes():
     lines = [Line("101 传统铜锅 (小) 16元 □ 102 传统铜锅 (大) 26元 □", 40, 50, 100),
              Line("103 手切羊肉 38元/份 □", 40, 50, 160), Line("宫保鸡丁 38元 麻婆豆腐 28元", 40, 50, 220)]
@@ -358,6 +469,44 @@ def test_a_sharp_photo_with_no_text_is_not_a_menu(engine):
     with pytest.raises(ScanError) as err:
         engine.read_menu(menu_photos.jpeg(img), "en")
     assert err.value.code == "IMAGE_NOT_MENU"
+
+
+def test_ctc_likelihood_sums_every_alignment_of_the_text():
+    import itertools
+    import math
+
+    import numpy as np
+
+    from common.engines.local.ocr import _ctc_log_likelihood
+
+    rng = np.random.default_rng(3)
+    probs = rng.random((5, 3))
+    probs /= probs.sum(axis=1, keepdims=True)  # 5 frames over blank, a, b
+
+    def collapse(path):
+        out = [c for n, c in enumerate(path) if c and (n == 0 or c != path[n - 1])]
+        return out
+
+    for labels in ([1], [1, 2], [1, 1], [2, 1, 2]):
+        brute = sum(math.prod(probs[t, c] for t, c in enumerate(path))
+                    for path in itertools.product(range(3), repeat=5) if collapse(path) == labels)
+        assert _ctc_log_likelihood(probs, labels) == pytest.approx(math.log(brute))
+    assert _ctc_log_likelihood(probs, [1, None]) == -math.inf  # a character the model cannot write
+
+
+def test_a_misread_known_dish_is_read_again_as_its_printed_name_and_a_clear_different_one_is_kept(engine):
+    from devstack import menu_templates
+
+    kai = next(t for t in menu_templates.TEMPLATES if t.key == "kai-zh")
+    img, _ = menu_templates.render(kai, 0)
+    names = [i.original_name for i in engine.read_menu(menu_photos.jpeg(menu_templates.photographed(img, 0), 85),
+                                                         "zh-TW").items]
+    # Calligraphy, blur and glare: OCR reads 蝦绞, 魅鱼卵, 泰式棵修湯; the recogniser's second choices spell them.
+    assert {"蝦餃", "鮭魚卵", "泰式粿條湯"} <= set(names)
+    clear = _read(engine, menu_photos.Menu("zh-clear", "zh", "", [("", [
+        menu_photos.Dish("紅燒羊肉麵", "160元"), menu_photos.Dish("紅燒牛肉麵", "150元"),
+        menu_photos.Dish("滷肉飯", "40元")])]), language="zh-TW")
+    assert [i.original_name for i in clear.items][:2] == ["紅燒羊肉麵", "紅燒牛肉麵"]
 
 
 def test_a_price_less_menu_of_dishes_is_still_a_menu(engine):

@@ -18,7 +18,7 @@ from typing import Optional
 
 from common import logs
 from common.engines import Call, MenuItem, MenuReading
-from common.engines.local import cards, dishes, layout, menu, prices
+from common.engines.local import cards, dishes, layout, lexicon, menu, prices
 from common.engines.local.dishes import Dish, KnowledgeBase
 from common.errors import ConfigError, ScanError
 
@@ -122,6 +122,8 @@ class LocalEngine:
         prefer = CUISINE_OF_SCRIPT.get(script)
         parsed = menu.parse(lines, is_dish=lambda s: (m := self.kb.match(s, prefer)) is not None
                             and m.how in ("exact", "reading"))
+        with self._lock:
+            reread = lexicon.correct(parsed.items, reading, self.ocr, self.kb, prefer)
         matches = [self.kb.match(i.name, prefer) for i in parsed.items]
         if not self._is_menu(parsed, matches):
             if reading.weak > len(reading.boxes) or reading.sharpness < BLURRY_SHARPNESS:
@@ -133,7 +135,7 @@ class LocalEngine:
         currency = prices.infer_currency([i.price.currency for i in parsed.items if i.price], script)
         items = [self._item(n, p, m, lang, currency, script) for n, (p, m) in enumerate(zip(parsed.items, matches))]
         self._pick_top3(items, parsed.items, matches)
-        log.info("menu parsed", orientation=orientation, lines=len(lines), items=len(items),
+        log.info("menu parsed", orientation=orientation, lines=len(lines), items=len(items), reread=reread,
                  known=sum(1 for i in items if i.known), sections=len(parsed.sections), script=script,
                  currency=currency)
         return MenuReading(items=items, engine=self.name, source_language=_bcp47(script))

@@ -61,6 +61,7 @@ class KnowledgeBase:
     _exact: dict[str, list[Dish]] = field(default_factory=dict)
     _reading: dict[str, list[Dish]] = field(default_factory=dict)
     _term_keys: list[tuple[str, Dish]] = field(default_factory=list)
+    _spellings: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for dish in self.dishes:
@@ -68,6 +69,8 @@ class KnowledgeBase:
                 k = key(name)
                 if (len(k) >= 2 or (k and _is_cjk(k))) and dish not in self._exact.get(k, []):
                     self._exact.setdefault(k, []).append(dish)
+                if k and name not in self._spellings.get(k, []):
+                    self._spellings.setdefault(k, []).append(name)
                 r = reading(name)
                 if r and len(r) >= 3 and dish not in self._reading.get(r, []):
                     self._reading.setdefault(r, []).append(dish)
@@ -119,6 +122,27 @@ class KnowledgeBase:
                 if hit:
                     return Match(pick(self._reading[hit[0]]), float(hit[1]) - 2, "fuzzy")
         return None
+
+    def near_spellings(self, text: str, limit: int = 4, min_ratio: int = 50) -> list[str]:
+        """Printed spellings of the known names nearest `text` (up to `limit` names, each in every
+        script and, for Latin names, every case it may be printed in); for re-reading a misread name."""
+        from rapidfuzz import fuzz, process
+
+        k = key(text)
+        if len(k) < 2:
+            return []
+        out: list[str] = []
+        for hit, _, _ in process.extract(k, self._keys, scorer=fuzz.ratio, limit=limit, score_cutoff=min_ratio):
+            if abs(len(hit) - len(k)) > max(1, len(k) // 4):
+                continue
+            for name in self._spellings.get(hit, []):
+                forms = [name] if _is_cjk(name) else [name, name.title(), name.upper(), name[:1].upper() + name[1:]]
+                out += [f for f in forms if f not in out and f != text]
+        return out
+
+    def spelled(self, text: str) -> bool:
+        """True when `text` is, letter for letter, one of the ways a known dish is written."""
+        return text in self._spellings.get(key(text), []) or text.lower() in self._spellings.get(key(text), [])
 
     def gloss(self, text: str, lang: str) -> str:
         """A Latin-script name put word by word into `lang` through the glossary; words it lacks stay."""
@@ -220,7 +244,7 @@ def _phrase(text: str) -> str:
 
 
 def plain_key(text: str) -> str:
-    """key() without the Han conversion: needs no OpenCC (the Gemini deployment does not carry it)."""
+    """key() without the Han conversion (OpenCC)."""
     s = _fold(text)
     s = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in s)
     return _DROP.sub("", s)

@@ -117,7 +117,8 @@ def _split_columns(boxes: list[Box], depth: int = 0) -> list[list[Box]]:
     # Titles and banners sit alone in their row; they may span the gutter, so they do not get a say.
     alone = [b for b in boxes if not any(o is not b and min(o.y1, b.y1) - max(o.y0, b.y0) > 0.5 * min(o.h, b.h)
                                          for o in boxes)]
-    narrow = [b for b in boxes if b.w <= 0.4 * span and not any(b is a for a in alone)]
+    body = [b for b in boxes if not any(b is a for a in alone)]
+    narrow = [b for b in body if b.w <= 0.4 * span]
     if len(narrow) < 6:
         return [boxes]
     size = statistics.median(b.h for b in narrow)
@@ -129,11 +130,17 @@ def _split_columns(boxes: list[Box], depth: int = 0) -> list[list[Box]]:
         reach = max(reach, x1)
     best = None
     for g0, g1 in gaps:
-        mid = (g0 + g1) / 2
-        if g1 - g0 < max(0.8 * size, 0.02 * span) or not (0.2 * span < mid - left_edge < 0.8 * span):
+        # A wide line of one column (a long caption) ends inside the gutter the narrow boxes leave:
+        # it narrows the gutter and counts on its side; one that crosses the gutter is judged below.
+        if any(g0 <= b.x0 and b.x1 <= g1 for b in body):
             continue
-        left = [b for b in narrow if b.x1 <= g0 + 1]
-        right = [b for b in narrow if b.x0 >= g1 - 1]
+        g0 = max([g0] + [b.x1 for b in body if b.x0 < g0 < b.x1 < g1])
+        g1 = min([g1] + [b.x0 for b in body if g0 < b.x0 < g1 < b.x1])
+        mid = (g0 + g1) / 2
+        if g1 - g0 < max(0.4 * size, 0.015 * span) or not (0.2 * span < mid - left_edge < 0.8 * span):
+            continue
+        left = [b for b in body if b.x1 <= g0 + 1]
+        right = [b for b in body if b.x0 >= g1 - 1]
         # A column of prices (or of numbers) to the right of the names is part of the same column.
         words = [b for b in right if not _is_price_only(b)]
         if len(words) < 0.5 * len(right) or len(left) < 3 or len(words) < 3:
@@ -157,9 +164,31 @@ def _split_columns(boxes: list[Box], depth: int = 0) -> list[list[Box]]:
     return ([head] if head else []) + _split_columns(left, depth + 1) + _split_columns(right, depth + 1)
 
 
+LEANS = (0.0, -0.015, 0.015, -0.03, 0.03)  # gutter slopes tried (x per y): a page seen from below or aside
+
+
+def _columns(boxes: list[Box]) -> list[list[Box]]:
+    """Columns of a page as photographed: seen at an angle, the page's gutters lean (the deskew
+    straightens lines, not a keystone), so the split is tried at a few leans; the one that finds
+    the most columns wins, upright on a tie."""
+    if not boxes:
+        return []
+    best: list[list[Box]] = []
+    mid = statistics.median((b.y0 + b.y1) / 2 for b in boxes)
+    for lean in LEANS:
+        original = {}
+        for b in boxes:
+            moved = Box(b.text, b.score, [(x - lean * (y - mid), y) for x, y in b.points])
+            original[id(moved)] = (moved, b)
+        split = _split_columns([moved for moved, _ in original.values()])
+        if len(split) > len(best):
+            best = [[original[id(m)][1] for m in group] for group in split]
+    return best
+
+
 def _horizontal_lines(boxes: list[Box]) -> list[Line]:
     lines: list[Line] = []
-    for ci, column in enumerate(_split_columns(boxes)):
+    for ci, column in enumerate(_columns(boxes)):
         rows: list[list[Box]] = []
         for b in sorted(column, key=lambda b: (b.y0 + b.y1) / 2):
             cy = (b.y0 + b.y1) / 2

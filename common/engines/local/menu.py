@@ -7,6 +7,7 @@ otherwise it is an item without a price. A price alone on a line belongs to the 
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import statistics
@@ -71,6 +72,25 @@ def _name(head: str) -> str:
     return s.strip(" \"'「」")
 
 
+# A line that ends like this has not finished its name.
+_WRAPS = re.compile(r"(?<![^\W\d_])(?:with|and|&|in|of|on|au|aux|à la|alla|al|con|de|du|des|et|e|y|mit|und)\s*$"
+                    r"|,\s*$", re.IGNORECASE)
+# "Margherita - tomato, mozzarella, basil": the name, a dash or colon, then what the dish is.
+_NAME_THEN_WHAT = re.compile(r"^(?P<name>[^:|–—]{2,40}?)\s+(?:[-–—|~]|:)\s+(?P<what>.+)$|^(?P<name2>[^:]{2,40}?):\s+(?P<what2>.+)$")
+
+
+def _described(name: str) -> tuple[str, Optional[str]]:
+    """(name, description) for a line that prints both; (name, None) when it is only a name."""
+    m = _NAME_THEN_WHAT.match(name)
+    if not m:
+        return name, None
+    head, what = (m.group("name"), m.group("what")) if m.group("name") else (m.group("name2"), m.group("what2"))
+    cjk = len(_CJK.findall(what))
+    if len(head.split()) > 6 or not (len(what.split()) >= 3 or "," in what or "、" in what or cjk >= 6):
+        return name, None
+    return head.strip(), what.strip()
+
+
 def _has_words(s: str) -> bool:
     return bool(re.search(r"[^\W\d_]", s))
 
@@ -124,14 +144,22 @@ class _Row:
 # price and before a row number (two to four digits) or a CJK name, and both sides must be priced.
 _ROW_CUT = re.compile(r"(?<=\d)\s+(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
                       r"|(?<=[元円圓块원€份瓶本杯串个個位人])\s*(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
-                      r"|(?<=[元円圓块원份瓶本杯串个個位人])\s*(?=[\u3400-\u9fff]{2,})")
+                      r"|(?<=[元円圓块원份瓶本杯串个個位人])\s*(?=[\u3400-\u9fff])")
 
 
 # Tick boxes of order sheets; OCR often reads an empty box after a price as 口 (mouth).
 _TICKS = re.compile(r"[□☐▢◻◽❏❑☑✓✔]|(?<=[\d元円份瓶本杯串个個位人])\s*口(?=\s|$|\d)")
 
 
+# A price opening a line that ends in another ("10元 家常豆腐煲 26元"): the price of a name OCR lost in
+# the column to the left; it is dropped, or the name after it would carry it.
+_ORPHAN_PRICE = re.compile(r"^\s*\d{1,6}(?:[.,]\d{1,2})?\s*[元円圓块원](?:/\S)?\s*(?=[\u3400-\u9fff\uac00-\ud7af])")
+
+
 def _split_row(text: str) -> list[str]:
+    orphan = _ORPHAN_PRICE.match(text)
+    if orphan and find_price(text[orphan.end():])[1]:
+        text = text[orphan.end():]
     parts, rest = [], text
     for m in reversed(list(_ROW_CUT.finditer(text))):
         tail, (head, price) = rest[m.end():], find_price(rest[: m.start()])
@@ -154,21 +182,37 @@ def _rows(lines: list[Line]) -> list[_Row]:
 def _pairing(rows: list[_Row]) -> dict[int, str]:
     """For each price printed alone on its line: "up" when it belongs to the name line above, "down"
     when to the one below (the nearer of the two in the same column; the one above on a tie)."""
-    out = {}
+    out, unsure = {}, []
     for i, r in enumerate(rows):
         if not r.price_only:
             continue
         above = rows[i - 1] if i and rows[i - 1].column == r.column and rows[i - 1].wordy else None
         below = rows[i + 1] if i + 1 < len(rows) and rows[i + 1].column == r.column and rows[i + 1].wordy else None
+        if not (above and below):
+            out[i] = "down" if below else "up"
+            continue
         # OCR boxes carry padding, so touching lines overlap: a gap below zero is no gap at all.
-        gap_up = max(0.0, r.y0 - above.y1) if above else math.inf
-        gap_down = max(0.0, below.y0 - r.y1) if below else math.inf
-        # Names are set at least as large as their prices, descriptions smaller: a line below set
-        # smaller than the price is a description, not the name.
-        smaller_below = bool(above and below and below.size < 0.85 * r.size)
-        clearly_nearer = gap_up > 0.3 * (r.y1 - r.y0) and gap_down < 0.5 * gap_up
-        out[i] = "down" if below and (not above or clearly_nearer) and not smaller_below else "up"
-    return out
+        gap_up, gap_down, h = max(0.0, r.y0 - above.y1), max(0.0, below.y0 - r.y1), r.y1 - r.y0
+        if not any(rows[k].column == r.column and rows[k].wordy for k in range(i - 1)):
+            unsure.append(i)  # the line above opens the column: the restaurant's name, or the first dish
+        # Box heights vary with a word's letters ("Ramune" sits lower than "Kung Pao"), so only a
+        # clearly smaller line counts as set smaller.
+        elif below.size < 0.75 * above.size and section_name(above.text, above.size, 0)[0] is None:
+            out[i] = "up"  # a name above, its description (set smaller) below
+        elif above.size < 0.75 * min(below.size, r.size):
+            out[i] = "down"  # the dish above's description (set smaller than names and prices), the next name
+        elif gap_up > 0.3 * h and gap_down < 0.5 * gap_up:
+            out[i] = "down"
+        elif gap_down > 0.3 * h and gap_up < 0.5 * gap_down:
+            out[i] = "up"
+        else:
+            unsure.append(i)
+    # A menu sets all its prices one way: one that the lines around it do not decide goes the way
+    # the menu's clear cases go, and up when they do not agree.
+    votes = list(out.values())
+    way = "down" if votes.count("down") >= 2 and votes.count("down") >= 2 * votes.count("up") else "up"
+    out.update({i: way for i in unsure})
+    return dict(sorted(out.items()))
 
 
 def _merge(into: Price, more: Price) -> None:
@@ -182,11 +226,17 @@ def _merge(into: Price, more: Price) -> None:
 
 def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -> ParsedMenu:
     """Items in menu order with their sections, prices and descriptions."""
-    rows = _rows(lines)
+    # "Chicken 65" is a dish, not Chicken at 65: a whole line that names a known dish keeps its number.
+    rows = [dataclasses.replace(r, head=r.text, price=None)
+            if r.price and not r.price_only and not r.price.currency and is_dish(r.text) else r for r in _rows(lines)]
     pairing = _pairing(rows)
     named = {i - 1 for i, d in pairing.items() if d == "up"} | {i + 1 for i, d in pairing.items() if d == "down"}
     item_sizes = [r.size for i, r in enumerate(rows) if (r.price and not r.price_only) or i in named]
-    item_size = statistics.median(item_sizes or [r.size for r in rows] or [0])
+    # A menu without prices: its dishes are the lines with a smaller line (a description) under them.
+    described = {i for i, (r, below) in enumerate(zip(rows, rows[1:])) if r.wordy and below.wordy
+                 and below.column == r.column and below.size < 0.85 * r.size}
+    item_size = statistics.median(item_sizes or ([rows[i].size for i in described] if len(described) >= 3 else None)
+                                  or [r.size for r in rows] or [0])
     left = statistics.median([r.x0 for r in rows]) if rows else 0
     priced_share = len(item_sizes) / max(1, len(rows))
     # Stacked menus print the price on a line of its own: every other wordy line describes a dish.
@@ -197,10 +247,14 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
     section: Optional[str] = None
     current: Optional[ParsedItem] = None
     waiting: Optional[Price] = None  # a price that belongs to the name line below it
+    wrapped: Optional[int] = None    # a line that ends mid-name ("... with"), continued by the next
     for i, r in enumerate(rows):
         text, head, price = r.text, r.head, r.price
         if price and not r.price_only:
-            current = ParsedItem(_name(head), price, section)
+            name, described_as = _described(_name(head))
+            if wrapped is not None and wrapped == i - 1:  # the name began on the line above
+                name = f"{_name(rows[wrapped].text)} {name}"
+            current = ParsedItem(name, price, section, [described_as] if described_as else [])
             items.append(current)
             continue
         if price:
@@ -224,7 +278,14 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
             waiting = None
             items.append(current)
             continue
-        smaller = item_size and r.size < 0.85 * item_size
+        if (_WRAPS.search(text) and len(text.split()) <= 6 and not _is_sentence(text)
+                and i + 1 < len(rows) and rows[i + 1].column == r.column
+                and rows[i + 1].price and not rows[i + 1].price_only
+                and 0.85 * r.size <= rows[i + 1].size <= r.size / 0.85):
+            wrapped = i  # "Grilled Salmon with" / "Lemon Butter Sauce  $24": one name on two lines
+            continue
+        # A line with a smaller one under it is a name even where the photo's perspective shrinks it.
+        smaller = item_size and r.size < 0.85 * item_size and i not in described
         indented = item_size and r.x0 > left + 1.5 * item_size
         if current and (smaller or indented or _is_sentence(text) or text.startswith(("(", "（"))
                         or ((stacked or priced_share >= 0.35) and not is_dish(text))):
@@ -232,7 +293,8 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
             continue
         if _is_sentence(text):
             continue  # prose with no item above it: an address, an opening line, a note
-        current = ParsedItem(_name(text), None, section)
+        name, described_as = _described(_name(text))
+        current = ParsedItem(name, None, section, [described_as] if described_as else [])
         items.append(current)
     return ParsedMenu(items=[i for i in items if i.name], sections=sections,
                       text_chars=sum(len(r.text) for r in rows))

@@ -5,8 +5,10 @@ nothing is downloaded at run time.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from common.engines.local.layout import Box
 from common.errors import ConfigError
@@ -23,6 +25,7 @@ class Reading:
     boxes: list[Box]          # confident text
     weak: int                 # text regions found but not read with confidence (blur, glare)
     sharpness: float          # variance of the Laplacian on a 1000px grey copy; low means blurry
+    image: Any = None         # the decoded photo (BGR), for re-reading a box against other spellings
 
 
 def model_dir() -> Path:
@@ -67,11 +70,55 @@ class Ocr:
         sharpness = float(cv2.Laplacian(small, cv2.CV_64F).var())
         out = self._engine(img)
         if out.boxes is None or out.txts is None:
-            return Reading([], 0, sharpness)
+            return Reading([], 0, sharpness, img)
         boxes, weak = [], 0
         for quad, text, score in zip(out.boxes, out.txts, out.scores):
             if float(score) < MIN_SCORE or not str(text).strip():
                 weak += 1
                 continue
             boxes.append(Box(str(text), float(score), [(float(x), float(y)) for x, y in quad]))
-        return Reading(boxes, weak, sharpness)
+        return Reading(boxes, weak, sharpness, img)
+
+    def likelihoods(self, image, box: Box, texts: list[str]) -> list[float]:
+        """How likely the recogniser finds each text in the box's crop: CTC log-probabilities, comparable
+        between texts for one box; -inf for a text holding a character the model cannot write."""
+        import numpy as np
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
+        rec = self._engine._load_rec_model()
+        crop = get_rotate_crop_image(image, np.array(box.points, dtype=np.float32))
+        h, w = crop.shape[:2]
+        if not h or not w:
+            return [-math.inf] * len(texts)
+        norm = rec.resize_norm_img(crop, max(320 / 48, w / h))  # as rapidocr feeds one crop: 48 px high
+        probs = rec.session(norm[np.newaxis].astype(np.float32))[0]
+        index = self._char_index(rec)
+        return [_ctc_log_likelihood(probs, [index.get(c) for c in text]) for text in texts]
+
+    def _char_index(self, rec) -> dict[str, int]:
+        if getattr(self, "_index", None) is None:
+            self._index = {c: i for i, c in enumerate(rec.postprocess_op.character)}
+        return self._index
+
+
+def _ctc_log_likelihood(probs, labels: list) -> float:
+    """log P(labels | frames) by the CTC forward algorithm; blank is class 0."""
+    import numpy as np
+
+    if not labels or any(lab is None for lab in labels):
+        return -math.inf
+    ext = [0]
+    for lab in labels:
+        ext += [lab, 0]
+    size = len(ext)
+    logp = np.log(np.maximum(probs[:, ext], 1e-30))
+    # A label may be reached from two back (skipping the blank between) unless it repeats the one there.
+    can_skip = np.array([s >= 2 and ext[s] != 0 and ext[s] != ext[s - 2] for s in range(size)])
+    alpha = np.full(size, -np.inf)
+    alpha[0], alpha[1] = logp[0, 0], logp[0, 1]
+    for t in range(1, probs.shape[0]):
+        step = alpha.copy()
+        step[1:] = np.logaddexp(step[1:], alpha[:-1])
+        step[2:] = np.where(can_skip[2:], np.logaddexp(step[2:], alpha[:-2]), step[2:])
+        alpha = step + logp[t]
+    return float(np.logaddexp(alpha[-1], alpha[-2]))

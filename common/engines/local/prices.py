@@ -29,7 +29,7 @@ MARKET_PRICE = ("時価", "时价", "時價", "market price", "prix du marché",
 _SIZE_LABELS = r"(?<![A-Za-zÀ-ÿ])(?:S|M|L|XL|小|中|大|並|大盛|特盛|小盛|ハーフ|half|full|glass|bottle|carafe|グラス|ボトル|杯|瓶|壺|small|medium|large|regular|reg)(?![A-Za-zÀ-ÿ])"
 
 _SYM = r"(?:NT\$|HK\$|S\$|US\$|A\$|C\$|[¥￥$＄€£₩฿₫])"
-_WORD = r"(?:円|元|圓|块|원|บาท|đ|€|EUR|USD|JPY|VND|THB|KRW|TWD|RMB|CHF|GBP)"
+_WORD = r"(?:円|元|圓|块|원|บาท|đ|€|\$|EUR|USD|JPY|VND|THB|KRW|TWD|RMB|CHF|GBP)"
 # A number: 1,280 / 1.280 / 14.50 / 14,50 / 1 280 / 680 / ６８０ (NFKC turns full-width into ASCII first)
 _NUM = r"\d{1,3}(?:[,.  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _KNUM = f"[{_KANJI_NUM}]+"
@@ -47,7 +47,13 @@ _BOXES = re.compile(r"[□☐▢◻◽❏❑☑✓✔]")
 # Prices per unit: 16元/份, 5元/瓶, 680円/本, $3/pc, $2 each, 12 € p.p.; the unit stays in the printed text.
 _UNIT = re.compile(r"\s*(?:(?:/|per\s+|每)\s*(?:份|瓶|本|個|个|杯|碗|盤|盘|串|只|隻|斤|兩|两|位|人|枚|貫|皿|pcs?|pieces?|ea|"
                    r"person|pp|glass|bottle|oz|lb|kg|g|100\s?g)|\s(?:each|ea\.?|p\.?p\.?|pp))\.?\s*$", re.IGNORECASE)
-_MARKET_RE = re.compile("(" + "|".join(re.escape(m) for m in MARKET_PRICE) + r")\s*$", re.IGNORECASE)
+# A Latin mark is a word of its own: "mp" ends "Chili Shrimp" too.
+# Words after which a bare number counts or names something; with no currency mark it is no price.
+_COUNTED = re.compile(r"(?<![^\W\d_])(?:serves?|for|est|estd|established|since|room|tel|phone|fax|table|no|nr|"
+                      r"pcs?|pieces?|page|floor|suite|ext|ages?|vol|step|day|days|years?|minutes?|mins?|x)"
+                      r"[\s.:：#(（-]*$", re.IGNORECASE)
+_MARKET_RE = re.compile("(" + "|".join(re.escape(m) if not m.isascii() else r"(?<![A-Za-zÀ-ÿ])" + re.escape(m)
+                                       for m in MARKET_PRICE) + r")\s*$", re.IGNORECASE)
 # A trailing price block: amounts, optional size labels and range or separator marks between them.
 TAIL_WINDOW = 48  # "Small $8 / Medium $10 / Large $12 / Family $20" is 45
 _TAIL_RE = re.compile(
@@ -153,6 +159,8 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
     only_bare = all(a.group("n3") and not a.group("sym") for a in amounts)
     if only_bare and not options:
         n = amounts[-1].group("n3")
+        if _COUNTED.search(head):
+            return line, None  # "Serves 4.", "Est. 2009", "Room 101 -", "Pieces: 6": a count, not a price
         if head and not re.search(r"[\s.．·・…‥_\-–—:：(（\[]$", head):
             return line, None
         if "." not in n and "," not in n and len(n) < 2 and not dressed:
