@@ -99,7 +99,9 @@ def test_the_compatibility_stream_yields_the_same_event_sequence_as_the_job_api(
     assert_well_formed(via_stream)
     assert [f.event for f in via_stream] == [f.event for f in via_jobs]
     assert [f.id for f in via_stream] == [f.id for f in via_jobs]
-    names = lambda fs: [i["translated_name"] for i in next(f for f in fs if f.event == "menu_data").data["items"]]
+    def names(frames):
+        return [i["translated_name"] for i in next(f for f in frames if f.event == "menu_data").data["items"]]
+
     assert names(via_stream) == names(via_jobs)
 
 

@@ -8,7 +8,6 @@ otherwise it is an item without a price. A price alone on a line belongs to the 
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 import statistics
 import unicodedata
