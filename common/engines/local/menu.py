@@ -3,7 +3,8 @@
 A line that ends in a price is an item. A line with no price is a section header when it is set
 larger than the items, decorated (【】, ■, ~ ~), or a known section word; otherwise it describes the
 item above it when it is set smaller, reads like a sentence, or the menu prices nearly every item;
-otherwise it is an item without a price. A price alone on a line belongs to the item above.
+otherwise it is an item without a price. A price alone on a line belongs to the name above or the
+one below it, as the lines around it and the menu's other prices say (`_pairing`).
 """
 from __future__ import annotations
 
@@ -78,6 +79,22 @@ _WRAPS = re.compile(r"(?<![^\W\d_])(?:with|and|&|in|of|on|au|aux|à la|alla|al|c
 _NAME_THEN_WHAT = re.compile(r"^(?P<name>[^:|–—]{2,40}?)\s+(?:[-–—|~]|:)\s+(?P<what>.+)$|^(?P<name2>[^:]{2,40}?):\s+(?P<what2>.+)$")
 
 
+def _wraps(rows: list[_Row], i: int) -> bool:
+    """True when line i is the first half of the priced name under it ("Grilled Salmon with" /
+    "Lemon Butter Sauce  $24"): it ends mid-name, starts as a name does, is set and aligned like the
+    line below, and sits nearer to it than to the line above (a description hugs its own dish)."""
+    r = rows[i]
+    nxt = rows[i + 1] if i + 1 < len(rows) else None
+    if not (nxt and nxt.column == r.column and nxt.price and not nxt.price_only and _WRAPS.search(r.text)):
+        return False
+    if len(r.text.split()) > 6 or _is_sentence(r.text) or "," in r.text.rstrip(", ") or r.text[:1].islower():
+        return False
+    if not (0.85 * r.size <= nxt.size <= r.size / 0.85) or abs(r.x0 - nxt.x0) > 0.5 * r.size:
+        return False
+    prev = rows[i - 1] if i and rows[i - 1].column == r.column else None
+    return prev is None or nxt.y0 - r.y1 < r.y0 - prev.y1
+
+
 def _described(name: str) -> tuple[str, Optional[str]]:
     """(name, description) for a line that prints both; (name, None) when it is only a name."""
     m = _NAME_THEN_WHAT.match(name)
@@ -85,7 +102,8 @@ def _described(name: str) -> tuple[str, Optional[str]]:
         return name, None
     head, what = (m.group("name"), m.group("what")) if m.group("name") else (m.group("name2"), m.group("what2"))
     cjk = len(_CJK.findall(what))
-    if len(head.split()) > 6 or not (len(what.split()) >= 3 or "," in what or "、" in what or cjk >= 6):
+    words = re.findall(r"[^\W\d_]{2,}", what)
+    if len(head.split()) > 6 or not (len(words) >= 3 or cjk >= 6):
         return name, None
     return head.strip(), what.strip()
 
@@ -143,7 +161,8 @@ class _Row:
 # price and before a row number (two to four digits) or a CJK name, and both sides must be priced.
 _ROW_CUT = re.compile(r"(?<=\d)\s+(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
                       r"|(?<=[元円圓块원€份瓶本杯串个個位人])\s*(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
-                      r"|(?<=[元円圓块원份瓶本杯串个個位人])\s*(?=[\u3400-\u9fff])")
+                      # a dish of one character (粥, 麵), not an option of the price before (冰 35元, 半 100元)
+                      r"|(?<=[元円圓块원份瓶本杯串个個位人])\s*(?=[\u3400-\u9fff]{2,}|(?![冰熱热溫温冷半加大中小辣])[\u3400-\u9fff])")
 
 
 # Tick boxes of order sheets; OCR often reads an empty box after a price as 口 (mouth).
@@ -178,9 +197,24 @@ def _rows(lines: list[Line]) -> list[_Row]:
     return rows
 
 
+def _numbered_dish(r: _Row, is_dish: Callable[[str], bool]) -> _Row:
+    """"Chicken 65" is a dish, not Chicken at 65: a known dish's name keeps its number, and the price
+    is what follows it ("Chicken 65 12.95"), if anything does."""
+    if not r.price or r.price_only or r.price.currency:
+        return r
+    if is_dish(r.text):
+        return dataclasses.replace(r, head=r.text, price=None)
+    first, _, rest = r.price.text.partition(" ")
+    if rest and is_dish(f"{r.head} {first}"):
+        head, price = find_price(rest)
+        if price and not _has_words(head):
+            return dataclasses.replace(r, head=f"{r.head} {first}", price=price)
+    return r
+
+
 def _pairing(rows: list[_Row]) -> dict[int, str]:
     """For each price printed alone on its line: "up" when it belongs to the name line above, "down"
-    when to the one below (the nearer of the two in the same column; the one above on a tie)."""
+    when to the one below it in the same column."""
     out, unsure = {}, []
     for i, r in enumerate(rows):
         if not r.price_only:
@@ -225,15 +259,13 @@ def _merge(into: Price, more: Price) -> None:
 
 def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -> ParsedMenu:
     """Items in menu order with their sections, prices and descriptions."""
-    # "Chicken 65" is a dish, not Chicken at 65: a whole line that names a known dish keeps its number.
-    rows = [dataclasses.replace(r, head=r.text, price=None)
-            if r.price and not r.price_only and not r.price.currency and is_dish(r.text) else r for r in _rows(lines)]
+    rows = [_numbered_dish(r, is_dish) for r in _rows(lines)]
     pairing = _pairing(rows)
     named = {i - 1 for i, d in pairing.items() if d == "up"} | {i + 1 for i, d in pairing.items() if d == "down"}
     item_sizes = [r.size for i, r in enumerate(rows) if (r.price and not r.price_only) or i in named]
     # A menu without prices: its dishes are the lines with a smaller line (a description) under them.
-    described = {i for i, (r, below) in enumerate(zip(rows, rows[1:])) if r.wordy and below.wordy
-                 and below.column == r.column and below.size < 0.85 * r.size}
+    described = set() if item_sizes else {i for i, (r, below) in enumerate(zip(rows, rows[1:])) if r.wordy
+                                          and below.wordy and below.column == r.column and below.size < 0.85 * r.size}
     item_size = statistics.median(item_sizes or ([rows[i].size for i in described] if len(described) >= 3 else None)
                                   or [r.size for r in rows] or [0])
     left = statistics.median([r.x0 for r in rows]) if rows else 0
@@ -251,7 +283,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         text, head, price = r.text, r.head, r.price
         if price and not r.price_only:
             name, described_as = _described(_name(head))
-            if wrapped is not None and wrapped == i - 1:  # the name began on the line above
+            if wrapped is not None and wrapped == i - 1:
                 name = f"{_name(rows[wrapped].text)} {name}"
             current = ParsedItem(name, price, section, [described_as] if described_as else [])
             items.append(current)
@@ -277,11 +309,8 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
             waiting = None
             items.append(current)
             continue
-        if (_WRAPS.search(text) and len(text.split()) <= 6 and not _is_sentence(text)
-                and i + 1 < len(rows) and rows[i + 1].column == r.column
-                and rows[i + 1].price and not rows[i + 1].price_only
-                and 0.85 * r.size <= rows[i + 1].size <= r.size / 0.85):
-            wrapped = i  # "Grilled Salmon with" / "Lemon Butter Sauce  $24": one name on two lines
+        if _wraps(rows, i):
+            wrapped = i
             continue
         # A line with a smaller one under it is a name even where the photo's perspective shrinks it.
         smaller = item_size and r.size < 0.85 * item_size and i not in described

@@ -47,11 +47,12 @@ _BOXES = re.compile(r"[□☐▢◻◽❏❑☑✓✔]")
 # Prices per unit: 16元/份, 5元/瓶, 680円/本, $3/pc, $2 each, 12 € p.p.; the unit stays in the printed text.
 _UNIT = re.compile(r"\s*(?:(?:/|per\s+|每)\s*(?:份|瓶|本|個|个|杯|碗|盤|盘|串|只|隻|斤|兩|两|位|人|枚|貫|皿|pcs?|pieces?|ea|"
                    r"person|pp|glass|bottle|oz|lb|kg|g|100\s?g)|\s(?:each|ea\.?|p\.?p\.?|pp))\.?\s*$", re.IGNORECASE)
+# Words a count or a number follows ("Serves 4.", "Est. 2009", "Room 101 -", "Pieces: 6"): a whole number
+# after one, with no currency mark, is no price. Units that follow a count ("6 pcs 8.50", "12 Years 16")
+# are not here: the price comes after them.
+_COUNTED = re.compile(r"(?<![^\W\d_])(?:serves?|for|est|estd|established|since|room|tel|phone|fax|no|nr|page|"
+                      r"floor|suite|ext|ages?|vol|step|x|(?:pcs?|pieces?)\s*[:：])[\s.:：#(（-]*$", re.IGNORECASE)
 # A Latin mark is a word of its own: "mp" ends "Chili Shrimp" too.
-# Words after which a bare number counts or names something; with no currency mark it is no price.
-_COUNTED = re.compile(r"(?<![^\W\d_])(?:serves?|for|est|estd|established|since|room|tel|phone|fax|table|no|nr|"
-                      r"pcs?|pieces?|page|floor|suite|ext|ages?|vol|step|day|days|years?|minutes?|mins?|x)"
-                      r"[\s.:：#(（-]*$", re.IGNORECASE)
 _MARKET_RE = re.compile("(" + "|".join(re.escape(m) if not m.isascii() else r"(?<![A-Za-zÀ-ÿ])" + re.escape(m)
                                        for m in MARKET_PRICE) + r")\s*$", re.IGNORECASE)
 # A trailing price block: amounts, optional size labels and range or separator marks between them.
@@ -159,8 +160,8 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
     only_bare = all(a.group("n3") and not a.group("sym") for a in amounts)
     if only_bare and not options:
         n = amounts[-1].group("n3")
-        if _COUNTED.search(head):
-            return line, None  # "Serves 4.", "Est. 2009", "Room 101 -", "Pieces: 6": a count, not a price
+        if _COUNTED.search(head) and n.isdigit():
+            return line, None
         if head and not re.search(r"[\s.．·・…‥_\-–—:：(（\[]$", head):
             return line, None
         if "." not in n and "," not in n and len(n) < 2 and not dressed:
