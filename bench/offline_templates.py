@@ -1,6 +1,7 @@
 """Offline engine on menus laid out as real ones are (devstack/menu_templates.py), clean and photographed.
 
-    nice -n 10 .venv/bin/python bench/offline_templates.py [--draws 2] [--only KEY ...] [--phone] [--json out.json]
+    nice -n 10 .venv/bin/python bench/offline_templates.py [--draws 2] [--only KEY ...] [--phone] [--holdout]
+                                                            [--json out.json]
 
 Prints per template: names read (the printed name, after NFKC), prices right (amount), seconds per
 1500x2000 photo, clean and photographed; then the totals. Reports; never fails.
@@ -30,6 +31,8 @@ def main() -> int:
     ap.add_argument("--phone", action="store_true",
                     help="photographed pages as a phone sends them (3024x4032 JPEG, q92), timed from the upload's "
                          "bytes: normalising (common/images.py) and reading")
+    ap.add_argument("--holdout", action="store_true",
+                    help="the held-out layouts (menu_templates.HOLDOUT), never tuned on, instead of TEMPLATES")
     args = ap.parse_args()
 
     from common.engines.local import LocalEngine
@@ -37,7 +40,7 @@ def main() -> int:
     engine = LocalEngine()
     engine.warm_up()
     rows, totals = [], {"clean": [menu_photos.Score(), []], "photographed": [menu_photos.Score(), []]}
-    for t in menu_templates.TEMPLATES:
+    for t in (menu_templates.HOLDOUT if args.holdout else menu_templates.TEMPLATES):
         if args.only and t.key not in args.only:
             continue
         missing = menu_templates.font_missing(t)

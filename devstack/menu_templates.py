@@ -30,10 +30,21 @@ FONTS = {
     "decorative": "/usr/share/fonts/opentype/lobster/lobster.otf",
     "hand": "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
     "kai": "/usr/share/fonts/truetype/arphic/ukai.ttc",
+    # the held-out layouts' faces (fonts-dejavu-core, fonts-dejavu-extra)
+    "dejavu-serif": "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+    "dejavu-serif-bold": "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
+    "dejavu-serif-italic": "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf",
+    "dejavu-sans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "dejavu-sans-bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "dejavu-cond": "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf",
+    "dejavu-cond-bold": "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf",
 }
 FONT_PACKAGE = {"sans": "fonts-noto-cjk", "bold": "fonts-noto-cjk", "serif": "fonts-noto-cjk",
                 "script": "fonts-dancingscript", "decorative": "fonts-lobster", "hand": "fonts-comic-neue",
-                "kai": "fonts-arphic-ukai"}
+                "kai": "fonts-arphic-ukai", "dejavu-serif": "fonts-dejavu-core",
+                "dejavu-serif-bold": "fonts-dejavu-core", "dejavu-serif-italic": "fonts-dejavu-extra",
+                "dejavu-sans": "fonts-dejavu-core", "dejavu-sans-bold": "fonts-dejavu-core",
+                "dejavu-cond": "fonts-dejavu-extra", "dejavu-cond-bold": "fonts-dejavu-extra"}
 # Names no knowledge base holds: a menu is more than the dishes a list knows.
 INVENTED = {
     "en": ["Grandma's Sunday Roast", "Harbour Fish Stew", "Smoky Maple Wings", "Garden Harvest Bowl",
@@ -61,11 +72,13 @@ class Template:
     dark: bool = False                  # white on a dark board
     price_style: str = "dollar"         # dollar | decorated | bracket | dot | yuan | variants
     note: str = ""
+    pick: Callable | None = None        # (template, rnd) -> dishes; None: `_pick`
+    fonts: tuple = ()                   # further faces the layout sets text in
 
 
 def font_missing(t: Template) -> str | None:
     """A message naming the Debian package when the template's font is not installed, else None."""
-    for face in {t.font, "sans", "bold"}:
+    for face in {t.font, "sans", "bold", *t.fonts}:
         if not Path(FONTS[face]).is_file():
             return f"{t.key}: skipped, font {FONTS[face]} missing (apt-get install {FONT_PACKAGE[face]})"
     return None
@@ -271,7 +284,7 @@ def render(t: Template, seed: int):
     from PIL import Image, ImageDraw
 
     rnd = random.Random(f"{t.key}-{seed}")
-    dishes = _pick(t.language, rnd, t.count, t.priced, t.price_style)
+    dishes = t.pick(t, rnd) if t.pick else _pick(t.language, rnd, t.count, t.priced, t.price_style)
     bg = (38, 44, 40) if t.dark else (248, 243, 230)
     img = Image.new("RGB", SIZE, bg)
     t.draw(ImageDraw.Draw(img), dishes, t, rnd)  # a dish's amount stays its lowest option's
@@ -309,3 +322,411 @@ def photographed(img, seed: int):
     out = io.BytesIO()
     Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).save(out, "JPEG", quality=rnd.randint(55, 80))
     return Image.open(io.BytesIO(out.getvalue())).convert("RGB")
+
+
+# -- held out ---------------------------------------------------------------------------------------
+# Layouts the offline engine was never tuned on, to see whether its layout heuristics generalise
+# (bench/offline_templates.py --holdout). Each draws its own dishes (two thirds known, a third
+# invented, as `_pick`) in the style its kind of menu prints them, and every line is checked to lie
+# on the page, so every dish returned is fully visible.
+HOLDOUT_INVENTED = {
+    "it": ["Tagliatelle Della Nonna", "Risotto Al Limone", "Pappardelle Al Cinghiale", "Polpette Di Mamma",
+           "Orecchiette Pugliesi", "Branzino Al Forno", "Pollo Alla Diavola", "Torta Della Casa"],
+    "long": ["Grilled Atlantic Salmon with Lemon Butter Sauce", "Pan Seared Sea Scallops over Sweet Corn Purée",
+             "Braised Short Rib with Creamy Polenta and Gremolata", "Twelve Hour Smoked Brisket on Toasted Brioche",
+             "Buttermilk Fried Chicken with Hot Honey and Slaw", "Roasted Cauliflower Steak with Romesco and Almonds",
+             "Slow Roasted Pork Shoulder with Apple Cider Jus", "Wild Mushroom Ravioli in Brown Butter and Sage"],
+    "drinks": ["Honey Lavender Latte", "Maple Cinnamon Cold Brew", "Brown Butter Mocha", "Rose Cardamom Chai",
+               "Toasted Coconut Cold Foam", "Blood Orange Tonic", "Ginger Turmeric Latte", "Hibiscus Cooler"],
+    "ja": ["鶏皮ぽん酢", "自家製さつま揚げ", "海老しんじょ揚げ", "厚切りハムカツ", "長芋の磯辺揚げ", "たぬき豆腐",
+           "炙りしめ鯖", "ホタルイカ沖漬け", "本日の鮮魚", "きのこのバター焼き", "明太子だし巻き", "鶏せせり塩焼き"],
+    "zh-en": [("老北京炸醬拌麵", "Old Beijing Noodles in Bean Sauce"), ("秘製紅燒牛腩", "House Braised Beef Brisket"),
+              ("鄉村小炒肉", "Village-Style Stir-Fried Pork"), ("金沙南瓜", "Golden Salted Egg Pumpkin"),
+              ("香辣烤魚", "Spicy Grilled Whole Fish"), ("蒜蓉粉絲蒸扇貝", "Steamed Scallops, Garlic & Vermicelli"),
+              ("川味口水雞", "Sichuan Mouth-Watering Chicken"), ("酸菜魚片", "Fish Fillet with Pickled Greens"),
+              ("農家一碗香", "Farmhouse Pork and Egg Stir-Fry"), ("家常豆腐煲", "Home-Style Tofu Casserole")],
+}
+IT_DESCRIPTIONS = ["guanciale, pecorino romano, egg yolk, black pepper", "san marzano tomato, fior di latte, basil",
+                   "slow-cooked beef and pork ragù, parmigiano", "clams, garlic, white wine, parsley, chilli",
+                   "wild mushrooms, thyme, aged parmigiano, a drop of truffle oil", "ricotta, spinach, sage butter",
+                   "burrata, heirloom tomatoes, basil oil, sea salt", "lemon, capers, rocket and shaved fennel",
+                   "mascarpone, espresso-soaked savoiardi, cocoa", "crispy pancetta, peas, cream, parmigiano",
+                   "anchovies, olives, capers, tomato", "pistachio pesto, stracciatella, lemon zest"]
+LONG_SIDES = ["with Lemon Butter Sauce", "with Roasted Garlic Mash and Greens", "and Hand-Cut Fries",
+              "over Creamy Parmesan Polenta", "on Toasted Sourdough with Aioli", "with Charred Broccolini",
+              "and Seasonal Vegetables", "with Sweet Potato Purée"]
+
+
+def _en_name(d) -> str:
+    return next((x for x in d.names if x.isascii() and len(x) > 3), "").title()
+
+
+def _kb(name_of: Callable, keep: Callable) -> list[tuple]:
+    """(name, dish id) of the knowledge base's dishes that `keep` keeps, named by `name_of`."""
+    from common.engines.local.dishes import load
+
+    out = []
+    for d in load().dishes:
+        name = name_of(d)
+        if name and "(" not in name and "/" not in name and keep(d, name):
+            out.append((name, d.id))
+    return out
+
+
+def _names(rnd: random.Random, n: int, known: list[tuple], invented: list) -> list[tuple]:
+    """n (name, dish id) pairs, two thirds known and a third invented, no two read alike."""
+    from common.engines.local.dishes import key
+
+    rnd.shuffle(known)
+    made = [(x, None) for x in rnd.sample(invented, min(n // 3, len(invented)))]
+    seen, picked = {key(str(x)) for x, _ in made}, []
+    for name, dish_id in known:
+        if len(picked) == n - len(made):
+            break
+        if key(name) not in seen:
+            seen.add(key(name))
+            picked.append((name, dish_id))
+    picked += made
+    rnd.shuffle(picked)
+    return picked
+
+
+def _put(draw, xy, text: str, font, fill) -> float:
+    """Draws `text` at xy, refusing anything not wholly on the page (with room for the photo's curl); its right edge."""
+    x0, y0, x1, y1 = draw.textbbox(xy, text, font=font)
+    if x0 < 30 or y0 < 30 or x1 > SIZE[0] - 30 or y1 > SIZE[1] - 30:
+        raise ValueError(f"off the page: {text!r} at {xy} ({x0:.0f},{y0:.0f},{x1:.0f},{y1:.0f})")
+    draw.text(xy, text, font=font, fill=fill)
+    return x1
+
+
+def _put_right(draw, x1: float, y: float, text: str, font, fill) -> float:
+    """Right-aligned at x1; its left edge."""
+    x = x1 - draw.textlength(text, font=font)
+    _put(draw, (x, y), text, font, fill)
+    return x
+
+
+def _leaders(draw, x0: float, x1: float, y: float, font, fill, mark: str = ".") -> None:
+    n = int((x1 - x0) / draw.textlength(mark, font=font))
+    if n > 2:
+        _put(draw, (x1 - n * draw.textlength(mark, font=font), y), mark * n, font, fill)
+
+
+def _words_fit(draw, words: list[str], font, width: float) -> int:
+    """How many of `words` fit on a line `width` wide."""
+    k = len(words)
+    while k > 1 and draw.textlength(" ".join(words[:k]), font=font) > width:
+        k -= 1
+    return k
+
+
+# 1. Italian: "Name – description, description 14" on one line, wrapping onto a second when long.
+def _pick_italian(t, rnd):
+    pool = _kb(_en_name, lambda d, n: d.cuisine == "it" and d.course != "drink")
+    return [Dish(name, f"{a}", float(a), did, rnd.choice(IT_DESCRIPTIONS))
+            for (name, did), a in ((x, rnd.randint(8, 28)) for x in _names(rnd, t.count, pool, HOLDOUT_INVENTED["it"]))]
+
+
+def _italian(draw, dishes, t, rnd) -> None:
+    name_f, desc_f = _font("dejavu-serif-bold", 36), _font("dejavu-serif", 36)
+    _centre(draw, "Trattoria da Luca", _font("decorative", 90), 60, RED)
+    x, right, y = 90, SIZE[0] - 90, 230
+    per = math.ceil(len(dishes) / 4)
+    for s, title in enumerate(["Antipasti", "Primi", "Secondi", "Dolci"]):
+        y = _centre(draw, title, _font("dejavu-serif-italic", 48), y, RED) + 14
+        for d in dishes[s * per:(s + 1) * per]:
+            end = _put(draw, (x, y), d.name, name_f, INK)
+            words = f"– {d.desc}".split()
+            room = right - end - 12 - draw.textlength(f"  {d.price}", font=desc_f)
+            k = _words_fit(draw, words, desc_f, room) if draw.textlength(" ".join(words), font=desc_f) > room else len(words)
+            end = _put(draw, (end + 12, y), " ".join(words[:k]), desc_f, INK)
+            if k < len(words):
+                y += 48
+                end = _put(draw, (x, y), " ".join(words[k:]), desc_f, INK)
+            _put(draw, (end + 22, y), d.price, desc_f, INK)
+            y += 68
+
+
+# 2. Long names that wrap, the price (after leaders) on the name's second line.
+def _pick_long(t, rnd):
+    pool = _kb(_en_name, lambda d, n: d.course in ("main", "starter", "noodle", "rice") and len(n) <= 24)
+    out = []
+    for name, did in _names(rnd, t.count, pool, HOLDOUT_INVENTED["long"]):
+        if did and rnd.random() < 0.6:
+            name = f"{name} {rnd.choice(LONG_SIDES)}"
+        a = rnd.randint(12, 38)
+        out.append(Dish(name, f"{a}", float(a), did))
+    return out
+
+
+def _long_names(draw, dishes, t, rnd) -> None:
+    f = _font("dejavu-sans", 44)
+    _centre(draw, "HARBOUR GRILL", _font("dejavu-serif-bold", 80), 70, RED)
+    _centre(draw, "Dinner", _font("dejavu-serif-italic", 46), 175, SOFT)
+    x, right, y = 110, SIZE[0] - 110, 290
+    for d in dishes:
+        words = d.name.split()
+        k = _words_fit(draw, words, f, 860)
+        if k < len(words):
+            _put(draw, (x, y), " ".join(words[:k]), f, INK)
+            y += 56
+        end = _put(draw, (x, y), " ".join(words[k:] if k < len(words) else words), f, INK)
+        px = _put_right(draw, right, y, d.price, f, INK)
+        _leaders(draw, end + 14, px - 14, y, f, SOFT)
+        y += 84
+
+
+# 3. Two columns, ALL CAPS section headers, dot leaders, prices with cents.
+def _pick_cents(t, rnd):
+    pool = _kb(_en_name, lambda d, n: d.course != "drink" and len(n) <= 22)
+    out = []
+    for name, did in _names(rnd, t.count, pool, INVENTED["en"]):
+        a = rnd.randint(5, 32) + rnd.choice([0.0, 0.5, 0.95, 0.25, 0.75, 0.5])
+        out.append(Dish(name, f"{a:.2f}", a, did, rnd.choice(DESCRIPTIONS)))
+    return out
+
+
+def _two_col_cents(draw, dishes, t, rnd) -> None:
+    f, hf, df = _font("dejavu-cond", 34), _font("dejavu-cond-bold", 40), _font("dejavu-serif-italic", 22)
+    _centre(draw, "MAIN STREET DINER", _font("dejavu-sans-bold", 76), 60, RED)
+    heads = ["APPETIZERS", "SOUPS & SALADS", "SANDWICHES", "ENTREES", "SIDES", "DESSERTS"]
+    per = math.ceil(len(dishes) / len(heads))
+    for s, title in enumerate(heads):
+        c, r = divmod(s, 3)
+        x, right = 70 + c * 700, 70 + c * 700 + 640
+        y = 210 + r * 570
+        _put(draw, (x, y), title, hf, RED)
+        y += 66
+        for d in dishes[s * per:(s + 1) * per]:
+            end = _put(draw, (x, y), d.name, f, INK)
+            px = _put_right(draw, right, y, d.price, f, INK)
+            _leaders(draw, end + 10, px - 10, y, f, SOFT)
+            _put(draw, (x + 16, y + 44), d.desc, df, SOFT)
+            y += 118
+
+
+# 4. Bilingual: the Chinese name and its price, the English name under it in smaller type.
+def _pick_bilingual(t, rnd):
+    pool = _kb(lambda d: d.name["zh_tw"], lambda d, n: d.cuisine == "zh" and len(n) <= 6 and d.course != "drink")
+    from common.engines.local.dishes import load
+
+    en_of = {d.id: d.name["en"] for d in load().dishes}
+    made = dict(HOLDOUT_INVENTED["zh-en"])
+    out = []
+    for name, did in _names(rnd, t.count, pool, list(made)):
+        a = rnd.randint(9, 32)
+        out.append(Dish(name, f"${a}", float(a), did, en_of.get(did, made.get(name, ""))))
+    return out
+
+
+def _bilingual(draw, dishes, t, rnd) -> None:
+    zf, ef, hf = _font("bold", 48), _font("sans", 28), _font("bold", 44)
+    _centre(draw, "金龍酒家  Golden Dragon", _font("bold", 76), 60, RED)
+    x, right, y = 120, SIZE[0] - 120, 210
+    heads = ["招牌菜  Chef's Specials", "小炒  Stir-Fries", "湯麵飯  Soups, Noodles & Rice"]
+    per = math.ceil(len(dishes) / len(heads))
+    for s, title in enumerate(heads):
+        _put(draw, (x - 20, y), title, hf, RED)
+        y += 80
+        for d in dishes[s * per:(s + 1) * per]:
+            _put(draw, (x, y), d.name, zf, INK)
+            _put_right(draw, right, y, d.price, zf, INK)
+            _put(draw, (x, y + 64), d.desc, ef, SOFT)
+            y += 122
+        y += 10
+
+
+# 5. A cafe board: drinks in two sizes, "Reg  Lg" over the price columns.
+def _pick_cafe(t, rnd):
+    pool = _kb(_en_name, lambda d, n: d.course == "drink" and len(n) <= 20)
+    out = []
+    for i, (name, did) in enumerate(_names(rnd, t.count, pool, HOLDOUT_INVENTED["drinks"])):
+        reg = rnd.randint(3, 6) + rnd.choice([0.0, 0.25, 0.5, 0.75])
+        lg = reg + rnd.choice([0.5, 0.75, 1.0])
+        one = i % 5 == 4  # an espresso-sized drink comes in one size
+        out.append(Dish(name, f"{reg:.2f}" if one else f"{reg:.2f}  {lg:.2f}", reg, did))
+    return out
+
+
+def _cafe(draw, dishes, t, rnd) -> None:
+    f, hf = _font("dejavu-sans", 44), _font("dejavu-sans-bold", 44)
+    ink, head = (240, 240, 232), (250, 220, 120)
+    _centre(draw, "Daily Grind Coffee", _font("script", 100), 50, head)
+    reg_x, lg_x = 1140, 1390
+    per = math.ceil(len(dishes) / 3)
+    y = 250
+    for s, title in enumerate(["ESPRESSO BAR", "TEA & MORE", "COLD DRINKS"]):
+        _put(draw, (100, y), title, hf, head)
+        _put_right(draw, reg_x, y, "Reg", hf, head)
+        _put_right(draw, lg_x, y, "Lg", hf, head)
+        y += 90
+        for d in dishes[s * per:(s + 1) * per]:
+            _put(draw, (120, y), d.name, f, ink)
+            for price, x in zip(d.price.split(), (reg_x, lg_x)):
+                _put_right(draw, x, y, price, f, ink)
+            y += 78
+        y += 50
+
+
+# 6. An izakaya page: "唐揚げ……680円", market prices (時価), section headers in 【】.
+def _pick_izakaya(t, rnd):
+    pool = _kb(lambda d: d.name.get("ja", ""), lambda d, n: d.cuisine == "ja" and len(n) <= 8 and d.course != "drink")
+    picked = _names(rnd, t.count, pool, HOLDOUT_INVENTED["ja"])
+    market = set(rnd.sample(range(len(picked)), 2))
+    out = []
+    for i, (name, did) in enumerate(picked):
+        a = rnd.randint(28, 128) * 10
+        out.append(Dish(name, "時価", None, did) if i in market else Dish(name, f"{a:,}円", float(a), did))
+    return out
+
+
+def _izakaya(draw, dishes, t, rnd) -> None:
+    f, hf = _font("serif", 46), _font("bold", 50)
+    _centre(draw, "居酒屋 たぬき", _font("bold", 84), 60, RED)
+    _centre(draw, "お品書き", _font("serif", 40), 175, SOFT)
+    x, right, y = 130, SIZE[0] - 130, 280
+    per = math.ceil(len(dishes) / 4)
+    for s, title in enumerate(["【おつまみ】", "【焼き物】", "【揚げ物】", "【本日の逸品】"]):
+        _put(draw, (x - 40, y), title, hf, RED)
+        y += 92
+        for d in dishes[s * per:(s + 1) * per]:
+            end = _put(draw, (x, y), d.name, f, INK)
+            px = _put_right(draw, right, y, d.price, f, INK)
+            _leaders(draw, end + 6, px - 6, y, f, SOFT, "…")
+            y += 78
+        y += 24
+
+
+# 7. Section headers set like the dishes (same size), only coloured and/or underlined.
+def _pick_plain(t, rnd):
+    pool = _kb(_en_name, lambda d, n: d.course != "drink" and len(n) <= 28)
+    return [Dish(name, f"${a}", float(a), did)
+            for (name, did), a in ((x, rnd.randint(6, 36)) for x in _names(rnd, t.count, pool, INVENTED["en"]))]
+
+
+def _plain_headers(draw, dishes, t, rnd) -> None:
+    f = _font("dejavu-serif", 44)
+    style = rnd.choice(["colour", "underline", "both"])
+    _centre(draw, "The Larder", _font("dejavu-serif-bold", 84), 60, RED)
+    heads = rnd.choice([["To Start", "From the Garden", "Large Plates", "Something Sweet"],
+                        ["Small Plates", "Comfort Classics", "From the Sea", "On the Side"],
+                        ["Bites", "Bowls & Greens", "Plates to Share"]])
+    per = math.ceil(len(dishes) / len(heads))
+    x, right, y = 120, SIZE[0] - 120, 250
+    for s, title in enumerate(heads):
+        colour = RED if style != "underline" else INK
+        end = _put(draw, (x, y), title, f, colour)
+        if style != "colour":
+            draw.line((x, y + 56, end, y + 56), fill=colour, width=3)
+        y += 86
+        for d in dishes[s * per:(s + 1) * per]:
+            _put(draw, (x, y), d.name, f, INK)
+            _put_right(draw, right, y, d.price, f, INK)
+            y += 80
+        y += 30
+
+
+# 8. Two narrow menu cards side by side in one photo, each with its own title.
+def _pick_cards(t, rnd):
+    pool = _kb(_en_name, lambda d, n: d.course != "drink" and len(n) <= 20)
+    return [Dish(name, f"{a}", float(a), did, rnd.choice([x for x in DESCRIPTIONS if len(x) <= 42] + [""]))
+            for (name, did), a in ((x, rnd.randint(7, 34)) for x in _names(rnd, t.count, pool, INVENTED["en"]))]
+
+
+def _cards(draw, dishes, t, rnd) -> None:
+    draw.rectangle((0, 0, *SIZE), fill=(92, 70, 52))  # the table the cards lie on
+    f, df = _font("dejavu-serif", 36), _font("dejavu-serif-italic", 24)
+    half = math.ceil(len(dishes) / 2)
+    for c, (title, sub) in enumerate([("Lunch", "served 11 am – 3 pm"), ("Dinner", "served from 6 pm")]):
+        x0, x1 = 60 + c * 715, 60 + c * 715 + 665
+        draw.rectangle((x0, 70, x1, 1930), fill=(250, 246, 236), outline=(200, 190, 170), width=3)
+        _centre(draw, title, _font("decorative", 84), 120, RED, x0, x1)
+        _centre(draw, sub, df, 235, SOFT, x0, x1)
+        y = 320
+        for d in dishes[c * half:(c + 1) * half]:
+            _put(draw, (x0 + 45, y), d.name, f, INK)
+            _put_right(draw, x1 - 45, y, d.price, f, INK)
+            if d.desc:
+                _put(draw, (x0 + 45, y + 50), d.desc, df, SOFT)
+            y += 150
+
+
+# 9. A numbered take-away menu: "A1. Pad Thai ...... 13.95", a description under each.
+def _pick_takeaway(t, rnd):
+    pool = _kb(_en_name, lambda d, n: d.cuisine in ("th", "vi", "zh", "ko") and d.course != "drink" and len(n) <= 24)
+    out = []
+    for name, did in _names(rnd, t.count, pool, INVENTED["en"]):
+        a = rnd.randint(6, 19) + 0.95
+        out.append(Dish(name, f"{a:.2f}", a, did, rnd.choice(DESCRIPTIONS)))
+    return out
+
+
+def _takeaway(draw, dishes, t, rnd) -> None:
+    f, hf, df = _font("dejavu-sans-bold", 38), _font("dejavu-sans-bold", 46), _font("dejavu-sans", 26)
+    _centre(draw, "LUCKY BAMBOO", _font("dejavu-sans-bold", 80), 50, RED)
+    _centre(draw, "Take-away & Delivery  ·  Tel 555-0142", df, 150, SOFT)
+    x, right, y = 90, SIZE[0] - 90, 240
+    per = math.ceil(len(dishes) / 4)
+    for s, title in enumerate(["A. Starters", "B. Soups", "C. Noodles & Rice", "D. Chef's Specials"]):
+        _put(draw, (x, y), title, hf, RED)
+        y += 70
+        for k, d in enumerate(dishes[s * per:(s + 1) * per]):
+            label = f"{'ABCD'[s]}{k + 1}. {d.name}"
+            end = _put(draw, (x, y), label, f, INK)
+            px = _put_right(draw, right, y, d.price, f, INK)
+            _leaders(draw, end + 12, px - 12, y, f, SOFT)
+            _put(draw, (x + 62, y + 48), d.desc, df, SOFT)
+            y += 100
+        y += 16
+
+
+# 10. A modern centred card: "BURRATA  heirloom tomato, basil oil  16", name in capitals, all on one line.
+def _pick_inline(t, rnd):
+    pool = _kb(_en_name, lambda d, n: d.course != "drink" and len(n) <= 18)
+    descs = ["heirloom tomato, basil oil", "brown butter, sage", "chilli, lime, coriander", "salsa verde, lemon",
+             "pickled shallot, rye", "smoked almond, honey", "fennel, blood orange", "miso glaze, sesame"]
+    return [Dish(name.upper(), f"{a}", float(a), did, rnd.choice(descs))
+            for (name, did), a in ((x, rnd.randint(9, 38)) for x in _names(rnd, t.count, pool, INVENTED["en"]))]
+
+
+def _inline(draw, dishes, t, rnd) -> None:
+    nf, df = _font("dejavu-sans-bold", 36), _font("dejavu-serif-italic", 34)
+    sep = rnd.choice(["   ", "  ·  ", "  |  "])
+    _centre(draw, "fern & fig", _font("dejavu-serif-italic", 90), 70, INK)
+    y = 280
+    for d in dishes:
+        parts = [(d.name, nf), (f"{sep}{d.desc}{sep}", df), (d.price, nf)]
+        x = (SIZE[0] - sum(draw.textlength(s, font=fo) for s, fo in parts)) / 2
+        for s, fo in parts:
+            _put(draw, (x, y), s, fo, INK)
+            x += draw.textlength(s, font=fo)
+        y += 118
+
+
+HOLDOUT = [
+    Template("italian-dash", "en", "dejavu-serif", _italian, 12, pick=_pick_italian,
+             fonts=("dejavu-serif-bold", "dejavu-serif-italic", "decorative"),
+             note="'Name – ingredients, ... 14' on one line, wrapping to a second; price bare after the text"),
+    Template("wrapped-names", "en", "dejavu-sans", _long_names, 14, pick=_pick_long,
+             fonts=("dejavu-serif-bold", "dejavu-serif-italic"),
+             note="long names wrap onto two lines, leaders and price on the second"),
+    Template("two-col-cents", "en", "dejavu-cond", _two_col_cents, 24, pick=_pick_cents,
+             fonts=("dejavu-cond-bold", "dejavu-serif-italic", "dejavu-sans-bold"),
+             note="two columns, ALL CAPS headers, dot leaders, 12.50, italic description"),
+    Template("bilingual-zh-en", "zh", "bold", _bilingual, 12, pick=_pick_bilingual,
+             note="Chinese name and $12 on one line, English name smaller under it"),
+    Template("cafe-sizes", "en", "dejavu-sans", _cafe, 15, dark=True, pick=_pick_cafe,
+             fonts=("dejavu-sans-bold", "script"), note="drinks, 'Reg  Lg' price columns, 4.50  5.25"),
+    Template("izakaya-leaders", "ja", "serif", _izakaya, 14, pick=_pick_izakaya,
+             note="唐揚げ……680円, 時価, 【】 headers"),
+    Template("plain-headers", "en", "dejavu-serif", _plain_headers, 14, pick=_pick_plain,
+             fonts=("dejavu-serif-bold",), note="headers the dishes' size, only coloured/underlined"),
+    Template("two-cards", "en", "dejavu-serif", _cards, 20, pick=_pick_cards,
+             fonts=("dejavu-serif-italic", "decorative"), note="two narrow cards side by side, own titles"),
+    Template("numbered-takeaway", "en", "dejavu-sans-bold", _takeaway, 12, pick=_pick_takeaway,
+             fonts=("dejavu-sans",), note="'A1. Pad Thai ..... 13.95', description under it"),
+    Template("inline-caps", "en", "dejavu-sans-bold", _inline, 14, pick=_pick_inline,
+             fonts=("dejavu-serif-italic", "dejavu-serif"),
+             note="centred 'BURRATA  heirloom tomato, basil oil  16' on one line"),
+]
