@@ -116,7 +116,11 @@ def fill(items: list[MenuItem], language: str) -> int:
     learned = lookup([i.original_name for i in items], language)
     changed = 0
     for item in items:
-        rec = learned.get(name_key(item.original_name))
+        try:
+            rec = learned.get(name_key(item.original_name))
+        except Exception as exc:  # noqa: BLE001 - a key it cannot build (OpenCC missing) leaves the item as read
+            log.warning("knowledge read failed", error=f"{type(exc).__name__}: {str(exc)[:200]}")
+            return changed
         if not rec or not rec.get("translated_name"):
             continue
         before = item.model_dump()

@@ -65,10 +65,21 @@ def test_kanji_numerals_read_as_numbers(text, value):
     assert prices.kanji_number(text) == value
 
 
-@pytest.mark.parametrize("line, amount", [("Poutine 12,50 $", 12.5), ("Lobster MP", None), ("Crab s.q.", None)])
-def test_a_dollar_sign_after_the_amount_and_a_market_price_word_of_its_own_are_prices(line, amount):
+@pytest.mark.parametrize("line, amount, market, currency", [("Poutine 12,50 $", 12.5, False, "USD"),
+                                                             ("Lobster MP", None, True, None),
+                                                             ("Crab s.q.", None, True, None)])
+def test_a_dollar_sign_after_the_amount_and_a_market_price_word_of_its_own_are_prices(line, amount, market, currency):
     _, price = prices.find_price(line)
-    assert price is not None and price.amount == amount
+    assert price is not None and (price.amount, price.market, price.currency) == (amount, market, currency)
+
+
+@pytest.mark.parametrize("line, head, amount", [
+    ("Soup of the Day 7.50", "Soup of the Day", 7.5), ("Catch of the Day 28", "Catch of the Day", 28),
+    ("Gyoza 6 pcs 8.50", "Gyoza 6 pcs", 8.5), ("Nuggets 10 pieces 7.99", "Nuggets 10 pieces", 7.99),
+    ("Macallan 12 Years 16", "Macallan 12 Years", 16), ("Chef's Table 95", "Chef's Table", 95)])
+def test_a_unit_after_a_count_leaves_the_price_after_it(line, head, amount):
+    got_head, price = prices.find_price(line)
+    assert got_head == head and price is not None and price.amount == amount
 
 
 def test_market_price_ranges_and_sizes_are_understood():
@@ -318,10 +329,70 @@ def test_stacked_prices_read_by_the_sizes_around_them_where_ocr_sets_a_price_tal
                                                                ("Chicken Tikka", 4)]
 
 
-def test_a_known_dish_whose_name_ends_in_a_number_keeps_it():
-    lines = _stack(("Chicken 65", 60), ("(10)", 60), ("Spiced Pumpkin Curry", 60), ("(28)", 60))
-    parsed = menu.parse(lines, is_dish=lambda s: s == "Chicken 65")
-    assert [(i.name, i.price.amount) for i in parsed.items] == [("Chicken 65", 10), ("Spiced Pumpkin Curry", 28)]
+def test_a_known_dish_whose_name_ends_in_a_number_keeps_it(kb):
+    def is_dish(s):
+        return (m := kb.match(s)) is not None and m.how in ("exact", "reading")
+
+    lines = _stack(("Chicken 65", 60), ("(10)", 60), ("Spiced Pumpkin Curry", 60), ("(28)", 60), ("Chicken 65 12.95", 60))
+    parsed = menu.parse(lines, is_dish=is_dish)
+    assert [(i.name, i.price.amount) for i in parsed.items] == [("Chicken 65", 10), ("Spiced Pumpkin Curry", 28),
+                                                                ("Chicken 65", 12.95)]
+
+
+def _boxed_line(text, size, x0, y0, x1):
+    """A Line with its one OCR box, so the parser knows how far across the column it reaches."""
+    return Line(text, size, x0, y0, y1=y0 + size, boxes=[_box(text, x0, y0, x1, y0 + size)])
+
+
+def test_a_long_name_wrapped_onto_its_priced_line_is_joined_and_a_heading_set_like_a_dish_is_not():
+    lines = [_boxed_line("Dinner", 55, 660, 173, 840), _boxed_line("MAINS", 54, 105, 260, 300),
+             _boxed_line("Braised Short Rib with Creamy Polenta", 58, 101, 330, 966),
+             _boxed_line("and Gremolata 18", 47, 108, 391, 1395), _boxed_line("Curry Udon 38", 54, 105, 470, 1397),
+             _boxed_line("Bistecca Alla Fiorentina - lemon, capers, rocket and shaved", 56, 101, 560, 1380),
+             _boxed_line("fennel 24", 50, 105, 613, 1395)]
+    parsed = menu.parse(lines)
+    assert [(i.name, i.price.amount, i.description, i.section) for i in parsed.items] == [
+        ("Braised Short Rib with Creamy Polenta and Gremolata", 18, [], "MAINS"),
+        ("Curry Udon", 38, [], "MAINS"),
+        ("Bistecca Alla Fiorentina", 24, ["lemon, capers, rocket and shaved fennel"], "MAINS")]
+
+
+@pytest.mark.parametrize("rows", [
+    (("Margherita 12", 50, 100, 100), ("tomato, mozzarella,", 50, 140, 155), ("Diavola 14", 50, 100, 250)),
+    (("Burger 15", 60, 100, 300), ("Angus beef, served with", 60, 100, 365), ("Club Sandwich 13", 60, 100, 470)),
+    (("Ribeye 32", 50, 100, 100), ("Chips and", 50, 100, 155), ("Fish Tacos 14", 50, 100, 250))])
+def test_a_description_under_its_dish_is_not_glued_to_the_next_one(rows):
+    parsed = menu.parse([Line(t, size, x0, y0, y1=y0 + size) for t, size, x0, y0 in rows])
+    assert [(i.name, i.description) for i in parsed.items] == [(_name(rows[0][0]), [rows[1][0]]),
+                                                               (_name(rows[2][0]), [])]
+
+
+def _name(priced: str) -> str:
+    return priced.rsplit(" ", 1)[0]
+
+
+def test_a_menu_of_bare_numbers_takes_its_one_digit_prices_and_digits_ocr_ran_into_a_word():
+    lines = _stack(("Panna Cotta - ricotta, spinach, sage butter 15", 50), ("Trofie Al Pesto - burrata, basil oil, sea salt 8", 50),
+                   ("Tagliatelle - crispy pancetta, peas, parmigiano27", 50), ("Arancini 12", 50), ("Tiramisu 9.50", 50))
+    parsed = menu.parse(lines)
+    assert [(i.name, i.price and i.price.amount) for i in parsed.items] == [
+        ("Panna Cotta", 15), ("Trofie Al Pesto", 8), ("Tagliatelle", 27), ("Arancini", 12), ("Tiramisu", 9.5)]
+    assert prices.find_price("Trofie Al Pesto - burrata, basil oil, sea salt 8")[1] is None  # alone, not a price
+
+
+def test_a_name_in_capitals_or_before_a_dot_is_told_from_its_description():
+    parsed = menu.parse(_stack(("BURRATA heirloom tomato, basil oil 16", 50), ("Rad Na· miso glaze, sesame · 13", 50),
+                               ("BLT sandwich with fries 9.50", 50)))
+    assert [(i.name, i.description) for i in parsed.items] == [
+        ("BURRATA", ["heirloom tomato, basil oil"]), ("Rad Na", ["miso glaze, sesame"]), ("BLT sandwich with fries", [])]
+
+
+def test_a_lone_unlabelled_price_under_a_priced_dish_is_dropped_and_a_labelled_one_is_an_option():
+    parsed = menu.parse([Line("とんかつ 1,180円", 50, 100, 100), Line("550円", 50, 900, 160),
+                         Line("唐揚げ 680円", 50, 100, 220), Line("House Red Bottle 36", 50, 100, 280),
+                         Line("Glass 9", 50, 900, 340)])
+    assert [(i.name, i.price.text) for i in parsed.items] == [("とんかつ", "1,180円"), ("唐揚げ", "680円"),
+                                                              ("House Red", "Bottle 36 / Glass 9")]
 
 
 def test_a_menu_without_prices_finds_its_dishes_by_the_smaller_line_under_each():
@@ -507,6 +578,10 @@ def test_a_misread_known_dish_is_read_again_as_its_printed_name_and_a_clear_diff
         menu_photos.Dish("紅燒羊肉麵", "160元"), menu_photos.Dish("紅燒牛肉麵", "150元"),
         menu_photos.Dish("滷肉飯", "40元")])]), language="zh-TW")
     assert [i.original_name for i in clear.items][:2] == ["紅燒羊肉麵", "紅燒牛肉麵"]
+    # A reading the recogniser cannot write as normalised (½ becomes 1⁄2) is not beaten by any spelling.
+    half = _read(engine, menu_photos.Menu("en-half", "en", "", [("", [
+        menu_photos.Dish("Ribs ½ Rack", "$16"), menu_photos.Dish("Pho ½", "$9"), menu_photos.Dish("Caesar Salad", "$12")])]))
+    assert [i.original_name for i in half.items][:2] == ["Ribs ½ Rack", "Pho ½"]
 
 
 def test_a_price_less_menu_of_dishes_is_still_a_menu(engine):

@@ -122,9 +122,10 @@ class LocalEngine:
         prefer = CUISINE_OF_SCRIPT.get(script)
         parsed = menu.parse(lines, is_dish=lambda s: (m := self.kb.match(s, prefer)) is not None
                             and m.how in ("exact", "reading"))
-        with self._lock:
-            reread = lexicon.correct(parsed.items, reading, self.ocr, self.kb, prefer)
         matches = [self.kb.match(i.name, prefer) for i in parsed.items]
+        reread = lexicon.correct(parsed.items, matches, reading, self.ocr, self.kb, self._lock)
+        for n in reread:
+            matches[n] = self.kb.match(parsed.items[n].name, prefer)
         if not self._is_menu(parsed, matches):
             if reading.weak > len(reading.boxes) or reading.sharpness < BLURRY_SHARPNESS:
                 raise ScanError("IMAGE_TOO_BLURRY", "too little of the photo could be read; retake it closer and "
@@ -135,7 +136,7 @@ class LocalEngine:
         currency = prices.infer_currency([i.price.currency for i in parsed.items if i.price], script)
         items = [self._item(n, p, m, lang, currency, script) for n, (p, m) in enumerate(zip(parsed.items, matches))]
         self._pick_top3(items, parsed.items, matches)
-        log.info("menu parsed", orientation=orientation, lines=len(lines), items=len(items), reread=reread,
+        log.info("menu parsed", orientation=orientation, lines=len(lines), items=len(items), reread=len(reread),
                  known=sum(1 for i in items if i.known), sections=len(parsed.sections), script=script,
                  currency=currency)
         return MenuReading(items=items, engine=self.name, source_language=_bcp47(script))

@@ -164,7 +164,7 @@ def _split_columns(boxes: list[Box], depth: int = 0) -> list[list[Box]]:
     return ([head] if head else []) + _split_columns(left, depth + 1) + _split_columns(right, depth + 1)
 
 
-LEANS = (0.0, -0.015, 0.015, -0.03, 0.03)  # gutter slopes tried (x per y): a page seen from below or aside
+LEANS = (0.0, -0.015, 0.015, -0.03, 0.03, -0.05, 0.05, -0.075, 0.075)  # gutter slopes (x per y) tried
 
 
 def _columns(boxes: list[Box]) -> list[list[Box]]:

@@ -9,46 +9,63 @@ right glyph a close second, while a dish that is merely similar and printed clea
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from contextlib import nullcontext
 
+from common import logs
 from common.engines.local.dishes import KnowledgeBase
 from common.engines.local.menu import ParsedItem
 from common.engines.local.ocr import Ocr, Reading
 
+log = logs.get_logger(__name__)
+
 MAX_LOSS = 7.0    # nats; a one-glyph misread costs 3-5, a clearly printed different glyph 20 and more
 MAX_BOXES = 16    # boxes read again per page: a page of noise costs at most this many crops
 CANDIDATES = 4    # near known names tried per misread name
+MAX_LOOKUPS = 60  # names looked up for near spellings per page (~2 ms each)
 
 
-def correct(items: list[ParsedItem], reading: Reading, ocr: Ocr, kb: KnowledgeBase,
-            prefer: str | None = None) -> int:
-    """Rename, in place, the items whose printed name OCR misread as a near known dish; the count."""
+def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, kb: KnowledgeBase,
+            lock=nullcontext()) -> list[int]:
+    """Rename, in place, the items whose printed name OCR misread as a near known dish; their indexes.
+
+    `matches` are the items' knowledge-base matches as read; `lock` is held around each recognition.
+    Re-reading leans on rapidocr's recogniser internals, so any fault is logged and the names stay.
+    """
     if reading.image is None:
-        return 0
-    fixed = tried = 0
-    for item in items:
-        if tried == MAX_BOXES:
-            break
-        # Read again: an unknown name, one known only loosely (fuzzy, by its reading), or a known one
-        # spelled no way the dish is (蝦饺, a simplified glyph in a traditional name).
-        m = kb.match(item.name, prefer)
-        if m and (m.how == "contained" or (m.how == "exact" and kb.spelled(item.name))):
-            continue
-        found = _box_of(item.name, reading)
-        if not found:
-            continue
-        box, text, at = found
-        spellings = kb.near_spellings(item.name, CANDIDATES)
-        if not spellings:
-            continue
-        tried += 1
-        texts = [text] + [text[: at.start()] + s + text[at.end():] for s in spellings]
-        scores = ocr.likelihoods(reading.image, box, texts)
-        best = max(range(1, len(texts)), key=scores.__getitem__)
-        if scores[best] >= scores[0] - MAX_LOSS and spellings[best - 1] != item.name:
-            item.name = spellings[best - 1]
-            fixed += 1
+        return []
+    fixed: list[int] = []
+    tried = looked = 0
+    try:
+        for n, (item, m) in enumerate(zip(items, matches)):
+            if tried == MAX_BOXES or looked == MAX_LOOKUPS:
+                break
+            # Read again: an unknown name, one known only loosely (fuzzy, by its reading), or a known
+            # one spelled no way the dish is (蝦饺, a simplified glyph in a traditional name).
+            if m and (m.how == "contained" or (m.how == "exact" and kb.spelled(item.name))):
+                continue
+            found = _box_of(item.name, reading)
+            if not found:
+                continue
+            looked += 1
+            spellings = kb.near_spellings(item.name, CANDIDATES)
+            if not spellings:
+                continue
+            box, text, at = found
+            tried += 1
+            texts = [text] + [text[: at.start()] + s + text[at.end():] for s in spellings]
+            with lock:
+                scores = ocr.likelihoods(reading.image, box, texts)
+            best = max(range(1, len(texts)), key=scores.__getitem__)
+            # The printed reading must itself be writable (½ normalises to 1⁄2, which the model has no
+            # glyph for): against -inf, any spelling would win.
+            if math.isfinite(scores[0]) and scores[best] >= scores[0] - MAX_LOSS:
+                item.name = spellings[best - 1]
+                fixed.append(n)
+    except Exception as exc:  # noqa: BLE001 - re-reading improves names; it never fails a scan
+        log.warning("re-reading failed", error=f"{type(exc).__name__}: {str(exc)[:200]}")
     return fixed
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from common.engines.local.layout import Line
-from common.engines.local.prices import Price, find_price
+from common.engines.local.prices import Price, find_bare_price, find_price
 
 SECTION_WORDS = {
     "前菜", "揚げ物", "焼き物", "焼物", "刺身", "お造り", "ご飯もの", "ご飯物", "麺類", "麺", "一品料理", "一品",
@@ -40,6 +40,9 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])\s+(?=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])")
 
 
+# NFKC spells ½ as 1⁄2 (a fraction slash), which reads as the digits of a price: menus mean a half.
+_VULGAR = {"1⁄2": "½", "1⁄4": "¼", "3⁄4": "¾", "1⁄3": "⅓", "2⁄3": "⅔"}
+_FRACTION = re.compile(r"\d⁄\d")
 _KANA_DASH = re.compile(r"(?<=[ァ-ヴー])[一—―‐-](?![一二三四五六七八九十百千万])")
 
 
@@ -60,7 +63,7 @@ class ParsedMenu:
 
 def clean(text: str) -> str:
     """NFKC, no stray spaces between CJK characters, single spaces elsewhere."""
-    s = unicodedata.normalize("NFKC", text)
+    s = _FRACTION.sub(lambda m: _VULGAR.get(m.group(0), m.group(0)), unicodedata.normalize("NFKC", text))
     s = _SPACE_BETWEEN_CJK.sub("", s)
     s = _KANA_DASH.sub("ー", s)  # OCR reads the long-vowel mark after katakana as 一 (one): バタ一 -> バター
     return re.sub(r"\s+", " ", s).strip()
@@ -75,24 +78,11 @@ def _name(head: str) -> str:
 # A line that ends like this has not finished its name.
 _WRAPS = re.compile(r"(?<![^\W\d_])(?:with|and|&|in|of|on|au|aux|à la|alla|al|con|de|du|des|et|e|y|mit|und)\s*$"
                     r"|,\s*$", re.IGNORECASE)
-# "Margherita - tomato, mozzarella, basil": the name, a dash or colon, then what the dish is.
-_NAME_THEN_WHAT = re.compile(r"^(?P<name>[^:|–—]{2,40}?)\s+(?:[-–—|~]|:)\s+(?P<what>.+)$|^(?P<name2>[^:]{2,40}?):\s+(?P<what2>.+)$")
-
-
-def _wraps(rows: list[_Row], i: int) -> bool:
-    """True when line i is the first half of the priced name under it ("Grilled Salmon with" /
-    "Lemon Butter Sauce  $24"): it ends mid-name, starts as a name does, is set and aligned like the
-    line below, and sits nearer to it than to the line above (a description hugs its own dish)."""
-    r = rows[i]
-    nxt = rows[i + 1] if i + 1 < len(rows) else None
-    if not (nxt and nxt.column == r.column and nxt.price and not nxt.price_only and _WRAPS.search(r.text)):
-        return False
-    if len(r.text.split()) > 6 or _is_sentence(r.text) or "," in r.text.rstrip(", ") or r.text[:1].islower():
-        return False
-    if not (0.85 * r.size <= nxt.size <= r.size / 0.85) or abs(r.x0 - nxt.x0) > 0.5 * r.size:
-        return False
-    prev = rows[i - 1] if i and rows[i - 1].column == r.column else None
-    return prev is None or nxt.y0 - r.y1 < r.y0 - prev.y1
+# "Margherita - tomato, mozzarella, basil": the name, a dash, dot or colon, then what the dish is;
+# "BURRATA heirloom tomato, basil oil": a name in capitals, then what it is in lower case.
+_NAME_THEN_WHAT = re.compile(r"^(?P<name>[^:|–—·•]{2,40}?)(?:\s+[-–—|~:]\s+|\s*[·•]\s*)(?P<what>.+)$"
+                             r"|^(?P<name2>[^:]{2,40}?):\s+(?P<what2>.+)$"
+                             r"|^(?P<name3>[A-Z][A-Z'’&\-]+(?: [A-Z][A-Z'’&\-]+){0,5})\s+[·•]?\s*(?P<what3>[a-zà-ÿ].*,.+)$")
 
 
 def _described(name: str) -> tuple[str, Optional[str]]:
@@ -100,12 +90,46 @@ def _described(name: str) -> tuple[str, Optional[str]]:
     m = _NAME_THEN_WHAT.match(name)
     if not m:
         return name, None
-    head, what = (m.group("name"), m.group("what")) if m.group("name") else (m.group("name2"), m.group("what2"))
+    head, what = next((m.group(f"name{n}"), m.group(f"what{n}")) for n in ("", "2", "3") if m.group(f"name{n}"))
     cjk = len(_CJK.findall(what))
     words = re.findall(r"[^\W\d_]{2,}", what)
     if len(head.split()) > 6 or not (len(words) >= 3 or cjk >= 6):
         return name, None
     return head.strip(), what.strip()
+
+
+def _wraps(rows: list[_Row], i: int) -> bool:
+    """True when line i is the first half of the priced name under it ("Grilled Salmon with" /
+    "Lemon Butter Sauce  $24"): set and aligned like the line below and much nearer to it than to
+    the line above (a description hugs its own dish); where the gaps do not tell, it must also end
+    mid-name (with, and, a comma) and start as a name does."""
+    r = rows[i]
+    nxt = rows[i + 1] if i + 1 < len(rows) else None
+    if not (nxt and nxt.column == r.column and nxt.price and not nxt.price_only):
+        return False
+    # Box heights vary with a word's letters ("and Gremolata" sits lower than "Braised Short Rib") and
+    # with the page's slant in a photo: only a size far apart rules a wrap out here.
+    if not (0.6 * r.size <= nxt.size <= r.size / 0.6) or abs(r.x0 - nxt.x0) > 0.5 * r.size:
+        return False
+    prev = rows[i - 1] if i and rows[i - 1].column == r.column else None
+    # Gaps as measured, negative where padded boxes overlap: the two halves of a name touch.
+    gap_down = nxt.head_y0 - r.head_y1
+    gap_up = r.head_y0 - prev.head_y1 if prev else 0.0
+    # A name wraps because it ran out of room: its first half reaches across the column, where a
+    # heading set like a dish (Bites, Plates to Share) stops short.
+    span = [x for row in rows if row.column == r.column for x in (row.x0, row.x1) if row.x1]
+    reaches = bool(r.x1 and span) and r.x1 - r.x0 >= 0.5 * (max(span) - min(span))
+    letters = [c for c in r.text if c.isalpha()]
+    shouted = sum(c.isupper() for c in letters) >= 0.7 * len(letters)  # ESPRESSO BAR: a heading
+    if prev and gap_up - gap_down > 0.15 * r.size and reaches and not shouted:
+        return len(r.text) <= 80
+    if not _WRAPS.search(r.text) or len(r.text.split()) > 6 or _is_sentence(r.text):
+        return False
+    if not 0.85 * r.size <= nxt.size <= r.size / 0.85:
+        return False
+    if "," in r.text.rstrip(", ") or r.text[:1].islower():
+        return False
+    return prev is None or max(0.0, gap_down) < max(0.0, gap_up)
 
 
 def _has_words(s: str) -> bool:
@@ -147,6 +171,11 @@ class _Row:
     y0: float
     y1: float
     column: int
+    # The line's first box, top and bottom: on a slanted photo the line's own extent spans its slant,
+    # while successive lines' first boxes stay as far apart as the lines are.
+    head_y0: float = 0.0
+    head_y1: float = 0.0
+    x1: float = 0.0       # right edge; 0 when unknown
 
     @property
     def price_only(self) -> bool:
@@ -193,8 +222,16 @@ def _rows(lines: list[Line]) -> list[_Row]:
         text = _TICKS.sub(" ", clean(ln.text)).strip()
         for part in _split_row(text) if text else []:
             head, price = find_price(part)
-            rows.append(_Row(part, head, price, ln.size, ln.x0, ln.y0, ln.bottom, ln.column))
+            first = min(ln.boxes, key=lambda b: b.x0) if ln.boxes else None
+            rows.append(_Row(part, head, price, ln.size, ln.x0, ln.y0, ln.bottom, ln.column,
+                             first.y0 if first else ln.y0, first.y1 if first else ln.bottom,
+                             max((b.x1 for b in ln.boxes), default=0.0)))
     return rows
+
+
+def _bare_priced(r: _Row) -> _Row:
+    head, price = find_bare_price(r.text)
+    return dataclasses.replace(r, head=head, price=price) if price and _name(head) else r
 
 
 def _numbered_dish(r: _Row, is_dish: Callable[[str], bool]) -> _Row:
@@ -260,6 +297,10 @@ def _merge(into: Price, more: Price) -> None:
 def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -> ParsedMenu:
     """Items in menu order with their sections, prices and descriptions."""
     rows = [_numbered_dish(r, is_dish) for r in _rows(lines)]
+    priced = [r.price for r in rows if r.price and not r.price.market]
+    if len(priced) >= 3 and sum(1 for p in priced if not p.currency) >= 0.6 * len(priced):
+        # A menu of bare numbers ("Panna Cotta 15"): its one-digit prices are prices too.
+        rows = [_bare_priced(r) if not r.price and r.wordy and not is_dish(r.text) else r for r in rows]
     pairing = _pairing(rows)
     named = {i - 1 for i, d in pairing.items() if d == "up"} | {i + 1 for i, d in pairing.items() if d == "down"}
     item_sizes = [r.size for i, r in enumerate(rows) if (r.price and not r.price_only) or i in named]
@@ -282,9 +323,10 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
     for i, r in enumerate(rows):
         text, head, price = r.text, r.head, r.price
         if price and not r.price_only:
-            name, described_as = _described(_name(head))
+            name = _name(head)
             if wrapped is not None and wrapped == i - 1:
                 name = f"{_name(rows[wrapped].text)} {name}"
+            name, described_as = _described(name)
             current = ParsedItem(name, price, section, [described_as] if described_as else [])
             items.append(current)
             continue
@@ -293,8 +335,9 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
                 waiting = price
             elif current and current.price is None:
                 current.price = price
-            elif current and current.price:
-                _merge(current.price, price)
+            elif current and current.price and price.options:
+                _merge(current.price, price)  # "Glass 9" under "Bottle 36": more options of one price
+            # else: an unlabelled price under a priced dish is the price of a name OCR lost
             continue
         header, certain = section_name(text, r.size, item_size)
         is_name = i in named

@@ -178,6 +178,19 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
                        options=options, range_max=max(values) if is_range else None)
 
 
+_SHORT_BARE = re.compile(r"^(?P<head>.*[^\W\d_].*?)(?:\s+|(?<=[a-zà-ÿ]))(?P<n>\d{1,3}(?:[.,]\d{2})?)\s*$")
+
+
+def find_bare_price(line: str) -> tuple[str, Optional[Price]]:
+    """What a menu of bare-number prices also prints as a price, and `find_price` alone does not take: a
+    single digit after a space ("sea salt 8"), or digits OCR ran into the last word ("tomato22")."""
+    m = _SHORT_BARE.match(line)
+    if not m or _COUNTED.search(m.group("head")):
+        return line, None
+    return _LEADERS.sub("", m.group("head")).rstrip(), Price(text=m.group("n"), amount=_number(m.group("n")),
+                                                             currency=None)
+
+
 # "Chicken $21 - Lamb $26": a label, then a price, repeated; the label is a word or two, not a dish.
 _LABELLED = re.compile(rf"(?P<label>[^\W\d_][^\d:：$€¥￥£]{{0,18}}?)[\s\-–—:：]*(?P<amt>{_AMOUNT})[\s\-–—/|,;·・]*",
                        re.IGNORECASE)
