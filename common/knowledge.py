@@ -114,13 +114,11 @@ def fill(items: list[MenuItem], language: str) -> int:
     field an engine left empty takes the learned value. Filled fields are kept as the engine wrote them.
     """
     learned = lookup([i.original_name for i in items], language)
+    if not learned:
+        return 0  # nothing learned, or the lookup failed (logged there, keys included)
     changed = 0
     for item in items:
-        try:
-            rec = learned.get(name_key(item.original_name))
-        except Exception as exc:  # noqa: BLE001 - a key it cannot build (OpenCC missing) leaves the item as read
-            log.warning("knowledge read failed", error=f"{type(exc).__name__}: {str(exc)[:200]}")
-            return changed
+        rec = learned.get(name_key(item.original_name))
         if not rec or not rec.get("translated_name"):
             continue
         before = item.model_dump()

@@ -346,15 +346,38 @@ def _boxed_line(text, size, x0, y0, x1):
 
 def test_a_long_name_wrapped_onto_its_priced_line_is_joined_and_a_heading_set_like_a_dish_is_not():
     lines = [_boxed_line("Dinner", 55, 660, 173, 840), _boxed_line("MAINS", 54, 105, 260, 300),
+             _boxed_line("Margherita 12", 50, 100, 100, 1400),
              _boxed_line("Braised Short Rib with Creamy Polenta", 58, 101, 330, 966),
              _boxed_line("and Gremolata 18", 47, 108, 391, 1395), _boxed_line("Curry Udon 38", 54, 105, 470, 1397),
              _boxed_line("Bistecca Alla Fiorentina - lemon, capers, rocket and shaved", 56, 101, 560, 1380),
              _boxed_line("fennel 24", 50, 105, 613, 1395)]
+    lines.pop(2)  # (kept aside for the heading case below)
     parsed = menu.parse(lines)
     assert [(i.name, i.price.amount, i.description, i.section) for i in parsed.items] == [
         ("Braised Short Rib with Creamy Polenta and Gremolata", 18, [], "MAINS"),
         ("Curry Udon", 38, [], "MAINS"),
         ("Bistecca Alla Fiorentina", 24, ["lemon, capers, rocket and shaved fennel"], "MAINS")]
+
+
+def test_a_heading_a_note_or_a_translation_above_a_dish_is_not_the_start_of_its_name():
+    heading = menu.parse([_boxed_line("Margherita 12", 50, 100, 100, 1400),
+                          _boxed_line("Handmade Pasta & Risotto", 55, 100, 260, 800),
+                          _boxed_line("Tagliatelle al Ragu 16", 50, 100, 330, 1400)])
+    note = menu.parse([_boxed_line("PIZZA", 70, 100, 100, 400),
+                       _boxed_line("All pizzas are made with our 48-hour dough", 40, 100, 200, 1000),
+                       _boxed_line("Margherita 12", 50, 100, 250, 1400)])
+    english = menu.parse([_boxed_line("宫保鸡丁 38元", 50, 100, 100, 1400),
+                          _boxed_line("Kung Pao Chicken with Peanuts", 36, 100, 200, 900),
+                          _boxed_line("鱼香肉丝 32元", 50, 100, 240, 1400)])
+    assert [i.name for i in heading.items][-1] == "Tagliatelle al Ragu"
+    assert [i.name for i in note.items] == ["Margherita"]
+    assert [i.name for i in english.items] == ["宫保鸡丁", "鱼香肉丝"]
+
+
+def test_an_evenly_spaced_name_ending_mid_phrase_still_joins_its_priced_line():
+    parsed = menu.parse(_stack(("Caesar Salad 12", 50), ("Grilled Salmon with", 50), ("Lemon Butter Sauce 24", 50),
+                               ("Tiramisu 8.50", 50)))
+    assert [i.name for i in parsed.items] == ["Caesar Salad", "Grilled Salmon with Lemon Butter Sauce", "Tiramisu"]
 
 
 @pytest.mark.parametrize("rows", [
@@ -378,6 +401,12 @@ def test_a_menu_of_bare_numbers_takes_its_one_digit_prices_and_digits_ocr_ran_in
     assert [(i.name, i.price and i.price.amount) for i in parsed.items] == [
         ("Panna Cotta", 15), ("Trofie Al Pesto", 8), ("Tagliatelle", 27), ("Arancini", 12), ("Tiramisu", 9.5)]
     assert prices.find_price("Trofie Al Pesto - burrata, basil oil, sea salt 8")[1] is None  # alone, not a price
+    # ...but not a description's allergen codes, a heading's number, or a count after a naming word
+    coded = menu.parse(_stack(("Margherita 9", 50), ("pomodoro, mozzarella, basilico 1, 7", 36), ("Diavola 11", 50),
+                              ("COMBO 2", 60), ("Capricciosa 12", 50), ("Kitchen open until 9", 50), ("Bufala 14", 50),
+                              ("Quattro Formaggi 13", 50)))
+    assert [(i.name, i.price and i.price.amount) for i in coded.items if i.price] == [
+        ("Margherita", 9), ("Diavola", 11), ("Capricciosa", 12), ("Bufala", 14), ("Quattro Formaggi", 13)]
 
 
 def test_a_name_in_capitals_or_before_a_dot_is_told_from_its_description():
@@ -385,6 +414,9 @@ def test_a_name_in_capitals_or_before_a_dot_is_told_from_its_description():
                                ("BLT sandwich with fries 9.50", 50)))
     assert [(i.name, i.description) for i in parsed.items] == [
         ("BURRATA", ["heirloom tomato, basil oil"]), ("Rad Na", ["miso glaze, sesame"]), ("BLT sandwich with fries", [])]
+    assert menu._described("BBQ pulled pork, pickled slaw") == ("BBQ pulled pork, pickled slaw", None)
+    assert menu._described("Col·lecció de formatges catalans") == ("Col·lecció de formatges catalans", None)
+    assert menu._described("Caprese - tomato, mozzarella") == ("Caprese", "tomato, mozzarella")
 
 
 def test_a_lone_unlabelled_price_under_a_priced_dish_is_dropped_and_a_labelled_one_is_an_option():
@@ -454,6 +486,10 @@ def test_a_price_whose_name_ocr_lost_does_not_join_the_next_dish():
              Line("泰式炸雞油飯 68元粥 51元", 60, 100, 260)]  # and a dish of one character is still a dish
     assert [(i.name, i.price.amount) for i in menu.parse(lines).items] == [
         ("魚丸湯", 20), ("小籠包", 98), ("家常豆腐煲", 26), ("泰式炸雞油飯", 68), ("粥", 51)]
+    # a portion after a price is not a dish of its own
+    assert [i.name for i in menu.parse([Line("白切雞 半隻 280元 一隻 520元", 60, 100, 100),
+                                        Line("紅茶 30元 冰 35元", 60, 100, 180)]).items] == ["白切雞半隻 280元一隻",
+                                                                                          "紅茶 30元冰"]
 
 
 def test_order_sheet_rows_lose_their_numbers_and_tick_boxes_and_split_into_dishes():
@@ -563,6 +599,27 @@ def test_ctc_likelihood_sums_every_alignment_of_the_text():
                     for path in itertools.product(range(3), repeat=5) if collapse(path) == labels)
         assert _ctc_log_likelihood(probs, labels) == pytest.approx(math.log(brute))
     assert _ctc_log_likelihood(probs, [1, None]) == -math.inf  # a character the model cannot write
+
+
+def test_a_reading_the_recogniser_cannot_write_is_never_replaced():
+    import math
+
+    from common.engines.local import lexicon
+    from common.engines.local.ocr import Reading
+
+    class Unwritable:  # the printed reading holds a glyph the model has none of
+        def likelihoods(self, image, box, texts):
+            return [-math.inf] + [-1.0] * (len(texts) - 1)
+
+    items = [menu.ParsedItem("蝦绞", None)]
+    reading = Reading([_box("蝦绞 71元", 0, 0, 200, 50)], 0, 300.0, image=object())
+    assert lexicon.correct(items, [None], reading, Unwritable(), dishes.load()) == [] and items[0].name == "蝦绞"
+
+    class Unsure:
+        def likelihoods(self, image, box, texts):
+            return [-2.0] + [-5.0] * (len(texts) - 1)
+
+    assert lexicon.correct(items, [None], reading, Unsure(), dishes.load()) == [0] and items[0].name != "蝦绞"
 
 
 def test_a_misread_known_dish_is_read_again_as_its_printed_name_and_a_clear_different_one_is_kept(engine):

@@ -164,16 +164,17 @@ def _split_columns(boxes: list[Box], depth: int = 0) -> list[list[Box]]:
     return ([head] if head else []) + _split_columns(left, depth + 1) + _split_columns(right, depth + 1)
 
 
-LEANS = (0.0, -0.015, 0.015, -0.03, 0.03, -0.05, 0.05, -0.075, 0.075)  # gutter slopes (x per y) tried
+# Gutter slopes tried (x per y): a page photographed from below or aside leans its columns.
+LEANS = (0.0, -0.015, 0.015, -0.03, 0.03, -0.05, 0.05, -0.075, 0.075)
 
 
 def _columns(boxes: list[Box]) -> list[list[Box]]:
-    """Columns of a page as photographed: seen at an angle, the page's gutters lean (the deskew
-    straightens lines, not a keystone), so the split is tried at a few leans; the one that finds
-    the most columns wins, upright on a tie."""
+    """Columns of a page as photographed, tried at each lean (de-skewing straightens lines, not a
+    keystone); the lean finding the most columns of three boxes or more wins, the least lean on a tie."""
     if not boxes:
         return []
     best: list[list[Box]] = []
+    best_score = -1
     mid = statistics.median((b.y0 + b.y1) / 2 for b in boxes)
     for lean in LEANS:
         original = {}
@@ -181,8 +182,10 @@ def _columns(boxes: list[Box]) -> list[list[Box]]:
             moved = Box(b.text, b.score, [(x - lean * (y - mid), y) for x, y in b.points])
             original[id(moved)] = (moved, b)
         split = _split_columns([moved for moved, _ in original.values()])
-        if len(split) > len(best):
-            best = [[original[id(m)][1] for m in group] for group in split]
+        # A title, or one long line crossing a leaned gutter, is a group too, but not a column.
+        score = sum(1 for group in split if len(group) >= 3)
+        if score > best_score:
+            best, best_score = [[original[id(m)][1] for m in group] for group in split], score
     return best
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from contextlib import nullcontext
 
 from common import logs
 from common.engines.local.dishes import KnowledgeBase
-from common.engines.local.menu import ParsedItem
+from common.engines.local.menu import ParsedItem, clean
 from common.engines.local.ocr import Ocr, Reading
 
 log = logs.get_logger(__name__)
@@ -29,18 +28,17 @@ MAX_LOOKUPS = 60  # names looked up for near spellings per page (~2 ms each)
 
 def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, kb: KnowledgeBase,
             lock=nullcontext()) -> list[int]:
-    """Rename, in place, the items whose printed name OCR misread as a near known dish; their indexes.
-
-    `matches` are the items' knowledge-base matches as read; `lock` is held around each recognition.
-    Re-reading leans on rapidocr's recogniser internals, so any fault is logged and the names stay.
-    """
+    """Rename, in place, the items whose printed name OCR misread as a near known dish (`matches`: their
+    knowledge-base matches as read); their indexes. `lock` is held around the recognition."""
     if reading.image is None:
         return []
+    # Re-reading leans on rapidocr's recogniser internals: a fault is logged and the names stay.
     fixed: list[int] = []
-    tried = looked = 0
     try:
+        todo = []  # (item index, box, its texts, spellings), at most MAX_BOXES
+        looked = 0
         for n, (item, m) in enumerate(zip(items, matches)):
-            if tried == MAX_BOXES or looked == MAX_LOOKUPS:
+            if len(todo) == MAX_BOXES or looked == MAX_LOOKUPS:
                 break
             # Read again: an unknown name, one known only loosely (fuzzy, by its reading), or a known
             # one spelled no way the dish is (蝦饺, a simplified glyph in a traditional name).
@@ -51,18 +49,16 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
                 continue
             looked += 1
             spellings = kb.near_spellings(item.name, CANDIDATES)
-            if not spellings:
-                continue
-            box, text, at = found
-            tried += 1
-            texts = [text] + [text[: at.start()] + s + text[at.end():] for s in spellings]
-            with lock:
-                scores = ocr.likelihoods(reading.image, box, texts)
-            best = max(range(1, len(texts)), key=scores.__getitem__)
-            # The printed reading must itself be writable (½ normalises to 1⁄2, which the model has no
-            # glyph for): against -inf, any spelling would win.
+            if spellings:
+                box, text, at = found
+                todo.append((n, box, [text] + [text[: at.start()] + s + text[at.end():] for s in spellings], spellings))
+        with lock:  # once for the page: a scan waiting on another's OCR should wait once, not per box
+            scored = [ocr.likelihoods(reading.image, box, texts) for _, box, texts, _ in todo]
+        for (n, _, _, spellings), scores in zip(todo, scored):
+            best = max(range(1, len(scores)), key=scores.__getitem__)
+            # A printed reading the model cannot write scores -inf, and any spelling would beat it.
             if math.isfinite(scores[0]) and scores[best] >= scores[0] - MAX_LOSS:
-                item.name = spellings[best - 1]
+                items[n].name = spellings[best - 1]
                 fixed.append(n)
     except Exception as exc:  # noqa: BLE001 - re-reading improves names; it never fails a scan
         log.warning("re-reading failed", error=f"{type(exc).__name__}: {str(exc)[:200]}")
@@ -70,11 +66,11 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
 
 
 def _box_of(name: str, reading: Reading):
-    """(box, its text after NFKC, where the name sits in it) for the one box that holds the name."""
+    """(box, its text as cleaned, where the name sits in it) for the one box that holds the name."""
     pattern = re.compile(r"\s*".join(re.escape(c) for c in name if not c.isspace()))
     hits = []
     for box in reading.boxes:
-        text = unicodedata.normalize("NFKC", box.text)
+        text = clean(box.text)  # as the name was cleaned: NFKC, ½ kept, no spaces between CJK
         at = pattern.search(text)
         if at:
             hits.append((box, text, at))

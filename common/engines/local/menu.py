@@ -9,6 +9,7 @@ one below it, as the lines around it and the menu's other prices say (`_pairing`
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import statistics
 import unicodedata
@@ -80,7 +81,8 @@ _WRAPS = re.compile(r"(?<![^\W\d_])(?:with|and|&|in|of|on|au|aux|à la|alla|al|c
                     r"|,\s*$", re.IGNORECASE)
 # "Margherita - tomato, mozzarella, basil": the name, a dash, dot or colon, then what the dish is;
 # "BURRATA heirloom tomato, basil oil": a name in capitals, then what it is in lower case.
-_NAME_THEN_WHAT = re.compile(r"^(?P<name>[^:|–—·•]{2,40}?)(?:\s+[-–—|~:]\s+|\s*[·•]\s*)(?P<what>.+)$"
+# (A dot needs a space beside it: Catalan writes Col·lecció.)
+_NAME_THEN_WHAT = re.compile(r"^(?P<name>[^:|–—·•]{2,40}?)(?:\s+[-–—|~:]\s+|\s[·•]\s*|[·•]\s)(?P<what>.+)$"
                              r"|^(?P<name2>[^:]{2,40}?):\s+(?P<what2>.+)$"
                              r"|^(?P<name3>[A-Z][A-Z'’&\-]+(?: [A-Z][A-Z'’&\-]+){0,5})\s+[·•]?\s*(?P<what3>[a-zà-ÿ].*,.+)$")
 
@@ -93,43 +95,54 @@ def _described(name: str) -> tuple[str, Optional[str]]:
     head, what = next((m.group(f"name{n}"), m.group(f"what{n}")) for n in ("", "2", "3") if m.group(f"name{n}"))
     cjk = len(_CJK.findall(what))
     words = re.findall(r"[^\W\d_]{2,}", what)
-    if len(head.split()) > 6 or not (len(words) >= 3 or cjk >= 6):
+    if len(head.split()) > 6 or not (len(words) >= 3 or ("," in what and len(words) >= 2) or cjk >= 6):
         return name, None
+    if m.group("name3") and not re.search(r"[A-Z]{4}|[A-Z]+ [A-Z]+", head):
+        return name, None  # BBQ pulled pork, XO fried rice: an acronym opens the name
     return head.strip(), what.strip()
 
 
 def _wraps(rows: list[_Row], i: int) -> bool:
     """True when line i is the first half of the priced name under it ("Grilled Salmon with" /
-    "Lemon Butter Sauce  $24"): set and aligned like the line below and much nearer to it than to
-    the line above (a description hugs its own dish); where the gaps do not tell, it must also end
-    mid-name (with, and, a comma) and start as a name does."""
+    "Lemon Butter Sauce  $24")."""
     r = rows[i]
     nxt = rows[i + 1] if i + 1 < len(rows) else None
-    if not (nxt and nxt.column == r.column and nxt.price and not nxt.price_only):
+    if not (nxt and nxt.column == r.column and nxt.price and not nxt.price_only) or _prose(r.text):
         return False
     # Box heights vary with a word's letters ("and Gremolata" sits lower than "Braised Short Rib") and
     # with the page's slant in a photo: only a size far apart rules a wrap out here.
     if not (0.6 * r.size <= nxt.size <= r.size / 0.6) or abs(r.x0 - nxt.x0) > 0.5 * r.size:
         return False
+    if bool(_CJK.search(r.text)) != bool(_CJK.search(nxt.head)):
+        return False  # an English name above the Chinese one is the line's translation, not its start
     prev = rows[i - 1] if i and rows[i - 1].column == r.column else None
-    # Gaps as measured, negative where padded boxes overlap: the two halves of a name touch.
+    # Gaps between the lines' first boxes (a slanted line's own extent spans its slant), negative
+    # where padded boxes overlap.
     gap_down = nxt.head_y0 - r.head_y1
     gap_up = r.head_y0 - prev.head_y1 if prev else 0.0
     # A name wraps because it ran out of room: its first half reaches across the column, where a
-    # heading set like a dish (Bites, Plates to Share) stops short.
+    # heading set like a dish stops short; the halves touch, and a description hugs its own dish.
     span = [x for row in rows if row.column == r.column for x in (row.x0, row.x1) if row.x1]
     reaches = bool(r.x1 and span) and r.x1 - r.x0 >= 0.5 * (max(span) - min(span))
     letters = [c for c in r.text if c.isalpha()]
-    shouted = sum(c.isupper() for c in letters) >= 0.7 * len(letters)  # ESPRESSO BAR: a heading
-    if prev and gap_up - gap_down > 0.15 * r.size and reaches and not shouted:
+    shouted = sum(c.isupper() for c in letters) >= 0.7 * len(letters) and not nxt.head.isupper()
+    if prev and reaches and not shouted and gap_down <= 0.25 * r.size and gap_up - gap_down > 0.15 * r.size:
         return len(r.text) <= 80
-    if not _WRAPS.search(r.text) or len(r.text.split()) > 6 or _is_sentence(r.text):
-        return False
-    if not 0.85 * r.size <= nxt.size <= r.size / 0.85:
+    # Where the gaps do not tell, the line must end mid-name and start and be set as a name is.
+    if not _WRAPS.search(r.text) or len(r.text.split()) > 6 or not 0.85 * r.size <= nxt.size <= r.size / 0.85:
         return False
     if "," in r.text.rstrip(", ") or r.text[:1].islower():
         return False
-    return prev is None or max(0.0, gap_down) < max(0.0, gap_up)
+    return prev is None or max(0.0, gap_down) <= max(0.0, gap_up) + 0.15 * r.size
+
+
+def _prose(s: str) -> bool:
+    """A note rather than a name: a sentence with a full stop, or words mostly in lower case (a name
+    is set in capitals or Title Case, its description after a dash aside)."""
+    if len(_CJK.findall(s)) >= 14 or (s.rstrip().endswith((".", "。")) and len(s) > 12):
+        return True
+    words = s.split()
+    return not _NAME_THEN_WHAT.match(s) and len(words) >= 6 and sum(w[:1].islower() for w in words) > len(words) / 2
 
 
 def _has_words(s: str) -> bool:
@@ -191,7 +204,8 @@ class _Row:
 _ROW_CUT = re.compile(r"(?<=\d)\s+(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
                       r"|(?<=[元円圓块원€份瓶本杯串个個位人])\s*(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
                       # a dish of one character (粥, 麵), not an option of the price before (冰 35元, 半 100元)
-                      r"|(?<=[元円圓块원份瓶本杯串个個位人])\s*(?=[\u3400-\u9fff]{2,}|(?![冰熱热溫温冷半加大中小辣])[\u3400-\u9fff])")
+                      r"|(?<=[元円圓块원份瓶本杯串个個位人])\s*(?=(?![大中小半一][碗份盤盘隻只杯])[\u3400-\u9fff]{2,}"
+                      r"|(?![冰熱热溫温冷半加大中小辣])[\u3400-\u9fff](?![\u3400-\u9fff]))")
 
 
 # Tick boxes of order sheets; OCR often reads an empty box after a price as 口 (mouth).
@@ -235,8 +249,8 @@ def _bare_priced(r: _Row) -> _Row:
 
 
 def _numbered_dish(r: _Row, is_dish: Callable[[str], bool]) -> _Row:
-    """"Chicken 65" is a dish, not Chicken at 65: a known dish's name keeps its number, and the price
-    is what follows it ("Chicken 65 12.95"), if anything does."""
+    """A known dish's name keeps its number (Chicken 65 is a dish, not Chicken at 65); the price is
+    what follows it ("Chicken 65 12.95"), if anything does."""
     if not r.price or r.price_only or r.price.currency:
         return r
     if is_dish(r.text):
@@ -296,11 +310,15 @@ def _merge(into: Price, more: Price) -> None:
 
 def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -> ParsedMenu:
     """Items in menu order with their sections, prices and descriptions."""
+    is_dish = functools.lru_cache(maxsize=None)(is_dish)  # asked of a line up to three times
     rows = [_numbered_dish(r, is_dish) for r in _rows(lines)]
-    priced = [r.price for r in rows if r.price and not r.price.market]
-    if len(priced) >= 3 and sum(1 for p in priced if not p.currency) >= 0.6 * len(priced):
-        # A menu of bare numbers ("Panna Cotta 15"): its one-digit prices are prices too.
-        rows = [_bare_priced(r) if not r.price and r.wordy and not is_dish(r.text) else r for r in rows]
+    priced = [r for r in rows if r.price and not r.price.market and not r.price_only]
+    if len(priced) >= 3 and sum(1 for r in priced if not r.price.currency) >= 0.6 * len(priced):
+        # A menu of bare numbers ("Panna Cotta 15"): its one-digit prices are prices too, on lines
+        # set as its dishes are (not a description's allergen codes, not a heading's COMBO 1).
+        size = statistics.median(r.size for r in priced)
+        rows = [_bare_priced(r) if not r.price and r.wordy and 0.85 * size <= r.size <= 1.2 * size
+                and not r.text.isupper() and not is_dish(r.text) else r for r in rows]
     pairing = _pairing(rows)
     named = {i - 1 for i, d in pairing.items() if d == "up"} | {i + 1 for i, d in pairing.items() if d == "down"}
     item_sizes = [r.size for i, r in enumerate(rows) if (r.price and not r.price_only) or i in named]

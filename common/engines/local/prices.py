@@ -178,6 +178,10 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
                        options=options, range_max=max(values) if is_range else None)
 
 
+# ...and words a small number names something after (Set Menu 2, Combo 1, open until 9, Day 1), or
+# a list of allergen codes ("basilico 1, 7").
+_NUMBERED = re.compile(r"(?:(?<![^\W\d_])(?:menu|set|combo|course|courses|until|till|open|day|pick|any|via|"
+                       r"street|st|ave|road|rd|option|choice|size|level|zone|gate|bus|line)\s*|[\d,;/])\s*$", re.IGNORECASE)
 _SHORT_BARE = re.compile(r"^(?P<head>.*[^\W\d_].*?)(?:\s+|(?<=[a-zà-ÿ]))(?P<n>\d{1,3}(?:[.,]\d{2})?)\s*$")
 
 
@@ -185,7 +189,7 @@ def find_bare_price(line: str) -> tuple[str, Optional[Price]]:
     """What a menu of bare-number prices also prints as a price, and `find_price` alone does not take: a
     single digit after a space ("sea salt 8"), or digits OCR ran into the last word ("tomato22")."""
     m = _SHORT_BARE.match(line)
-    if not m or _COUNTED.search(m.group("head")):
+    if not m or _COUNTED.search(m.group("head")) or _NUMBERED.search(m.group("head")):
         return line, None
     return _LEADERS.sub("", m.group("head")).rstrip(), Price(text=m.group("n"), amount=_number(m.group("n")),
                                                              currency=None)
