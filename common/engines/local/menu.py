@@ -82,9 +82,9 @@ _WRAPS = re.compile(r"(?<![^\W\d_])(?:with|and|&|in|of|on|au|aux|à la|alla|al|c
 # "Margherita - tomato, mozzarella, basil": the name, a dash, dot or colon, then what the dish is;
 # "BURRATA heirloom tomato, basil oil": a name in capitals, then what it is in lower case.
 # (A dot needs a space beside it: Catalan writes Col·lecció.)
-_NAME_THEN_WHAT = re.compile(r"^(?P<name>[^:|–—·•]{2,40}?)(?:\s+[-–—|~:]\s+|\s[·•]\s*|[·•]\s)(?P<what>.+)$"
+_NAME_THEN_WHAT = re.compile(r"^(?P<name>[^:|–—·•]{2,40}?)(?:\s*[-–—|~:]\s+|\s[·•]\s*|[·•]\s)(?P<what>.+)$"
                              r"|^(?P<name2>[^:]{2,40}?):\s+(?P<what2>.+)$"
-                             r"|^(?P<name3>[A-Z][A-Z'’&\-]+(?: [A-Z][A-Z'’&\-]+){0,5})\s+[·•]?\s*(?P<what3>[a-zà-ÿ].*,.+)$")
+                             r"|^(?P<name3>[A-Z][A-Z'’&\-]+(?: [A-Z][A-Z'’&\-]+){0,5})(?:\s*[·•]\s*|\s+)(?P<what3>[a-zà-ÿ].*,.+)$")
 
 
 def _described(name: str) -> tuple[str, Optional[str]]:
