@@ -44,7 +44,12 @@ class JsonFormatter(logging.Formatter):
             entry.update(fields)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        # One entry, one line, for every reader: JSON leaves U+0085, U+2028 and U+2029 raw, and many
+        # line readers (Python's splitlines among them) break a line there; a request path can hold them.
+        return json.dumps(entry, ensure_ascii=False, default=str).translate(_LINE_BREAKS)
+
+
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 _configured = False

@@ -57,6 +57,14 @@ def _run_over(name: str = "notify_task"):
     return lambda own: _run_written(own) and any(s["service"] == name and s["kind"] == "SERVER" for s in own)
 
 
+def test_a_log_entry_stays_one_line_whatever_a_request_path_holds():
+    record = logging.LogRecord("common.web", logging.INFO, __file__, 1, "request refused", None, None)
+    record.fields = {"path": "/api/v2/scan/jobs/\xfc\x85\u2028\u2029\x0b\x1c/x"}
+    line = logs.JsonFormatter().format(record)
+    assert len(line.splitlines()) == 1
+    assert json.loads(line)["path"] == "/api/v2/scan/jobs/\xfc\x85\u2028\u2029\x0b\x1c/x"
+
+
 def test_a_job_is_one_trace_across_every_function_it_touches_in_order_with_its_id_on_each_span(api, stack,
                                                                                                menu_photo):
     caller = tracing.mint(1.0)
