@@ -142,7 +142,8 @@ class KnowledgeBase:
 
     def spelled(self, text: str) -> bool:
         """True when `text` is, letter for letter, one of the ways a known dish is written."""
-        return text in self._spellings.get(key(text), []) or text.lower() in self._spellings.get(key(text), [])
+        spellings = self._spellings.get(key(text), [])
+        return text in spellings or text.lower() in spellings
 
     def gloss(self, text: str, lang: str) -> str:
         """A Latin-script name put word by word into `lang` through the glossary; words it lacks stay."""

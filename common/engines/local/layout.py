@@ -177,15 +177,13 @@ def _columns(boxes: list[Box]) -> list[list[Box]]:
     best_score = -1
     mid = statistics.median((b.y0 + b.y1) / 2 for b in boxes)
     for lean in LEANS:
-        original = {}
-        for b in boxes:
-            moved = Box(b.text, b.score, [(x - lean * (y - mid), y) for x, y in b.points])
-            original[id(moved)] = (moved, b)
-        split = _split_columns([moved for moved, _ in original.values()])
+        moved = [Box(b.text, b.score, [(x - lean * (y - mid), y) for x, y in b.points]) for b in boxes]
+        original = {id(m): b for m, b in zip(moved, boxes)}
+        split = _split_columns(moved)
         # A title, or one long line crossing a leaned gutter, is a group too, but not a column.
         score = sum(1 for group in split if len(group) >= 3)
         if score > best_score:
-            best, best_score = [[original[id(m)][1] for m in group] for group in split], score
+            best, best_score = [[original[id(m)] for m in group] for group in split], score
     return best
 
 

@@ -15,6 +15,7 @@ from contextlib import nullcontext
 
 from common import logs
 from common.engines.local.dishes import KnowledgeBase
+from common.engines.local.layout import Box
 from common.engines.local.menu import ParsedItem, clean
 from common.engines.local.ocr import Ocr, Reading
 
@@ -37,6 +38,8 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
     try:
         todo = []  # (item index, box, its texts, spellings), at most MAX_BOXES
         looked = 0
+        # The boxes' text as the names were cleaned (NFKC, ½ kept, no spaces between CJK), once a page.
+        texts_of = [(box, clean(box.text)) for box in reading.boxes]
         for n, (item, m) in enumerate(zip(items, matches)):
             if len(todo) == MAX_BOXES or looked == MAX_LOOKUPS:
                 break
@@ -44,7 +47,7 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
             # one spelled no way the dish is (蝦饺, a simplified glyph in a traditional name).
             if m and (m.how == "contained" or (m.how == "exact" and kb.spelled(item.name))):
                 continue
-            found = _box_of(item.name, reading)
+            found = _box_of(item.name, texts_of)
             if not found:
                 continue
             looked += 1
@@ -65,13 +68,8 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
     return fixed
 
 
-def _box_of(name: str, reading: Reading):
-    """(box, its text as cleaned, where the name sits in it) for the one box that holds the name."""
+def _box_of(name: str, texts_of: list[tuple[Box, str]]):
+    """(box, its cleaned text, where the name sits in it) for the one box that holds the name."""
     pattern = re.compile(r"\s*".join(re.escape(c) for c in name if not c.isspace()))
-    hits = []
-    for box in reading.boxes:
-        text = clean(box.text)  # as the name was cleaned: NFKC, ½ kept, no spaces between CJK
-        at = pattern.search(text)
-        if at:
-            hits.append((box, text, at))
+    hits = [(box, text, at) for box, text in texts_of if (at := pattern.search(text))]
     return hits[0] if len(hits) == 1 else None

@@ -337,7 +337,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
     section: Optional[str] = None
     current: Optional[ParsedItem] = None
     waiting: Optional[Price] = None  # a price that belongs to the name line below it
-    wrapped: Optional[int] = None    # a line that ends mid-name ("... with"), continued by the next
+    wrapped: Optional[int] = None    # the first half of a name that goes on in the next line (_wraps)
     for i, r in enumerate(rows):
         text, head, price = r.text, r.head, r.price
         if price and not r.price_only:

@@ -54,6 +54,7 @@ class Ocr:
         params.update({"Global.log_level": "error", "Global.text_score": 0.3, "Global.max_side_len": MAX_SIDE,
                        "Det.limit_type": "max", "Det.limit_side_len": DET_SIDE})
         self._engine = RapidOCR(params=params)
+        self._index: dict[str, int] | None = None  # the recogniser's characters, for likelihoods()
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
     def read(self, jpeg: bytes) -> Reading:
@@ -92,13 +93,9 @@ class Ocr:
             return [-math.inf] * len(texts)
         norm = rec.resize_norm_img(crop, max(320 / 48, w / h))  # as rapidocr feeds one crop: 48 px high
         probs = rec.session(norm[np.newaxis].astype(np.float32))[0]
-        index = self._char_index(rec)
-        return [_ctc_log_likelihood(probs, [index.get(c) for c in text]) for text in texts]
-
-    def _char_index(self, rec) -> dict[str, int]:
-        if getattr(self, "_index", None) is None:
+        if self._index is None:
             self._index = {c: i for i, c in enumerate(rec.postprocess_op.character)}
-        return self._index
+        return [_ctc_log_likelihood(probs, [self._index.get(c) for c in text]) for text in texts]
 
 
 def _ctc_log_likelihood(probs, labels: list) -> float:
