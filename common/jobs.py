@@ -35,7 +35,8 @@ class _Replay(Exception):
 
 def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key: str | None = None,
            caller: Caller | None = None, version: str = "v1",
-           budget: "DailyBudget | None" = None, profile: "Pinned | None" = None) -> tuple[dict, bool]:
+           budget: "DailyBudget | None" = None, profile: "Pinned | None" = None,
+           edge: idempotency.EdgeKey | None = None) -> tuple[dict, bool]:
     """Create the job with its first event; returns (job, created). The job document is the snapshot.
 
     A job created through /api/v1 may be read by its id alone (while V1_ID_ONLY_READS is on); one
@@ -43,6 +44,7 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
 
     With an Idempotency-Key, a repeat of the same request by the same caller returns the first job
     (and its access token); concurrent repeats race on one record and all get the winner's job.
+    Without one, the Worker's key (`edge`) names the job, so the Worker's own repeat finds it.
     """
     client = db.client()
     caller = caller or Caller("internal")
@@ -57,7 +59,7 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
     if budget is not None:
         budget.spend()  # counted for a job about to exist, never for a replay; refunded if it is not made
     try:
-        return _make(client, req, bucket, object_name, key, stale, caller, version, profile), True
+        return _make(client, req, bucket, object_name, key, stale, caller, version, profile, edge), True
     except _Replay as replay:
         if budget is not None:
             budget.refund()
@@ -78,9 +80,9 @@ def _fingerprint(req: CreateJobRequest, version: str) -> dict:
 
 
 def _make(client, req: CreateJobRequest, bucket: str, object_name: str, key, stale, caller: Caller,
-          version: str, profile: "Pinned | None" = None) -> dict:
-    job_id = uuid.uuid4().hex
-    access_token = secrets.token_urlsafe(32)
+          version: str, profile: "Pinned | None" = None, edge: idempotency.EdgeKey | None = None) -> dict:
+    edge = edge if key is None else None
+    job_id, access_token = (edge.job_id, edge.access_token) if edge else (uuid.uuid4().hex, secrets.token_urlsafe(32))
     now = db.now()
     job = {
         "job_id": job_id,
@@ -128,6 +130,9 @@ def _make(client, req: CreateJobRequest, bucket: str, object_name: str, key, sta
     try:
         batch.commit(**db.fast_write())
     except (gexc.AlreadyExists, gexc.FailedPrecondition):
+        if edge is not None:
+            # The Worker sent this request again: its first send made the job.
+            raise _Replay(_repeat_of(edge, req)) from None
         if key is None:
             raise
         # A concurrent request with the same key won the race: answer with its job (raising after
@@ -137,6 +142,14 @@ def _make(client, req: CreateJobRequest, bucket: str, object_name: str, key, sta
             raise
         raise _Replay(_replayed(*found)) from None
     job["access_token"] = access_token
+    return job
+
+
+def _repeat_of(edge: idempotency.EdgeKey, req: CreateJobRequest) -> dict:
+    job = get(edge.job_id)
+    if job.get("gcs_uri") != req.gcs_uri:  # a key is random and used once: never, unless forged
+        raise BadRequest(f"{idempotency.EDGE_HEADER} names another request's job", code="INVALID_REQUEST")
+    job["access_token"] = edge.access_token
     return job
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import secrets
 import urllib.parse
 import uuid
 from pathlib import Path
@@ -26,7 +27,7 @@ ROUTES_FILE = Path(__file__).resolve().parent.parent / "worker" / "routes.json"
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
 # Headers only the Worker may set: a client sending them is ignored, as the Worker strips them too.
-WORKER_ONLY = {"x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for"}
+WORKER_ONLY = {"x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for", "x-edge-request-key"}
 PUBLIC_DIR = ROUTES_FILE.parent / "public"
 PAGE_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
               ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
@@ -34,6 +35,7 @@ PAGE_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; char
 CORS_ALLOW_HEADERS = "authorization, content-type, idempotency-key, last-event-id, traceparent, x-request-id"
 CORS_EXPOSE_HEADERS = "retry-after, x-request-id, x-job-id"
 CORS_MAX_AGE_S = "600"
+SENDS = 3  # as worker/index.js: sends of a replayable request whose connection fails before any answer
 
 
 def load_routes(origins: dict) -> tuple[list, re.Pattern, str]:
@@ -41,7 +43,7 @@ def load_routes(origins: dict) -> tuple[list, re.Pattern, str]:
     compiled = []
     for r in table["routes"]:
         pattern = "^" + re.sub(r"\{[a-z_]+\}", "[^/]+", r["path"]) + "/?$"
-        compiled.append((r["method"], re.compile(pattern), origins[r["function"]]))
+        compiled.append((r["method"], re.compile(pattern), origins[r["function"]], r.get("replay")))
     return compiled, re.compile(table["asset_key_pattern"]), table["assets_prefix"]
 
 
@@ -115,23 +117,27 @@ def build_app(origins: dict):
             body, kind = page[path]
             return Response(b"" if request.method == "HEAD" else body, 200,
                             {"content-type": kind, **headers_of_page})
-        matches = [(m, origin) for m, rx, origin in routes if rx.match(path)]
+        matches = [(m, origin, replay) for m, rx, origin, replay in routes if rx.match(path)]
         if not matches:
             return error(404, "NOT_FOUND", f"no route for {path}")
         cors_origin = request.headers.get("origin")
         cors_origin = cors_origin if cors_origin in allowed_origins else None
         if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
-            return preflight(request, cors_origin, [m for m, _ in matches])
+            return preflight(request, cors_origin, [m for m, *_ in matches])
         response = await forward(request, path, matches)
         if cors_origin:
             response.headers.update(cors_headers(cors_origin))
         return response
 
     async def forward(request: Request, path: str, matches: list) -> Response:
-        origin = next((o for m, o in matches if m == request.method), None)
+        origin, replay = next(((o, r) for m, o, r in matches if m == request.method), (None, None))
         if origin is None:
             return error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP | WORKER_ONLY}
+        # As the Worker does (routes.json `replay`): a write is sent again only where its repeat converges.
+        replayable = request.method in ("GET", "HEAD") or replay in ("safe", "keyed")
+        if replay == "keyed" and "idempotency-key" not in headers:
+            headers["x-edge-request-key"] = secrets.token_hex(32)
         headers.setdefault("x-request-id", uuid.uuid4().hex)
         # As the Worker does: the client's trace id kept, whether it is sampled decided here.
         headers["traceparent"] = tracing.at_edge(headers.get("traceparent"), settings.trace_sample_ratio).traceparent
@@ -149,14 +155,19 @@ def build_app(origins: dict):
             upstream_req = client.build_request(request.method, url, headers=headers, content=await request.body())
         except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
             return error(400, "INVALID_REQUEST", f"malformed request URL: {type(exc).__name__}")
-        try:
-            upstream = await client.send(upstream_req, stream=True)
-        except httpx.HTTPError as exc:
-            # Type and cause only: a message could quote the URL, and its query may hold an access token.
-            cause = exc.__cause__ or exc.__context__
-            log.warning("upstream failed", method=request.method, path=path, error=type(exc).__name__,
-                        cause=f"{type(cause).__name__}: {cause}"[:200] if cause else None)
-            return error(502, "BAD_GATEWAY", f"upstream unavailable: {type(exc).__name__}")
+        for send in range(1, SENDS + 1):
+            try:
+                upstream = await client.send(upstream_req, stream=True)
+                break
+            except httpx.HTTPError as exc:
+                # Type and cause only: a message could quote the URL, and its query may hold an access token.
+                cause = exc.__cause__ or exc.__context__
+                again = replayable and send < SENDS
+                log.warning("upstream failed, sending again" if again else "upstream failed", method=request.method,
+                            path=path, send=send, error=type(exc).__name__,
+                            cause=f"{type(cause).__name__}: {cause}"[:200] if cause else None)
+                if not again:
+                    return error(502, "BAD_GATEWAY", f"upstream unavailable: {type(exc).__name__}")
         out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         return StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code, headers=out_headers,
                                  background=_close(upstream))

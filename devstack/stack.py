@@ -343,8 +343,12 @@ class Stack:
                 time.sleep(0.1)
 
     # -- functions and gateway -----------------------------------------------------------------
+    def process_env(self) -> dict:
+        """The whole environment a function or front process starts with."""
+        return {**self._inherited(), **self.env()}
+
     def _start_functions_and_gateway(self) -> None:
-        env = {**self._inherited(), **self.env()}
+        env = self.process_env()
         for name, (folder, target) in ENTRY_POINTS.items():
             sig = "cloudevent" if name == "run-scan-finalize" else "http"
             self._spawn(name, [str(VENV_BIN / "functions-framework"), "--source",
@@ -372,8 +376,14 @@ class Stack:
             self._spawn("gateway", [sys.executable, "-m", "devstack.gateway", "--port", str(self.ports.gateway),
                                     "--origins", str(origins_file)], env=env)
             return
+        config = self.worker_config(self.workdir, self.ports.gateway, origins_file, env)
+        self._spawn("gateway", workerd.command(config), env=env)
+
+    def worker_config(self, workdir: Path, port: int, origins_file: Path, env: dict | None = None) -> Path:
+        """workerd's config for worker/index.js on `port`, in front of the origins the file names."""
         from common.config import Settings
 
+        env = env or self.process_env()
         settings = Settings.from_env(env)
         worker_vars = {"ORIGIN_SECRET": settings.origin_secret.get_secret_value(),
                        "CORS_ORIGINS": " ".join(settings.cors_origin_list),
@@ -381,8 +391,7 @@ class Stack:
                        "TRACE_SAMPLE_RATIO": str(settings.trace_sample_ratio)}
         s3 = {"endpoint": env["R2_ENDPOINT"], "bucket": env["R2_BUCKET"], "region": "auto",
               "keyId": env["R2_ACCESS_KEY_ID"], "secret": env["R2_SECRET_ACCESS_KEY"]}
-        config = workerd.write_config(self.workdir, self.ports.gateway, origins_file, worker_vars, s3)
-        self._spawn("gateway", workerd.command(config), env=env)
+        return workerd.write_config(workdir, port, origins_file, worker_vars, s3)
 
     def restart(self, name: str, sig: int = signal.SIGKILL, env: dict | None = None) -> None:
         """Kill one function's process group with `sig` (a crash, by default) and start it again.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import threading
 import time
 import uuid
@@ -233,6 +234,38 @@ def test_concurrent_requests_with_one_idempotency_key_make_exactly_one_job(api, 
     assert len({r.json()["job_id"] for r in answers}) == 1
     assert len({r.json()["access_token"] for r in answers}) == 1
     campaign.count("concurrent idempotent requests", len(answers))
+
+
+def test_the_worker_key_names_the_job_so_its_repeats_get_that_job_and_token_and_another_key_another_job(
+        api, stack, menu_photo):
+    gcs_uri = api.upload(menu_photo)
+    url = stack.function_url("create-job") + "/api/v1/scan/jobs"
+    body = {"gcs_uri": gcs_uri, "user_preferences": {"language": "繁體中文"}}
+    edge = {"X-Origin-Secret": stack.origin_secret, "X-Edge-Request-Key": secrets.token_hex(32)}
+    answers = []
+    # The Worker's repeat may overlap its first send, still running: both converge on one job.
+    threads = [threading.Thread(target=lambda: answers.append(httpx.post(url, json=body, headers=edge, timeout=30)))
+               for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status_code for r in answers) == [200] * 4 + [201], [r.text for r in answers]
+    assert len({(r.json()["job_id"], r.json()["access_token"]) for r in answers}) == 1
+    job_id, token = answers[0].json()["job_id"], answers[0].json()["access_token"]
+    assert api.http.get(f"/api/v2/scan/jobs/{job_id}", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    other = httpx.post(url, json=body, headers={**edge, "X-Edge-Request-Key": secrets.token_hex(32)}, timeout=30)
+    assert other.status_code == 201 and other.json()["job_id"] != job_id
+
+
+def test_a_worker_key_that_would_name_another_uploads_job_is_a_400(api, stack, menu_photo):
+    url = stack.function_url("create-job") + "/api/v1/scan/jobs"
+    edge = {"X-Origin-Secret": stack.origin_secret, "X-Edge-Request-Key": secrets.token_hex(32)}
+    prefs = {"user_preferences": {"language": "en"}}
+    first = httpx.post(url, json={"gcs_uri": api.upload(menu_photo), **prefs}, headers=edge, timeout=30)
+    assert first.status_code == 201, first.text
+    r = httpx.post(url, json={"gcs_uri": api.upload(menu_photo), **prefs}, headers=edge, timeout=30)
+    assert r.status_code == 400 and "X-Edge-Request-Key" in r.json()["error"]["message"]
 
 
 def test_an_expired_idempotency_key_starts_a_new_job(api, stack, menu_photo):

@@ -3,16 +3,23 @@ CORS, JSON errors at the edge, and the Python gateway (STACK_FRONT=python) answe
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
-from devstack import gateway
+from devstack import gateway, workerd
 from devstack.stack import ENTRY_POINTS
+from tests.app_client import AppClient
+from tests.lossy_origin import LossyOrigin
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = "https://front.example"  # CORS_ORIGINS in tests/conftest.py
@@ -131,3 +138,111 @@ def test_the_upload_host_lets_the_page_put_a_photo_and_refuses_other_origins(sta
     assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
     put = httpx.put(signed["upload_url"], content=menu_photo, headers={**signed["headers"], "Origin": stack.gateway_url})
     assert put.status_code == 200 and put.headers["access-control-allow-origin"] == stack.gateway_url
+
+
+# -- a connection to a function lost before its answer ---------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(params=["workerd", "python"])
+def lossy(request, stack, tmp_path):
+    """A front of the given kind whose every function is reached through a LossyOrigin hop: (url, hop)."""
+    if request.param == "workerd" and not workerd.binary().exists():
+        pytest.skip("workerd is not installed (./run setup)")
+    hop = LossyOrigin({name: stack.function_url(name) for name in ENTRY_POINTS})
+    origins = tmp_path / "origins.json"
+    origins.write_text(json.dumps(hop.origins()))
+    port, env = _free_port(), stack.process_env()
+    cmd = (workerd.command(stack.worker_config(tmp_path, port, origins, env)) if request.param == "workerd" else
+           [sys.executable, "-m", "devstack.gateway", "--port", str(port), "--origins", str(origins)])
+    with open(tmp_path / "front.log", "wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, (tmp_path / "front.log").read_text()
+            try:
+                httpx.get(url + "/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the front did not start"
+                time.sleep(0.1)
+        yield url, hop
+    finally:
+        proc.kill()
+        proc.wait()
+        hop.close()
+
+
+def _jobs_of(gcs_uri: str) -> list[str]:
+    from google.cloud.firestore import FieldFilter
+
+    from common import db
+
+    return [d.id for d in db.client().collection(db.JOBS).where(filter=FieldFilter("gcs_uri", "==", gcs_uri)).stream()]
+
+
+def test_a_create_job_whose_answer_was_lost_is_sent_again_and_the_app_gets_the_one_job_it_made(lossy, stack, menu_photo):
+    url, hop = lossy
+    app = AppClient(url)
+    signed = app.signed_url()
+    assert app.upload(signed["upload_url"], menu_photo).status_code == 200
+    hop.plan.extend(["lose"])  # create_job makes the job, and the answer never reaches the front
+    job_id = app.create_job(signed["gcs_uri"])
+    creates = [s for s in hop.seen if s.path == "/api/v1/scan/jobs"]
+    assert [(s.step, s.status) for s in creates] == [("lose", 201), ("pass", 200)]
+    # The app sent no key; the front gave one, the same on both sends, so the second found the first's job.
+    keys = {s.headers.get("x-edge-request-key") for s in creates}
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert _jobs_of(signed["gcs_uri"]) == [job_id]
+    assert app.snapshot(job_id)["job_id"] == job_id
+
+
+def test_a_client_idempotency_key_is_the_one_sent_again(lossy, api_v2, menu_photo):
+    url, hop = lossy
+    gcs_uri = api_v2.upload(menu_photo)
+    hop.plan.extend(["drop", "drop"])
+    r = httpx.post(url + "/api/v2/scan/jobs", json={"gcs_uri": gcs_uri, "user_preferences": {"language": "en"}},
+                   headers={"Idempotency-Key": "order-17"})
+    assert r.status_code == 201, r.text
+    assert [(s.step, s.headers.get("idempotency-key"), s.headers.get("x-edge-request-key")) for s in hop.seen] == [
+        ("drop", "order-17", None), ("drop", "order-17", None), ("pass", "order-17", None)]
+
+
+def test_a_client_cannot_choose_the_key_the_front_gives_a_create_job(lossy, api, menu_photo):
+    url, hop = lossy
+    chosen = "ab" * 32
+    r = httpx.post(url + "/api/v1/scan/jobs", headers={"X-Edge-Request-Key": chosen},
+                   json={"gcs_uri": api.upload(menu_photo), "user_preferences": {"language": "en"}})
+    assert r.status_code == 201, r.text
+    sent = hop.seen[-1].headers["x-edge-request-key"]
+    assert len(sent) == 64 and sent != chosen
+
+
+def test_a_read_whose_connection_was_reset_is_sent_again(lossy, api, menu_photo):
+    url, hop = lossy
+    job_id = api.job(api.upload(menu_photo))
+    hop.plan.extend(["drop", "drop"])
+    r = httpx.get(f"{url}/api/v1/scan/jobs/{job_id}")
+    assert r.status_code == 200 and r.json()["job_id"] == job_id
+    assert [s.step for s in hop.seen] == ["drop", "drop", "pass"]
+
+
+def test_a_function_that_resets_every_send_is_tried_three_times_then_a_json_502(lossy):
+    url, hop = lossy
+    hop.plan.extend(["drop"] * 5)
+    r = httpx.get(f"{url}/api/v1/scan/jobs/{'0' * 32}")
+    assert r.status_code == 502 and r.json()["error"]["code"] == "BAD_GATEWAY"
+    assert [s.step for s in hop.seen] == ["drop"] * 3
+
+
+def test_a_write_whose_repeat_would_not_converge_is_not_sent_again(lossy):
+    url, hop = lossy
+    hop.plan.extend(["lose"])
+    r = httpx.post(url + "/api/v2/profiles", json={"name": "lunch"})
+    assert r.status_code == 502 and r.json()["error"]["code"] == "BAD_GATEWAY"
+    assert [s.step for s in hop.seen] == ["lose"]

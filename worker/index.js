@@ -11,7 +11,12 @@ const routes = table.routes.map((r) => ({
   method: r.method,
   re: new RegExp("^" + r.path.replace(/\{[a-z_]+\}/g, "[^/]+") + "/?$"),
   origin: origins[r.function],
+  replay: r.replay,
 }));
+// Sends of one request when its connection fails before any answer: a pooled connection the function
+// had just closed as idle is the usual cause (gunicorn ends keep-alive after 2 s; seen under 200 jobs at
+// once as "closed before message completed" and as "Connection reset by peer").
+const SENDS = 3;
 const assetKey = new RegExp(table.asset_key_pattern);
 
 const error = (status, code, message) =>
@@ -55,7 +60,7 @@ export default {
 async function forward(request, env, url, route) {
   const headers = new Headers(request.headers);
   // Only the Worker may say who the client is and that the request came through it.
-  for (const h of ["x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for"]) headers.delete(h);
+  for (const h of ["x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for", "x-edge-request-key"]) headers.delete(h);
   // A caller's own request id is kept (the functions accept only sane ones), so its logs join the caller's.
   if (!headers.has("x-request-id")) headers.set("x-request-id", headers.get("cf-ray") || crypto.randomUUID());
   // Every request's trace is decided here (docs/observability.md): a client's trace id is kept, so its
@@ -67,32 +72,37 @@ async function forward(request, env, url, route) {
   headers.set("x-client-ip", clientIp);
   // A Worker secret (wrangler secret put ORIGIN_SECRET), also set on the functions as ORIGIN_SECRET.
   if (env.ORIGIN_SECRET) headers.set("x-origin-secret", env.ORIGIN_SECRET);
+  // A write is sent again only where its repeat converges (routes.json `replay`, RFC 9110 9.2.2). A
+  // create-job POST without an Idempotency-Key gets a key of the Worker's own, which names the job it
+  // makes: a repeat of a request the function did carry out answers with that job, not a second.
+  const replayable = ["GET", "HEAD"].includes(request.method) || route.replay === "safe" || route.replay === "keyed";
+  if (route.replay === "keyed" && !headers.has("idempotency-key")) headers.set("x-edge-request-key", randomHex(32));
   // Responses stream through unbuffered (SSE frames too). A request body is read first (JSON, or the
-  // compatibility stream's photo), so it can be sent again once.
+  // compatibility stream's photo), so it can be sent again.
   const body = ["GET", "HEAD"].includes(request.method) ? undefined : await request.arrayBuffer();
-  for (let attempt = 1; ; attempt++) {
+  for (let send = 1; ; send++) {
     try {
       return await fetch(route.origin + url.pathname + url.search, { method: request.method, headers, body });
     } catch (exc) {
-      // A pooled connection the function had just closed as idle: the request never reached it, so
-      // sending it again is safe (seen under 200 jobs at once: gunicorn's keep-alive ends first).
-      if (attempt === 1 && /closed before message completed/.test(String(exc && exc.message))) continue;
       // The error's name only: its message could quote the URL, whose query may hold an access token.
-      console.error(JSON.stringify({ message: "upstream failed", method: request.method, path: url.pathname, error: exc.name }));
-      return error(502, "BAD_GATEWAY", `upstream unavailable: ${exc.name}`);
+      const again = replayable && send < SENDS;
+      console.error(JSON.stringify({ message: again ? "upstream failed, sending again" : "upstream failed",
+        method: request.method, path: url.pathname, send, error: exc.name }));
+      if (!again) return error(502, "BAD_GATEWAY", `upstream unavailable: ${exc.name}`);
     }
   }
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
+const randomHex = (n) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
+
 function edgeTraceparent(sent, env) {
-  const hex = (n) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
   const m = TRACEPARENT.exec((sent || "").trim().toLowerCase());
   const valid = Boolean(m) && !/^0+$/.test(m[1]) && !/^0+$/.test(m[2]);
   const ratio = Number.parseFloat(env.TRACE_SAMPLE_RATIO ?? "1");
   const sampled = Math.random() < (Number.isFinite(ratio) ? ratio : 1);
-  return `00-${valid ? m[1] : hex(16)}-${valid ? m[2] : hex(8)}-${sampled ? "01" : "00"}`;
+  return `00-${valid ? m[1] : randomHex(16)}-${valid ? m[2] : randomHex(8)}-${sampled ? "01" : "00"}`;
 }
 
 async function asset(request, env, url) {

@@ -29,7 +29,8 @@ def create(request, version):
         raise BadRequest(f"profile {req.profile[:60]} needs a model: this deployment runs the offline engine, which "
                          f"reads {', '.join(profiles.OFFLINE)} only (set GEMINI_API_KEY)", code="PROFILE_NEEDS_MODEL")
     profile = profiles.resolve(req.profile, caller.subject)  # a 404 for another caller's, as for none
-    job, created = jobs.create(req, bucket, name, key, caller, version, budget=daily, profile=profile)
+    job, created = jobs.create(req, bucket, name, key, caller, version, budget=daily, profile=profile,
+                               edge=idempotency.EdgeKey.of(request.headers))
     job_id = job["job_id"]
     # From here on the request's lines and spans name the job (the router resets it after the answer).
     logs.job_id_var.set(job_id)
