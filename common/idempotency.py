@@ -20,8 +20,10 @@ from common.config import get_settings
 from common.errors import BadRequest, Unprocessable
 
 MAX_KEY_LENGTH = 255
-# The Worker's key for a create-job request sent without an Idempotency-Key (worker/index.js).
+# The Worker's key for a create-job request sent without an Idempotency-Key, and which send this is
+# (worker/index.js).
 EDGE_HEADER = "X-Edge-Request-Key"
+EDGE_SEND_HEADER = "X-Edge-Send"
 _EDGE_KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -90,22 +92,23 @@ class Key:
 @dataclass(frozen=True)
 class EdgeKey:
     """The Worker's key for one create-job request: the job's id and access token follow from it,
-    so the Worker may send the request again and the repeat finds the job the first send made, at
-    no cost in reads or writes."""
+    so when the Worker sends the request again, the repeat finds the job the first send made."""
 
     job_id: str
     access_token: str
+    repeat: bool  # a second or later send: the first may have made the job
 
     @classmethod
     def of(cls, headers) -> "EdgeKey | None":
-        """The key, when the request came through the Worker with a well-formed one; else None."""
+        """The key, when the request proves it came through the Worker and the key is well-formed."""
         key = headers.get(EDGE_HEADER) or ""
-        if not _EDGE_KEY.match(key) or not auth.through_origin(headers):
+        secret = get_settings().origin_secret.get_secret_value()
+        # Without an origin secret anyone could send a key and so choose a job's id and token.
+        if not secret or not _EDGE_KEY.match(key) or not auth.through_origin(headers):
             return None
-        # Keyed with the origin secret: a key that leaked alone opens nothing.
-        secret = get_settings().origin_secret.get_secret_value().encode()
 
         def derive(label: str) -> bytes:
-            return hmac.new(secret, f"{label}\n{key}".encode(), hashlib.sha256).digest()
+            return hmac.new(secret.encode(), f"edge {label}\n{key}".encode(), hashlib.sha256).digest()
 
-        return cls(derive("job").hex()[:32], base64.urlsafe_b64encode(derive("token")).rstrip(b"=").decode())
+        return cls(derive("job").hex()[:32], base64.urlsafe_b64encode(derive("token")).rstrip(b"=").decode(),
+                   (headers.get(EDGE_SEND_HEADER) or "1").strip() != "1")

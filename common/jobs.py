@@ -14,7 +14,7 @@ from google.cloud import firestore
 
 from common import auth, db, events, idempotency, tracing
 from common.auth import Caller, JobAccess
-from common.errors import AppError, BadRequest
+from common.errors import AppError, BadRequest, NotFound
 from common.job_ids import job_not_found, validate_job_id
 from common.schemas import CreateJobRequest
 
@@ -26,7 +26,7 @@ TERMINAL = ("completed", "failed")
 
 
 class _Replay(Exception):
-    """The job another request with the same Idempotency-Key made first."""
+    """The job another request with the same key (an Idempotency-Key, or the Worker's own) made first."""
 
     def __init__(self, job: dict):
         super().__init__(job["job_id"])
@@ -48,6 +48,13 @@ def create(req: CreateJobRequest, bucket: str, object_name: str, idempotency_key
     """
     client = db.client()
     caller = caller or Caller("internal")
+    edge = edge if idempotency_key is None else None  # a client's own key wins: its record answers repeats
+    if edge is not None and edge.repeat:
+        # The Worker's repeat: when the first send made the job, answer with it before spending anything.
+        try:
+            return _repeat_of(edge, req), False
+        except NotFound:
+            pass
     key = idempotency.Key.of(caller.key, idempotency_key,
                              json.dumps(_fingerprint(req, version), sort_keys=True)) \
         if idempotency_key is not None else None
@@ -81,7 +88,6 @@ def _fingerprint(req: CreateJobRequest, version: str) -> dict:
 
 def _make(client, req: CreateJobRequest, bucket: str, object_name: str, key, stale, caller: Caller,
           version: str, profile: "Pinned | None" = None, edge: idempotency.EdgeKey | None = None) -> dict:
-    edge = edge if key is None else None
     job_id, access_token = (edge.job_id, edge.access_token) if edge else (uuid.uuid4().hex, secrets.token_urlsafe(32))
     now = db.now()
     job = {

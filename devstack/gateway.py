@@ -27,7 +27,8 @@ ROUTES_FILE = Path(__file__).resolve().parent.parent / "worker" / "routes.json"
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
 # Headers only the Worker may set: a client sending them is ignored, as the Worker strips them too.
-WORKER_ONLY = {"x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for", "x-edge-request-key"}
+WORKER_ONLY = {"x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for", "x-edge-request-key",
+               "x-edge-send"}
 PUBLIC_DIR = ROUTES_FILE.parent / "public"
 PAGE_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
               ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
@@ -35,16 +36,15 @@ PAGE_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; char
 CORS_ALLOW_HEADERS = "authorization, content-type, idempotency-key, last-event-id, traceparent, x-request-id"
 CORS_EXPOSE_HEADERS = "retry-after, x-request-id, x-job-id"
 CORS_MAX_AGE_S = "600"
-SENDS = 3  # as worker/index.js: sends of a replayable request whose connection fails before any answer
 
 
-def load_routes(origins: dict) -> tuple[list, re.Pattern, str]:
+def load_routes(origins: dict) -> tuple[list, re.Pattern, str, int]:
     table = json.loads(ROUTES_FILE.read_text())
     compiled = []
     for r in table["routes"]:
         pattern = "^" + re.sub(r"\{[a-z_]+\}", "[^/]+", r["path"]) + "/?$"
         compiled.append((r["method"], re.compile(pattern), origins[r["function"]], r.get("replay")))
-    return compiled, re.compile(table["asset_key_pattern"]), table["assets_prefix"]
+    return compiled, re.compile(table["asset_key_pattern"]), table["assets_prefix"], table["sends"]
 
 
 def error(status: int, code: str, message: str) -> JSONResponse:
@@ -87,7 +87,7 @@ def preflight(request: Request, origin: str | None, methods: list[str]) -> Respo
 
 
 def build_app(origins: dict):
-    routes, asset_key, assets_prefix = load_routes(origins)
+    routes, asset_key, assets_prefix, sends = load_routes(origins)
     # A fresh upstream connection per request. With a pool, a create-job POST now and then died
     # unanswered under the 200-job load test (502 ReadError; twice in seven runs, both with idle
     # connections already dropped after 1 s): the likeliest cause is gunicorn closing a kept-alive
@@ -136,7 +136,8 @@ def build_app(origins: dict):
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP | WORKER_ONLY}
         # As the Worker does (routes.json `replay`): a write is sent again only where its repeat converges.
         replayable = request.method in ("GET", "HEAD") or replay in ("safe", "keyed")
-        if replay == "keyed" and "idempotency-key" not in headers:
+        edge_key = replay == "keyed" and "idempotency-key" not in headers
+        if edge_key:
             headers["x-edge-request-key"] = secrets.token_hex(32)
         headers.setdefault("x-request-id", uuid.uuid4().hex)
         # As the Worker does: the client's trace id kept, whether it is sampled decided here.
@@ -155,14 +156,17 @@ def build_app(origins: dict):
             upstream_req = client.build_request(request.method, url, headers=headers, content=await request.body())
         except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
             return error(400, "INVALID_REQUEST", f"malformed request URL: {type(exc).__name__}")
-        for send in range(1, SENDS + 1):
+        for send in range(1, sends + 1):
+            if edge_key:
+                upstream_req.headers["x-edge-send"] = str(send)
             try:
                 upstream = await client.send(upstream_req, stream=True)
                 break
+            # Also a connect or write timeout, which the Worker has none of: neither means an answer began.
             except httpx.HTTPError as exc:
                 # Type and cause only: a message could quote the URL, and its query may hold an access token.
                 cause = exc.__cause__ or exc.__context__
-                again = replayable and send < SENDS
+                again = replayable and send < sends
                 log.warning("upstream failed, sending again" if again else "upstream failed", method=request.method,
                             path=path, send=send, error=type(exc).__name__,
                             cause=f"{type(cause).__name__}: {cause}"[:200] if cause else None)

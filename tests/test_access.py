@@ -268,6 +268,45 @@ def test_a_worker_key_that_would_name_another_uploads_job_is_a_400(api, stack, m
     assert r.status_code == 400 and "X-Edge-Request-Key" in r.json()["error"]["message"]
 
 
+def test_the_workers_repeat_of_a_job_it_made_is_answered_even_past_the_callers_limit(api, stack, menu_photo):
+    stack.restart("create-job", env={"RATE_JOB_PER_MIN": "1", "RATE_BURST": "1"})
+    try:
+        url = stack.function_url("create-job") + "/api/v1/scan/jobs"
+        body = {"gcs_uri": api.upload(menu_photo), "user_preferences": {"language": "en"}}
+        edge = {"X-Origin-Secret": stack.origin_secret, "X-Client-IP": _ip(), "X-Edge-Request-Key": secrets.token_hex(32)}
+        first = httpx.post(url, json=body, headers={**edge, "X-Edge-Send": "1"}, timeout=30)
+        again = httpx.post(url, json=body, headers={**edge, "X-Edge-Send": "2"}, timeout=30)
+        assert (first.status_code, again.status_code) == (201, 200), again.text
+        assert again.json()["job_id"] == first.json()["job_id"]
+        another = httpx.post(url, json=body, timeout=30, headers={**edge, "X-Edge-Request-Key": secrets.token_hex(32)})
+        assert another.status_code == 429  # a request of its own is counted
+    finally:
+        stack.restart("create-job")
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Edge-Request-Key": "not-a-key"},
+    {"X-Edge-Request-Key": "AB" * 32},
+], ids=["malformed", "upper-case"])
+def test_a_malformed_worker_key_is_ignored_and_each_send_makes_its_job(api, stack, menu_photo, headers):
+    url = stack.function_url("create-job") + "/api/v1/scan/jobs"
+    body = {"gcs_uri": api.upload(menu_photo), "user_preferences": {"language": "en"}}
+    sends = [httpx.post(url, json=body, headers={"X-Origin-Secret": stack.origin_secret, **headers}, timeout=30)
+             for _ in range(2)]
+    assert [r.status_code for r in sends] == [201, 201]
+    assert sends[0].json()["job_id"] != sends[1].json()["job_id"]
+
+
+def test_a_clients_idempotency_key_wins_over_the_workers_key(api, stack, menu_photo):
+    url = stack.function_url("create-job") + "/api/v1/scan/jobs"
+    body = {"gcs_uri": api.upload(menu_photo), "user_preferences": {"language": "en"}}
+    edge = {"X-Origin-Secret": stack.origin_secret, "X-Edge-Request-Key": secrets.token_hex(32)}
+    first = httpx.post(url, json=body, headers={**edge, "Idempotency-Key": "a"}, timeout=30)
+    other = httpx.post(url, json=body, headers={**edge, "Idempotency-Key": "b"}, timeout=30)
+    assert (first.status_code, other.status_code) == (201, 201)
+    assert first.json()["job_id"] != other.json()["job_id"]
+
+
 def test_an_expired_idempotency_key_starts_a_new_job(api, stack, menu_photo):
     from google.cloud.firestore import FieldFilter
 

@@ -194,7 +194,7 @@ def test_a_create_job_whose_answer_was_lost_is_sent_again_and_the_app_gets_the_o
     hop.plan.extend(["lose"])  # create_job makes the job, and the answer never reaches the front
     job_id = app.create_job(signed["gcs_uri"])
     creates = [s for s in hop.seen if s.path == "/api/v1/scan/jobs"]
-    assert [(s.step, s.status) for s in creates] == [("lose", 201), ("pass", 200)]
+    assert [(s.step, s.status, s.headers.get("x-edge-send")) for s in creates] == [("lose", 201, "1"), ("pass", 200, "2")]
     # The app sent no key; the front gave one, the same on both sends, so the second found the first's job.
     keys = {s.headers.get("x-edge-request-key") for s in creates}
     assert len(keys) == 1 and len(keys.pop()) == 64
@@ -202,25 +202,27 @@ def test_a_create_job_whose_answer_was_lost_is_sent_again_and_the_app_gets_the_o
     assert app.snapshot(job_id)["job_id"] == job_id
 
 
-def test_a_client_idempotency_key_is_the_one_sent_again(lossy, api_v2, menu_photo):
+def test_a_create_job_with_the_clients_idempotency_key_is_sent_again_with_it_and_converges(lossy, api_v2, menu_photo):
     url, hop = lossy
     gcs_uri = api_v2.upload(menu_photo)
-    hop.plan.extend(["drop", "drop"])
+    hop.plan.extend(["drop", "lose"])
     r = httpx.post(url + "/api/v2/scan/jobs", json={"gcs_uri": gcs_uri, "user_preferences": {"language": "en"}},
                    headers={"Idempotency-Key": "order-17"})
-    assert r.status_code == 201, r.text
-    assert [(s.step, s.headers.get("idempotency-key"), s.headers.get("x-edge-request-key")) for s in hop.seen] == [
-        ("drop", "order-17", None), ("drop", "order-17", None), ("pass", "order-17", None)]
+    assert r.status_code == 200, r.text  # the replay of what the second send made
+    assert [(s.step, s.status, s.headers.get("idempotency-key"), s.headers.get("x-edge-request-key"))
+            for s in hop.seen] == [("drop", None, "order-17", None), ("lose", 201, "order-17", None),
+                                   ("pass", 200, "order-17", None)]
+    assert _jobs_of(gcs_uri) == [r.json()["job_id"]]
 
 
 def test_a_client_cannot_choose_the_key_the_front_gives_a_create_job(lossy, api, menu_photo):
     url, hop = lossy
     chosen = "ab" * 32
-    r = httpx.post(url + "/api/v1/scan/jobs", headers={"X-Edge-Request-Key": chosen},
+    r = httpx.post(url + "/api/v1/scan/jobs", headers={"X-Edge-Request-Key": chosen, "X-Edge-Send": "2"},
                    json={"gcs_uri": api.upload(menu_photo), "user_preferences": {"language": "en"}})
     assert r.status_code == 201, r.text
-    sent = hop.seen[-1].headers["x-edge-request-key"]
-    assert len(sent) == 64 and sent != chosen
+    sent = hop.seen[-1].headers
+    assert len(sent["x-edge-request-key"]) == 64 and sent["x-edge-request-key"] != chosen and sent["x-edge-send"] == "1"
 
 
 def test_a_read_whose_connection_was_reset_is_sent_again(lossy, api, menu_photo):

@@ -16,7 +16,7 @@ const routes = table.routes.map((r) => ({
 // Sends of one request when its connection fails before any answer: a pooled connection the function
 // had just closed as idle is the usual cause (gunicorn ends keep-alive after 2 s; seen under 200 jobs at
 // once as "closed before message completed" and as "Connection reset by peer").
-const SENDS = 3;
+const SENDS = table.sends;
 const assetKey = new RegExp(table.asset_key_pattern);
 
 const error = (status, code, message) =>
@@ -60,7 +60,7 @@ export default {
 async function forward(request, env, url, route) {
   const headers = new Headers(request.headers);
   // Only the Worker may say who the client is and that the request came through it.
-  for (const h of ["x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for", "x-edge-request-key"]) headers.delete(h);
+  for (const h of ["x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for", "x-edge-request-key", "x-edge-send"]) headers.delete(h);
   // A caller's own request id is kept (the functions accept only sane ones), so its logs join the caller's.
   if (!headers.has("x-request-id")) headers.set("x-request-id", headers.get("cf-ray") || crypto.randomUUID());
   // Every request's trace is decided here (docs/observability.md): a client's trace id is kept, so its
@@ -76,11 +76,13 @@ async function forward(request, env, url, route) {
   // create-job POST without an Idempotency-Key gets a key of the Worker's own, which names the job it
   // makes: a repeat of a request the function did carry out answers with that job, not a second.
   const replayable = ["GET", "HEAD"].includes(request.method) || route.replay === "safe" || route.replay === "keyed";
-  if (route.replay === "keyed" && !headers.has("idempotency-key")) headers.set("x-edge-request-key", randomHex(32));
+  const edgeKey = route.replay === "keyed" && !headers.has("idempotency-key");
+  if (edgeKey) headers.set("x-edge-request-key", randomHex(32));
   // Responses stream through unbuffered (SSE frames too). A request body is read first (JSON, or the
   // compatibility stream's photo), so it can be sent again.
   const body = ["GET", "HEAD"].includes(request.method) ? undefined : await request.arrayBuffer();
   for (let send = 1; ; send++) {
+    if (edgeKey) headers.set("x-edge-send", String(send));
     try {
       return await fetch(route.origin + url.pathname + url.search, { method: request.method, headers, body });
     } catch (exc) {

@@ -14,7 +14,9 @@ daily = budget.DailyBudget(settings.daily_job_budget)
 @router.route("/api/<any(v1, v2):version>/scan/jobs", ["POST"])
 def create(request, version):
     caller = auth.identify(request.headers, request.remote_addr)
-    ratelimit.take(caller, "create_job", settings.rate_job_per_min, settings.rate_burst)
+    edge = idempotency.EdgeKey.of(request.headers)
+    if not (edge and edge.repeat):  # the Worker's repeat of one request is not another request
+        ratelimit.take(caller, "create_job", settings.rate_job_per_min, settings.rate_burst)
     req = web.parse_json(request, schemas.CreateJobRequest, version)
     bucket, name = job_ids.parse_gcs_uri(req.gcs_uri)
     if req.callback_url:
@@ -29,8 +31,7 @@ def create(request, version):
         raise BadRequest(f"profile {req.profile[:60]} needs a model: this deployment runs the offline engine, which "
                          f"reads {', '.join(profiles.OFFLINE)} only (set GEMINI_API_KEY)", code="PROFILE_NEEDS_MODEL")
     profile = profiles.resolve(req.profile, caller.subject)  # a 404 for another caller's, as for none
-    job, created = jobs.create(req, bucket, name, key, caller, version, budget=daily, profile=profile,
-                               edge=idempotency.EdgeKey.of(request.headers))
+    job, created = jobs.create(req, bucket, name, key, caller, version, budget=daily, profile=profile, edge=edge)
     job_id = job["job_id"]
     # From here on the request's lines and spans name the job (the router resets it after the answer).
     logs.job_id_var.set(job_id)
