@@ -250,22 +250,22 @@ class Stack:
                     env={**os.environ, "PYTHONPATH": str(ROOT)})
         _write_signing_key(self.workdir / "signing-key.json")
 
-        _wait_http("pubsub", f"http://{HOST}:{p.pubsub}/", self.procs["pubsub"], 60)
+        wait_http("pubsub", f"http://{HOST}:{p.pubsub}/", self.procs["pubsub"], 60)
         self._create_finalize_topic()
         self._spawn_gcs()
-        _wait_http("firestore", f"http://{HOST}:{p.firestore}/", self.procs["firestore"], 90)
+        wait_http("firestore", f"http://{HOST}:{p.firestore}/", self.procs["firestore"], 90)
         self._warm_firestore()
-        _wait_http("gcs", f"http://{HOST}:{p.gcs}/storage/v1/b", self.procs["gcs"], 30)
+        wait_http("gcs", f"http://{HOST}:{p.gcs}/storage/v1/b", self.procs["gcs"], 30)
         self._create_upload_bucket()
         cors = [a for o in self.upload_cors_origins() for a in ("--cors-origin", o)]
         self._spawn("gcs-front", [sys.executable, "-m", "devstack.gcs_front", "--port", str(p.gcs_front),
                                   "--upstream", f"http://{HOST}:{p.gcs}",
                                   "--key-file", str(self.workdir / "signing-key.json"), *cors],
                     env={**os.environ, "PYTHONPATH": str(ROOT)})
-        _wait_http("gcs-front", f"{self.gcs_public_url}/_front/health", self.procs["gcs-front"], 30)
+        wait_http("gcs-front", f"{self.gcs_public_url}/_front/health", self.procs["gcs-front"], 30)
         _wait_tcp("tasks", p.tasks, self.procs["tasks"], 30)
-        _wait_http("gemini", f"{self.gemini_url}/_control/health", self.procs["gemini"], 30)
-        _wait_http("expo", f"{self.expo_url}/_control/health", self.procs["expo"], 30)
+        wait_http("gemini", f"{self.gemini_url}/_control/health", self.procs["gemini"], 30)
+        wait_http("expo", f"{self.expo_url}/_control/health", self.procs["expo"], 30)
         self._wait_s3_bucket()
         if self.fault_proxies:
             for dep, target in (("firestore", p.firestore), ("gcs", p.gcs), ("s3", p.s3)):
@@ -367,8 +367,8 @@ class Stack:
                               f"projects/{PROJECT}/subscriptions/{FINALIZE_TOPIC}-relay",
                               "--target", self.function_url("run-scan-finalize")], env=env)
         for name in ENTRY_POINTS:
-            _wait_http(name, f"{self.function_url(name)}/health", self.procs[name], 60)
-        _wait_http("gateway", f"{self.gateway_url}/", self.procs["gateway"], 30)
+            wait_http(name, f"{self.function_url(name)}/health", self.procs[name], 60)
+        wait_http("gateway", f"{self.gateway_url}/", self.procs["gateway"], 30)
 
     def _spawn_front(self, origins_file: Path, env: dict) -> None:
         # Named "gateway" whichever front it is: tests and logs know the origin by that name.
@@ -408,7 +408,7 @@ class Stack:
         self._spawn(name, cmd, {**base_env, **(env or {})}, cwd, mode="ab")
         self._specs[name] = (cmd, base_env, cwd)
         if name in ENTRY_POINTS:
-            _wait_http(name, f"{self.function_url(name)}/health", self.procs[name], 60)
+            wait_http(name, f"{self.function_url(name)}/health", self.procs[name], 60)
 
     def _spawn(self, name: str, cmd: list[str], env: dict, cwd: Path | None = None, mode: str = "wb") -> None:
         log = open(self.workdir / f"{name}.log", mode)
@@ -468,7 +468,7 @@ def _check_alive(name: str, proc: subprocess.Popen) -> None:
         raise RuntimeError(f"{name} exited with code {proc.returncode} during start-up; see its log")
 
 
-def _wait_http(name: str, url: str, proc: subprocess.Popen, timeout_s: float) -> None:
+def wait_http(name: str, url: str, proc: subprocess.Popen, timeout_s: float) -> None:
     """Poll until the server answers HTTP at all: a status, any status, means it is serving."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -236,15 +236,23 @@ def test_concurrent_requests_with_one_idempotency_key_make_exactly_one_job(api, 
     campaign.count("concurrent idempotent requests", len(answers))
 
 
+def _as_the_worker_passes_it(stack, body: dict, headers: dict) -> httpx.Response:
+    """A create-job POST straight to the function, carrying the Worker's proof (and what else it adds)."""
+    return httpx.post(stack.function_url("create-job") + "/api/v1/scan/jobs", json=body, timeout=30,
+                      headers={"X-Origin-Secret": stack.origin_secret, **headers})
+
+
+def _edge_key() -> dict:
+    return {"X-Edge-Request-Key": secrets.token_hex(32)}
+
+
 def test_the_worker_key_names_the_job_so_its_repeats_get_that_job_and_token_and_another_key_another_job(
         api, stack, menu_photo):
-    gcs_uri = api.upload(menu_photo)
-    url = stack.function_url("create-job") + "/api/v1/scan/jobs"
-    body = {"gcs_uri": gcs_uri, "user_preferences": {"language": "繁體中文"}}
-    edge = {"X-Origin-Secret": stack.origin_secret, "X-Edge-Request-Key": secrets.token_hex(32)}
+    body = {"gcs_uri": api.upload(menu_photo), "user_preferences": {"language": "繁體中文"}}
+    edge = _edge_key()
     answers = []
     # The Worker's repeat may overlap its first send, still running: both converge on one job.
-    threads = [threading.Thread(target=lambda: answers.append(httpx.post(url, json=body, headers=edge, timeout=30)))
+    threads = [threading.Thread(target=lambda: answers.append(_as_the_worker_passes_it(stack, body, edge)))
                for _ in range(5)]
     for t in threads:
         t.start()
@@ -254,31 +262,28 @@ def test_the_worker_key_names_the_job_so_its_repeats_get_that_job_and_token_and_
     assert len({(r.json()["job_id"], r.json()["access_token"]) for r in answers}) == 1
     job_id, token = answers[0].json()["job_id"], answers[0].json()["access_token"]
     assert api.http.get(f"/api/v2/scan/jobs/{job_id}", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    other = httpx.post(url, json=body, headers={**edge, "X-Edge-Request-Key": secrets.token_hex(32)}, timeout=30)
+    other = _as_the_worker_passes_it(stack, body, _edge_key())
     assert other.status_code == 201 and other.json()["job_id"] != job_id
 
 
 def test_a_worker_key_that_would_name_another_uploads_job_is_a_400(api, stack, menu_photo):
-    url = stack.function_url("create-job") + "/api/v1/scan/jobs"
-    edge = {"X-Origin-Secret": stack.origin_secret, "X-Edge-Request-Key": secrets.token_hex(32)}
-    prefs = {"user_preferences": {"language": "en"}}
-    first = httpx.post(url, json={"gcs_uri": api.upload(menu_photo), **prefs}, headers=edge, timeout=30)
+    edge, prefs = _edge_key(), {"user_preferences": {"language": "en"}}
+    first = _as_the_worker_passes_it(stack, {"gcs_uri": api.upload(menu_photo), **prefs}, edge)
     assert first.status_code == 201, first.text
-    r = httpx.post(url, json={"gcs_uri": api.upload(menu_photo), **prefs}, headers=edge, timeout=30)
+    r = _as_the_worker_passes_it(stack, {"gcs_uri": api.upload(menu_photo), **prefs}, edge)
     assert r.status_code == 400 and "X-Edge-Request-Key" in r.json()["error"]["message"]
 
 
 def test_the_workers_repeat_of_a_job_it_made_is_answered_even_past_the_callers_limit(api, stack, menu_photo):
     stack.restart("create-job", env={"RATE_JOB_PER_MIN": "1", "RATE_BURST": "1"})
     try:
-        url = stack.function_url("create-job") + "/api/v1/scan/jobs"
         body = {"gcs_uri": api.upload(menu_photo), "user_preferences": {"language": "en"}}
-        edge = {"X-Origin-Secret": stack.origin_secret, "X-Client-IP": _ip(), "X-Edge-Request-Key": secrets.token_hex(32)}
-        first = httpx.post(url, json=body, headers={**edge, "X-Edge-Send": "1"}, timeout=30)
-        again = httpx.post(url, json=body, headers={**edge, "X-Edge-Send": "2"}, timeout=30)
+        edge = {"X-Client-IP": _ip(), **_edge_key()}
+        first = _as_the_worker_passes_it(stack, body, {**edge, "X-Edge-Send": "1"})
+        again = _as_the_worker_passes_it(stack, body, {**edge, "X-Edge-Send": "2"})
         assert (first.status_code, again.status_code) == (201, 200), again.text
         assert again.json()["job_id"] == first.json()["job_id"]
-        another = httpx.post(url, json=body, timeout=30, headers={**edge, "X-Edge-Request-Key": secrets.token_hex(32)})
+        another = _as_the_worker_passes_it(stack, body, {**edge, **_edge_key()})
         assert another.status_code == 429  # a request of its own is counted
     finally:
         stack.restart("create-job")
@@ -289,20 +294,17 @@ def test_the_workers_repeat_of_a_job_it_made_is_answered_even_past_the_callers_l
     {"X-Edge-Request-Key": "AB" * 32},
 ], ids=["malformed", "upper-case"])
 def test_a_malformed_worker_key_is_ignored_and_each_send_makes_its_job(api, stack, menu_photo, headers):
-    url = stack.function_url("create-job") + "/api/v1/scan/jobs"
     body = {"gcs_uri": api.upload(menu_photo), "user_preferences": {"language": "en"}}
-    sends = [httpx.post(url, json=body, headers={"X-Origin-Secret": stack.origin_secret, **headers}, timeout=30)
-             for _ in range(2)]
+    sends = [_as_the_worker_passes_it(stack, body, headers) for _ in range(2)]
     assert [r.status_code for r in sends] == [201, 201]
     assert sends[0].json()["job_id"] != sends[1].json()["job_id"]
 
 
 def test_a_clients_idempotency_key_wins_over_the_workers_key(api, stack, menu_photo):
-    url = stack.function_url("create-job") + "/api/v1/scan/jobs"
     body = {"gcs_uri": api.upload(menu_photo), "user_preferences": {"language": "en"}}
-    edge = {"X-Origin-Secret": stack.origin_secret, "X-Edge-Request-Key": secrets.token_hex(32)}
-    first = httpx.post(url, json=body, headers={**edge, "Idempotency-Key": "a"}, timeout=30)
-    other = httpx.post(url, json=body, headers={**edge, "Idempotency-Key": "b"}, timeout=30)
+    edge = _edge_key()
+    first = _as_the_worker_passes_it(stack, body, {**edge, "Idempotency-Key": "a"})
+    other = _as_the_worker_passes_it(stack, body, {**edge, "Idempotency-Key": "b"})
     assert (first.status_code, other.status_code) == (201, 201)
     assert first.json()["job_id"] != other.json()["job_id"]
 

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import httpx
 import pytest
 
 from devstack import gateway, workerd
-from devstack.stack import ENTRY_POINTS
+from devstack.stack import ENTRY_POINTS, wait_http
 from tests.app_client import AppClient
 from tests.lossy_origin import LossyOrigin
 
@@ -162,15 +161,7 @@ def lossy(request, stack, tmp_path):
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, (tmp_path / "front.log").read_text()
-            try:
-                httpx.get(url + "/", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the front did not start"
-                time.sleep(0.1)
+        wait_http(f"the {request.param} front (front.log in {tmp_path})", url + "/", proc, 30)
         yield url, hop
     finally:
         proc.kill()
