@@ -253,11 +253,11 @@ run gcloud storage buckets update "gs://$UPLOAD_BUCKET" --project="$PROJECT" --l
 R2_DAYS=$((2 * TTL_DAYS + 1))
 PY=.venv/bin/python; [ -x "$PY" ] || PY=python3
 if [ "$DRY_RUN" = 1 ]; then
-  echo "R2_SECRET_ACCESS_KEY=\$(gcloud secrets versions access latest --secret=r2-secret-access-key) $PY -m common.assets expire-after $R2_DAYS"
+  echo "R2_SECRET_ACCESS_KEY=\$(gcloud secrets versions access latest --secret=r2-secret-access-key) $PY -m common.gcp.assets expire-after $R2_DAYS"
 else
   R2_SECRET_ACCESS_KEY=$(gcloud secrets versions access latest --secret=r2-secret-access-key --project="$PROJECT") \
     R2_ENDPOINT="$R2_ENDPOINT" R2_ACCESS_KEY_ID="$R2_ACCESS_KEY_ID" R2_BUCKET="$R2_BUCKET" \
-    "$PY" -m common.assets expire-after "$R2_DAYS"
+    "$PY" -m common.gcp.assets expire-after "$R2_DAYS"
 fi
 
 # Observability (docs/observability.md): the functions write spans to Cloud Trace; metrics counted

@@ -36,7 +36,8 @@ def main() -> int:
     stack = fake_model_stack(8400)
     with stack:
         use_stack_settings(stack)
-        from common import db, events
+        from common.gcp import db
+        from common.jobs import events
 
         http = httpx.Client(base_url=stack.gateway_url, timeout=60,
                             limits=httpx.Limits(max_connections=50, max_keepalive_connections=50))

@@ -25,7 +25,7 @@ CHILD = r"""
 import io, json, resource, sys, threading, time
 from PIL import Image, ImageDraw
 sys.path.insert(0, sys.argv[1])
-from common import images
+from common.scan import photos as images
 n, mp, budget = int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 w = int((mp * 1e6 * 4 / 3) ** 0.5); h = int(mp * 1e6 / w)
 img = Image.new("RGBA", (w, h), (250, 245, 230, 255))
@@ -56,7 +56,7 @@ def main() -> int:
     ap.add_argument("--megapixels", type=float, default=40)
     ap.add_argument("--json")
     args = ap.parse_args()
-    from common.config import Settings
+    from common.core.settings import Settings
 
     budget = Settings.from_env({}).decode_budget_pixels
     result = {"date": time.strftime("%Y-%m-%d"), "photos": args.photos, "megapixels": args.megapixels,

@@ -32,7 +32,8 @@ from devstack.stack import stop_on_signals  # noqa: E402
 
 def event_times(job_id: str) -> dict[int, float]:
     """seq -> the create_time (epoch seconds) of the document that stored it (seq 1: the job's own)."""
-    from common import db, events
+    from common.gcp import db
+    from common.jobs import events
 
     job = db.client().collection(db.JOBS).document(job_id).get()
     out = {ev.seq: job.create_time.timestamp() for ev in events.decode_page(job.get("head"))}
@@ -77,7 +78,7 @@ def polling_reader(job_id: str, interval_s: float, stop: threading.Event, out: d
 
     It starts after seq 1, which the job's creation answer stands for (the job document holds it).
     """
-    from common import events
+    from common.jobs import events
 
     last, queries, got = 1, 0, {}
     t0 = time.time()

@@ -40,7 +40,7 @@ def delta(before: dict, after: dict) -> dict:
 
 def polling_reads(job_id: str, seconds: float, meter: firestore_meter.Meter) -> float:
     """Reads per minute of a reader querying pages with seq > last every second."""
-    from common import events
+    from common.jobs import events
 
     before = meter.totals()["read_total"]
     t0, last = time.time(), 1  # seq 1 is on the job document, which the reader got at creation

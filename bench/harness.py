@@ -50,7 +50,7 @@ def metered(stack: Stack):
 def use_stack_settings(stack: Stack) -> None:
     """Let this process read the stack's Firestore with the functions' own settings."""
     os.environ.update(stack.env())
-    from common.config import reset_settings
+    from common.core.settings import reset_settings
 
     reset_settings()
 

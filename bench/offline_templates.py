@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import report  # noqa: E402
-from common import images  # noqa: E402
+from common.scan import photos as images  # noqa: E402
 from devstack import menu_photos, menu_templates  # noqa: E402
 
 

@@ -108,7 +108,8 @@ def main() -> int:
     stack = fake_model_stack(8200)
     with stack:
         use_stack_settings(stack)
-        from common import claims, events, jobs, schemas
+        from common.api import schemas
+        from common.jobs import events, lease as claims, store as jobs
 
         events_pid = stack.procs["events"].pid
         idle_rss, _ = tree_rss_mib(events_pid)

@@ -43,7 +43,7 @@ def scan(args) -> int:
         print(f"stack up in {stack.started_in_s:.1f} s; origin {stack.gateway_url} ({_front(stack)}); engine: {engine}",
               flush=True)
         photo = open(args.photo, "rb").read() if args.photo else menu_photos.sample_photo()
-        from common.images import sniff
+        from common.scan.photos import sniff
 
         ctype = sniff(photo) or "image/jpeg"
         http = httpx.Client(base_url=stack.gateway_url, timeout=60)

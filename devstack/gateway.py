@@ -19,8 +19,9 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from common import assets, logs, tracing
-from common.config import get_settings
+from common.core import logs, tracing
+from common.gcp import assets
+from common.core.settings import get_settings
 
 log = logs.get_logger("gateway")
 ROUTES_FILE = Path(__file__).resolve().parent.parent / "worker" / "routes.json"

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 
-from common import signing
+from common.gcp import signing
 
 MAX_BODY = 64 * 1024 * 1024  # the front's own cap on a body it buffers, far above any photo
 MAX_EXPIRES_S = 7 * 24 * 3600  # V4's longest validity

@@ -10,7 +10,8 @@ import time
 
 import httpx
 
-from common import auth, logs
+from common.api import auth
+from common.core import logs
 
 log = logs.get_logger("scheduler")
 

@@ -214,7 +214,7 @@ class Stack:
     def _inherited(self) -> dict:
         if self.settings_from_environ:
             return dict(os.environ)
-        from common.config import Settings
+        from common.core.settings import Settings
 
         names = {f.upper() for f in Settings.__dataclass_fields__}
         return {k: v for k, v in os.environ.items() if k not in names}
@@ -381,7 +381,7 @@ class Stack:
 
     def worker_config(self, workdir: Path, port: int, origins_file: Path, env: dict | None = None) -> Path:
         """workerd's config for worker/index.js on `port`, in front of the origins the file names."""
-        from common.config import Settings
+        from common.core.settings import Settings
 
         env = env or self.process_env()
         settings = Settings.from_env(env)

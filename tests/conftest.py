@@ -75,7 +75,7 @@ def stack(idp):
     # Not this process's spans: a router built here would instrument its HTTP client and send its
     # own trace ids to the stack, in place of the ones a test sends.
     os.environ["TRACE_EXPORTER"] = "none"
-    from common.config import reset_settings
+    from common.core.settings import reset_settings
 
     reset_settings()
     yield s

@@ -182,9 +182,9 @@ def test_the_task_route_is_not_served_by_the_public_stream_deployment(stack):
 
 
 def test_internal_entry_points_refuse_every_caller_when_nothing_is_configured(stack, monkeypatch):
-    from common import auth
-    from common.config import reset_settings
-    from common.errors import Unauthorized
+    from common.api import auth
+    from common.core.settings import reset_settings
+    from common.core.errors import Unauthorized
 
     for name in ("INTERNAL_SECRET", "INTERNAL_AUDIENCES", "INTERNAL_SERVICE_ACCOUNTS"):
         monkeypatch.setenv(name, "")
@@ -312,7 +312,7 @@ def test_a_clients_idempotency_key_wins_over_the_workers_key(api, stack, menu_ph
 def test_an_expired_idempotency_key_starts_a_new_job(api, stack, menu_photo):
     from google.cloud.firestore import FieldFilter
 
-    from common import db
+    from common.gcp import db
 
     gcs_uri = api.upload(menu_photo)
     key = {"Idempotency-Key": uuid.uuid4().hex}
@@ -325,9 +325,9 @@ def test_an_expired_idempotency_key_starts_a_new_job(api, stack, menu_photo):
 
 
 def test_with_user_auth_required_a_caller_without_a_token_is_refused(stack, idp, monkeypatch):
-    from common import auth
-    from common.config import reset_settings
-    from common.errors import Unauthorized
+    from common.api import auth
+    from common.core.settings import reset_settings
+    from common.core.errors import Unauthorized
 
     monkeypatch.setenv("USER_AUTH", "required")
     reset_settings()
@@ -346,9 +346,9 @@ def test_with_user_auth_required_a_caller_without_a_token_is_refused(stack, idp,
 
 def test_when_configured_internal_callers_must_bring_a_google_token_for_the_audience_and_account(stack,
                                                                                                 monkeypatch):
-    from common import auth
-    from common.config import reset_settings
-    from common.errors import Unauthorized
+    from common.api import auth
+    from common.core.settings import reset_settings
+    from common.core.errors import Unauthorized
     from tests.idp import Issuer
 
     google = Issuer(issuer="https://accounts.google.com", audience="https://run-scan-task.example")
@@ -418,7 +418,7 @@ def test_our_v4_signed_urls_are_byte_for_byte_what_google_cloud_storage_makes(tm
     from google.cloud.storage import _signing
     from google.oauth2 import service_account
 
-    from common import signing
+    from common.gcp import signing
 
     key = _key_file(tmp_path)
     creds = service_account.Credentials.from_service_account_file(str(key))
@@ -441,7 +441,7 @@ def test_without_a_key_file_urls_are_signed_through_iam_sign_blob_as_the_runtime
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from urllib.parse import quote
 
-    from common import metadata, signing
+    from common.gcp import metadata, signing
 
     key = _key_file(tmp_path)
     email, private_key = signing._load_key(str(key))

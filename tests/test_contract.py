@@ -26,7 +26,7 @@ def test_the_openapi_file_documents_every_route_of_the_route_table_and_nothing_e
 def dry_run() -> subprocess.CompletedProcess:
     import dataclasses
 
-    from common.config import Settings
+    from common.core.settings import Settings
 
     # As on a deploying machine: none of the stack's settings (this process holds them) in the way.
     ours = {f.name.upper() for f in dataclasses.fields(Settings)} | {"PROJECT"}
@@ -42,7 +42,7 @@ def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dr
                  "run-scan-watchdog", "notify", "profiles"):
         assert f"gcloud functions deploy {name} " in out.stdout
     assert "gcloud scheduler jobs create http scan-watchdog" in out.stdout
-    assert "-m common.assets expire-after 15" in out.stdout  # 2 x TTL_DAYS + 1: cache hits reuse images
+    assert "-m common.gcp.assets expire-after 15" in out.stdout  # 2 x TTL_DAYS + 1: cache hits reuse images
     assert "--trigger-event-filters=type=google.cloud.storage.object.v1.finalized" in out.stdout
     assert "gcloud tasks queues create scan-jobs" in out.stdout
     assert "gcloud tasks queues create scan-notify" in out.stdout and "add-invoker-policy-binding notify" in out.stdout
@@ -84,7 +84,7 @@ def test_generated_images_get_the_jobs_lifetime_through_the_s3_lifecycle_rule_de
     import boto3
 
     env = {**os.environ, **stack.env()}
-    out = subprocess.run([sys.executable, "-m", "common.assets", "expire-after", "7"], cwd=ROOT, env=env,
+    out = subprocess.run([sys.executable, "-m", "common.gcp.assets", "expire-after", "7"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     s3 = boto3.client("s3", endpoint_url=env["R2_ENDPOINT"], region_name="auto",

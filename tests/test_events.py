@@ -66,8 +66,8 @@ def test_an_idle_stream_sends_heartbeats_without_ids(api, stack, menu_photo):
 
 def test_a_stream_reaching_its_maximum_duration_sends_timeout_and_the_client_resumes_from_its_last_id(api, stack,
                                                                                                    menu_photo):
-    from common import sse
-    from common.watch import EventFeed
+    from common.streaming import sse
+    from common.streaming.feed import EventFeed
 
     api.script("image", {"delay_s": 2}, {"delay_s": 2}, {"delay_s": 2})
     job_id = api.job(api.upload(menu_photo))
@@ -109,8 +109,8 @@ def test_the_event_feed_recovers_from_a_broken_listen_stream_without_losing_an_e
     import queue
     import time as _time
 
-    from common import claims, events
-    from common.watch import EventFeed, JobState
+    from common.jobs import events, lease as claims
+    from common.streaming.feed import EventFeed, JobState
 
     from tests.test_pipeline import _job_without_deliveries
 
@@ -137,8 +137,9 @@ def test_the_event_feed_recovers_from_a_broken_listen_stream_without_losing_an_e
 
 
 def test_a_viewer_missing_events_older_than_the_latest_tail_asks_for_them_once():
-    from common import events, sse
-    from common.watch import JobState
+    from common.jobs import events
+    from common.streaming import sse
+    from common.streaming.feed import JobState
 
     session = sse.Session("0" * 32, 0, heartbeat_s=1, max_s=10, retry_ms=100)
     tail = (events.Event(5, "image_update", {}), events.Event(6, "done", {"status": "completed"}))
@@ -151,7 +152,7 @@ def test_a_viewer_missing_events_older_than_the_latest_tail_asks_for_them_once()
 
 
 def test_a_jobs_first_event_is_stored_on_the_job_itself_and_read_back_with_the_pages(api, stack, menu_photo):
-    from common import events
+    from common.jobs import events
 
     job_id, frames = api.scan(menu_photo)
     pages = list(events.pages_after(job_id, 0).stream())
@@ -161,8 +162,9 @@ def test_a_jobs_first_event_is_stored_on_the_job_itself_and_read_back_with_the_p
 
 
 def test_a_viewer_joining_late_gets_the_first_event_from_the_job_and_asks_only_for_the_middle():
-    from common import events, sse
-    from common.watch import JobState
+    from common.jobs import events
+    from common.streaming import sse
+    from common.streaming.feed import JobState
 
     session = sse.Session("0" * 32, 0, heartbeat_s=1, max_s=10, retry_ms=100)
     head = (events.Event(1, "status", {"step": "uploading"}),)
@@ -178,7 +180,8 @@ def test_a_viewer_joining_late_gets_the_first_event_from_the_job_and_asks_only_f
 def test_a_job_stored_before_heads_existed_still_replays_from_its_first_page(api, stack, menu_photo):
     from google.cloud import firestore
 
-    from common import db, events
+    from common.gcp import db
+    from common.jobs import events
 
     job_id, frames = api.scan(menu_photo)
     client, ref = db.client(), db.client().collection(db.JOBS).document(job_id)
@@ -194,8 +197,9 @@ def test_a_job_stored_before_heads_existed_still_replays_from_its_first_page(api
 def test_a_failing_catch_up_read_is_retried_with_backoff_then_the_stream_ends_with_a_timeout_frame():
     import time as _time
 
-    from common import events, sse
-    from common.watch import FeedNotice, JobState
+    from common.jobs import events
+    from common.streaming import sse
+    from common.streaming.feed import FeedNotice, JobState
 
     session = sse.Session("0" * 32, 0, heartbeat_s=30, max_s=60, retry_ms=100)
     tail = (events.Event(5, "image_update", {}),)
@@ -220,7 +224,8 @@ def test_catch_up_reads_past_the_feeds_queue_are_refused_at_once_not_queued(stac
     import queue
     import threading
 
-    from common import events, watch
+    from common.jobs import events
+    from common.streaming import feed as watch
 
     monkeypatch.setattr(watch, "CATCH_UP_QUEUE", 1)
     release = threading.Event()
@@ -251,8 +256,9 @@ def _target_change(kind: int, target_ids, code: int = 0):
 def test_a_target_the_server_removes_is_added_again_and_keeps_delivering(stack):
     import queue
 
-    from common import claims, events, watch
-    from common.watch import JobState
+    from common.jobs import events, lease as claims
+    from common.streaming import feed as watch
+    from common.streaming.feed import JobState
     from tests.test_pipeline import _job_without_deliveries
 
     job_id = _job_without_deliveries()
@@ -274,7 +280,7 @@ def test_a_target_the_server_removes_is_added_again_and_keeps_delivering(stack):
 
 
 def test_a_target_the_server_keeps_removing_ends_its_streams_with_a_timeout_frame(stack):
-    from common import sse, watch
+    from common.streaming import feed as watch, sse
     from tests.test_pipeline import _job_without_deliveries
 
     job_id = _job_without_deliveries()
@@ -292,7 +298,7 @@ def test_a_target_the_server_keeps_removing_ends_its_streams_with_a_timeout_fram
 def test_current_with_no_target_ids_marks_every_acknowledged_unseen_job_missing_and_no_other(stack):
     import queue
 
-    from common import watch
+    from common.streaming import feed as watch
 
     feed, got, pending = watch.EventFeed(), queue.SimpleQueue(), queue.SimpleQueue()
     feed._start = lambda: None  # no Listen stream: the server's messages are played by hand

@@ -353,7 +353,7 @@ def test_a_dependency_outage_is_a_503_with_retry_after_on_wsgi_and_asgi_entry_po
     import flask
     from starlette.requests import Request
 
-    from common import asgi, web
+    from common.api import asgi, web
 
     exc = _outage_exceptions()[what]
     router, arouter = web.Router("t", public=False), asgi.Router("t", public=False)
@@ -380,7 +380,7 @@ def test_a_dependency_outage_is_a_503_with_retry_after_on_wsgi_and_asgi_entry_po
 def test_a_bug_is_still_a_json_500_not_dressed_as_an_outage(exc):
     import flask
 
-    from common import web
+    from common.api import web
 
     router = web.Router("t", public=False)
 
@@ -394,7 +394,7 @@ def test_a_bug_is_still_a_json_500_not_dressed_as_an_outage(exc):
 
 
 def _jobs_and_uploads(stack) -> tuple[int, int]:
-    from common import db
+    from common.gcp import db
     from devstack.stack import UPLOAD_BUCKET
 
     jobs = len(list(db.client().collection(db.JOBS).list_documents()))

@@ -172,7 +172,7 @@ def lossy(request, stack, tmp_path):
 def _jobs_of(gcs_uri: str) -> list[str]:
     from google.cloud.firestore import FieldFilter
 
-    from common import db
+    from common.gcp import db
 
     return [d.id for d in db.client().collection(db.JOBS).where(filter=FieldFilter("gcs_uri", "==", gcs_uri)).stream()]
 

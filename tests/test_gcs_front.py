@@ -19,7 +19,7 @@ def _xml_code(r: httpx.Response) -> str:
 
 
 def _sign(stack, headers: dict, *, now=None, expires_s=900, name="uploads/" + "ab" * 16 + ".jpg") -> str:
-    from common import signing
+    from common.gcp import signing
 
     return signing.signed_url(bucket=UPLOAD_BUCKET, name=name, method="PUT", expires_s=expires_s, headers=headers,
                               endpoint=stack.gcs_public_url, key_file=str(stack.workdir / "signing-key.json"), now=now)

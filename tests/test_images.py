@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from common import images
+from common.scan import photos as images
 
 
 def test_concurrent_full_size_decodes_never_hold_more_pixels_than_the_budget():

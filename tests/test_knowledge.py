@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from common import db, knowledge
+from common.gcp import db
+from common.scan import knowledge
 from common.engines import MenuItem
 from tests.conftest import render_photo
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from common import languages, schemas
-from common.errors import BadRequest
+from common.api import schemas
+from common.core import languages
+from common.core.errors import BadRequest
 
 # The names of the app's languages in their own script and in English, and a few as other readers write them.
 NAMES = {

@@ -11,7 +11,7 @@ import pytest
 
 from common.engines.local import dishes, menu, prices
 from common.engines.local.layout import Box, Line, read_lines
-from common.errors import ConfigError, ScanError
+from common.core.errors import ConfigError, ScanError
 from devstack import menu_photos
 from tests.conftest import ROOT
 
@@ -687,7 +687,7 @@ def test_a_sideways_heic_photo_is_turned_upright_and_read(engine):
     import pillow_heif
     from PIL import Image
 
-    from common import images
+    from common.scan import photos as images
 
     pillow_heif.register_heif_opener()
     img = menu_photos.render(menu_photos.menu("zh-tw-taipei")).rotate(90, expand=True)

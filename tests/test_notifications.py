@@ -95,7 +95,7 @@ def _wait_for(check, timeout: float = 30, what: str = "the condition"):
 
 
 def _push_state(api, job_id: str) -> str:
-    from common import db
+    from common.gcp import db
 
     return ((db.client().collection(db.JOBS).document(job_id).get().to_dict() or {}).get("notify") or {}) \
         .get("push", {}).get("state", "")
@@ -194,7 +194,7 @@ def test_duplicate_and_concurrent_notify_deliveries_send_one_webhook(api_v2, sta
 
 
 def test_concurrent_first_deliveries_of_one_webhook_make_one_request(api_v2, stack, menu_photo, receiver):
-    from common import db
+    from common.gcp import db
 
     job_id = _scan_v2(api_v2, menu_photo, callback_url=receiver.url)
     receiver.wait(1)
@@ -246,7 +246,7 @@ def test_a_callback_url_we_will_not_call_is_refused_at_creation_naming_why(api_v
     assert r.status_code == 400, r.text
     err = r.json()["error"]
     assert err["code"] == "INVALID_CALLBACK_URL" and reason in err["message"], err
-    from common import db
+    from common.gcp import db
 
     assert list(db.client().collection(db.JOBS).limit(1).stream()) == []  # and no job was made
 
@@ -270,7 +270,7 @@ def test_v1_ignores_a_callback_url_as_it_ignores_any_field_the_app_never_sends(a
 
 
 def test_dns_rebinding_between_creation_and_delivery_is_refused_at_delivery():
-    from common import egress
+    from common.notify import egress
 
     answers = iter([["93.184.216.34"], ["10.0.0.5"]])
     resolve = lambda host, port: next(answers)  # noqa: E731 - a DNS server that changes its mind
@@ -283,7 +283,7 @@ def test_dns_rebinding_between_creation_and_delivery_is_refused_at_delivery():
 def test_a_name_that_does_not_resolve_is_refused_naming_it():
     import socket
 
-    from common import egress
+    from common.notify import egress
 
     def nxdomain(host, port):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
@@ -293,14 +293,14 @@ def test_a_name_that_does_not_resolve_is_refused_naming_it():
 
 
 def test_a_name_with_any_refused_address_among_its_answers_is_refused():
-    from common import egress
+    from common.notify import egress
 
     with pytest.raises(egress.Refused, match="loopback"):
         egress.check("https://mixed.example.com/", resolve=lambda h, p: ["93.184.216.34", "127.0.0.1"])
 
 
 def test_the_request_goes_to_the_checked_address_with_the_name_in_the_host_header():
-    from common import egress
+    from common.notify import egress
 
     seen = {}
 
@@ -365,7 +365,7 @@ def test_a_failed_job_does_not_push_when_the_setting_is_off(api, stack, menu_pho
 
 
 def test_a_push_goes_out_once_under_duplicate_and_concurrent_deliveries(api, stack, menu_photo):
-    from common import tasks
+    from common.gcp import tasks
 
     job_id = api.job(api.upload(menu_photo), "ja", push_token=EXPO_TOKEN)
     api.events(job_id)
@@ -419,7 +419,7 @@ def test_device_not_registered_on_the_receipt_stops_further_pushes_to_that_token
 
 
 def test_notifications_the_queue_could_not_take_at_done_are_queued_by_the_watchdog(api, stack, menu_photo):
-    from common import db
+    from common.gcp import db
 
     stack.restart("run-scan-task", env={"CLOUD_TASKS_EMULATOR_HOST": "127.0.0.1:9"})  # nothing listens there
     try:
@@ -436,8 +436,8 @@ def test_notifications_the_queue_could_not_take_at_done_are_queued_by_the_watchd
 
 
 def test_a_snapshot_too_large_for_one_message_goes_as_a_summary_with_its_url(monkeypatch):
-    from common import webhooks
-    from common.config import reset_settings
+    from common.notify import webhooks
+    from common.core.settings import reset_settings
 
     monkeypatch.setenv("WEBHOOK_MAX_BYTES", "2048")
     reset_settings()
@@ -457,7 +457,9 @@ def test_a_snapshot_too_large_for_one_message_goes_as_a_summary_with_its_url(mon
 
 
 def _finished_v2_job(callback_url: str) -> str:
-    from common import db, jobs, schemas
+    from common.api import schemas
+    from common.gcp import db
+    from common.jobs import store as jobs
 
     name = "uploads/" + "ab" * 16 + ".jpg"
     req = schemas.CreateJobRequest(gcs_uri=f"gs://menu-uploads/{name}", callback_url=callback_url)
@@ -467,13 +469,13 @@ def _finished_v2_job(callback_url: str) -> str:
 
 
 def _webhook_state(job_id: str) -> dict:
-    from common import db
+    from common.gcp import db
 
     return (db.client().collection(db.JOBS).document(job_id).get().to_dict().get("notify") or {}).get("webhook") or {}
 
 
 def test_at_delivery_a_name_that_now_resolves_to_a_private_address_is_refused_for_good(stack, monkeypatch):
-    from common import egress, notifications
+    from common.notify import deliveries as notifications, egress
 
     job_id = _finished_v2_job("https://hooks.example.com/in")  # public when the job was made
     monkeypatch.setattr(egress, "system_resolver", lambda host, port: ["10.0.0.5"])  # rebinding
@@ -488,7 +490,7 @@ def test_a_receivers_dns_down_for_a_while_is_a_failed_attempt_and_the_event_arri
         stack, monkeypatch, receiver):
     import socket
 
-    from common import egress, notifications
+    from common.notify import deliveries as notifications, egress
 
     port = receiver.server.server_address[1]
     job_id = _finished_v2_job(f"http://localhost:{port}/hooks/menu")
@@ -509,7 +511,7 @@ def test_a_receivers_dns_down_for_a_while_is_a_failed_attempt_and_the_event_arri
 def test_a_lookup_that_cannot_answer_now_is_not_a_refusal():
     import socket
 
-    from common import egress
+    from common.notify import egress
 
     def dns_down(host, port):
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
@@ -522,7 +524,7 @@ def test_a_lookup_that_cannot_answer_now_is_not_a_refusal():
 def test_ipv4_addresses_come_first_and_a_refused_connection_moves_to_the_next_checked_address(monkeypatch):
     import socket
 
-    from common import egress
+    from common.notify import egress
 
     infos = [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2600:1f18::1", 443, 0, 0)),
              (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443)),
@@ -560,13 +562,13 @@ def test_ipv4_addresses_come_first_and_a_refused_connection_moves_to_the_next_ch
     ("2001:db8::1", False), ("93.184.216.34", True), ("2606:4700::1111", True),
 ])
 def test_each_kind_of_address_is_judged_as_the_rules_say(address, allowed):
-    from common import egress
+    from common.notify import egress
 
     assert (egress.refusal(address, allow_loopback=True) is None) is allowed
 
 
 def test_a_receiver_that_trickles_its_answer_cannot_hold_a_delivery_past_its_timeout():
-    from common import egress
+    from common.notify import egress
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *a):

@@ -14,7 +14,7 @@ import time
 import httpx
 import pytest
 
-from common import logs, tracing
+from common.core import logs, tracing
 from devstack import waterfall
 from tests.api import assert_well_formed
 
@@ -301,8 +301,8 @@ def test_a_log_line_names_the_trace_and_span_it_was_written_in():
 
 
 def test_the_file_exporter_needs_its_folder_named():
-    from common.config import Settings
-    from common.errors import ConfigError
+    from common.core.settings import Settings
+    from common.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="TRACE_DIR"):
         Settings.from_env({"TRACE_EXPORTER": "file"})

@@ -168,8 +168,8 @@ def test_concurrent_duplicate_deliveries_through_both_triggers_cause_one_model_c
 
 
 def test_a_run_that_dies_mid_job_is_taken_over_after_its_lease_and_the_sequence_continues(api, stack, menu_photo):
-    from common import claims, events
-    from common.errors import LeaseLost
+    from common.jobs import events, lease as claims
+    from common.core.errors import LeaseLost
 
     signed = api.signed_url()
     job_id = api.job(signed["gcs_uri"])
@@ -206,7 +206,8 @@ def test_a_second_scan_of_the_same_photo_and_language_is_served_from_the_cache(a
 
 
 def test_concurrent_claims_of_one_job_give_exactly_one_owner_and_the_rest_are_told_busy(stack):
-    from common import claims, jobs, schemas
+    from common.api import schemas
+    from common.jobs import lease as claims, store as jobs
 
     for _ in range(5):
         req = schemas.CreateJobRequest(gcs_uri="gs://menu-uploads/uploads/0123456789abcdef0123456789abcdef.jpg")
@@ -276,7 +277,8 @@ def _job_without_deliveries() -> str:
     """A job made with the store alone: no Cloud Task and no upload, so nothing but the test claims it."""
     import os
 
-    from common import jobs, schemas
+    from common.api import schemas
+    from common.jobs import store as jobs
     from devstack.stack import UPLOAD_BUCKET
 
     name = f"uploads/{os.urandom(16).hex()}.jpg"
@@ -287,7 +289,8 @@ def _job_without_deliveries() -> str:
 def test_a_renewed_lease_keeps_other_deliveries_out_and_a_stale_renewal_does_not(stack):
     import datetime as dt
 
-    from common import claims, db
+    from common.gcp import db
+    from common.jobs import lease as claims
 
     job_id = _job_without_deliveries()
     owner = claims.claim(job_id, "slow-run")
@@ -307,8 +310,9 @@ def test_a_renewed_lease_keeps_other_deliveries_out_and_a_stale_renewal_does_not
 
 
 def test_a_run_that_lost_its_job_can_no_longer_renew_nor_hide_the_new_owners_lease(stack):
-    from common import claims, db
-    from common.errors import LeaseLost
+    from common.gcp import db
+    from common.jobs import lease as claims
+    from common.core.errors import LeaseLost
 
     job_id = _job_without_deliveries()
     old = claims.claim(job_id, "old-run")
@@ -332,7 +336,8 @@ def test_a_run_that_lost_its_job_can_no_longer_renew_nor_hide_the_new_owners_lea
 def _uploaded_job(api, photo: bytes) -> str:
     """A job whose photo is uploaded and that no delivery will touch: created after its upload (the
     finalize event leaves such a job to its task) and with no task queued."""
-    from common import jobs, schemas
+    from common.api import schemas
+    from common.jobs import store as jobs
 
     signed = api.signed_url()
     api.put(signed, photo)
@@ -342,7 +347,7 @@ def _uploaded_job(api, photo: bytes) -> str:
 
 
 def _stored_events(job_id: str) -> list:
-    from common import events
+    from common.jobs import events
 
     return events.read_after(job_id, 0)
 
@@ -350,8 +355,9 @@ def _stored_events(job_id: str) -> list:
 def test_a_storage_outage_gives_the_job_back_and_never_fails_it_as_not_uploaded(stack, monkeypatch):
     import datetime as dt
 
-    from common import db, pipeline, storage
-    from common.errors import Unavailable
+    from common.gcp import db, storage
+    from common.scan import pipeline
+    from common.core.errors import Unavailable
 
     job_id = _job_without_deliveries()
     # Older than UPLOAD_WAIT_S: a missing upload would end it as UPLOAD_NOT_FOUND now.
@@ -371,8 +377,8 @@ def test_a_storage_outage_gives_the_job_back_and_never_fails_it_as_not_uploaded(
 def test_storage_server_errors_read_as_an_outage_not_as_a_missing_upload(stack, monkeypatch):
     from google.api_core import exceptions as gexc
 
-    from common import storage
-    from common.errors import Unavailable
+    from common.gcp import storage
+    from common.core.errors import Unavailable
 
     class Down:
         def bucket(self, name):
@@ -388,8 +394,11 @@ def test_storage_server_errors_read_as_an_outage_not_as_a_missing_upload(stack, 
 
 
 def test_an_upload_landing_while_a_delivery_holds_the_job_is_run_at_once(api, stack, menu_photo, monkeypatch):
-    from common import jobs, pipeline, schemas, storage
-    from common.errors import Unavailable
+    from common.api import schemas
+    from common.gcp import storage
+    from common.jobs import store as jobs
+    from common.scan import pipeline
+    from common.core.errors import Unavailable
     from devstack.stack import UPLOAD_BUCKET
 
     # Outside the uploads prefix: no finalize event runs the job, so only this delivery can.
@@ -423,7 +432,7 @@ def _flaky_done(monkeypatch, plan: list[str]):
     from google.api_core import exceptions as gexc
     from google.cloud.firestore_v1 import batch as fbatch
 
-    from common import events
+    from common.jobs import events
 
     real = fbatch.WriteBatch.commit
     monkeypatch.setattr(events, "COMMIT_RETRY_DELAYS_S", (0.01, 0.01, 0.01))
@@ -449,7 +458,7 @@ def _flaky_done(monkeypatch, plan: list[str]):
 @pytest.mark.parametrize("plan", [["lost", "lost", "ok"], ["applied"], ["lost", "applied"]])
 def test_a_failure_whose_recording_hits_store_faults_is_recorded_exactly_once(api, stack, menu_photo, monkeypatch,
                                                                                 plan):
-    from common import pipeline
+    from common.scan import pipeline
 
     job_id = _uploaded_job(api, menu_photo)
     api.script("menu", {"not_menu": True})
@@ -463,7 +472,8 @@ def test_a_failure_whose_recording_hits_store_faults_is_recorded_exactly_once(ap
 
 def test_a_failure_that_cannot_be_recorded_is_recorded_by_the_next_delivery_without_a_second_scan(
         api, stack, menu_photo, monkeypatch):
-    from common import db, pipeline
+    from common.gcp import db
+    from common.scan import pipeline
 
     job_id = _uploaded_job(api, menu_photo)
     api.script("menu", {"not_menu": True})
@@ -482,7 +492,7 @@ def test_a_failure_that_cannot_be_recorded_is_recorded_by_the_next_delivery_with
 def _age(job_id: str, seconds: float) -> None:
     import datetime as dt
 
-    from common import db
+    from common.gcp import db
 
     db.client().collection(db.JOBS).document(job_id).update({"created_at": db.now() - dt.timedelta(seconds=seconds)})
 
@@ -500,7 +510,9 @@ def test_a_job_nothing_runs_is_ended_by_the_scheduled_watchdog_and_its_viewer_se
 
 def test_the_watchdog_ends_an_overdue_job_with_its_photo_as_expired_and_leaves_a_live_run_alone(api, stack,
                                                                                                  menu_photo):
-    from common import claims, db, jobs, schemas
+    from common.api import schemas
+    from common.gcp import db
+    from common.jobs import lease as claims, store as jobs
     from devstack.stack import UPLOAD_BUCKET
 
     # Its photo is there, outside the uploads prefix, so no finalize event runs the job before the watchdog.
@@ -510,7 +522,7 @@ def test_the_watchdog_ends_an_overdue_job_with_its_photo_as_expired_and_leaves_a
                headers={"Content-Type": "image/jpeg"}).raise_for_status()
     job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
     expired = job["job_id"]
-    from common.pipeline import _LeaseKeeper
+    from common.scan.pipeline import _LeaseKeeper
 
     live = _job_without_deliveries()
     run = claims.claim(live, "live-run")
@@ -532,8 +544,9 @@ def test_a_commit_applied_but_unreported_is_not_taken_for_ours_once_another_run_
     from google.api_core import exceptions as gexc
     from google.cloud.firestore_v1 import batch as fbatch
 
-    from common import claims, db, events
-    from common.errors import LeaseLost
+    from common.gcp import db
+    from common.jobs import events, lease as claims
+    from common.core.errors import LeaseLost
 
     job_id = _job_without_deliveries()
     old = claims.claim(job_id, "old-run")

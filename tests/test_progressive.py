@@ -93,7 +93,8 @@ def test_a_long_menu_reaches_the_phone_in_three_growing_partials_then_whole_with
 
 
 def test_partials_cost_one_write_each_and_every_event_is_on_a_page_once_the_menu_is_in(api, stack, menu_photo):
-    from common import db, events
+    from common.gcp import db
+    from common.jobs import events
 
     _long_menu_streaming(stack)
     job_id, frames = api.scan(menu_photo)
@@ -113,7 +114,7 @@ def test_partials_cost_one_write_each_and_every_event_is_on_a_page_once_the_menu
 
 
 def test_a_viewer_joining_while_partials_exist_only_on_the_job_gets_every_event_once(api, stack, menu_photo):
-    from common import db
+    from common.gcp import db
 
     _long_menu_streaming(stack)
     api.script("menu", {"stall_s": 4, "stall_at": 0.7})  # the model pauses after most of the menu
@@ -340,7 +341,8 @@ def test_concurrent_partials_and_viewers_agree_on_one_sequence(api, stack, menu_
 def _dead_run_past_its_deadline(with_menu: bool) -> str:
     import datetime as dt
 
-    from common import claims, db, events
+    from common.gcp import db
+    from common.jobs import events, lease as claims
     from common.engines import MenuItem
     from tests.test_pipeline import _job_without_deliveries
 
@@ -383,7 +385,8 @@ def test_a_job_whose_run_died_during_its_first_model_call_is_ended_by_the_watchd
         api, stack):
     import datetime as dt
 
-    from common import claims, db
+    from common.gcp import db
+    from common.jobs import lease as claims
     from tests.test_pipeline import _age, _job_without_deliveries
 
     stack.restart("run-scan-watchdog", env={"JOB_DEADLINE_S": "20"})  # JOB_OVERDUE_S stays 300
@@ -400,7 +403,7 @@ def test_a_job_whose_run_died_during_its_first_model_call_is_ended_by_the_watchd
 
 
 def test_international_names_are_mapped_as_browsers_map_them():
-    from common import egress
+    from common.notify import egress
 
     seen = []
     target = egress.check("https://faß.de./hook", resolve=lambda h, p: seen.append(h) or ["93.184.216.34"])

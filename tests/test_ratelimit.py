@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from common import ratelimit
-from common.auth import Caller
-from common.errors import TooManyRequests
+from common.api import ratelimit
+from common.api.auth import Caller
+from common.core.errors import TooManyRequests
 
 
 def test_an_ipv6_caller_is_one_caller_across_its_whole_64_and_v4_mapped_addresses_are_v4():

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Callable, Optional, Protocol
 
 from pydantic import BaseModel, Field
 
-from common.config import Settings
+from common.core.settings import Settings
 
 if TYPE_CHECKING:
-    from common.profiles import Pinned
+    from common.profiles.catalog import Pinned
 
 
 class MenuItem(BaseModel):

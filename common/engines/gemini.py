@@ -12,12 +12,12 @@ from google.genai import errors as genai_errors
 from google.genai import types
 from pydantic import BaseModel, Field, ValidationError
 
-from common import languages, logs, tracing
-from common.config import Settings
+from common.core import languages, logs, tracing
+from common.core.settings import Settings
 from common.engines import Call, MenuItem, MenuReading
 from common.engines.item_stream import ItemStream
-from common.errors import ScanError
-from common.retry import MIN_ATTEMPT_S, Retryable, Spent, with_budget
+from common.core.errors import ScanError
+from common.core.retry import MIN_ATTEMPT_S, Retryable, Spent, with_budget
 
 T = TypeVar("T")
 log = logs.get_logger(__name__)
@@ -146,7 +146,7 @@ class GeminiEngine:
     def extract(self, jpeg: bytes, profile, language: str, call: Call | None = None) -> dict:
         """One structured-output call with the profile's schema; an answer that does not validate is
         retried within the budget (RESULT_INVALID)."""
-        from common import profiles
+        from common.profiles import catalog as profiles
 
         s, call = self.settings, call or Call()
         prompt = (f"{profile.instructions.replace('{language}', _reader(language))}\n\n"

@@ -1,9 +1,14 @@
 """POST /api/v{1,2}/scan/jobs: record the job, queue its scan, answer at once."""
 import functions_framework
 
-from common import auth, budget, egress, idempotency, job_ids, jobs, logs, profiles, ratelimit, schemas, tasks, tracing, web
-from common.config import get_settings
-from common.errors import AppError, BadRequest
+from common.api import auth, budget, idempotency, ratelimit, schemas, web
+from common.core import logs, tracing
+from common.gcp import tasks
+from common.jobs import ids as job_ids, store as jobs
+from common.notify import egress
+from common.profiles import catalog as profiles
+from common.core.settings import get_settings
+from common.core.errors import AppError, BadRequest
 
 settings = get_settings().require("upload_bucket", "run_scan_task_url")
 logs.configure(settings.log_level, settings.google_cloud_project)

@@ -8,10 +8,14 @@ import asyncio
 import functions_framework.aio
 from starlette.responses import Response, StreamingResponse
 
-from common import asgi, auth, formats, jobs, logs, ratelimit, sse
-from common.config import get_settings
-from common.errors import NotFound
-from common.watch import EventFeed
+from common.api import asgi, auth, ratelimit
+from common.core import logs
+from common.jobs import store as jobs
+from common.profiles import formats
+from common.streaming import sse
+from common.core.settings import get_settings
+from common.core.errors import NotFound
+from common.streaming.feed import EventFeed
 
 settings = get_settings()
 logs.configure(settings.log_level, settings.google_cloud_project)

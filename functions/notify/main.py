@@ -6,8 +6,10 @@ answers 2xx, so it is not retried 30 times.
 """
 import functions_framework
 
-from common import auth, logs, notifications, schemas, web
-from common.config import get_settings
+from common.api import auth, schemas, web
+from common.core import logs
+from common.notify import deliveries as notifications
+from common.core.settings import get_settings
 
 settings = get_settings().require("notify_task_url")
 logs.configure(settings.log_level, settings.google_cloud_project)

@@ -5,8 +5,10 @@ an ID token; another caller's profile answers 404, as one that does not exist.
 """
 import functions_framework
 
-from common import auth, logs, profiles, ratelimit, schemas, web
-from common.config import get_settings
+from common.api import auth, ratelimit, schemas, web
+from common.core import logs
+from common.profiles import catalog as profiles
+from common.core.settings import get_settings
 
 settings = get_settings()
 logs.configure(settings.log_level, settings.google_cloud_project)

@@ -12,10 +12,15 @@ import threading
 
 import flask
 import functions_framework
-from common import auth, budget, images, jobs, logs, pipeline, ratelimit, schemas, sse, storage, tasks, tracing, web
-from common.config import get_settings
-from common.errors import AppError, BadRequest, PayloadTooLarge
-from common.watch import EventFeed
+from common.api import auth, budget, ratelimit, schemas, web
+from common.core import logs, tracing
+from common.gcp import storage, tasks
+from common.jobs import store as jobs
+from common.scan import photos as images, pipeline
+from common.streaming import sse
+from common.core.settings import get_settings
+from common.core.errors import AppError, BadRequest, PayloadTooLarge
+from common.streaming.feed import EventFeed
 
 # The watchdog only ends jobs: it reads no menu, draws nothing and holds no model or R2 secret.
 WATCHDOG = os.environ.get("FUNCTION_TARGET") == "run_scan_watchdog"

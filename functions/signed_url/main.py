@@ -1,8 +1,10 @@
 """POST /api/v{1,2}/uploads/signed-url: a short-lived V4 signed PUT URL for one menu photo."""
 import functions_framework
 
-from common import auth, logs, ratelimit, schemas, storage, web
-from common.config import get_settings
+from common.api import auth, ratelimit, schemas, web
+from common.core import logs
+from common.gcp import storage
+from common.core.settings import get_settings
 
 settings = get_settings().require("upload_bucket")
 logs.configure(settings.log_level, settings.google_cloud_project)

@@ -16,11 +16,11 @@ import re
 import threading
 from typing import Optional
 
-from common import logs
+from common.core import logs
 from common.engines import Call, MenuItem, MenuReading
 from common.engines.local import cards, dishes, layout, lexicon, menu, prices
 from common.engines.local.dishes import Dish, KnowledgeBase
-from common.errors import ConfigError, ScanError
+from common.core.errors import ConfigError, ScanError
 
 log = logs.get_logger(__name__)
 

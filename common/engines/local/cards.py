@@ -10,7 +10,7 @@ import io
 import os
 from pathlib import Path
 
-from common.errors import ConfigError
+from common.core.errors import ConfigError
 
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts/noto-cjk",
              "/usr/local/share/fonts", "/Library/Fonts", "/System/Library/Fonts")

@@ -13,7 +13,7 @@ import math
 import re
 from contextlib import nullcontext
 
-from common import logs
+from common.core import logs
 from common.engines.local.dishes import KnowledgeBase
 from common.engines.local.layout import Box
 from common.engines.local.menu import ParsedItem, clean

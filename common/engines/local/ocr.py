@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from common.engines.local.layout import Box
-from common.errors import ConfigError
+from common.core.errors import ConfigError
 
 MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx",
           "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx"}

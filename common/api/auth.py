@@ -1,0 +1,328 @@
+"""Who is calling, and what they may see: job access tokens, end-user JWTs, internal callers.
+
+The security model is in docs/security.md. In short: a job is readable with its access token (issued
+once by create_job, stored only as a hash) or, when end-user auth is on, by a JWT whose subject owns
+it. The task and finalize targets are private; locally a shared header stands in for the OIDC token.
+PyJWT and cryptography are imported only when a token is actually verified.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import re
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from typing import Mapping
+
+from common.core import logs
+from common.core.settings import Settings, get_settings
+from common.core.errors import Forbidden, Unauthorized, Unavailable
+
+log = logs.get_logger(__name__)
+_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+_IP = re.compile(r"^[0-9A-Fa-f:.]{2,45}$")
+INTERNAL_HEADER = "X-Internal-Secret"
+ORIGIN_HEADER = "X-Origin-Secret"
+CLIENT_IP_HEADER = "X-Client-IP"
+
+
+def token_hash(token: str) -> str:
+    """What the job stores instead of its access token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _bearer(headers: Mapping[str, str]) -> str | None:
+    scheme, _, value = (headers.get("Authorization") or "").strip().partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+# -- callers ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Caller:
+    """The party behind a public request: a verified end user, else a client address."""
+
+    ip: str
+    subject: str | None = None
+
+    @property
+    def key(self) -> str:
+        """What rate limits and idempotency keys are scoped to: the user, else the address (an IPv6
+        caller by its /64, which one subscriber holds whole)."""
+        return f"user:{self.subject}" if self.subject else f"ip:{_address_key(self.ip)}"
+
+
+def _address_key(ip: str) -> str:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped:
+            return str(addr.ipv4_mapped)
+        return str(ipaddress.IPv6Network((addr, 64), strict=False))
+    return str(addr)
+
+
+def client_ip(headers: Mapping[str, str], peer: str | None, settings: Settings | None = None) -> str:
+    """The Worker's X-Client-IP when the request proves it came through the Worker, else the peer."""
+    settings = settings or get_settings()
+    secret = settings.origin_secret.get_secret_value()
+    proof = headers.get(ORIGIN_HEADER) or ""
+    claimed = (headers.get(CLIENT_IP_HEADER) or "").strip()
+    if secret and proof and _same(proof, secret) and _IP.match(claimed):
+        return claimed
+    return peer or "unknown"
+
+
+def identify(headers: Mapping[str, str], peer: str | None) -> Caller:
+    """The caller of a public entry point; 401 when end-user auth is required and no valid JWT came."""
+    settings = get_settings()
+    ip = client_ip(headers, peer, settings)
+    if settings.user_auth == "off":
+        return Caller(ip)
+    token = _bearer(headers)
+    if token and _JWT.match(token):
+        return Caller(ip, user_verifier().verify(token)["sub"])
+    if settings.user_auth == "required":
+        raise Unauthorized("sign in first: send Authorization: Bearer <ID token>", code="AUTH_REQUIRED")
+    return Caller(ip)
+
+
+def signed_in(headers: Mapping[str, str]) -> str:
+    """The verified subject of the caller's ID token: 401 without one; 501 where end-user sign-in is off."""
+    if get_settings().user_auth == "off":
+        # 403, not 401: no credential can help here; not a 5xx: nothing is down.
+        raise Forbidden("this needs end-user sign-in, which this deployment does not have (USER_AUTH=off)",
+                        code="SIGN_IN_DISABLED")
+    token = _bearer(headers)
+    if not token or not _JWT.match(token):
+        raise Unauthorized("sign in first: send Authorization: Bearer <ID token>", code="AUTH_REQUIRED")
+    return user_verifier().verify(token)["sub"]
+
+
+# -- job access ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JobAccess:
+    """A reader's credential for one job: its access token, a verified end user, or (v1) none at all."""
+
+    token: str | None = None
+    subject: str | None = None
+    anonymous: bool = False  # /api/v1 with id-only reads on: the job id is the capability
+
+    @property
+    def kind(self) -> str:
+        return "none" if self.anonymous else "user" if self.subject else "token"
+
+    def permits(self, access_token_hash: str | None, owner: str | None, id_only_reads: bool = False) -> bool:
+        if self.anonymous:
+            return id_only_reads
+        if self.subject is not None and owner and _same(self.subject, owner):
+            return True
+        return bool(self.token and access_token_hash and _same(token_hash(self.token), access_token_hash))
+
+    def check(self, job_id: str, access_token_hash: str | None, owner: str | None, id_only_reads: bool = False) -> None:
+        """404, exactly as for a job that does not exist, unless the credential opens this job."""
+        if not self.permits(access_token_hash, owner, id_only_reads):
+            from common.jobs.ids import job_not_found
+
+            raise job_not_found(job_id)
+
+
+def job_access(headers: Mapping[str, str], query_token: str | None, version: str = "v2") -> JobAccess:
+    """The credential a snapshot or stream request carries; 401 when there is none and one is needed.
+
+    Authorization: Bearer <access_token or JWT>, or ?access_token= for EventSource, which cannot
+    set headers. A JWT is verified here, before any job is read, so a bad one says nothing of the job.
+    A credential that is sent is always checked, on v1 too; v1 without one reads by the job id alone
+    while V1_ID_ONLY_READS is on (only jobs created through v1 open that way).
+    """
+    token = _bearer(headers) or (query_token or "").strip() or None
+    if not token:
+        if version == "v1" and get_settings().v1_id_only_reads:
+            return JobAccess(anonymous=True)
+        raise Unauthorized("send the job's access_token as Authorization: Bearer <token> or ?access_token=",
+                           code="ACCESS_TOKEN_REQUIRED")
+    if len(token) > 4096:
+        raise Unauthorized("the credential is too long", code="INVALID_TOKEN")
+    if _JWT.match(token) and get_settings().user_auth != "off":
+        return JobAccess(subject=user_verifier().verify(token)["sub"])
+    return JobAccess(token=token)
+
+
+# -- internal entry points ---------------------------------------------------------------------
+def through_origin(headers: Mapping[str, str]) -> bool:
+    """Whether the Worker passed this request on (always, where no ORIGIN_SECRET is set)."""
+    secret = get_settings().origin_secret.get_secret_value()
+    sent = headers.get(ORIGIN_HEADER) or ""
+    return not secret or bool(sent and _same(sent, secret))
+
+
+def require_origin(headers: Mapping[str, str]) -> None:
+    """Public entry points answer only requests the Worker passed on, once ORIGIN_SECRET is set."""
+    if not through_origin(headers):
+        raise Forbidden("call this API through its public origin, not the function's own URL",
+                        code="ORIGIN_REQUIRED")
+
+
+def require_internal(headers: Mapping[str, str]) -> None:
+    """Let only Cloud Tasks and Eventarc (or, locally, holders of the shared secret) start scans.
+
+    With INTERNAL_AUDIENCES and/or INTERNAL_SERVICE_ACCOUNTS set, the Google OIDC token must be for
+    one of those audiences and/or issued to one of those accounts (verified email). With none of
+    them, nor INTERNAL_SECRET, configured, every caller is refused: an internal entry point fails
+    closed (deploy.sh configures each one).
+    """
+    settings = get_settings()
+    secret = settings.internal_secret.get_secret_value()
+    if not (secret or settings.internal_audiences or settings.internal_service_accounts):
+        raise Unauthorized("internal entry point: no caller is configured (INTERNAL_AUDIENCES, "
+                           "INTERNAL_SERVICE_ACCOUNTS or, locally, INTERNAL_SECRET)", code="INTERNAL_ONLY")
+    if secret:
+        sent = headers.get(INTERNAL_HEADER) or ""
+        if not (sent and _same(sent, secret)):
+            raise Unauthorized(f"internal entry point: missing or wrong {INTERNAL_HEADER}", code="INTERNAL_ONLY")
+    if settings.internal_audiences or settings.internal_service_accounts:
+        token = _bearer(headers)
+        if not token:
+            raise Unauthorized("internal entry point: no OIDC token", code="INTERNAL_ONLY")
+        claims = internal_verifier().verify(token)
+        allowed = {a.strip() for a in settings.internal_service_accounts.split(",") if a.strip()}
+        if allowed and not (claims.get("email") in allowed and claims.get("email_verified") is True):
+            raise Unauthorized("internal entry point: the token's account may not call this", code="INTERNAL_ONLY")
+
+
+def internal_headers() -> dict:
+    """Headers our own deliveries (the local tasks queue and finalize relay) must send."""
+    secret = get_settings().internal_secret.get_secret_value()
+    return {INTERNAL_HEADER: secret} if secret else {}
+
+
+# -- JWT verification ---------------------------------------------------------------------------
+class JwtVerifier:
+    """Verifies RS256/ES256 JWTs against an issuer's JWKS: signature, issuer, audience, expiry.
+
+    Keys are cached for the JWKS response's max-age. A token signed with a key id not in the cache
+    (the issuer rotated) fetches the set again, at most once per min_refresh_s, so a flood of
+    made-up key ids cannot turn into a flood of fetches.
+    """
+
+    ALGORITHMS = ("RS256", "ES256")
+
+    def __init__(self, issuer: str, audiences: list[str], jwks_url: str, *, leeway_s: int = 30,
+                 min_refresh_s: float = 30.0, default_max_age_s: float = 3600.0):
+        self.issuer, self.audiences, self.jwks_url = issuer, audiences, jwks_url
+        self.leeway_s, self.min_refresh_s, self.default_max_age_s = leeway_s, min_refresh_s, default_max_age_s
+        self._keys: dict[str, object] = {}
+        self._expires = 0.0
+        self._fetched = float("-inf")
+        self._lock = threading.Lock()
+
+    def verify(self, token: str) -> dict:
+        """The token's claims; Unauthorized naming what is wrong with it."""
+        import jwt
+
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise Unauthorized("the token is not a well-formed JWT", code="INVALID_TOKEN") from None
+        alg, kid = header.get("alg"), header.get("kid")
+        if alg not in self.ALGORITHMS:
+            raise Unauthorized(f"token algorithm {alg!r} is not accepted", code="INVALID_TOKEN")
+        key = self._key(str(kid or ""))
+        # No audiences: the caller's identity alone decides (Eventarc's audience is not known ahead).
+        required = ["exp", "iat", "iss", "sub"] + (["aud"] if self.audiences else [])
+        try:
+            claims = jwt.decode(token, key, algorithms=[alg], audience=self.audiences or None, issuer=self.issuer,
+                                leeway=self.leeway_s, options={"require": required,
+                                                               "verify_aud": bool(self.audiences)})
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the token has expired", code="TOKEN_EXPIRED") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthorized("the token was issued for another audience", code="INVALID_TOKEN") from None
+        except jwt.InvalidIssuerError:
+            raise Unauthorized("the token was issued by another issuer", code="INVALID_TOKEN") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"the token is not valid: {type(exc).__name__}", code="INVALID_TOKEN") from None
+        if not isinstance(claims.get("sub"), str) or not claims["sub"] or len(claims["sub"]) > 128:
+            raise Unauthorized("the token has no usable subject", code="INVALID_TOKEN")
+        return claims
+
+    def _key(self, kid: str):
+        with self._lock:
+            now = time.monotonic()
+            if now >= self._expires or (kid not in self._keys and now - self._fetched >= self.min_refresh_s):
+                self._refresh(now)
+            key = self._keys.get(kid)
+        if key is None:
+            raise Unauthorized("the token was signed with an unknown key", code="INVALID_TOKEN")
+        return key
+
+    def _refresh(self, now: float) -> None:
+        import jwt
+
+        self._fetched = now
+        try:
+            with urllib.request.urlopen(self.jwks_url, timeout=5) as resp:
+                body = json.loads(resp.read())
+                max_age = _max_age(resp.headers.get("Cache-Control") or "", self.default_max_age_s)
+        except (OSError, ValueError) as exc:
+            if self._keys:  # keep serving with the keys we have; try again at the next rotation miss
+                log.warning("key set refresh failed; keeping cached keys", url=self.jwks_url, error=str(exc)[:200])
+                return
+            raise Unavailable("the token issuer's keys could not be fetched; retry", code="AUTH_UNAVAILABLE") from None
+        keys = {}
+        for jwk in body.get("keys") or []:
+            try:
+                keys[str(jwk.get("kid", ""))] = jwt.PyJWK(jwk).key
+            except (jwt.PyJWTError, ValueError, TypeError):
+                continue  # a key type we do not use; the others still count
+        self._keys, self._expires = keys, now + max_age
+
+
+def _max_age(cache_control: str, default: float) -> float:
+    m = re.search(r"max-age=(\d+)", cache_control)
+    return float(m.group(1)) if m else default
+
+
+_verifiers: dict[str, JwtVerifier] = {}
+_verifiers_lock = threading.Lock()
+
+
+def _verifier(name: str, build) -> JwtVerifier:
+    with _verifiers_lock:
+        if name not in _verifiers:
+            _verifiers[name] = build()
+        return _verifiers[name]
+
+
+def user_verifier() -> JwtVerifier:
+    """The instance's verifier for end-user tokens (Firebase Auth or any OIDC issuer)."""
+    def build():
+        s = get_settings()
+        issuer, audience, url = s.user_auth_keys
+        return JwtVerifier(issuer, [audience], url, leeway_s=s.auth_leeway_s, min_refresh_s=s.auth_jwks_min_refresh_s)
+    return _verifier("user", build)
+
+
+def internal_verifier() -> JwtVerifier:
+    """The instance's verifier for Google-signed OIDC tokens from Cloud Tasks and Eventarc."""
+    def build():
+        s = get_settings()
+        audiences = [a.strip() for a in s.internal_audiences.split(",") if a.strip()]
+        return JwtVerifier(s.internal_issuer, audiences, s.internal_jwks_url, leeway_s=s.auth_leeway_s,
+                           min_refresh_s=s.auth_jwks_min_refresh_s)
+    return _verifier("internal", build)
+
+
+def reset_verifiers() -> None:
+    """Forget cached verifiers and keys (tests change the settings)."""
+    with _verifiers_lock:
+        _verifiers.clear()

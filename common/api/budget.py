@@ -1,0 +1,83 @@
+"""The deployment's daily job budget: a cap on model spend, shared by every instance.
+
+Each job created adds one to a counter for the UTC day, spread over shards so a burst of jobs does
+not queue on one document (Firestore sustains about one write a second per document). Reading all
+shards on every request would cost ten reads a job, so each instance reads the day's total at most
+every `refresh_s` and adds what it spent since: the cap can be passed by what the instances spend
+within one refresh, never by more. The counters carry expire_at like every other document.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+import time
+
+from common.core import logs
+from common.gcp import db
+from common.core.errors import TooManyRequests
+
+log = logs.get_logger(__name__)
+SHARDS = 10
+
+
+class DailyBudget:
+    def __init__(self, limit: int, refresh_s: float = 5.0):
+        self.limit, self.refresh_s = limit, refresh_s
+        self._lock = threading.Lock()
+        self._day = ""
+        self._total = 0
+        self._read_at = float("-inf")
+
+    def check(self) -> None:
+        """429 DAILY_BUDGET_SPENT when today's budget is spent, without counting anything."""
+        self._admit(count=False)
+
+    def spend(self) -> None:
+        """Count one job against today's budget; 429 DAILY_BUDGET_SPENT once it is spent."""
+        self._admit(count=True)
+
+    def _admit(self, count: bool) -> None:
+        if self.limit <= 0:
+            return
+        now = db.now()
+        day = now.strftime("%Y-%m-%d")
+        if day != self._day or time.monotonic() - self._read_at >= self.refresh_s:
+            total = self._read(day)  # outside the lock: a slow read must not queue every other request
+            with self._lock:
+                if day > self._day:
+                    self._total, self._day = total, day
+                elif day == self._day:
+                    # max: what this instance counted since the read began is not in the read yet
+                    self._total = max(self._total, total)
+                self._read_at = time.monotonic()
+        with self._lock:
+            if day < self._day:
+                day = self._day  # a request that began before midnight counts in the new day
+            if self._total >= self.limit:
+                midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+                raise TooManyRequests(f"the service's daily scan budget ({self.limit} scans) is spent; it renews at "
+                                      "00:00 UTC", retry_after_s=int((midnight - now).total_seconds()) + 1,
+                                      code="DAILY_BUDGET_SPENT")
+            if not count:
+                return
+            self._total += 1
+        self._add(day, 1)
+
+    def refund(self) -> None:
+        """Give back the job counted by spend() when it could not be made after all."""
+        if self.limit <= 0:
+            return
+        with self._lock:
+            self._total = max(0, self._total - 1)
+        self._add(db.now().strftime("%Y-%m-%d"), -1)
+
+    def _add(self, day: str, n: int) -> None:
+        from google.cloud import firestore
+
+        shard = db.client().collection(db.BUDGET).document(f"{day}-{random.randrange(SHARDS)}")
+        shard.set({"day": day, "jobs": firestore.Increment(n), "expire_at": db.expiry()}, merge=True, **db.fast_write())
+
+    def _read(self, day: str) -> int:
+        refs = [db.client().collection(db.BUDGET).document(f"{day}-{n}") for n in range(SHARDS)]
+        return sum(int((s.to_dict() or {}).get("jobs") or 0) for s in db.client().get_all(refs, **db.fast()))
