@@ -138,7 +138,7 @@ run gcloud tasks queues "$(queue_verb "$QUEUE")" "$QUEUE" --project="$PROJECT" -
 # Notifications on their own queue and retry policy: Expo's 429s and 5xx back off from 5 s to 10 min
 # for up to a day; 500 a second stays under Expo's 600 notifications a second per project (one per
 # request). Webhook retries are tasks scheduled by the notify function on the specification's own
-# schedule (common/webhooks.py), not this policy's.
+# schedule (common/notify/webhooks.py), not this policy's.
 run gcloud tasks queues "$(queue_verb "$NOTIFY_QUEUE")" "$NOTIFY_QUEUE" --project="$PROJECT" --location="$REGION" \
   --max-attempts=100 --min-backoff=5s --max-backoff=600s --max-doublings=6 --max-retry-duration=24h \
   --max-dispatches-per-second=500 --max-concurrent-dispatches=500

@@ -21,7 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.harness import fake_model_stack, pct, report, unique_photo, use_stack_settings  # noqa: E402
+from bench.harness import (  # noqa: E402
+    fake_model_stack,
+    pct,
+    report,
+    unique_photo,
+    use_stack_settings,
+)
 from devstack import menu_photos  # noqa: E402
 from devstack.stack import stop_on_signals  # noqa: E402
 
@@ -37,7 +43,7 @@ def main() -> int:
     with stack:
         use_stack_settings(stack)
         from common.gcp import db
-        from common.jobs import events
+        from common.jobs import pages, store
 
         http = httpx.Client(base_url=stack.gateway_url, timeout=60,
                             limits=httpx.Limits(max_connections=50, max_keepalive_connections=50))
@@ -64,7 +70,7 @@ def main() -> int:
         with ThreadPoolExecutor(20) as pool:
             list(pool.map(create, uris))
         t_created = time.time() - t0
-        jobs_col = db.client().collection(db.JOBS)
+        jobs_col = db.client().collection(store.JOBS)
         finished: dict[str, tuple[str, float]] = {}
         deadline = time.time() + args.timeout
         while len(finished) < len(created) and time.time() < deadline:
@@ -77,7 +83,7 @@ def main() -> int:
         for job_id in created:
             snap = jobs_col.document(job_id).get()
             last = int(snap.get("last_seq") or 0)
-            stored = events.read_after(job_id, 0)
+            stored = pages.read_after(job_id, 0)
             seqs = [e.seq for e in stored]
             types = [e.type for e in stored]
             if seqs != list(range(1, last + 1)) or types.count("done") != 1 or types[-1:] != ["done"]:

@@ -38,7 +38,13 @@ import httpx  # noqa: E402
 
 from bench.harness import fake_model_stack, follow, report, start_job  # noqa: E402
 from devstack import menu_photos  # noqa: E402
-from devstack.stack import ENTRY_POINTS, HOST, ROOT, VENV_BIN, stop_on_signals  # noqa: E402
+from devstack.stack import (  # noqa: E402
+    ENTRY_POINTS,
+    HOST,
+    ROOT,
+    VENV_BIN,
+    stop_on_signals,
+)
 
 EMPTY = {  # the platform floor: functions-framework serving a function that imports nothing
     "empty-flask": ("import functions_framework\n\n\n@functions_framework.http\ndef empty(request):\n"

@@ -25,20 +25,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
+from bench.harness import (  # noqa: E402
+    fake_model_stack,
+    pct,
+    report,
+    unique_photo,
+    use_stack_settings,
+)
 from devstack import menu_photos  # noqa: E402
-from bench.harness import fake_model_stack, pct, report, unique_photo, use_stack_settings  # noqa: E402
 from devstack.stack import stop_on_signals  # noqa: E402
 
 
 def event_times(job_id: str) -> dict[int, float]:
     """seq -> the create_time (epoch seconds) of the document that stored it (seq 1: the job's own)."""
     from common.gcp import db
-    from common.jobs import events
+    from common.jobs import pages, store
 
-    job = db.client().collection(db.JOBS).document(job_id).get()
-    out = {ev.seq: job.create_time.timestamp() for ev in events.decode_page(job.get("head"))}
-    for snap in events.pages_after(job_id, 0).stream():
-        for ev in events.decode_page(snap.get("events")):
+    job = db.client().collection(store.JOBS).document(job_id).get()
+    out = {ev.seq: job.create_time.timestamp() for ev in pages.decode_page(job.get("head"))}
+    for snap in pages.pages_after(job_id, 0).stream():
+        for ev in pages.decode_page(snap.get("events")):
             out[ev.seq] = snap.create_time.timestamp()
     return out
 
@@ -78,14 +84,14 @@ def polling_reader(job_id: str, interval_s: float, stop: threading.Event, out: d
 
     It starts after seq 1, which the job's creation answer stands for (the job document holds it).
     """
-    from common.jobs import events
+    from common.jobs import pages
 
     last, queries, got = 1, 0, {}
     t0 = time.time()
     while not stop.is_set():
         queries += 1
-        for snap in events.pages_after(job_id, last).stream():
-            for ev in events.decode_page(snap.get("events")):
+        for snap in pages.pages_after(job_id, last).stream():
+            for ev in pages.decode_page(snap.get("events")):
                 if ev.seq not in got:
                     got[ev.seq] = time.time()
                     last = max(last, ev.seq)

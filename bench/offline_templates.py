@@ -30,7 +30,7 @@ def main() -> int:
     ap.add_argument("--verbose", action="store_true", help="print misses")
     ap.add_argument("--phone", action="store_true",
                     help="photographed pages as a phone sends them (3024x4032 JPEG, q92), timed from the upload's "
-                         "bytes: normalising (common/images.py) and reading")
+                         "bytes: normalising (common/scan/photos.py) and reading")
     ap.add_argument("--holdout", action="store_true",
                     help="the held-out layouts (menu_templates.HOLDOUT), never tuned on, instead of TEMPLATES")
     args = ap.parse_args()

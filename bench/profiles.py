@@ -39,7 +39,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from common.engines.local import LocalEngine
-    from common.profiles.catalog import BUILTIN
+    from common.profiles.builtin import BUILTIN
 
     engine = LocalEngine()
     engine.warm_up()

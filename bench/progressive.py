@@ -26,7 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.harness import fake_model_stack, metered, pct, report, start_job, unique_photo  # noqa: E402
+from bench.harness import (  # noqa: E402
+    fake_model_stack,
+    metered,
+    pct,
+    report,
+    start_job,
+    unique_photo,
+)
 from devstack import menu_photos  # noqa: E402
 from devstack.stack import stop_on_signals  # noqa: E402
 

@@ -24,9 +24,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from common.core.settings import get_settings
+from common.jobs.eventlog import EventLog
+from tests.api import make_job
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import fake_model_stack, pct, report, use_stack_settings  # noqa: E402
+from bench.harness import (  # noqa: E402
+    fake_model_stack,
+    pct,
+    report,
+    use_stack_settings,
+)
 from devstack.stack import HOST, UPLOAD_BUCKET, stop_on_signals  # noqa: E402
 
 
@@ -108,22 +117,21 @@ def main() -> int:
     stack = fake_model_stack(8200)
     with stack:
         use_stack_settings(stack)
-        from common.api import schemas
-        from common.jobs import events, lease as claims, store as jobs
+        from common.jobs import lease, payloads
 
         events_pid = stack.procs["events"].pid
         idle_rss, _ = tree_rss_mib(events_pid)
         # The jobs, and this process as the run holding each one's lease.
         t0 = time.time()
-        logs: dict[str, events.EventLog] = {}
+        logs: dict[str, EventLog] = {}
         tokens: dict[str, str] = {}
         with ThreadPoolExecutor(16) as pool:
             def make(_):
                 name = f"uploads/{os.urandom(16).hex()}.jpg"
-                job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
-                claim = claims.claim(job["job_id"], "bench-writer")
-                tokens[job["job_id"]] = job["access_token"]
-                return job["job_id"], claim.log
+                job = make_job(f"gs://{UPLOAD_BUCKET}/{name}")
+                claim = lease.claim(job.job_id, "bench-writer", get_settings().run.lease_s)
+                tokens[job.job_id] = job["access_token"]
+                return job.job_id, claim.log
             logs = dict(pool.map(make, range(args.streams)))
         setup_s = time.time() - t0
 
@@ -165,12 +173,12 @@ def main() -> int:
                 due = int((time.time() - t_flow) * args.rate)
                 while sent < due:
                     target = random.choice(job_ids)
-                    pool.submit(append, target, "status", events.status("analyzing", f"bench event {sent}", target))
+                    pool.submit(append, target, "status", payloads.status("analyzing", f"bench event {sent}", target))
                     sent += 1
                 time.sleep(0.01)
         flow_s = time.time() - t_flow
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda j: append(j, "done", events.done("completed", j, {"elapsed_ms": 0})), job_ids))
+            list(pool.map(lambda j: append(j, "done", payloads.done("completed", j, {"elapsed_ms": 0})), job_ids))
         deadline = time.time() + 60
         while len(viewers.done) + len(viewers.failed) < args.streams and time.time() < deadline:
             time.sleep(0.2)

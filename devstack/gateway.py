@@ -19,7 +19,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from common.core import logs, tracing
+from common.core import logs, trace_ids
 from common.gcp import assets
 from common.core.settings import get_settings
 
@@ -99,8 +99,8 @@ def build_app(origins: dict):
     client = httpx.AsyncClient(timeout=httpx.Timeout(connect=5, read=None, write=30, pool=None),
                                limits=httpx.Limits(max_connections=4000, max_keepalive_connections=0))
     settings = get_settings()
-    page, headers_of_page = load_page(), page_headers(settings.upload_origin)
-    allowed_origins = set(settings.cors_origin_list)
+    page, headers_of_page = load_page(), page_headers(settings.uploads.upload_origin)
+    allowed_origins = set(settings.access.cors_origin_list)
 
     async def proxy(request: Request) -> Response:
         path = request.url.path
@@ -142,14 +142,14 @@ def build_app(origins: dict):
             headers["x-edge-request-key"] = secrets.token_hex(32)
         headers.setdefault("x-request-id", uuid.uuid4().hex)
         # As the Worker does: the client's trace id kept, whether it is sampled decided here.
-        headers["traceparent"] = tracing.at_edge(headers.get("traceparent"), settings.trace_sample_ratio).traceparent
+        headers["traceparent"] = trace_ids.at_edge(headers.get("traceparent"), settings.cloud.trace_sample_ratio).traceparent
         # Cloudflare's edge sets CF-Connecting-IP from the TCP peer; locally there is no edge, so a
         # client may state it (tests play many phones). The Worker's proof rides along with it.
         peer = request.client.host if request.client else ""
         headers["x-client-ip"] = request.headers.get("cf-connecting-ip") or peer
         headers["x-forwarded-for"] = peer
-        if settings.origin_secret:
-            headers["x-origin-secret"] = settings.origin_secret.get_secret_value()
+        if settings.access.origin_secret:
+            headers["x-origin-secret"] = settings.access.origin_secret.get_secret_value()
         # Forward the path as the client sent it (still percent-encoded), as the Worker does.
         raw_path = request.scope.get("raw_path", b"").decode("latin-1") or path
         url = origin + raw_path + (f"?{request.url.query}" if request.url.query else "")
@@ -183,7 +183,7 @@ def build_app(origins: dict):
         if not asset_key.match(key):
             return error(404, "NOT_FOUND", "no such asset")
         url = assets.client().generate_presigned_url(
-            "get_object", Params={"Bucket": settings.r2_bucket, "Key": key}, ExpiresIn=60)
+            "get_object", Params={"Bucket": settings.assets.r2_bucket, "Key": key}, ExpiresIn=60)
         upstream = await client.get(url)
         if upstream.status_code == 404 or upstream.status_code == 403 and b"NoSuchKey" in upstream.content:
             return error(404, "NOT_FOUND", "no such asset")

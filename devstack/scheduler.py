@@ -10,7 +10,7 @@ import time
 
 import httpx
 
-from common.api import auth
+from common.gcp import tasks
 from common.core import logs
 
 log = logs.get_logger("scheduler")
@@ -25,7 +25,7 @@ def main() -> None:
     while True:
         time.sleep(args.every)
         try:
-            r = httpx.post(args.url, json={}, headers=auth.internal_headers(), timeout=120)
+            r = httpx.post(args.url, json={}, headers=tasks.internal_headers(), timeout=120)
             log.info("scheduled call", status=r.status_code, body=r.text[:200])
         except httpx.HTTPError as exc:
             log.warning("scheduled call failed", error=type(exc).__name__)

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
+from common.core import clock
+from common.jobs import idempotency
 from tests.api import assert_well_formed, parse_sse
 
 
@@ -183,8 +185,8 @@ def test_the_task_route_is_not_served_by_the_public_stream_deployment(stack):
 
 def test_internal_entry_points_refuse_every_caller_when_nothing_is_configured(stack, monkeypatch):
     from common.api import auth
-    from common.core.settings import reset_settings
     from common.core.errors import Unauthorized
+    from common.core.settings import reset_settings
 
     for name in ("INTERNAL_SECRET", "INTERNAL_AUDIENCES", "INTERNAL_SERVICE_ACCOUNTS"):
         monkeypatch.setenv(name, "")
@@ -317,17 +319,17 @@ def test_an_expired_idempotency_key_starts_a_new_job(api, stack, menu_photo):
     gcs_uri = api.upload(menu_photo)
     key = {"Idempotency-Key": uuid.uuid4().hex}
     first = api.create_job(gcs_uri, headers=key).json()["job_id"]
-    records = list(db.client().collection(db.IDEMPOTENCY).where(filter=FieldFilter("job_id", "==", first)).stream())
+    records = list(db.client().collection(idempotency.IDEMPOTENCY).where(filter=FieldFilter("job_id", "==", first)).stream())
     assert len(records) == 1
-    records[0].reference.update({"expire_at": db.now() - dt.timedelta(seconds=1)})
+    records[0].reference.update({"expire_at": clock.now() - dt.timedelta(seconds=1)})
     second = api.create_job(gcs_uri, headers=key)
     assert second.status_code == 201 and second.json()["job_id"] != first
 
 
 def test_with_user_auth_required_a_caller_without_a_token_is_refused(stack, idp, monkeypatch):
     from common.api import auth
-    from common.core.settings import reset_settings
     from common.core.errors import Unauthorized
+    from common.core.settings import reset_settings
 
     monkeypatch.setenv("USER_AUTH", "required")
     reset_settings()
@@ -347,8 +349,8 @@ def test_with_user_auth_required_a_caller_without_a_token_is_refused(stack, idp,
 def test_when_configured_internal_callers_must_bring_a_google_token_for_the_audience_and_account(stack,
                                                                                                 monkeypatch):
     from common.api import auth
-    from common.core.settings import reset_settings
     from common.core.errors import Unauthorized
+    from common.core.settings import reset_settings
     from tests.idp import Issuer
 
     google = Issuer(issuer="https://accounts.google.com", audience="https://run-scan-task.example")

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import base64
-
 import time
 
 import httpx
 
-from tests.api import assert_well_formed, parse_sse
+from common.jobs import pages, store
+from common.streaming import session as sessions
+from tests.api import assert_well_formed, lease_s, parse_sse
 
 
 def test_reconnecting_with_last_event_id_query_at_every_position_replays_exactly_what_is_missing(api, menu_photo):
@@ -109,21 +110,21 @@ def test_the_event_feed_recovers_from_a_broken_listen_stream_without_losing_an_e
     import queue
     import time as _time
 
-    from common.jobs import events, lease as claims
-    from common.streaming.feed import EventFeed, JobState
-
+    from common.jobs import lease, payloads
+    from common.streaming.feed import EventFeed
+    from common.streaming.notices import JobState
     from tests.test_pipeline import _job_without_deliveries
 
     job_id = _job_without_deliveries()
-    run = claims.claim(job_id, "test-run")
+    run = lease.claim(job_id, "test-run", lease_s())
     assert run.outcome == "claimed"
     feed, got = EventFeed(reconnect_backoff_s=0.05), queue.SimpleQueue()
     with feed.subscribe(job_id, got.put):
         first = got.get(timeout=10)
         assert isinstance(first, JobState) and first.exists and first.last_seq == 1
-        run.log.append("status", events.status("analyzing", "before the break", job_id))
+        run.log.append("status", payloads.status("analyzing", "before the break", job_id))
         feed._rpc.close()  # the Listen stream dies, as on a network fault or server restart
-        run.log.append("status", events.status("generating_images", "during the break", job_id))
+        run.log.append("status", payloads.status("generating_images", "during the break", job_id))
         seen, deadline = {}, _time.time() + 10
         while 3 not in seen and _time.time() < deadline:
             try:
@@ -137,42 +138,40 @@ def test_the_event_feed_recovers_from_a_broken_listen_stream_without_losing_an_e
 
 
 def test_a_viewer_missing_events_older_than_the_latest_tail_asks_for_them_once():
-    from common.jobs import events
-    from common.streaming import sse
-    from common.streaming.feed import JobState
+    from common.jobs import pages
+    from common.streaming.notices import JobState
 
-    session = sse.Session("0" * 32, 0, heartbeat_s=1, max_s=10, retry_ms=100)
-    tail = (events.Event(5, "image_update", {}), events.Event(6, "done", {"status": "completed"}))
+    session = sessions.Session("0" * 32, 0, heartbeat_s=1, max_s=10, retry_ms=100)
+    tail = (pages.Event(5, "image_update", {}), pages.Event(6, "done", {"status": "completed"}))
     assert session.on_message(JobState(exists=True, status="completed", last_seq=6, tail=tail)) == []
     assert session.needs_catch_up() is True
     assert session.needs_catch_up() is False  # one read in flight at a time
-    frames = session.on_message([events.Event(s, "status", {"step": "analyzing"}) for s in (1, 2, 3, 4)])
+    frames = session.on_message([pages.Event(s, "status", {"step": "analyzing"}) for s in (1, 2, 3, 4)])
     assert [f.split("\n")[0] for f in frames] == [f"id: {s}" for s in range(1, 7)]
     assert session.finished
 
 
 def test_a_jobs_first_event_is_stored_on_the_job_itself_and_read_back_with_the_pages(api, stack, menu_photo):
-    from common.jobs import events
+    from common.jobs import pages
 
     job_id, frames = api.scan(menu_photo)
-    pages = list(events.pages_after(job_id, 0).stream())
-    assert min(p.get("first_seq") for p in pages) == 2  # create_job wrote one document: the job
-    assert [e.seq for e in events.read_after(job_id, 0)] == [f.id for f in frames if f.id is not None]
-    assert [e.seq for e in events.read_after(job_id, 1)][0] == 2
+    docs = list(pages.pages_after(job_id, 0).stream())
+    assert min(p.get("first_seq") for p in docs) == 2  # create_job wrote one document: the job
+    assert [e.seq for e in pages.read_after(job_id, 0)] == [f.id for f in frames if f.id is not None]
+    assert [e.seq for e in pages.read_after(job_id, 1)][0] == 2
 
 
 def test_a_viewer_joining_late_gets_the_first_event_from_the_job_and_asks_only_for_the_middle():
-    from common.jobs import events
-    from common.streaming import sse
-    from common.streaming.feed import JobState
+    from common.jobs import pages
+    from common.streaming.notices import JobState
 
-    session = sse.Session("0" * 32, 0, heartbeat_s=1, max_s=10, retry_ms=100)
-    head = (events.Event(1, "status", {"step": "uploading"}),)
-    tail = (events.Event(4, "done", {"status": "completed"}),)
+    session = sessions.Session("0" * 32, 0, heartbeat_s=1, max_s=10, retry_ms=100)
+    head = (pages.Event(1, "status", {"step": "uploading"}),)
+    tail = (pages.Event(4, "done", {"status": "completed"}),)
     frames = session.on_message(JobState(exists=True, status="completed", last_seq=4, tail=tail, head=head))
     assert [f.split("\n")[0] for f in frames] == ["id: 1"]
     assert session.needs_catch_up() is True and session.last == 1  # the read asks for seq > 1 only
-    frames = session.on_message([events.Event(s, "status", {"step": "analyzing"}) for s in (2, 3)])
+    frames = session.on_message([pages.Event(s, "status", {"step": "analyzing"}) for s in (2, 3)])
     assert [f.split("\n")[0] for f in frames] == ["id: 2", "id: 3", "id: 4"]
     assert session.finished
 
@@ -181,15 +180,15 @@ def test_a_job_stored_before_heads_existed_still_replays_from_its_first_page(api
     from google.cloud import firestore
 
     from common.gcp import db
-    from common.jobs import events
+    from common.jobs import pages
 
     job_id, frames = api.scan(menu_photo)
-    client, ref = db.client(), db.client().collection(db.JOBS).document(job_id)
-    head = events.decode_page(ref.get().get("head"))
+    client, ref = db.client(), db.client().collection(store.JOBS).document(job_id)
+    head = pages.decode_page(ref.get().get("head"))
     # The layout of an earlier deploy: seq 1 on a page of its own, no head on the job.
-    client.collection(db.EVENTS).document(events.page_doc_id(job_id, 1)).create(events.page_record(job_id, head))
+    client.collection(pages.EVENTS).document(pages.page_doc_id(job_id, 1)).create(pages.page_record(job_id, head))
     ref.update({"head": firestore.DELETE_FIELD})
-    assert [e.seq for e in events.read_after(job_id, 0)] == [f.id for f in frames]
+    assert [e.seq for e in pages.read_after(job_id, 0)] == [f.id for f in frames]
     assert [f.id for f in api.events(job_id, after=0)] == [f.id for f in frames]
 
 
@@ -197,12 +196,11 @@ def test_a_job_stored_before_heads_existed_still_replays_from_its_first_page(api
 def test_a_failing_catch_up_read_is_retried_with_backoff_then_the_stream_ends_with_a_timeout_frame():
     import time as _time
 
-    from common.jobs import events
-    from common.streaming import sse
-    from common.streaming.feed import FeedNotice, JobState
+    from common.jobs import pages
+    from common.streaming.notices import FeedNotice, JobState
 
-    session = sse.Session("0" * 32, 0, heartbeat_s=30, max_s=60, retry_ms=100)
-    tail = (events.Event(5, "image_update", {}),)
+    session = sessions.Session("0" * 32, 0, heartbeat_s=30, max_s=60, retry_ms=100)
+    tail = (pages.Event(5, "image_update", {}),)
     session.on_message(JobState(exists=True, status="running", last_seq=5, tail=tail))
     asked = []
     t0 = _time.monotonic()
@@ -213,9 +211,9 @@ def test_a_failing_catch_up_read_is_retried_with_backoff_then_the_stream_ends_wi
         else:
             _time.sleep(min(session.wait_s(), 0.05))
             out = []
-    assert len(asked) == sse.CATCH_UP_ATTEMPTS  # not thousands of reads in a tight loop
+    assert len(asked) == sessions.CATCH_UP_ATTEMPTS  # not thousands of reads in a tight loop
     gaps = [b - a for a, b in zip(asked, asked[1:])]
-    assert gaps == sorted(gaps) and gaps[0] >= sse.CATCH_UP_BACKOFF_S * 0.9
+    assert gaps == sorted(gaps) and gaps[0] >= sessions.CATCH_UP_BACKOFF_S * 0.9
     assert out and out[0].startswith("event: timeout")
     assert '"last_event_id":0' in out[0] and "events_unavailable" in out[0]
 
@@ -224,52 +222,50 @@ def test_catch_up_reads_past_the_feeds_queue_are_refused_at_once_not_queued(stac
     import queue
     import threading
 
-    from common.jobs import events
     from common.streaming import feed as watch
+    from common.streaming import notices
 
     monkeypatch.setattr(watch, "CATCH_UP_QUEUE", 1)
     release = threading.Event()
-    monkeypatch.setattr(events, "read_after", lambda job_id, after: (release.wait(10), [])[1])
+    monkeypatch.setattr(pages, "read_after", lambda job_id, after: (release.wait(10), [])[1])
     feed = watch.EventFeed()
     got = queue.SimpleQueue()
     with feed.subscribe("1" * 32, got.put) as a, feed.subscribe("2" * 32, got.put) as b:
         a.catch_up(0)
         b.catch_up(0)  # the queue is full: told at once
-        notices = []
+        told = []
         deadline = time.time() + 10
-        while not notices and time.time() < deadline:
+        while not told and time.time() < deadline:
             msg = got.get(timeout=10)
-            if isinstance(msg, watch.FeedNotice):
-                notices.append(msg)
-        assert notices == [watch.FeedNotice("catch_up_failed")]
+            if isinstance(msg, notices.FeedNotice):
+                told.append(msg)
+        assert told == [notices.FeedNotice("catch_up_failed")]
         release.set()
 
 
-def _target_change(kind: int, target_ids, code: int = 0):
-    from google.cloud.firestore_v1.types import ListenResponse, TargetChange
-    from google.rpc import status_pb2
+def _target_change(kind: str, target_ids, code: int = 0):
+    from common.streaming.listen import Change
 
-    return ListenResponse(target_change=TargetChange(target_change_type=kind, target_ids=list(target_ids),
-                                                     cause=status_pb2.Status(code=code, message="removed")))
+    return Change(kind, tuple(target_ids), cause="removed" if code else "")
 
 
 def test_a_target_the_server_removes_is_added_again_and_keeps_delivering(stack):
     import queue
 
-    from common.jobs import events, lease as claims
+    from common.jobs import lease, payloads
     from common.streaming import feed as watch
-    from common.streaming.feed import JobState
+    from common.streaming.notices import JobState
     from tests.test_pipeline import _job_without_deliveries
 
     job_id = _job_without_deliveries()
-    run = claims.claim(job_id, "test-run")
+    run = lease.claim(job_id, "test-run", lease_s())
     feed, got = watch.EventFeed(), queue.SimpleQueue()
     with feed.subscribe(job_id, got.put):
         assert got.get(timeout=10).exists
         old_id = feed._targets[job_id].target_id
-        feed._handle(_target_change(watch._REMOVE, [old_id], code=9))
+        feed._handle(_target_change("removed", [old_id], code=9))
         assert feed._targets[job_id].target_id != old_id  # watched again, under a new id
-        run.log.append("status", events.status("analyzing", "after the removal", job_id))
+        run.log.append("status", payloads.status("analyzing", "after the removal", job_id))
         deadline = time.time() + 10
         while time.time() < deadline:
             msg = got.get(timeout=10)
@@ -280,7 +276,8 @@ def test_a_target_the_server_removes_is_added_again_and_keeps_delivering(stack):
 
 
 def test_a_target_the_server_keeps_removing_ends_its_streams_with_a_timeout_frame(stack):
-    from common.streaming import feed as watch, sse
+    from common.streaming import feed as watch
+    from common.streaming import sse
     from tests.test_pipeline import _job_without_deliveries
 
     job_id = _job_without_deliveries()
@@ -289,7 +286,7 @@ def test_a_target_the_server_keeps_removing_ends_its_streams_with_a_timeout_fram
     assert next(frames).startswith("retry:")
     assert next(frames).startswith("id: 1")
     for _ in range(watch.TARGET_READDS + 1):
-        feed._handle(_target_change(watch._REMOVE, [], code=9))  # no ids: every target of the stream
+        feed._handle(_target_change("removed", [], code=9))  # no ids: every target of the stream
     last = next(frames)
     assert last.startswith("event: timeout") and "feed_lost" in last
     assert list(frames) == []
@@ -304,8 +301,8 @@ def test_current_with_no_target_ids_marks_every_acknowledged_unseen_job_missing_
     feed._start = lambda: None  # no Listen stream: the server's messages are played by hand
     with feed.subscribe("3" * 32, got.put), feed.subscribe("4" * 32, got.put), feed.subscribe("5" * 32, pending.put):
         acked = [feed._targets[j].target_id for j in ("3" * 32, "4" * 32)]
-        feed._handle(_target_change(watch._ADD, acked))
-        feed._handle(_target_change(watch._CURRENT, []))
+        feed._handle(_target_change("added", acked))
+        feed._handle(_target_change("current", []))
         assert [got.get(timeout=1).exists, got.get(timeout=1).exists] == [False, False]
         assert pending.empty()  # its ADD is still in flight: a global CURRENT says nothing of it yet
 

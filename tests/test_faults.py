@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from common.jobs import store
 from devstack.stack import HOST
 from tests.api import Frame, assert_well_formed, parse_sse
 from tests.conftest import render_photo
@@ -217,8 +218,8 @@ def test_gcs_uris_with_traversal_or_foreign_buckets_are_refused(api):
 def test_fuzzed_requests_to_every_public_endpoint_get_no_5xx_and_match_the_contract(api, stack, menu_photo,
                                                                                      campaign):
     import schemathesis
-    from schemathesis import checks
     from hypothesis import HealthCheck, given, settings
+    from schemathesis import checks
 
     schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.yaml")
     job_id = api.job(api.upload(menu_photo))
@@ -397,7 +398,7 @@ def _jobs_and_uploads(stack) -> tuple[int, int]:
     from common.gcp import db
     from devstack.stack import UPLOAD_BUCKET
 
-    jobs = len(list(db.client().collection(db.JOBS).list_documents()))
+    jobs = len(list(db.client().collection(store.JOBS).list_documents()))
     listing = httpx.get(f"http://127.0.0.1:{stack.ports.gcs}/storage/v1/b/{UPLOAD_BUCKET}/o").json()
     return jobs, len(listing.get("items") or [])
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from common.jobs import store
 from devstack import gateway, workerd
 from devstack.stack import ENTRY_POINTS, wait_http
 from tests.app_client import AppClient
@@ -174,7 +175,7 @@ def _jobs_of(gcs_uri: str) -> list[str]:
 
     from common.gcp import db
 
-    return [d.id for d in db.client().collection(db.JOBS).where(filter=FieldFilter("gcs_uri", "==", gcs_uri)).stream()]
+    return [d.id for d in db.client().collection(store.JOBS).where(filter=FieldFilter("gcs_uri", "==", gcs_uri)).stream()]
 
 
 def test_a_create_job_whose_answer_was_lost_is_sent_again_and_the_app_gets_the_one_job_it_made(lossy, stack, menu_photo):

@@ -6,14 +6,14 @@ import time
 import pytest
 
 from common.gcp import db
+from common.menu.items import MenuItem
 from common.scan import knowledge
-from common.engines import MenuItem
 from tests.conftest import render_photo
 
 
 def _doc(name: str, language: str, timeout_s: float = 10) -> dict:
     """The learned entry; written just after done, so a client may look before it lands."""
-    ref = db.client().collection(db.KNOWLEDGE).document(knowledge.doc_id(name, language))
+    ref = db.client().collection(knowledge.KNOWLEDGE).document(knowledge.doc_id(name, language))
     deadline = time.monotonic() + timeout_s
     while True:
         snap = ref.get()
@@ -49,7 +49,7 @@ def test_the_offline_engines_guess_for_an_unknown_dish_is_never_written(stack):
     guess = MenuItem(id="1", original_name="店長のきまぐれ小鉢", translated_name="Tencho no kimagure kobachi",
                      known=False)
     assert knowledge.record([guess], "en", "local") == 0
-    ref = db.client().collection(db.KNOWLEDGE).document(knowledge.doc_id("店長のきまぐれ小鉢", "en"))
+    ref = db.client().collection(knowledge.KNOWLEDGE).document(knowledge.doc_id("店長のきまぐれ小鉢", "en"))
     assert not ref.get().exists
     item = guess.model_copy()
     assert knowledge.fill([item], "en") == 0 and not item.known
@@ -118,7 +118,7 @@ def test_knowledge_faults_are_swallowed_and_leave_the_reading_as_it_was(monkeypa
 
 @pytest.mark.parametrize("collection", ["", "bad/name/with/slashes"])
 def test_a_failing_collection_write_is_logged_not_raised(stack, monkeypatch, collection):
-    monkeypatch.setattr(db, "KNOWLEDGE", collection)
+    monkeypatch.setattr(knowledge, "KNOWLEDGE", collection)
     assert knowledge.record([MenuItem(id="1", original_name="唐揚げ", translated_name="Karaage")], "en", "gemini") == 0
 
 

@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from common.jobs import store
+
 EXPO_TOKEN = "ExponentPushToken[xxxxxxxxxxxxxxxxxxxxxx]"
 
 
@@ -97,7 +99,7 @@ def _wait_for(check, timeout: float = 30, what: str = "the condition"):
 def _push_state(api, job_id: str) -> str:
     from common.gcp import db
 
-    return ((db.client().collection(db.JOBS).document(job_id).get().to_dict() or {}).get("notify") or {}) \
+    return ((db.client().collection(store.JOBS).document(job_id).get().to_dict() or {}).get("notify") or {}) \
         .get("push", {}).get("state", "")
 
 
@@ -199,7 +201,7 @@ def test_concurrent_first_deliveries_of_one_webhook_make_one_request(api_v2, sta
     job_id = _scan_v2(api_v2, menu_photo, callback_url=receiver.url)
     receiver.wait(1)
     # Forget the delivery, then race six first attempts: the claim lets one through.
-    db.client().collection(db.JOBS).document(job_id).update({"notify.webhook": {}})
+    db.client().collection(store.JOBS).document(job_id).update({"notify.webhook": {}})
     receiver.deliveries.clear()
     url = stack.function_url("notify") + "/"
     threads = [threading.Thread(target=httpx.post, args=(url,),
@@ -248,7 +250,7 @@ def test_a_callback_url_we_will_not_call_is_refused_at_creation_naming_why(api_v
     assert err["code"] == "INVALID_CALLBACK_URL" and reason in err["message"], err
     from common.gcp import db
 
-    assert list(db.client().collection(db.JOBS).limit(1).stream()) == []  # and no job was made
+    assert list(db.client().collection(store.JOBS).limit(1).stream()) == []  # and no job was made
 
 
 def test_loopback_and_plain_http_are_refused_where_the_stack_does_not_allow_loopback(api_v2, stack):
@@ -427,7 +429,7 @@ def test_notifications_the_queue_could_not_take_at_done_are_queued_by_the_watchd
         # The scan task was queued by create_job (which reaches the queue): only run_scan cannot.
         frames = api.events(job_id)
         assert frames[-1].data["status"] == "completed"
-        doc = db.client().collection(db.JOBS).document(job_id).get().to_dict()
+        doc = db.client().collection(store.JOBS).document(job_id).get().to_dict()
         assert doc["notify_due"] is True
         # The watchdog (every 5 s in the test stack) queues it; the push goes out.
         _wait_for(lambda: _expo(stack, "messages")["messages"], what="the watchdog's push", timeout=60)
@@ -436,8 +438,8 @@ def test_notifications_the_queue_could_not_take_at_done_are_queued_by_the_watchd
 
 
 def test_a_snapshot_too_large_for_one_message_goes_as_a_summary_with_its_url(monkeypatch):
-    from common.notify import webhooks
     from common.core.settings import reset_settings
+    from common.notify import webhooks
 
     monkeypatch.setenv("WEBHOOK_MAX_BYTES", "2048")
     reset_settings()
@@ -457,25 +459,24 @@ def test_a_snapshot_too_large_for_one_message_goes_as_a_summary_with_its_url(mon
 
 
 def _finished_v2_job(callback_url: str) -> str:
-    from common.api import schemas
-    from common.gcp import db
-    from common.jobs import store as jobs
+    from common.jobs import store
+    from tests.api import make_job
 
     name = "uploads/" + "ab" * 16 + ".jpg"
-    req = schemas.CreateJobRequest(gcs_uri=f"gs://menu-uploads/{name}", callback_url=callback_url)
-    job, _ = jobs.create(req, "menu-uploads", name, version="v2")
-    db.client().collection(db.JOBS).document(job["job_id"]).update({"status": "completed"})
-    return job["job_id"]
+    job = make_job(f"gs://menu-uploads/{name}", "v2", callback_url=callback_url)
+    store.update(job.job_id, {"status": "completed"})
+    return job.job_id
 
 
 def _webhook_state(job_id: str) -> dict:
     from common.gcp import db
 
-    return (db.client().collection(db.JOBS).document(job_id).get().to_dict().get("notify") or {}).get("webhook") or {}
+    return (db.client().collection(store.JOBS).document(job_id).get().to_dict().get("notify") or {}).get("webhook") or {}
 
 
 def test_at_delivery_a_name_that_now_resolves_to_a_private_address_is_refused_for_good(stack, monkeypatch):
-    from common.notify import deliveries as notifications, egress
+    from common.notify import deliveries as notifications
+    from common.notify import egress
 
     job_id = _finished_v2_job("https://hooks.example.com/in")  # public when the job was made
     monkeypatch.setattr(egress, "system_resolver", lambda host, port: ["10.0.0.5"])  # rebinding
@@ -490,7 +491,8 @@ def test_a_receivers_dns_down_for_a_while_is_a_failed_attempt_and_the_event_arri
         stack, monkeypatch, receiver):
     import socket
 
-    from common.notify import deliveries as notifications, egress
+    from common.notify import deliveries as notifications
+    from common.notify import egress
 
     port = receiver.server.server_address[1]
     job_id = _finished_v2_job(f"http://localhost:{port}/hooks/menu")

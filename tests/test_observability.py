@@ -14,7 +14,7 @@ import time
 import httpx
 import pytest
 
-from common.core import logs, tracing
+from common.core import logs, trace_ids, tracing
 from devstack import waterfall
 from tests.api import assert_well_formed
 
@@ -67,7 +67,7 @@ def test_a_log_entry_stays_one_line_whatever_a_request_path_holds():
 
 def test_a_job_is_one_trace_across_every_function_it_touches_in_order_with_its_id_on_each_span(api, stack,
                                                                                                menu_photo):
-    caller = tracing.mint(1.0)
+    caller = trace_ids.mint(1.0)
     r = api.create_job(api.upload(menu_photo), "en", headers={"traceparent": caller.traceparent},
                        push_token=EXPO_TOKEN)
     assert r.status_code == 201, r.text
@@ -187,7 +187,7 @@ def test_snapshot_and_event_stream_reads_link_to_the_jobs_trace(api_v2, stack, m
 
 
 def test_the_origin_keeps_a_clients_trace_id_but_decides_sampling_itself(api, stack, menu_photo):
-    caller = tracing.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=False)
+    caller = trace_ids.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=False)
     r = api.create_job(api.upload(menu_photo), "en", headers={"traceparent": caller.traceparent})
     job_id = r.json()["job_id"]
     assert api.events(job_id)[-1].data["status"] == "completed"
@@ -196,15 +196,15 @@ def test_the_origin_keeps_a_clients_trace_id_but_decides_sampling_itself(api, st
     assert {s["trace_id"] for s in own} == {caller.trace_id}
     for ratio, sampled in ((0.0, False), (1.0, True)):
         for flag in (True, False):
-            sent = tracing.Ids(caller.trace_id, caller.span_id, flag).traceparent
-            assert tracing.at_edge(sent, ratio) == tracing.Ids(caller.trace_id, caller.span_id, sampled)
-    assert tracing.at_edge("garbage", 1.0).trace_id != caller.trace_id
+            sent = trace_ids.Ids(caller.trace_id, caller.span_id, flag).traceparent
+            assert trace_ids.at_edge(sent, ratio) == trace_ids.Ids(caller.trace_id, caller.span_id, sampled)
+    assert trace_ids.at_edge("garbage", 1.0).trace_id != caller.trace_id
 
 
 def test_a_trace_its_trusted_caller_sampled_out_records_no_span_but_its_log_lines_keep_it(api_v2, stack,
                                                                                           menu_photo):
     job_id = api_v2.job(api_v2.upload(menu_photo), "en")
-    caller = tracing.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=False)
+    caller = trace_ids.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=False)
     # Straight to the events function, as the Worker would pass it on (its origin secret): trusted.
     url = f"{stack.function_url('events')}/api/v2/scan/jobs/{job_id}"
     r = httpx.get(url, headers={**api_v2.auth(job_id), "X-Origin-Secret": stack.origin_secret,
@@ -213,7 +213,7 @@ def test_a_trace_its_trusted_caller_sampled_out_records_no_span_but_its_log_line
     lines = _wait_lines(stack, "events", lambda e: e.get("logging.googleapis.com/trace", "").endswith(caller.trace_id))
     assert {e["logging.googleapis.com/trace_sampled"] for e in lines} == {False}
     # Not through the origin: the caller's trace is not followed (and the request is refused).
-    stranger = tracing.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=True)
+    stranger = trace_ids.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=True)
     assert httpx.get(url, headers={**api_v2.auth(job_id), "traceparent": stranger.traceparent}).status_code == 403
     time.sleep(1)  # spans are written a fifth of a second after they end
     spans = waterfall.load(stack.trace_dir)
@@ -267,7 +267,7 @@ def test_run_trace_prints_the_jobs_waterfall_with_every_function_and_the_slowest
      ("105445aa7843bc8bf206b12000100000", "0000000000000001", False)),
 ])
 def test_the_callers_trace_is_read_from_traceparent_or_the_cloud_trace_header(headers, expected):
-    ids = tracing.from_headers(headers)
+    ids = trace_ids.from_headers(headers)
     assert (ids.trace_id, ids.span_id, ids.sampled) == expected
 
 
@@ -275,20 +275,20 @@ def test_the_callers_trace_is_read_from_traceparent_or_the_cloud_trace_header(he
                                    "00-4bf92f3577b34da6a3ce929d0e0e4736-" + "0" * 16 + "-01",
                                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "garbage"])
 def test_a_malformed_or_all_zero_traceparent_is_no_trace(value):
-    assert tracing.from_headers({"traceparent": value}) is None
+    assert trace_ids.from_headers({"traceparent": value}) is None
 
 
 def test_the_edge_samples_new_traces_at_the_configured_ratio():
-    assert all(tracing.mint(1.0).sampled for _ in range(50))
-    assert not any(tracing.mint(0.0).sampled for _ in range(50))
-    ids = tracing.mint(1.0)
-    assert tracing.parse_traceparent(ids.traceparent) == ids
+    assert all(trace_ids.mint(1.0).sampled for _ in range(50))
+    assert not any(trace_ids.mint(0.0).sampled for _ in range(50))
+    ids = trace_ids.mint(1.0)
+    assert trace_ids.parse_traceparent(ids.traceparent) == ids
 
 
 def test_a_log_line_names_the_trace_and_span_it_was_written_in():
     logs.configure("INFO", "demo-project")
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", (), None)
-    ids = tracing.Ids("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", True)
+    ids = trace_ids.Ids("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", True)
     token = logs.trace_var.set(ids)
     try:
         entry = json.loads(logs.JsonFormatter().format(record))
@@ -301,8 +301,8 @@ def test_a_log_line_names_the_trace_and_span_it_was_written_in():
 
 
 def test_the_file_exporter_needs_its_folder_named():
-    from common.core.settings import Settings
     from common.core.errors import ConfigError
+    from common.core.settings import Settings
 
     with pytest.raises(ConfigError, match="TRACE_DIR"):
         Settings.from_env({"TRACE_EXPORTER": "file"})
@@ -419,7 +419,7 @@ def test_every_metric_counts_log_lines_the_code_writes_and_every_alert_and_chart
 
 
 def test_with_cloud_trace_the_exporter_is_imported_at_the_first_export_not_at_start():
-    code = ("import sys\nfrom common import tracing\ntracing.setup('signed-url')\n"
+    code = ("import sys\nfrom common.core import tracing\ntracing.setup('signed-url')\n"
             "with tracing.span('x'):\n    pass\n"
             "assert tracing.enabled()\n"
             "print('opentelemetry.exporter.cloud_trace' in sys.modules, 'opentelemetry.instrumentation.grpc' in sys.modules)")
@@ -444,7 +444,7 @@ def test_a_tracing_failure_never_fails_the_work_it_watches(monkeypatch):
 
 
 def test_tracing_starts_in_a_process_that_already_imported_httpx(tmp_path):
-    code = ("import httpx\nfrom common import tracing\ntracing.setup('notify')\n"
+    code = ("import httpx\nfrom common.core import tracing\ntracing.setup('notify')\n"
             "print(tracing.enabled(), sorted(tracing._instrumented))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=waterfall.ROOT,
                          env={**os.environ, "TRACE_EXPORTER": "file", "TRACE_DIR": str(tmp_path),

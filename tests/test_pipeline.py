@@ -10,7 +10,9 @@ import uuid
 import httpx
 import pytest
 
-from tests.api import assert_well_formed
+from common.core import clock
+from common.jobs import fence, store
+from tests.api import assert_well_formed, lease_s, make_job
 
 
 def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_done(api, menu_photo):
@@ -168,17 +170,17 @@ def test_concurrent_duplicate_deliveries_through_both_triggers_cause_one_model_c
 
 
 def test_a_run_that_dies_mid_job_is_taken_over_after_its_lease_and_the_sequence_continues(api, stack, menu_photo):
-    from common.jobs import events, lease as claims
     from common.core.errors import LeaseLost
+    from common.jobs import lease, payloads
 
     signed = api.signed_url()
     job_id = api.job(signed["gcs_uri"])
-    ghost = claims.claim(job_id, "ghost-run")  # a run that starts, writes one event, then dies
+    ghost = lease.claim(job_id, "ghost-run", lease_s())  # a run that starts, writes one event, then dies
     if ghost.outcome != "claimed":  # a task delivery may have claimed first while the upload was missing
         time.sleep(3.5)
-        ghost = claims.claim(job_id, "ghost-run")
+        ghost = lease.claim(job_id, "ghost-run", lease_s())
     assert ghost.outcome == "claimed"
-    ghost.log.append("status", events.status("analyzing", "Reading the menu", job_id))
+    ghost.log.append("status", payloads.status("analyzing", "Reading the menu", job_id))
     api.put(signed, menu_photo)
 
     frames = api.events(job_id, timeout=60)
@@ -188,7 +190,7 @@ def test_a_run_that_dies_mid_job_is_taken_over_after_its_lease_and_the_sequence_
     assert api.gemini_calls()["calls"]["menu"] == 1
     # The dead run wakes up: its writes are refused, the sequence is not forked.
     try:
-        ghost.log.append("status", events.status("analyzing", "late", job_id))
+        ghost.log.append("status", payloads.status("analyzing", "late", job_id))
         raise AssertionError("a run that lost its lease could still append")
     except LeaseLost:
         pass
@@ -206,17 +208,15 @@ def test_a_second_scan_of_the_same_photo_and_language_is_served_from_the_cache(a
 
 
 def test_concurrent_claims_of_one_job_give_exactly_one_owner_and_the_rest_are_told_busy(stack):
-    from common.api import schemas
-    from common.jobs import lease as claims, store as jobs
+    from common.jobs import lease
 
     for _ in range(5):
-        req = schemas.CreateJobRequest(gcs_uri="gs://menu-uploads/uploads/0123456789abcdef0123456789abcdef.jpg")
-        job, _ = jobs.create(req, "menu-uploads", "uploads/0123456789abcdef0123456789abcdef.jpg")
+        job = make_job("gs://menu-uploads/uploads/0123456789abcdef0123456789abcdef.jpg")
         outcomes, errors = [], []
 
         def claim(n):
             try:
-                outcomes.append(claims.claim(job["job_id"], f"owner-{n}").outcome)
+                outcomes.append(lease.claim(job.job_id, f"owner-{n}", lease_s()).outcome)
             except Exception as exc:  # noqa: BLE001 - any exception here is the failure under test
                 errors.append(repr(exc))
 
@@ -277,99 +277,95 @@ def _job_without_deliveries() -> str:
     """A job made with the store alone: no Cloud Task and no upload, so nothing but the test claims it."""
     import os
 
-    from common.api import schemas
-    from common.jobs import store as jobs
     from devstack.stack import UPLOAD_BUCKET
 
     name = f"uploads/{os.urandom(16).hex()}.jpg"
-    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
-    return job["job_id"]
+    job = make_job(f"gs://{UPLOAD_BUCKET}/{name}")
+    return job.job_id
 
 
 def test_a_renewed_lease_keeps_other_deliveries_out_and_a_stale_renewal_does_not(stack):
     import datetime as dt
 
     from common.gcp import db
-    from common.jobs import lease as claims
+    from common.jobs import lease
 
     job_id = _job_without_deliveries()
-    owner = claims.claim(job_id, "slow-run")
+    owner = lease.claim(job_id, "slow-run", lease_s())
     assert owner.outcome == "claimed"
     for _ in range(4):  # 4 s: past the 3 s lease the claim wrote on the job, renewed every second
         time.sleep(1.0)
-        owner.log.renew()
-    assert claims.claim(job_id, "intruder").outcome == "busy"
+        owner.lease.renew()
+    assert lease.claim(job_id, "intruder", lease_s()).outcome == "busy"
     time.sleep(3.5)  # renewals stop, as when the run dies: the job can be taken over
-    assert claims.claim(job_id, "taker").outcome == "claimed"
+    assert lease.claim(job_id, "taker", lease_s()).outcome == "claimed"
     # The old run wakes up and renews for a long time: that must not lock anyone out once the
     # new owner's own lease has ended.
-    db.client().collection(db.LEASES).document(job_id).set(
-        {"owner": "slow-run", "expires_at": db.now() + dt.timedelta(minutes=5)})
+    db.client().collection(lease.LEASES).document(job_id).set(
+        {"owner": "slow-run", "expires_at": clock.now() + dt.timedelta(minutes=5)})
     time.sleep(3.5)
-    assert claims.claim(job_id, "third").outcome == "claimed"
+    assert lease.claim(job_id, "third", lease_s()).outcome == "claimed"
 
 
 def test_a_run_that_lost_its_job_can_no_longer_renew_nor_hide_the_new_owners_lease(stack):
-    from common.gcp import db
-    from common.jobs import lease as claims
     from common.core.errors import LeaseLost
+    from common.gcp import db
+    from common.jobs import lease, store
 
     job_id = _job_without_deliveries()
-    old = claims.claim(job_id, "old-run")
-    old.log.renew()
-    leases = db.client().collection(db.LEASES).document(job_id)
+    old = lease.claim(job_id, "old-run", lease_s())
+    old.lease.renew()
+    leases = db.client().collection(lease.LEASES).document(job_id)
     assert leases.get().get("owner") == "old-run"
     # The old run stalls past its lease; another delivery takes the job over.
-    db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": db.now()})
-    db.client().collection(db.LEASES).document(job_id).update({"expires_at": db.now()})
-    new = claims.claim(job_id, "new-run")
+    db.client().collection(store.JOBS).document(job_id).update({"lease_expires_at": clock.now()})
+    db.client().collection(lease.LEASES).document(job_id).update({"expires_at": clock.now()})
+    new = lease.claim(job_id, "new-run", lease_s())
     assert new.outcome == "claimed"
-    new.log.renew()
+    new.lease.renew()
     assert leases.get().get("owner") == "new-run"
     with pytest.raises(LeaseLost):
-        old.log.renew()  # it wakes up: refused, and the new owner's renewal stands
+        old.lease.renew()  # it wakes up: refused, and the new owner's renewal stands
     assert leases.get().get("owner") == "new-run"
-    assert claims.claim(job_id, "third").outcome == "busy"
+    assert lease.claim(job_id, "third", lease_s()).outcome == "busy"
 
 
 # -- never stuck, never failed for an outage ---------------------------------------------------------
 def _uploaded_job(api, photo: bytes) -> str:
     """A job whose photo is uploaded and that no delivery will touch: created after its upload (the
     finalize event leaves such a job to its task) and with no task queued."""
-    from common.api import schemas
-    from common.jobs import store as jobs
 
     signed = api.signed_url()
     api.put(signed, photo)
     bucket, _, name = signed["gcs_uri"][5:].partition("/")
-    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=signed["gcs_uri"]), bucket, name)
-    return job["job_id"]
+    job = make_job(signed["gcs_uri"])
+    return job.job_id
 
 
 def _stored_events(job_id: str) -> list:
-    from common.jobs import events
+    from common.jobs import pages
 
-    return events.read_after(job_id, 0)
+    return pages.read_after(job_id, 0)
 
 
 def test_a_storage_outage_gives_the_job_back_and_never_fails_it_as_not_uploaded(stack, monkeypatch):
     import datetime as dt
 
-    from common.gcp import db, storage
-    from common.scan import pipeline
     from common.core.errors import Unavailable
+    from common.gcp import db, storage
+    from common.scan import run as pipeline
 
     job_id = _job_without_deliveries()
     # Older than UPLOAD_WAIT_S: a missing upload would end it as UPLOAD_NOT_FOUND now.
-    db.client().collection(db.JOBS).document(job_id).update(
-        {"created_at": db.now() - dt.timedelta(hours=1)})
+    db.client().collection(store.JOBS).document(job_id).update(
+        {"created_at": clock.now() - dt.timedelta(hours=1)})
 
     def outage(bucket, name):
         raise Unavailable("storage unavailable: 503", code="STORAGE_UNAVAILABLE")
 
     monkeypatch.setattr(storage, "read_upload", outage)
     assert pipeline.run_job(job_id, "test") == "waiting"
-    job = db.client().collection(db.JOBS).document(job_id).get().to_dict()
+    job = db.client().collection(store.JOBS).document(job_id).get().to_dict()
     assert job["status"] == "pending" and job.get("error") is None
     assert [e.type for e in _stored_events(job_id)] == ["status", "status"]
 
@@ -377,8 +373,8 @@ def test_a_storage_outage_gives_the_job_back_and_never_fails_it_as_not_uploaded(
 def test_storage_server_errors_read_as_an_outage_not_as_a_missing_upload(stack, monkeypatch):
     from google.api_core import exceptions as gexc
 
-    from common.gcp import storage
     from common.core.errors import Unavailable
+    from common.gcp import storage
 
     class Down:
         def bucket(self, name):
@@ -394,16 +390,14 @@ def test_storage_server_errors_read_as_an_outage_not_as_a_missing_upload(stack, 
 
 
 def test_an_upload_landing_while_a_delivery_holds_the_job_is_run_at_once(api, stack, menu_photo, monkeypatch):
-    from common.api import schemas
-    from common.gcp import storage
-    from common.jobs import store as jobs
-    from common.scan import pipeline
     from common.core.errors import Unavailable
+    from common.gcp import storage
+    from common.scan import run as pipeline
     from devstack.stack import UPLOAD_BUCKET
 
     # Outside the uploads prefix: no finalize event runs the job, so only this delivery can.
     name = f"stale/{uuid.uuid4().hex}.jpg"
-    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
+    job = make_job(f"gs://{UPLOAD_BUCKET}/{name}")
     real = storage.read_upload
     looks = []
 
@@ -417,9 +411,9 @@ def test_an_upload_landing_while_a_delivery_holds_the_job_is_run_at_once(api, st
         return real(bucket_, name_)
 
     monkeypatch.setattr(storage, "read_upload", late)
-    assert pipeline.run_job(job["job_id"], "task") == "completed"
+    assert pipeline.run_job(job.job_id, "task") == "completed"
     assert len(looks) == 2
-    stored = _stored_events(job["job_id"])
+    stored = _stored_events(job.job_id)
     assert [e.seq for e in stored] == list(range(1, len(stored) + 1)) and stored[-1].type == "done"
     # The claim's `analyzing` once (a second one, at 40, comes with the first partial menu).
     assert [(e.data.get("step"), e.data.get("progress")) for e in stored if e.type == "status"].count(
@@ -432,10 +426,9 @@ def _flaky_done(monkeypatch, plan: list[str]):
     from google.api_core import exceptions as gexc
     from google.cloud.firestore_v1 import batch as fbatch
 
-    from common.jobs import events
 
     real = fbatch.WriteBatch.commit
-    monkeypatch.setattr(events, "COMMIT_RETRY_DELAYS_S", (0.01, 0.01, 0.01))
+    monkeypatch.setattr(fence, "COMMIT_RETRY_DELAYS_S", (0.01, 0.01, 0.01))
 
     def holds_done(batch) -> bool:
         tails = [w._pb.update.fields["tail"].string_value for w in batch._write_pbs
@@ -458,7 +451,7 @@ def _flaky_done(monkeypatch, plan: list[str]):
 @pytest.mark.parametrize("plan", [["lost", "lost", "ok"], ["applied"], ["lost", "applied"]])
 def test_a_failure_whose_recording_hits_store_faults_is_recorded_exactly_once(api, stack, menu_photo, monkeypatch,
                                                                                 plan):
-    from common.scan import pipeline
+    from common.scan import run as pipeline
 
     job_id = _uploaded_job(api, menu_photo)
     api.script("menu", {"not_menu": True})
@@ -473,13 +466,13 @@ def test_a_failure_whose_recording_hits_store_faults_is_recorded_exactly_once(ap
 def test_a_failure_that_cannot_be_recorded_is_recorded_by_the_next_delivery_without_a_second_scan(
         api, stack, menu_photo, monkeypatch):
     from common.gcp import db
-    from common.scan import pipeline
+    from common.scan import run as pipeline
 
     job_id = _uploaded_job(api, menu_photo)
     api.script("menu", {"not_menu": True})
     _flaky_done(monkeypatch, ["lost"] * 4)
     assert pipeline.run_job(job_id, "task") == "busy"
-    job = db.client().collection(db.JOBS).document(job_id).get().to_dict()
+    job = db.client().collection(store.JOBS).document(job_id).get().to_dict()
     assert job["status"] == "pending" and job["fail_with"]["code"] == "IMAGE_NOT_MENU"
     monkeypatch.undo()
     assert pipeline.run_job(job_id, "task") == "failed"
@@ -494,7 +487,7 @@ def _age(job_id: str, seconds: float) -> None:
 
     from common.gcp import db
 
-    db.client().collection(db.JOBS).document(job_id).update({"created_at": db.now() - dt.timedelta(seconds=seconds)})
+    db.client().collection(store.JOBS).document(job_id).update({"created_at": clock.now() - dt.timedelta(seconds=seconds)})
 
 
 def test_a_job_nothing_runs_is_ended_by_the_scheduled_watchdog_and_its_viewer_sees_error_and_done(api, stack):
@@ -510,9 +503,8 @@ def test_a_job_nothing_runs_is_ended_by_the_scheduled_watchdog_and_its_viewer_se
 
 def test_the_watchdog_ends_an_overdue_job_with_its_photo_as_expired_and_leaves_a_live_run_alone(api, stack,
                                                                                                  menu_photo):
-    from common.api import schemas
     from common.gcp import db
-    from common.jobs import lease as claims, store as jobs
+    from common.jobs import lease, store
     from devstack.stack import UPLOAD_BUCKET
 
     # Its photo is there, outside the uploads prefix, so no finalize event runs the job before the watchdog.
@@ -520,20 +512,19 @@ def test_the_watchdog_ends_an_overdue_job_with_its_photo_as_expired_and_leaves_a
     httpx.post(f"http://127.0.0.1:{stack.ports.gcs}/upload/storage/v1/b/{UPLOAD_BUCKET}/o",
                params={"uploadType": "media", "name": name}, content=menu_photo,
                headers={"Content-Type": "image/jpeg"}).raise_for_status()
-    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
-    expired = job["job_id"]
-    from common.scan.pipeline import _LeaseKeeper
+    job = make_job(f"gs://{UPLOAD_BUCKET}/{name}")
+    expired = job.job_id
 
     live = _job_without_deliveries()
-    run = claims.claim(live, "live-run")
+    run = lease.claim(live, "live-run", lease_s())
     assert run.outcome == "claimed"
-    with _LeaseKeeper(run.log, 0.5):  # a long run, its lease kept alive by renewals (LEASE_S is 3 here)
+    with run.lease.kept(0.5):  # a long run, its lease kept alive by renewals (LEASE_S is 3 here)
         for job_id in (expired, live):
             _age(job_id, 600)
         time.sleep(4)  # past the lease the claim wrote: only the renewals keep it alive now
         r = httpx.post(stack.function_url("run-scan-watchdog") + "/", json={}, headers=api.internal())
         assert r.status_code == 200, r.text
-        assert db.client().collection(db.JOBS).document(live).get().get("status") == "running"
+        assert db.client().collection(store.JOBS).document(live).get().get("status") == "running"
     stored = _stored_events(expired)  # ended by our sweep, or by a scheduled one a moment before
     assert [e.type for e in stored][-2:] == ["error", "done"] and stored[-2].data["code"] == "JOB_EXPIRED"
     r = httpx.post(stack.function_url("run-scan-watchdog") + "/", json={})
@@ -544,28 +535,28 @@ def test_a_commit_applied_but_unreported_is_not_taken_for_ours_once_another_run_
     from google.api_core import exceptions as gexc
     from google.cloud.firestore_v1 import batch as fbatch
 
-    from common.gcp import db
-    from common.jobs import events, lease as claims
     from common.core.errors import LeaseLost
+    from common.gcp import db
+    from common.jobs import lease, payloads, store
 
     job_id = _job_without_deliveries()
-    old = claims.claim(job_id, "old-run")
+    old = lease.claim(job_id, "old-run", lease_s())
     real = fbatch.WriteBatch.commit
-    monkeypatch.setattr(events, "COMMIT_RETRY_DELAYS_S", (0.01, 0.01))
+    monkeypatch.setattr(fence, "COMMIT_RETRY_DELAYS_S", (0.01, 0.01))
     taken = []
 
     def commit(self, *args, **kwargs):
         result = real(self, *args, **kwargs)
         if not taken:  # our append landed; its answer is lost, and the lease runs out meanwhile
             taken.append(True)
-            db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": db.now()})
-            assert claims.claim(job_id, "new-run").outcome == "claimed"
+            db.client().collection(store.JOBS).document(job_id).update({"lease_expires_at": clock.now()})
+            assert lease.claim(job_id, "new-run", lease_s()).outcome == "claimed"
             raise gexc.ServiceUnavailable("connection reset")
         return result
 
     monkeypatch.setattr(fbatch.WriteBatch, "commit", commit)
     with pytest.raises(LeaseLost):
-        old.log.append("status", events.status("analyzing", "old run", job_id))
+        old.log.append("status", payloads.status("analyzing", "old run", job_id))
     monkeypatch.undo()
-    job = db.client().collection(db.JOBS).document(job_id).get().to_dict()
+    job = db.client().collection(store.JOBS).document(job_id).get().to_dict()
     assert job["lease_owner"] == "new-run"

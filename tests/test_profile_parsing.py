@@ -47,7 +47,7 @@ def test_a_recipe_card_gives_title_servings_times_ingredients_and_steps_with_con
 
 
 def test_a_schema_is_inferred_from_an_example_with_keys_required_and_array_items_merged():
-    from common.profiles.catalog import infer_schema
+    from common.profiles.schemas import infer_schema
 
     schema = infer_schema({"shop": "Bar", "rating": 4.5, "wines": [{"name": "A", "year": 2019},
                                                                    {"name": "B", "notes": None}]})
@@ -67,7 +67,7 @@ def test_csv_is_the_first_array_with_nested_fields_as_dotted_columns():
 
 
 def test_an_inferred_schema_accepts_its_own_example_whatever_its_arrays_mix():
-    from common.profiles.catalog import check_schema, infer_schema, validate_result
+    from common.profiles.schemas import check_schema, infer_schema, validate_result
 
     for example in ({"prices": [12, 14.5]}, {"w": [{"a": 1}, {"a": "one"}]}, {"rows": [[1, 2], ["a"]]},
                     {"w": [{"n": {"x": 1, "y": 2}}, {"n": {"x": 3}}]}):

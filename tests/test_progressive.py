@@ -14,7 +14,9 @@ import time
 import httpx
 import pytest
 
-from tests.api import assert_well_formed
+from common.core import clock
+from common.jobs import store
+from tests.api import assert_well_formed, lease_s
 
 LONG_MENU = 40
 
@@ -94,22 +96,22 @@ def test_a_long_menu_reaches_the_phone_in_three_growing_partials_then_whole_with
 
 def test_partials_cost_one_write_each_and_every_event_is_on_a_page_once_the_menu_is_in(api, stack, menu_photo):
     from common.gcp import db
-    from common.jobs import events
+    from common.jobs import pages, store
 
     _long_menu_streaming(stack)
     job_id, frames = api.scan(menu_photo)
     partial_ids = [f.id for f in frames if f.event == "menu_data" and f.data["is_partial"]]
     final_id = next(f.id for f in frames if f.event == "menu_data" and not f.data["is_partial"])
-    pages = [p.to_dict() for p in events.pages_after(job_id, 0).stream()]
-    firsts = sorted(p["first_seq"] for p in pages)
+    docs = [p.to_dict() for p in pages.pages_after(job_id, 0).stream()]
+    firsts = sorted(p["first_seq"] for p in docs)
     # The partials have no page of their own: they went on the page of the menu that followed them.
     assert len(partial_ids) == 3 and not set(partial_ids[1:]) & set(firsts)
-    holder = next(p for p in pages if p["first_seq"] <= partial_ids[0] <= p["last_seq"])
+    holder = next(p for p in docs if p["first_seq"] <= partial_ids[0] <= p["last_seq"])
     # It starts with the status posted with the first partial, and ends with the whole menu.
     assert holder["first_seq"] == partial_ids[0] - 1 and holder["last_seq"] >= final_id
-    stored = events.read_after(job_id, 0)
+    stored = pages.read_after(job_id, 0)
     assert [e.seq for e in stored] == [f.id for f in frames]
-    job = db.client().collection(db.JOBS).document(job_id).get().to_dict()
+    job = db.client().collection(store.JOBS).document(job_id).get().to_dict()
     assert job.get("unpaged_from") is None and job["items_partial"] is False
 
 
@@ -119,7 +121,7 @@ def test_a_viewer_joining_while_partials_exist_only_on_the_job_gets_every_event_
     _long_menu_streaming(stack)
     api.script("menu", {"stall_s": 4, "stall_at": 0.7})  # the model pauses after most of the menu
     job_id = api.job(api.upload(menu_photo))
-    ref = db.client().collection(db.JOBS).document(job_id)
+    ref = db.client().collection(store.JOBS).document(job_id)
     deadline = time.monotonic() + 20
     while not (ref.get().to_dict() or {}).get("unpaged_from"):
         assert time.monotonic() < deadline, "no partial menu was posted"
@@ -342,25 +344,25 @@ def _dead_run_past_its_deadline(with_menu: bool) -> str:
     import datetime as dt
 
     from common.gcp import db
-    from common.jobs import events, lease as claims
-    from common.engines import MenuItem
+    from common.jobs import lease, payloads, store
+    from common.menu.items import MenuItem
     from tests.test_pipeline import _job_without_deliveries
 
     job_id = _job_without_deliveries()
-    run = claims.claim(job_id, "dying-run", opening=[("status", events.status("analyzing", "Reading", job_id))])
+    run = lease.claim(job_id, "dying-run", lease_s(), opening=[("status", payloads.status("analyzing", "Reading", job_id))])
     assert run.outcome == "claimed"
-    past = db.now() - dt.timedelta(seconds=30)
+    past = clock.now() - dt.timedelta(seconds=30)
     fields = {"deadline_at": past, "lease_expires_at": past}
     if with_menu:  # the run sent the menu, drew nothing, and died
         items = [MenuItem(id=f"item-{k}", original_name=f"dish {k}", translated_name=f"dish {k}",
                           is_top3=k <= 3, image_status="pending" if k <= 3 else "none").model_dump()
                  for k in range(1, 6)]
-        run.log.append("menu_data", events.menu_data(job_id, items, is_partial=False),
+        run.log.append("menu_data", payloads.menu_data(job_id, items, is_partial=False),
                        job_fields={"items": items, "items_partial": False, **fields})
     else:
-        run.log.post_many([("menu_data", events.menu_data(job_id, [], is_partial=True))],
+        run.log.post_many([("menu_data", payloads.menu_data(job_id, [], is_partial=True))],
                           job_fields={"items_partial": True, "partial_items": 0, "partial_events": 1, **fields})
-    db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": past})
+    db.client().collection(store.JOBS).document(job_id).update({"lease_expires_at": past})
     return job_id
 
 
@@ -386,15 +388,15 @@ def test_a_job_whose_run_died_during_its_first_model_call_is_ended_by_the_watchd
     import datetime as dt
 
     from common.gcp import db
-    from common.jobs import lease as claims
+    from common.jobs import lease, store
     from tests.test_pipeline import _age, _job_without_deliveries
 
     stack.restart("run-scan-watchdog", env={"JOB_DEADLINE_S": "20"})  # JOB_OVERDUE_S stays 300
     try:
         job_id = _job_without_deliveries()
-        assert claims.claim(job_id, "dies-in-the-model-call").outcome == "claimed"  # no deadline_at stored yet
-        past = db.now() - dt.timedelta(seconds=5)
-        db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": past})
+        assert lease.claim(job_id, "dies-in-the-model-call", lease_s()).outcome == "claimed"  # no deadline_at stored yet
+        past = clock.now() - dt.timedelta(seconds=5)
+        db.client().collection(store.JOBS).document(job_id).update({"lease_expires_at": past})
         _age(job_id, 40)  # past 20 s and a lease, far from the 300 s overdue sweep
         frames = api.events(job_id, after=0, timeout=30)
         assert frames[-1].event == "done" and frames[-1].data["status"] == "failed"

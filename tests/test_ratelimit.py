@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.api import ratelimit
+from common.api import readlimits
 from common.api.auth import Caller
 from common.core.errors import TooManyRequests
 
@@ -16,7 +16,7 @@ def test_an_ipv6_caller_is_one_caller_across_its_whole_64_and_v4_mapped_addresse
 
 
 def test_reads_are_refused_past_the_burst_and_misses_only_turn_misses_into_429():
-    limiter = ratelimit.ReadLimiter(per_min=60, burst=5, miss_per_min=1, miss_burst=2, max_open_streams=0)
+    limiter = readlimits.ReadLimiter(per_min=60, burst=5, miss_per_min=1, miss_burst=2, max_open_streams=0)
     me, other = Caller("198.51.100.1"), Caller("198.51.100.2")
     for _ in range(2):
         limiter.admit(me)
@@ -33,7 +33,7 @@ def test_reads_are_refused_past_the_burst_and_misses_only_turn_misses_into_429()
 
 
 def test_open_streams_are_capped_per_caller_and_released_once_whatever_ends_them():
-    limiter = ratelimit.ReadLimiter(per_min=0, burst=1, miss_per_min=0, miss_burst=1, max_open_streams=2)
+    limiter = readlimits.ReadLimiter(per_min=0, burst=1, miss_per_min=0, miss_burst=1, max_open_streams=2)
     me = Caller("198.51.100.3")
     first, second = limiter.open_stream(me), limiter.open_stream(me)
     with pytest.raises(TooManyRequests):
@@ -47,7 +47,7 @@ def test_open_streams_are_capped_per_caller_and_released_once_whatever_ends_them
 
 
 def test_the_memory_of_callers_is_bounded():
-    buckets = ratelimit.LocalBuckets("reads", per_min=60, burst=1, max_keys=100)
+    buckets = readlimits.LocalBuckets("reads", per_min=60, burst=1, max_keys=100)
     for n in range(1000):
         buckets.take(f"ip:{n}")
     assert len(buckets._buckets) == 100

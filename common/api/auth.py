@@ -7,32 +7,25 @@ PyJWT and cryptography are imported only when a token is actually verified.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import ipaddress
-import json
 import re
 import threading
-import time
-import urllib.request
 from dataclasses import dataclass
 from typing import Mapping
 
+from common.api.jwt import JwtVerifier
+from common.gcp.tasks import INTERNAL_HEADER
 from common.core import logs
+from common.core.errors import Forbidden, Unauthorized
+from common.jobs.ids import token_hash
 from common.core.settings import Settings, get_settings
-from common.core.errors import Forbidden, Unauthorized, Unavailable
 
 log = logs.get_logger(__name__)
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 _IP = re.compile(r"^[0-9A-Fa-f:.]{2,45}$")
-INTERNAL_HEADER = "X-Internal-Secret"
 ORIGIN_HEADER = "X-Origin-Secret"
 CLIENT_IP_HEADER = "X-Client-IP"
-
-
-def token_hash(token: str) -> str:
-    """What the job stores instead of its access token."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _same(a: str, b: str) -> bool:
@@ -74,7 +67,7 @@ def _address_key(ip: str) -> str:
 def client_ip(headers: Mapping[str, str], peer: str | None, settings: Settings | None = None) -> str:
     """The Worker's X-Client-IP when the request proves it came through the Worker, else the peer."""
     settings = settings or get_settings()
-    secret = settings.origin_secret.get_secret_value()
+    secret = settings.access.origin_secret.get_secret_value()
     proof = headers.get(ORIGIN_HEADER) or ""
     claimed = (headers.get(CLIENT_IP_HEADER) or "").strip()
     if secret and proof and _same(proof, secret) and _IP.match(claimed):
@@ -86,19 +79,19 @@ def identify(headers: Mapping[str, str], peer: str | None) -> Caller:
     """The caller of a public entry point; 401 when end-user auth is required and no valid JWT came."""
     settings = get_settings()
     ip = client_ip(headers, peer, settings)
-    if settings.user_auth == "off":
+    if settings.access.user_auth == "off":
         return Caller(ip)
     token = _bearer(headers)
     if token and _JWT.match(token):
         return Caller(ip, user_verifier().verify(token)["sub"])
-    if settings.user_auth == "required":
+    if settings.access.user_auth == "required":
         raise Unauthorized("sign in first: send Authorization: Bearer <ID token>", code="AUTH_REQUIRED")
     return Caller(ip)
 
 
 def signed_in(headers: Mapping[str, str]) -> str:
     """The verified subject of the caller's ID token: 401 without one; 501 where end-user sign-in is off."""
-    if get_settings().user_auth == "off":
+    if get_settings().access.user_auth == "off":
         # 403, not 401: no credential can help here; not a 5xx: nothing is down.
         raise Forbidden("this needs end-user sign-in, which this deployment does not have (USER_AUTH=off)",
                         code="SIGN_IN_DISABLED")
@@ -146,13 +139,13 @@ def job_access(headers: Mapping[str, str], query_token: str | None, version: str
     """
     token = _bearer(headers) or (query_token or "").strip() or None
     if not token:
-        if version == "v1" and get_settings().v1_id_only_reads:
+        if version == "v1" and get_settings().access.v1_id_only_reads:
             return JobAccess(anonymous=True)
         raise Unauthorized("send the job's access_token as Authorization: Bearer <token> or ?access_token=",
                            code="ACCESS_TOKEN_REQUIRED")
     if len(token) > 4096:
         raise Unauthorized("the credential is too long", code="INVALID_TOKEN")
-    if _JWT.match(token) and get_settings().user_auth != "off":
+    if _JWT.match(token) and get_settings().access.user_auth != "off":
         return JobAccess(subject=user_verifier().verify(token)["sub"])
     return JobAccess(token=token)
 
@@ -160,7 +153,7 @@ def job_access(headers: Mapping[str, str], query_token: str | None, version: str
 # -- internal entry points ---------------------------------------------------------------------
 def through_origin(headers: Mapping[str, str]) -> bool:
     """Whether the Worker passed this request on (always, where no ORIGIN_SECRET is set)."""
-    secret = get_settings().origin_secret.get_secret_value()
+    secret = get_settings().access.origin_secret.get_secret_value()
     sent = headers.get(ORIGIN_HEADER) or ""
     return not secret or bool(sent and _same(sent, secret))
 
@@ -181,115 +174,22 @@ def require_internal(headers: Mapping[str, str]) -> None:
     closed (deploy.sh configures each one).
     """
     settings = get_settings()
-    secret = settings.internal_secret.get_secret_value()
-    if not (secret or settings.internal_audiences or settings.internal_service_accounts):
+    secret = settings.access.internal_secret.get_secret_value()
+    if not (secret or settings.access.internal_audiences or settings.access.internal_service_accounts):
         raise Unauthorized("internal entry point: no caller is configured (INTERNAL_AUDIENCES, "
                            "INTERNAL_SERVICE_ACCOUNTS or, locally, INTERNAL_SECRET)", code="INTERNAL_ONLY")
     if secret:
         sent = headers.get(INTERNAL_HEADER) or ""
         if not (sent and _same(sent, secret)):
             raise Unauthorized(f"internal entry point: missing or wrong {INTERNAL_HEADER}", code="INTERNAL_ONLY")
-    if settings.internal_audiences or settings.internal_service_accounts:
+    if settings.access.internal_audiences or settings.access.internal_service_accounts:
         token = _bearer(headers)
         if not token:
             raise Unauthorized("internal entry point: no OIDC token", code="INTERNAL_ONLY")
         claims = internal_verifier().verify(token)
-        allowed = {a.strip() for a in settings.internal_service_accounts.split(",") if a.strip()}
+        allowed = {a.strip() for a in settings.access.internal_service_accounts.split(",") if a.strip()}
         if allowed and not (claims.get("email") in allowed and claims.get("email_verified") is True):
             raise Unauthorized("internal entry point: the token's account may not call this", code="INTERNAL_ONLY")
-
-
-def internal_headers() -> dict:
-    """Headers our own deliveries (the local tasks queue and finalize relay) must send."""
-    secret = get_settings().internal_secret.get_secret_value()
-    return {INTERNAL_HEADER: secret} if secret else {}
-
-
-# -- JWT verification ---------------------------------------------------------------------------
-class JwtVerifier:
-    """Verifies RS256/ES256 JWTs against an issuer's JWKS: signature, issuer, audience, expiry.
-
-    Keys are cached for the JWKS response's max-age. A token signed with a key id not in the cache
-    (the issuer rotated) fetches the set again, at most once per min_refresh_s, so a flood of
-    made-up key ids cannot turn into a flood of fetches.
-    """
-
-    ALGORITHMS = ("RS256", "ES256")
-
-    def __init__(self, issuer: str, audiences: list[str], jwks_url: str, *, leeway_s: int = 30,
-                 min_refresh_s: float = 30.0, default_max_age_s: float = 3600.0):
-        self.issuer, self.audiences, self.jwks_url = issuer, audiences, jwks_url
-        self.leeway_s, self.min_refresh_s, self.default_max_age_s = leeway_s, min_refresh_s, default_max_age_s
-        self._keys: dict[str, object] = {}
-        self._expires = 0.0
-        self._fetched = float("-inf")
-        self._lock = threading.Lock()
-
-    def verify(self, token: str) -> dict:
-        """The token's claims; Unauthorized naming what is wrong with it."""
-        import jwt
-
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
-            raise Unauthorized("the token is not a well-formed JWT", code="INVALID_TOKEN") from None
-        alg, kid = header.get("alg"), header.get("kid")
-        if alg not in self.ALGORITHMS:
-            raise Unauthorized(f"token algorithm {alg!r} is not accepted", code="INVALID_TOKEN")
-        key = self._key(str(kid or ""))
-        # No audiences: the caller's identity alone decides (Eventarc's audience is not known ahead).
-        required = ["exp", "iat", "iss", "sub"] + (["aud"] if self.audiences else [])
-        try:
-            claims = jwt.decode(token, key, algorithms=[alg], audience=self.audiences or None, issuer=self.issuer,
-                                leeway=self.leeway_s, options={"require": required,
-                                                               "verify_aud": bool(self.audiences)})
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized("the token has expired", code="TOKEN_EXPIRED") from None
-        except jwt.InvalidAudienceError:
-            raise Unauthorized("the token was issued for another audience", code="INVALID_TOKEN") from None
-        except jwt.InvalidIssuerError:
-            raise Unauthorized("the token was issued by another issuer", code="INVALID_TOKEN") from None
-        except jwt.PyJWTError as exc:
-            raise Unauthorized(f"the token is not valid: {type(exc).__name__}", code="INVALID_TOKEN") from None
-        if not isinstance(claims.get("sub"), str) or not claims["sub"] or len(claims["sub"]) > 128:
-            raise Unauthorized("the token has no usable subject", code="INVALID_TOKEN")
-        return claims
-
-    def _key(self, kid: str):
-        with self._lock:
-            now = time.monotonic()
-            if now >= self._expires or (kid not in self._keys and now - self._fetched >= self.min_refresh_s):
-                self._refresh(now)
-            key = self._keys.get(kid)
-        if key is None:
-            raise Unauthorized("the token was signed with an unknown key", code="INVALID_TOKEN")
-        return key
-
-    def _refresh(self, now: float) -> None:
-        import jwt
-
-        self._fetched = now
-        try:
-            with urllib.request.urlopen(self.jwks_url, timeout=5) as resp:
-                body = json.loads(resp.read())
-                max_age = _max_age(resp.headers.get("Cache-Control") or "", self.default_max_age_s)
-        except (OSError, ValueError) as exc:
-            if self._keys:  # keep serving with the keys we have; try again at the next rotation miss
-                log.warning("key set refresh failed; keeping cached keys", url=self.jwks_url, error=str(exc)[:200])
-                return
-            raise Unavailable("the token issuer's keys could not be fetched; retry", code="AUTH_UNAVAILABLE") from None
-        keys = {}
-        for jwk in body.get("keys") or []:
-            try:
-                keys[str(jwk.get("kid", ""))] = jwt.PyJWK(jwk).key
-            except (jwt.PyJWTError, ValueError, TypeError):
-                continue  # a key type we do not use; the others still count
-        self._keys, self._expires = keys, now + max_age
-
-
-def _max_age(cache_control: str, default: float) -> float:
-    m = re.search(r"max-age=(\d+)", cache_control)
-    return float(m.group(1)) if m else default
 
 
 _verifiers: dict[str, JwtVerifier] = {}
@@ -307,8 +207,8 @@ def user_verifier() -> JwtVerifier:
     """The instance's verifier for end-user tokens (Firebase Auth or any OIDC issuer)."""
     def build():
         s = get_settings()
-        issuer, audience, url = s.user_auth_keys
-        return JwtVerifier(issuer, [audience], url, leeway_s=s.auth_leeway_s, min_refresh_s=s.auth_jwks_min_refresh_s)
+        issuer, audience, url = s.access.user_auth_keys
+        return JwtVerifier(issuer, [audience], url, leeway_s=s.access.auth_leeway_s, min_refresh_s=s.access.auth_jwks_min_refresh_s)
     return _verifier("user", build)
 
 
@@ -316,9 +216,9 @@ def internal_verifier() -> JwtVerifier:
     """The instance's verifier for Google-signed OIDC tokens from Cloud Tasks and Eventarc."""
     def build():
         s = get_settings()
-        audiences = [a.strip() for a in s.internal_audiences.split(",") if a.strip()]
-        return JwtVerifier(s.internal_issuer, audiences, s.internal_jwks_url, leeway_s=s.auth_leeway_s,
-                           min_refresh_s=s.auth_jwks_min_refresh_s)
+        audiences = [a.strip() for a in s.access.internal_audiences.split(",") if a.strip()]
+        return JwtVerifier(s.access.internal_issuer, audiences, s.access.internal_jwks_url, leeway_s=s.access.auth_leeway_s,
+                           min_refresh_s=s.access.auth_jwks_min_refresh_s)
     return _verifier("internal", build)
 
 

@@ -13,11 +13,12 @@ import random
 import threading
 import time
 
-from common.core import logs
-from common.gcp import db
+from common.core import clock, logs
 from common.core.errors import TooManyRequests
+from common.gcp import db
 
 log = logs.get_logger(__name__)
+BUDGET = "scan_budget"  # the daily job budget's counters, sharded
 SHARDS = 10
 
 
@@ -40,7 +41,7 @@ class DailyBudget:
     def _admit(self, count: bool) -> None:
         if self.limit <= 0:
             return
-        now = db.now()
+        now = clock.now()
         day = now.strftime("%Y-%m-%d")
         if day != self._day or time.monotonic() - self._read_at >= self.refresh_s:
             total = self._read(day)  # outside the lock: a slow read must not queue every other request
@@ -70,14 +71,14 @@ class DailyBudget:
             return
         with self._lock:
             self._total = max(0, self._total - 1)
-        self._add(db.now().strftime("%Y-%m-%d"), -1)
+        self._add(clock.now().strftime("%Y-%m-%d"), -1)
 
     def _add(self, day: str, n: int) -> None:
         from google.cloud import firestore
 
-        shard = db.client().collection(db.BUDGET).document(f"{day}-{random.randrange(SHARDS)}")
+        shard = db.client().collection(BUDGET).document(f"{day}-{random.randrange(SHARDS)}")
         shard.set({"day": day, "jobs": firestore.Increment(n), "expire_at": db.expiry()}, merge=True, **db.fast_write())
 
     def _read(self, day: str) -> int:
-        refs = [db.client().collection(db.BUDGET).document(f"{day}-{n}") for n in range(SHARDS)]
+        refs = [db.client().collection(BUDGET).document(f"{day}-{n}") for n in range(SHARDS)]
         return sum(int((s.to_dict() or {}).get("jobs") or 0) for s in db.client().get_all(refs, **db.fast()))

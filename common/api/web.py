@@ -1,25 +1,28 @@
-"""HTTP plumbing shared by every function: routing, JSON bodies, errors as JSON, request ids."""
+"""HTTP plumbing shared by every function: routing, errors as JSON, request ids (bodies.py reads bodies)."""
 from __future__ import annotations
 
 import json
 import os
 import re
 import uuid
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable
 
 import flask
 from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, Rule
 
-from common.api import auth
+from common.api import auth, bodies
 from common.core import logs, tracing
+from common.core.errors import (
+    AppError,
+    MethodNotAllowed,
+    NotFound,
+)
+from common.core.faults import outage
 from common.core.settings import get_settings
-from common.core.errors import (AppError, InvalidJson, MethodNotAllowed, NotFound, PayloadTooLarge, UnsupportedMediaType,
-                           outage)
 
 log = logs.get_logger(__name__)
-M = TypeVar("M")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/-]{1,128}$")
 
 
@@ -41,37 +44,6 @@ def request_id(request: flask.Request) -> str:
         if value and _REQUEST_ID.match(value):
             return value
     return uuid.uuid4().hex
-
-
-MAX_JSON_BYTES = 64 * 1024  # every JSON body but the compatibility stream's inline photo
-
-
-def read_body(request: flask.Request, max_bytes: int) -> bytes:
-    """The body, refused (413) past max_bytes before more than that is read: a declared length is
-    checked first, and a chunked body is read only up to the bound."""
-    if request.content_length is not None and request.content_length > max_bytes:
-        raise PayloadTooLarge(f"the request body is {request.content_length} bytes; at most {max_bytes} are accepted",
-                              code="BODY_TOO_LARGE")
-    data = request.stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(f"the request body is over {max_bytes} bytes", code="BODY_TOO_LARGE")
-    request._body_read = True
-    return data
-
-
-def parse_json(request: flask.Request, model: type[M], *args, max_bytes: int = MAX_JSON_BYTES) -> M:
-    """Parse the body with `model.from_json(data, *args)` (common/schemas.py); a 4xx naming the offending field."""
-    ctype = request.mimetype or ""
-    if ctype != "application/json":
-        raise UnsupportedMediaType(f"Content-Type must be application/json, got {ctype or 'none'}")
-    raw = read_body(request, max_bytes)
-    try:
-        data = json.loads(raw or b"")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidJson(f"request body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise InvalidJson("request body must be a JSON object")
-    return model.from_json(data, *args)
 
 
 Handler = Callable[..., flask.Response | tuple | Iterable]
@@ -103,29 +75,6 @@ class Routes:
                 f"{method} is not allowed on {path}; allowed: {', '.join(sorted(exc.valid_methods or []))}"
             ) from None
         return self._handlers[endpoint], args
-
-
-class DroppedTask(Exception):
-    """A task whose body can never succeed: answered 200 {"dropped": code}, so the queue does not
-    retry it 30 times."""
-
-    def __init__(self, err: AppError):
-        super().__init__(err.message)
-        self.err = err
-
-
-def parse_task(request: flask.Request, model: type[M]) -> tuple[M, str]:
-    """A Cloud Task's body and the job id it names; DroppedTask when either is unusable."""
-    from common.jobs.ids import validate_job_id
-
-    try:
-        body = parse_json(request, model)
-        job_id = validate_job_id(body.job_id)
-    except AppError as err:
-        raise DroppedTask(err) from None
-    logs.job_id_var.set(job_id)  # the router resets it after the answer
-    tracing.annotate(job_id=job_id)
-    return body, job_id
 
 
 def log_refusal(err: AppError, path: str) -> None:
@@ -168,7 +117,7 @@ class Dispatch(Routes):
     def __init__(self, name: str, public: bool):
         super().__init__()
         self.name, self.public = name, public
-        if public and os.environ.get("K_SERVICE") and not get_settings().origin_secret:
+        if public and os.environ.get("K_SERVICE") and not get_settings().access.origin_secret:
             # On Cloud Run without it, anyone may call the function's own URL past the Worker, and
             # every caller looks like the Worker's address to the rate limits.
             log.error("ORIGIN_SECRET is not set on a public function: requests are not checked for the Worker",
@@ -213,7 +162,7 @@ class Router(Dispatch):
                 try:
                     handler, args = self.resolve(request.method, request.path, request.headers)
                     resp = handler(request, **args)
-                except DroppedTask as dropped:
+                except bodies.DroppedTask as dropped:
                     log.warning("task dropped", code=dropped.err.code, error=dropped.err.message)
                     resp = json_response({"dropped": dropped.err.code, "message": dropped.err.message}, 200)
                 except Exception as exc:  # noqa: BLE001 - the last line of defence: JSON, never an HTML 500 page

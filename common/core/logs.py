@@ -9,7 +9,7 @@ import time
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 job_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("job_id", default="")
-# The current span's place in its trace (common/tracing.Ids), kept by common/tracing.py.
+# The current span's place in its trace (core/trace_ids.Ids), kept by core/tracing.py.
 trace_var: contextvars.ContextVar = contextvars.ContextVar("trace", default=None)
 _project = ""
 

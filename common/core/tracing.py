@@ -11,73 +11,18 @@ log lines still carry the caller's trace, so Cloud Logging groups them all the s
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import importlib
-import random
-import re
 import sys
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from common.core import logs
+from common.core import logs, trace_export
+from common.core.trace_ids import Ids, from_headers, parse_traceparent
 from common.core.settings import get_settings
 
 log = logs.get_logger(__name__)
 
-_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-_CLOUD_TRACE = re.compile(r"^([0-9a-fA-F]{32})(?:/([0-9]{1,20}))?(?:;o=([0-9]+))?$")
-
-
-@dataclass(frozen=True)
-class Ids:
-    """A span's place in a trace, as W3C trace context carries it."""
-
-    trace_id: str  # 32 hex digits
-    span_id: str  # 16 hex digits
-    sampled: bool
-
-    @property
-    def traceparent(self) -> str:
-        return f"00-{self.trace_id}-{self.span_id}-{'01' if self.sampled else '00'}"
-
-
-def mint(sample_ratio: float) -> Ids:
-    """A new trace's root ids, sampled with the given probability."""
-    return Ids(os.urandom(16).hex(), os.urandom(8).hex(), random.random() < sample_ratio)
-
-
-def at_edge(sent: str | None, sample_ratio: float) -> Ids:
-    """What the origin passes on (worker/index.js does the same): a client's trace id and span kept,
-    the sampled flag decided here, so no client turns tracing on for everything it sends."""
-    ids = parse_traceparent(sent)
-    fresh = mint(sample_ratio)
-    return Ids(ids.trace_id, ids.span_id, fresh.sampled) if ids else fresh
-
-
-def parse_traceparent(value: str | None) -> Ids | None:
-    """Ids from a traceparent header value; None when it is absent or malformed (W3C: then ignore it)."""
-    m = _TRACEPARENT.match((value or "").strip().lower())
-    if not m or m.group(1) == "0" * 32 or m.group(2) == "0" * 16:
-        return None
-    return Ids(m.group(1), m.group(2), bool(int(m.group(3), 16) & 1))
-
-
-def from_headers(headers: Mapping[str, str]) -> Ids | None:
-    """The caller's trace: traceparent first, else Google's X-Cloud-Trace-Context (TRACE/SPAN;o=1)."""
-    ids = parse_traceparent(headers.get("traceparent"))
-    if ids is not None:
-        return ids
-    m = _CLOUD_TRACE.match((headers.get("x-cloud-trace-context") or "").strip())
-    if not m or int(m.group(1), 16) == 0:
-        return None
-    span = int(m.group(2) or 0) & (2 ** 64 - 1)
-    return Ids(m.group(1).lower(), f"{span or 1:016x}", m.group(3) == "1")
-
-
-# -- the SDK, when an exporter is configured ---------------------------------------------------
 _setup_lock = threading.RLock()  # setup() instruments httpx while holding it
 _tracer = None  # an OpenTelemetry tracer once setup() found an exporter; None: spans are no-ops
 
@@ -86,7 +31,7 @@ def setup(service: str) -> None:
     """Install the tracer provider for this process (first call wins); nothing when TRACE_EXPORTER=none."""
     global _tracer
     settings = get_settings()
-    if settings.trace_exporter == "none" or _tracer is not None:
+    if settings.cloud.trace_exporter == "none" or _tracer is not None:
         return
     with _setup_lock:
         if _tracer is not None:
@@ -98,15 +43,15 @@ def setup(service: str) -> None:
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
         from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
-        provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(settings.trace_sample_ratio)),
+        provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(settings.cloud.trace_sample_ratio)),
                                   resource=Resource.create({"service.name": service}))
         provider.add_span_processor(_job_on_spans())
-        if settings.trace_exporter == "gcp":
-            provider.add_span_processor(BatchSpanProcessor(_CloudTrace(settings.google_cloud_project)))
+        if settings.cloud.trace_exporter == "gcp":
+            provider.add_span_processor(BatchSpanProcessor(trace_export.CloudTrace(settings.cloud.google_cloud_project)))
         else:
             # Written in the processor's thread, a fifth of a second after they end: never by the
             # request that ended them (a stream's first bytes wait for nothing).
-            provider.add_span_processor(BatchSpanProcessor(_FileExporter(Path(settings.trace_dir)),
+            provider.add_span_processor(BatchSpanProcessor(trace_export.FileExporter(Path(settings.cloud.trace_dir)),
                                                            schedule_delay_millis=200))
         trace.set_tracer_provider(provider)
         # The libraries' instrumentations would put our trace on every outgoing request (Expo, a
@@ -186,65 +131,6 @@ def _job_on_spans():
                 span.set_attribute("job_id", job_id)
 
     return JobOnSpans()
-
-
-class _CloudTrace:
-    """Cloud Trace's exporter, imported at its first export, in the batch processor's thread: its
-    import (0.6 s) is then off every cold start."""
-
-    def __init__(self, project: str):
-        self.project, self._inner = project, None
-
-    def export(self, spans) -> Any:
-        if self._inner is None:
-            from opentelemetry.exporter.cloud_trace import CloudTraceSpanExporter
-
-            self._inner = CloudTraceSpanExporter(project_id=self.project)
-        return self._inner.export(spans)
-
-    def shutdown(self) -> None:
-        if self._inner is not None:
-            self._inner.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
-
-
-class _FileExporter:
-    """Spans as JSON lines, one file per process (no two writers share a file)."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def export(self, spans) -> Any:
-        from opentelemetry.sdk.trace.export import SpanExportResult
-
-        lines = "".join(json.dumps(span_record(s), ensure_ascii=False, default=str) + "\n" for s in spans)
-        with open(self.folder / f"spans-{os.getpid()}.jsonl", "a", encoding="utf-8") as f:
-            f.write(lines)
-        return SpanExportResult.SUCCESS
-
-    def shutdown(self) -> None:
-        pass
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
-
-
-def span_record(span) -> dict:
-    """One finished SDK span as the plain record `./run trace` reads."""
-    ctx, parent = span.get_span_context(), span.parent
-    return {
-        "trace_id": f"{ctx.trace_id:032x}", "span_id": f"{ctx.span_id:016x}",
-        "parent_id": f"{parent.span_id:016x}" if parent else None,
-        "name": span.name, "service": span.resource.attributes.get("service.name", ""),
-        "kind": span.kind.name, "start_ns": span.start_time, "end_ns": span.end_time,
-        "status": span.status.status_code.name, "status_message": span.status.description,
-        "attributes": dict(span.attributes or {}),
-        "links": [{"trace_id": f"{link.context.trace_id:032x}", "span_id": f"{link.context.span_id:016x}"}
-                  for link in span.links],
-    }
 
 
 # -- spans --------------------------------------------------------------------------------------
@@ -384,7 +270,7 @@ def annotate(**attributes: Any) -> None:
     _safely("annotate", lambda: trace.get_current_span().set_attributes(_clean(attributes)))
 
 
-def link_job(job: Mapping) -> None:
+def link_job(job_id: str, traceparent: str | None) -> None:
     """Link the current span (a snapshot or event-stream request) to the trace of the job it reads."""
     if _tracer is None:
         return
@@ -393,8 +279,8 @@ def link_job(job: Mapping) -> None:
     def link() -> None:
         sp = trace.get_current_span()
         # Not job_id: that marks the spans of the job's own trace; a read belongs to its reader's.
-        sp.set_attribute("linked_job_id", str(job.get("job_id") or ""))
-        ids = parse_traceparent(job.get("traceparent"))
+        sp.set_attribute("linked_job_id", job_id)
+        ids = parse_traceparent(traceparent)
         if ids is not None and sp.is_recording():
             sp.add_link(_span_context(ids))
 
@@ -432,10 +318,11 @@ def flush(timeout_s: float = 2.0) -> None:
 
 
 @contextlib.contextmanager
-def job_run(job: Mapping, trigger: str) -> Iterator[Any]:
-    """A run's span in its job's trace: under the delivery when that carries the job's trace (a
-    task), else under the job's creation, linked to the delivery (a finalize event, the watchdog)."""
-    stored = parse_traceparent(job.get("traceparent"))
+def job_run(traceparent: str | None, trigger: str) -> Iterator[Any]:
+    """A run's span in its job's trace (`traceparent`, stored at its creation): under the delivery when
+    that carries the job's trace (a task), else under the creation, linked to the delivery (a
+    finalize event, the watchdog)."""
+    stored = parse_traceparent(traceparent)
     here = current()
     if stored is None or (here is not None and here.trace_id == stored.trace_id):
         with span("scan.run", trigger=trigger) as sp:
@@ -443,3 +330,5 @@ def job_run(job: Mapping, trigger: str) -> Iterator[Any]:
     else:
         with span("scan.run", parent=stored, links=(here,) if here else (), trigger=trigger) as sp:
             yield sp
+
+

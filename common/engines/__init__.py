@@ -6,45 +6,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional, Protocol
 
-from pydantic import BaseModel, Field
-
-from common.core.settings import Settings
+from common.core.sections import ModelSettings
+from common.menu.items import MenuItem, MenuReading
 
 if TYPE_CHECKING:
-    from common.profiles.catalog import Pinned
-
-
-class MenuItem(BaseModel):
-    id: str
-    original_name: str
-    translated_name: str
-    description: str = ""
-    tags: list[str] = Field(default_factory=list)
-    is_top3: bool = False
-    image_status: str = "none"
-    image_prompt: str = ""
-    image_url: Optional[str] = None
-    # Additive fields (clients ignore what they do not know)
-    price: Optional[str] = None
-    section: Optional[str] = None
-    allergens: list[str] = Field(default_factory=list)
-    known: bool = True
-    price_value: Optional[float] = None   # the lowest amount on the line; None for market price
-    currency: Optional[str] = None        # ISO 4217, printed or inferred from the menu
-    dish_id: Optional[str] = None         # the offline knowledge base's id for a recognised dish
-    reading: Optional[str] = None         # a Japanese name's reading in hiragana (the app shows it)
-    romanji: Optional[str] = None         # the same in Hepburn romanisation (the app's spelling of the field)
-    image_error: Optional[dict] = None    # {code, message} when image_status is "failed"
-
-
-class MenuReading(BaseModel):
-    items: list[MenuItem]
-    engine: str
-    source_language: Optional[str] = None
-
-    @property
-    def unknown_items_count(self) -> int:
-        return sum(1 for i in self.items if not i.known)
+    from common.profiles.pinned import Pinned
 
 
 @dataclass
@@ -76,18 +42,7 @@ class Engine(Protocol):
         """A profile other than menu: the photo's data as one JSON object; raise ScanError on failure."""
 
 
-def finalise_top3(items: list[MenuItem]) -> list[MenuItem]:
-    """Exactly min(3, n) items are top-3: keep the engine's picks in order, fill from the top."""
-    ids = [i.id for i in items if i.is_top3][:3]
-    ids += [i.id for i in items if i.id not in ids][: 3 - len(ids)]
-    for item in items:
-        item.is_top3 = item.id in ids
-        item.image_status = "pending" if item.is_top3 else "none"
-        item.image_url = None
-    return items
-
-
-def get_engine(settings: Settings) -> Engine:
+def get_engine(settings: ModelSettings) -> Engine:
     """The engine the settings name; gemini when a key is set, else the offline one."""
     name = settings.engine_name
     if name == "gemini":

@@ -13,11 +13,12 @@ from google.genai import types
 from pydantic import BaseModel, Field, ValidationError
 
 from common.core import languages, logs, tracing
-from common.core.settings import Settings
-from common.engines import Call, MenuItem, MenuReading
-from common.engines.item_stream import ItemStream
 from common.core.errors import ScanError
 from common.core.retry import MIN_ATTEMPT_S, Retryable, Spent, with_budget
+from common.core.sections import ModelSettings
+from common.engines import Call
+from common.menu.items import MenuItem, MenuReading
+from common.engines.item_stream import ItemStream
 
 T = TypeVar("T")
 log = logs.get_logger(__name__)
@@ -75,7 +76,7 @@ class _Menu(BaseModel):
 class GeminiEngine:
     name = "gemini"
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: ModelSettings):
         self.settings = settings
         http_options = types.HttpOptions(timeout=settings.gemini_timeout_ms)
         if settings.gemini_base_url:
@@ -146,7 +147,7 @@ class GeminiEngine:
     def extract(self, jpeg: bytes, profile, language: str, call: Call | None = None) -> dict:
         """One structured-output call with the profile's schema; an answer that does not validate is
         retried within the budget (RESULT_INVALID)."""
-        from common.profiles import catalog as profiles
+        from common.profiles import schemas as profiles
 
         s, call = self.settings, call or Call()
         prompt = (f"{profile.instructions.replace('{language}', _reader(language))}\n\n"

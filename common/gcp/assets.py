@@ -18,10 +18,10 @@ def client():
     settings = get_settings()
     return boto3.client(
         "s3",
-        endpoint_url=settings.r2_endpoint,
+        endpoint_url=settings.assets.r2_endpoint,
         region_name="auto",
-        aws_access_key_id=settings.r2_access_key_id,
-        aws_secret_access_key=settings.r2_secret_access_key.get_secret_value(),
+        aws_access_key_id=settings.assets.r2_access_key_id,
+        aws_secret_access_key=settings.assets.r2_secret_access_key.get_secret_value(),
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
                       retries={"max_attempts": 3, "mode": "standard"},
                       connect_timeout=5, read_timeout=20, max_pool_connections=16),
@@ -33,7 +33,7 @@ def key_for(session_id: str, item_id: str) -> str:
 
 
 def public_url(key: str) -> str:
-    return f"{get_settings().public_base_url.rstrip('/')}/assets/{key}"
+    return f"{get_settings().assets.public_base_url.rstrip('/')}/assets/{key}"
 
 
 def expire_after(days: int) -> dict:
@@ -42,7 +42,7 @@ def expire_after(days: int) -> dict:
     (a cache hit reuses one up to TTL_DAYS old). It replaces the bucket's rules; returns the rule."""
     rule = {"ID": "expire-generated-images", "Filter": {"Prefix": "gen/"}, "Status": "Enabled",
             "Expiration": {"Days": int(days)}}
-    client().put_bucket_lifecycle_configuration(Bucket=get_settings().r2_bucket,
+    client().put_bucket_lifecycle_configuration(Bucket=get_settings().assets.r2_bucket,
                                                 LifecycleConfiguration={"Rules": [rule]})
     return rule
 
@@ -50,7 +50,7 @@ def expire_after(days: int) -> dict:
 def put_jpeg(session_id: str, item_id: str, data: bytes) -> str:
     """Upload at the deterministic key (a retry overwrites the same object) and return its URL."""
     key = key_for(session_id, item_id)
-    client().put_object(Bucket=get_settings().r2_bucket, Key=key, Body=data,
+    client().put_object(Bucket=get_settings().assets.r2_bucket, Key=key, Body=data,
                         ContentType="image/jpeg", CacheControl=CACHE_CONTROL)
     return public_url(key)
 

@@ -1,39 +1,32 @@
-"""The Firestore client and collection names, created once per process."""
+"""The Firestore client, created once per process, and the call options of a request path.
+
+Each collection's name lives with its one reader and writer (jobs/store.py, jobs/pages.py, ...)."""
 from __future__ import annotations
 
 import datetime as dt
 import functools
 
-from common.core import tracing
+from common.core import clock, faults, tracing
 from common.core.settings import get_settings
-
-JOBS = "scan_jobs"
-EVENTS = "scan_events"
-CACHE = "scan_cache"
-KNOWLEDGE = "dish_knowledge"  # what scans taught about dishes, by name and reader language (knowledge.py)
-IDEMPOTENCY = "scan_idempotency"
-LEASES = "scan_leases"
-RATE_LIMITS = "scan_rate_limits"
-BUDGET = "scan_budget"  # the daily job budget's counters (budget.py)
 
 
 @functools.lru_cache(maxsize=1)
 def client():
     """Firestore client; FIRESTORE_EMULATOR_HOST points it at the emulator."""
-    from google.cloud import firestore  # here: signed_url uses the names, never the client
+    from google.cloud import (
+        firestore,  # here: signed_url uses the names, never the client
+    )
 
     tracing.instrument("grpc")
-    return firestore.Client(project=get_settings().google_cloud_project)
+    return firestore.Client(project=get_settings().cloud.google_cloud_project)
 
 
 @functools.lru_cache(maxsize=1)
 def _fast_retry():
-    from google.api_core import exceptions as gexc
     from google.api_core import retry
 
     return retry.Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=8.0,
-                       predicate=retry.if_exception_type(gexc.ServiceUnavailable, gexc.DeadlineExceeded,
-                                                         gexc.InternalServerError, gexc.TooManyRequests))
+                       predicate=retry.if_exception_type(*faults.store_retryable()))
 
 
 def fast() -> dict:
@@ -44,11 +37,10 @@ def fast() -> dict:
 
 @functools.lru_cache(maxsize=1)
 def _write_retry():
-    from google.api_core import exceptions as gexc
     from google.api_core import retry
 
     return retry.Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=8.0,
-                       predicate=retry.if_exception_type(gexc.ServiceUnavailable, gexc.TooManyRequests))
+                       predicate=retry.if_exception_type(*faults.store_not_applied()))
 
 
 def fast_write() -> dict:
@@ -57,16 +49,6 @@ def fast_write() -> dict:
     return {"retry": _write_retry(), "timeout": 10.0}
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 def expiry() -> dt.datetime:
     """Value for the `expire_at` field that the TTL policies delete on."""
-    return now() + dt.timedelta(days=get_settings().ttl_days)
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return clock.now() + dt.timedelta(days=get_settings().cloud.ttl_days)

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from typing import Optional
 
 from common.core import logs
-from common.gcp import signing
-from common.core.settings import get_settings
 from common.core.errors import BadRequest, ScanError, Unavailable
-from common.api.schemas import SignedUrlRequest
+from common.core.settings import get_settings
+from common.gcp import signing
 
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
 
@@ -21,10 +20,10 @@ def client():
     from google.cloud import storage
 
     # STORAGE_EMULATOR_HOST makes the client talk to the emulator anonymously.
-    return storage.Client(project=get_settings().google_cloud_project)
+    return storage.Client(project=get_settings().cloud.google_cloud_project)
 
 
-def issue_upload_url(req: SignedUrlRequest, version: str = "v2") -> dict:
+def issue_upload_url(content_type: str, version: str = "v2") -> dict:
     """A signed PUT URL for a server-named object: the content type bound in, and on v2 the size range.
 
     v1 signs Content-Type alone: the shipped app's PUT sends nothing else, and GCS refuses a request
@@ -32,28 +31,28 @@ def issue_upload_url(req: SignedUrlRequest, version: str = "v2") -> dict:
     uploads bucket's lifecycle deletes what is left.
     """
     settings = get_settings()
-    ctype = req.content_type.strip().lower()
-    if ctype not in settings.content_types or ctype not in _EXTENSIONS:
-        raise BadRequest(f"content_type {req.content_type!r} is not supported; use one of: "
-                         f"{', '.join(settings.content_types)}", code="UNSUPPORTED_CONTENT_TYPE")
+    ctype = content_type.strip().lower()
+    if ctype not in settings.uploads.content_types or ctype not in _EXTENSIONS:
+        raise BadRequest(f"content_type {content_type!r} is not supported; use one of: "
+                         f"{', '.join(settings.uploads.content_types)}", code="UNSUPPORTED_CONTENT_TYPE")
     upload_id = uuid.uuid4().hex
-    name = f"{settings.upload_prefix}{upload_id}.{_EXTENSIONS[ctype]}"
-    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=settings.signed_url_ttl_s)
+    name = f"{settings.uploads.upload_prefix}{upload_id}.{_EXTENSIONS[ctype]}"
+    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=settings.uploads.signed_url_ttl_s)
     required_headers = {"Content-Type": ctype}
     if version != "v1":
-        required_headers["x-goog-content-length-range"] = f"1,{settings.max_upload_bytes}"
-    url = signing.signed_url(bucket=settings.upload_bucket, name=name, method="PUT",
-                             expires_s=settings.signed_url_ttl_s, headers=required_headers,
-                             endpoint=settings.gcs_public_endpoint, key_file=settings.signing_key_file,
-                             service_account=settings.signing_service_account)
+        required_headers["x-goog-content-length-range"] = f"1,{settings.uploads.max_upload_bytes}"
+    url = signing.signed_url(bucket=settings.uploads.upload_bucket, name=name, method="PUT",
+                             expires_s=settings.uploads.signed_url_ttl_s, headers=required_headers,
+                             endpoint=settings.uploads.gcs_public_endpoint, key_file=settings.uploads.signing_key_file,
+                             service_account=settings.uploads.signing_service_account)
     return {
         "upload_url": url,
-        "gcs_uri": f"gs://{settings.upload_bucket}/{name}",
+        "gcs_uri": f"gs://{settings.uploads.upload_bucket}/{name}",
         "expires_at": expires.isoformat().replace("+00:00", "Z"),
         "upload_id": upload_id,
         "method": "PUT",
         "headers": required_headers,
-        "max_bytes": settings.max_upload_bytes,
+        "max_bytes": settings.uploads.max_upload_bytes,
     }
 
 
@@ -102,16 +101,16 @@ def read_upload(bucket: str, name: str) -> Upload:
     # No local emulator checks signatures or the signed size range, and a bucket writer might
     # bypass them: what arrived is checked again before any byte is downloaded.
     declared = (blob.content_type or "").split(";")[0].strip().lower()
-    if declared not in settings.content_types:
+    if declared not in settings.uploads.content_types:
         raise ScanError("UNSUPPORTED_CONTENT_TYPE",
                         f"the upload was stored as {declared or 'no content type'}; "
-                        f"expected one of {', '.join(settings.content_types)}")
+                        f"expected one of {', '.join(settings.uploads.content_types)}")
     size = int(blob.size or 0)
     if size == 0:
         raise ScanError("UPLOAD_EMPTY", "the uploaded photo is empty (0 bytes)")
-    if size > settings.max_upload_bytes:
+    if size > settings.uploads.max_upload_bytes:
         raise ScanError("UPLOAD_TOO_LARGE",
-                        f"the uploaded photo is {size} bytes; the limit is {settings.max_upload_bytes}")
+                        f"the uploaded photo is {size} bytes; the limit is {settings.uploads.max_upload_bytes}")
     try:
         data = blob.download_as_bytes(raw_download=True, timeout=30, retry=_retry())
     except outages() as exc:
@@ -133,9 +132,9 @@ def write_upload(data: bytes, content_type: str) -> tuple[str, str]:
     """Store an inline photo (the compatibility stream) where a signed upload would have put it."""
     settings = get_settings()
     ext = _EXTENSIONS.get(content_type, "jpg")
-    name = f"{settings.upload_prefix}{uuid.uuid4().hex}.{ext}"
-    client().bucket(settings.upload_bucket).blob(name).upload_from_string(data, content_type=content_type)
-    return settings.upload_bucket, name
+    name = f"{settings.uploads.upload_prefix}{uuid.uuid4().hex}.{ext}"
+    client().bucket(settings.uploads.upload_bucket).blob(name).upload_from_string(data, content_type=content_type)
+    return settings.uploads.upload_bucket, name
 
 
 def delete_upload(bucket: str, name: str) -> None:

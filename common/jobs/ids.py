@@ -1,11 +1,12 @@
-"""Job ids and the gcs_uri a job names: their shapes, checked before anything is read, and the one
+"""Job ids, access tokens and the gcs_uri a job names: their shapes, checked before anything is read, and the one
 answer for a job a caller may not see."""
 from __future__ import annotations
 
+import hashlib
 import re
 
-from common.core.settings import get_settings
 from common.core.errors import BadRequest, NotFound
+from common.core.settings import get_settings
 
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -29,11 +30,16 @@ def parse_gcs_uri(uri: str) -> tuple[str, str]:
     if not uri.startswith("gs://"):
         raise BadRequest("gcs_uri must start with gs://", code="INVALID_GCS_URI")
     bucket, _, name = uri[5:].partition("/")
-    if bucket != settings.upload_bucket:
-        raise BadRequest(f"gcs_uri must be in bucket {settings.upload_bucket!r}", code="INVALID_GCS_URI")
-    if not name.startswith(settings.upload_prefix):
-        raise BadRequest(f"gcs_uri must be under {settings.upload_prefix!r}", code="INVALID_GCS_URI")
-    rest = name[len(settings.upload_prefix):]
+    if bucket != settings.uploads.upload_bucket:
+        raise BadRequest(f"gcs_uri must be in bucket {settings.uploads.upload_bucket!r}", code="INVALID_GCS_URI")
+    if not name.startswith(settings.uploads.upload_prefix):
+        raise BadRequest(f"gcs_uri must be under {settings.uploads.upload_prefix!r}", code="INVALID_GCS_URI")
+    rest = name[len(settings.uploads.upload_prefix):]
     if not re.fullmatch(r"[0-9a-f]{32}\.(jpg|png|webp|heic)", rest):
         raise BadRequest("gcs_uri must name an object issued by /api/v1/uploads/signed-url", code="INVALID_GCS_URI")
     return bucket, name
+
+
+def token_hash(token: str) -> str:
+    """What the job stores instead of its access token."""
+    return hashlib.sha256(token.encode()).hexdigest()

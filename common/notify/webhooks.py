@@ -34,7 +34,7 @@ def body(job_id: str, status: str, snapshot: dict, snapshot_url: str) -> bytes:
     now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
     full = {"type": event_type(status), "timestamp": now, "data": snapshot}
     raw = json.dumps(full, ensure_ascii=False, separators=(",", ":")).encode()
-    if len(raw) <= get_settings().webhook_max_bytes:
+    if len(raw) <= get_settings().notify.webhook_max_bytes:
         return raw
     summary = {k: snapshot.get(k) for k in ("job_id", "status", "language", "error", "summary", "created_at",
                                             "updated_at", "profile") if k in snapshot}
@@ -48,7 +48,7 @@ def headers(msg_id: str, payload: bytes, now: dt.datetime | None = None) -> dict
     from standardwebhooks.webhooks import Webhook
 
     now = now or dt.datetime.now(dt.timezone.utc)
-    secrets = get_settings().webhook_secret_list
+    secrets = get_settings().notify.webhook_secret_list
     text = payload.decode()
     signatures = " ".join(Webhook(s).sign(msg_id, now, text) for s in secrets)
     return {"webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signatures,
@@ -59,5 +59,5 @@ def next_delay_s(attempt: int) -> float | None:
     """Seconds from failed attempt `attempt` (1-based) to the next one; None when none is left."""
     if attempt >= len(SCHEDULE_S):
         return None
-    base = SCHEDULE_S[attempt] * get_settings().webhook_retry_scale
+    base = SCHEDULE_S[attempt] * get_settings().notify.webhook_retry_scale
     return base * random.uniform(1 - JITTER, 1 + JITTER)

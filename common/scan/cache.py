@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hashlib
 
-from common.core import logs
+from common.core import clock, logs
 from common.gcp import db
 
 log = logs.get_logger(__name__)
+CACHE = "scan_cache"
 
 
 def key(photo_bytes: bytes, language: str, prompt_version: str, engine: str) -> str:
@@ -20,11 +21,11 @@ def key(photo_bytes: bytes, language: str, prompt_version: str, engine: str) -> 
 
 def get(cache_key: str) -> dict | None:
     try:
-        snap = db.client().collection(db.CACHE).document(cache_key).get(**db.fast())
+        snap = db.client().collection(CACHE).document(cache_key).get(**db.fast())
         if not snap.exists:
             return None
         rec = snap.to_dict()
-        return rec if rec.get("expire_at") and rec["expire_at"] > db.now() else None
+        return rec if rec.get("expire_at") and rec["expire_at"] > clock.now() else None
     except Exception as exc:  # noqa: BLE001 - see module docstring
         log.warning("cache read failed", error=str(exc)[:200])
         return None
@@ -32,8 +33,8 @@ def get(cache_key: str) -> dict | None:
 
 def put(cache_key: str, items: list[dict], engine: str, source_language: str | None) -> None:
     try:
-        db.client().collection(db.CACHE).document(cache_key).set(
+        db.client().collection(CACHE).document(cache_key).set(
             {"items": items, "engine": engine, "source_language": source_language,
-             "created_at": db.now(), "expire_at": db.expiry()})
+             "created_at": clock.now(), "expire_at": db.expiry()})
     except Exception as exc:  # noqa: BLE001 - see module docstring
         log.warning("cache write failed", error=str(exc)[:200])

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 
-from common.core import logs
+from common.core import clock, logs
+from common.menu import names
+from common.menu.items import MenuItem
 from common.gcp import db
-from common.engines import MenuItem
 
 log = logs.get_logger(__name__)
 
+KNOWLEDGE = "dish_knowledge"  # what scans taught about dishes, by name and reader language
 MAX_NAMES = 300  # a job's distinct names looked up or written; past this, the rest are skipped
 # Documents per commit: each write also carries two transforms (seen, engines), and a commit holds
 # at most 500 operations.
@@ -27,9 +29,7 @@ LOOKUP_TIMEOUT_S = 2.0
 def name_key(name: str) -> str:
     """The normalised name the collection is keyed on: NFKC, case, accents, spaces and kana folded, and
     Han as traditional, so 红烧牛肉 on a simplified menu finds what 紅燒牛肉 on a traditional one taught."""
-    from common.engines.local.dishes import key
-
-    return key(name)
+    return names.key(name)
 
 
 def doc_id(name: str, language: str) -> str:
@@ -59,7 +59,7 @@ def record(items: list[MenuItem], language: str, engine: str) -> int:
             if len(writes) == MAX_NAMES:
                 break
             fields: dict = {"name_key": name_key(item.original_name), "original_name": item.original_name,
-                            "language": language, "seen": firestore.Increment(1), "updated_at": db.now(),
+                            "language": language, "seen": firestore.Increment(1), "updated_at": clock.now(),
                             "engines": firestore.ArrayUnion([engine])}
             if _teaches(engine):
                 # Only filled values are sent: a merge never overwrites a filled field with an empty one.
@@ -72,7 +72,7 @@ def record(items: list[MenuItem], language: str, engine: str) -> int:
         for start in range(0, len(idents), BATCH_DOCS):
             batch = client.batch()
             for ident in idents[start:start + BATCH_DOCS]:
-                batch.set(client.collection(db.KNOWLEDGE).document(ident), writes[ident], merge=True)
+                batch.set(client.collection(KNOWLEDGE).document(ident), writes[ident], merge=True)
             batch.commit(**db.fast_write())
         return len(writes)
     except Exception as exc:  # noqa: BLE001 - see module docstring
@@ -87,7 +87,7 @@ def lookup(names: list[str], language: str) -> dict[str, dict]:
         ids = list(dict.fromkeys(doc_id(n, language) for n in names if name_key(n)))[:MAX_NAMES]
         if not ids:
             return {}
-        refs = [client.collection(db.KNOWLEDGE).document(i) for i in ids]
+        refs = [client.collection(KNOWLEDGE).document(i) for i in ids]
         found = {}
         # One try, briefly: knowledge is optional, and this read sits before menu_data.
         for snap in client.get_all(refs, retry=None, timeout=LOOKUP_TIMEOUT_S):

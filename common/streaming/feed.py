@@ -20,40 +20,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
-from google.api_core import bidi
-from google.cloud.firestore_v1.types import ListenRequest, Target
-
 from common.core import logs
 from common.gcp import db
-from common.jobs import events
+from common.jobs import pages, store
+from common.streaming.listen import Change, ListenStream
+from common.streaming.notices import FIELDS, Deliver, FeedNotice, JobState, state_of
 
 log = logs.get_logger(__name__)
-_ADD, _REMOVE, _CURRENT = 1, 2, 3  # TargetChange.TargetChangeType
 
 
-@dataclass(frozen=True)
-class JobState:
-    """What a job document change tells a viewer: the job (None: it does not exist) and new events."""
-    exists: bool
-    status: str = ""
-    last_seq: int = 0
-    tail: tuple = ()
-    head: tuple = ()  # seq 1, stored with the job (events.py)
-    access_token_hash: str = ""  # who may read it: the stream checks the first state before any frame
-    owner: str = ""
-    id_only_reads: bool = True  # created through /api/v1 (jobs from before the field was stored were too)
-    traceparent: str = ""  # the job's trace, which a stream's request span links to
-
-
-@dataclass(frozen=True)
-class FeedNotice:
-    """Not a change of the job: the feed could not do what a viewer needs. `kind` says what."""
-
-    kind: str  # "catch_up_failed": a read of older events failed or was refused; "target_lost": the
-    #            server stopped watching the job and would not take it back
-
-
-Deliver = Callable[["JobState | list | FeedNotice"], None]  # a state, events read on request, or a notice
 CATCH_UP_QUEUE = 256  # catch-up reads waiting or running per instance; past that a viewer is told to wait
 TARGET_READDS = 3  # times a target the server removed is added again before its viewers are told
 
@@ -102,7 +77,7 @@ class EventFeed:
         self._targets: dict[str, _Target] = {}
         self._by_id: dict[int, _Target] = {}
         self._ids = itertools.count(1)
-        self._rpc: bidi.BidiRpc | None = None
+        self._rpc: ListenStream | None = None
         self._thread: threading.Thread | None = None
         self._backoff = reconnect_backoff_s
         self._reads = ThreadPoolExecutor(catch_up_workers, thread_name_prefix="event-catch-up")
@@ -139,7 +114,7 @@ class EventFeed:
                 return
             del self._targets[sub.job_id]
             del self._by_id[t.target_id]
-            self._send(ListenRequest(database=db.client()._database_string, remove_target=t.target_id))
+            self._send(lambda rpc: rpc.remove(t.target_id))
 
     def _catch_up(self, sub: Subscription, after: int) -> None:
         if not self._read_slots.acquire(blocking=False):
@@ -149,7 +124,7 @@ class EventFeed:
 
         def read() -> None:
             try:
-                sub.deliver(events.read_after(sub.job_id, after))
+                sub.deliver(pages.read_after(sub.job_id, after))
             except Exception as exc:  # noqa: BLE001 - the viewer asks again, later (sse.Session backs off)
                 # e.g. FailedPrecondition while the (job_id, last_seq) index still builds after a deploy
                 log.warning("event catch-up failed", job_id=sub.job_id, error=str(exc)[:200])
@@ -169,29 +144,25 @@ class EventFeed:
             self._thread = threading.Thread(target=self._run, name="event-feed", daemon=True)
             self._thread.start()
 
-    def _send(self, request: ListenRequest) -> None:
-        if self._rpc is not None and self._rpc.is_active:
+    def _send(self, request: Callable[[ListenStream], None]) -> None:
+        if self._rpc is not None and self._rpc.active:
             try:
-                self._rpc.send(request)
+                request(self._rpc)
             except Exception as exc:  # noqa: BLE001 - a stream dying under us: the reader reopens it
                 log.warning("event feed send failed; the stream will be reopened", error=str(exc)[:200])
         # else: the reader thread adds every target when it (re)opens the stream
 
     @staticmethod
-    def _add_request(t: _Target) -> ListenRequest:
-        client = db.client()
-        name = f"{client._database_string}/documents/{db.JOBS}/{t.job_id}"
-        target = Target(documents=Target.DocumentsTarget(documents=[name]), target_id=t.target_id)
-        return ListenRequest(database=client._database_string, add_target=target)
+    def _add_request(t: _Target) -> Callable[[ListenStream], None]:
+        target_id, path = t.target_id, f"{store.JOBS}/{t.job_id}"
+        return lambda rpc: rpc.add(target_id, path)
 
-    def _open(self) -> bidi.BidiRpc:
-        client = db.client()
-        rpc = bidi.BidiRpc(client._firestore_api._transport.listen, metadata=client._rpc_metadata)
-        rpc.open()
+    def _open(self) -> ListenStream:
+        rpc = ListenStream(db.client(), FIELDS)
         with self._lock:
             for t in self._targets.values():
                 t.acked = False  # a new stream: every target waits for its ADD again
-                rpc.send(self._add_request(t))
+                self._add_request(t)(rpc)
             self._rpc = rpc
         return rpc
 
@@ -219,35 +190,30 @@ class EventFeed:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 
-    def _handle(self, response) -> None:
-        pb = response._pb
-        kind = pb.WhichOneof("response_type")
-        if kind == "document_change":
-            change = pb.document_change
+    def _handle(self, change: Change) -> None:
+        if change.kind == "document":
             self.changes_received += 1
-            self._publish(change.target_ids, _state_of(change.document.fields))
-        elif kind in ("document_delete", "document_remove"):
-            ids = pb.document_delete.removed_target_ids if kind == "document_delete" else pb.document_remove.removed_target_ids
-            self._publish(ids, JobState(exists=False))
-        elif kind == "target_change":
-            tc = pb.target_change
+            self._publish(change.target_ids, state_of(change.fields))
+        elif change.kind == "gone":
+            self._publish(change.target_ids, JobState(exists=False))
+        elif change.kind == "added":
             with self._lock:
-                if tc.target_change_type == _ADD:
-                    for tid in tc.target_ids:
-                        if tid in self._by_id:
-                            self._by_id[tid].acked = True
-                    return
+                for tid in change.target_ids:
+                    if tid in self._by_id:
+                        self._by_id[tid].acked = True
+        elif change.kind in ("current", "removed"):
+            with self._lock:
                 # No target ids: the change is about every target of the stream; for CURRENT, every
                 # one the server has acknowledged (one whose ADD is still in flight is not current yet).
-                ids = list(tc.target_ids) or [tid for tid, t in self._by_id.items()
-                                              if t.acked or tc.target_change_type != _CURRENT]
-            if tc.target_change_type == _CURRENT:
+                ids = list(change.target_ids) or [tid for tid, t in self._by_id.items()
+                                                  if t.acked or change.kind != "current"]
+            if change.kind == "current":
                 # CURRENT with no document before it: the job does not exist (yet, or any more).
                 with self._lock:
                     missing = [tid for tid in ids if tid in self._by_id and self._by_id[tid].state is None]
                 self._publish(missing, JobState(exists=False))
-            elif tc.target_change_type == _REMOVE:
-                self._removed(ids, tc.cause.message if tc.cause.code else "")
+            else:
+                self._removed(ids, change.cause)
 
     def _removed(self, target_ids, cause: str) -> None:
         """The server dropped targets we still watch: add them again, or tell their viewers."""
@@ -283,19 +249,3 @@ class EventFeed:
                 deliveries.extend(s.deliver for s in t.subs)
         for deliver in deliveries:
             deliver(state)
-
-
-def _state_of(fields) -> JobState:
-    """Read the few fields a viewer needs straight from the protobuf; the menu items are never decoded."""
-    def text(name: str) -> str:
-        v = fields.get(name)
-        return v.string_value if v is not None else ""
-
-    last = fields.get("last_seq")
-    id_only = fields.get("id_only_reads")
-    raw_tail, raw_head = text("tail"), text("head")
-    return JobState(exists=True, status=text("status"), last_seq=int(last.integer_value) if last is not None else 0,
-                    tail=tuple(events.decode_page(raw_tail)) if raw_tail else (),
-                    head=tuple(events.decode_page(raw_head)) if raw_head else (),
-                    access_token_hash=text("access_token_hash"), owner=text("owner"),
-                    traceparent=text("traceparent"), id_only_reads=id_only.boolean_value if id_only is not None else True)

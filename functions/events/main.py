@@ -8,22 +8,21 @@ import asyncio
 import functions_framework.aio
 from starlette.responses import Response, StreamingResponse
 
-from common.api import asgi, auth, ratelimit
+from common.api import asgi, auth, readlimits
 from common.core import logs
-from common.jobs import store as jobs
-from common.profiles import formats
-from common.streaming import sse
-from common.core.settings import get_settings
 from common.core.errors import NotFound
+from common.core.settings import get_settings
+from common.jobs import views
+from common.profiles import formats
+from common.streaming import session, sse
 from common.streaming.feed import EventFeed
 
 settings = get_settings()
-logs.configure(settings.log_level, settings.google_cloud_project)
+logs.configure(settings.cloud.log_level, settings.cloud.google_cloud_project)
 log = logs.get_logger("events")
 router = asgi.Router("events")
 feed = EventFeed()
-reads = ratelimit.ReadLimiter(settings.rate_read_per_min, settings.rate_read_burst, settings.rate_read_miss_per_min,
-                              settings.rate_read_miss_burst, settings.max_open_streams_per_caller)
+reads = readlimits.ReadLimiter.from_settings(settings.limits)
 
 
 def _reader(request, version: str) -> tuple[auth.Caller, auth.JobAccess]:
@@ -42,7 +41,7 @@ def _reader(request, version: str) -> tuple[auth.Caller, auth.JobAccess]:
 async def snapshot(request, version, job_id):
     caller, access = await asyncio.to_thread(_reader, request, version)
     try:
-        return asgi.json_response(await asyncio.to_thread(jobs.snapshot, job_id, access))
+        return asgi.json_response(await asyncio.to_thread(views.snapshot, job_id, access))
     except NotFound:
         reads.missed(caller)  # 429 instead, once the caller's misses are spent
         raise
@@ -53,7 +52,7 @@ async def result(request, job_id):
     """The job's result as a document: json, yaml, xml, csv or text (default: its profile's format)."""
     caller, access = await asyncio.to_thread(_reader, request, "v2")
     try:
-        fmt, body = await asyncio.to_thread(jobs.result_document, job_id, access, request.query_params.get("format"))
+        fmt, body = await asyncio.to_thread(views.result_document, job_id, access, request.query_params.get("format"))
     except NotFound:
         reads.missed(caller)
         raise
@@ -64,14 +63,14 @@ async def result(request, job_id):
 @router.route("/api/<any(v1, v2):version>/scan/jobs/<job_id>/events", ["GET"])
 async def stream(request, version, job_id):
     caller, access = await asyncio.to_thread(_reader, request, version)
-    after = sse.parse_last_event_id(request.query_params.get("last_event_id"), request.headers.get("last-event-id"),
+    after = session.parse_last_event_id(request.query_params.get("last_event_id"), request.headers.get("last-event-id"),
                                     lenient=version == "v1")
     release = reads.open_stream(caller)
     # The job document's first state comes from the feed's listener: a missing job, or one this
     # credential does not open, is a JSON 404 before any byte of the stream, with no separate read.
     try:
-        frames = await sse.astream(feed, job_id, after, access=access, heartbeat_s=settings.sse_heartbeat_s,
-                                   max_s=settings.sse_max_stream_s, retry_ms=settings.sse_retry_ms,
+        frames = await sse.astream(feed, job_id, after, access=access, heartbeat_s=settings.streams.sse_heartbeat_s,
+                                   max_s=settings.streams.sse_max_stream_s, retry_ms=settings.streams.sse_retry_ms,
                                    on_close=release)
     except NotFound:
         release()

@@ -6,13 +6,13 @@ answers 2xx, so it is not retried 30 times.
 """
 import functions_framework
 
-from common.api import auth, schemas, web
+from common.api import auth, bodies, schemas, web
 from common.core import logs
-from common.notify import deliveries as notifications
 from common.core.settings import get_settings
+from common.notify import deliveries as notifications
 
 settings = get_settings().require("notify_task_url")
-logs.configure(settings.log_level, settings.google_cloud_project)
+logs.configure(settings.cloud.log_level, settings.cloud.google_cloud_project)
 log = logs.get_logger("notify")
 router = web.Router("notify", public=False)
 
@@ -20,7 +20,7 @@ router = web.Router("notify", public=False)
 @router.route("/", ["POST"])
 def task(request):
     auth.require_internal(request.headers)
-    body, job_id = web.parse_task(request, schemas.NotifyTask)
+    body, job_id = bodies.parse_task(request, schemas.NotifyTask)
     outcome = notifications.handle(job_id, body.channel, body.attempt)
     payload = {"job_id": job_id, "channel": body.channel, "attempt": body.attempt, "done": outcome.done,
                "detail": outcome.detail, **outcome.extra}

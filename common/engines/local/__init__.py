@@ -17,10 +17,11 @@ import threading
 from typing import Optional
 
 from common.core import logs
-from common.engines import Call, MenuItem, MenuReading
+from common.core.errors import ConfigError, ScanError
+from common.engines import Call
+from common.menu.items import MenuItem, MenuReading
 from common.engines.local import cards, dishes, layout, lexicon, menu, prices
 from common.engines.local.dishes import Dish, KnowledgeBase
-from common.core.errors import ConfigError, ScanError
 
 log = logs.get_logger(__name__)
 

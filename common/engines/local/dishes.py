@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from common.menu.names import converter, fold, key
+
 DATA_DIR = Path(__file__).parent / "data"
 LANGS = ("en", "zh_tw", "zh_cn", "ja", "ko")
 FUZZY_THRESHOLD = 86      # rapidfuzz ratio (0-100); tested against OCR-noise variants and near-miss dishes
@@ -212,18 +214,6 @@ def _is_cjk(s: str) -> bool:
     return any("\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" or "\uf900" <= c <= "\ufaff" for c in s)
 
 
-@functools.lru_cache(maxsize=None)
-def converter(config: str):
-    """An OpenCC converter, built once per process (each takes tens of milliseconds to load)."""
-    import opencc
-
-    return opencc.OpenCC(config)
-
-
-def _s2t():
-    return converter("s2t")
-
-
 @functools.lru_cache(maxsize=1)
 def _kakasi():
     import pykakasi
@@ -234,29 +224,8 @@ def _kakasi():
 _DROP = re.compile(r"[^\w]|_", re.UNICODE)
 
 
-def _fold(text: str) -> str:
-    s = unicodedata.normalize("NFKC", text).lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
-    s = "".join(c for c in unicodedata.normalize("NFD", s) if unicodedata.category(c) != "Mn")
-    return unicodedata.normalize("NFC", s)
-
-
 def _phrase(text: str) -> str:
-    return " ".join(re.findall(r"[^\W_]+", _fold(text)))
-
-
-def plain_key(text: str) -> str:
-    """key() without the Han conversion (OpenCC)."""
-    s = _fold(text)
-    s = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in s)
-    return _DROP.sub("", s)
-
-
-def key(text: str) -> str:
-    """A matching key: NFKC, lower case, no accents, spaces or punctuation, hiragana, traditional Han."""
-    s = plain_key(text)
-    if any("\u4e00" <= c <= "\u9fff" for c in s):
-        s = _s2t().convert(s)
-    return s
+    return " ".join(re.findall(r"[^\W_]+", fold(text)))
 
 
 def reading(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Idempotency-Key on create_job (draft-ietf-httpapi-idempotency-key-header): per caller, atomic, expiring.
+"""scan_idempotency: what makes a repeated create-job return the first job (the client's Idempotency-Key,
+per draft-ietf-httpapi-idempotency-key-header, or the Worker's own key): per caller, atomic, expiring.
 
 The record's id hashes the caller with the key, so one caller's key never finds another's job. A
 replay answers as the first response did, access token included: the token is kept sealed (AES-GCM)
@@ -12,27 +13,14 @@ import datetime as dt
 import hashlib
 import hmac
 import os
-import re
 from dataclasses import dataclass
 
-from common.api import auth
-from common.gcp import db
+from common.core.errors import Unprocessable
 from common.core.settings import get_settings
-from common.core.errors import BadRequest, Unprocessable
+from common.gcp import db
+from common.core import clock
 
-MAX_KEY_LENGTH = 255
-# The Worker's key for a create-job request sent without an Idempotency-Key, and which send this is
-# (worker/index.js).
-EDGE_HEADER = "X-Edge-Request-Key"
-EDGE_SEND_HEADER = "X-Edge-Send"
-_EDGE_KEY = re.compile(r"^[0-9a-f]{64}$")
-
-
-def validate(key: str | None) -> str | None:
-    """The header's value, or None; 400 for an empty or oversized key."""
-    if key is not None and not (1 <= len(key) <= MAX_KEY_LENGTH):
-        raise BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters", code="INVALID_IDEMPOTENCY_KEY")
-    return key
+IDEMPOTENCY = "scan_idempotency"
 
 
 @dataclass(frozen=True)
@@ -52,7 +40,7 @@ class Key:
 
     @property
     def ref(self):
-        return db.client().collection(db.IDEMPOTENCY).document(self.record_id)
+        return db.client().collection(IDEMPOTENCY).document(self.record_id)
 
     def record(self, job_id: str, access_token: str, now: dt.datetime) -> dict:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -60,7 +48,7 @@ class Key:
         nonce = os.urandom(12)
         sealed = nonce + AESGCM(self._seal).encrypt(nonce, access_token.encode(), job_id.encode())
         return {"job_id": job_id, "body_hash": self.body_hash, "sealed_token": base64.b64encode(sealed).decode(),
-                "created_at": now, "expire_at": now + dt.timedelta(seconds=get_settings().idempotency_ttl_s)}
+                "created_at": now, "expire_at": now + dt.timedelta(seconds=get_settings().limits.idempotency_ttl_s)}
 
     def lookup(self):
         """(job_id, access_token) of a live record for this key; None and the stale snapshot otherwise.
@@ -72,7 +60,7 @@ class Key:
         if not snap.exists:
             return None, None
         rec = snap.to_dict()
-        if rec["expire_at"] <= db.now():
+        if rec["expire_at"] <= clock.now():
             return None, snap
         if rec["body_hash"] != self.body_hash:
             raise Unprocessable("Idempotency-Key was already used with a different request body",
@@ -100,16 +88,9 @@ class EdgeKey:
     repeat: bool  # a second or later send: the first may have made the job
 
     @classmethod
-    def of(cls, headers) -> "EdgeKey | None":
-        """The key, when the request proves it came through the Worker and the key is well-formed."""
-        key = headers.get(EDGE_HEADER) or ""
-        secret = get_settings().origin_secret.get_secret_value()
-        # Without an origin secret anyone could send a key and so choose a job's id and token.
-        if not secret or not _EDGE_KEY.match(key) or not auth.through_origin(headers):
-            return None
-
-        def derive(label: str) -> bytes:
+    def derive(cls, key: str, secret: str, repeat: bool) -> "EdgeKey":
+        """The job id and token an edge key names under the origin secret (HMAC-SHA256)."""
+        def mac(label: str) -> bytes:
             return hmac.new(secret.encode(), f"edge {label}\n{key}".encode(), hashlib.sha256).digest()
 
-        return cls(derive("job").hex()[:32], base64.urlsafe_b64encode(derive("token")).rstrip(b"=").decode(),
-                   (headers.get(EDGE_SEND_HEADER) or "1").strip() != "1")
+        return cls(mac("job").hex()[:32], base64.urlsafe_b64encode(mac("token")).rstrip(b"=").decode(), repeat)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from common.core import logs, tracing
-from common.gcp import db
+from common.core import clock, logs, tracing
 from common.core.settings import get_settings
+from common.gcp import db
+from common.jobs.model import Job
 
 log = logs.get_logger(__name__)
 DEAD_TOKENS = "push_tokens"
@@ -60,26 +61,26 @@ def wording(language: str | None, words: dict = WORDS):
     return words.get(lower.split("-")[0], words["en"])
 
 
-def message(job: dict) -> dict:
+def message(job: Job) -> dict:
     """The notification for a finished job, in its reader's language."""
-    pinned = job.get("profile")
-    language = job.get("language_used") or job.get("language")
+    pinned = job.profile
+    language = job.reader_language
     done, failed = wording(language, PROFILE_WORDS if pinned else WORDS)
-    status = job["status"]
+    status = job.status
     title, body = done if status == "completed" else failed
     name = ""
     if pinned:
         names = PROFILE_NAMES.get(pinned["id"]) if pinned.get("kind") == "builtin" else None
         name = wording(language, names) if names else (pinned.get("name") or pinned["id"])
-    body = body.format(n=len(job.get("items") or []), profile=name)
-    return {"to": job["push_token"], "title": title, "body": body,
-            "data": {"job_id": job["job_id"], "status": status, **_profile(job)}, "sound": "default",
+    body = body.format(n=len(job.items), profile=name)
+    return {"to": job.push_token, "title": title, "body": body,
+            "data": {"job_id": job.job_id, "status": status, **_profile(job)}, "sound": "default",
             "priority": "high"}
 
 
-def _profile(job: dict) -> dict:
+def _profile(job: Job) -> dict:
     """A profile job's push names it (the app's menu jobs stay as they were)."""
-    pinned = job.get("profile")
+    pinned = job.profile
     return {"profile": pinned["id"], "profile_version": pinned["version"]} if pinned else {}
 
 
@@ -99,11 +100,11 @@ def _call(what: str, payload) -> dict:
     tracing.instrument("httpx")
     settings = get_settings()
     headers = {"Accept": "application/json", "Accept-Encoding": "gzip, deflate", "Content-Type": "application/json"}
-    if settings.expo_access_token:
-        headers["Authorization"] = f"Bearer {settings.expo_access_token.get_secret_value()}"
+    if settings.notify.expo_access_token:
+        headers["Authorization"] = f"Bearer {settings.notify.expo_access_token.get_secret_value()}"
     try:
-        resp = httpx.post(f"{settings.expo_push_url.rstrip('/')}/{what}", json=payload, headers=headers,
-                          timeout=settings.push_timeout_s)
+        resp = httpx.post(f"{settings.notify.expo_push_url.rstrip('/')}/{what}", json=payload, headers=headers,
+                          timeout=settings.notify.push_timeout_s)
     except httpx.TransportError as exc:
         raise PushRetry(f"Expo unreachable: {type(exc).__name__}") from None
     if resp.status_code == 429 or resp.status_code >= 500:
@@ -139,7 +140,7 @@ def is_dead(token: str) -> bool:
 
 
 def mark_dead(token: str, reason: str) -> None:
-    now = db.now()
+    now = clock.now()
     _token_ref(token).set({"dead": True, "reason": reason, "at": now,
                            "expire_at": now + dt.timedelta(days=365)}, **db.fast_write())
     log.warning("push token marked dead", reason=reason)

@@ -1,0 +1,83 @@
+"""The menu stage: the photo read into items (from the cache, or the engine with partial menus as it
+writes), knowledge filling blanks, the top three chosen, and menu_data stored with the drawing's start."""
+from __future__ import annotations
+
+import time
+
+from common.core import clock, logs, tracing
+from common.core.sections import UploadSettings
+from common.engines import Call
+from common.jobs import payloads
+from common.menu.items import MenuItem, finalise_top3
+from common.scan import cache, knowledge, upload
+from common.scan.engine import engine
+from common.scan.partials import Partials
+from common.scan.state import RunState
+
+log = logs.get_logger(__name__)
+
+
+def generating(state: RunState, item: MenuItem) -> tuple[str, dict]:
+    return "image_update", payloads.image_update(state.job_id, item.id, "generating", None)
+
+
+def read(state: RunState, uploads: UploadSettings, prompt_version: str) -> None:
+    """Read the menu and store menu_data (with `generating` for the pictures about to be drawn)."""
+    partials = Partials(state)
+    data, photo = upload.read(state, uploads, partials.events)
+    state.cache_key = cache.key(data.data, state.language_used, prompt_version, state.engine_name)
+    with tracing.span("cache.lookup") as sp:
+        hit = cache.get(state.cache_key)
+        if sp is not None:
+            sp.set_attribute("cache.hit", bool(hit))
+    if hit:
+        _from_cache(state, hit)
+    else:
+        _from_engine(state, photo.jpeg, partials)
+    batch = []
+    drawn = [i for i in state.items if i.is_top3]
+    if drawn and not partials.events:
+        # After a partial menu no status may follow (docs/events.md, order): image_update
+        # "generating" says the same, and the snapshot's progress moves on all the same.
+        batch.append(("status", payloads.status("generating_images", "Drawing the top dishes", state.job_id)))
+    batch.append(("menu_data", state.menu_event(partial=False)))
+    if state.time_for_images():
+        # Drawing starts as this commit lands: "generating" goes with it, at no extra write.
+        batch += [generating(state, i) for i in drawn if not i.image_url]
+    state.log.append_many(batch, job_fields=state.snapshot("running"))
+    created = state.job.created_at
+    log.info("menu read", engine=state.engine_name, items=len(state.items), used_cache=state.used_cache,
+             time_to_menu_ms=int((clock.now() - created).total_seconds() * 1000) if created else None,
+             partials=partials.events, used_fallback=state.used_fallback, **state.timings)
+    state.announced = True
+
+
+def _from_cache(state: RunState, hit: dict) -> None:
+    """An identical earlier scan's menu; its pictures are reused where they were drawn."""
+    state.used_cache = True
+    state.items = [MenuItem(**i) for i in hit["items"]]
+    state.unknown = sum(1 for i in state.items if not i.known)
+    cached_urls = {i.id: i.image_url for i in state.items if i.image_status == "ready"}
+    for item in state.items:
+        item.image_status = "pending" if item.is_top3 else "none"
+        item.image_url = cached_urls.get(item.id) if item.is_top3 else None
+        item.image_error = None
+
+
+def _from_engine(state: RunState, jpeg: bytes, partials: Partials) -> None:
+    t0 = partials.started = time.monotonic()
+    call = Call(deadline=state.engine_deadline(), on_items=partials.offer)
+    try:
+        with tracing.span("model.read_menu", engine=state.engine_name, language=state.language_used) as sp:
+            reading = engine().read_menu(jpeg, state.language_used, call)
+            if sp is not None:
+                sp.set_attribute("items", len(reading.items))
+    finally:
+        state.used_fallback = state.used_fallback or call.used_fallback
+        state.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
+    # Knowledge is optional: its read is skipped when the deadline has no room for it.
+    if state.settings.knowledge and state.remaining_s() > state.settings.deadline_reserve_s + 2 * knowledge.LOOKUP_TIMEOUT_S:
+        with tracing.span("knowledge.fill", items=len(reading.items)):
+            knowledge.fill(reading.items, state.language_used)
+    state.items = finalise_top3(reading.items)
+    state.unknown = reading.unknown_items_count
