@@ -19,7 +19,7 @@ from typing import Literal
 from common import (assets, cache, claims, db, events, images, jobs, knowledge, logs, notifications, profiles,
                     storage, tracing)
 from common.config import Settings, get_settings
-from common.engines import Call, Engine, MenuItem, finalise_top3, get_engine
+from common.engines import Call, Engine, MenuItem, finalise_top3, get_engine, pictures, usage
 from common.errors import LeaseLost, ScanError, Unavailable
 
 log = logs.get_logger(__name__)
@@ -142,7 +142,7 @@ def expire_overdue() -> dict:
 
 def _end_overdue(run: "_Run", job: dict) -> int:
     """End one overdue job the watchdog holds: 1 once it is ended."""
-    if run._resume_safely() and run.items and run._remaining_s() < 0:
+    if run._resume_safely() and run._remaining_s() < 0 and (run.items or run._keep_partial()):
         # The menu is on the phone: finish with it, the images not drawn marked DEADLINE.
         run._draw_pending()
         run._finish()
@@ -224,6 +224,8 @@ class _Run:
         self._held: list[tuple[str, dict]] = []  # the last image_update, stored with done in one commit
         self._started = time.monotonic()
         self.used_fallback = bool(job.get("used_fallback"))
+        self.incomplete = bool(job.get("incomplete"))  # the menu was not read to its end (done.summary says so)
+        self.usage: dict = dict(job.get("usage") or {})  # tokens by part (menu, images) and model
         # The job's time budget: stored with the first menu a run sends, so a takeover keeps it.
         self.deadline_at: dt.datetime | None = job.get("deadline_at")
         self._partials = _Partials(self, int(job.get("partial_items") or 0), int(job.get("partial_events") or 0))
@@ -305,6 +307,16 @@ class _Run:
         if self.items:
             log.info("resuming after menu_data", pending=sum(i.image_status == "pending" for i in self.items))
 
+    def _keep_partial(self) -> bool:
+        """A dead run's partial menu, past the deadline: the job completes with the dishes the phone
+        has (incomplete) rather than failing; False when it sent none."""
+        shown = self.job.get("items") if self.job.get("items_partial") else None
+        if not shown:
+            return False
+        self.items, self.incomplete = finalise_top3([MenuItem(**i) for i in shown]), True
+        self.log.append("menu_data", self._menu_event(partial=False), job_fields=self._snapshot("running"))
+        return True
+
     def _photo(self) -> tuple[storage.Upload, images.Photo]:
         """The upload and the photo to read from it; the job's deadline from the later of the two starts."""
         with tracing.span("upload.read"):
@@ -376,7 +388,9 @@ class _Run:
                         sp.set_attribute("items", len(reading.items))
             finally:
                 self.used_fallback = self.used_fallback or call.used_fallback
+                self._add_usage("menu", call.tokens)
                 self.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
+            self.incomplete = reading.incomplete
             # Knowledge is optional: its read (2 s at most) is skipped when the deadline has no room for it.
             if self.settings.knowledge and self._remaining_s() > self.settings.deadline_reserve_s + 2 * 2.0:
                 with tracing.span("knowledge.fill", items=len(reading.items)):
@@ -399,7 +413,8 @@ class _Run:
         log.info("menu read", engine=self.engine_name, items=len(self.items), used_cache=self.used_cache,
                  time_to_menu_ms=int((db.now() - created).total_seconds() * 1000)
                  if isinstance(created, dt.datetime) else None,
-                 partials=self._partials.events, used_fallback=self.used_fallback, **self.timings)
+                 partials=self._partials.events, used_fallback=self.used_fallback, incomplete=self.incomplete,
+                 **self.timings)
         self._announced = True
 
     def _draw_pending(self) -> None:
@@ -460,6 +475,7 @@ class _Run:
             log.exception("image crashed", item_id=item.id, error=str(exc)[:200])
             status_, url, error = "failed", None, {"code": "IMAGE_GEN_FAILED", "message": "the image could not be made"}
         with self._lock:
+            self._add_usage("images", call.tokens)
             if item.id in self._cut:
                 return  # the deadline came first: already reported failed
             self.used_fallback = self.used_fallback or call.used_fallback
@@ -468,9 +484,11 @@ class _Run:
     def _settle(self, item: MenuItem, status_: str, url: str | None, error: dict | None) -> None:
         """Record one image's outcome; the last one waits to go with done in _finish's commit."""
         item.image_status, item.image_url, item.image_error = status_, url, error
+        item.image_kind = pictures.KIND if status_ == "ready" else None  # both engines draw, neither photographs
         # One line per image (docs/observability.md: the images_failed metric counts these by code).
         log.info("image settled", item_id=item.id, image_status=status_, code=(error or {}).get("code"))
-        update = ("image_update", events.image_update(self.job_id, item.id, status_, url, error=error))
+        update = ("image_update", events.image_update(self.job_id, item.id, status_, url, error=error,
+                                                      kind=item.image_kind))
         if any(i.is_top3 and i.image_status == "pending" for i in self.items):
             self.log.append(*update, job_fields=self._snapshot("running"))
         else:
@@ -581,6 +599,8 @@ class _Run:
     # -- shapes -------------------------------------------------------------------------------
     def _menu_event(self, partial: bool, items: list[MenuItem] | None = None) -> dict:
         extra = {"language_fallback": self.language_fallback} if self.language_fallback else {}
+        if self.incomplete and not partial:
+            extra["incomplete"] = True
         return events.menu_data(self.job_id, [i.model_dump() for i in (self.items if items is None else items)],
                                 is_partial=partial, engine=self.engine_name, used_cache=self.used_cache,
                                 language=self.language_used, **extra)
@@ -603,7 +623,8 @@ class _Run:
                 "unknown_items_count": self.unknown, "engine": self.engine_name, "progress": self._progress(status_),
                 "asset_id": self.asset_id, "language_used": self.language_used,
                 "language_fallback": self.language_fallback, "items_partial": False,
-                "used_fallback": self.used_fallback, "deadline_at": self.deadline_at}
+                "used_fallback": self.used_fallback, "deadline_at": self.deadline_at,
+                "incomplete": self.incomplete, "usage": self.usage}
 
     def _progress(self, status_: str) -> int:
         """The snapshot's progress: the step's share, then an equal share per image finished."""
@@ -620,7 +641,13 @@ class _Run:
         created = self.job["created_at"]
         elapsed = int((db.now() - created).total_seconds() * 1000) if isinstance(created, dt.datetime) else 0
         return {"elapsed_ms": elapsed, "items_count": len(self.items), "used_cache": self.used_cache,
-                "used_fallback": self.used_fallback, "unknown_items_count": self.unknown, **self.timings}
+                "used_fallback": self.used_fallback, "unknown_items_count": self.unknown,
+                "incomplete": self.incomplete, **usage.summary(self.usage), **self.timings}
+
+    def _add_usage(self, part: str, tokens: dict) -> None:
+        """A call's tokens into the job's tally (kept with the snapshot: a takeover adds to it)."""
+        for model, counts in tokens.items():
+            usage.add(self.usage.setdefault(part, {}), model, counts)
 
     def _final_job_fields(self, status_: str) -> dict:
         return {"status": status_, "lease_owner": None, "lease_expires_at": None, "engine": self.engine_name,
