@@ -111,6 +111,9 @@ class Settings:
     # think; a longer one is continued from its last item (common/engines/menu_read.py).
     model_max_output_tokens: int = _num(32_768, ge=256)
     prompt_version: str = "menu-v3"
+    # A large photo is read as overlapping strips at once (common/engines/tiles.py): auto for photos
+    # larger than the app's, off, or always that many.
+    menu_tiles: Literal["off", "auto", "2", "3", "4"] = "auto"
     # The dish_knowledge collection (common/knowledge.py): read once per job to fill blanks, written after done.
     knowledge: bool = True
     # Partial menus (menu_data is_partial: true) while the model writes: one for the first item, then

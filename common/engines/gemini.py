@@ -1,16 +1,15 @@
-"""The Gemini engine through google-genai: a menu read in streamed segments, one picture per top-3 dish.
+"""The Gemini engine through google-genai: the menu (common/engines/gemini_menu.py), a profile's
+extraction, one picture per top-3 dish; the retry budget and fallback every call shares.
 
-A menu is one structured-output call, continued (never restarted) when it reaches its output cap or
-loops (common/engines/menu_read.py); a failure part way keeps what was read. Each call's parameters
-come from its model's family (common/engines/models.py); a model Google no longer serves sends every
-call to its fallback at once.
+Each call's parameters come from its model's family (common/engines/models.py); a model Google no
+longer serves sends every call to its fallback at once.
 """
 from __future__ import annotations
 
 import json
-import re
+import threading
 import time
-from typing import Callable, Iterator, Optional, TypeVar
+from typing import Callable, Optional, TypeVar
 
 from google import genai
 from google.genai import errors as genai_errors
@@ -18,21 +17,18 @@ from google.genai import types
 
 from common import logs, tracing
 from common.config import Settings
-from common.engines import Call, MenuItem, MenuReading, finalise_top3, models, pictures, usage
-from common.engines.gemini_calls import (BLOCKS, CUT, TIMEOUTS, ModelUnavailable, api_error, blocked, chunk_text,
-                                         exhausted, finish_reason, until)
-from common.engines.item_stream import ItemStream
-from common.engines.menu_prompt import Menu, menu_prompt, reader
-from common.engines.menu_read import MAX_ITEM_CHARS, Looping, MenuRead
+from common.engines import Call, MenuItem, MenuReading, models, pictures, usage
+from common.engines.gemini_calls import (BLOCKS, TIMEOUTS, ModelUnavailable, api_error, blocked, exhausted,
+                                         finish_reason)
+from common.engines.gemini_menu import MenuReader
+from common.engines.menu_prompt import reader
 from common.errors import ScanError
 from common.retry import MIN_ATTEMPT_S, Retryable, Spent, with_budget
 
 T = TypeVar("T")
 log = logs.get_logger(__name__)
 
-MAX_SEGMENTS = 8       # calls one menu may take: the first, its continuations and its retries
 GONE_FOR_S = 600.0     # a model that answered NOT_FOUND is not asked again by this instance for this long
-_HEAD = re.compile(r'"(is_menu|legible)"\s*:\s*(true|false)|"(source_language|cuisine)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 class GeminiEngine:
@@ -45,6 +41,7 @@ class GeminiEngine:
             http_options.base_url = settings.gemini_base_url
         self.client = genai.Client(api_key=settings.gemini_api_key.get_secret_value(), http_options=http_options)
         self._gone: dict[str, float] = {}
+        self._tally = threading.Lock()
 
     def reader_language(self, language: str, known: bool) -> tuple[str, str | None]:
         """Gemini writes any language, including one named in words we do not map to a tag."""
@@ -53,110 +50,7 @@ class GeminiEngine:
     # -- menu ---------------------------------------------------------------------------------
     def read_menu(self, jpeg: bytes, language: str, call: Call | None = None) -> MenuReading:
         """The whole menu, or as much of it as was read when a failure or the deadline came."""
-        call = call or Call()
-        read = MenuRead(call.on_items if self.settings.gemini_stream else None)  # unstreamed: all at once
-        reason = None
-        try:
-            self._read(jpeg, language, call, read)
-        except ScanError as exc:
-            if not read.raw:
-                raise
-            reason = exc.code
-            log.warning("menu not read to its end; the job finishes with the items read", items=len(read.raw),
-                        code=exc.code, error=exc.message[:300])
-        return self._reading(read, reason)
-
-    def _read(self, jpeg: bytes, language: str, call: Call, read: MenuRead, tile=None) -> None:
-        s = self.settings
-        while not read.finished:
-            if read.segments >= MAX_SEGMENTS:
-                raise ScanError("VLM_FAILED", f"the menu was not finished in {MAX_SEGMENTS} calls", recoverable=True)
-            before = len(read.raw)
-            outcome = self._budgeted(lambda model, _n: self._segment(model, jpeg, language, call, read, tile),
-                                     s.gemini_menu_model, s.gemini_menu_fallback_model, call, "VLM_FAILED", "menu")
-            if outcome != "stop" and len(read.raw) == before:
-                # Cut off or looping with nothing new: asking again the same way gets the same.
-                raise ScanError("VLM_FAILED", f"the model added no dish before it stopped ({outcome})",
-                                recoverable=True)
-            if outcome != "stop":
-                log.info("menu continues where it was cut off", outcome=outcome, items=len(read.raw))
-
-    def _segment(self, model: str, jpeg: bytes, language: str, call: Call, read: MenuRead, tile) -> str:
-        """One call: items go to `read` as they complete. "stop" (the menu is whole), "max_tokens" or
-        "loop" (continue from what was read); Retryable or ScanError otherwise."""
-        so_far = read.begin()
-        contents = [types.Part.from_bytes(data=jpeg, mime_type="image/jpeg"), menu_prompt(language, so_far, tile)]
-        config = models.text_config(model, self.settings.model_max_output_tokens, schema=Menu,
-                                    http_options=self._http_options(call))
-        scanner, reason, block, last, looped = ItemStream(), None, None, None, None
-        try:
-            for chunk in self._chunks(model, contents, config, call):
-                block, reason = block or blocked(chunk), reason or finish_reason(chunk)  # from any chunk
-                last = chunk if chunk.usage_metadata else last
-                text = chunk_text(chunk)
-                for raw in scanner.feed(text) if text else ():
-                    read.add(raw)
-                if scanner.pending_chars > MAX_ITEM_CHARS:
-                    raise Looping(f"one item ran past {MAX_ITEM_CHARS} characters")
-        except Looping as exc:
-            looped = str(exc)
-            log.warning("the model repeats itself; its answer is dropped there", model=model, error=looped)
-        finally:
-            self._count(call, model, "menu", last, reason or ("LOOP" if looped else None), read.new_in_segment)
-        if looped:
-            return "loop"
-        if block:
-            raise ScanError("VLM_FAILED", f"Gemini blocked the photo ({block})")
-        if reason is None:
-            raise Retryable("VLM_FAILED", "the menu stream ended before the model finished")
-        read.note_head(_head(scanner.text))
-        if reason in BLOCKS:
-            raise ScanError("VLM_FAILED", f"Gemini stopped reading the menu ({reason})")
-        if reason == "RECITATION":
-            read.recitations += 1
-            if read.recitations > 1:
-                raise ScanError("VLM_FAILED", "Gemini stopped reading the menu (RECITATION, twice)")
-            raise Retryable("VLM_FAILED", "Gemini stopped at RECITATION; asked once more")
-        if reason == "MAX_TOKENS":
-            return "max_tokens"
-        try:
-            doc = json.loads(scanner.text)
-        except ValueError as exc:
-            raise Retryable("VLM_FAILED", f"Gemini returned malformed menu JSON: {str(exc)[:200]}") from None
-        if not isinstance(doc, dict):
-            raise Retryable("VLM_FAILED", "Gemini's menu JSON is not an object")
-        read.finish(doc)
-        return "stop"
-
-    def _chunks(self, model: str, contents, config, call: Call) -> Iterator[types.GenerateContentResponse]:
-        """The answer's chunks (one, unstreamed), with the SDK's errors sorted for the budget."""
-        try:
-            if self.settings.gemini_stream:
-                yield from until(lambda: self.client.models.generate_content_stream(
-                    model=model, contents=contents, config=config), call.deadline)
-            else:
-                yield self.client.models.generate_content(model=model, contents=contents, config=config)
-        except genai_errors.APIError as exc:
-            raise api_error(exc, "VLM_FAILED", model) from None
-        except TIMEOUTS as exc:
-            raise Retryable("UPSTREAM_TIMEOUT", f"Gemini did not answer in time: {type(exc).__name__}") from None
-        except CUT as exc:
-            raise Retryable("VLM_FAILED", f"the menu stream was cut off ({type(exc).__name__})") from None
-
-    def _reading(self, read: MenuRead, reason: Optional[str]) -> MenuReading:
-        items = read.items()
-        if not items:
-            if read.head.get("is_menu") is False:
-                raise ScanError("IMAGE_NOT_MENU", "this photo does not look like a menu", recoverable=True)
-            raise ScanError("IMAGE_TOO_BLURRY", "the menu could not be read; try a sharper, closer photo",
-                            recoverable=True)
-        _mark_picks(items, read.top3)
-        finalise_top3(items)
-        for item in items:
-            if item.is_top3:
-                item.image_prompt = pictures.subject(item, read.head.get("cuisine"))
-        return MenuReading(items=items, engine=self.name, source_language=read.head.get("source_language"),
-                           incomplete=reason is not None, incomplete_reason=reason)
+        return MenuReader(self).read(jpeg, language, call or Call())
 
     # -- other profiles ---------------------------------------------------------------------
     def extract(self, jpeg: bytes, profile, language: str, call: Call | None = None) -> dict:
@@ -174,9 +68,9 @@ class GeminiEngine:
             # Truncated output is retried with room to finish, up to 4x the configured ceiling.
             max_tokens = min(s.model_max_output_tokens * (2 ** (n - 1)), s.model_max_output_tokens * 4)
             config = models.text_config(model, max_tokens, json_schema=profile.schema,
-                                        http_options=self._http_options(call))
+                                        http_options=self.http_options(call))
             resp = self._call(model, contents, config)
-            self._count(call, model, "extract", resp, finish_reason(resp), None)
+            self.count(call, model, "extract", resp, finish_reason(resp), None)
             if blocked(resp):
                 raise ScanError("VLM_FAILED", "Gemini blocked the photo")
             if finish_reason(resp) == "MAX_TOKENS":
@@ -191,7 +85,7 @@ class GeminiEngine:
                                 + "; ".join(problems))
             return data
 
-        return self._budgeted(attempt, s.gemini_menu_model, s.gemini_menu_fallback_model, call, "VLM_FAILED",
+        return self.budgeted(attempt, s.gemini_menu_model, s.gemini_menu_fallback_model, call, "VLM_FAILED",
                               "extract")
 
     # -- images -------------------------------------------------------------------------------
@@ -201,9 +95,9 @@ class GeminiEngine:
         text = pictures.prompt(item)
 
         def attempt(model: str, _n: int) -> bytes:
-            resp = self._call(model, [text], models.image_config(model, self._http_options(call)), "IMAGE_GEN_FAILED")
+            resp = self._call(model, [text], models.image_config(model, self.http_options(call)), "IMAGE_GEN_FAILED")
             reason = finish_reason(resp)
-            self._count(call, model, "image", resp, reason, None)
+            self.count(call, model, "image", resp, reason, None)
             for cand in resp.candidates or []:
                 for part in (cand.content.parts if cand.content else None) or []:
                     if part.inline_data and part.inline_data.data:
@@ -212,11 +106,11 @@ class GeminiEngine:
                 raise ScanError("IMAGE_GEN_FAILED", f"the image was blocked ({reason or blocked(resp)})")
             raise Retryable("IMAGE_GEN_FAILED", f"no image in the response (finish_reason={reason})")
 
-        return self._budgeted(attempt, s.gemini_image_model, s.gemini_image_fallback_model, call,
+        return self.budgeted(attempt, s.gemini_image_model, s.gemini_image_fallback_model, call,
                               "IMAGE_GEN_FAILED", "image")
 
     # -- budget -------------------------------------------------------------------------------
-    def _budgeted(self, attempt: Callable[[str, int], T], model: str, fallback: str, call: Call, code: str,
+    def budgeted(self, attempt: Callable[[str, int], T], model: str, fallback: str, call: Call, code: str,
                   what: str) -> T:
         """The model's retry budget within the deadline, then one try on the fallback model if time is
         left. A model that is gone (NOT_FOUND, retired) is not retried: the fallback takes its place at
@@ -273,7 +167,7 @@ class GeminiEngine:
             return False
         return since is not None
 
-    def _http_options(self, call: Call) -> types.HttpOptions | None:
+    def http_options(self, call: Call) -> types.HttpOptions | None:
         """Per request: the configured timeout, cut to what is left of the job's budget."""
         left_ms = int(call.remaining() * 1000)
         if left_ms >= self.settings.gemini_timeout_ms:
@@ -292,11 +186,12 @@ class GeminiEngine:
         except TIMEOUTS as exc:
             raise Retryable("UPSTREAM_TIMEOUT", f"Gemini did not answer in time: {type(exc).__name__}") from None
 
-    def _count(self, call: Call, model: str, what: str, resp, reason: Optional[str], items: Optional[int]) -> None:
+    def count(self, call: Call, model: str, what: str, resp, reason: Optional[str], items: Optional[int]) -> None:
         """One line per model call with its tokens (thinking apart), added to the call's tally. A
         response from another model than the one asked for (a retired name Google routes on) is said."""
         tokens = usage.count(resp) if resp is not None else {}
-        usage.add(call.tokens, model, tokens)
+        with self._tally:  # strips are read at once
+            usage.add(call.tokens, model, tokens)
         answered = getattr(resp, "model_version", None) or model
         fields = {"call": what, "model": model, "finish_reason": reason, **tokens}
         if items is not None:
@@ -305,29 +200,3 @@ class GeminiEngine:
         if not answered.removeprefix("models/").startswith(model.removeprefix("models/")):
             # Google routes some retired names to another model: the same alert as a NOT_FOUND.
             log.error("model answered as another model", call=what, model=model, answered_by=answered)
-
-
-def _head(text: str) -> dict:
-    """is_menu, legible, source_language and cuisine from the start of an answer, even a cut-off one."""
-    head: dict = {}
-    for m in _HEAD.finditer(text[:2000]):
-        if m.group(1):
-            head.setdefault(m.group(1), m.group(2) == "true")
-        else:
-            head.setdefault(m.group(3), json.loads(f'"{m.group(4)}"'))
-    return head
-
-
-def _mark_picks(items: list[MenuItem], names: list[str]) -> None:
-    """The model's top three, by name, as is_top3 (a drink is never one, whatever the model said)."""
-    def norm(name: str) -> str:
-        return " ".join(name.split()).casefold()
-
-    for name in names:
-        if sum(i.is_top3 for i in items) >= 3:
-            break
-        match = next((i for i in items if norm(i.original_name) == norm(name) and not i.is_top3), None)
-        match = match or next((i for i in items if norm(name) and norm(name) in norm(i.original_name)
-                               and not i.is_top3), None)
-        if match is not None and match.kind != "drink":
-            match.is_top3 = True

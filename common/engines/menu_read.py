@@ -99,6 +99,11 @@ class MenuRead:
             if field in menu and field not in self.head:
                 self.head[field] = menu[field]
 
+    def replace(self, raw: list[dict]) -> None:
+        """Hold these items (already checked) in place of any read: a page merged from its strips."""
+        self.raw = list(raw)
+        self._items = [to_menu_item(n, item) for n, item in enumerate(self.raw)]
+
     # -- results ------------------------------------------------------------------------------
     def items(self) -> list[MenuItem]:
         """The items so far as MenuItems, ids item-1..n in menu order."""
