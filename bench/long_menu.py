@@ -2,21 +2,22 @@
 soon the first one shows, and what the scan costs in tokens (and dollars at list prices).
 
     .venv/bin/python bench/long_menu.py [--items 150] [--tokens-per-s 150] [--first-token-s 1.5]
-                                        [--thinking LOW=600] [--jobs 1] [--deadline-s 170] [--json out.json]
+                                        [--thinking LOW=600] [--jobs 1] [--deadline-s 170] [--env K=V]
+                                        [--json out.json]
 
 Starts the local stack (the deployed defaults: 170 s deadline, output cap, models) with the fake
 Gemini writing a synthetic menu of --items dishes at --tokens-per-s after --first-token-s, thinking
 first at its level's cost in tokens (--thinking LEVEL=TOKENS, repeatable; the fake's defaults
 otherwise) and counting it against the output cap, as the API does. Jobs run one after another as
 the app makes them; the client records, from the moment create returns, the first dish on screen,
-the whole menu and done. Prints items_expected, items_returned, done_s, past_deadline, the first
+the whole menu and done. Prints items_expected, items_returned, done_s (the slowest job's; per_job
+has each), past_deadline, the first
 dish after the model's first token, the menu calls it took, and the job's tokens and cost from
 done.summary (menu and pictures apart; absent on code that does not report them).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -26,33 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.harness import fake_model_stack, report, start_job, unique_photo  # noqa: E402
+from bench.harness import fake_model_stack, report, start_job, unique_photo, watch  # noqa: E402
 from devstack import menu_photos  # noqa: E402
 from devstack.stack import stop_on_signals  # noqa: E402
-
-
-def watch(http: httpx.Client, job: dict, t0: float, timeout_s: float) -> dict:
-    """The job's events to done: seconds from t0 to the first dish, the whole menu and done."""
-    out = {"first_item_s": None, "menu_s": None, "done_s": None, "status": None, "items_returned": 0,
-           "incomplete": None, "summary": {}}
-    event = None
-    with http.stream("GET", f"/api/v1/scan/jobs/{job['job_id']}/events",
-                     headers={"Authorization": f"Bearer {job['access_token']}"}, timeout=timeout_s) as r:
-        for line in r.iter_lines():
-            if line.startswith("event: "):
-                event = line[7:]
-            elif line.startswith("data: ") and event in ("menu_data", "done"):
-                now, data = time.monotonic() - t0, json.loads(line[6:])
-                if event == "menu_data":
-                    if data.get("items") and out["first_item_s"] is None:
-                        out["first_item_s"] = now
-                    if not data.get("is_partial"):
-                        out["menu_s"], out["items_returned"] = now, len(data["items"])
-                else:
-                    out["done_s"], out["status"], out["summary"] = now, data["status"], data.get("summary") or {}
-                    out["incomplete"] = out["summary"].get("incomplete")
-                    break
-    return out
 
 
 def one_job(http: httpx.Client, stack, photo: bytes, args) -> dict:
@@ -66,6 +43,7 @@ def one_job(http: httpx.Client, stack, photo: bytes, args) -> dict:
     job = start_job(http, photo)
     t0 = time.monotonic()
     res = watch(http, job, t0, args.deadline_s + 120)
+    res["incomplete"] = res["summary"].get("incomplete")
     calls = [r for r in httpx.get(f"{gemini}/_control/calls").json()["requests"] if r["kind"] == "menu"]
     first_token = next((r["first_token_t"] for r in calls if r.get("first_token_t")), None)
     res["first_token_s"] = (first_token - t0) if first_token else None
@@ -83,12 +61,13 @@ def main() -> int:
     ap.add_argument("--thinking", action="append", default=[], help="LEVEL=TOKENS, e.g. LOW=600")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--deadline-s", type=float, default=170.0, help="JOB_DEADLINE_S (the deployed default)")
+    ap.add_argument("--env", action="append", default=[], help="KEY=VALUE for the functions, e.g. MENU_TILES=2")
     ap.add_argument("--json")
     args = ap.parse_args()
     stop_on_signals()
 
     stack = fake_model_stack(8500)
-    stack.extra_env["JOB_DEADLINE_S"] = str(args.deadline_s)
+    stack.extra_env.update({"JOB_DEADLINE_S": str(args.deadline_s), **dict(e.split("=", 1) for e in args.env)})
     with stack:
         http = httpx.Client(base_url=stack.gateway_url, timeout=30)
         page = menu_photos.render(menu_photos.menu("en-diner"))
@@ -100,10 +79,12 @@ def main() -> int:
     res = {"benchmark": "long_menu", "cores": os.cpu_count(), "jobs": args.jobs,
            "model": {"items": args.items, "tokens_per_s": args.tokens_per_s, "first_token_s": args.first_token_s,
                      "thinking": args.thinking or "fake defaults"},
-           "deadline_s": args.deadline_s, "items_expected": args.items,
+           "deadline_s": args.deadline_s, "env": args.env, "items_expected": args.items,
            "items_returned": min(r["items_returned"] for r in rows),
            "done_s": round(worst["done_s"], 1) if worst["done_s"] else None,
            "menu_s": round(worst["menu_s"], 1) if worst["menu_s"] else None,
+           "per_job": {k: [round(r[k], 2) if r[k] is not None else None for r in rows]
+                       for k in ("first_item_s", "menu_s", "done_s", "first_token_s")},
            "past_deadline": sum(r["past_deadline"] for r in rows), "status": [r["status"] for r in rows],
            "incomplete": [r["incomplete"] for r in rows],
            "first_item_after_first_token_s": round(max(gaps), 2) if gaps else None,
@@ -115,6 +96,7 @@ def main() -> int:
           f"deadline {args.deadline_s:.0f} s")
     print(f"items returned {res['items_returned']} of {args.items}; whole menu at {res['menu_s']} s, done at "
           f"{res['done_s']} s ({res['status']}); past the deadline: {res['past_deadline']} of {args.jobs}")
+    print(f"per job: {res['per_job']}")
     print(f"first dish {res['first_item_after_first_token_s']} s after the model's first token; menu calls "
           f"{res['menu_calls']}; tokens {res['tokens']}; cost {res['cost_usd']}")
     return report(res, args.json)

@@ -1,5 +1,6 @@
 """The fake Gemini server in this process, on a free loopback port, for tests of the engine alone:
-the real google-genai client speaks HTTP to it (nothing is mocked), without a whole local stack."""
+the real google-genai client speaks HTTP to it (nothing is mocked), without a whole local stack.
+A pytest plugin (tests/conftest.py): the fixture `gemini`, reset before each test that uses it."""
 from __future__ import annotations
 
 import io

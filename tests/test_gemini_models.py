@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from google.genai import errors, types
 
-from tests.gemini_local import _fresh, call, gemini, photo  # noqa: F401 - fixtures
+from tests.gemini_local import call, photo
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gemini_local import _fresh, call, gemini, photo  # noqa: F401 - fixtures
+from tests.gemini_local import call, photo
 
 LONG = 150
 
