@@ -380,7 +380,9 @@ class _Run:
                 item.image_error = None
         else:
             t0 = self._partials.started = time.monotonic()
-            call = Call(deadline=self._engine_deadline(), on_items=self._partials.offer)
+            # A takeover continues after the dishes the dead run sent, rather than reading them again.
+            seed = [MenuItem(**i) for i in self.job.get("items") or []] if self.job.get("items_partial") else []
+            call = Call(deadline=self._engine_deadline(), on_items=self._partials.offer, seed=seed)
             try:
                 with tracing.span("model.read_menu", engine=self.engine_name, language=self.language_used) as sp:
                     reading = engine().read_menu(photo.jpeg, self.language_used, call)

@@ -174,7 +174,10 @@ def test_a_run_killed_after_partials_is_taken_over_without_repeating_them(api, s
     partials, finals = _menus(frames)
     assert len(partials) <= 3  # the cap is per job, not per run
     _assert_partials_lead_to(partials, finals[0])
-    assert api.gemini_calls()["calls"]["menu"] == 2
+    assert len(finals[0]["items"]) == LONG_MENU
+    reqs = [r for r in api.gemini_calls()["requests"] if r["kind"] == "menu"]
+    # The takeover continued after the dishes the dead run had sent, instead of reading them again.
+    assert len(reqs) == 2 and reqs[1]["continued"] >= 11
     campaign.count("runs killed mid-job")
 
 

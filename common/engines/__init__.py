@@ -71,6 +71,8 @@ class Call:
     used_fallback: bool = False
     # Tokens the call's model requests used, by model: {model: {prompt, output, thinking}}.
     tokens: dict = field(default_factory=dict)
+    # Dishes a run that died had already sent: a streaming engine continues the menu after them.
+    seed: list[MenuItem] = field(default_factory=list)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()

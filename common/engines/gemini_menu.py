@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Iterator, Optional
 
 from google.genai import errors as genai_errors
 from google.genai import types
+from pydantic import ValidationError
 
 from common import logs
 from common.engines import Call, MenuItem, MenuReading, finalise_top3, models, pictures, tiles
 from common.engines.gemini_calls import (BLOCKS, CUT, TIMEOUTS, api_error, blocked, chunk_text, finish_reason,
                                          until)
 from common.engines.item_stream import ItemStream
-from common.engines.menu_prompt import Menu, menu_prompt
+from common.engines.menu_prompt import Item, Menu, menu_prompt
 from common.engines.menu_read import MAX_ITEM_CHARS, Looping, MenuRead
 from common.errors import ScanError
 from common.retry import Retryable
@@ -45,6 +46,7 @@ class MenuReader:
         if strips:
             return self._read_strips(strips, language, call, on_items)
         read = MenuRead(on_items)
+        read.replace(_seeded(call.seed))
         reason = None
         try:
             self._read(jpeg, language, call, read)
@@ -181,6 +183,16 @@ def _head(text: str) -> dict:
         else:
             head.setdefault(m.group(3), json.loads(f'"{m.group(4)}"'))
     return head
+
+
+def _seeded(items: list[MenuItem]) -> list[dict]:
+    """A dead run's dishes as items read (the reading continues after them), or none when one of them
+    is not a whole item of the schema (read again from the start)."""
+    try:
+        return [Item.model_validate(i.model_dump()).model_dump() for i in items]
+    except ValidationError:
+        log.warning("the dishes a dead run sent cannot be continued; the menu is read again")
+        return []
 
 
 def _mark_picks(items: list[MenuItem], names: list[str]) -> None:
