@@ -7,8 +7,9 @@ Read from Google's documentation (docs/benchmarks.md, "Models", lists the pages 
   image's token budget (HIGH: up to 1,120 tokens).
 - Gemini 2.5 models take `thinking_budget` (tokens; 0 turns thinking off on Flash and Flash-Lite)
   and a temperature.
-- Image models (Nano Banana 2 and 2 Lite) take `image_config` (aspect ratio, size) and a thinking
-  level of MINIMAL or HIGH; Nano Banana Pro always thinks and takes no thinking setting.
+- Image models take `image_config` (aspect ratio, size). Nano Banana 2 and 2 Lite are said to take
+  a thinking level of MINIMAL or HIGH, but only third-party pages say so; their default is left
+  alone (a level they refused would fail every picture), as for Nano Banana Pro, which always thinks.
 Thinking tokens count against `max_output_tokens`, so the menu's thinking is kept low: reading a
 menu is transcription and translation, not reasoning, and every thinking token delays the first dish.
 """
@@ -27,7 +28,6 @@ class Family:
     name: str
     thinking: Optional[str] = None          # "level", "budget" or None (no thinking setting)
     menu_thinking: object = None            # the level (str) or budget (int) for reading a menu
-    image_thinking: object = None           # the level for drawing a dish, when the family takes one
     temperature: Optional[float] = None     # None: Google's default (Gemini 3: 1.0)
     media_resolution: bool = False          # takes generation_config.media_resolution
     output_limit: int = 65_536              # max_output_tokens it accepts
@@ -42,10 +42,8 @@ FAMILIES: dict[str, Family] = {
     "gemini-3.6-flash": Family("gemini-3.6-flash", "level", "LOW", media_resolution=True),
     "gemini-3.5-flash-lite": Family("gemini-3.5-flash-lite", "level", "MINIMAL", media_resolution=True),
     "gemini-3.5-flash": Family("gemini-3.5-flash", "level", "LOW", media_resolution=True),
-    "gemini-3.1-flash-lite-image": Family("gemini-3.1-flash-lite-image", "level", image_thinking="MINIMAL",
-                                          output_limit=32_768, image_sizes=("1K",)),
-    "gemini-3.1-flash-image": Family("gemini-3.1-flash-image", "level", image_thinking="MINIMAL",
-                                     output_limit=32_768, image_sizes=("512", "1K", "2K", "4K")),
+    "gemini-3.1-flash-lite-image": Family("gemini-3.1-flash-lite-image", output_limit=32_768, image_sizes=("1K",)),
+    "gemini-3.1-flash-image": Family("gemini-3.1-flash-image", output_limit=32_768, image_sizes=("1K", "2K", "4K")),
     "gemini-3.1-flash-lite": Family("gemini-3.1-flash-lite", "level", "MINIMAL", media_resolution=True),
     "gemini-3-pro-image": Family("gemini-3-pro-image", None, output_limit=32_768, image_sizes=("1K", "2K", "4K")),
     "gemini-3": Family("gemini-3", "level", "LOW", media_resolution=True),
@@ -54,8 +52,9 @@ FAMILIES: dict[str, Family] = {
     "gemini-2.5": Family("gemini-2.5", "budget", 512, temperature=0.2, media_resolution=True),
 }
 # A name no row knows (a model newer than this table): no thinking or sampling setting at all, so the
-# request is one every family accepts; the model's own defaults apply.
-UNKNOWN = Family("unknown", None, output_limit=8_192)
+# request is one every family accepts; the model's own defaults apply (every text model since 2.5
+# takes 65,536 output tokens).
+UNKNOWN = Family("unknown", None)
 
 PICTURE_SIZE = "1K"       # about 1 MP: sharp on a phone card, the cheapest size every image model takes
 PICTURE_ASPECT = "4:3"    # the page's and the app's card shape (landscape, like a plated dish)
@@ -91,9 +90,9 @@ def text_config(model: str, max_tokens: int, *, schema=None, json_schema=None,
 
 
 def image_config(model: str, http_options=None) -> types.GenerateContentConfig:
-    """A picture call's config: the image alone, a phone card's shape and size, the family's thinking."""
+    """A picture call's config: the image alone, in a phone card's shape and size."""
     fam = family(model)
     size = PICTURE_SIZE if PICTURE_SIZE in fam.image_sizes else None
     return types.GenerateContentConfig(
-        response_modalities=["IMAGE"], thinking_config=_thinking(fam, fam.image_thinking),
-        image_config=types.ImageConfig(aspect_ratio=PICTURE_ASPECT, image_size=size), http_options=http_options)
+        response_modalities=["IMAGE"], image_config=types.ImageConfig(aspect_ratio=PICTURE_ASPECT, image_size=size),
+        http_options=http_options)
