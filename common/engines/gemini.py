@@ -86,7 +86,7 @@ class GeminiEngine:
             return data
 
         return self.budgeted(attempt, s.gemini_menu_model, s.gemini_menu_fallback_model, call, "VLM_FAILED",
-                              "extract")
+                             "extract")
 
     # -- images -------------------------------------------------------------------------------
     def draw_dish(self, item: MenuItem, language: str, call: Call | None = None) -> bytes:
@@ -107,7 +107,7 @@ class GeminiEngine:
             raise Retryable("IMAGE_GEN_FAILED", f"no image in the response (finish_reason={reason})")
 
         return self.budgeted(attempt, s.gemini_image_model, s.gemini_image_fallback_model, call,
-                              "IMAGE_GEN_FAILED", "image")
+                             "IMAGE_GEN_FAILED", "image")
 
     # -- budget -------------------------------------------------------------------------------
     def budgeted(self, attempt: Callable[[str, int], T], model: str, fallback: str, call: Call, code: str,

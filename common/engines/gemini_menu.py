@@ -88,7 +88,8 @@ class MenuReader:
                 raise ScanError("VLM_FAILED", f"the menu was not finished in {MAX_SEGMENTS} calls", recoverable=True)
             before = len(read.raw)
             outcome = self.engine.budgeted(lambda model, _n: self._segment(model, jpeg, language, call, read, tile),
-                                     s.gemini_menu_model, s.gemini_menu_fallback_model, call, "VLM_FAILED", "menu")
+                                           s.gemini_menu_model, s.gemini_menu_fallback_model, call, "VLM_FAILED",
+                                           "menu")
             if outcome != "stop" and len(read.raw) == before:
                 # Cut off or looping with nothing new: asking again the same way gets the same.
                 raise ScanError("VLM_FAILED", f"the model added no dish before it stopped ({outcome})",

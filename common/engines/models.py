@@ -5,8 +5,8 @@ Read from Google's documentation (docs/benchmarks.md, "Models", lists the pages 
   `thinking_budget` (400 INVALID_ARGUMENT); Google asks to leave temperature at its default, 1.0
   (lower can loop; 3.6 Flash ignores a custom value), so none is sent; `media_resolution` sets an
   image's token budget (HIGH: up to 1,120 tokens).
-- Gemini 2.5 models take `thinking_budget` (tokens; 0 turns thinking off on Flash and Flash-Lite)
-  and a temperature.
+- Gemini 2.5 models take `thinking_budget` (tokens; 0 turns thinking off on Flash-Lite) and a
+  temperature; of them only 2.5 Flash-Lite is still served.
 - Image models take `image_config` (aspect ratio, size). Nano Banana 2 and 2 Lite are said to take
   a thinking level of MINIMAL or HIGH, but only third-party pages say so; their default is left
   alone (a level they refused would fail every picture), as for Nano Banana Pro, which always thinks.
@@ -47,9 +47,8 @@ FAMILIES: dict[str, Family] = {
     "gemini-3.1-flash-lite": Family("gemini-3.1-flash-lite", "level", "MINIMAL", media_resolution=True),
     "gemini-3-pro-image": Family("gemini-3-pro-image", None, output_limit=32_768, image_sizes=("1K", "2K", "4K")),
     "gemini-3": Family("gemini-3", "level", "LOW", media_resolution=True),
-    "gemini-2.5-flash-image": Family("gemini-2.5-flash-image", None, output_limit=32_768, image_sizes=("1K",)),
+    # The one 2.5 model still served (deprecated): a thinking budget, 0 to turn thinking off.
     "gemini-2.5-flash-lite": Family("gemini-2.5-flash-lite", "budget", 0, temperature=0.2, media_resolution=True),
-    "gemini-2.5": Family("gemini-2.5", "budget", 512, temperature=0.2, media_resolution=True),
 }
 # A name no row knows (a model newer than this table): no thinking or sampling setting at all, so the
 # request is one every family accepts; the model's own defaults apply (every text model since 2.5
