@@ -14,7 +14,9 @@
 # End-user sign-in (docs/security.md) is off unless USER_AUTH=optional|required is set here, with
 # FIREBASE_PROJECT_ID, or AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL.
 # --dry-run prints every command without running it, after checking each flag against the
-# installed gcloud's own --help (the part of a deploy that can be checked offline).
+# installed gcloud's own --help (the part of a deploy that can be checked offline). Without it, the
+# configured Gemini models (GEMINI_MENU_MODEL, GEMINI_IMAGE_MODEL and their fallbacks, if set here)
+# are checked with models.get first: a model the key cannot use stops the deploy.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -97,6 +99,10 @@ NOTIFY_ENV="NOTIFY_QUEUE=$NOTIFY_QUEUE,NOTIFY_TASK_URL=$FN_BASE/notify"
 # The engine, named: create-job holds no Gemini key, and refuses custom profiles on the offline engine.
 : "${ENGINE:=gemini}"
 SCAN_ENV="$COMMON_ENV,ENGINE=$ENGINE,TASKS_QUEUE=$QUEUE,TASKS_LOCATION=$REGION,RUN_SCAN_TASK_URL=$FN_BASE/run-scan-task,TASKS_SERVICE_ACCOUNT=$INVOKER_EMAIL,$NOTIFY_ENV"
+# The Gemini models, when this deploy names them (else the defaults in common/config.py).
+for v in GEMINI_MENU_MODEL GEMINI_MENU_FALLBACK_MODEL GEMINI_IMAGE_MODEL GEMINI_IMAGE_FALLBACK_MODEL; do
+  [ -n "${!v+set}" ] && SCAN_ENV="$SCAN_ENV,$v=${!v}"
+done
 R2_ENV="R2_ENDPOINT=$R2_ENDPOINT,R2_ACCESS_KEY_ID=$R2_ACCESS_KEY_ID,R2_BUCKET=$R2_BUCKET,PUBLIC_BASE_URL=$PUBLIC_BASE_URL"
 SECRETS="R2_SECRET_ACCESS_KEY=r2-secret-access-key:latest,GEMINI_API_KEY=gemini-api-key:latest"
 ORIGIN="ORIGIN_SECRET=origin-secret:latest"
@@ -122,6 +128,21 @@ deploy_http() {  # name folder target public|private memory timeout env [extra f
     --memory="$memory" --timeout="$timeout" --service-account="$RUNTIME_EMAIL" \
     --set-env-vars="$env" "$@"
 }
+
+PY=.venv/bin/python; [ -x "$PY" ] || PY=python3
+# Before anything is deployed: every configured Gemini model exists for the deployment's key
+# (models.get). A retired name would send every scan to its fallback model, or fail it.
+if [ "$ENGINE" = gemini ]; then
+  if [ "$DRY_RUN" = 1 ]; then
+    echo "# would check that every configured Gemini model exists (models.get with the deployment's key):"
+    echo "GEMINI_API_KEY=\$(gcloud secrets versions access latest --secret=gemini-api-key) $PY -m common.engines.model_check"
+    "$PY" -m common.engines.model_check --list | sed 's/^/#   /'
+  else
+    GEMINI_API_KEY=$(gcloud secrets versions access latest --secret=gemini-api-key --project="$PROJECT") \
+      "$PY" -m common.engines.model_check ||
+      { echo "deploy.sh: a configured Gemini model is not served (above); nothing was deployed" >&2; exit 4; }
+  fi
+fi
 
 queue_verb() {  # create a queue that does not exist yet, else update it
   if [ "$DRY_RUN" = 1 ] || ! gcloud tasks queues describe "$1" --project="$PROJECT" --location="$REGION" >/dev/null 2>&1; then
@@ -251,7 +272,6 @@ run gcloud storage buckets update "gs://$UPLOAD_BUCKET" --project="$PROJECT" --l
 # through its S3 API with the R2 secret from Secret Manager (never printed). 2 x TTL_DAYS + 1: a cache
 # hit up to TTL_DAYS after an image was drawn shows it in a new job that lives TTL_DAYS more.
 R2_DAYS=$((2 * TTL_DAYS + 1))
-PY=.venv/bin/python; [ -x "$PY" ] || PY=python3
 if [ "$DRY_RUN" = 1 ]; then
   echo "R2_SECRET_ACCESS_KEY=\$(gcloud secrets versions access latest --secret=r2-secret-access-key) $PY -m common.gcp.assets expire-after $R2_DAYS"
 else

@@ -5,6 +5,7 @@ import contextlib
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -76,6 +77,32 @@ def start_job(http: httpx.Client, photo: bytes) -> dict:
     body = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
                                                 "user_preferences": {"language": "en"}}).json()
     return {"job_id": body["job_id"], "access_token": body["access_token"], "gcs_uri": signed["gcs_uri"]}
+
+
+def watch(http: httpx.Client, job: dict, t0: float, timeout_s: float = 300) -> dict:
+    """Read the job's events to done: seconds from t0 to the first dish, the whole menu and done; the
+    partial menus, the whole menu's dish count, done's status and summary."""
+    out = {"first_item_s": None, "menu_s": None, "done_s": None, "partials": 0, "status": None,
+           "items_returned": 0, "summary": {}}
+    event = None
+    with http.stream("GET", f"/api/v1/scan/jobs/{job['job_id']}/events",
+                     headers={"Authorization": f"Bearer {job['access_token']}"}, timeout=timeout_s) as r:
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: ") and event in ("menu_data", "done"):
+                now, data = time.monotonic() - t0, json.loads(line[6:])
+                if event == "menu_data":
+                    if data.get("items") and out["first_item_s"] is None:
+                        out["first_item_s"] = now
+                    if data.get("is_partial"):
+                        out["partials"] += 1
+                    else:
+                        out["menu_s"], out["items_returned"] = now, len(data["items"])
+                else:
+                    out["done_s"], out["status"], out["summary"] = now, data["status"], data.get("summary") or {}
+                    break
+    return out
 
 
 def follow(http: httpx.Client, job: dict, stop: threading.Event | None = None) -> list[str]:

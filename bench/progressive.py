@@ -16,7 +16,6 @@ minutes (the menu then streams at 1,000 tokens/s, so the deadline, not the menu,
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -26,44 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.harness import (  # noqa: E402
-    fake_model_stack,
-    metered,
-    pct,
-    report,
-    start_job,
-    unique_photo,
-)
+from bench.harness import fake_model_stack, metered, pct, report, start_job, unique_photo, watch  # noqa: E402
 from devstack import menu_photos  # noqa: E402
 from devstack.stack import stop_on_signals  # noqa: E402
 
 MENU_ITEMS = 40
 STALL_DEADLINE_S = 20
 STALL_TOKENS_PER_S = 1000  # the stall cases need a menu that streams well inside their short deadline
-
-
-def watch(http: httpx.Client, job: dict, t0: float) -> dict:
-    """Read the job's events to done; seconds from t0 to the first dish, the whole menu and done."""
-    out = {"first_item_s": None, "menu_s": None, "done_s": None, "partials": 0, "status": None}
-    event = None
-    with http.stream("GET", f"/api/v1/scan/jobs/{job['job_id']}/events",
-                     headers={"Authorization": f"Bearer {job['access_token']}"}, timeout=300) as r:
-        for line in r.iter_lines():
-            if line.startswith("event: "):
-                event = line[7:]
-            elif line.startswith("data: ") and event in ("menu_data", "done"):
-                now, data = time.monotonic() - t0, json.loads(line[6:])
-                if event == "menu_data":
-                    if data.get("items") and out["first_item_s"] is None:
-                        out["first_item_s"] = now
-                    if data.get("is_partial"):
-                        out["partials"] += 1
-                    else:
-                        out["menu_s"] = now
-                else:
-                    out["done_s"], out["status"] = now, data["status"]
-                    break
-    return out
 
 
 def one_job(http: httpx.Client, stack, photo: bytes, meter) -> dict:

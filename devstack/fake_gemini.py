@@ -1,13 +1,19 @@
-"""A local server speaking the Gemini REST API (generateContent and streamGenerateContent?alt=sse),
-with scripted faults for tests.
+"""A local server speaking the Gemini REST API (models.list, models.get, generateContent and
+streamGenerateContent?alt=sse), refusing what Google refuses, with scripted faults for tests.
 
 The real google-genai client talks to it over HTTP, so request building, response parsing, streaming,
-timeouts and error mapping are all exercised. Control endpoints live under /_control/:
-- script: per-call actions (status, delay_s, truncate, malformed, safety, not_menu, ...; for streams
+timeouts and error mapping are all exercised. As the API does (devstack/gemini_models.py): a model
+it does not serve (unknown, or shut down) is 404 NOT_FOUND; parameters the model's family rejects
+are 400 INVALID_ARGUMENT; thinking spends tokens (by level or budget) before the answer, counted
+against maxOutputTokens, and an answer that reaches the cap is cut there with MAX_TOKENS; every
+answer reports usageMetadata (prompt, candidates, thoughts).
+Control endpoints live under /_control/:
+- script: per-call actions (status, delay_s, truncate, malformed, safety, not_menu, loop_after,
+  loop_in_field, overlap, finish_reason with finish_at, usage_last, model_version, ...; for streams
   also cut_at (drop the connection after that fraction of the answer), stall_s with stall_at, and
   end_at (end the stream cleanly, without a finish reason, after that fraction));
-- stream: {tokens_per_s, first_token_s, chunk_tokens} pacing of menu answers (0: all at once); an
-  unstreamed answer arrives whole after the time the stream would take;
+- stream: {tokens_per_s, first_token_s, chunk_tokens} pacing of answers (0: all at once), and
+  thinking {MINIMAL, LOW, MEDIUM, HIGH, dynamic}: the thinking tokens each level spends;
 - menu: {items: N} answers with a synthetic menu of N dishes instead of the small izakaya one, or
   {dishes: [...]} with these (DEFAULT_MENU's shape).
 A call that sends a JSON Schema (responseJsonSchema: a scan profile's extraction) is kind "extract":
@@ -25,28 +31,19 @@ import threading
 import time
 from collections import defaultdict, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
-from devstack import fake_server
+from devstack import fake_menu, fake_server, gemini_models
+from devstack.gemini_models import CATALOG, RETIRED
 
 _PATH = re.compile(r"^/(v1beta|v1|v1alpha)/models/([^/:]+):(generateContent|streamGenerateContent)$")
-CHARS_PER_TOKEN = 4  # Gemini's rule of thumb for text; the stream's pacing counts tokens this way
+_MODEL = re.compile(r"^/(v1beta|v1|v1alpha)/models/([^/:]+)$")
+CHARS_PER_TOKEN = 4  # Gemini's rule of thumb for text; answers are counted and paced this way
 _LANG = re.compile(r'who reads (?:the language its reader calls "(.+?)" \(.*?\)|(.+?))\.\n')
-
-# A small izakaya menu; translations for the languages the tests use, English otherwise.
-DEFAULT_MENU = [
-    {"original_name": "唐揚げ", "names": {"zh-TW": "日式炸雞", "en": "Karaage fried chicken"},
-     "reading": "からあげ", "romanji": "karaage", "price": "¥680", "section": "揚げ物", "tags": [], "allergens": ["gluten", "soy"], "is_top3": True},
-    {"original_name": "焼き鳥盛り合わせ", "names": {"zh-TW": "綜合烤雞串", "en": "Assorted yakitori"},
-     "reading": "やきとりもりあわせ", "romanji": "yakitori moriawase", "price": "¥980", "section": "焼き物", "tags": ["signature"], "allergens": ["soy"], "is_top3": True},
-    {"original_name": "刺身三点盛り", "names": {"zh-TW": "生魚片三品拼盤", "en": "Three-kind sashimi"},
-     "reading": "さしみさんてんもり", "romanji": "sashimi santen mori", "price": "¥1,280", "section": "刺身", "tags": ["raw"], "allergens": ["fish"], "is_top3": True},
-    {"original_name": "枝豆", "names": {"zh-TW": "毛豆", "en": "Edamame"},
-     "price": "¥380", "section": "おつまみ", "tags": ["vegan", "vegetarian"], "allergens": ["soy"], "is_top3": False},
-    {"original_name": "麻婆豆腐", "names": {"zh-TW": "麻婆豆腐", "en": "Mapo tofu"},
-     "price": "¥780", "section": "一品", "tags": ["spicy"], "allergens": ["soy"], "is_top3": False},
-    {"original_name": "生ビール", "names": {"zh-TW": "生啤酒", "en": "Draft beer"},
-     "price": "¥600", "section": "飲み物", "tags": ["contains_alcohol"], "allergens": ["gluten"], "is_top3": False},
-]
+IMAGE_TOKENS = {"MEDIA_RESOLUTION_LOW": 280, "MEDIA_RESOLUTION_MEDIUM": 560, "MEDIA_RESOLUTION_HIGH": 1120}
+PICTURE_TOKENS = {"512": 747, "1K": 1120, "2K": 1680, "4K": 2520}  # output tokens per picture, by size
+# Thinking tokens per level (and for a dynamic budget), tunable by /_control/stream.
+THINKING = {"MINIMAL": 0, "LOW": 600, "MEDIUM": 2000, "HIGH": 6000, "dynamic": 2000}
 
 
 class State:
@@ -59,8 +56,9 @@ class State:
             self.scripts: dict[str, deque] = defaultdict(deque)
             self.calls: dict[str, int] = defaultdict(int)
             self.requests: list[dict] = []
-            self.menu = DEFAULT_MENU
+            self.menu, self.cuisine = fake_menu.DEFAULT_MENU, fake_menu.DEFAULT_CUISINE
             self.stream = {"tokens_per_s": 0.0, "first_token_s": 0.0, "chunk_tokens": 20}
+            self.thinking = dict(THINKING)
 
     def next_action(self, kind: str, model: str = "") -> dict:
         """The next scripted action for this call: one scripted for "kind@model" first, then for kind."""
@@ -102,53 +100,43 @@ def schema_instance(schema: dict, name: str = "value"):
     return f"sample {name}"
 
 
-def _menu_json(language: str, action: dict) -> str:
-    if action.get("not_menu"):
-        return json.dumps({"is_menu": False, "legible": True, "items": []})
-    if action.get("empty"):
-        return json.dumps({"is_menu": True, "legible": False, "items": []})
-    if action.get("no_items"):  # a legible menu page with nothing on it the model calls a dish
-        return json.dumps({"is_menu": True, "legible": True, "items": []})
-    items = []
-    for it in STATE.menu:
-        name = it["names"].get(language) or it["names"]["en"]
-        items.append({"original_name": it["original_name"], "translated_name": name,
-                      "description": it.get("description") or f"{it['names']['en']} ({language})",
-                      "price": it["price"],
-                      "section": it["section"], "tags": it["tags"], "allergens": it["allergens"],
-                      "is_top3": it["is_top3"], "image_prompt": f"a plate of {it['names']['en'].lower()}",
-                      "reading": it.get("reading"), "romanji": it.get("romanji")})
-    return json.dumps({"is_menu": True, "legible": True, "source_language": "ja", "items": items},
-                      ensure_ascii=False)
+def _picture(seed: str, aspect: str) -> bytes:
+    """A small flat PNG in the asked aspect ratio (a real picture at 1K is ~1 MP; this one is cheap)."""
+    from PIL import Image
+
+    w, h = (int(x) for x in (aspect or "1:1").split(":"))
+    digest = hashlib.sha256(seed.encode()).digest()
+    out = io.BytesIO()
+    Image.new("RGB", (24 * w, 24 * h) if max(w, h) <= 8 else (96, 96), tuple(digest[:3])).save(out, "PNG")
+    return out.getvalue()
 
 
-_DISHES = [("牛肉麺", "Beef noodle soup", "麺類"), ("小籠包", "Soup dumplings", "点心"),
-           ("炒飯", "Fried rice", "飯類"), ("餃子", "Pan-fried dumplings", "点心"),
-           ("酸辣湯", "Hot and sour soup", "湯"), ("回鍋肉", "Twice-cooked pork", "炒め物"),
-           ("担々麺", "Dandan noodles", "麺類"), ("春巻き", "Spring rolls", "点心")]
-
-
-def synthetic_menu(n: int) -> list[dict]:
-    """n dishes with realistic field lengths (about 110 output tokens each as JSON)."""
-    out = []
-    for k in range(n):
-        name, english, section = _DISHES[k % len(_DISHES)]
-        out.append({"original_name": f"{name}{k + 1}", "names": {"en": f"{english} no. {k + 1}",
-                                                                 "zh-TW": f"{name}（{k + 1}號）"},
-                    "description": f"{english}: a house favourite, cooked to order with seasonal vegetables "
-                                   "and the kitchen's own sauce.",
-                    "price": f"¥{580 + 20 * k}", "section": section, "tags": ["signature"] if k % 7 == 0 else [],
-                    "allergens": ["soy", "gluten"] if k % 2 else ["soy"], "is_top3": k in (1, 4, 9)})
+def _camel(value, schema: bool = False):
+    """Field names in lowerCamelCase, recursively; a JSON Schema's own keys (property names) kept."""
+    if isinstance(value, list):
+        return [_camel(v, schema) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for k, v in value.items():
+        name = k if schema else re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k)
+        out[name] = _camel(v, schema or name in ("responseSchema", "responseJsonSchema"))
     return out
 
 
-def _png(seed: str) -> bytes:
-    from PIL import Image
+def _usage(prompt: int, text: int, thoughts: int, image: int = 0) -> dict:
+    usage = {"promptTokenCount": prompt, "candidatesTokenCount": text + image, "totalTokenCount":
+             prompt + text + image + thoughts}
+    if thoughts:
+        usage["thoughtsTokenCount"] = thoughts
+    if image:
+        usage["candidatesTokensDetails"] = [{"modality": "IMAGE", "tokenCount": image}]
+    return usage
 
-    digest = hashlib.sha256(seed.encode()).digest()
-    out = io.BytesIO()
-    Image.new("RGB", (96, 96), tuple(digest[:3])).save(out, "PNG")
-    return out.getvalue()
+
+def _answer(text: str, finish: str, model: str, usage: dict, action: dict) -> dict:
+    return {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": finish,
+                            "index": 0}], "usageMetadata": usage, "modelVersion": action.get("model_version", model)}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -173,41 +161,76 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         return json.loads(raw or b"{}")
 
+    def _request(self) -> dict:
+        """A generate request with its field names as the API reads them: protobuf's JSON parser takes
+        lowerCamelCase and the proto's snake_case alike (the SDK sends some of each)."""
+        return _camel(self._body())
+
+    def _keyed(self) -> bool:
+        """Whether the request carries an API key (header, as the SDK sends it, or ?key=)."""
+        if self.headers.get("x-goog-api-key") or parse_qs(urlsplit(self.path).query).get("key"):
+            return True
+        self._send(403, {"error": {"code": 403, "message": "API key missing", "status": "PERMISSION_DENIED"}})
+        return False
+
     def do_GET(self):
-        if self.path == "/_control/health":
+        path = urlsplit(self.path).path
+        if path == "/_control/health":
             return self._send(200, {"ok": True})
-        if self.path == "/_control/calls":
+        if path == "/_control/calls":
             with STATE.lock:
                 return self._send(200, {"calls": dict(STATE.calls), "requests": STATE.requests[-50:]})
-        return self._send(404, {"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}})
+        listed, one = path.rstrip("/") in ("/v1beta/models", "/v1/models"), _MODEL.match(path)
+        if not (listed or one):
+            return self._send(404, {"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}})
+        if not self._keyed():
+            return None
+        if listed:
+            return self._list(parse_qs(urlsplit(self.path).query))
+        model = CATALOG.get(one.group(2))
+        if model is None:  # models.get knows no shut-down model either
+            return self._send(404, gemini_models.not_found(one.group(2), "get"))
+        return self._send(200, model.resource())
+
+    def _list(self, query: dict) -> None:
+        """models.list, paged as the API pages it."""
+        size = max(1, min(1000, int((query.get("pageSize") or ["50"])[0])))
+        start = int((query.get("pageToken") or ["0"])[0] or 0)
+        names = sorted(CATALOG)
+        body = {"models": [CATALOG[n].resource() for n in names[start:start + size]]}
+        if start + size < len(names):
+            body["nextPageToken"] = str(start + size)
+        self._send(200, body)
 
     def do_POST(self):
-        if self.path == "/_control/reset":
-            STATE.reset()
-            return self._send(200, {"ok": True})
-        if self.path == "/_control/stream":
-            with STATE.lock:
-                STATE.stream.update(self._body())
-            return self._send(200, {"ok": True})
-        if self.path == "/_control/menu":
-            body = self._body()
-            n = int(body.get("items") or 0)
-            with STATE.lock:
-                STATE.menu = body.get("dishes") or (synthetic_menu(n) if n else DEFAULT_MENU)
-            return self._send(200, {"ok": True})
-        if self.path == "/_control/script":
-            body = self._body()
-            with STATE.lock:
-                STATE.scripts[body["kind"]].extend(body["responses"])
-            return self._send(200, {"ok": True})
+        if self.path.startswith("/_control/"):
+            return self._control(self.path[len("/_control/"):], self._body())
         m = _PATH.match(self.path.split("?")[0])
         if not m:
             return self._send(404, {"error": {"code": 404, "message": f"no route {self.path}", "status": "NOT_FOUND"}})
-        if not self.headers.get("x-goog-api-key"):
-            return self._send(403, {"error": {"code": 403, "message": "API key missing", "status": "PERMISSION_DENIED"}})
-        return self._generate(m.group(2), self._body(), stream=m.group(3) == "streamGenerateContent")
+        if not self._keyed():
+            return
+        return self._generate(m.group(2), self._request(), stream=m.group(3) == "streamGenerateContent")
 
-    def _generate(self, model: str, req: dict, stream: bool = False) -> None:
+    def _control(self, what: str, body: dict) -> None:
+        if what == "reset":
+            STATE.reset()
+            return self._send(200, {"ok": True})
+        with STATE.lock:
+            if what == "stream":
+                STATE.thinking.update(body.pop("thinking", None) or {})
+                STATE.stream.update(body)
+            elif what == "menu":
+                n = int(body.get("items") or 0)
+                STATE.menu = body.get("dishes") or (fake_menu.synthetic_menu(n) if n else fake_menu.DEFAULT_MENU)
+                STATE.cuisine = body.get("cuisine") or ("Chinese" if n else fake_menu.DEFAULT_CUISINE)
+            elif what == "script":
+                STATE.scripts[body["kind"]].extend(body["responses"])
+            else:
+                return self._send(404, {"error": {"code": 404, "message": f"no control {what}"}})
+        return self._send(200, {"ok": True})
+
+    def _generate(self, name: str, req: dict, stream: bool = False) -> None:
         config = req.get("generationConfig") or {}
         kind = ("image" if "IMAGE" in (config.get("responseModalities") or [])
                 else "extract" if config.get("responseJsonSchema") else "menu")
@@ -223,18 +246,35 @@ class Handler(BaseHTTPRequestHandler):
                                "jpeg": raw[:3] == b"\xff\xd8\xff"})
         lang_match = _LANG.search(text)
         language = (lang_match.group(1) or lang_match.group(2)) if lang_match else "en"
+        model = CATALOG.get(name)
+        refused = (gemini_models.not_found(name, "streamGenerateContent" if stream else "generateContent")
+                   if model is None or name in RETIRED else None)
+        why = gemini_models.refusal(model, req) if refused is None else None
+        if why:
+            refused = {"error": {"code": 400, "message": why, "status": "INVALID_ARGUMENT"}}
         with STATE.lock:
-            record = {"kind": kind, "model": model, "images": images, "language": language, "stream": stream,
-                      "max_output_tokens": config.get("maxOutputTokens"), "t": time.monotonic()}
-            if kind == "extract":
+            thoughts = gemini_models.thinking_tokens(model, req, STATE.thinking) if refused is None else 0
+            record = {"kind": kind, "model": name, "images": images, "language": language, "stream": stream,
+                      "max_output_tokens": config.get("maxOutputTokens"), "t": time.monotonic(),
+                      "thinking": config.get("thinkingConfig"), "temperature": config.get("temperature"),
+                      "media_resolution": config.get("mediaResolution"), "image_config": config.get("imageConfig"),
+                      "thoughts": thoughts, "continued": text.count('{"original_name"') if "ALREADY_READ" in text else 0,
+                      "answer": refused["error"]["code"] if refused else 200}
+            if kind != "menu":
                 record["prompt"] = text[:3000]
             STATE.requests.append(record)
-        action = STATE.next_action(kind, model)
+        if refused:
+            return self._send(refused["error"]["code"], refused)
+        prompt_tokens = (IMAGE_TOKENS.get(config.get("mediaResolution"), 1120) * len(images)
+                         + max(1, len(text) // CHARS_PER_TOKEN))
+        cap = int(config.get("maxOutputTokens") or model.output_limit)
+        action = STATE.next_action(kind, name)
         if action.get("delay_s"):
             time.sleep(float(action["delay_s"]))
         if action.get("status"):
             code = int(action["status"])
-            names = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE", 400: "INVALID_ARGUMENT"}
+            names = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE", 400: "INVALID_ARGUMENT",
+                     404: "NOT_FOUND"}
             error = {"code": code, "message": action.get("message", "injected fault"),
                      "status": names.get(code, "UNKNOWN")}
             if action.get("retry_delay"):  # as the API says it on a quota error: google.rpc.RetryInfo
@@ -248,53 +288,74 @@ class Handler(BaseHTTPRequestHandler):
             schema = config["responseJsonSchema"]
             doc = action["json"] if "json" in action else ({"unexpected": True} if action.get("invalid")
                                                            else schema_instance(schema))
-            return self._send(200, {"candidates": [{"content": {"role": "model", "parts": [
-                {"text": json.dumps(doc, ensure_ascii=False)}]}, "finishReason": "STOP", "index": 0}],
-                "modelVersion": model})
+            payload = json.dumps(doc, ensure_ascii=False)
+            return self._send(200, _answer(payload, "STOP", name, _usage(
+                prompt_tokens, len(payload) // CHARS_PER_TOKEN, thoughts), action))
         if kind == "image":
-            if action.get("no_image"):
-                part = {"text": "I cannot draw that."}
-                finish = action.get("finish_reason", "STOP")
-            else:
-                part = {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(_png(text)).decode()}}
-                finish = "STOP"
-            return self._send(200, {"candidates": [{"content": {"role": "model", "parts": [part]},
-                                                    "finishReason": finish, "index": 0}], "modelVersion": model})
-        payload = _menu_json(language, action)
+            return self._picture(name, text, config, prompt_tokens, thoughts, action)
+        payload = fake_menu.answer(STATE.menu, STATE.cuisine, language, text, action)
+        payload, finish = self._cut(payload, cap, thoughts, action)
+        record["finish"] = finish
+        usage = _usage(prompt_tokens, len(payload) // CHARS_PER_TOKEN, thoughts)
+        if stream:
+            return self._stream(self._chunks(payload, finish, name, usage, action), record, action, thoughts)
+        with STATE.lock:
+            rate, first_s = float(STATE.stream.get("tokens_per_s") or 0), float(STATE.stream.get("first_token_s") or 0)
+        if rate:  # unstreamed, the whole answer takes as long to think and write: it arrives at the end
+            time.sleep(first_s + (thoughts + len(payload) / CHARS_PER_TOKEN) / rate)
+        return self._send(200, _answer(payload, finish, name, usage, action))
+
+    @staticmethod
+    def _cut(payload: str, cap: int, thoughts: int, action: dict) -> tuple[str, str]:
+        """The answer as the model ends it: at the output cap (thinking spent first), or a scripted end."""
         finish = "STOP"
         if action.get("truncate"):
             payload, finish = payload[: len(payload) // 2], "MAX_TOKENS"
         elif action.get("malformed"):
             payload = "{\"items\": [ this is not json"
-        if stream:
-            return self._stream(self._chunks(payload, finish, model), record, action)
-        with STATE.lock:
-            rate, first_s = float(STATE.stream.get("tokens_per_s") or 0), float(STATE.stream.get("first_token_s") or 0)
-        if rate:  # unstreamed, the whole answer takes as long to write: it arrives at the end
-            time.sleep(first_s + len(payload) / CHARS_PER_TOKEN / rate)
-        return self._send(200, {
-            "candidates": [{"content": {"role": "model", "parts": [{"text": payload}]}, "finishReason": finish,
-                            "index": 0}],
-            "usageMetadata": {"promptTokenCount": 1000, "candidatesTokenCount": len(payload) // 4,
-                              "totalTokenCount": 1000 + len(payload) // 4},
-            "modelVersion": model,
-        })
+        room = max(0, cap - thoughts) * CHARS_PER_TOKEN
+        if len(payload) > room:
+            payload, finish = payload[:room], "MAX_TOKENS"
+        if action.get("finish_reason"):
+            payload = payload[: int(len(payload) * float(action.get("finish_at", 1.0)))]
+            finish = action["finish_reason"]
+        return payload, finish
+
+    def _picture(self, name: str, text: str, config: dict, prompt_tokens: int, thoughts: int, action: dict) -> None:
+        image = config.get("imageConfig") or {}
+        if action.get("no_image"):
+            part, finish, out = {"text": "I cannot draw that."}, action.get("finish_reason", "STOP"), 0
+        else:
+            data = base64.b64encode(_picture(text, image.get("aspectRatio", "1:1"))).decode()
+            part, finish = {"inlineData": {"mimeType": "image/png", "data": data}}, "STOP"
+            out = PICTURE_TOKENS.get(image.get("imageSize") or "1K", 1120)
+        return self._send(200, {"candidates": [{"content": {"role": "model", "parts": [part]}, "finishReason": finish,
+                                                "index": 0}], "modelVersion": action.get("model_version", name),
+                                "usageMetadata": _usage(prompt_tokens, 0, thoughts, out)})
 
     @staticmethod
-    def _chunks(payload: str, finish: str, model: str) -> list[dict]:
-        """The answer as streamGenerateContent sends it: text slices, the finish reason on the last."""
+    def _chunks(payload: str, finish: str, model: str, usage: dict, action: dict) -> list[dict]:
+        """The answer as streamGenerateContent sends it: text slices with the running usage, the
+        finish reason on the last (or, with usage_last, on the one before a usage-only last chunk)."""
         with STATE.lock:
             size = max(1, int(STATE.stream.get("chunk_tokens") or 20)) * CHARS_PER_TOKEN
         pieces = [payload[i:i + size] for i in range(0, len(payload), size)] or [""]
-        out = [{"candidates": [{"content": {"role": "model", "parts": [{"text": p}]}, "index": 0}],
-                "modelVersion": model} for p in pieces]
+        version = action.get("model_version", model)
+        out, written = [], 0
+        for p in pieces:
+            written += len(p)
+            running = {**usage, "candidatesTokenCount": written // CHARS_PER_TOKEN}
+            out.append({"candidates": [{"content": {"role": "model", "parts": [{"text": p}]}, "index": 0}],
+                        "usageMetadata": running, "modelVersion": version})
         out[-1]["candidates"][0]["finishReason"] = finish
-        out[-1]["usageMetadata"] = {"promptTokenCount": 1000, "candidatesTokenCount": len(payload) // CHARS_PER_TOKEN,
-                                    "totalTokenCount": 1000 + len(payload) // CHARS_PER_TOKEN}
+        out[-1]["usageMetadata"] = usage
+        if action.get("usage_last"):
+            out.append({"usageMetadata": usage, "modelVersion": version})
         return out
 
-    def _stream(self, chunks: list[dict], record: dict, action: dict) -> None:
-        """Server-sent events over chunked transfer, paced at the configured token rate."""
+    def _stream(self, chunks: list[dict], record: dict, action: dict, thoughts: int = 0) -> None:
+        """Server-sent events over chunked transfer, paced at the configured token rate; thinking
+        takes its tokens' time before the first chunk."""
         with STATE.lock:
             rate = float(STATE.stream.get("tokens_per_s") or 0)
             first_s = float(STATE.stream.get("first_token_s") or 0)
@@ -306,8 +367,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            if first_s:
-                time.sleep(first_s)
+            if first_s or (rate and thoughts):
+                time.sleep(first_s + (thoughts / rate if rate else 0))
             for n, chunk in enumerate(chunks):
                 done = n / total
                 if cut_at is not None and done >= float(cut_at):
@@ -332,7 +393,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, OSError):
-            pass  # the client gave up (a deadline or a timeout test)
+            pass  # the client gave up (a deadline, a loop stopped, or a timeout test)
 
 
 def serve(port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:

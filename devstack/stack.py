@@ -214,9 +214,9 @@ class Stack:
     def _inherited(self) -> dict:
         if self.settings_from_environ:
             return dict(os.environ)
-        from common.core.settings import Settings
+        from common.core.settings import variable_names
 
-        names = {f.upper() for f in Settings.__dataclass_fields__}
+        names = variable_names()
         return {k: v for k, v in os.environ.items() if k not in names}
 
     # -- emulators ----------------------------------------------------------------------------

@@ -16,6 +16,8 @@ sys.path.insert(0, str(ROOT))
 from devstack.stack import HOST, PROJECT, Stack  # noqa: E402
 from tests.api import Api  # noqa: E402
 
+pytest_plugins = ["tests.gemini_local"]  # the in-process fake Gemini (fixture `gemini`)
+
 # Short leases, waits and timeouts so fault paths finish in seconds; the code paths are the same.
 TEST_ENV = {
     "LEASE_S": "3",

@@ -24,12 +24,10 @@ def test_the_openapi_file_documents_every_route_of_the_route_table_and_nothing_e
 
 @pytest.fixture(scope="module")
 def dry_run() -> subprocess.CompletedProcess:
-    import dataclasses
-
-    from common.core.settings import Settings
+    from common.core.settings import variable_names
 
     # As on a deploying machine: none of the stack's settings (this process holds them) in the way.
-    ours = {f.name.upper() for f in dataclasses.fields(Settings)} | {"PROJECT"}
+    ours = set(variable_names()) | {"PROJECT"}
     out = subprocess.run(["bash", str(ROOT / "deploy.sh"), "--dry-run"], capture_output=True, text=True,
                          timeout=300, env={k: v for k, v in os.environ.items() if k not in ours})
     assert out.returncode == 0, out.stderr
@@ -53,10 +51,19 @@ def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dr
     assert "INTERNAL_AUDIENCES=https://" in out.stdout and "ORIGIN_SECRET=origin-secret:latest" in out.stdout
 
 
+def test_deploy_dry_run_says_it_would_check_every_configured_gemini_model_before_deploying(dry_run):
+    out = dry_run.stdout
+    check = out.index("would check that every configured Gemini model exists (models.get")
+    assert check < out.index("gcloud functions deploy ") and "-m common.engines.model_check" in out
+    for role in ("GEMINI_MENU_MODEL=gemini-3.6-flash", "GEMINI_MENU_FALLBACK_MODEL=gemini-3.5-flash-lite",
+                 "GEMINI_IMAGE_MODEL=gemini-3.1-flash-image", "GEMINI_IMAGE_FALLBACK_MODEL=gemini-3.1-flash-lite-image"):
+        assert f"#   {role} " in out, role
+
+
 def test_deploy_dry_run_creates_every_metric_alert_and_the_dashboard_and_turns_traces_on(dry_run):
     out = dry_run.stdout
     metrics = sorted(p.stem for p in (ROOT / "monitoring" / "metrics").glob("*.json"))
-    assert len(metrics) == 7
+    assert len(metrics) == 8
     for metric in metrics:
         assert (f"gcloud logging metrics create {metric} --project=example-project "
                 f"--config-from-file=monitoring/metrics/{metric}.json") in out

@@ -36,7 +36,7 @@ def test_server_errors_beyond_the_retry_budget_and_on_the_fallback_end_with_vlm_
     assert done["status"] == "failed" and done["summary"]["used_fallback"] is True
     # MODEL_MAX_ATTEMPTS (3 in the test settings) on the menu model, then one on the fallback
     models = [r["model"] for r in api.gemini_calls()["requests"] if r["kind"] == "menu"]
-    assert models == ["gemini-2.5-flash"] * 3 + ["gemini-2.5-flash-lite"]
+    assert models == ["gemini-3.6-flash"] * 3 + ["gemini-3.5-flash-lite"]
     assert "menu_data" not in [f.event for f in frames]
 
 
@@ -46,7 +46,7 @@ def test_a_menu_model_out_of_budget_is_replaced_by_one_try_on_the_fallback_model
     _, frames = api.scan(menu_photo)
     err, done = _error_and_done(frames)
     assert err is None and done["status"] == "completed" and done["summary"]["used_fallback"] is True
-    assert [r["model"] for r in api.gemini_calls()["requests"] if r["kind"] == "menu"][-1] == "gemini-2.5-flash-lite"
+    assert [r["model"] for r in api.gemini_calls()["requests"] if r["kind"] == "menu"][-1] == "gemini-3.5-flash-lite"
 
 
 def test_a_job_that_needs_no_fallback_says_so_in_its_summary(api, menu_photo):
@@ -54,20 +54,28 @@ def test_a_job_that_needs_no_fallback_says_so_in_its_summary(api, menu_photo):
     assert frames[-1].data["summary"]["used_fallback"] is False
 
 
-def test_truncated_json_is_retried_with_more_output_room_and_then_succeeds(api, menu_photo):
-    api.script("menu", {"truncate": True})
+def test_a_menu_cut_off_at_max_tokens_is_continued_from_its_last_item_not_read_again(api, menu_photo):
+    api.script("menu", {"truncate": True})  # half the answer, then MAX_TOKENS
     _, frames = api.scan(menu_photo)
     err, done = _error_and_done(frames)
-    assert err is None and done["status"] == "completed"
+    assert err is None and done["status"] == "completed" and done["summary"]["incomplete"] is False
+    final = [f.data for f in frames if f.event == "menu_data" and not f.data["is_partial"]][0]
+    assert [i["original_name"] for i in final["items"]] == ["唐揚げ", "焼き鳥盛り合わせ", "刺身三点盛り", "枝豆", "麻婆豆腐",
+                                                           "生ビール"]
     reqs = [r for r in api.gemini_calls()["requests"] if r["kind"] == "menu"]
-    assert len(reqs) == 2 and reqs[1]["max_output_tokens"] > reqs[0]["max_output_tokens"]
+    # The second call is told the items read and writes the rest: same cap, nothing written twice.
+    assert len(reqs) == 2 and reqs[0]["continued"] == 0 and 0 < reqs[1]["continued"] < 6
+    assert reqs[1]["max_output_tokens"] == reqs[0]["max_output_tokens"]
 
 
-def test_output_truncated_on_every_attempt_fails_the_job_with_vlm_failed(api, menu_photo):
-    api.script("menu", *[{"truncate": True}] * 4)  # three attempts and the fallback
+def test_output_cut_off_on_every_call_ends_with_the_dishes_read_and_says_the_menu_is_incomplete(api, menu_photo):
+    api.script("menu", *[{"truncate": True}] * 8)
     _, frames = api.scan(menu_photo)
     err, done = _error_and_done(frames)
-    assert err["code"] == "VLM_FAILED" and "MAX_TOKENS" in err["message"] and done["status"] == "failed"
+    assert err is None and done["status"] == "completed" and done["summary"]["incomplete"] is True
+    final = [f.data for f in frames if f.event == "menu_data" and not f.data["is_partial"]][0]
+    assert final["incomplete"] is True and 0 < len(final["items"]) < 6
+    assert done["summary"]["items_count"] == len(final["items"])
 
 
 def test_malformed_json_is_retried(api, menu_photo):
@@ -145,7 +153,7 @@ def test_a_429_with_a_retry_delay_is_retried_after_that_delay_not_sooner(api, me
 def test_retry_after_is_read_from_the_header_or_from_retry_info():
     from types import SimpleNamespace
 
-    from common.engines.gemini import _retry_after
+    from common.engines.gemini_calls import retry_after as _retry_after
 
     assert _retry_after(SimpleNamespace(response=SimpleNamespace(headers={"retry-after": "3"}), details={})) == 3.0
     info = {"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "17s"}]}}

@@ -94,7 +94,7 @@ def test_unknown_text_keeps_only_what_a_language_name_is_made_of():
 
 
 def test_the_prompt_quotes_a_language_it_could_not_map_as_a_name_only():
-    from common.engines.gemini import _reader
+    from common.engines.menu_prompt import reader as _reader
 
     assert _reader("zh-TW") == "zh-TW"
     quoted = _reader("Klingon")

@@ -508,6 +508,17 @@ def engine():
     return LocalEngine()
 
 
+def test_the_offline_engine_gives_sizes_as_options_and_says_which_items_are_drinks(engine):
+    lines = [Line("DRINKS", 50, 50, 40), Line("Milkshake S 5 / M 6 / L 7", 40, 50, 100),
+             Line("Iced tea 3", 40, 50, 160)]
+    parsed = menu.parse(lines)
+    items = [engine._item(n, p, None, "en", "USD", "latin") for n, p in enumerate(parsed.items)]
+    shake = items[0]
+    assert shake.price_value == 5 and [(o.label, o.price_value) for o in shake.options] == [("S", 5), ("M", 6),
+                                                                                            ("L", 7)]
+    assert [i.kind for i in items] == ["drink", "drink"] and items[1].options == []
+
+
 def _read(engine, m: menu_photos.Menu, photo_seed: int | None = None, language="en"):
     img = menu_photos.render(m)
     if photo_seed is not None:

@@ -82,6 +82,9 @@ def test_a_menu_photo_uploaded_through_the_page_shows_every_dish_its_price_and_t
     # Each picture really loaded, from this origin's /assets/.
     sizes = page.locator(".picture img").evaluate_all("imgs => imgs.map(i => [i.complete, i.naturalWidth, i.src])")
     assert all(done and width > 0 and src.startswith(stack.gateway_url + "/assets/gen/") for done, width, src in sizes)
+    # Each picture says what it is: drawn for the reader, not a photo of this kitchen's plate.
+    assert page.locator("article.dish.top figcaption").all_inner_texts() == [
+        "Illustration · not a photo of this dish"] * 3
     assert page.locator("#steps li").last.inner_text().startswith("Done")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "page-desktop.png"), full_page=True)

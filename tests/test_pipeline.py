@@ -47,15 +47,25 @@ def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_don
     assert menu["language"] == "zh-TW" and "language_fallback" not in menu
     for key in ("id", "description", "tags", "image_prompt", "price"):
         assert key in first
+    assert [(i["kind"], i["price_value"], i["currency"]) for i in menu["items"]][::5] == [
+        ("dish", 680, "JPY"), ("drink", 600, "JPY")]
     done = frames[-1].data
     assert done["status"] == "completed" and done["summary"]["items_count"] == 6
     assert {"elapsed_ms", "used_cache", "used_fallback", "unknown_items_count"} <= set(done["summary"])
+    # What the scan cost: the menu and the pictures apart, thinking apart, and the list price of each.
+    summary = done["summary"]
+    assert summary["incomplete"] is False
+    menu_tokens, picture_tokens = summary["tokens"]["menu"], summary["tokens"]["images"]
+    assert menu_tokens["prompt"] >= 1120 and menu_tokens["output"] > 0 and menu_tokens["thinking"] == 600
+    assert picture_tokens["image"] == 3 * 1120
+    assert 0 < summary["cost_usd"]["menu"] < summary["cost_usd"]["images"]
+    assert summary["cost_usd"]["total"] == round(summary["cost_usd"]["menu"] + summary["cost_usd"]["images"], 6)
 
     updates = [f.data for f in frames if f.event == "image_update" and f.data["image_status"] != "generating"]
     assert len(updates) == 3 and {u["item_id"] for u in updates} == {i["id"] for i in top3}
     asset_ids = set()
     for u in updates:
-        assert u["image_status"] == "ready"
+        assert u["image_status"] == "ready" and u["image_kind"] == "illustration"  # drawn, and said so
         # An asset id of the images' own: a published image URL must not hand out the job's id.
         m = re.fullmatch(rf"{re.escape(api.base)}/assets/gen/([0-9a-f]{{32}})/{u['item_id']}\.jpg", u["image_url"])
         assert m and m.group(1) != job_id and job_id not in u["image_url"]

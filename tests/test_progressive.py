@@ -149,6 +149,7 @@ def test_a_stream_cut_off_mid_answer_is_retried_and_repeats_no_dish_the_phone_al
     _assert_partials_lead_to(partials, finals[0])
     reqs = [r for r in api.gemini_calls()["requests"] if r["kind"] == "menu"]
     assert len(reqs) == 2 and all(r["stream"] for r in reqs)
+    assert reqs[1]["continued"] > 0  # continued from what was read, not read again
 
 
 def test_a_stream_that_ends_without_a_finish_reason_is_a_retry_not_a_short_menu(api, stack, menu_photo):
@@ -176,7 +177,10 @@ def test_a_run_killed_after_partials_is_taken_over_without_repeating_them(api, s
     partials, finals = _menus(frames)
     assert len(partials) <= 3  # the cap is per job, not per run
     _assert_partials_lead_to(partials, finals[0])
-    assert api.gemini_calls()["calls"]["menu"] == 2
+    assert len(finals[0]["items"]) == LONG_MENU
+    reqs = [r for r in api.gemini_calls()["requests"] if r["kind"] == "menu"]
+    # The takeover continued after the dishes the dead run had sent, instead of reading them again.
+    assert len(reqs) == 2 and reqs[1]["continued"] >= 11
     campaign.count("runs killed mid-job")
 
 
@@ -244,7 +248,13 @@ def test_a_stream_stalling_after_partials_still_ends_with_done_before_the_deadli
     job_id, frames = api.scan(menu_photo)
     assert_well_formed(frames)
     partials, finals = _menus(frames)
-    assert partials and not finals and frames[-1].data["status"] == "failed"
+    # The dishes the phone has are kept: the job completes with them, and says the menu is incomplete.
+    assert partials and len(finals) == 1 and 0 < len(finals[0]["items"]) < LONG_MENU
+    assert finals[0]["incomplete"] is True and "error" not in [f.event for f in frames]
+    done = frames[-1].data
+    assert done["status"] == "completed" and done["summary"]["incomplete"] is True
+    assert done["summary"]["items_count"] == len(finals[0]["items"]) >= len(partials[-1]["items"])
+    _assert_partials_lead_to(partials, finals[0])
     _ended_in_time(api, job_id, frames, BUDGET["job_deadline_s"])
 
 
@@ -284,20 +294,18 @@ def test_a_retry_after_longer_than_the_time_left_goes_to_the_fallback_at_once(
     job_id, frames = api.scan(menu_photo)
     assert frames[-1].data["status"] == "completed" and frames[-1].data["summary"]["used_fallback"] is True
     reqs = [r for r in api.gemini_calls()["requests"] if r["kind"] == "menu"]
-    assert [r["model"] for r in reqs] == ["gemini-2.5-flash", "gemini-2.5-flash-lite"]
+    assert [r["model"] for r in reqs] == ["gemini-3.6-flash", "gemini-3.5-flash-lite"]
     assert reqs[1]["t"] - reqs[0]["t"] < 3
 
 
-def test_an_image_model_out_of_budget_falls_back_once_and_the_summary_says_so(
-        api, stack, menu_photo, run_scan_with):
-    run_scan_with(gemini_image_fallback_model="gemini-2.0-flash-image-fallback")
-    api.script("image@gemini-2.5-flash-image", *[{"status": 503}] * 9)  # every try of the image model
+def test_an_image_model_out_of_budget_falls_back_once_and_the_summary_says_so(api, menu_photo):
+    api.script("image@gemini-3.1-flash-image", *[{"status": 503}] * 9)  # every try of the image model
     _, frames = api.scan(menu_photo)
     final = [f.data for f in frames if f.event == "image_update" and f.data["image_status"] != "generating"]
     assert [u["image_status"] for u in final] == ["ready"] * 3
     assert frames[-1].data["summary"]["used_fallback"] is True
     models = [r["model"] for r in api.gemini_calls()["requests"] if r["kind"] == "image"]
-    assert models.count("gemini-2.0-flash-image-fallback") == 3 and len(models) == 12
+    assert models.count("gemini-3.1-flash-lite-image") == 3 and len(models) == 12
 
 
 def test_with_streaming_off_the_menu_arrives_whole_after_the_generating_images_status(
@@ -340,7 +348,7 @@ def test_concurrent_partials_and_viewers_agree_on_one_sequence(api, stack, menu_
 
 
 # -- a run that dies past the deadline: the watchdog ends the job ----------------------------------------
-def _dead_run_past_its_deadline(with_menu: bool) -> str:
+def _dead_run_past_its_deadline(with_menu: bool, partial_items: int = 0) -> str:
     import datetime as dt
 
     from common.gcp import db
@@ -359,9 +367,12 @@ def _dead_run_past_its_deadline(with_menu: bool) -> str:
                  for k in range(1, 6)]
         run.log.append("menu_data", payloads.menu_data(job_id, items, is_partial=False),
                        job_fields={"items": items, "items_partial": False, **fields})
-    else:
-        run.log.post_many([("menu_data", payloads.menu_data(job_id, [], is_partial=True))],
-                          job_fields={"items_partial": True, "partial_items": 0, "partial_events": 1, **fields})
+    else:  # the run sent a partial menu (of `partial_items` dishes, maybe none) and died
+        shown = [MenuItem(id=f"item-{k}", original_name=f"dish {k}", translated_name=f"dish {k}",
+                          kind="drink" if k == 1 else "dish").model_dump() for k in range(1, partial_items + 1)]
+        run.log.post_many([("menu_data", payloads.menu_data(job_id, shown, is_partial=True))],
+                          job_fields={"items": shown, "items_partial": True, "partial_items": partial_items,
+                                      "partial_events": 1, **fields})
     db.client().collection(store.JOBS).document(job_id).update({"lease_expires_at": past})
     return job_id
 
@@ -381,6 +392,22 @@ def test_a_job_whose_run_died_before_its_menu_fails_at_the_watchdog_with_its_par
     assert_well_formed(frames)
     assert [f.event for f in frames][-3:] == ["menu_data", "error", "done"] and frames[-1].data["status"] == "failed"
     assert [f.id for f in frames] == list(range(1, len(frames) + 1))
+
+
+def test_a_job_whose_run_died_after_partial_dishes_is_completed_by_the_watchdog_with_them(api, stack):
+    job_id = _dead_run_past_its_deadline(with_menu=False, partial_items=5)
+    frames = api.events(job_id, after=0, timeout=30)
+    assert_well_formed(frames)
+    assert [f.id for f in frames] == list(range(1, len(frames) + 1))
+    menus = [f.data for f in frames if f.event == "menu_data"]
+    assert [m["is_partial"] for m in menus] == [True, False] and menus[-1]["incomplete"] is True
+    assert [i["original_name"] for i in menus[-1]["items"]] == [f"dish {k}" for k in range(1, 6)]
+    assert [i["id"] for i in menus[-1]["items"] if i["is_top3"]] == ["item-2", "item-3", "item-4"]  # not the drink
+    done = frames[-1].data
+    assert done["status"] == "completed" and done["summary"]["incomplete"] is True and "error" not in [
+        f.event for f in frames]
+    updates = [f.data for f in frames if f.event == "image_update"]
+    assert len(updates) == 3 and {u["image_error"]["code"] for u in updates} == {"DEADLINE"}
 
 
 def test_a_job_whose_run_died_during_its_first_model_call_is_ended_by_the_watchdog_soon_after_its_deadline(

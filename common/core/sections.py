@@ -125,19 +125,27 @@ class ModelSettings:
     engine: Literal["auto", "gemini", "local"] = "auto"
     gemini_api_key: Secret = Secret()
     gemini_base_url: str = ""
-    gemini_menu_model: str = "gemini-2.5-flash"
-    gemini_image_model: str = "gemini-2.5-flash-image"
-    # One try on these once the model's retry budget is spent ("" is none); done.summary.used_fallback.
-    gemini_menu_fallback_model: str = "gemini-2.5-flash-lite"
-    gemini_image_fallback_model: str = ""
+    # Google's current stable models (docs/benchmarks.md, "Models"); each call's parameters come from
+    # its model's family (common/engines/models.py).
+    gemini_menu_model: str = "gemini-3.6-flash"
+    gemini_image_model: str = "gemini-3.1-flash-image"
+    # One try on these once the model's retry budget is spent, the whole budget when the model is gone
+    # (NOT_FOUND): another size, so a failure of one is rarely the other's ("" is none).
+    gemini_menu_fallback_model: str = "gemini-3.5-flash-lite"
+    gemini_image_fallback_model: str = "gemini-3.1-flash-lite-image"
     # The menu call streams (streamGenerateContent): items reach the phone as the model writes them.
     gemini_stream: bool = True
     gemini_timeout_ms: int = _num(60_000, ge=1_000)
     model_max_attempts: int = _num(4, ge=1, le=10)
     model_retry_budget_s: float = _num(90.0, gt=0)
     model_backoff_initial_s: float = _num(1.0, ge=0)
-    model_max_output_tokens: int = _num(8192, ge=256)
-    prompt_version: str = "menu-v2"
+    # Thinking counts against it. 32k holds a 250-dish menu (about 80 tokens a dish) with room to
+    # think; a longer one is continued from its last item (common/engines/menu_read.py).
+    model_max_output_tokens: int = _num(32_768, ge=256)
+    prompt_version: str = "menu-v3"
+    # A large photo is read as overlapping strips at once (common/engines/tiles.py): auto for photos
+    # larger than the app's, off, or always that many.
+    menu_tiles: Literal["off", "auto", "2", "3", "4"] = "auto"
 
     @property
     def engine_name(self) -> str:

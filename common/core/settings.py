@@ -80,6 +80,12 @@ class Settings:
         return settings
 
 
+def variable_names() -> frozenset[str]:
+    """Every environment variable a section reads (its fields' names, upper-cased)."""
+    hints = typing.get_type_hints(Settings)
+    return frozenset(sf.name.upper() for f in dataclasses.fields(Settings) for sf in dataclasses.fields(hints[f.name]))
+
+
 def _check_together(s: Settings) -> None:
     """Settings that are each valid but wrong together."""
     if s.cloud.trace_exporter == "file" and not s.cloud.trace_dir:

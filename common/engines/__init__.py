@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional, Protocol
 
 from common.core.sections import ModelSettings
@@ -21,6 +21,10 @@ class Call:
     deadline: float = math.inf  # time.monotonic() by which the call must be over
     on_items: Optional[Callable[[list[MenuItem]], None]] = None
     used_fallback: bool = False
+    # Tokens the call's model requests used, by model: {model: {prompt, output, thinking}}.
+    tokens: dict = field(default_factory=dict)
+    # Dishes a run that died had already sent: a streaming engine continues the menu after them.
+    seed: list[MenuItem] = field(default_factory=list)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()

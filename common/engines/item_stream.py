@@ -32,6 +32,11 @@ class ItemStream:
         """Everything fed so far."""
         return "".join(self._parts)
 
+    @property
+    def pending_chars(self) -> int:
+        """Characters of the item still being written (0 between items): a runaway item is a loop."""
+        return len(self._buf) - self._item_start if self._item_start >= 0 else 0
+
     def feed(self, piece: str) -> list[dict]:
         self._parts.append(piece)
         start = len(self._buf)

@@ -58,6 +58,8 @@ class Job:
     timings: dict = field(default_factory=dict)
     used_cache: bool = False
     used_fallback: bool = False
+    incomplete: bool = False              # the menu was not read to its end; the job completed with what was read
+    usage: dict = field(default_factory=dict)  # model tokens by part (menu, images) and model (engines/usage.py)
     unknown_items_count: int = 0
     engine: str | None = None
     language_used: str | None = None
@@ -138,6 +140,8 @@ class F:
     TIMINGS = "timings"
     USED_CACHE = "used_cache"
     USED_FALLBACK = "used_fallback"
+    INCOMPLETE = "incomplete"
+    USAGE = "usage"
     UNKNOWN_ITEMS_COUNT = "unknown_items_count"
     ENGINE = "engine"
     LANGUAGE_USED = "language_used"

@@ -11,6 +11,13 @@ from typing import Optional
 from pydantic import BaseModel, Field
 
 
+class PriceOption(BaseModel):
+    """One size or portion of a dish and its amount (S / M / L, glass / bottle, 半隻 / 一隻)."""
+
+    label: str
+    price_value: Optional[float] = None
+
+
 class MenuItem(BaseModel):
     id: str
     original_name: str
@@ -32,12 +39,19 @@ class MenuItem(BaseModel):
     reading: Optional[str] = None         # a Japanese name's reading in hiragana (the app shows it)
     romanji: Optional[str] = None         # the same in Hepburn romanisation (the app's spelling of the field)
     image_error: Optional[dict] = None    # {code, message} when image_status is "failed"
+    kind: Optional[str] = None            # "dish" or "drink" (a drink is never a top-3 pick)
+    options: list[PriceOption] = Field(default_factory=list)  # sizes or portions with their amounts
+    image_kind: Optional[str] = None      # "illustration" once a picture is ready: drawn, not photographed
 
 
 class MenuReading(BaseModel):
     items: list[MenuItem]
     engine: str
     source_language: Optional[str] = None
+    # The menu was not read to its end (deadline, a model failure after some items): these are the
+    # items read; the job completes with them and says so (done.summary.incomplete).
+    incomplete: bool = False
+    incomplete_reason: Optional[str] = None
 
     @property
     def unknown_items_count(self) -> int:
@@ -45,9 +59,12 @@ class MenuReading(BaseModel):
 
 
 def finalise_top3(items: list[MenuItem]) -> list[MenuItem]:
-    """Exactly min(3, n) items are top-3: keep the engine's picks in order, fill from the top."""
+    """Exactly min(3, n) items are top-3: keep the engine's picks in order, then fill from the menu:
+    signature dishes first, then dishes, a drink only when the menu has nothing else."""
     ids = [i.id for i in items if i.is_top3][:3]
-    ids += [i.id for i in items if i.id not in ids][: 3 - len(ids)]
+    rest = sorted((i for i in items if i.id not in ids),
+                  key=lambda i: (i.kind == "drink", "signature" not in i.tags))  # stable: menu order within
+    ids += [i.id for i in rest][: 3 - len(ids)]
     for item in items:
         item.is_top3 = item.id in ids
         item.image_status = "pending" if item.is_top3 else "none"

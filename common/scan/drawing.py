@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 from common.core import logs, tracing
 from common.core.errors import LeaseLost, ScanError
-from common.engines import Call
+from common.engines import Call, pictures
 from common.gcp import assets
 from common.jobs import payloads
 from common.menu.items import MenuItem
@@ -89,6 +89,7 @@ class Drawing:
             log.exception("image crashed", item_id=item.id, error=str(exc)[:200])
             status, url, error = "failed", None, {"code": "IMAGE_GEN_FAILED", "message": "the image could not be made"}
         with state.lock:
+            state.add_usage("images", call.tokens)
             if item.id in self._cut:
                 return  # the deadline came first: already reported failed
             state.used_fallback = state.used_fallback or call.used_fallback
@@ -98,9 +99,11 @@ class Drawing:
         """Record one image's outcome; the last one waits to go with done in the finishing commit."""
         state = self.state
         item.image_status, item.image_url, item.image_error = status, url, error
+        item.image_kind = pictures.KIND if status == "ready" else None  # both engines draw, neither photographs
         # One line per image (docs/observability.md: the images_failed metric counts these by code).
         log.info("image settled", item_id=item.id, image_status=status, code=(error or {}).get("code"))
-        update = ("image_update", payloads.image_update(state.job_id, item.id, status, url, error=error))
+        update = ("image_update", payloads.image_update(state.job_id, item.id, status, url, error=error,
+                                                        kind=item.image_kind))
         if any(i.is_top3 and i.image_status == "pending" for i in state.items):
             state.log.append(*update, job_fields=state.snapshot("running"))
         else:

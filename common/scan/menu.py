@@ -48,7 +48,8 @@ def read(state: RunState, uploads: UploadSettings, prompt_version: str) -> None:
     created = state.job.created_at
     log.info("menu read", engine=state.engine_name, items=len(state.items), used_cache=state.used_cache,
              time_to_menu_ms=int((clock.now() - created).total_seconds() * 1000) if created else None,
-             partials=partials.events, used_fallback=state.used_fallback, **state.timings)
+             partials=partials.events, used_fallback=state.used_fallback, incomplete=state.incomplete,
+             **state.timings)
     state.announced = True
 
 
@@ -66,7 +67,9 @@ def _from_cache(state: RunState, hit: dict) -> None:
 
 def _from_engine(state: RunState, jpeg: bytes, partials: Partials) -> None:
     t0 = partials.started = time.monotonic()
-    call = Call(deadline=state.engine_deadline(), on_items=partials.offer)
+    # A takeover continues after the dishes the dead run sent, rather than reading them again.
+    seed = [MenuItem(**i) for i in state.job.items] if state.job.items_partial else []
+    call = Call(deadline=state.engine_deadline(), on_items=partials.offer, seed=seed)
     try:
         with tracing.span("model.read_menu", engine=state.engine_name, language=state.language_used) as sp:
             reading = engine().read_menu(jpeg, state.language_used, call)
@@ -74,10 +77,23 @@ def _from_engine(state: RunState, jpeg: bytes, partials: Partials) -> None:
                 sp.set_attribute("items", len(reading.items))
     finally:
         state.used_fallback = state.used_fallback or call.used_fallback
+        state.add_usage("menu", call.tokens)
         state.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
+    state.incomplete = reading.incomplete
     # Knowledge is optional: its read is skipped when the deadline has no room for it.
     if state.settings.knowledge and state.remaining_s() > state.settings.deadline_reserve_s + 2 * knowledge.LOOKUP_TIMEOUT_S:
         with tracing.span("knowledge.fill", items=len(reading.items)):
             knowledge.fill(reading.items, state.language_used)
     state.items = finalise_top3(reading.items)
     state.unknown = reading.unknown_items_count
+
+
+def keep_partial(state: RunState) -> bool:
+    """A dead run's partial menu, past the deadline: the job completes with the dishes the phone has
+    (incomplete) rather than failing; False when it sent none."""
+    shown = state.job.items if state.job.items_partial else None
+    if not shown:
+        return False
+    state.items, state.incomplete = finalise_top3([MenuItem(**i) for i in shown]), True
+    state.log.append("menu_data", state.menu_event(partial=False), job_fields=state.snapshot("running"))
+    return True

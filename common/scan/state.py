@@ -13,6 +13,7 @@ import uuid
 
 from common.core import clock, logs
 from common.core.sections import RunSettings
+from common.engines import usage
 from common.jobs import pages, payloads
 from common.jobs.eventlog import EventLog
 from common.jobs.lease import Lease
@@ -37,6 +38,8 @@ class RunState:
         self.timings: dict[str, int] = {}
         self.used_cache = False
         self.used_fallback = job.used_fallback
+        self.incomplete = job.incomplete  # the menu was not read to its end (done.summary says so)
+        self.usage: dict = dict(job.usage)  # tokens by part (menu, images) and model
         self.unknown = 0
         # The job's time budget: stored with the first menu a run sends, so a takeover keeps it.
         self.deadline_at: dt.datetime | None = job.deadline_at
@@ -97,8 +100,15 @@ class RunState:
     def public_items(self) -> list[dict]:
         return [i.model_dump() for i in self.items]
 
+    def add_usage(self, part: str, tokens: dict) -> None:
+        """A call's tokens into the job's tally (kept with the snapshot: a takeover adds to it)."""
+        for model, counts in tokens.items():
+            usage.add(self.usage.setdefault(part, {}), model, counts)
+
     def menu_event(self, partial: bool, items: list[MenuItem] | None = None) -> dict:
         extra = {"language_fallback": self.language_fallback} if self.language_fallback else {}
+        if self.incomplete and not partial:
+            extra["incomplete"] = True
         return payloads.menu_data(self.job_id, [i.model_dump() for i in (self.items if items is None else items)],
                                   is_partial=partial, engine=self.engine_name, used_cache=self.used_cache,
                                   language=self.language_used, **extra)
@@ -109,7 +119,8 @@ class RunState:
                 F.USED_CACHE: self.used_cache, F.UNKNOWN_ITEMS_COUNT: self.unknown, F.ENGINE: self.engine_name,
                 F.PROGRESS: self.progress(status), F.ASSET_ID: self.asset_id, F.LANGUAGE_USED: self.language_used,
                 F.LANGUAGE_FALLBACK: self.language_fallback, F.ITEMS_PARTIAL: False,
-                F.USED_FALLBACK: self.used_fallback, F.DEADLINE_AT: self.deadline_at}
+                F.USED_FALLBACK: self.used_fallback, F.DEADLINE_AT: self.deadline_at, F.INCOMPLETE: self.incomplete,
+                F.USAGE: self.usage}
 
     def progress(self, status: str) -> int:
         """The snapshot's progress: the step's share, then an equal share per image finished."""
@@ -126,7 +137,8 @@ class RunState:
         created = self.job.created_at
         elapsed = int((clock.now() - created).total_seconds() * 1000) if isinstance(created, dt.datetime) else 0
         return {"elapsed_ms": elapsed, "items_count": len(self.items), "used_cache": self.used_cache,
-                "used_fallback": self.used_fallback, "unknown_items_count": self.unknown, **self.timings}
+                "used_fallback": self.used_fallback, "unknown_items_count": self.unknown,
+                "incomplete": self.incomplete, **usage.summary(self.usage), **self.timings}
 
     def final_fields(self, status: str) -> dict:
         """Stored with done: the lease ends, and the timings stay readable at the document's top level."""

@@ -11,7 +11,7 @@ from common.gcp import storage
 from common.jobs import lease, store
 from common.jobs.model import F
 from common.notify import deliveries
-from common.scan import finish
+from common.scan import finish, menu
 from common.scan.drawing import Drawing
 from common.scan.state import RunState
 
@@ -59,7 +59,7 @@ def expire_overdue() -> dict:
 def _end(state: RunState) -> int:
     """End one overdue job the watchdog holds: 1 once it is ended."""
     job = state.job
-    if state.resume_safely() and state.items and state.remaining_s() < 0:
+    if state.resume_safely() and state.remaining_s() < 0 and (state.items or menu.keep_partial(state)):
         # The menu is on the phone: finish with it, the images not drawn marked DEADLINE.
         Drawing(state).draw_pending()
         finish.complete(state)

@@ -35,6 +35,7 @@ export class Job {
         item.image_status = data.image_status;
         item.image_url = data.image_url;
         item.image_error = data.image_error || null;
+        item.image_kind = data.image_kind || null;
       }
     } else if (type === "error") {
       this.error = data;
@@ -68,7 +69,8 @@ export class Job {
 function mergeImage(item, seen) {
   if (!seen || !["generating", "ready", "failed"].includes(seen.image_status)) return { ...item };
   if (item.image_status === "ready" || item.image_status === "failed") return { ...item };
-  return { ...item, image_status: seen.image_status, image_url: seen.image_url, image_error: seen.image_error };
+  return { ...item, image_status: seen.image_status, image_url: seen.image_url, image_error: seen.image_error,
+    image_kind: seen.image_kind };
 }
 
 /** Whether an item passes the filters: no avoided allergen, and the diet's tag when one is chosen. */

@@ -28,7 +28,8 @@ export function renderSteps(job, list, bar) {
   if (job.done) {
     const ok = job.done.status === "completed";
     steps.push(el("li", { class: "step", "data-step": "done" }, el("strong", { text: ok ? "Done" : "Stopped" }), " ",
-      el("span", { text: ok ? `${job.items.size} dishes` : job.error?.message || "the scan failed" })));
+      el("span", { text: ok ? `${job.items.size} dishes${job.done.summary?.incomplete ? " (the menu was not read to its end)" : ""}`
+        : job.error?.message || "the scan failed" })));
   }
   list.replaceChildren(...steps);
 }
@@ -53,12 +54,15 @@ function chips(item) {
   return el("ul", { class: "chips", "aria-label": "Tags and allergens" }, ...tags, ...allergens);
 }
 
+// Every picture is drawn, not photographed (image_kind "illustration"): it says so under the picture.
 function picture(item) {
   const box = el("div", { class: `picture picture-${item.image_status}` });
   if (item.image_status === "ready" && item.image_url) {
     const img = el("img", { src: item.image_url, alt: `Illustration of ${item.translated_name}`, decoding: "async" });
     img.addEventListener("load", () => img.classList.add("loaded"), { once: true });
     box.append(img);
+    return el("figure", { class: "picture-card" }, box,
+      el("figcaption", { class: "image-kind", text: "Illustration · not a photo of this dish" }));
   } else if (item.image_status === "failed") {
     const why = item.image_error?.message || "the picture could not be drawn";
     box.append(el("p", { class: "image-failed", role: "note", text: `No picture: ${why}` }));

@@ -19,7 +19,7 @@ from typing import Optional
 from common.core import logs
 from common.core.errors import ConfigError, ScanError
 from common.engines import Call
-from common.menu.items import MenuItem, MenuReading
+from common.menu.items import MenuItem, MenuReading, PriceOption
 from common.engines.local import cards, dishes, layout, lexicon, menu, prices
 from common.engines.local.dishes import Dish, KnowledgeBase
 
@@ -47,6 +47,15 @@ MADE_WITH = {"en": "Made with {}.", "zh_tw": "食材：{}。", "zh_cn": "食材�
 CUISINE_OF_SCRIPT = {"ja": "ja", "zh-Hant": "zh", "zh-Hans": "zh", "ko": "ko", "th": "th", "vi": "vi"}
 LIST_SEP = {"en": ", ", "zh_tw": "、", "zh_cn": "、", "ja": "、", "ko": ", "}
 LANG_TAG = {"zh_tw": "zh-TW", "zh_cn": "zh-CN", "en": "en", "ja": "ja", "ko": "ko"}
+
+
+def _course(p: menu.ParsedItem, m: Optional[dishes.Match]) -> str:
+    """The dish's course: the knowledge base's, else what its section says (drinks, desserts), else main."""
+    if m:
+        return m.dish.course
+    section = (p.section or "").lower()
+    return ("drink" if any(w in section for w in DRINK_SECTIONS)
+            else "dessert" if any(w in section for w in DESSERT_SECTIONS) else "main")
 
 
 def check_prerequisites() -> None:
@@ -161,7 +170,10 @@ class LocalEngine:
         price_text = prices.display(p.price, currency) if p.price else None
         extra = {"price": price_text, "section": p.section,
                  "price_value": p.price.amount if p.price else None,
-                 "currency": (p.price.currency or currency) if p.price and not p.price.market else None}
+                 "currency": (p.price.currency or currency) if p.price and not p.price.market else None,
+                 "options": [PriceOption(label=label, price_value=amount) for label, amount in p.price.options]
+                 if p.price and len(p.price.options) > 1 else [],
+                 "kind": "drink" if _course(p, m) == "drink" else "dish"}
         if script == "ja":  # a Japanese dish: how to say it, in kana and in Latin letters
             extra.update(reading=dishes.reading(p.name) or None, romanji=dishes.romanise(p.name) or None)
         if m:
@@ -187,9 +199,7 @@ class LocalEngine:
         scored = []
         for n, (item, p, m) in enumerate(zip(items, parsed, matches)):
             section = (p.section or "").lower()
-            course = m.dish.course if m else ("drink" if any(w in section for w in DRINK_SECTIONS)
-                                              else "dessert" if any(w in section for w in DESSERT_SECTIONS) else "main")
-            score = 3 * (m.dish.rank if m else 1) + COURSE_WEIGHT.get(course, 0)
+            score = 3 * (m.dish.rank if m else 1) + COURSE_WEIGHT.get(_course(p, m), 0)
             if any(w in f"{section} {p.name.lower()}" for w in SIGNATURE_WORDS):
                 score += 3
             if p.price and p.price.amount and len(amounts) >= 3:
