@@ -419,7 +419,7 @@ def test_every_metric_counts_log_lines_the_code_writes_and_every_alert_and_chart
 
 
 def test_with_cloud_trace_the_exporter_is_imported_at_the_first_export_not_at_start():
-    code = ("import sys\nfrom common import tracing\ntracing.setup('signed-url')\n"
+    code = ("import sys\nfrom common.core import tracing\ntracing.setup('signed-url')\n"
             "with tracing.span('x'):\n    pass\n"
             "assert tracing.enabled()\n"
             "print('opentelemetry.exporter.cloud_trace' in sys.modules, 'opentelemetry.instrumentation.grpc' in sys.modules)")
@@ -444,7 +444,7 @@ def test_a_tracing_failure_never_fails_the_work_it_watches(monkeypatch):
 
 
 def test_tracing_starts_in_a_process_that_already_imported_httpx(tmp_path):
-    code = ("import httpx\nfrom common import tracing\ntracing.setup('notify')\n"
+    code = ("import httpx\nfrom common.core import tracing\ntracing.setup('notify')\n"
             "print(tracing.enabled(), sorted(tracing._instrumented))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=waterfall.ROOT,
                          env={**os.environ, "TRACE_EXPORTER": "file", "TRACE_DIR": str(tmp_path),
