@@ -84,7 +84,7 @@ class Stack:
     settings_from_environ: bool = True
     watchdog_every_s: float = 60.0  # as deploy.sh schedules it
     # The functions reach Firestore, GCS and the S3 server through devstack/fault_proxy.py, whose
-    # control ports inject outages (tests/test_outages.py).
+    # control ports inject outages (tests/stack/test_outages.py).
     fault_proxies: bool = False
     # Where the functions write their spans (TRACE_EXPORTER=file); ./run trace reads them. None: workdir/traces.
     trace_dir: Path | None = None

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from tests.api import assert_well_formed
-from tests.conftest import signed_in
-from tests.test_access import _error
+from tests.support import EXPO_TOKEN, error, eventually, expo, signed_in
+from tests.webhook_receiver import Receiver
 
 PUBLIC = ("create-job", "events", "profiles")
 RECIPE = {"title": "番茄炒蛋", "servings": 3, "prep_minutes": 5, "cook_minutes": 10, "total_minutes": 15,
@@ -92,7 +92,7 @@ def test_an_answer_that_breaks_the_schema_is_retried_then_fails_the_job_with_res
     assert err["code"] == "RESULT_INVALID" and "schema" in err["message"] and done["status"] == "failed"
     assert not any(f.event == "result" for f in frames)
     job_id = frames[-1].data["session_id"]
-    _error(api_v2.http.get(f"/api/v2/scan/jobs/{job_id}/result", headers=api_v2.auth(job_id)), 409, "JOB_FAILED")
+    error(api_v2.http.get(f"/api/v2/scan/jobs/{job_id}/result", headers=api_v2.auth(job_id)), 409, "JOB_FAILED")
     # Every try of the budget, then one on the fallback model.
     assert api_v2.gemini_calls()["calls"]["extract"] == int(stack.env()["MODEL_MAX_ATTEMPTS"]) + 1
 
@@ -121,7 +121,7 @@ def test_a_custom_profile_is_made_versioned_published_and_rolled_back_by_its_own
     assert api_v2.http.post(f"/api/v2/profiles/{pid}/publish", headers=alice, json={}).json()["published_version"] == 2
     back = api_v2.http.post(f"/api/v2/profiles/{pid}/rollback", headers=alice, json={"version": 1})
     assert back.status_code == 200 and back.json()["published_version"] == 1
-    _error(api_v2.http.post(f"/api/v2/profiles/{pid}/rollback", headers=alice, json={"version": 2}), 400,
+    error(api_v2.http.post(f"/api/v2/profiles/{pid}/rollback", headers=alice, json={"version": 2}), 400,
            "NO_SUCH_VERSION")  # forward is a publish, not a rollback
     listed = api_v2.http.get("/api/v2/profiles", headers=alice).json()["profiles"]
     assert [(p["profile_id"], p["latest_version"], p["published_version"]) for p in listed] == [(pid, 2, 1)]
@@ -133,16 +133,16 @@ def test_another_caller_can_neither_read_nor_use_a_private_profile(api_v2, alice
     pid = _profile(api_v2, alice, schema=WINES, publish=True).json()["profile_id"]
     mallory = {"Authorization": f"Bearer {idp.token('mallory')}"}
     for path in (f"/api/v2/profiles/{pid}", f"/api/v2/profiles/{pid}/versions/1"):
-        _error(api_v2.http.get(path, headers=mallory), 404, "PROFILE_NOT_FOUND")
-    _error(api_v2.http.post(f"/api/v2/profiles/{pid}/versions", headers=mallory,
+        error(api_v2.http.get(path, headers=mallory), 404, "PROFILE_NOT_FOUND")
+    error(api_v2.http.post(f"/api/v2/profiles/{pid}/versions", headers=mallory,
                             json={"instructions": "Overwrite it, please.", "schema": WINES}), 404, "PROFILE_NOT_FOUND")
-    _error(api_v2.http.post(f"/api/v2/profiles/{pid}/publish", headers=mallory, json={}), 404, "PROFILE_NOT_FOUND")
-    _error(api_v2.http.post(f"/api/v2/profiles/{pid}/rollback", headers=mallory, json={"version": 1}), 404,
+    error(api_v2.http.post(f"/api/v2/profiles/{pid}/publish", headers=mallory, json={}), 404, "PROFILE_NOT_FOUND")
+    error(api_v2.http.post(f"/api/v2/profiles/{pid}/rollback", headers=mallory, json={"version": 1}), 404,
            "PROFILE_NOT_FOUND")
     assert api_v2.http.get("/api/v2/profiles", headers=mallory).json() == {"profiles": []}
-    _error(_job(api_v2, menu_photo, headers=mallory, profile=pid), 404, "PROFILE_NOT_FOUND")
-    _error(_job(api_v2, menu_photo, profile=pid), 404, "PROFILE_NOT_FOUND")  # anonymous: no one's profile
-    _error(api_v2.http.get("/api/v2/profiles"), 401, "AUTH_REQUIRED")
+    error(_job(api_v2, menu_photo, headers=mallory, profile=pid), 404, "PROFILE_NOT_FOUND")
+    error(_job(api_v2, menu_photo, profile=pid), 404, "PROFILE_NOT_FOUND")  # anonymous: no one's profile
+    error(api_v2.http.get("/api/v2/profiles"), 401, "AUTH_REQUIRED")
 
 
 @pytest.mark.parametrize("body, needle", [
@@ -186,12 +186,12 @@ def test_a_job_runs_the_version_it_was_created_with_whatever_is_published_while_
     assert "List every wine" in prompt and "sparkling" not in prompt
     # A new job gets version 2; naming a version pins that one.
     assert _job(api_v2, menu_photo, headers=alice, profile=f"{pid}@1").status_code == 201
-    _error(_job(api_v2, menu_photo, headers=alice, profile=f"{pid}@9"), 404, "NO_SUCH_VERSION")
+    error(_job(api_v2, menu_photo, headers=alice, profile=f"{pid}@9"), 404, "NO_SUCH_VERSION")
 
 
 def test_an_unpublished_profile_runs_only_when_a_version_is_named(api_v2, alice, menu_photo):
     pid = _profile(api_v2, alice, schema=WINES).json()["profile_id"]
-    _error(_job(api_v2, menu_photo, headers=alice, profile=pid), 409, "PROFILE_NOT_PUBLISHED")
+    error(_job(api_v2, menu_photo, headers=alice, profile=pid), 409, "PROFILE_NOT_PUBLISHED")
     r = _job(api_v2, menu_photo, headers=alice, profile=f"{pid}@1")
     assert r.status_code == 201
     _, done = _run(api_v2, r.json()["job_id"])  # the fake answers from the schema itself
@@ -201,7 +201,7 @@ def test_an_unpublished_profile_runs_only_when_a_version_is_named(api_v2, alice,
 
 def test_an_unknown_profile_name_is_a_400_and_v1_stays_a_menu_whatever_it_sends(api, api_v2, menu_photo):
     for name in ("horoscope", "prf_0123456789abcdef/x", "prf_0123456789abcdef@one", "prf_../scan_jobs"):
-        _error(_job(api_v2, menu_photo, profile=name), 400, "UNKNOWN_PROFILE")
+        error(_job(api_v2, menu_photo, profile=name), 400, "UNKNOWN_PROFILE")
     r = api.create_job(api.upload(menu_photo), "繁體中文", profile="recipe")
     frames, done = _run(api, r.json()["job_id"])
     assert any(f.event == "menu_data" for f in frames) and not any(f.event == "result" for f in frames)
@@ -237,15 +237,15 @@ def test_the_result_renders_in_each_format_and_each_parses_back_with_its_own_lib
                     {"name": "Barolo", "vintage": "2016", "region.country": "Italy"}]
     text = get("text")
     assert text.headers["content-type"].startswith("text/plain") and "- name: Rioja" in text.text
-    _error(api_v2.http.get(f"/api/v2/scan/jobs/{job_id}/result", params={"format": "pdf"},
+    error(api_v2.http.get(f"/api/v2/scan/jobs/{job_id}/result", params={"format": "pdf"},
                            headers=api_v2.auth(job_id)), 400, "INVALID_FORMAT")
-    _error(api_v2.http.get(f"/api/v2/scan/jobs/{job_id}/result"), 401, "ACCESS_TOKEN_REQUIRED")
+    error(api_v2.http.get(f"/api/v2/scan/jobs/{job_id}/result"), 401, "ACCESS_TOKEN_REQUIRED")
 
 
 def test_a_menu_jobs_result_is_its_items_and_a_job_still_running_has_none_yet(api_v2, menu_photo):
     api_v2.script("menu", {"delay_s": 2})
     job_id = _job(api_v2, menu_photo).json()["job_id"]
-    _error(api_v2.http.get(f"/api/v2/scan/jobs/{job_id}/result", headers=api_v2.auth(job_id)), 409,
+    error(api_v2.http.get(f"/api/v2/scan/jobs/{job_id}/result", headers=api_v2.auth(job_id)), 409,
            "RESULT_NOT_READY")
     _run(api_v2, job_id)
     rows = list(csv.DictReader(io.StringIO(api_v2.http.get(f"/api/v2/scan/jobs/{job_id}/result?format=csv",
@@ -256,14 +256,12 @@ def test_a_menu_jobs_result_is_its_items_and_a_job_still_running_has_none_yet(ap
 def test_profiles_need_end_user_sign_in_on_the_deployment(api_v2, stack, alice):
     stack.restart("profiles")  # USER_AUTH=off, the production default
     try:
-        _error(api_v2.http.get("/api/v2/profiles", headers=alice), 403, "SIGN_IN_DISABLED")
+        error(api_v2.http.get("/api/v2/profiles", headers=alice), 403, "SIGN_IN_DISABLED")
     finally:
         stack.restart("profiles", env={"USER_AUTH": "optional"})
 
 
 def test_push_and_webhook_name_the_profile_a_job_ran_with(api_v2, stack, menu_photo):
-    from tests.test_notifications import EXPO_TOKEN, Receiver, _expo, _wait_for
-
     api_v2.script("extract", {"json": RECIPE})
     hook = Receiver(stack.webhook_secret)
     try:
@@ -275,7 +273,7 @@ def test_push_and_webhook_name_the_profile_a_job_ran_with(api_v2, stack, menu_ph
     assert delivery["verified"] and "traceparent" not in delivery["headers"]  # our trace stays ours
     data = delivery["payload"]["data"]
     assert data["profile"] == {"id": "recipe", "version": 1, "format": "json"} and data["result"]["data"] == RECIPE
-    sent = _wait_for(lambda: _expo(stack, "messages")["messages"], what="the push")
+    sent = eventually(lambda: expo(stack, "messages")["messages"], what="the push")
     assert sent[0]["data"] == {"job_id": r.json()["job_id"], "status": "completed", "profile": "recipe",
                                "profile_version": 1}
     assert (sent[0]["title"], sent[0]["body"]) == ("掃描完成！", "食譜 已讀取完成")

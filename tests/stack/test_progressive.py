@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.api import assert_well_formed
+from tests.support import age_job, job_without_deliveries
 
 LONG_MENU = 40
 
@@ -344,9 +345,8 @@ def _dead_run_past_its_deadline(with_menu: bool) -> str:
     from common.gcp import db
     from common.jobs import events, lease as claims
     from common.engines import MenuItem
-    from tests.test_pipeline import _job_without_deliveries
 
-    job_id = _job_without_deliveries()
+    job_id = job_without_deliveries()
     run = claims.claim(job_id, "dying-run", opening=[("status", events.status("analyzing", "Reading", job_id))])
     assert run.outcome == "claimed"
     past = db.now() - dt.timedelta(seconds=30)
@@ -387,15 +387,14 @@ def test_a_job_whose_run_died_during_its_first_model_call_is_ended_by_the_watchd
 
     from common.gcp import db
     from common.jobs import lease as claims
-    from tests.test_pipeline import _age, _job_without_deliveries
 
     stack.restart("run-scan-watchdog", env={"JOB_DEADLINE_S": "20"})  # JOB_OVERDUE_S stays 300
     try:
-        job_id = _job_without_deliveries()
+        job_id = job_without_deliveries()
         assert claims.claim(job_id, "dies-in-the-model-call").outcome == "claimed"  # no deadline_at stored yet
         past = db.now() - dt.timedelta(seconds=5)
         db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": past})
-        _age(job_id, 40)  # past 20 s and a lease, far from the 300 s overdue sweep
+        age_job(job_id, 40)  # past 20 s and a lease, far from the 300 s overdue sweep
         frames = api.events(job_id, after=0, timeout=30)
         assert frames[-1].event == "done" and frames[-1].data["status"] == "failed"
     finally:

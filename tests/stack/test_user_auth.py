@@ -12,8 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from devstack.stack import ENTRY_POINTS
-from tests.conftest import signed_in
-from tests.test_access import _error
+from tests.support import error, signed_in
 
 PUBLIC = ("signed-url", "create-job", "events", "scan-stream")
 
@@ -32,7 +31,7 @@ def test_a_job_made_by_a_signed_in_user_opens_with_that_users_token_and_no_one_e
         # A fresh token of the same user (another device, after a refresh) opens it.
         with api.http.stream("GET", path, headers={"Authorization": f"Bearer {idp.token('alice')}"}) as resp:
             assert resp.status_code == 200
-        _error(api.http.get(path, headers={"Authorization": f"Bearer {idp.token('mallory')}"}), 404, "JOB_NOT_FOUND")
+        error(api.http.get(path, headers={"Authorization": f"Bearer {idp.token('mallory')}"}), 404, "JOB_NOT_FOUND")
     assert api.snapshot(job_id)["job_id"] == job_id  # the job's own access token still works
 
 
@@ -55,7 +54,7 @@ def test_a_bad_user_token_is_a_401_naming_the_problem(api, idp, kind, code):
                                    headers={"kid": jwt.get_unverified_header(good)["kid"]}),
     }[kind]()
     r = api.http.post("/api/v1/uploads/signed-url", json={}, headers={"Authorization": f"Bearer {token}"})
-    _error(r, 401, code)
+    error(r, 401, code)
 
 
 def test_a_rotated_signing_key_is_picked_up_and_made_up_key_ids_cannot_force_key_fetches(api, idp):

@@ -8,7 +8,7 @@ import pytest
 from common.gcp import db
 from common.scan import knowledge
 from common.engines import MenuItem
-from tests.conftest import render_photo
+from tests.support import render_photo
 
 
 def _doc(name: str, language: str, timeout_s: float = 10) -> dict:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.api import assert_well_formed
+from tests.support import age_job, job_without_deliveries
 
 
 def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_done(api, menu_photo):
@@ -273,26 +274,13 @@ def test_a_finalize_event_without_a_readable_time_still_looks_for_waiting_jobs(a
     assert _finalize_until_claimed(stack, gcs_uri, job_id, "not a time")
 
 
-def _job_without_deliveries() -> str:
-    """A job made with the store alone: no Cloud Task and no upload, so nothing but the test claims it."""
-    import os
-
-    from common.api import schemas
-    from common.jobs import store as jobs
-    from devstack.stack import UPLOAD_BUCKET
-
-    name = f"uploads/{os.urandom(16).hex()}.jpg"
-    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
-    return job["job_id"]
-
-
 def test_a_renewed_lease_keeps_other_deliveries_out_and_a_stale_renewal_does_not(stack):
     import datetime as dt
 
     from common.gcp import db
     from common.jobs import lease as claims
 
-    job_id = _job_without_deliveries()
+    job_id = job_without_deliveries()
     owner = claims.claim(job_id, "slow-run")
     assert owner.outcome == "claimed"
     for _ in range(4):  # 4 s: past the 3 s lease the claim wrote on the job, renewed every second
@@ -314,7 +302,7 @@ def test_a_run_that_lost_its_job_can_no_longer_renew_nor_hide_the_new_owners_lea
     from common.jobs import lease as claims
     from common.core.errors import LeaseLost
 
-    job_id = _job_without_deliveries()
+    job_id = job_without_deliveries()
     old = claims.claim(job_id, "old-run")
     old.log.renew()
     leases = db.client().collection(db.LEASES).document(job_id)
@@ -359,7 +347,7 @@ def test_a_storage_outage_gives_the_job_back_and_never_fails_it_as_not_uploaded(
     from common.scan import pipeline
     from common.core.errors import Unavailable
 
-    job_id = _job_without_deliveries()
+    job_id = job_without_deliveries()
     # Older than UPLOAD_WAIT_S: a missing upload would end it as UPLOAD_NOT_FOUND now.
     db.client().collection(db.JOBS).document(job_id).update(
         {"created_at": db.now() - dt.timedelta(hours=1)})
@@ -489,17 +477,9 @@ def test_a_failure_that_cannot_be_recorded_is_recorded_by_the_next_delivery_with
 
 
 # -- the watchdog -----------------------------------------------------------------------------------
-def _age(job_id: str, seconds: float) -> None:
-    import datetime as dt
-
-    from common.gcp import db
-
-    db.client().collection(db.JOBS).document(job_id).update({"created_at": db.now() - dt.timedelta(seconds=seconds)})
-
-
 def test_a_job_nothing_runs_is_ended_by_the_scheduled_watchdog_and_its_viewer_sees_error_and_done(api, stack):
-    job_id = _job_without_deliveries()  # no task queued and no upload: nothing would ever run it
-    _age(job_id, 600)  # past JOB_OVERDUE_S (300 s here)
+    job_id = job_without_deliveries()  # no task queued and no upload: nothing would ever run it
+    age_job(job_id, 600)  # past JOB_OVERDUE_S (300 s here)
     frames = api.events(job_id, timeout=30)  # the local scheduler sweeps every 5 s here
     assert_well_formed(frames)
     assert (frames[-2].event, frames[-2].data["code"], frames[-2].data["recoverable"]) == \
@@ -524,12 +504,12 @@ def test_the_watchdog_ends_an_overdue_job_with_its_photo_as_expired_and_leaves_a
     expired = job["job_id"]
     from common.scan.pipeline import _LeaseKeeper
 
-    live = _job_without_deliveries()
+    live = job_without_deliveries()
     run = claims.claim(live, "live-run")
     assert run.outcome == "claimed"
     with _LeaseKeeper(run.log, 0.5):  # a long run, its lease kept alive by renewals (LEASE_S is 3 here)
         for job_id in (expired, live):
-            _age(job_id, 600)
+            age_job(job_id, 600)
         time.sleep(4)  # past the lease the claim wrote: only the renewals keep it alive now
         r = httpx.post(stack.function_url("run-scan-watchdog") + "/", json={}, headers=api.internal())
         assert r.status_code == 200, r.text
@@ -548,7 +528,7 @@ def test_a_commit_applied_but_unreported_is_not_taken_for_ours_once_another_run_
     from common.jobs import events, lease as claims
     from common.core.errors import LeaseLost
 
-    job_id = _job_without_deliveries()
+    job_id = job_without_deliveries()
     old = claims.claim(job_id, "old-run")
     real = fbatch.WriteBatch.commit
     monkeypatch.setattr(events, "COMMIT_RETRY_DELAYS_S", (0.01, 0.01))

@@ -13,7 +13,7 @@ from common.engines.local import dishes, menu, prices
 from common.engines.local.layout import Box, Line, read_lines
 from common.core.errors import ConfigError, ScanError
 from devstack import menu_photos
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 
 # -- prices ----------------------------------------------------------------------------------------

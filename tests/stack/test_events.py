@@ -8,6 +8,7 @@ import time
 import httpx
 
 from tests.api import assert_well_formed, parse_sse
+from tests.support import job_without_deliveries
 
 
 def test_reconnecting_with_last_event_id_query_at_every_position_replays_exactly_what_is_missing(api, menu_photo):
@@ -80,7 +81,7 @@ def test_a_stream_reaching_its_maximum_duration_sends_timeout_and_the_client_res
 
 
 def test_the_compatibility_stream_yields_the_same_event_sequence_as_the_job_api(api, menu_photo):
-    from tests.conftest import render_photo
+    from tests.support import render_photo
 
     _, via_jobs = api.scan(menu_photo, language="en")
     httpx.post(f"{api.stack.gemini_url}/_control/reset")
@@ -112,9 +113,8 @@ def test_the_event_feed_recovers_from_a_broken_listen_stream_without_losing_an_e
     from common.jobs import events, lease as claims
     from common.streaming.feed import EventFeed, JobState
 
-    from tests.test_pipeline import _job_without_deliveries
 
-    job_id = _job_without_deliveries()
+    job_id = job_without_deliveries()
     run = claims.claim(job_id, "test-run")
     assert run.outcome == "claimed"
     feed, got = EventFeed(reconnect_backoff_s=0.05), queue.SimpleQueue()
@@ -259,9 +259,8 @@ def test_a_target_the_server_removes_is_added_again_and_keeps_delivering(stack):
     from common.jobs import events, lease as claims
     from common.streaming import feed as watch
     from common.streaming.feed import JobState
-    from tests.test_pipeline import _job_without_deliveries
 
-    job_id = _job_without_deliveries()
+    job_id = job_without_deliveries()
     run = claims.claim(job_id, "test-run")
     feed, got = watch.EventFeed(), queue.SimpleQueue()
     with feed.subscribe(job_id, got.put):
@@ -281,9 +280,8 @@ def test_a_target_the_server_removes_is_added_again_and_keeps_delivering(stack):
 
 def test_a_target_the_server_keeps_removing_ends_its_streams_with_a_timeout_frame(stack):
     from common.streaming import feed as watch, sse
-    from tests.test_pipeline import _job_without_deliveries
 
-    job_id = _job_without_deliveries()
+    job_id = job_without_deliveries()
     feed = watch.EventFeed()
     frames = sse.stream(feed, job_id, 0, heartbeat_s=30, max_s=60, retry_ms=100)
     assert next(frames).startswith("retry:")

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from tests.browser import CHROMIUM, DESKTOP, PHONE, Browser
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 MENU = {  # the fake Gemini's menu (devstack/fake_gemini.py), read in zh-TW
     "item-1": ("唐揚げ", "日式炸雞", "¥680", "揚げ物"),

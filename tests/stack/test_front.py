@@ -19,8 +19,8 @@ from devstack import gateway, workerd
 from devstack.stack import ENTRY_POINTS, wait_http
 from tests.app_client import AppClient
 from tests.lossy_origin import LossyOrigin
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = "https://front.example"  # CORS_ORIGINS in tests/conftest.py
 JOB = "/api/v2/scan/jobs/" + "0" * 32
 

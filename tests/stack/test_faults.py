@@ -21,9 +21,8 @@ import pytest
 
 from devstack.stack import HOST
 from tests.api import Frame, assert_well_formed, parse_sse
-from tests.conftest import render_photo
+from tests.support import ROOT, render_photo
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 # -- a run killed mid-job ---------------------------------------------------------------------------

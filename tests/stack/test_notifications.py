@@ -14,60 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-EXPO_TOKEN = "ExponentPushToken[xxxxxxxxxxxxxxxxxxxxxx]"
-
-
-class Receiver:
-    """A webhook receiver on loopback: answers from a script (then 200), records every delivery."""
-
-    def __init__(self, secret: str):
-        from standardwebhooks.webhooks import Webhook
-
-        self.verifier = Webhook(secret)
-        self.script: list[tuple[int, dict]] = []
-        self.deliveries: list[dict] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                try:
-                    payload, verified = receiver.verifier.verify(raw, headers), True
-                except Exception:  # noqa: BLE001 - recorded: a test asserts on it
-                    payload, verified = json.loads(raw or b"null"), False
-                with receiver.lock:
-                    status, extra = receiver.script.pop(0) if receiver.script else (200, {})
-                    receiver.deliveries.append({"headers": headers, "payload": payload, "verified": verified, "raw": raw,
-                                                "t": time.monotonic(), "path": self.path, "answered": status})
-                self.send_response(status)
-                for k, v in extra.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/menu"
-
-    def wait(self, n: int, timeout: float = 30) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.deliveries) >= n:
-                    return list(self.deliveries)
-            time.sleep(0.05)
-        raise AssertionError(f"{len(self.deliveries)} deliveries, expected {n}")
-
-    def close(self):
-        self.server.shutdown()
+from tests.support import EXPO_TOKEN, eventually, expo
+from tests.webhook_receiver import Receiver
 
 
 @pytest.fixture
@@ -75,23 +23,6 @@ def receiver(stack):
     r = Receiver(stack.webhook_secret)
     yield r
     r.close()
-
-
-def _expo(stack, what: str, body: dict | None = None) -> dict:
-    if body is None:
-        return httpx.get(f"{stack.expo_url}/_control/{what}").json()
-    httpx.post(f"{stack.expo_url}/_control/{what}", json=body).raise_for_status()
-    return {}
-
-
-def _wait_for(check, timeout: float = 30, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _push_state(api, job_id: str) -> str:
@@ -121,7 +52,7 @@ def test_a_finished_v2_job_delivers_one_signed_job_completed_webhook_its_receive
     assert payload["type"] == "job.completed" and payload["data"]["job_id"] == job_id
     assert payload["data"]["status"] == "completed" and len(payload["data"]["items"]) == 6
     assert "access_token" not in json.dumps(payload)
-    snap = _wait_for(lambda: (s := api_v2.snapshot(job_id))["callback"]["state"] == "delivered" and s,
+    snap = eventually(lambda: (s := api_v2.snapshot(job_id))["callback"]["state"] == "delivered" and s,
                      what="the delivery to be recorded")
     assert [(a["attempt"], a["status_code"]) for a in snap["callback"]["attempts"]] == [(1, 200)]
     assert snap["callback"]["message_id"] == f"msg_{job_id}" and snap["callback"]["attempts"][0]["at"].endswith("Z")
@@ -147,7 +78,7 @@ def test_a_receiver_down_for_a_while_gets_the_event_once_it_is_back_under_one_we
     # The specification's schedule (at 1/500 in the test settings): 0, 10 ms, 0.6 s, 3.6 s, jittered.
     gaps = [b["t"] - a["t"] for a, b in zip(deliveries, deliveries[1:])]
     assert gaps[1] >= 0.45 and gaps[2] >= 3.0, gaps
-    snap = _wait_for(lambda: (s := api_v2.snapshot(job_id))["callback"]["state"] == "delivered" and s,
+    snap = eventually(lambda: (s := api_v2.snapshot(job_id))["callback"]["state"] == "delivered" and s,
                      what="the delivery to be recorded")
     assert [a["status_code"] for a in snap["callback"]["attempts"]] == [503, 500, 502, 200]
 
@@ -158,7 +89,7 @@ def test_a_410_stops_the_retries(api_v2, stack, menu_photo, receiver):
     receiver.wait(1)
     time.sleep(1.5)  # past the 2nd and 3rd attempts' times
     assert len(receiver.deliveries) == 1
-    assert _wait_for(lambda: api_v2.snapshot(job_id)["callback"]["state"] == "stopped", what="stopped")
+    assert eventually(lambda: api_v2.snapshot(job_id)["callback"]["state"] == "stopped", what="stopped")
 
 
 def test_a_redirect_is_not_followed(api_v2, stack, menu_photo, receiver):
@@ -333,20 +264,20 @@ def test_the_app_gets_one_push_in_its_own_words_when_its_job_is_done(api, stack,
                                                   "user_preferences": {"language": "繁體中文"}})
     job_id = r.json()["job_id"]
     api.events(job_id)
-    sent = _wait_for(lambda: _expo(stack, "messages")["messages"], what="the push")
+    sent = eventually(lambda: expo(stack, "messages")["messages"], what="the push")
     time.sleep(1.0)
-    assert len(_expo(stack, "messages")["messages"]) == 1
+    assert len(expo(stack, "messages")["messages"]) == 1
     assert sent[0]["to"] == EXPO_TOKEN and sent[0]["title"] == "菜單翻譯完成！" and sent[0]["body"] == "已翻譯 6 道菜品"
     assert sent[0]["data"] == {"job_id": job_id, "status": "completed"}
     # The receipt, fetched later (PUSH_RECEIPT_DELAY_S, 1 s here), says it was delivered.
-    assert _wait_for(lambda: _push_state(api, job_id) == "delivered", what="the receipt")
+    assert eventually(lambda: _push_state(api, job_id) == "delivered", what="the receipt")
 
 
 def test_a_failed_job_pushes_its_own_wording(api, stack, menu_photo):
     api.script("menu", {"not_menu": True})
     job_id = api.job(api.upload(menu_photo), "en", push_token=EXPO_TOKEN)
     api.events(job_id)
-    [sent] = _wait_for(lambda: _expo(stack, "messages")["messages"], what="the push")
+    [sent] = eventually(lambda: expo(stack, "messages")["messages"], what="the push")
     assert sent["title"] == "Menu translation failed" and sent["data"]["status"] == "failed"
 
 
@@ -358,7 +289,7 @@ def test_a_failed_job_does_not_push_when_the_setting_is_off(api, stack, menu_pho
         job_id = api.job(api.upload(menu_photo), "en", push_token=EXPO_TOKEN)
         api.events(job_id)
         time.sleep(2.0)
-        assert _expo(stack, "messages")["messages"] == []
+        assert expo(stack, "messages")["messages"] == []
     finally:
         stack.restart("run-scan-task")
         stack.restart("notify")
@@ -380,42 +311,42 @@ def test_a_push_goes_out_once_under_duplicate_and_concurrent_deliveries(api, sta
     for t in threads:
         t.join()
     time.sleep(2.0)
-    [sent] = _expo(stack, "messages")["messages"]
+    [sent] = expo(stack, "messages")["messages"]
     assert sent["title"] == "メニューの翻訳が完了しました！"
 
 
 def test_expo_busy_or_down_is_retried_and_the_push_still_goes_out_once(api, stack, menu_photo):
-    _expo(stack, "script", {"kind": "send", "responses": [{"status": 429, "retry_after": 1}, {"status": 503}]})
+    expo(stack, "script", {"kind": "send", "responses": [{"status": 429, "retry_after": 1}, {"status": 503}]})
     job_id = api.job(api.upload(menu_photo), "en", push_token=EXPO_TOKEN)
     api.events(job_id)
-    _wait_for(lambda: _expo(stack, "messages")["messages"], what="the push", timeout=60)
+    eventually(lambda: expo(stack, "messages")["messages"], what="the push", timeout_s=60)
     time.sleep(1.0)
-    got = _expo(stack, "messages")
+    got = expo(stack, "messages")
     assert len(got["messages"]) == 1 and got["calls"]["send"] == 3
 
 
 def test_device_not_registered_on_the_ticket_marks_the_token_dead_and_it_is_never_used_again(
         api, stack, menu_photo):
-    _expo(stack, "unregister", {"token": EXPO_TOKEN, "when": "ticket"})
+    expo(stack, "unregister", {"token": EXPO_TOKEN, "when": "ticket"})
     first = api.job(api.upload(menu_photo), "en", push_token=EXPO_TOKEN)
     api.events(first)
-    assert _wait_for(lambda: _push_state(api, first) == "failed", what="the ticket error")
-    calls = _expo(stack, "messages")["calls"]["send"]
+    assert eventually(lambda: _push_state(api, first) == "failed", what="the ticket error")
+    calls = expo(stack, "messages")["calls"]["send"]
     second = api.job(api.upload(menu_photo), "en", push_token=EXPO_TOKEN)
     api.events(second)
-    assert _wait_for(lambda: _push_state(api, second) == "skipped", what="the dead token to be skipped")
-    assert _expo(stack, "messages")["calls"]["send"] == calls
+    assert eventually(lambda: _push_state(api, second) == "skipped", what="the dead token to be skipped")
+    assert expo(stack, "messages")["calls"]["send"] == calls
 
 
 def test_device_not_registered_on_the_receipt_stops_further_pushes_to_that_token(api, stack, menu_photo):
-    _expo(stack, "unregister", {"token": EXPO_TOKEN, "when": "receipt"})
+    expo(stack, "unregister", {"token": EXPO_TOKEN, "when": "receipt"})
     first = api.job(api.upload(menu_photo), "en", push_token=EXPO_TOKEN)
     api.events(first)
-    assert _wait_for(lambda: _push_state(api, first) == "undelivered", what="the receipt error")
+    assert eventually(lambda: _push_state(api, first) == "undelivered", what="the receipt error")
     second = api.job(api.upload(menu_photo), "en", push_token=EXPO_TOKEN)
     api.events(second)
-    assert _wait_for(lambda: _push_state(api, second) == "skipped", what="the dead token to be skipped")
-    assert len(_expo(stack, "messages")["messages"]) == 1
+    assert eventually(lambda: _push_state(api, second) == "skipped", what="the dead token to be skipped")
+    assert len(expo(stack, "messages")["messages"]) == 1
 
 
 def test_notifications_the_queue_could_not_take_at_done_are_queued_by_the_watchdog(api, stack, menu_photo):
@@ -430,7 +361,7 @@ def test_notifications_the_queue_could_not_take_at_done_are_queued_by_the_watchd
         doc = db.client().collection(db.JOBS).document(job_id).get().to_dict()
         assert doc["notify_due"] is True
         # The watchdog (every 5 s in the test stack) queues it; the push goes out.
-        _wait_for(lambda: _expo(stack, "messages")["messages"], what="the watchdog's push", timeout=60)
+        eventually(lambda: expo(stack, "messages")["messages"], what="the watchdog's push", timeout_s=60)
     finally:
         stack.restart("run-scan-task")
 
@@ -505,7 +436,7 @@ def test_a_receivers_dns_down_for_a_while_is_a_failed_attempt_and_the_event_arri
     # ...the notify function's is not: the retry it was queued for delivers the event, once.
     [delivery] = receiver.wait(1)
     assert delivery["verified"] and delivery["headers"]["webhook-id"] == f"msg_{job_id}"
-    assert _wait_for(lambda: _webhook_state(job_id).get("state") == "delivered", what="delivered")
+    assert eventually(lambda: _webhook_state(job_id).get("state") == "delivered", what="delivered")
 
 
 def test_a_lookup_that_cannot_answer_now_is_not_a_refusal():

@@ -12,7 +12,7 @@ import pytest
 from devstack import menu_photos
 from devstack.stack import ENTRY_POINTS, HOST, PROJECT, ROOT, VENV_BIN, Stack
 from tests.api import Api, assert_well_formed
-from tests.conftest import TEST_ENV
+from tests.support import TEST_ENV
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,12 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+
 
 
 def test_the_openapi_file_documents_every_route_of_the_route_table_and_nothing_else():

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.api import assert_well_formed, parse_sse
+from tests.support import error
 
 
 def _phone(ip: str) -> dict:
@@ -24,12 +25,6 @@ def _ip() -> str:
     return f"203.0.{uuid.uuid4().int % 250 + 1}.{uuid.uuid4().int % 250 + 1}"
 
 
-def _error(r: httpx.Response, status: int, code: str) -> dict:
-    assert r.status_code == status, r.text
-    assert r.json()["error"]["code"] == code, r.text
-    return r.json()["error"]
-
-
 # -- job access ---------------------------------------------------------------------------------
 def test_on_v2_without_a_credential_snapshot_and_events_are_401_whether_or_not_the_job_exists(api_v2, menu_photo):
     api = api_v2
@@ -38,7 +33,7 @@ def test_on_v2_without_a_credential_snapshot_and_events_are_401_whether_or_not_t
     for jid in (job_id, uuid.uuid4().hex):
         for path in (f"/api/v2/scan/jobs/{jid}", f"/api/v2/scan/jobs/{jid}/events"):
             r = api.http.get(path)
-            _error(r, 401, "ACCESS_TOKEN_REQUIRED")
+            error(r, 401, "ACCESS_TOKEN_REQUIRED")
             assert r.headers["www-authenticate"].startswith("Bearer")
             answers.append(r.json())
     assert all(a == answers[0] for a in answers)  # nothing in the answer tells the two jobs apart
@@ -53,9 +48,9 @@ def test_a_wrong_token_or_another_jobs_token_is_answered_like_a_job_that_does_no
     for jid, token in ((mine, "not-the-token"), (mine, api.tokens[theirs]), (unknown, api.tokens[mine])):
         for path in (f"/api/{version}/scan/jobs/{jid}", f"/api/{version}/scan/jobs/{jid}/events"):
             r = api.http.get(path, headers={"Authorization": f"Bearer {token}"})
-            assert _error(r, 404, "JOB_NOT_FOUND")["message"] == f"job {jid!r} not found"
+            assert error(r, 404, "JOB_NOT_FOUND")["message"] == f"job {jid!r} not found"
         r = api.http.get(f"/api/{version}/scan/jobs/{jid}", params={"access_token": token})
-        _error(r, 404, "JOB_NOT_FOUND")
+        error(r, 404, "JOB_NOT_FOUND")
 
 
 def test_on_v1_a_job_is_read_by_its_id_alone_and_an_unknown_id_is_404(api, menu_photo):
@@ -67,13 +62,13 @@ def test_on_v1_a_job_is_read_by_its_id_alone_and_an_unknown_id_is_404(api, menu_
         assert stream.status_code == 200
         assert [f.id for f in parse_sse(stream.iter_lines()) if f.id] == [f.id for f in frames]
     for path in (f"/api/v1/scan/jobs/{uuid.uuid4().hex}", f"/api/v1/scan/jobs/{uuid.uuid4().hex}/events"):
-        _error(api.http.get(path), 404, "JOB_NOT_FOUND")
+        error(api.http.get(path), 404, "JOB_NOT_FOUND")
 
 
 def test_a_job_created_through_v2_never_opens_by_its_id_alone_even_on_v1(api_v2, menu_photo):
     job_id = api_v2.job(api_v2.upload(menu_photo))
     for path in (f"/api/v1/scan/jobs/{job_id}", f"/api/v1/scan/jobs/{job_id}/events"):
-        _error(api_v2.http.get(path), 404, "JOB_NOT_FOUND")
+        error(api_v2.http.get(path), 404, "JOB_NOT_FOUND")
         assert api_v2.http.get(path, headers=api_v2.auth(job_id)).status_code == 200
 
 
@@ -82,7 +77,7 @@ def test_with_v1_id_only_reads_turned_off_v1_reads_need_a_credential_like_v2(api
     stack.restart("events", env={"V1_ID_ONLY_READS": "false"})
     try:
         for path in (f"/api/v1/scan/jobs/{job_id}", f"/api/v1/scan/jobs/{job_id}/events"):
-            _error(api.http.get(path), 401, "ACCESS_TOKEN_REQUIRED")
+            error(api.http.get(path), 401, "ACCESS_TOKEN_REQUIRED")
         assert api.http.get(f"/api/v1/scan/jobs/{job_id}", headers=api.auth(job_id)).status_code == 200
     finally:
         stack.restart("events")
@@ -109,8 +104,8 @@ def test_the_task_and_finalize_targets_refuse_callers_without_the_internal_secre
     gcs_uri = api.upload(menu_photo)
     r = api.create_job(gcs_uri)
     job_id = r.json()["job_id"]
-    _error(api.deliver_task(job_id, headers=headers), 401, "INTERNAL_ONLY")
-    _error(api.deliver_finalize(gcs_uri, "intruder-1", headers=headers), 401, "INTERNAL_ONLY")
+    error(api.deliver_task(job_id, headers=headers), 401, "INTERNAL_ONLY")
+    error(api.deliver_finalize(gcs_uri, "intruder-1", headers=headers), 401, "INTERNAL_ONLY")
     # Neither refused delivery touched the job; the queue's own (authenticated) task still runs it.
     claims = [line for line in stack.log_path("run-scan-finalize").read_text().splitlines()
               if job_id in line and '"claim"' in line]
@@ -139,7 +134,7 @@ def test_a_caller_past_its_burst_gets_429_with_retry_after_and_other_callers_are
     flooder, bystander = _ip(), _ip()
     statuses, refused = _flood(lambda: api.http.post("/api/v1/uploads/signed-url", json={}, headers=_phone(flooder)))
     assert set(statuses) == {200}
-    _error(refused, 429, "RATE_LIMITED")
+    error(refused, 429, "RATE_LIMITED")
     assert 1 <= int(refused.headers["retry-after"]) <= 2
     assert api.http.post("/api/v1/uploads/signed-url", json={}, headers=_phone(bystander)).status_code == 200
     campaign.count("requests past a rate limit", len(statuses) + 1)
@@ -150,7 +145,7 @@ def test_job_creation_and_the_compatibility_stream_are_limited_per_caller_too(ap
     flooder = _ip()
     statuses, refused = _flood(lambda: api.http.post(path, json={}, headers=_phone(flooder)))
     assert set(statuses) == {400}  # bad bodies still spend tokens: the limit comes first
-    _error(refused, 429, "RATE_LIMITED")
+    error(refused, 429, "RATE_LIMITED")
 
 
 def test_a_client_address_header_is_believed_only_with_the_workers_proof(api, stack):
@@ -171,7 +166,7 @@ def test_public_functions_refuse_requests_that_did_not_come_through_the_worker(s
     url = stack.function_url(name) + path
     for headers in ({}, {"X-Origin-Secret": "guessed", "X-Client-IP": "203.0.113.7"}):
         r = httpx.request(method, url, json={}, headers=headers)
-        _error(r, 403, "ORIGIN_REQUIRED")
+        error(r, 403, "ORIGIN_REQUIRED")
     assert httpx.get(stack.function_url(name) + "/health").status_code == 200  # health checks aside
 
 
@@ -495,7 +490,7 @@ def test_once_the_daily_job_budget_is_spent_new_jobs_get_a_clear_429_until_midni
     try:
         assert [api.create_job(u).status_code for u in uris[:2]] == [201, 201]
         r = api.create_job(uris[2])
-        err = _error(r, 429, "DAILY_BUDGET_SPENT")
+        err = error(r, 429, "DAILY_BUDGET_SPENT")
         assert "00:00 UTC" in err["message"] and 1 <= int(r.headers["retry-after"]) <= 86400
     finally:
         stack.restart("create-job")

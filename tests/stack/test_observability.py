@@ -369,7 +369,7 @@ def _counted(stack, job_ids: set[str]) -> dict[str, list[dict]]:
 
 def test_the_log_based_metrics_count_outcomes_codes_times_retries_fallbacks_and_failed_images(api, stack,
                                                                                               menu_photo):
-    from tests.conftest import render_photo
+    from tests.support import render_photo
 
     # Three photos: a photo scanned before would be a cache hit, with no model call to count.
     ok = api.job(api.upload(menu_photo), "en")

@@ -1,0 +1,134 @@
+"""What the test tiers share: waiting for what another process does, the repository's root, a rendered
+menu photo, the test stack's settings, the JSON error check, and what a test does to the stack's store
+that no client can (a job no delivery touches, a job made older).
+
+Helpers that more than one test module uses live here, not in a test module or a conftest: a test
+module imports from this module, never from another test module.
+"""
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# A valid-looking Expo push token; the fake Expo server (devstack/fake_expo.py) takes it as a device.
+EXPO_TOKEN = "ExponentPushToken[xxxxxxxxxxxxxxxxxxxxxx]"
+
+# The test stack's settings: short leases, waits and timeouts so fault paths finish in seconds; the
+# code paths are the same.
+TEST_ENV = {
+    "LEASE_S": "3",
+    "UPLOAD_WAIT_S": "6",
+    "GEMINI_TIMEOUT_MS": "1500",
+    "MODEL_MAX_ATTEMPTS": "3",
+    "MODEL_BACKOFF_INITIAL_S": "0.05",
+    "MODEL_RETRY_BUDGET_S": "20",
+    "SSE_HEARTBEAT_S": "1",
+    "SSE_MAX_STREAM_S": "30",
+    "MAX_UPLOAD_BYTES": str(2 * 1024 * 1024),
+    "MAX_IMAGE_PIXELS": "25000000",
+    # The suite is one client address: generous limits. Rate-limit tests play other addresses.
+    "RATE_UPLOAD_PER_MIN": "60",
+    "RATE_JOB_PER_MIN": "60",
+    "RATE_STREAM_PER_MIN": "60",
+    "RATE_BURST": "30",
+    "AUTH_JWKS_MIN_REFRESH_S": "2",
+    # Read limits are per instance and the suite reads a lot from one address; tests/stack/test_app.py
+    # checks the deployed defaults.
+    "RATE_READ_PER_MIN": "6000",
+    "RATE_READ_BURST": "3000",
+    "RATE_READ_MISS_PER_MIN": "600",
+    "RATE_READ_MISS_BURST": "300",
+    "MAX_OPEN_STREAMS_PER_CALLER": "0",
+    "JOB_OVERDUE_S": "300",  # above the 200-job burst's queueing (the local queue dispatches one at a time)
+    "JOB_DEADLINE_S": "300",
+    # The webhook retry schedule (0, 5 s, 5 min, 30 min, ...) at 1/500: 0, 10 ms, 0.6 s, 3.6 s, ...
+    "WEBHOOK_RETRY_SCALE": "0.002",
+    # The same: tests/stack/test_progressive.py runs short budgets on a stack of its own.
+    "PUSH_RECEIPT_DELAY_S": "1",
+    # Another web front end allowed to call the API (CORS; tests/stack/test_front.py).
+    "CORS_ORIGINS": "https://front.example",
+}
+
+
+def render_photo(lines: tuple[str, ...] = ("唐揚げ 680円", "焼き鳥 980円", "刺身 1,280円"), size=(900, 1200)) -> bytes:
+    """A menu photo: the lines drawn on paper-coloured ground, as a JPEG."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", size, (246, 241, 228))
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        draw.text((80, 120 + i * 90), line, fill=(30, 30, 30))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def signed_in(stack, names: tuple[str, ...]):
+    """The named functions run with end-user sign-in on (USER_AUTH=optional) until the generator
+    resumes, then as the stack started them: a module fixture's body (`yield from signed_in(...)`)."""
+    for name in names:
+        stack.restart(name, env={"USER_AUTH": "optional"})
+    yield
+    for name in names:
+        stack.restart(name)
+
+
+def eventually(fn, timeout_s: float = 30.0, what: str = "the condition", every_s: float = 0.05):
+    """Call fn until it returns something truthy and return that; fail naming `what` after timeout_s.
+
+    For waiting on what another process does (a log line, a stored document, a delivery), never on
+    time itself: a test that needs time to pass moves a clock or ages what is stored instead.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+        time.sleep(every_s)
+
+
+def error(r, status: int, code: str | None = None) -> dict:
+    """The answer is `status` with a JSON error naming what is wrong (and `code`, when given): the error."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json"), r.headers
+    body = r.json()["error"]
+    assert body["message"], r.text
+    if code:
+        assert body["code"] == code, r.text
+    return body
+
+
+def expo(stack, what: str, body: dict | None = None) -> dict:
+    """The fake Expo server's control API: GET /_control/<what> without a body, POST it with one."""
+    import httpx
+
+    if body is None:
+        return httpx.get(f"{stack.expo_url}/_control/{what}").json()
+    httpx.post(f"{stack.expo_url}/_control/{what}", json=body).raise_for_status()
+    return {}
+
+
+def job_without_deliveries() -> str:
+    """A job made with the store alone: no Cloud Task and no upload, so nothing but the test claims it."""
+    import os
+
+    from common.api import schemas
+    from common.jobs import store as jobs
+    from devstack.stack import UPLOAD_BUCKET
+
+    name = f"uploads/{os.urandom(16).hex()}.jpg"
+    job, _ = jobs.create(schemas.CreateJobRequest(gcs_uri=f"gs://{UPLOAD_BUCKET}/{name}"), UPLOAD_BUCKET, name)
+    return job["job_id"]
+
+
+def age_job(job_id: str, seconds: float) -> None:
+    """The job was created `seconds` ago, for every reader of its created_at (the watchdog, the upload wait)."""
+    import datetime as dt
+
+    from common.gcp import db
+
+    db.client().collection(db.JOBS).document(job_id).update({"created_at": db.now() - dt.timedelta(seconds=seconds)})
