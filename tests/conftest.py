@@ -18,6 +18,16 @@ from tests.support import render_photo  # noqa: E402
 
 
 @pytest.fixture(scope="session")
+def idp():
+    """A token issuer serving its keys on loopback from this process (tests/idp.py)."""
+    from tests.idp import Issuer
+
+    issuer = Issuer()
+    yield issuer
+    issuer.stop()
+
+
+@pytest.fixture(scope="session")
 def menu_photo() -> bytes:
     return render_photo()
 

@@ -7,7 +7,9 @@ module imports from this module, never from another test module.
 """
 from __future__ import annotations
 
+import functools
 import io
+import json
 import time
 from pathlib import Path
 
@@ -132,3 +134,18 @@ def age_job(job_id: str, seconds: float) -> None:
     from common.gcp import db
 
     db.client().collection(db.JOBS).document(job_id).update({"created_at": db.now() - dt.timedelta(seconds=seconds)})
+
+
+@functools.lru_cache(maxsize=1)
+def log_metrics() -> dict[str, dict]:
+    """The log-based metrics deploy.sh creates (monitoring/metrics/*.json), by name."""
+    return {p.stem: json.loads(p.read_text()) for p in sorted((ROOT / "monitoring" / "metrics").glob("*.json"))}
+
+
+def listen_target_change(kind: int, target_ids, code: int = 0):
+    """A Listen stream's TargetChange message, as Firestore sends it, for a feed played by hand."""
+    from google.cloud.firestore_v1.types import ListenResponse, TargetChange
+    from google.rpc import status_pb2
+
+    return ListenResponse(target_change=TargetChange(target_change_type=kind, target_ids=list(target_ids),
+                                                     cause=status_pb2.Status(code=code, message="removed")))

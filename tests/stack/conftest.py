@@ -14,15 +14,6 @@ from tests.support import TEST_ENV
 
 
 @pytest.fixture(scope="session")
-def idp():
-    from tests.idp import Issuer
-
-    issuer = Issuer()
-    yield issuer
-    issuer.stop()
-
-
-@pytest.fixture(scope="session")
 def stack(idp):
     # The production default, USER_AUTH=off; tests/stack/test_user_auth.py turns end-user tokens on
     # (optional) for its own tests, with this issuer.

@@ -176,23 +176,6 @@ def test_the_task_route_is_not_served_by_the_public_stream_deployment(stack):
     assert r.status_code == 404
 
 
-def test_internal_entry_points_refuse_every_caller_when_nothing_is_configured(stack, monkeypatch):
-    from common.api import auth
-    from common.core.settings import reset_settings
-    from common.core.errors import Unauthorized
-
-    for name in ("INTERNAL_SECRET", "INTERNAL_AUDIENCES", "INTERNAL_SERVICE_ACCOUNTS"):
-        monkeypatch.setenv(name, "")
-    reset_settings()
-    try:
-        for headers in ({}, {"X-Internal-Secret": ""}, {"Authorization": "Bearer anything"}):
-            with pytest.raises(Unauthorized):
-                auth.require_internal(headers)
-    finally:
-        monkeypatch.undo()
-        reset_settings()
-
-
 # -- idempotency ----------------------------------------------------------------------------------
 def test_an_idempotent_retry_returns_the_same_job_and_a_token_that_opens_it(api, menu_photo):
     gcs_uri = api.upload(menu_photo)
@@ -319,68 +302,6 @@ def test_an_expired_idempotency_key_starts_a_new_job(api, stack, menu_photo):
     assert second.status_code == 201 and second.json()["job_id"] != first
 
 
-def test_with_user_auth_required_a_caller_without_a_token_is_refused(stack, idp, monkeypatch):
-    from common.api import auth
-    from common.core.settings import reset_settings
-    from common.core.errors import Unauthorized
-
-    monkeypatch.setenv("USER_AUTH", "required")
-    reset_settings()
-    auth.reset_verifiers()
-    try:
-        with pytest.raises(Unauthorized) as refused:
-            auth.identify({}, "192.0.2.1")
-        assert refused.value.code == "AUTH_REQUIRED"
-        caller = auth.identify({"Authorization": f"Bearer {idp.token('bob')}"}, "192.0.2.1")
-        assert (caller.subject, caller.key) == ("bob", "user:bob")
-    finally:
-        monkeypatch.undo()
-        reset_settings()
-        auth.reset_verifiers()
-
-
-def test_when_configured_internal_callers_must_bring_a_google_token_for_the_audience_and_account(stack,
-                                                                                                monkeypatch):
-    from common.api import auth
-    from common.core.settings import reset_settings
-    from common.core.errors import Unauthorized
-    from tests.idp import Issuer
-
-    google = Issuer(issuer="https://accounts.google.com", audience="https://run-scan-task.example")
-    invoker = "menu-scan-invoker@demo.iam.gserviceaccount.com"
-    monkeypatch.setenv("INTERNAL_SECRET", "")
-    monkeypatch.setenv("INTERNAL_AUDIENCES", google.audience)
-    monkeypatch.setenv("INTERNAL_SERVICE_ACCOUNTS", invoker)
-    monkeypatch.setenv("INTERNAL_JWKS_URL", google.jwks_url)
-    reset_settings()
-    auth.reset_verifiers()
-    try:
-        def call(token):
-            return auth.require_internal({"Authorization": f"Bearer {token}"} if token else {})
-
-        call(google.token("1234", email=invoker, email_verified=True))
-        # Account only (the finalize target: Eventarc's audience is not known ahead): any audience.
-        monkeypatch.setenv("INTERNAL_AUDIENCES", "")
-        reset_settings()
-        auth.reset_verifiers()
-        call(google.token("1234", email=invoker, email_verified=True, aud="https://run-scan-finalize-xyz.a.run.app"))
-        with pytest.raises(Unauthorized):
-            call(google.token("1234", email="someone@else.iam.gserviceaccount.com", email_verified=True))
-        monkeypatch.setenv("INTERNAL_AUDIENCES", google.audience)
-        reset_settings()
-        auth.reset_verifiers()
-        for bad in (None, google.token("1234", email="someone@else.iam.gserviceaccount.com", email_verified=True),
-                    google.token("1234", email=invoker, email_verified=True, aud="https://other.example"),
-                    google.token("1234", email=invoker, email_verified=False)):
-            with pytest.raises(Unauthorized):
-                call(bad)
-    finally:
-        monkeypatch.undo()
-        reset_settings()
-        auth.reset_verifiers()
-        google.stop()
-
-
 # -- signed URLs --------------------------------------------------------------------------------
 def test_a_v1_signed_url_signs_only_the_content_type_the_app_sends(api):
     signed = api.signed_url("image/jpeg")
@@ -397,78 +318,6 @@ def test_a_v2_signed_upload_url_binds_type_and_size_range_and_expires_within_fif
     assert int(query["X-Goog-Expires"][0]) <= 900
     assert signed["headers"] == {"Content-Type": "image/png", "x-goog-content-length-range": f"1,{2 * 1024 * 1024}"}
     assert urlparse(signed["upload_url"]).path.endswith(signed["gcs_uri"].rpartition("/")[2])
-
-
-def _key_file(tmp_path):
-    from devstack.stack import _write_signing_key
-
-    path = tmp_path / "key.json"
-    _write_signing_key(path)
-    return path
-
-
-def test_our_v4_signed_urls_are_byte_for_byte_what_google_cloud_storage_makes(tmp_path):
-    from urllib.parse import quote
-
-    from google.cloud.storage import _signing
-    from google.oauth2 import service_account
-
-    from common.gcp import signing
-
-    key = _key_file(tmp_path)
-    creds = service_account.Credentials.from_service_account_file(str(key))
-    now = dt.datetime(2026, 11, 23, 3, 4, 5, tzinfo=dt.timezone.utc)
-    for endpoint, name, ctype in (("https://storage.googleapis.com", "uploads/" + "a" * 32 + ".png", "image/png"),
-                                  ("http://127.0.0.1:8803", "uploads/odd name ~ü+%.jpg", "image/jpeg")):
-        ours = signing.signed_url(bucket="menu-uploads", name=name, method="PUT", expires_s=900,
-                                  headers={"Content-Type": ctype, "x-goog-content-length-range": "1,2097152"},
-                                  endpoint=endpoint, key_file=str(key), now=now)
-        theirs = _signing.generate_signed_url_v4(
-            creds, resource=f"/menu-uploads/{quote(name, safe='/~')}", expiration=900, api_access_endpoint=endpoint,
-            method="PUT", content_type=ctype, headers={"x-goog-content-length-range": "1,2097152"},
-            _request_timestamp=now.strftime("%Y%m%dT%H%M%SZ"))
-        assert ours == theirs
-
-
-def test_without_a_key_file_urls_are_signed_through_iam_sign_blob_as_the_runtime_account(tmp_path, monkeypatch):
-    import base64
-    import json
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from urllib.parse import quote
-
-    from common.gcp import metadata, signing
-
-    key = _key_file(tmp_path)
-    email, private_key = signing._load_key(str(key))
-    seen = []
-
-    class FakeIam(BaseHTTPRequestHandler):  # stands in for iamcredentials.googleapis.com
-        def do_POST(self):  # noqa: N802
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append((self.path, self.headers["Authorization"]))
-            blob = signing._KeyFile(str(key)).sign(base64.b64decode(body["payload"]))
-            out = json.dumps({"keyId": "k", "signedBlob": base64.b64encode(blob).decode()}).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeIam)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setattr(signing, "IAM_CREDENTIALS", f"http://127.0.0.1:{server.server_address[1]}/v1")
-    monkeypatch.setattr(metadata, "access_token", lambda: "runtime-token")
-    try:
-        now = dt.datetime(2026, 11, 23, 3, 4, 5, tzinfo=dt.timezone.utc)
-        args = dict(bucket="menu-uploads", name="uploads/x.jpg", method="PUT", expires_s=600, now=now,
-                    headers={"Content-Type": "image/jpeg"}, endpoint="https://storage.googleapis.com")
-        via_iam = signing.signed_url(**args, service_account=email)
-        assert via_iam == signing.signed_url(**args, key_file=str(key))
-        assert seen == [(f"/v1/projects/-/serviceAccounts/{quote(email)}:signBlob", "Bearer runtime-token")]
-    finally:
-        server.shutdown()
 
 
 def test_with_user_auth_required_a_jobs_access_token_still_opens_it(api_v2, stack, menu_photo):

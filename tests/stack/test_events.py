@@ -8,7 +8,7 @@ import time
 import httpx
 
 from tests.api import assert_well_formed, parse_sse
-from tests.support import job_without_deliveries
+from tests.support import job_without_deliveries, listen_target_change
 
 
 def test_reconnecting_with_last_event_id_query_at_every_position_replays_exactly_what_is_missing(api, menu_photo):
@@ -136,21 +136,6 @@ def test_the_event_feed_recovers_from_a_broken_listen_stream_without_losing_an_e
         assert seen.get(3) == "status"
 
 
-def test_a_viewer_missing_events_older_than_the_latest_tail_asks_for_them_once():
-    from common.jobs import events
-    from common.streaming import sse
-    from common.streaming.feed import JobState
-
-    session = sse.Session("0" * 32, 0, heartbeat_s=1, max_s=10, retry_ms=100)
-    tail = (events.Event(5, "image_update", {}), events.Event(6, "done", {"status": "completed"}))
-    assert session.on_message(JobState(exists=True, status="completed", last_seq=6, tail=tail)) == []
-    assert session.needs_catch_up() is True
-    assert session.needs_catch_up() is False  # one read in flight at a time
-    frames = session.on_message([events.Event(s, "status", {"step": "analyzing"}) for s in (1, 2, 3, 4)])
-    assert [f.split("\n")[0] for f in frames] == [f"id: {s}" for s in range(1, 7)]
-    assert session.finished
-
-
 def test_a_jobs_first_event_is_stored_on_the_job_itself_and_read_back_with_the_pages(api, stack, menu_photo):
     from common.jobs import events
 
@@ -159,22 +144,6 @@ def test_a_jobs_first_event_is_stored_on_the_job_itself_and_read_back_with_the_p
     assert min(p.get("first_seq") for p in pages) == 2  # create_job wrote one document: the job
     assert [e.seq for e in events.read_after(job_id, 0)] == [f.id for f in frames if f.id is not None]
     assert [e.seq for e in events.read_after(job_id, 1)][0] == 2
-
-
-def test_a_viewer_joining_late_gets_the_first_event_from_the_job_and_asks_only_for_the_middle():
-    from common.jobs import events
-    from common.streaming import sse
-    from common.streaming.feed import JobState
-
-    session = sse.Session("0" * 32, 0, heartbeat_s=1, max_s=10, retry_ms=100)
-    head = (events.Event(1, "status", {"step": "uploading"}),)
-    tail = (events.Event(4, "done", {"status": "completed"}),)
-    frames = session.on_message(JobState(exists=True, status="completed", last_seq=4, tail=tail, head=head))
-    assert [f.split("\n")[0] for f in frames] == ["id: 1"]
-    assert session.needs_catch_up() is True and session.last == 1  # the read asks for seq > 1 only
-    frames = session.on_message([events.Event(s, "status", {"step": "analyzing"}) for s in (2, 3)])
-    assert [f.split("\n")[0] for f in frames] == ["id: 2", "id: 3", "id: 4"]
-    assert session.finished
 
 
 def test_a_job_stored_before_heads_existed_still_replays_from_its_first_page(api, stack, menu_photo):
@@ -194,32 +163,6 @@ def test_a_job_stored_before_heads_existed_still_replays_from_its_first_page(api
 
 
 # -- a feed that cannot do what a viewer needs says so, and never spins ---------------------------------
-def test_a_failing_catch_up_read_is_retried_with_backoff_then_the_stream_ends_with_a_timeout_frame():
-    import time as _time
-
-    from common.jobs import events
-    from common.streaming import sse
-    from common.streaming.feed import FeedNotice, JobState
-
-    session = sse.Session("0" * 32, 0, heartbeat_s=30, max_s=60, retry_ms=100)
-    tail = (events.Event(5, "image_update", {}),)
-    session.on_message(JobState(exists=True, status="running", last_seq=5, tail=tail))
-    asked = []
-    t0 = _time.monotonic()
-    while not session.finished and _time.monotonic() - t0 < 20:
-        if session.needs_catch_up():
-            asked.append(_time.monotonic() - t0)
-            out = session.on_message(FeedNotice("catch_up_failed"))
-        else:
-            _time.sleep(min(session.wait_s(), 0.05))
-            out = []
-    assert len(asked) == sse.CATCH_UP_ATTEMPTS  # not thousands of reads in a tight loop
-    gaps = [b - a for a, b in zip(asked, asked[1:])]
-    assert gaps == sorted(gaps) and gaps[0] >= sse.CATCH_UP_BACKOFF_S * 0.9
-    assert out and out[0].startswith("event: timeout")
-    assert '"last_event_id":0' in out[0] and "events_unavailable" in out[0]
-
-
 def test_catch_up_reads_past_the_feeds_queue_are_refused_at_once_not_queued(stack, monkeypatch):
     import queue
     import threading
@@ -245,14 +188,6 @@ def test_catch_up_reads_past_the_feeds_queue_are_refused_at_once_not_queued(stac
         release.set()
 
 
-def _target_change(kind: int, target_ids, code: int = 0):
-    from google.cloud.firestore_v1.types import ListenResponse, TargetChange
-    from google.rpc import status_pb2
-
-    return ListenResponse(target_change=TargetChange(target_change_type=kind, target_ids=list(target_ids),
-                                                     cause=status_pb2.Status(code=code, message="removed")))
-
-
 def test_a_target_the_server_removes_is_added_again_and_keeps_delivering(stack):
     import queue
 
@@ -266,7 +201,7 @@ def test_a_target_the_server_removes_is_added_again_and_keeps_delivering(stack):
     with feed.subscribe(job_id, got.put):
         assert got.get(timeout=10).exists
         old_id = feed._targets[job_id].target_id
-        feed._handle(_target_change(watch._REMOVE, [old_id], code=9))
+        feed._handle(listen_target_change(watch._REMOVE, [old_id], code=9))
         assert feed._targets[job_id].target_id != old_id  # watched again, under a new id
         run.log.append("status", events.status("analyzing", "after the removal", job_id))
         deadline = time.time() + 10
@@ -287,25 +222,10 @@ def test_a_target_the_server_keeps_removing_ends_its_streams_with_a_timeout_fram
     assert next(frames).startswith("retry:")
     assert next(frames).startswith("id: 1")
     for _ in range(watch.TARGET_READDS + 1):
-        feed._handle(_target_change(watch._REMOVE, [], code=9))  # no ids: every target of the stream
+        feed._handle(listen_target_change(watch._REMOVE, [], code=9))  # no ids: every target of the stream
     last = next(frames)
     assert last.startswith("event: timeout") and "feed_lost" in last
     assert list(frames) == []
-
-
-def test_current_with_no_target_ids_marks_every_acknowledged_unseen_job_missing_and_no_other(stack):
-    import queue
-
-    from common.streaming import feed as watch
-
-    feed, got, pending = watch.EventFeed(), queue.SimpleQueue(), queue.SimpleQueue()
-    feed._start = lambda: None  # no Listen stream: the server's messages are played by hand
-    with feed.subscribe("3" * 32, got.put), feed.subscribe("4" * 32, got.put), feed.subscribe("5" * 32, pending.put):
-        acked = [feed._targets[j].target_id for j in ("3" * 32, "4" * 32)]
-        feed._handle(_target_change(watch._ADD, acked))
-        feed._handle(_target_change(watch._CURRENT, []))
-        assert [got.get(timeout=1).exists, got.get(timeout=1).exists] == [False, False]
-        assert pending.empty()  # its ADD is still in flight: a global CURRENT says nothing of it yet
 
 
 def test_the_compatibility_streams_background_run_logs_under_its_requests_id(api, stack, menu_photo):

@@ -140,14 +140,3 @@ def test_a_429_with_a_retry_delay_is_retried_after_that_delay_not_sooner(api, me
     menu_calls = [r for r in api.gemini_calls()["requests"] if r["kind"] == "menu"]
     assert len(menu_calls) == 2
     assert menu_calls[1]["t"] - menu_calls[0]["t"] >= 1.4  # the backoff here starts at 0.05 s
-
-
-def test_retry_after_is_read_from_the_header_or_from_retry_info():
-    from types import SimpleNamespace
-
-    from common.engines.gemini import _retry_after
-
-    assert _retry_after(SimpleNamespace(response=SimpleNamespace(headers={"retry-after": "3"}), details={})) == 3.0
-    info = {"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "17s"}]}}
-    assert _retry_after(SimpleNamespace(response=None, details=info)) == 17.0
-    assert _retry_after(SimpleNamespace(response=None, details={"error": {}})) is None

@@ -103,19 +103,6 @@ def test_a_dish_taught_from_a_traditional_menu_is_known_on_a_simplified_one(stac
     assert simplified.known and simplified.translated_name == "Braised lion's head meatballs"
 
 
-class _Broken:
-    def __getattr__(self, name):
-        raise RuntimeError("firestore is down")
-
-
-def test_knowledge_faults_are_swallowed_and_leave_the_reading_as_it_was(monkeypatch):
-    monkeypatch.setattr(db, "client", lambda: _Broken())
-    item = MenuItem(id="1", original_name="唐揚げ", translated_name="Karaage")
-    assert knowledge.record([item], "en", "gemini") == 0
-    assert knowledge.lookup(["唐揚げ"], "en") == {}
-    assert knowledge.fill([item], "en") == 0 and item.translated_name == "Karaage"
-
-
 @pytest.mark.parametrize("collection", ["", "bad/name/with/slashes"])
 def test_a_failing_collection_write_is_logged_not_raised(stack, monkeypatch, collection):
     monkeypatch.setattr(db, "KNOWLEDGE", collection)

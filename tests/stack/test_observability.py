@@ -3,7 +3,6 @@ the waterfall, and the metrics deploy.sh creates from the log lines."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import signal
@@ -12,11 +11,11 @@ import sys
 import time
 
 import httpx
-import pytest
 
-from common.core import logs, tracing
+from common.core import tracing
 from devstack import waterfall
 from tests.api import assert_well_formed
+from tests.support import log_metrics
 
 EXPO_TOKEN = "ExponentPushToken[tracetracetracetrace12]"
 
@@ -55,14 +54,6 @@ def _run_written(own: list[dict]) -> bool:
 def _run_over(name: str = "notify_task"):
     """Every span of the job is written: the run's, and the function it ends with."""
     return lambda own: _run_written(own) and any(s["service"] == name and s["kind"] == "SERVER" for s in own)
-
-
-def test_a_log_entry_stays_one_line_whatever_a_request_path_holds():
-    record = logging.LogRecord("common.web", logging.INFO, __file__, 1, "request refused", None, None)
-    record.fields = {"path": "/api/v2/scan/jobs/\xfc\x85\u2028\u2029\x0b\x1c/x"}
-    line = logs.JsonFormatter().format(record)
-    assert len(line.splitlines()) == 1
-    assert json.loads(line)["path"] == "/api/v2/scan/jobs/\xfc\x85\u2028\u2029\x0b\x1c/x"
 
 
 def test_a_job_is_one_trace_across_every_function_it_touches_in_order_with_its_id_on_each_span(api, stack,
@@ -250,89 +241,7 @@ def test_run_trace_prints_the_jobs_waterfall_with_every_function_and_the_slowest
     assert missing.returncode == 1 and "no spans" in missing.stdout
 
 
-# -- without a stack ------------------------------------------------------------------------------
-@pytest.mark.parametrize("headers, expected", [
-    ({"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
-     ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", True)),
-    ({"traceparent": "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-00"},
-     ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", False)),
-    # Cloud Run's header: the span id is decimal, o=1 is sampled.
-    ({"x-cloud-trace-context": "105445aa7843bc8bf206b12000100000/1;o=1"},
-     ("105445aa7843bc8bf206b12000100000", "0000000000000001", True)),
-    ({"x-cloud-trace-context": "105445aa7843bc8bf206b12000100000/18446744073709551615;o=0"},
-     ("105445aa7843bc8bf206b12000100000", "ffffffffffffffff", False)),
-    # A malformed traceparent is ignored (W3C), and Google's header is used instead.
-    ({"traceparent": "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-      "x-cloud-trace-context": "105445aa7843bc8bf206b12000100000"},
-     ("105445aa7843bc8bf206b12000100000", "0000000000000001", False)),
-])
-def test_the_callers_trace_is_read_from_traceparent_or_the_cloud_trace_header(headers, expected):
-    ids = tracing.from_headers(headers)
-    assert (ids.trace_id, ids.span_id, ids.sampled) == expected
-
-
-@pytest.mark.parametrize("value", ["", "00-" + "0" * 32 + "-00f067aa0ba902b7-01",
-                                   "00-4bf92f3577b34da6a3ce929d0e0e4736-" + "0" * 16 + "-01",
-                                   "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "garbage"])
-def test_a_malformed_or_all_zero_traceparent_is_no_trace(value):
-    assert tracing.from_headers({"traceparent": value}) is None
-
-
-def test_the_edge_samples_new_traces_at_the_configured_ratio():
-    assert all(tracing.mint(1.0).sampled for _ in range(50))
-    assert not any(tracing.mint(0.0).sampled for _ in range(50))
-    ids = tracing.mint(1.0)
-    assert tracing.parse_traceparent(ids.traceparent) == ids
-
-
-def test_a_log_line_names_the_trace_and_span_it_was_written_in():
-    logs.configure("INFO", "demo-project")
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", (), None)
-    ids = tracing.Ids("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", True)
-    token = logs.trace_var.set(ids)
-    try:
-        entry = json.loads(logs.JsonFormatter().format(record))
-    finally:
-        logs.trace_var.reset(token)
-    assert entry["logging.googleapis.com/trace"] == "projects/demo-project/traces/4bf92f3577b34da6a3ce929d0e0e4736"
-    assert entry["logging.googleapis.com/spanId"] == "00f067aa0ba902b7"
-    assert entry["logging.googleapis.com/trace_sampled"] is True
-    assert "logging.googleapis.com/trace" not in json.loads(logs.JsonFormatter().format(record))
-
-
-def test_the_file_exporter_needs_its_folder_named():
-    from common.core.settings import Settings
-    from common.core.errors import ConfigError
-
-    with pytest.raises(ConfigError, match="TRACE_DIR"):
-        Settings.from_env({"TRACE_EXPORTER": "file"})
-    with pytest.raises(ConfigError, match="TRACE_SAMPLE_RATIO"):
-        Settings.from_env({"TRACE_SAMPLE_RATIO": "1.5"})
-
-
-def _span(span_id, parent, start, end, name=None, status="UNSET"):
-    return {"trace_id": "t" * 32, "span_id": span_id, "parent_id": parent, "name": name or span_id,
-            "service": "svc", "kind": "INTERNAL", "start_ns": start * 10**6, "end_ns": end * 10**6,
-            "status": status, "status_message": "VLM_FAILED" if status == "ERROR" else None,
-            "attributes": {}, "links": []}
-
-
-def test_the_slowest_path_follows_the_child_that_ends_last_at_each_level():
-    spans = [_span("root", "remote", 0, 100), _span("a", "root", 0, 30), _span("b", "root", 10, 95),
-             _span("b1", "b", 10, 40), _span("b2", "b", 40, 90), _span("a1", "a", 0, 29)]
-    assert waterfall.slowest_path(spans) == {"root", "b", "b2"}
-    text = waterfall.render(spans + [_span("c", "root", 50, 60, status="ERROR")], job_id="j")
-    rows = text.splitlines()[2:]
-    assert [r.split()[-1] for r in rows] == ["root", "a", "a1", "b", "b1", "b2", "c"]  # depth first, by start
-    assert [" * " in r for r in rows] == [True, False, False, True, False, True, False]
-    assert "ERROR VLM_FAILED" in rows[-1] and "1 failed" in text.splitlines()[0]
-
-
 # -- metrics, alerts and the dashboard (deploy.sh creates them from monitoring/) ---------------------
-MONITORING = waterfall.ROOT / "monitoring"
-METRICS = {p.stem: json.loads(p.read_text()) for p in sorted((MONITORING / "metrics").glob("*.json"))}
-
-
 def _matches(log_filter: str, entry: dict) -> bool:
     """Cloud Logging's filter language, the part monitoring/metrics/ uses: field=value clauses joined by
     AND, a value quoted, bare (true, false, a number) or a parenthesised OR of quoted strings."""
@@ -358,7 +267,7 @@ def _counted(stack, job_ids: set[str]) -> dict[str, list[dict]]:
              for line in stack.log_path(name).read_text(errors="replace").splitlines()
              if line.startswith("{") and json.loads(line).get("job_id") in job_ids]
     points: dict[str, list[dict]] = {}
-    for name, metric in METRICS.items():
+    for name, metric in log_metrics().items():
         for entry in (e for e in lines if _matches(metric["filter"], e)):
             point = {k: _extract(x, entry) for k, x in metric["labelExtractors"].items()}
             if "valueExtractor" in metric:
@@ -395,59 +304,3 @@ def test_the_log_based_metrics_count_outcomes_codes_times_retries_fallbacks_and_
     assert [(p["job_id"], p["call"]) for p in points["scan_model_fallbacks"]] == [(failed, "menu")]
     assert [(p["job_id"], p["code"]) for p in points["scan_images_failed"]] == [(drawn, "IMAGE_GEN_FAILED")]
     assert "scan_jobs_past_deadline" not in points
-
-
-def test_every_metric_counts_log_lines_the_code_writes_and_every_alert_and_chart_names_a_metric_and_label():
-    source = "\n".join(p.read_text() for p in (waterfall.ROOT / "common").rglob("*.py"))
-    for name, metric in METRICS.items():
-        messages = re.findall(r'"([^"]*)"', re.search(r"jsonPayload\.message=(\([^)]*\)|\"[^\"]*\")",
-                                                       metric["filter"]).group(1))
-        for message in messages:
-            assert re.search(r'log\.(info|warning|error|exception)\(\s*"' + re.escape(message) + '"', source), \
-                (name, message)
-        assert {label["key"] for label in metric["metricDescriptor"]["labels"]} == set(metric["labelExtractors"])
-    documents = [json.loads(p.read_text()) for p in sorted((MONITORING / "policies").glob("*.json"))]
-    documents.append(json.loads((MONITORING / "dashboard.json").read_text()))
-    filters = re.findall(r'metric\.type=\\"logging\.googleapis\.com/user/([a-z_]+)\\"((?:[^"\\]|\\.)*)',
-                         json.dumps(documents))
-    assert {m for m, _ in filters} == set(METRICS)  # every metric charted or alerted on, none unknown
-    for metric, rest in filters:
-        labels = {label["key"] for label in METRICS[metric]["metricDescriptor"]["labels"]}
-        assert set(re.findall(r"metric\.label\.([a-z_]+)", rest)) <= labels, (metric, rest)
-    for group in re.findall(r'"metric\.label\.([a-z_]+)"', json.dumps(documents)):
-        assert any(group in METRICS[m]["labelExtractors"] for m in METRICS), group
-
-
-def test_with_cloud_trace_the_exporter_is_imported_at_the_first_export_not_at_start():
-    code = ("import sys\nfrom common.core import tracing\ntracing.setup('signed-url')\n"
-            "with tracing.span('x'):\n    pass\n"
-            "assert tracing.enabled()\n"
-            "print('opentelemetry.exporter.cloud_trace' in sys.modules, 'opentelemetry.instrumentation.grpc' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=waterfall.ROOT,
-                         env={**os.environ, "TRACE_EXPORTER": "gcp", "PYTHONPATH": str(waterfall.ROOT)})
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "False"]
-
-
-def test_a_tracing_failure_never_fails_the_work_it_watches(monkeypatch):
-    def broken(*args, **kwargs):
-        raise RuntimeError("the SDK broke")
-
-    monkeypatch.setattr(tracing, "_tracer", object())  # "on", but every start fails
-    monkeypatch.setattr(tracing, "_start", broken)
-    with tracing.span("stage") as sp:
-        ran = sp is None
-    assert ran
-    with pytest.raises(ValueError):  # the work's own error still comes out
-        with tracing.request("GET /x", {}):
-            raise ValueError("the handler's")
-
-
-def test_tracing_starts_in_a_process_that_already_imported_httpx(tmp_path):
-    code = ("import httpx\nfrom common.core import tracing\ntracing.setup('notify')\n"
-            "print(tracing.enabled(), sorted(tracing._instrumented))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=waterfall.ROOT,
-                         env={**os.environ, "TRACE_EXPORTER": "file", "TRACE_DIR": str(tmp_path),
-                              "PYTHONPATH": str(waterfall.ROOT)})
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["True", "['httpx']"]

@@ -362,25 +362,6 @@ def test_a_storage_outage_gives_the_job_back_and_never_fails_it_as_not_uploaded(
     assert [e.type for e in _stored_events(job_id)] == ["status", "status"]
 
 
-def test_storage_server_errors_read_as_an_outage_not_as_a_missing_upload(stack, monkeypatch):
-    from google.api_core import exceptions as gexc
-
-    from common.gcp import storage
-    from common.core.errors import Unavailable
-
-    class Down:
-        def bucket(self, name):
-            return self
-
-        def get_blob(self, *a, **k):
-            raise gexc.ServiceUnavailable("backend error")
-
-    monkeypatch.setattr(storage, "client", lambda: Down())
-    with pytest.raises(Unavailable) as raised:
-        storage.read_upload("menu-uploads", "uploads/x.jpg")
-    assert raised.value.code == "STORAGE_UNAVAILABLE"
-
-
 def test_an_upload_landing_while_a_delivery_holds_the_job_is_run_at_once(api, stack, menu_photo, monkeypatch):
     from common.api import schemas
     from common.gcp import storage

@@ -6,8 +6,6 @@ client reads it.
 """
 from __future__ import annotations
 
-import json
-import random
 import threading
 import time
 
@@ -44,34 +42,6 @@ def _assert_partials_lead_to(partials: list[dict], final: dict) -> None:
         assert [i["id"] for i in p["items"]] == [f"item-{k + 1}" for k in range(len(p["items"]))]
         assert [i["original_name"] for i in p["items"]] == names[:len(p["items"])]
         assert not any(i["is_top3"] for i in p["items"]) and {i["image_status"] for i in p["items"]} == {"none"}
-
-
-# -- the item scanner ---------------------------------------------------------------------------------
-def test_items_are_found_in_a_json_answer_cut_into_slices_anywhere():
-    from common.engines.item_stream import ItemStream
-
-    tricky = [{"original_name": f'say "{k}" {{not}} [a, b]: \\ {k}', "translated_name": "é, ü: 一",
-               "tags": ["x"], "nested": {"items": [{"k": "}"}]}} for k in range(25)]
-    doc = json.dumps({"is_menu": True, "decoy": {"items": [{"no": 1}]}, "items": tricky, "after": [{"no": 2}]},
-                     ensure_ascii=False)
-    rng = random.Random(7)
-    for _ in range(200):
-        scanner, found, at = ItemStream(), [], 0
-        while at < len(doc):
-            step = rng.randint(1, 30)
-            found += scanner.feed(doc[at:at + step])
-            at += step
-        assert found == tricky and scanner.text == doc
-
-
-def test_an_unfinished_item_is_not_reported_until_its_closing_brace_arrives():
-    from common.engines.item_stream import ItemStream
-
-    scanner = ItemStream()
-    assert scanner.feed('{"is_menu": true, "items": [{"original_name": "A", "translated_name": "a"}, '
-                        '{"original_name": "B", "transl') == [{"original_name": "A", "translated_name": "a"}]
-    assert scanner.feed('ated_name": "b"}') == [{"original_name": "B", "translated_name": "b"}]
-    assert scanner.feed("]}") == [] and scanner.count == 2
 
 
 # -- partial menus -------------------------------------------------------------------------------------
@@ -399,11 +369,3 @@ def test_a_job_whose_run_died_during_its_first_model_call_is_ended_by_the_watchd
         assert frames[-1].event == "done" and frames[-1].data["status"] == "failed"
     finally:
         stack.restart("run-scan-watchdog")
-
-
-def test_international_names_are_mapped_as_browsers_map_them():
-    from common.notify import egress
-
-    seen = []
-    target = egress.check("https://faß.de./hook", resolve=lambda h, p: seen.append(h) or ["93.184.216.34"])
-    assert target.host == "xn--fa-hia.de" and seen == ["xn--fa-hia.de"]

@@ -71,7 +71,6 @@ def test_a_rotated_signing_key_is_picked_up_and_made_up_key_ids_cannot_force_key
     assert idp.fetches - before <= 1  # at most one fetch per AUTH_JWKS_MIN_REFRESH_S, however many ids
 
 
-
 def test_no_token_secret_or_signature_ever_reaches_a_log(api, stack, idp, menu_photo):
     signed = api.signed_url()
     api.put(signed, menu_photo)
