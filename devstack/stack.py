@@ -201,6 +201,14 @@ class Stack:
         env.update(self.extra_env)
         return env
 
+    def reset(self) -> None:
+        """Wipe what a test leaves for the next: every Firestore document, and the fake Gemini's and the
+        fake Expo's scripts and records. Uploads and generated images stay: their names are random."""
+        _http("DELETE", f"http://{HOST}:{self.ports.firestore}/emulator/v1/projects/{PROJECT}/databases/(default)"
+              "/documents", None)
+        _http("POST", f"{self.gemini_url}/_control/reset", None)
+        _http("POST", f"{self.expo_url}/_control/reset", None)
+
     def fault(self, dependency: str, mode: str, seconds: float = 0, **extra) -> None:
         """Make a dependency (firestore, gcs, s3) misbehave for `seconds` (needs fault_proxies)."""
         port = getattr(self.ports, f"{dependency}_proxy_ctl")
@@ -498,8 +506,8 @@ def _wait_tcp(name: str, port: int, proc: subprocess.Popen, timeout_s: float) ->
             time.sleep(0.05)
 
 
-def _http(method: str, url: str, body: dict, ok: tuple = (200,)) -> None:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method=method,
+def _http(method: str, url: str, body: dict | None, ok: tuple = (200,)) -> None:
+    req = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(), method=method,
                                  headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:

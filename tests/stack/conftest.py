@@ -40,14 +40,7 @@ def clean(request):
     if "stack" not in request.fixturenames:
         yield
         return
-    s = request.getfixturevalue("stack")
-    import httpx
-
-    from devstack.stack import HOST, PROJECT
-
-    httpx.delete(f"http://{HOST}:{s.ports.firestore}/emulator/v1/projects/{PROJECT}/databases/(default)/documents")
-    httpx.post(f"{s.gemini_url}/_control/reset")
-    httpx.post(f"{s.expo_url}/_control/reset")
+    request.getfixturevalue("stack").reset()
     yield
 
 

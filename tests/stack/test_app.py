@@ -32,8 +32,7 @@ def deployed():
 
 @pytest.fixture
 def app(deployed) -> AppClient:
-    httpx.delete(f"http://{HOST}:{deployed.ports.firestore}/emulator/v1/projects/{PROJECT}/databases/(default)/documents")
-    httpx.post(f"{deployed.gemini_url}/_control/reset")
+    deployed.reset()
     return AppClient(deployed.gateway_url, client_ip=_ip())
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from devstack import menu_photos
-from devstack.stack import ENTRY_POINTS, HOST, PROJECT, ROOT, VENV_BIN, Stack
+from devstack.stack import ENTRY_POINTS, HOST, ROOT, VENV_BIN, Stack
 from tests.api import Api, assert_well_formed
 from tests.support import TEST_ENV
 
@@ -30,8 +30,7 @@ def local_stack():
 
 @pytest.fixture
 def local_api(local_stack) -> Api:
-    httpx.delete(f"http://{HOST}:{local_stack.ports.firestore}/emulator/v1/projects/{PROJECT}"
-                 "/databases/(default)/documents")
+    local_stack.reset()
     return Api(local_stack)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from devstack.stack import HOST, PROJECT, Stack
+from devstack.stack import Stack
 from tests.api import parse_sse
 from tests.app_client import phone_jpeg
 
@@ -150,9 +150,7 @@ def _check(phones: list[Phone], campaign, what: str) -> None:
 
 @pytest.fixture
 def fresh(outage_stack):
-    httpx.delete(f"http://{HOST}:{outage_stack.ports.firestore}/emulator/v1/projects/{PROJECT}/databases/(default)"
-                 "/documents")
-    httpx.post(f"{outage_stack.gemini_url}/_control/reset")
+    outage_stack.reset()
     # Slow images, so each outage lands in the middle of the runs.
     httpx.post(f"{outage_stack.gemini_url}/_control/script",
                json={"kind": "image", "responses": [{"delay_s": 1.5}] * (3 * JOBS_PER_SCENARIO)})
