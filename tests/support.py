@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import queue
 import time
 from pathlib import Path
 
@@ -77,11 +78,12 @@ def signed_in(stack, names: tuple[str, ...]):
         stack.restart(name)
 
 
-def eventually(fn, timeout_s: float = 30.0, what: str = "the condition", every_s: float = 0.05):
+def eventually(fn, timeout_s: float = 30.0, what="the condition", every_s: float = 0.05):
     """Call fn until it returns something truthy and return that; fail naming `what` after timeout_s.
 
     For waiting on what another process does (a log line, a stored document, a delivery), never on
     time itself: a test that needs time to pass moves a clock or ages what is stored instead.
+    `what` may be a function, called for the message at the timeout (to show what was seen).
     """
     deadline = time.monotonic() + timeout_s
     while True:
@@ -89,8 +91,57 @@ def eventually(fn, timeout_s: float = 30.0, what: str = "the condition", every_s
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what() if callable(what) else what}")
         time.sleep(every_s)
+
+
+def consistently(fn, for_s: float, what: str, every_s: float = 0.05) -> None:
+    """Check that fn stays truthy for for_s seconds, and fail the moment it does not.
+
+    For what must not happen (a second delivery, a span that should not exist) where nothing says it
+    is over: the window is a bound on a delivery's lateness, not a wait for a clock.
+    """
+    deadline = time.monotonic() + for_s
+    while True:
+        assert fn(), f"{what}: no longer so {for_s - (deadline - time.monotonic()):.2f} s in"
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(every_s)
+
+
+class Clock:
+    """A monotonic clock a test moves: stands in for a module's `time` (monotonic, time, sleep)."""
+
+    def __init__(self, start: float = 1000.0):
+        self.now = start
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+
+
+def drain(q) -> list:
+    """Every message a queue holds now, without waiting for more."""
+    out = []
+    while True:
+        try:
+            out.append(q.get_nowait())
+        except queue.Empty:
+            return out
+
+
+def log_entries(stack, name: str, containing: str = "") -> list[dict]:
+    """The JSON lines a stack process has logged so far (those holding `containing`, when given)."""
+    text = stack.log_path(name).read_text(errors="replace")
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{") and containing in line]
 
 
 def error(r, status: int, code: str | None = None) -> dict:

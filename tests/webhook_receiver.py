@@ -7,6 +7,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.support import eventually
+
 
 class Receiver:
     """A webhook receiver on loopback: answers from a script (then 200), records every delivery."""
@@ -49,13 +51,12 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/menu"
 
     def wait(self, n: int, timeout: float = 30) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """The deliveries so far, once there are at least n."""
+        def arrived() -> list[dict]:
             with self.lock:
-                if len(self.deliveries) >= n:
-                    return list(self.deliveries)
-            time.sleep(0.05)
-        raise AssertionError(f"{len(self.deliveries)} deliveries, expected {n}")
+                return list(self.deliveries) if len(self.deliveries) >= n else []
+
+        return eventually(arrived, timeout_s=timeout, what=lambda: f"{n} deliveries ({len(self.deliveries)} so far)")
 
     def close(self):
         self.server.shutdown()

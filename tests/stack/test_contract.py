@@ -2,13 +2,12 @@
 logged, a lean first request, no stall behind a slow client (the rest: tests/unit, tests/functional)."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import time
 
-from tests.support import ROOT
+from tests.support import ROOT, eventually, log_entries
 
 
 def test_generated_images_get_the_jobs_lifetime_through_the_s3_lifecycle_rule_deploy_sets(stack):
@@ -27,15 +26,11 @@ def test_generated_images_get_the_jobs_lifetime_through_the_s3_lifecycle_rule_de
 def test_every_finished_job_logs_its_timings_with_its_job_id(api, stack, menu_photo):
     job_id, _ = api.scan(menu_photo)
     # Either trigger may win the claim, so read both run_scan processes' logs. The phone can have
-    # `done` before the run has written its log line, so give the line a moment.
-    deadline = time.time() + 5
-    while True:
-        entries = [json.loads(line) for name in ("run-scan-task", "run-scan-finalize")
-                   for line in stack.log_path(name).read_text().splitlines() if line.startswith("{")]
-        done = [e for e in entries if e.get("job_id") == job_id and e["message"] == "job completed"]
-        if done or time.time() > deadline:
-            break
-        time.sleep(0.1)
+    # `done` before the run has written its log line, so wait for the line.
+    done = eventually(lambda: [e for name in ("run-scan-task", "run-scan-finalize")
+                               for e in log_entries(stack, name, job_id)
+                               if e.get("job_id") == job_id and e["message"] == "job completed"],
+                      timeout_s=5, what="the run's 'job completed' line")
     assert len(done) == 1
     assert done[0]["vlm_ms"] >= 0 and done[0]["image_gen_ms"] >= 0 and done[0]["request_id"]
 

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import base64
 
-import time
-
 import httpx
 
 from tests.api import assert_well_formed, parse_sse
-from tests.support import job_without_deliveries, listen_target_change
+from tests.support import drain, eventually, job_without_deliveries, listen_target_change, log_entries
 
 
 def test_reconnecting_with_last_event_id_query_at_every_position_replays_exactly_what_is_missing(api, menu_photo):
@@ -108,11 +106,9 @@ def test_the_compatibility_stream_yields_the_same_event_sequence_as_the_job_api(
 
 def test_the_event_feed_recovers_from_a_broken_listen_stream_without_losing_an_event(stack):
     import queue
-    import time as _time
 
     from common.jobs import events, lease as claims
     from common.streaming.feed import EventFeed, JobState
-
 
     job_id = job_without_deliveries()
     run = claims.claim(job_id, "test-run")
@@ -124,14 +120,15 @@ def test_the_event_feed_recovers_from_a_broken_listen_stream_without_losing_an_e
         run.log.append("status", events.status("analyzing", "before the break", job_id))
         feed._rpc.close()  # the Listen stream dies, as on a network fault or server restart
         run.log.append("status", events.status("generating_images", "during the break", job_id))
-        seen, deadline = {}, _time.time() + 10
-        while 3 not in seen and _time.time() < deadline:
-            try:
-                msg = got.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            for ev in (msg.tail if isinstance(msg, JobState) else msg):
-                seen[ev.seq] = ev.type
+        seen = {}
+
+        def third_seen() -> bool:
+            for msg in drain(got):
+                for ev in (msg.tail if isinstance(msg, JobState) else msg):
+                    seen[ev.seq] = ev.type
+            return 3 in seen
+
+        eventually(third_seen, timeout_s=10, what="event 3, appended while the Listen stream was down")
         assert feed.reconnects >= 1
         assert seen.get(3) == "status"
 
@@ -178,13 +175,9 @@ def test_catch_up_reads_past_the_feeds_queue_are_refused_at_once_not_queued(stac
     with feed.subscribe("1" * 32, got.put) as a, feed.subscribe("2" * 32, got.put) as b:
         a.catch_up(0)
         b.catch_up(0)  # the queue is full: told at once
-        notices = []
-        deadline = time.time() + 10
-        while not notices and time.time() < deadline:
-            msg = got.get(timeout=10)
-            if isinstance(msg, watch.FeedNotice):
-                notices.append(msg)
-        assert notices == [watch.FeedNotice("catch_up_failed")]
+        notices = eventually(lambda: [m for m in drain(got) if isinstance(m, watch.FeedNotice)], timeout_s=10,
+                             what="a notice from the feed")
+        assert notices[:1] == [watch.FeedNotice("catch_up_failed")]
         release.set()
 
 
@@ -204,14 +197,8 @@ def test_a_target_the_server_removes_is_added_again_and_keeps_delivering(stack):
         feed._handle(listen_target_change(watch._REMOVE, [old_id], code=9))
         assert feed._targets[job_id].target_id != old_id  # watched again, under a new id
         run.log.append("status", events.status("analyzing", "after the removal", job_id))
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            msg = got.get(timeout=10)
-            if isinstance(msg, JobState) and msg.last_seq == 2:
-                break
-        else:
-            raise AssertionError("no change delivered after the target was removed")
-
+        eventually(lambda: any(isinstance(m, JobState) and m.last_seq == 2 for m in drain(got)), timeout_s=10,
+                   what="a change delivered after the target was removed")
 
 def test_a_target_the_server_keeps_removing_ends_its_streams_with_a_timeout_frame(stack):
     from common.streaming import feed as watch, sse
@@ -229,8 +216,6 @@ def test_a_target_the_server_keeps_removing_ends_its_streams_with_a_timeout_fram
 
 
 def test_the_compatibility_streams_background_run_logs_under_its_requests_id(api, stack, menu_photo):
-    import json
-
     body = {"image_base64": base64.b64encode(menu_photo).decode(), "language": "en"}
     rid = "compat-" + "ab12" * 4
     with httpx.stream("POST", f"{api.base}/api/v1/scan/stream", json=body, headers={"X-Request-Id": rid},
@@ -240,13 +225,11 @@ def test_the_compatibility_streams_background_run_logs_under_its_requests_id(api
         for line in r.iter_lines():
             if line.startswith("event: done"):
                 break
-    deadline = time.monotonic() + 10
-    while True:  # the run logs "job completed" just after storing done: wait for the line, not a guess
-        lines = [json.loads(line) for line in stack.log_path("scan-stream").read_text(errors="replace").splitlines()
-                 if line.startswith("{") and job_id in line]
-        run_lines = [e for e in lines if e.get("message") in ("claim", "menu read", "job completed")]
-        if "job completed" in {e["message"] for e in run_lines} or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+    def run_lines() -> list[dict]:  # the run logs "job completed" just after storing done: wait for the line
+        lines = [e for e in log_entries(stack, "scan-stream", job_id)
+                 if e.get("message") in ("claim", "menu read", "job completed")]
+        return lines if "job completed" in {e["message"] for e in lines} else []
+
+    run_lines = eventually(run_lines, timeout_s=10, what="the run's 'job completed' line")
     assert {e["message"] for e in run_lines} >= {"claim", "job completed"}
     assert {e.get("request_id") for e in run_lines} == {rid}  # the run's lines join the request's

@@ -20,7 +20,7 @@ import pytest
 
 from devstack.stack import HOST
 from tests.api import Frame, assert_well_formed, parse_sse
-from tests.support import ROOT, render_photo
+from tests.support import ROOT, eventually, render_photo
 
 
 # -- a run killed mid-job ---------------------------------------------------------------------------
@@ -31,7 +31,7 @@ def test_a_run_scan_process_killed_during_image_generation_is_taken_over_and_the
     job_id = api.job(api.upload(menu_photo))
     seen = api.events(job_id, max_frames=5)  # status x3, the partial and the whole menu: images are being drawn
     assert seen[-1].event == "menu_data"
-    time.sleep(0.5)
+    eventually(lambda: api.gemini_calls()["calls"].get("image", 0) >= 3, what="the three image calls to be in flight")
     stack.restart("run-scan-task")  # SIGKILL to the whole process group, then a fresh instance
     rest = api.events(job_id, after=seen[-1].id, timeout=90)
     frames = seen + rest

@@ -1,38 +1,37 @@
 """dish_knowledge: what completed scans teach, merged in Firestore, read back to fill blanks."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
 from common.gcp import db
 from common.scan import knowledge
 from common.engines import MenuItem
-from tests.support import render_photo
+from tests.support import eventually, render_photo
 
 
-def _doc(name: str, language: str, timeout_s: float = 10) -> dict:
-    """The learned entry; written just after done, so a client may look before it lands."""
-    ref = db.client().collection(db.KNOWLEDGE).document(knowledge.doc_id(name, language))
-    deadline = time.monotonic() + timeout_s
-    while True:
-        snap = ref.get()
-        if snap.exists or time.monotonic() > deadline:
-            return snap.to_dict() if snap.exists else {}
-        time.sleep(0.2)
+def _doc(name: str, language: str) -> dict:
+    """The learned entry as stored now ({} if there is none)."""
+    snap = db.client().collection(db.KNOWLEDGE).document(knowledge.doc_id(name, language)).get()
+    return snap.to_dict() if snap.exists else {}
+
+
+def _learned(name: str, language: str) -> dict:
+    """The learned entry, once there: a scan writes it just after done, so a client may look before it lands."""
+    return eventually(lambda: _doc(name, language), timeout_s=10, every_s=0.2, what=f"{name!r} ({language}) learned")
 
 
 def test_every_completed_gemini_scan_teaches_its_dishes_and_counts_how_often_each_is_seen(api):
     api.scan(render_photo(("唐揚げ 680円",)), "zh-TW")
-    first = _doc("唐揚げ", "zh-TW")
+    first = _learned("唐揚げ", "zh-TW")
     assert first["translated_name"] == "日式炸雞" and first["seen"] == 1 and first["engines"] == ["gemini"]
     assert first["allergens"] == ["gluten", "soy"] and first["reading"] == "からあげ"
     api.scan(render_photo(("焼き鳥 980円",)), "zh-TW")  # other bytes: not the cache, a second scan
-    deadline = time.monotonic() + 10
-    while _doc("唐揚げ", "zh-TW")["seen"] < 2 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    eventually(lambda: _doc("唐揚げ", "zh-TW")["seen"] >= 2, timeout_s=10, every_s=0.2, what="the second scan's merge")
     assert _doc("唐揚げ", "zh-TW")["seen"] == 2
-    assert _doc("唐揚げ", "en")  == {}  # keyed by reader language: an English reading is its own entry
+    # Keyed by reader language: an English reading is its own entry. Both scans' merges have landed
+    # (seen == 2), and a scan merges all it learned in one write, so there is nothing left to wait for.
+    assert _doc("唐揚げ", "en") == {}
 
 
 def test_a_merge_never_overwrites_a_filled_field_with_an_empty_one(stack):
@@ -82,7 +81,6 @@ def test_a_scan_of_more_dishes_than_one_commit_holds_is_learned_whole(stack):
 def test_learned_entries_fill_an_engines_blanks_and_make_an_unknown_dish_known(stack):
     knowledge.record([MenuItem(id="1", original_name="Chicken Tikka Masala", translated_name="印度奶油烤雞",
                                description="番茄奶油醬燉烤雞塊。", allergens=["milk"])], "zh-TW", "gemini")
-    _doc("Chicken Tikka Masala", "zh-TW")
     gemini = MenuItem(id="a", original_name="CHICKEN TIKKA MASALA", translated_name="雞肉提卡", description="")
     offline = MenuItem(id="b", original_name="chicken tikka masala", translated_name="chicken tikka masala",
                        description="Served with rice.", known=False)
@@ -97,7 +95,6 @@ def test_learned_entries_fill_an_engines_blanks_and_make_an_unknown_dish_known(s
 def test_a_dish_taught_from_a_traditional_menu_is_known_on_a_simplified_one(stack):
     knowledge.record([MenuItem(id="1", original_name="秘製紅燒獅子頭", translated_name="Braised lion's head meatballs",
                                description="Pork meatballs braised in soy.")], "en", "gemini")
-    _doc("秘製紅燒獅子頭", "en")
     simplified = MenuItem(id="a", original_name="秘制红烧狮子头", translated_name="Mi Zhi Hong Shao", known=False)
     assert knowledge.fill([simplified], "en") == 1
     assert simplified.known and simplified.translated_name == "Braised lion's head meatballs"

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-import time
 
 import httpx
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from devstack import menu_photos
 from devstack.stack import ENTRY_POINTS, HOST, ROOT, VENV_BIN, Stack
 from tests.api import Api, assert_well_formed
-from tests.support import TEST_ENV
+from tests.support import TEST_ENV, eventually, log_entries
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +22,7 @@ def local_stack():
     s.start()
     # Three run_scan processes load the models at once on two cores; let them finish before timing jobs.
     for name in ("run-scan-task", "run-scan-finalize"):
-        _wait_log(s, name, '"engine ready"', 90)
+        _engine_loaded(s, name, 1)
     yield s
     s.stop()
 
@@ -118,30 +117,16 @@ def test_run_scan_refuses_to_start_without_the_font_and_names_the_package(local_
     assert "fonts-noto-cjk" in proc.stdout + proc.stderr
 
 
-def _wait_log(stack: Stack, name: str, needle: str, timeout_s: float) -> str:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        text = stack.log_path(name).read_text(errors="replace")
-        if needle in text or time.monotonic() > deadline:
-            return text
-        time.sleep(0.3)
-
-
 def test_each_instance_loads_the_engine_once_in_its_worker_not_per_job(local_stack, local_api):
-    import json
 
     job_id, _ = local_api.scan(menu_photos.sample_photo(), "en")
-    deadline = time.monotonic() + 10
-    while True:  # the run logs "job completed" just after storing done: the client may be first
-        entries = []
-        for name in ("run-scan-task", "run-scan-finalize"):
-            logs = local_stack.log_path(name).read_text(errors="replace")
-            assert logs.count('"engine ready"') == 1, name
-            entries += [json.loads(ln) for ln in logs.splitlines() if ln.startswith("{")]
-        done = [e for e in entries if e.get("job_id") == job_id and e["message"] == "job completed"]
-        if done or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    runners = ("run-scan-task", "run-scan-finalize")
+    # The run logs "job completed" just after storing done: the client may be first.
+    done = eventually(lambda: [e for name in runners for e in log_entries(local_stack, name, job_id)
+                               if e.get("job_id") == job_id and e["message"] == "job completed"],
+                      timeout_s=10, every_s=0.2, what="the run's 'job completed' line")
+    for name in runners:
+        assert local_stack.log_path(name).read_text(errors="replace").count('"engine ready"') == 1, name
     assert len(done) == 1 and done[0]["engine"] == "local" and done[0]["vlm_ms"] > 0
 
 
@@ -187,10 +172,10 @@ def test_offline_a_custom_profile_is_refused_at_creation_naming_the_need_for_a_m
     assert "GEMINI_API_KEY" in r.json()["error"]["message"]
 
 
-def _wait_count(stack: Stack, name: str, needle: str, count: int, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while stack.log_path(name).read_text(errors="replace").count(needle) < count and time.monotonic() < deadline:
-        time.sleep(0.3)
+def _engine_loaded(stack: Stack, name: str, times: int) -> None:
+    """Wait until the function's process has loaded the engine `times` times (once per start)."""
+    eventually(lambda: stack.log_path(name).read_text(errors="replace").count('"engine ready"') >= times,
+               timeout_s=90, every_s=0.3, what=f"{name} to load the engine ({times})")
 
 
 def test_a_dish_first_read_by_gemini_is_recognised_offline_afterwards(local_stack, local_api):
@@ -218,14 +203,14 @@ def test_a_dish_first_read_by_gemini_is_recognised_offline_afterwards(local_stac
         httpx.post(f"{local_stack.gemini_url}/_control/reset")
         for name in runners:
             local_stack.restart(name)
-            _wait_count(local_stack, name, '"engine ready"', 2, 90)
+            _engine_loaded(local_stack, name, 2)
 
-    deadline = time.monotonic() + 10  # learned just after gemini's done: wait for the write
-    while True:
+    def known_offline() -> tuple[list, dict] | None:  # learned just after gemini's done: scan until it landed
         _, frames = local_api.scan(menu_photos.jpeg(menu_photos.render(m), 70), "zh-TW")
         items = {i["original_name"]: i for i in next(f.data for f in frames if f.event == "menu_data")["items"]}
-        if items["まかない丼"]["known"] or time.monotonic() > deadline:
-            break
+        return (frames, items) if items["まかない丼"]["known"] else None
+
+    frames, items = eventually(known_offline, timeout_s=10, every_s=0, what="an offline scan that knows the dish")
     assert frames[-1].data["engine"] == "local"
     learned = items["まかない丼"]
     assert learned["known"] and learned["translated_name"] == "員工餐蓋飯"

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import httpx
 import pytest
 
-from tests.support import EXPO_TOKEN, eventually, expo
+from tests.support import EXPO_TOKEN, consistently, eventually, expo
 from tests.webhook_receiver import Receiver
 
 
@@ -43,8 +42,7 @@ def test_a_finished_v2_job_delivers_one_signed_job_completed_webhook_its_receive
         api_v2, stack, menu_photo, receiver):
     job_id = _scan_v2(api_v2, menu_photo, callback_url=receiver.url)
     [delivery] = receiver.wait(1)
-    time.sleep(0.5)
-    assert len(receiver.deliveries) == 1
+    consistently(lambda: len(receiver.deliveries) == 1, for_s=0.5, what="one delivery and no second")
     assert delivery["verified"] and delivery["path"] == "/hooks/menu"
     assert delivery["headers"]["webhook-id"] == f"msg_{job_id}"
     payload = delivery["payload"]
@@ -70,8 +68,8 @@ def test_a_receiver_down_for_a_while_gets_the_event_once_it_is_back_under_one_we
     receiver.script = [(503, {}), (500, {}), (502, {})]
     job_id = _scan_v2(api_v2, menu_photo, callback_url=receiver.url)
     deliveries = receiver.wait(4)
-    time.sleep(1.0)
-    assert [d["answered"] for d in receiver.deliveries] == [503, 500, 502, 200]  # nothing after the success
+    consistently(lambda: [d["answered"] for d in receiver.deliveries] == [503, 500, 502, 200], for_s=1.0,
+                 what="nothing after the success")
     assert {d["headers"]["webhook-id"] for d in deliveries} == {f"msg_{job_id}"}
     assert all(d["verified"] for d in deliveries)
     # The specification's schedule (at 1/500 in the test settings): 0, 10 ms, 0.6 s, 3.6 s, jittered.
@@ -86,8 +84,8 @@ def test_a_410_stops_the_retries(api_v2, stack, menu_photo, receiver):
     receiver.script = [(410, {})]
     job_id = _scan_v2(api_v2, menu_photo, callback_url=receiver.url)
     receiver.wait(1)
-    time.sleep(1.5)  # past the 2nd and 3rd attempts' times
-    assert len(receiver.deliveries) == 1
+    consistently(lambda: len(receiver.deliveries) == 1, for_s=1.5,  # past the 2nd and 3rd attempts' times
+                 what="no attempt after the 410")
     assert eventually(lambda: api_v2.snapshot(job_id)["callback"]["state"] == "stopped", what="stopped")
 
 
@@ -119,8 +117,8 @@ def test_duplicate_and_concurrent_notify_deliveries_send_one_webhook(api_v2, sta
         t.start()
     for t in threads:
         t.join()
-    time.sleep(0.5)
-    assert results == [200] * 6 and len(receiver.deliveries) == 1
+    assert results == [200] * 6
+    consistently(lambda: len(receiver.deliveries) == 1, for_s=0.5, what="one delivery and no second")
 
 
 def test_concurrent_first_deliveries_of_one_webhook_make_one_request(api_v2, stack, menu_photo, receiver):
@@ -139,8 +137,7 @@ def test_concurrent_first_deliveries_of_one_webhook_make_one_request(api_v2, sta
         t.start()
     for t in threads:
         t.join()
-    time.sleep(0.5)
-    assert len(receiver.deliveries) == 1
+    consistently(lambda: len(receiver.deliveries) == 1, for_s=0.5, what="one delivery and no second")
 
 
 def test_during_a_secret_rotation_every_secret_signs_and_receivers_on_either_verify(
@@ -195,8 +192,7 @@ def test_loopback_and_plain_http_are_refused_where_the_stack_does_not_allow_loop
 def test_v1_ignores_a_callback_url_as_it_ignores_any_field_the_app_never_sends(api, menu_photo, receiver):
     job_id = api.job(api.upload(menu_photo), callback_url=receiver.url)
     api.events(job_id)
-    time.sleep(1.0)
-    assert receiver.deliveries == []
+    consistently(lambda: receiver.deliveries == [], for_s=1.0, what="no delivery")
 
 
 # -- Expo push ----------------------------------------------------------------------------------------
@@ -206,8 +202,8 @@ def test_the_app_gets_one_push_in_its_own_words_when_its_job_is_done(api, stack,
     job_id = r.json()["job_id"]
     api.events(job_id)
     sent = eventually(lambda: expo(stack, "messages")["messages"], what="the push")
-    time.sleep(1.0)
-    assert len(expo(stack, "messages")["messages"]) == 1
+    consistently(lambda: len(expo(stack, "messages")["messages"]) == 1, for_s=1.0, every_s=0.2,
+                 what="one push and no second")
     assert sent[0]["to"] == EXPO_TOKEN and sent[0]["title"] == "菜單翻譯完成！" and sent[0]["body"] == "已翻譯 6 道菜品"
     assert sent[0]["data"] == {"job_id": job_id, "status": "completed"}
     # The receipt, fetched later (PUSH_RECEIPT_DELAY_S, 1 s here), says it was delivered.
@@ -229,8 +225,7 @@ def test_a_failed_job_does_not_push_when_the_setting_is_off(api, stack, menu_pho
         api.script("menu", {"not_menu": True})
         job_id = api.job(api.upload(menu_photo), "en", push_token=EXPO_TOKEN)
         api.events(job_id)
-        time.sleep(2.0)
-        assert expo(stack, "messages")["messages"] == []
+        consistently(lambda: expo(stack, "messages")["messages"] == [], for_s=2.0, every_s=0.2, what="no push")
     finally:
         stack.restart("run-scan-task")
         stack.restart("notify")
@@ -251,7 +246,9 @@ def test_a_push_goes_out_once_under_duplicate_and_concurrent_deliveries(api, sta
         t.start()
     for t in threads:
         t.join()
-    time.sleep(2.0)
+    eventually(lambda: expo(stack, "messages")["messages"], what="the push")
+    consistently(lambda: len(expo(stack, "messages")["messages"]) == 1, for_s=2.0, every_s=0.2,
+                 what="one push and no second")
     [sent] = expo(stack, "messages")["messages"]
     assert sent["title"] == "メニューの翻訳が完了しました！"
 
@@ -261,7 +258,8 @@ def test_expo_busy_or_down_is_retried_and_the_push_still_goes_out_once(api, stac
     job_id = api.job(api.upload(menu_photo), "en", push_token=EXPO_TOKEN)
     api.events(job_id)
     eventually(lambda: expo(stack, "messages")["messages"], what="the push", timeout_s=60)
-    time.sleep(1.0)
+    consistently(lambda: len(expo(stack, "messages")["messages"]) == 1, for_s=1.0, every_s=0.2,
+                 what="one push and no second")
     got = expo(stack, "messages")
     assert len(got["messages"]) == 1 and got["calls"]["send"] == 3
 

@@ -8,27 +8,29 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 
 from common.core import tracing
 from devstack import waterfall
 from tests.api import assert_well_formed
-from tests.support import log_metrics
+from tests.support import consistently, eventually, log_entries, log_metrics
 
 EXPO_TOKEN = "ExponentPushToken[tracetracetracetrace12]"
 
 
 def _spans(stack, job_id: str, until, timeout_s: float = 20) -> tuple[list[dict], list[dict]]:
-    """The job's spans and the spans linking to it, once `until(own)` holds (spans are written as they end)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
+    """The job's spans and the spans linking to it, once `until(own, linked)` holds (spans are written as they
+    end, by each process a fifth of a second later)."""
+    seen: list[dict] = []
+
+    def written() -> tuple[list[dict], list[dict]] | None:
         own, linked = waterfall.of_job(waterfall.load(stack.trace_dir), job_id)
-        if until(own):
-            return own, linked
-        assert time.monotonic() < deadline, f"spans never complete: {sorted({s['name'] for s in own})}"
-        time.sleep(0.1)
+        seen[:] = own
+        return (own, linked) if until(own, linked) else None
+
+    return eventually(written, timeout_s=timeout_s, every_s=0.1,
+                      what=lambda: f"the spans to complete: {sorted({s['name'] for s in seen})}")
 
 
 def _named(spans: list[dict], name: str) -> list[dict]:
@@ -44,7 +46,7 @@ def _ancestors(span: dict, spans: list[dict]) -> list[str]:
     return names
 
 
-def _run_written(own: list[dict]) -> bool:
+def _run_written(own: list[dict], linked: list[dict] = ()) -> bool:
     """The run's span is written, and the request that ran it (it ends after the run)."""
     runs = _named(own, "scan.run")
     ids = {s["span_id"] for s in own}
@@ -53,7 +55,7 @@ def _run_written(own: list[dict]) -> bool:
 
 def _run_over(name: str = "notify_task"):
     """Every span of the job is written: the run's, and the function it ends with."""
-    return lambda own: _run_written(own) and any(s["service"] == name and s["kind"] == "SERVER" for s in own)
+    return lambda own, linked: _run_written(own) and any(s["service"] == name and s["kind"] == "SERVER" for s in own)
 
 
 def test_a_job_is_one_trace_across_every_function_it_touches_in_order_with_its_id_on_each_span(api, stack,
@@ -151,11 +153,9 @@ def test_a_run_started_by_the_finalize_event_joins_the_trace_its_job_was_created
     (run,) = [s for s in _named(own, "scan.run") if s["attributes"]["trigger"] == "finalize"]
     assert run["trace_id"] == create["trace_id"] and run["service"] == "run_scan_finalize"
     assert run["parent_id"] == create["span_id"]  # under the job's creation ...
-    deadline = time.monotonic() + 10
-    while not (finalize := [s for s in waterfall.load(stack.trace_dir) if s["name"] == "finalize"
-                            and any(link["span_id"] == s["span_id"] for link in run["links"])]):
-        assert time.monotonic() < deadline, "the finalize request's span was never written"
-        time.sleep(0.1)
+    finalize = eventually(lambda: [s for s in waterfall.load(stack.trace_dir) if s["name"] == "finalize"
+                                   and any(link["span_id"] == s["span_id"] for link in run["links"])],
+                          timeout_s=10, every_s=0.1, what="the finalize request's span")
     assert finalize and finalize[0]["trace_id"] != run["trace_id"]  # ... linked to the event's own request
 
 
@@ -164,11 +164,9 @@ def test_snapshot_and_event_stream_reads_link_to_the_jobs_trace(api_v2, stack, m
     assert api_v2.events(job_id)[-1].data["status"] == "completed"
     api_v2.snapshot(job_id)
     own, linked = _spans(stack, job_id, _run_written)
-    deadline = time.monotonic() + 10
-    while not any(not s["name"].endswith("/events") for s in linked):  # the snapshot's span, written last
-        assert time.monotonic() < deadline, "the snapshot read's span was never written"
-        time.sleep(0.1)
-        own, linked = waterfall.of_job(waterfall.load(stack.trace_dir), job_id)
+    # The snapshot read's span, written last.
+    own, linked = _spans(stack, job_id, lambda own, linked: any(not s["name"].endswith("/events") for s in linked),
+                         timeout_s=10)
     (trace_id,) = {s["trace_id"] for s in own}
     reads = [s for s in linked if s["service"] == "events"]
     assert {s["name"].endswith("/events") for s in reads} == {True, False}  # a stream and a snapshot
@@ -201,26 +199,17 @@ def test_a_trace_its_trusted_caller_sampled_out_records_no_span_but_its_log_line
     r = httpx.get(url, headers={**api_v2.auth(job_id), "X-Origin-Secret": stack.origin_secret,
                                 "traceparent": caller.traceparent})
     assert r.status_code == 200
-    lines = _wait_lines(stack, "events", lambda e: e.get("logging.googleapis.com/trace", "").endswith(caller.trace_id))
+    lines = eventually(lambda: [e for e in log_entries(stack, "events", caller.trace_id)
+                                if e.get("logging.googleapis.com/trace", "").endswith(caller.trace_id)],
+                       timeout_s=10, every_s=0.1, what="the request's log lines")
     assert {e["logging.googleapis.com/trace_sampled"] for e in lines} == {False}
     # Not through the origin: the caller's trace is not followed (and the request is refused).
     stranger = tracing.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=True)
     assert httpx.get(url, headers={**api_v2.auth(job_id), "traceparent": stranger.traceparent}).status_code == 403
-    time.sleep(1)  # spans are written a fifth of a second after they end
-    spans = waterfall.load(stack.trace_dir)
-    assert not any(s["trace_id"] in (caller.trace_id, stranger.trace_id) for s in spans)
-
-
-def _wait_lines(stack, function: str, match, timeout_s: float = 10) -> list[dict]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        lines = [json.loads(line) for line in stack.log_path(function).read_text(errors="replace").splitlines()
-                 if line.startswith("{")]
-        found = [e for e in lines if match(e)]
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"no such line in {function}'s log"
-        time.sleep(0.1)
+    # Spans are written a fifth of a second after they end: none of either trace may appear in a second.
+    consistently(lambda: not any(s["trace_id"] in (caller.trace_id, stranger.trace_id)
+                                 for s in waterfall.load(stack.trace_dir)),
+                 for_s=1.0, every_s=0.2, what="no span of either trace")
 
 
 def test_run_trace_prints_the_jobs_waterfall_with_every_function_and_the_slowest_path(api, stack, menu_photo):

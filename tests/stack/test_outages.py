@@ -19,6 +19,7 @@ import pytest
 from devstack.stack import Stack
 from tests.api import parse_sse
 from tests.app_client import phone_jpeg
+from tests.support import eventually
 
 JOBS_PER_SCENARIO = 3
 DEADLINE_S = 150  # a job not done by then is stuck
@@ -182,9 +183,8 @@ def test_every_job_ends_with_done_and_no_event_is_lost_or_repeated_through_an_ou
     _check(phones, campaign, f"{dependency} {mode} {fault['seconds']} s")
     # Jobs may finish inside the outage (an R2 outage fails images fast, and the job still completes):
     # the fault lifts on its own when its time is up, before the next scenario starts.
-    deadline = time.monotonic() + start_s + fault["seconds"] + 10
-    while (after := fresh.fault_stats(dependency))["mode"] != "pass" and time.monotonic() < deadline:
-        time.sleep(0.2)
+    after = eventually(lambda: (stats := fresh.fault_stats(dependency))["mode"] == "pass" and stats,
+                       timeout_s=start_s + fault["seconds"] + 10, every_s=0.2, what=f"the {dependency} fault to lift")
     assert after["mode"] == "pass"
     # The outage really happened under the jobs: connections were cut, refused, answered with errors
     # or slowed (new connections made while it lasted).

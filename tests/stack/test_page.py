@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import re
 import signal
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.browser import CHROMIUM, DESKTOP, PHONE, Browser
-from tests.support import ROOT
+from tests.support import ROOT, eventually
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 MENU = {  # the fake Gemini's menu (devstack/fake_gemini.py), read in zh-TW
@@ -126,12 +125,15 @@ def test_when_the_events_function_dies_mid_job_the_page_reconnects_and_shows_eac
     # Slow pictures keep the job live while its events function is down.
     api.script("image", *[{"delay_s": 5}] * 3)
     page, console = browser.page()
+    refused = []  # the event streams the origin answered 502 while the function was down
+    page.on("response", lambda r: "/events" in r.url and r.status == 502 and refused.append(r.url))
     _start(page, stack, photo_file)
     page.locator('article.dish[data-item-id="item-6"]').wait_for(timeout=30_000)
     assert page.locator(".picture img").count() < 3
     os.killpg(stack.procs["events"].pid, signal.SIGKILL)  # every open stream drops; new ones get 502
     page.locator("#connection", has_text="reconnecting").wait_for(timeout=10_000)
-    time.sleep(2)  # the page retries against the dead function meanwhile
+    # The page retries against the dead function meanwhile (after 0.5 s, then 1 s: its backoff).
+    eventually(lambda: len(refused) >= 2, timeout_s=15, what="the page to retry twice against the dead function")
     stack.restart("events")
     _wait_finished(page, 60)
     assert sorted(_dish_ids(page)) == sorted(MENU)  # each dish once

@@ -1,7 +1,7 @@
 """The scan pipeline end to end on the local stack: one run per job, whatever the deliveries."""
 from __future__ import annotations
 
-import json
+import itertools
 import re
 import threading
 import time
@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.api import assert_well_formed
-from tests.support import age_job, job_without_deliveries
+from tests.support import age_job, consistently, eventually, job_without_deliveries, log_entries
 
 
 def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_done(api, menu_photo):
@@ -83,23 +83,22 @@ def test_the_model_receives_the_photo_as_a_jpeg_and_is_called_once_per_menu_and_
 def _finalize_delivered(stack, gcs_uri: str, timeout_s: float = 30) -> None:
     """Wait until the upload's finalize event has been delivered and answered (its run is over)."""
     name = gcs_uri[5:].partition("/")[2]
-    deadline = time.monotonic() + timeout_s
-    while f"delivered {name}" not in stack.log_path("relay").read_text(errors="replace"):
-        assert time.monotonic() < deadline, "the finalize event was never delivered"
-        time.sleep(0.05)
+    eventually(lambda: f"delivered {name}" in stack.log_path("relay").read_text(errors="replace"),
+               timeout_s=timeout_s, what="the finalize event's delivery")
 
 
 def _task_settled(stack, job_id: str, timeout_s: float = 30) -> None:
     """Wait until the job's own Cloud Task has been answered with its final outcome (2xx)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        lines = [json.loads(line) for line in stack.log_path("run-scan-task").read_text(errors="replace").splitlines()
-                 if line.startswith("{") and job_id in line]
-        if any(e.get("message") in ("job completed", "job failed") or
-               (e.get("message") == "claim" and e.get("outcome") == "finished") for e in lines):
-            return
-        assert time.monotonic() < deadline, "the job's task never settled"
-        time.sleep(0.05)
+    eventually(lambda: any(e.get("message") in ("job completed", "job failed") or
+                           (e.get("message") == "claim" and e.get("outcome") == "finished")
+                           for e in log_entries(stack, "run-scan-task", job_id)),
+               timeout_s=timeout_s, what="the job's task to settle")
+
+
+def _task_delivered(stack, job_id: str, times: int = 1) -> None:
+    """Wait until the job's own Cloud Task has been delivered `times` times (each one logs its claim)."""
+    eventually(lambda: stack.log_path("run-scan-task").read_text(errors="replace").count(f'"job_id": "{job_id}"')
+               >= times, what=f"{times} deliveries of the job's task")
 
 
 def test_an_upload_finalized_before_its_job_exists_runs_exactly_once(api, stack, menu_photo):
@@ -118,10 +117,7 @@ def test_a_job_created_before_its_upload_arrives_waits_and_runs_exactly_once_say
                                                                                                      menu_photo):
     signed = api.signed_url()
     job_id = api.job(signed["gcs_uri"])
-    deadline = time.monotonic() + 30
-    while stack.log_path("run-scan-task").read_text(errors="replace").count(f'"job_id": "{job_id}"') < 4:
-        assert time.monotonic() < deadline  # task deliveries find no object and back off without failing the job
-        time.sleep(0.05)
+    _task_delivered(stack, job_id, 4)  # task deliveries find no object and back off without failing the job
     assert api.snapshot(job_id)["status"] == "pending"
     api.put(signed, menu_photo)
     frames = api.events(job_id)
@@ -230,28 +226,20 @@ def test_concurrent_claims_of_one_job_give_exactly_one_owner_and_the_rest_are_to
         assert sorted(outcomes) == ["busy"] * 7 + ["claimed"]
 
 
-def _finalize_claims(stack, job_id: str) -> list[dict]:
-    lines = stack.log_path("run-scan-finalize").read_text().splitlines()
-    entries = [json.loads(line) for line in lines if line.startswith("{")]
-    return [e for e in entries if e.get("job_id") == job_id and e.get("message") == "claim"]
+def _finalize_delivery(api, gcs_uri: str, job_id: str, time_created: str):
+    """Each call delivers the upload's finalize event once more, and answers the job's finalize claims so far.
 
+    The job's own task claims and releases it every half second while the upload is missing; a
+    finalize landing inside such a claim finds no pending job, so the event is delivered repeatedly.
+    """
+    sent = itertools.count()
 
-def _deliver_finalize(stack, gcs_uri: str, time_created: str, n: int) -> int:
-    from tests.api import Api
+    def deliver() -> list[dict]:
+        assert api.deliver_finalize(gcs_uri, f"fin-{next(sent)}", time_created).status_code == 200
+        return [e for e in log_entries(api.stack, "run-scan-finalize", job_id)
+                if e.get("job_id") == job_id and e.get("message") == "claim"]
 
-    return Api(stack).deliver_finalize(gcs_uri, f"fin-{n}", time_created).status_code
-
-
-def _finalize_until_claimed(stack, gcs_uri: str, job_id: str, time_created: str, tries: int = 5) -> list[dict]:
-    # The job's own task claims and releases it every half second while the upload is missing; a
-    # finalize landing inside such a claim finds no pending job, so deliver a few times.
-    for n in range(tries):
-        assert _deliver_finalize(stack, gcs_uri, time_created, n) == 200
-        claims = _finalize_claims(stack, job_id)
-        if claims:
-            return claims
-        time.sleep(0.2)
-    return []
+    return deliver
 
 
 def test_a_finalize_event_runs_a_job_created_before_its_upload_and_leaves_a_later_job_to_its_task(api, stack):
@@ -259,19 +247,20 @@ def test_a_finalize_event_runs_a_job_created_before_its_upload_and_leaves_a_late
 
     gcs_uri = api.signed_url()["gcs_uri"]  # never uploaded: the job stays pending, released by its task
     job_id = api.job(gcs_uri)
-    time.sleep(0.5)
+    _task_delivered(stack, job_id)
     older = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)).isoformat()
-    assert _finalize_until_claimed(stack, gcs_uri, job_id, older) == []  # upload older than the job: the task's
+    deliver = _finalize_delivery(api, gcs_uri, job_id, older)  # upload older than the job: the task's
+    consistently(lambda: deliver() == [], for_s=1.0, every_s=0.2, what="no finalize delivery claims the job")
     newer = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
-    claims = _finalize_until_claimed(stack, gcs_uri, job_id, newer)
+    claims = eventually(_finalize_delivery(api, gcs_uri, job_id, newer), every_s=0.2, what="a finalize claim")
     assert claims and {c["trigger"] for c in claims} == {"finalize"}
 
 
 def test_a_finalize_event_without_a_readable_time_still_looks_for_waiting_jobs(api, stack):
     gcs_uri = api.signed_url()["gcs_uri"]
     job_id = api.job(gcs_uri)
-    time.sleep(0.5)
-    assert _finalize_until_claimed(stack, gcs_uri, job_id, "not a time")
+    _task_delivered(stack, job_id)
+    assert eventually(_finalize_delivery(api, gcs_uri, job_id, "not a time"), every_s=0.2, what="a finalize claim")
 
 
 def test_a_renewed_lease_keeps_other_deliveries_out_and_a_stale_renewal_does_not(stack):

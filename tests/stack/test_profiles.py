@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 
 import httpx
 import pytest
@@ -170,10 +169,8 @@ def test_a_job_runs_the_version_it_was_created_with_whatever_is_published_while_
     # Under the model call's timeout (GEMINI_TIMEOUT_MS): one attempt, answered slowly.
     api_v2.script("extract", {"delay_s": 1.2, "json": {"wines": [{"name": "Rioja", "vintage": 2019}]}})
     job_id = _job(api_v2, menu_photo, headers=alice, profile=pid).json()["job_id"]
-    deadline = time.monotonic() + 30
-    while not any(r["kind"] == "extract" for r in api_v2.gemini_calls()["requests"]):
-        assert time.monotonic() < deadline, "the job's model call never started"
-        time.sleep(0.05)
+    eventually(lambda: any(r["kind"] == "extract" for r in api_v2.gemini_calls()["requests"]),
+               what="the job's model call to start")
     # While its model call runs: a version 2 with other instructions and a schema the answer breaks, published.
     strict = {**WINES, "required": ["wines", "sommelier"]}
     api_v2.http.post(f"/api/v2/profiles/{pid}/versions", headers=alice,

@@ -7,13 +7,12 @@ client reads it.
 from __future__ import annotations
 
 import threading
-import time
 
 import httpx
 import pytest
 
 from tests.api import assert_well_formed
-from tests.support import age_job, job_without_deliveries
+from tests.support import age_job, eventually, job_without_deliveries
 
 LONG_MENU = 40
 
@@ -91,10 +90,7 @@ def test_a_viewer_joining_while_partials_exist_only_on_the_job_gets_every_event_
     api.script("menu", {"stall_s": 4, "stall_at": 0.7})  # the model pauses after most of the menu
     job_id = api.job(api.upload(menu_photo))
     ref = db.client().collection(db.JOBS).document(job_id)
-    deadline = time.monotonic() + 20
-    while not (ref.get().to_dict() or {}).get("unpaged_from"):
-        assert time.monotonic() < deadline, "no partial menu was posted"
-        time.sleep(0.05)
+    eventually(lambda: (ref.get().to_dict() or {}).get("unpaged_from"), timeout_s=20, what="a partial menu posted")
     # Joins with the partials held only by the job document, and leaves after the first one...
     first = api.events(job_id, after=0, max_frames=4)
     assert [f.event for f in first] == ["status"] * 3 + ["menu_data"] and first[-1].data["is_partial"]
@@ -153,12 +149,8 @@ def test_the_snapshot_shows_the_partial_menu_while_the_model_writes(api, stack, 
     _long_menu_streaming(stack)
     api.script("menu", {"stall_s": 3, "stall_at": 0.5})
     job_id = api.job(api.upload(menu_photo))
-    deadline = time.monotonic() + 20
-    snap = api.snapshot(job_id)
-    while not snap["items"]:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-        snap = api.snapshot(job_id)
+    snap = eventually(lambda: (s := api.snapshot(job_id))["items"] and s, timeout_s=20, every_s=0.1,
+                      what="the partial menu in the snapshot")
     assert snap["status"] == "running" and snap["is_partial"] is True and len(snap["items"]) < LONG_MENU
     api.events(job_id)
     final = api.snapshot(job_id)

@@ -1,6 +1,8 @@
 """The SSE Session: one client's stream as a state machine with no I/O (common/streaming/sse.py)."""
 from __future__ import annotations
 
+from tests.support import Clock
+
 
 def test_a_viewer_missing_events_older_than_the_latest_tail_asks_for_them_once():
     from common.jobs import events
@@ -33,24 +35,25 @@ def test_a_viewer_joining_late_gets_the_first_event_from_the_job_and_asks_only_f
     assert session.finished
 
 
-def test_a_failing_catch_up_read_is_retried_with_backoff_then_the_stream_ends_with_a_timeout_frame():
-    import time as _time
-
+def test_a_failing_catch_up_read_is_retried_with_backoff_then_the_stream_ends_with_a_timeout_frame(monkeypatch):
     from common.jobs import events
     from common.streaming import sse
     from common.streaming.feed import FeedNotice, JobState
 
+    clock = Clock()
+    monkeypatch.setattr(sse, "time", clock)  # the session's backoff runs on this clock: no sleeping for it
     session = sse.Session("0" * 32, 0, heartbeat_s=30, max_s=60, retry_ms=100)
     tail = (events.Event(5, "image_update", {}),)
     session.on_message(JobState(exists=True, status="running", last_seq=5, tail=tail))
     asked = []
-    t0 = _time.monotonic()
-    while not session.finished and _time.monotonic() - t0 < 20:
+    t0 = clock.monotonic()
+    while not session.finished and clock.monotonic() - t0 < 20:
         if session.needs_catch_up():
-            asked.append(_time.monotonic() - t0)
+            asked.append(clock.monotonic() - t0)
             out = session.on_message(FeedNotice("catch_up_failed"))
         else:
-            _time.sleep(min(session.wait_s(), 0.05))
+            # As the stream's loop waits for the next message (a real loop's turn takes a moment too).
+            clock.advance(max(min(session.wait_s(), 0.05), 0.001))
             out = []
     assert len(asked) == sse.CATCH_UP_ATTEMPTS  # not thousands of reads in a tight loop
     gaps = [b - a for a, b in zip(asked, asked[1:])]
