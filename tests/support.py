@@ -187,6 +187,33 @@ def age_job(job_id: str, seconds: float) -> None:
     db.client().collection(db.JOBS).document(job_id).update({"created_at": db.now() - dt.timedelta(seconds=seconds)})
 
 
+def expire_lease(job_id: str, renewals: bool = True) -> None:
+    """End the job's lease now, as LEASE_S passing would, by writing its stored expiry into the past.
+
+    A claim judges a lease by comparing what is stored with the store's clock: the job's
+    lease_expires_at (the owner's term, moved on by each of its appends) and, past that, the owner's
+    renewal in scan_leases. A stored expiry written behind that clock reads, to every claim in every
+    process, exactly as one the clock has passed: the run that takes over is a real function process
+    whose clock a test cannot move, so the expiry is moved instead of waiting for it.
+
+    renewals=False ends the job's own term only: the owner's renewals keep the lease alive. A renewal
+    that names another run than the job's owner is left as it is (a claim ignores it). This writes the
+    job document, so the owner's next append finds its fence moved and fails: age the lease of a run
+    that is dead, as one whose lease ran out is, or of one meant to lose the job.
+    """
+    import datetime as dt
+
+    from common.gcp import db
+
+    client, past = db.client(), db.now() - dt.timedelta(seconds=1)
+    job = client.collection(db.JOBS).document(job_id)
+    owner = (job.get().to_dict() or {}).get("lease_owner")
+    job.update({"lease_expires_at": past})
+    renewal = client.collection(db.LEASES).document(job_id)
+    if renewals and (record := renewal.get().to_dict() or {}) and record.get("owner") == owner:
+        renewal.update({"expires_at": past})
+
+
 @functools.lru_cache(maxsize=1)
 def log_metrics() -> dict[str, dict]:
     """The log-based metrics deploy.sh creates (monitoring/metrics/*.json), by name."""

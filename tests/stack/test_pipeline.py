@@ -4,14 +4,13 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-import time
 import uuid
 
 import httpx
 import pytest
 
 from tests.api import assert_well_formed
-from tests.support import age_job, consistently, eventually, job_without_deliveries, log_entries
+from tests.support import age_job, consistently, eventually, expire_lease, job_without_deliveries, log_entries
 
 
 def test_a_photo_uploaded_by_signed_url_streams_status_menu_three_images_and_done(api, menu_photo):
@@ -172,10 +171,11 @@ def test_a_run_that_dies_mid_job_is_taken_over_after_its_lease_and_the_sequence_
     job_id = api.job(signed["gcs_uri"])
     ghost = claims.claim(job_id, "ghost-run")  # a run that starts, writes one event, then dies
     if ghost.outcome != "claimed":  # a task delivery may have claimed first while the upload was missing
-        time.sleep(3.5)
+        expire_lease(job_id)
         ghost = claims.claim(job_id, "ghost-run")
     assert ghost.outcome == "claimed"
     ghost.log.append("status", events.status("analyzing", "Reading the menu", job_id))
+    expire_lease(job_id)  # the ghost is dead: its lease runs out
     api.put(signed, menu_photo)
 
     frames = api.events(job_id, timeout=60)
@@ -272,17 +272,16 @@ def test_a_renewed_lease_keeps_other_deliveries_out_and_a_stale_renewal_does_not
     job_id = job_without_deliveries()
     owner = claims.claim(job_id, "slow-run")
     assert owner.outcome == "claimed"
-    for _ in range(4):  # 4 s: past the 3 s lease the claim wrote on the job, renewed every second
-        time.sleep(1.0)
-        owner.log.renew()
+    owner.log.renew()
+    expire_lease(job_id, renewals=False)  # past the term the claim wrote on the job: only the renewal is left
     assert claims.claim(job_id, "intruder").outcome == "busy"
-    time.sleep(3.5)  # renewals stop, as when the run dies: the job can be taken over
+    expire_lease(job_id)  # renewals stop, as when the run dies: the job can be taken over
     assert claims.claim(job_id, "taker").outcome == "claimed"
     # The old run wakes up and renews for a long time: that must not lock anyone out once the
     # new owner's own lease has ended.
     db.client().collection(db.LEASES).document(job_id).set(
         {"owner": "slow-run", "expires_at": db.now() + dt.timedelta(minutes=5)})
-    time.sleep(3.5)
+    expire_lease(job_id)  # the new owner's lease ends; the stale renewal names another run and stays
     assert claims.claim(job_id, "third").outcome == "claimed"
 
 
@@ -296,9 +295,7 @@ def test_a_run_that_lost_its_job_can_no_longer_renew_nor_hide_the_new_owners_lea
     old.log.renew()
     leases = db.client().collection(db.LEASES).document(job_id)
     assert leases.get().get("owner") == "old-run"
-    # The old run stalls past its lease; another delivery takes the job over.
-    db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": db.now()})
-    db.client().collection(db.LEASES).document(job_id).update({"expires_at": db.now()})
+    expire_lease(job_id)  # the old run stalls past its lease; another delivery takes the job over
     new = claims.claim(job_id, "new-run")
     assert new.outcome == "claimed"
     new.log.renew()
@@ -480,7 +477,9 @@ def test_the_watchdog_ends_an_overdue_job_with_its_photo_as_expired_and_leaves_a
     with _LeaseKeeper(run.log, 0.5):  # a long run, its lease kept alive by renewals (LEASE_S is 3 here)
         for job_id in (expired, live):
             age_job(job_id, 600)
-        time.sleep(4)  # past the lease the claim wrote: only the renewals keep it alive now
+        eventually(lambda: (db.client().collection(db.LEASES).document(live).get().to_dict() or {}).get("owner")
+                   == "live-run", what="the keeper's first renewal")
+        expire_lease(live, renewals=False)  # past the term the claim wrote: only the renewals keep it alive now
         r = httpx.post(stack.function_url("run-scan-watchdog") + "/", json={}, headers=api.internal())
         assert r.status_code == 200, r.text
         assert db.client().collection(db.JOBS).document(live).get().get("status") == "running"
@@ -508,7 +507,7 @@ def test_a_commit_applied_but_unreported_is_not_taken_for_ours_once_another_run_
         result = real(self, *args, **kwargs)
         if not taken:  # our append landed; its answer is lost, and the lease runs out meanwhile
             taken.append(True)
-            db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": db.now()})
+            expire_lease(job_id)
             assert claims.claim(job_id, "new-run").outcome == "claimed"
             raise gexc.ServiceUnavailable("connection reset")
         return result

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.api import assert_well_formed
-from tests.support import age_job, eventually, job_without_deliveries
+from tests.support import age_job, eventually, expire_lease, job_without_deliveries
 
 LONG_MENU = 40
 
@@ -322,7 +322,7 @@ def _dead_run_past_its_deadline(with_menu: bool) -> str:
     else:
         run.log.post_many([("menu_data", events.menu_data(job_id, [], is_partial=True))],
                           job_fields={"items_partial": True, "partial_items": 0, "partial_events": 1, **fields})
-    db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": past})
+    expire_lease(job_id)  # the run is dead: its appends moved the lease on, and it runs out
     return job_id
 
 
@@ -345,17 +345,13 @@ def test_a_job_whose_run_died_before_its_menu_fails_at_the_watchdog_with_its_par
 
 def test_a_job_whose_run_died_during_its_first_model_call_is_ended_by_the_watchdog_soon_after_its_deadline(
         api, stack):
-    import datetime as dt
-
-    from common.gcp import db
     from common.jobs import lease as claims
 
     stack.restart("run-scan-watchdog", env={"JOB_DEADLINE_S": "20"})  # JOB_OVERDUE_S stays 300
     try:
         job_id = job_without_deliveries()
         assert claims.claim(job_id, "dies-in-the-model-call").outcome == "claimed"  # no deadline_at stored yet
-        past = db.now() - dt.timedelta(seconds=5)
-        db.client().collection(db.JOBS).document(job_id).update({"lease_expires_at": past})
+        expire_lease(job_id)
         age_job(job_id, 40)  # past 20 s and a lease, far from the 300 s overdue sweep
         frames = api.events(job_id, after=0, timeout=30)
         assert frames[-1].event == "done" and frames[-1].data["status"] == "failed"
