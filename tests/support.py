@@ -11,7 +11,9 @@ import functools
 import io
 import json
 import queue
+import struct
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +56,27 @@ TEST_ENV = {
     "CORS_ORIGINS": "https://front.example",
 }
 
+# A caller's own profile schema (a wine list), and profile bodies the API refuses, each with what its 400 names.
+WINES = {"type": "object", "required": ["wines"], "properties": {"wines": {"type": "array", "items": {
+    "type": "object", "required": ["name", "vintage"],
+    "properties": {"name": {"type": "string"}, "vintage": {"type": "integer", "minimum": 1900},
+                   "region": {"type": "object", "properties": {"country": {"type": "string"}}}}}}}}
+BAD_PROFILES = [
+    ({"schema": {"type": "objekt"}}, "not a valid JSON Schema"),
+    ({"schema": {"type": "array", "items": {"type": "string"}}}, 'top level must be "type": "object"'),
+    ({"schema": {"type": "object", "properties": {"a": {"$ref": "https://evil.test/s.json"}}}}, "only local $ref"),
+    ({"schema": {"$schema": "https://evil.test/meta", "type": "object"}}, "$schema must name a JSON Schema draft"),
+    ({"schema": "not an object"}, "must be a JSON object"),
+    ({"schema": {"type": "object", "properties": {"a": {"$ref": "#/definitions/nope"}}}}, "does not exist"),
+    ({"schema": {"type": "object", "properties": {"a": {"type": "string", "pattern": "(("}}}}, "regex"),
+    ({"schema": WINES, "example": {"a": 1}}, "either schema"),
+    ({}, "either schema"),
+    ({"example": [1, 2]}, "example: must be a JSON object"),
+    ({"schema": WINES, "instructions": "short"}, "instructions"),
+    ({"schema": WINES, "format": "pdf"}, "format: must be one of json, yaml, xml, csv, text"),
+]
+WINE_LIST = {"name": "Wine list", "instructions": "List every wine on the list with its vintage and region."}
+
 
 def render_photo(lines: tuple[str, ...] = ("唐揚げ 680円", "焼き鳥 980円", "刺身 1,280円"), size=(900, 1200)) -> bytes:
     """A menu photo: the lines drawn on paper-coloured ground, as a JPEG."""
@@ -66,6 +89,18 @@ def render_photo(lines: tuple[str, ...] = ("唐揚げ 680円", "焼き鳥 980円
     out = io.BytesIO()
     img.save(out, "JPEG", quality=90)
     return out.getvalue()
+
+
+def png_bomb(side: int = 30_000) -> bytes:
+    """A 1-bit side x side PNG of zeros: ~110 KB on the wire, 900 MB once decoded as Pillow would."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" * (1 + (side + 7) // 8)
+    z = zlib.compressobj(9)
+    data = b"".join(z.compress(row) for _ in range(side)) + z.flush()
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", data) + chunk(b"IEND", b""))
 
 
 def signed_in(stack, names: tuple[str, ...]):

@@ -8,11 +8,9 @@ import asyncio
 import base64
 import random
 import socket
-import struct
 import threading
 import time
 import uuid
-import zlib
 from pathlib import Path
 
 import httpx
@@ -20,7 +18,7 @@ import pytest
 
 from devstack.stack import HOST
 from tests.api import Frame, assert_well_formed, parse_sse
-from tests.support import ROOT, eventually, render_photo
+from tests.support import ROOT, eventually, png_bomb, render_photo
 
 
 # -- a run killed mid-job ---------------------------------------------------------------------------
@@ -140,18 +138,6 @@ def test_a_thousand_random_disconnects_across_live_jobs_lose_and_repeat_nothing(
 
 
 # -- hostile uploads ----------------------------------------------------------------------------------
-def _png_bomb(side: int = 30_000) -> bytes:
-    """A 1-bit side x side PNG of zeros: ~110 KB on the wire, 900 MB once decoded as Pillow would."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    row = b"\x00" * (1 + (side + 7) // 8)
-    z = zlib.compressobj(9)
-    data = b"".join(z.compress(row) for _ in range(side)) + z.flush()
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0))
-            + chunk(b"IDAT", data) + chunk(b"IEND", b""))
-
-
 def _peak_rss_mib(pid: int) -> float:
     """The highest resident set of a process and its descendants (VmHWM)."""
     total, todo = 0.0, [pid]
@@ -171,7 +157,7 @@ def _peak_rss_mib(pid: int) -> float:
     ("empty", "image/jpeg", lambda: b"", "UPLOAD_EMPTY"),
     ("text named .jpg", "image/jpeg", lambda: b"this is a text file, not a photo", "UNSUPPORTED_IMAGE"),
     ("truncated JPEG", "image/jpeg", lambda: render_photo()[:3000], "IMAGE_CORRUPT"),
-    ("30000x30000 PNG bomb", "image/png", _png_bomb, "IMAGE_TOO_LARGE"),
+    ("30000x30000 PNG bomb", "image/png", png_bomb, "IMAGE_TOO_LARGE"),
     ("wrong content type", "text/plain", lambda: render_photo(), "UNSUPPORTED_CONTENT_TYPE"),
     ("over the size limit", "image/jpeg", lambda: b"\xff\xd8\xff" + b"\0" * (2 * 1024 * 1024), "UPLOAD_TOO_LARGE"),
 ], ids=lambda v: v if isinstance(v, str) else "")

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.api import assert_well_formed
-from tests.support import EXPO_TOKEN, error, eventually, expo, signed_in
+from tests.support import BAD_PROFILES, EXPO_TOKEN, WINE_LIST, WINES, error, eventually, expo, signed_in
 from tests.webhook_receiver import Receiver
 
 PUBLIC = ("create-job", "events", "profiles")
@@ -22,10 +22,6 @@ RECIPE = {"title": "番茄炒蛋", "servings": 3, "prep_minutes": 5, "cook_minut
           "ingredients": [{"quantity": 2, "quantity_max": None, "unit": "顆", "item": "番茄", "text": "番茄 2顆"},
                           {"quantity": 0.5, "quantity_max": 1, "unit": "tsp", "item": "鹽", "text": "鹽 1/2-1茶匙"}],
           "steps": ["雞蛋打散，炒至半熟盛起。", "番茄炒軟，倒回雞蛋拌勻。"]}
-WINES = {"type": "object", "required": ["wines"], "properties": {"wines": {"type": "array", "items": {
-    "type": "object", "required": ["name", "vintage"],
-    "properties": {"name": {"type": "string"}, "vintage": {"type": "integer", "minimum": 1900},
-                   "region": {"type": "object", "properties": {"country": {"type": "string"}}}}}}}}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -39,8 +35,7 @@ def alice(idp) -> dict:
 
 
 def _profile(api, headers, **body) -> httpx.Response:
-    return api.http.post("/api/v2/profiles", json={"name": "Wine list", "instructions": "List every wine on the "
-                                                   "list with its vintage and region.", **body}, headers=headers)
+    return api.http.post("/api/v2/profiles", json={**WINE_LIST, **body}, headers=headers)
 
 
 def _job(api, photo, headers=None, **extra) -> httpx.Response:
@@ -144,20 +139,7 @@ def test_another_caller_can_neither_read_nor_use_a_private_profile(api_v2, alice
     error(api_v2.http.get("/api/v2/profiles"), 401, "AUTH_REQUIRED")
 
 
-@pytest.mark.parametrize("body, needle", [
-    ({"schema": {"type": "objekt"}}, "not a valid JSON Schema"),
-    ({"schema": {"type": "array", "items": {"type": "string"}}}, 'top level must be "type": "object"'),
-    ({"schema": {"type": "object", "properties": {"a": {"$ref": "https://evil.test/s.json"}}}}, "only local $ref"),
-    ({"schema": {"$schema": "https://evil.test/meta", "type": "object"}}, "$schema must name a JSON Schema draft"),
-    ({"schema": "not an object"}, "must be a JSON object"),
-    ({"schema": {"type": "object", "properties": {"a": {"$ref": "#/definitions/nope"}}}}, "does not exist"),
-    ({"schema": {"type": "object", "properties": {"a": {"type": "string", "pattern": "(("}}}}, "regex"),
-    ({"schema": WINES, "example": {"a": 1}}, "either schema"),
-    ({}, "either schema"),
-    ({"example": [1, 2]}, "example: must be a JSON object"),
-    ({"schema": WINES, "instructions": "short"}, "instructions"),
-    ({"schema": WINES, "format": "pdf"}, "format: must be one of json, yaml, xml, csv, text"),
-])
+@pytest.mark.parametrize("body, needle", BAD_PROFILES)
 def test_a_bad_profile_is_a_400_naming_the_problem(api_v2, alice, body, needle):
     r = _profile(api_v2, alice, **body)
     assert r.status_code == 400, r.text

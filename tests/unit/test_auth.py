@@ -2,7 +2,11 @@
 Token issuers are tests/idp.py's, serving their keys on loopback from this process."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
+
+from tests.support import Clock
 
 
 def test_internal_entry_points_refuse_every_caller_when_nothing_is_configured(monkeypatch):
@@ -83,3 +87,41 @@ def test_when_configured_internal_callers_must_bring_a_google_token_for_the_audi
         reset_settings()
         auth.reset_verifiers()
         google.stop()
+
+
+@pytest.fixture
+def issuer():
+    """An issuer of this test's own: rotating its key touches no other test's tokens."""
+    from tests.idp import Issuer
+
+    own = Issuer()
+    yield own
+    own.stop()
+
+
+def test_a_rotated_signing_key_is_fetched_once_its_refresh_interval_allows_and_made_up_key_ids_fetch_no_more(
+        issuer, monkeypatch):
+    from common.api import auth
+    from common.core.errors import Unauthorized
+
+    clock = Clock()
+    monkeypatch.setattr(auth, "time", clock)  # the key set's refresh interval runs on this clock
+    verifier = auth.JwtVerifier(issuer.issuer, [issuer.audience], issuer.jwks_url, min_refresh_s=2)
+    assert verifier.verify(issuer.token("alice"))["sub"] == "alice"
+    fetched = issuer.fetches
+    issuer.rotate()
+    with pytest.raises(Unauthorized, match="unknown key"):
+        verifier.verify(issuer.token("alice"))  # within the interval since the last fetch: not fetched again
+    assert issuer.fetches == fetched
+    clock.advance(2)
+    assert verifier.verify(issuer.token("alice"))["sub"] == "alice"  # the new key set, fetched once
+    assert issuer.fetches == fetched + 1
+    for _ in range(20):
+        with pytest.raises(Unauthorized):
+            verifier.verify(issuer.token("alice", kid=uuid.uuid4().hex))
+    assert issuer.fetches == fetched + 1  # however many made-up key ids: no fetch inside the interval
+    clock.advance(2)
+    for _ in range(20):
+        with pytest.raises(Unauthorized):
+            verifier.verify(issuer.token("alice", kid=uuid.uuid4().hex))
+    assert issuer.fetches == fetched + 2  # and one per interval after it

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from common.scan import photos as images
+from tests.support import png_bomb, render_photo
 
 
 def test_concurrent_full_size_decodes_never_hold_more_pixels_than_the_budget():
@@ -39,3 +40,17 @@ def test_a_photo_keeps_its_orientation_whatever_its_format(fmt):
     img.save(buf, fmt, exif=exif.tobytes())
     photo = images.normalise(buf.getvalue(), 10**8, budget_pixels=50_000)
     assert (photo.width, photo.height) == (200, 400)
+
+
+@pytest.mark.parametrize("payload, code", [
+    (lambda: b"", "UPLOAD_EMPTY"),
+    (lambda: b"this is a text file, not a photo", "UNSUPPORTED_IMAGE"),
+    (lambda: render_photo()[:3000], "IMAGE_CORRUPT"),
+    (png_bomb, "IMAGE_TOO_LARGE"),
+], ids=["empty", "text", "truncated JPEG", "30000x30000 PNG bomb"])
+def test_a_hostile_upload_is_refused_with_its_code_before_it_is_decoded_whole(payload, code):
+    from common.core.errors import ScanError
+
+    with pytest.raises(ScanError) as refused:
+        images.normalise(payload(), 25_000_000, budget_pixels=80_000_000)  # the test stack's MAX_IMAGE_PIXELS
+    assert refused.value.code == code

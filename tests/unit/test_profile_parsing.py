@@ -1,10 +1,12 @@
-"""Scan profiles without a stack: recipe lines, schema inference, CSV flattening."""
+"""Scan profiles without a stack: recipe lines, schema checks and inference, the result's formats."""
 from __future__ import annotations
 
 import csv
 import io
 
 import pytest
+
+from tests.support import BAD_PROFILES, WINE_LIST
 
 
 @pytest.mark.parametrize("line, expected", [
@@ -72,3 +74,33 @@ def test_an_inferred_schema_accepts_its_own_example_whatever_its_arrays_mix():
     for example in ({"prices": [12, 14.5]}, {"w": [{"a": 1}, {"a": "one"}]}, {"rows": [[1, 2], ["a"]]},
                     {"w": [{"n": {"x": 1, "y": 2}}, {"n": {"x": 3}}]}):
         assert validate_result(example, check_schema(infer_schema(example))) == [], example
+
+
+@pytest.mark.parametrize("body, needle", BAD_PROFILES)
+def test_a_bad_profile_version_is_refused_naming_the_problem(body, needle):
+    from common.core.errors import BadRequest
+    from common.profiles.catalog import VersionRequest
+
+    with pytest.raises(BadRequest) as refused:
+        VersionRequest.from_json({**WINE_LIST, **body})
+    assert refused.value.status == 400 and needle in refused.value.message
+
+
+def test_a_result_renders_in_each_format_and_each_parses_back_with_its_own_library():
+    import json
+
+    import xmltodict
+    import yaml
+
+    from common.profiles.formats import render
+
+    wines = {"wines": [{"name": "Rioja", "vintage": 2019, "region": {"country": "Spain"}},
+                       {"name": "Barolo", "vintage": 2016, "region": {"country": "Italy"}}]}
+    assert json.loads(render(wines, "json")) == wines and yaml.safe_load(render(wines, "yaml")) == wines
+    xml = xmltodict.parse(render(wines, "xml"))["result"]["wines"]
+    assert [(w["name"], int(w["vintage"]), w["region"]["country"]) for w in xml] == \
+        [("Rioja", 2019, "Spain"), ("Barolo", 2016, "Italy")]
+    assert list(csv.DictReader(io.StringIO(render(wines, "csv")))) == \
+        [{"name": "Rioja", "vintage": "2019", "region.country": "Spain"},
+         {"name": "Barolo", "vintage": "2016", "region.country": "Italy"}]
+    assert "- name: Rioja" in render(wines, "text")
