@@ -22,6 +22,7 @@ from tests.support import ROOT, eventually, png_bomb, render_photo
 
 
 # -- a run killed mid-job ---------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_run_scan_process_killed_during_image_generation_is_taken_over_and_the_job_completes(
         api, stack, menu_photo, campaign):
     # The first run's three image calls hang long enough to be killed in the middle of them.
@@ -111,6 +112,7 @@ def _dechunk(body: bytes) -> bytes:
     return out
 
 
+@pytest.mark.slow
 def test_a_thousand_random_disconnects_across_live_jobs_lose_and_repeat_nothing(api, stack, menu_photo, campaign):
     rng = random.Random(20261123)
     port = stack.ports.gateway
@@ -153,6 +155,7 @@ def _peak_rss_mib(pid: int) -> float:
     return total
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,content_type,payload,code", [
     ("empty", "image/jpeg", lambda: b"", "UPLOAD_EMPTY"),
     ("text named .jpg", "image/jpeg", lambda: b"this is a text file, not a photo", "UNSUPPORTED_IMAGE"),
@@ -197,6 +200,7 @@ def test_gcs_uris_with_traversal_or_foreign_buckets_are_refused(api):
 
 
 # -- hostile API input: schemathesis against the published contract ----------------------------------
+@pytest.mark.slow
 def test_fuzzed_requests_to_every_public_endpoint_get_no_5xx_and_match_the_contract(api, stack, menu_photo,
                                                                                      campaign):
     import schemathesis
@@ -235,6 +239,7 @@ def test_fuzzed_requests_to_every_public_endpoint_get_no_5xx_and_match_the_contr
 
 
 # -- load ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_two_hundred_jobs_at_once_with_five_hundred_streams_lose_nothing_and_answer_no_5xx(api, stack, campaign):
     from bench.harness import unique_photo
     from devstack import menu_photos

@@ -21,6 +21,8 @@ from tests.api import parse_sse
 from tests.app_client import phone_jpeg
 from tests.support import eventually
 
+pytestmark = pytest.mark.slow
+
 JOBS_PER_SCENARIO = 3
 DEADLINE_S = 150  # a job not done by then is stuck
 

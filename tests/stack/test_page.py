@@ -23,7 +23,8 @@ MENU = {  # the fake Gemini's menu (devstack/fake_gemini.py), read in zh-TW
     "item-6": ("生ビール", "生啤酒", "¥600", "飲み物"),
 }
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is installed by ./run setup")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is installed by ./run setup")]
 
 
 @pytest.fixture(scope="module")
