@@ -1,9 +1,9 @@
-"""What the test tiers share: waiting for what another process does, the repository's root, a rendered
-menu photo, the test stack's settings, the JSON error check, and what a test does to the stack's store
-that no client can (a job no delivery touches, a job made older).
+"""What the test tiers share, in four parts: waiting (for what another process does) and moving time that is
+ours; what the tests send; the stack as the tests see it; what a test does to the store that no client can.
 
 Helpers that more than one test module uses live here, not in a test module or a conftest: a test
-module imports from this module, never from another test module.
+module imports from this module, never from another test module. The stand-ins for what cannot run here
+have modules of their own (api.py, app_client.py, idp.py, lossy_origin.py, webhook_receiver.py, browser.py).
 """
 from __future__ import annotations
 
@@ -17,9 +17,122 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- waiting for what another process does, and moving time that is ours -------------------------------------
+def eventually(fn, timeout_s: float = 30.0, what="the condition", every_s: float = 0.05):
+    """Call fn until it returns something truthy and return that; fail naming `what` after timeout_s.
+
+    For waiting on what another process does (a log line, a stored document, a delivery), never on
+    time itself: a test that needs time to pass moves a clock or ages what is stored instead.
+    `what` may be a function, called for the message at the timeout (to show what was seen).
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what() if callable(what) else what}")
+        time.sleep(every_s)
+
+
+def consistently(fn, for_s: float, what: str, every_s: float = 0.05) -> None:
+    """Check that fn stays truthy for for_s seconds, and fail the moment it does not.
+
+    For what must not happen (a second delivery, a span that should not exist) where nothing says it
+    is over: the window is a bound on a delivery's lateness, not a wait for a clock.
+    """
+    deadline = time.monotonic() + for_s
+    while True:
+        assert fn(), f"{what}: no longer so {for_s - (deadline - time.monotonic()):.2f} s in"
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(every_s)
+
+
+def drain(q) -> list:
+    """Every message a queue holds now, without waiting for more."""
+    out = []
+    while True:
+        try:
+            out.append(q.get_nowait())
+        except queue.Empty:
+            return out
+
+
+class Clock:
+    """A monotonic clock a test moves: stands in for a module's `time` (monotonic, time, sleep)."""
+
+    def __init__(self, start: float = 1000.0):
+        self.now = start
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+
+
+# -- what the tests send: photos, profiles, push tokens ------------------------------------------------------
 # A valid-looking Expo push token; the fake Expo server (devstack/fake_expo.py) takes it as a device.
 EXPO_TOKEN = "ExponentPushToken[xxxxxxxxxxxxxxxxxxxxxx]"
 
+
+def render_photo(lines: tuple[str, ...] = ("唐揚げ 680円", "焼き鳥 980円", "刺身 1,280円"), size=(900, 1200)) -> bytes:
+    """A menu photo: the lines drawn on paper-coloured ground, as a JPEG."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", size, (246, 241, 228))
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        draw.text((80, 120 + i * 90), line, fill=(30, 30, 30))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def png_bomb(side: int = 30_000) -> bytes:
+    """A 1-bit side x side PNG of zeros: ~110 KB on the wire, 900 MB once decoded as Pillow would."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" * (1 + (side + 7) // 8)
+    z = zlib.compressobj(9)
+    data = b"".join(z.compress(row) for _ in range(side)) + z.flush()
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", data) + chunk(b"IEND", b""))
+
+
+# A caller's own profile schema (a wine list), and profile bodies the API refuses, each with what its 400 names.
+WINES = {"type": "object", "required": ["wines"], "properties": {"wines": {"type": "array", "items": {
+    "type": "object", "required": ["name", "vintage"],
+    "properties": {"name": {"type": "string"}, "vintage": {"type": "integer", "minimum": 1900},
+                   "region": {"type": "object", "properties": {"country": {"type": "string"}}}}}}}}
+BAD_PROFILES = [
+    ({"schema": {"type": "objekt"}}, "not a valid JSON Schema"),
+    ({"schema": {"type": "array", "items": {"type": "string"}}}, 'top level must be "type": "object"'),
+    ({"schema": {"type": "object", "properties": {"a": {"$ref": "https://evil.test/s.json"}}}}, "only local $ref"),
+    ({"schema": {"$schema": "https://evil.test/meta", "type": "object"}}, "$schema must name a JSON Schema draft"),
+    ({"schema": "not an object"}, "must be a JSON object"),
+    ({"schema": {"type": "object", "properties": {"a": {"$ref": "#/definitions/nope"}}}}, "does not exist"),
+    ({"schema": {"type": "object", "properties": {"a": {"type": "string", "pattern": "(("}}}}, "regex"),
+    ({"schema": WINES, "example": {"a": 1}}, "either schema"),
+    ({}, "either schema"),
+    ({"example": [1, 2]}, "example: must be a JSON object"),
+    ({"schema": WINES, "instructions": "short"}, "instructions"),
+    ({"schema": WINES, "format": "pdf"}, "format: must be one of json, yaml, xml, csv, text"),
+]
+WINE_LIST = {"name": "Wine list", "instructions": "List every wine on the list with its vintage and region."}
+
+
+# -- the stack as the tests see it: its settings, answers, logs and fakes ------------------------------------
 # The test stack's settings: short leases, waits and timeouts so fault paths finish in seconds; the
 # code paths are the same.
 TEST_ENV = {
@@ -56,52 +169,6 @@ TEST_ENV = {
     "CORS_ORIGINS": "https://front.example",
 }
 
-# A caller's own profile schema (a wine list), and profile bodies the API refuses, each with what its 400 names.
-WINES = {"type": "object", "required": ["wines"], "properties": {"wines": {"type": "array", "items": {
-    "type": "object", "required": ["name", "vintage"],
-    "properties": {"name": {"type": "string"}, "vintage": {"type": "integer", "minimum": 1900},
-                   "region": {"type": "object", "properties": {"country": {"type": "string"}}}}}}}}
-BAD_PROFILES = [
-    ({"schema": {"type": "objekt"}}, "not a valid JSON Schema"),
-    ({"schema": {"type": "array", "items": {"type": "string"}}}, 'top level must be "type": "object"'),
-    ({"schema": {"type": "object", "properties": {"a": {"$ref": "https://evil.test/s.json"}}}}, "only local $ref"),
-    ({"schema": {"$schema": "https://evil.test/meta", "type": "object"}}, "$schema must name a JSON Schema draft"),
-    ({"schema": "not an object"}, "must be a JSON object"),
-    ({"schema": {"type": "object", "properties": {"a": {"$ref": "#/definitions/nope"}}}}, "does not exist"),
-    ({"schema": {"type": "object", "properties": {"a": {"type": "string", "pattern": "(("}}}}, "regex"),
-    ({"schema": WINES, "example": {"a": 1}}, "either schema"),
-    ({}, "either schema"),
-    ({"example": [1, 2]}, "example: must be a JSON object"),
-    ({"schema": WINES, "instructions": "short"}, "instructions"),
-    ({"schema": WINES, "format": "pdf"}, "format: must be one of json, yaml, xml, csv, text"),
-]
-WINE_LIST = {"name": "Wine list", "instructions": "List every wine on the list with its vintage and region."}
-
-
-def render_photo(lines: tuple[str, ...] = ("唐揚げ 680円", "焼き鳥 980円", "刺身 1,280円"), size=(900, 1200)) -> bytes:
-    """A menu photo: the lines drawn on paper-coloured ground, as a JPEG."""
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", size, (246, 241, 228))
-    draw = ImageDraw.Draw(img)
-    for i, line in enumerate(lines):
-        draw.text((80, 120 + i * 90), line, fill=(30, 30, 30))
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=90)
-    return out.getvalue()
-
-
-def png_bomb(side: int = 30_000) -> bytes:
-    """A 1-bit side x side PNG of zeros: ~110 KB on the wire, 900 MB once decoded as Pillow would."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    row = b"\x00" * (1 + (side + 7) // 8)
-    z = zlib.compressobj(9)
-    data = b"".join(z.compress(row) for _ in range(side)) + z.flush()
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0))
-            + chunk(b"IDAT", data) + chunk(b"IEND", b""))
-
 
 def signed_in(stack, names: tuple[str, ...]):
     """The named functions run with end-user sign-in on (USER_AUTH=optional) until the generator
@@ -111,72 +178,6 @@ def signed_in(stack, names: tuple[str, ...]):
     yield
     for name in names:
         stack.restart(name)
-
-
-def eventually(fn, timeout_s: float = 30.0, what="the condition", every_s: float = 0.05):
-    """Call fn until it returns something truthy and return that; fail naming `what` after timeout_s.
-
-    For waiting on what another process does (a log line, a stored document, a delivery), never on
-    time itself: a test that needs time to pass moves a clock or ages what is stored instead.
-    `what` may be a function, called for the message at the timeout (to show what was seen).
-    """
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what() if callable(what) else what}")
-        time.sleep(every_s)
-
-
-def consistently(fn, for_s: float, what: str, every_s: float = 0.05) -> None:
-    """Check that fn stays truthy for for_s seconds, and fail the moment it does not.
-
-    For what must not happen (a second delivery, a span that should not exist) where nothing says it
-    is over: the window is a bound on a delivery's lateness, not a wait for a clock.
-    """
-    deadline = time.monotonic() + for_s
-    while True:
-        assert fn(), f"{what}: no longer so {for_s - (deadline - time.monotonic()):.2f} s in"
-        if time.monotonic() >= deadline:
-            return
-        time.sleep(every_s)
-
-
-class Clock:
-    """A monotonic clock a test moves: stands in for a module's `time` (monotonic, time, sleep)."""
-
-    def __init__(self, start: float = 1000.0):
-        self.now = start
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.advance(seconds)
-
-    def advance(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-
-
-def drain(q) -> list:
-    """Every message a queue holds now, without waiting for more."""
-    out = []
-    while True:
-        try:
-            out.append(q.get_nowait())
-        except queue.Empty:
-            return out
-
-
-def log_entries(stack, name: str, containing: str = "") -> list[dict]:
-    """The JSON lines a stack process has logged so far (those holding `containing`, when given)."""
-    text = stack.log_path(name).read_text(errors="replace")
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{") and containing in line]
 
 
 def error(r, status: int, code: str | None = None) -> dict:
@@ -190,6 +191,12 @@ def error(r, status: int, code: str | None = None) -> dict:
     return body
 
 
+def log_entries(stack, name: str, containing: str = "") -> list[dict]:
+    """The JSON lines a stack process has logged so far (those holding `containing`, when given)."""
+    text = stack.log_path(name).read_text(errors="replace")
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{") and containing in line]
+
+
 def expo(stack, what: str, body: dict | None = None) -> dict:
     """The fake Expo server's control API: GET /_control/<what> without a body, POST it with one."""
     import httpx
@@ -200,6 +207,22 @@ def expo(stack, what: str, body: dict | None = None) -> dict:
     return {}
 
 
+def listen_target_change(kind: int, target_ids, code: int = 0):
+    """A Listen stream's TargetChange message, as Firestore sends it, for a feed played by hand."""
+    from google.cloud.firestore_v1.types import ListenResponse, TargetChange
+    from google.rpc import status_pb2
+
+    return ListenResponse(target_change=TargetChange(target_change_type=kind, target_ids=list(target_ids),
+                                                     cause=status_pb2.Status(code=code, message="removed")))
+
+
+@functools.lru_cache(maxsize=1)
+def log_metrics() -> dict[str, dict]:
+    """The log-based metrics deploy.sh creates (monitoring/metrics/*.json), by name."""
+    return {p.stem: json.loads(p.read_text()) for p in sorted((ROOT / "monitoring" / "metrics").glob("*.json"))}
+
+
+# -- what a test does to the store that no client can --------------------------------------------------------
 def job_without_deliveries() -> str:
     """A job made with the store alone: no Cloud Task and no upload, so nothing but the test claims it."""
     import os
@@ -247,18 +270,3 @@ def expire_lease(job_id: str, renewals: bool = True) -> None:
     renewal = client.collection(db.LEASES).document(job_id)
     if renewals and (record := renewal.get().to_dict() or {}) and record.get("owner") == owner:
         renewal.update({"expires_at": past})
-
-
-@functools.lru_cache(maxsize=1)
-def log_metrics() -> dict[str, dict]:
-    """The log-based metrics deploy.sh creates (monitoring/metrics/*.json), by name."""
-    return {p.stem: json.loads(p.read_text()) for p in sorted((ROOT / "monitoring" / "metrics").glob("*.json"))}
-
-
-def listen_target_change(kind: int, target_ids, code: int = 0):
-    """A Listen stream's TargetChange message, as Firestore sends it, for a feed played by hand."""
-    from google.cloud.firestore_v1.types import ListenResponse, TargetChange
-    from google.rpc import status_pb2
-
-    return ListenResponse(target_change=TargetChange(target_change_type=kind, target_ids=list(target_ids),
-                                                     cause=status_pb2.Status(code=code, message="removed")))
