@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import workerd
+from devstack import runs, workerd
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -96,6 +96,7 @@ class Stack:
         self.ports = Ports(self.base_port)
         self.trace_dir = Path(self.trace_dir or self.workdir / "traces")
         self._specs: dict = {}
+        self._runs = runs.Runs(self.log_path, self.trace_dir)  # what reset() waits for before it wipes
         self.r2_secret = os.urandom(16).hex()
         self.shared_secret = os.urandom(16).hex()  # stands in for the OIDC token on internal entry points
         self.origin_secret = os.urandom(16).hex()  # the gateway's proof that a request came through it
@@ -201,13 +202,30 @@ class Stack:
         env.update(self.extra_env)
         return env
 
-    def reset(self) -> None:
+    def reset(self, settle_s: float = 10) -> None:
         """Wipe what a test leaves for the next: every Firestore document, and the fake Gemini's and the
-        fake Expo's scripts and records. Uploads and generated images stay: their names are random."""
+        fake Expo's scripts and records. Uploads and generated images stay: their names are random.
+
+        First, at most settle_s, the runs of completed jobs end (devstack/runs.py): a run still writes
+        for a moment after done, and a client that read done may have moved on to the next test.
+        """
+        self._settle(settle_s)
         _http("DELETE", f"http://{HOST}:{self.ports.firestore}/emulator/v1/projects/{PROJECT}/databases/(default)"
               "/documents", None)
         _http("POST", f"{self.gemini_url}/_control/reset", None)
         _http("POST", f"{self.expo_url}/_control/reset", None)
+
+    def _settle(self, timeout_s: float) -> None:
+        if self.env().get("TRACE_EXPORTER") != "file":
+            return
+        url = f"http://{HOST}:{self.ports.firestore}/v1/projects/{PROJECT}/databases/(default)/documents/scan_jobs"
+        req = urllib.request.Request(f"{url}?pageSize=1000&mask.fieldPaths=status",
+                                     headers={"Authorization": "Bearer owner"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            docs = json.loads(resp.read()).get("documents") or []
+        completed = {d["name"].rpartition("/")[2] for d in docs
+                     if d.get("fields", {}).get("status", {}).get("stringValue") == "completed"}
+        self._runs.wait_ended(completed, timeout_s)  # a job run in the test's own process has none going
 
     def fault(self, dependency: str, mode: str, seconds: float = 0, **extra) -> None:
         """Make a dependency (firestore, gcs, s3) misbehave for `seconds` (needs fault_proxies)."""
@@ -412,6 +430,7 @@ class Stack:
         except ProcessLookupError:
             pass
         proc.wait(timeout=10)
+        self._runs.killed(name)
         cmd, base_env, cwd = self._specs[name]
         self._spawn(name, cmd, {**base_env, **(env or {})}, cwd, mode="ab")
         self._specs[name] = (cmd, base_env, cwd)
