@@ -48,12 +48,12 @@ def delta(before: dict, after: dict) -> dict:
 
 def polling_reads(job_id: str, seconds: float, meter: firestore_meter.Meter) -> float:
     """Reads per minute of a reader querying pages with seq > last every second."""
-    from common.jobs import events
+    from common.jobs import pages
 
     before = meter.totals()["read_total"]
     t0, last = time.time(), 1  # seq 1 is on the job document, which the reader got at creation
     while time.time() - t0 < seconds:
-        for snap in events.pages_after(job_id, last).stream():
+        for snap in pages.pages_after(job_id, last).stream():
             last = max(last, int(snap.get("last_seq")))
         time.sleep(1.0)
     return (meter.totals()["read_total"] - before) / (time.time() - t0) * 60
@@ -98,7 +98,7 @@ def main() -> int:
             time.sleep(args.idle_s)
             idle = delta(before, meter.totals())
             ours_idle_rpm = idle["read_total"] / args.idle_s * 60
-            polling_rpm = polling_reads(job["job_id"], min(args.idle_s, 20.0), meter)
+            polling_rpm = polling_reads(job.job_id, min(args.idle_s, 20.0), meter)
             stop.set()
 
     writes = [j["write_total"] for j in per_job]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from common.core.settings import get_settings
 from common.jobs.eventlog import EventLog
-from tests.api import make_job
+from tests.support import make_job
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

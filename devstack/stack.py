@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import workerd
+from devstack import runs, workerd
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -84,7 +84,7 @@ class Stack:
     settings_from_environ: bool = True
     watchdog_every_s: float = 60.0  # as deploy.sh schedules it
     # The functions reach Firestore, GCS and the S3 server through devstack/fault_proxy.py, whose
-    # control ports inject outages (tests/test_outages.py).
+    # control ports inject outages (tests/stack/test_outages.py).
     fault_proxies: bool = False
     # Where the functions write their spans (TRACE_EXPORTER=file); ./run trace reads them. None: workdir/traces.
     trace_dir: Path | None = None
@@ -96,6 +96,7 @@ class Stack:
         self.ports = Ports(self.base_port)
         self.trace_dir = Path(self.trace_dir or self.workdir / "traces")
         self._specs: dict = {}
+        self._runs = runs.Runs(self.log_path)  # what reset() waits for before it wipes
         self.r2_secret = os.urandom(16).hex()
         self.shared_secret = os.urandom(16).hex()  # stands in for the OIDC token on internal entry points
         self.origin_secret = os.urandom(16).hex()  # the gateway's proof that a request came through it
@@ -200,6 +201,29 @@ class Stack:
                         "R2_ENDPOINT": f"http://{HOST}:{p.s3_proxy}"})
         env.update(self.extra_env)
         return env
+
+    def reset(self, settle_s: float = 10) -> None:
+        """Wipe what a test leaves for the next: every Firestore document, and the fake Gemini's and the
+        fake Expo's scripts and records. Uploads and generated images stay: their names are random.
+
+        First, at most settle_s, the runs of completed jobs end (devstack/runs.py): a run still writes
+        for a moment after done, and a client that read done may have moved on to the next test.
+        """
+        self._settle(settle_s)
+        _http("DELETE", f"http://{HOST}:{self.ports.firestore}/emulator/v1/projects/{PROJECT}/databases/(default)"
+              "/documents", None)
+        _http("POST", f"{self.gemini_url}/_control/reset", None)
+        _http("POST", f"{self.expo_url}/_control/reset", None)
+
+    def _settle(self, timeout_s: float) -> None:
+        url = f"http://{HOST}:{self.ports.firestore}/v1/projects/{PROJECT}/databases/(default)/documents/scan_jobs"
+        req = urllib.request.Request(f"{url}?pageSize=1000&mask.fieldPaths=status",
+                                     headers={"Authorization": "Bearer owner"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            docs = json.loads(resp.read()).get("documents") or []
+        completed = {d["name"].rpartition("/")[2] for d in docs
+                     if d.get("fields", {}).get("status", {}).get("stringValue") == "completed"}
+        self._runs.wait_ended(completed, timeout_s)  # a job run in the test's own process has none going
 
     def fault(self, dependency: str, mode: str, seconds: float = 0, **extra) -> None:
         """Make a dependency (firestore, gcs, s3) misbehave for `seconds` (needs fault_proxies)."""
@@ -404,6 +428,7 @@ class Stack:
         except ProcessLookupError:
             pass
         proc.wait(timeout=10)
+        self._runs.killed(name)
         cmd, base_env, cwd = self._specs[name]
         self._spawn(name, cmd, {**base_env, **(env or {})}, cwd, mode="ab")
         self._specs[name] = (cmd, base_env, cwd)
@@ -498,8 +523,8 @@ def _wait_tcp(name: str, port: int, proc: subprocess.Popen, timeout_s: float) ->
             time.sleep(0.05)
 
 
-def _http(method: str, url: str, body: dict, ok: tuple = (200,)) -> None:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method=method,
+def _http(method: str, url: str, body: dict | None, ok: tuple = (200,)) -> None:
+    req = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(), method=method,
                                  headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:

@@ -147,19 +147,3 @@ def assert_well_formed(frames: list[Frame]) -> None:
     assert ranks == sorted(ranks), [f.event for f in frames]
     assert [f.event for f in frames].count("done") == 1 and frames[-1].event == "done"
 
-
-def make_job(gcs_uri: str, version: str = "v1", **request):
-    """A job made in this process as create_job makes one (its document and first event; no task)."""
-    from common.api import admission, schemas
-    from common.jobs import create
-
-    bucket, _, name = gcs_uri.removeprefix("gs://").partition("/")  # unchecked: tests make odd ones
-    req = schemas.CreateJobRequest(gcs_uri=gcs_uri, **request)
-    return create.create(admission.new_job(req, bucket, name, version)).job
-
-
-def lease_s() -> float:
-    """The test stack's lease (LEASE_S), as this process's settings read it."""
-    from common.core.settings import get_settings
-
-    return get_settings().run.lease_s

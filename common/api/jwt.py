@@ -6,6 +6,7 @@ import re
 import threading
 import time
 import urllib.request
+from typing import Callable
 
 from common.core import logs
 from common.core.errors import Unauthorized, Unavailable
@@ -24,7 +25,9 @@ class JwtVerifier:
     ALGORITHMS = ("RS256", "ES256")
 
     def __init__(self, issuer: str, audiences: list[str], jwks_url: str, *, leeway_s: int = 30,
-                 min_refresh_s: float = 30.0, default_max_age_s: float = 3600.0):
+                 min_refresh_s: float = 30.0, default_max_age_s: float = 3600.0,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self._monotonic = monotonic  # the refresh interval's clock; a test moves its own
         self.issuer, self.audiences, self.jwks_url = issuer, audiences, jwks_url
         self.leeway_s, self.min_refresh_s, self.default_max_age_s = leeway_s, min_refresh_s, default_max_age_s
         self._keys: dict[str, object] = {}
@@ -64,7 +67,7 @@ class JwtVerifier:
 
     def _key(self, kid: str):
         with self._lock:
-            now = time.monotonic()
+            now = self._monotonic()
             if now >= self._expires or (kid not in self._keys and now - self._fetched >= self.min_refresh_s):
                 self._refresh(now)
             key = self._keys.get(kid)

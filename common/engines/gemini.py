@@ -57,7 +57,7 @@ class GeminiEngine:
     def extract(self, jpeg: bytes, profile, language: str, call: Call | None = None) -> dict:
         """One structured-output call with the profile's schema; an answer that does not validate is
         retried within the budget (RESULT_INVALID)."""
-        from common import profiles
+        from common.profiles import schemas as profiles
 
         s, call = self.settings, call or Call()
         prompt = (f"{profile.instructions.replace('{language}', reader(language))}\n\n"

@@ -22,31 +22,38 @@ MAX_FAILURES = 5  # crashed or dead runs one job may have before it is failed ra
 
 def run_job(job_id: str, trigger: str) -> Outcome:
     """Run the job unless it is finished or another live run holds it; safe to call any number of times."""
-    settings = get_settings()
     token = logs.job_id_var.set(job_id)
+    outcome: Outcome = "busy"
     try:
-        for _ in range(2):  # a second round only when the upload arrived as the first gave the job back
-            owner = f"{trigger}:{uuid.uuid4().hex[:12]}"
-            claim = lease.claim(job_id, owner, settings.run.lease_s, opening=[upload.analyzing(job_id)])
-            log.info("claim", outcome=claim.outcome, trigger=trigger, owner=owner)
-            if claim.outcome != "claimed":
-                return claim.outcome
-            state = RunState(claim.job, claim.lease, claim.log, settings.run, settings.models.engine_name)
-            try:
-                with tracing.job_run(claim.job.traceparent, trigger), \
-                        claim.lease.kept(settings.run.lease_s / 3):
-                    outcome = Run(state, settings).execute()
-                    tracing.annotate(outcome=outcome)
-            except LeaseLost:  # raised while recording a failure or giving the job back
-                log.warning("lease lost; another run continues this job")
-                return "lost"
-            finally:
-                tracing.flush()  # the run's spans out before the platform may take the CPU away
-            if outcome != "arrived":
-                return outcome
-        return "waiting"
+        outcome = _deliver(job_id, trigger, get_settings())
+        return outcome
     finally:
+        # The one line that says this delivery's run is over and how (a run writes its cache entry and
+        # dish knowledge after done; the local stack waits for this line before it wipes the store).
+        log.info("run over", outcome=outcome, trigger=trigger)
         logs.job_id_var.reset(token)
+
+
+def _deliver(job_id: str, trigger: str, settings: Settings) -> Outcome:
+    for _ in range(2):  # a second round only when the upload arrived as the first gave the job back
+        owner = f"{trigger}:{uuid.uuid4().hex[:12]}"
+        claim = lease.claim(job_id, owner, settings.run.lease_s, opening=[upload.analyzing(job_id)])
+        log.info("claim", outcome=claim.outcome, trigger=trigger, owner=owner)
+        if claim.outcome != "claimed":
+            return claim.outcome
+        state = RunState(claim.job, claim.lease, claim.log, settings.run, settings.models.engine_name)
+        try:
+            with tracing.job_run(claim.job.traceparent, trigger), claim.lease.kept(settings.run.lease_s / 3):
+                outcome = Run(state, settings).execute()
+                tracing.annotate(outcome=outcome)
+        except LeaseLost:  # raised while recording a failure or giving the job back
+            log.warning("lease lost; another run continues this job")
+            return "lost"
+        finally:
+            tracing.flush()  # the run's spans out before the platform may take the CPU away
+        if outcome != "arrived":
+            return outcome
+    return "waiting"
 
 
 class Run:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Callable
 
 from common.core import logs
 from common.core.errors import BadRequest
@@ -59,7 +60,9 @@ def _event_id(raw: str | None, name: str) -> int:
 class Session:
     """One client's stream, whatever serves it: which frames to send as job states and events arrive."""
 
-    def __init__(self, job_id: str, after: int, *, heartbeat_s: float, max_s: float, retry_ms: int):
+    def __init__(self, job_id: str, after: int, *, heartbeat_s: float, max_s: float, retry_ms: int,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self._monotonic = monotonic  # a test moves its own clock instead of sleeping
         self.job_id = job_id
         self.last = after
         self.exists: bool | None = None
@@ -67,8 +70,8 @@ class Session:
         self.finished = False
         self.heartbeat_s = heartbeat_s
         self.retry_ms = retry_ms
-        self._deadline = time.monotonic() + max_s
-        self._next_beat = time.monotonic() + heartbeat_s
+        self._deadline = self._monotonic() + max_s
+        self._next_beat = self._monotonic() + heartbeat_s
         self._pending: dict[int, pages.Event] = {}
         self._job_last = 0
         self._asked = False  # a catch-up read is in flight
@@ -88,7 +91,7 @@ class Session:
         due = min(self._next_beat, self._deadline)
         if self._retry_at and not self._asked:
             due = min(due, self._retry_at)
-        return max(0.0, due - time.monotonic())
+        return max(0.0, due - self._monotonic())
 
     def on_message(self, msg: "JobState | list | FeedNotice") -> list[str]:
         """Frames for a job state from the feed, a list of events read on request, or a feed notice."""
@@ -115,7 +118,7 @@ class Session:
         and the session is not backing off after a failed one."""
         if self.finished or self._asked or self.last >= self._job_last or self.last + 1 in self._pending:
             return False
-        if time.monotonic() < self._retry_at:
+        if self._monotonic() < self._retry_at:
             return False
         self._asked = True
         return True
@@ -127,7 +130,7 @@ class Session:
             if self._failed_reads >= CATCH_UP_ATTEMPTS:
                 return [self._end("events_unavailable")]
             # Backing off: a read refused while an index builds would otherwise be retried at once, forever.
-            self._retry_at = time.monotonic() + min(CATCH_UP_BACKOFF_S * 2 ** (self._failed_reads - 1), 8.0)
+            self._retry_at = self._monotonic() + min(CATCH_UP_BACKOFF_S * 2 ** (self._failed_reads - 1), 8.0)
             return []
         return [self._end("feed_lost")]  # the server stopped watching the job: reconnect to start afresh
 
@@ -147,13 +150,13 @@ class Session:
             self.last = ev.seq
             self.finished = ev.type == "done"
         if out:
-            self._next_beat = time.monotonic() + self.heartbeat_s
+            self._next_beat = self._monotonic() + self.heartbeat_s
         return out
 
     def on_idle(self) -> str:
         """A heartbeat, the timeout frame (which ends the stream) once max_s has passed, or nothing
         when the wait ended only for a catch-up read's retry."""
-        now = time.monotonic()
+        now = self._monotonic()
         if now >= self._deadline:
             return self._end("max_stream_duration")
         if now < self._next_beat:
