@@ -214,9 +214,13 @@ class Stack:
     def _inherited(self) -> dict:
         if self.settings_from_environ:
             return dict(os.environ)
+        import dataclasses
+
         from common.core.settings import Settings
 
-        names = {f.upper() for f in Settings.__dataclass_fields__}
+        # Every variable of every section (Settings' own fields are the sections).
+        names = {f.name.upper() for section in dataclasses.fields(Settings)
+                 for f in dataclasses.fields(section.default_factory)}
         return {k: v for k, v in os.environ.items() if k not in names}
 
     # -- emulators ----------------------------------------------------------------------------

@@ -28,8 +28,10 @@ def dry_run() -> subprocess.CompletedProcess:
 
     from common.core.settings import Settings
 
-    # As on a deploying machine: none of the stack's settings (this process holds them) in the way.
-    ours = {f.name.upper() for f in dataclasses.fields(Settings)} | {"PROJECT"}
+    # As on a deploying machine: none of the stack's settings (this process holds them) in the way:
+    # every variable of every section (GOOGLE_CLOUD_PROJECT would become deploy.sh's PROJECT).
+    ours = {f.name.upper() for section in dataclasses.fields(Settings)
+            for f in dataclasses.fields(section.default_factory)} | {"PROJECT"}
     out = subprocess.run(["bash", str(ROOT / "deploy.sh"), "--dry-run"], capture_output=True, text=True,
                          timeout=300, env={k: v for k, v in os.environ.items() if k not in ours})
     assert out.returncode == 0, out.stderr
