@@ -8,10 +8,22 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from common.core import text
 
 
-class MenuItem(BaseModel):
+class _Read(BaseModel):
+    """What an engine wrote: a lone surrogate in a model's answer ("\\ud800" decodes to one) would make
+    the job's writes fail, so every string is cleaned as it comes in."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value):
+        return text.clean(value)
+
+
+class MenuItem(_Read):
     id: str
     original_name: str
     translated_name: str
@@ -34,7 +46,7 @@ class MenuItem(BaseModel):
     image_error: Optional[dict] = None    # {code, message} when image_status is "failed"
 
 
-class MenuReading(BaseModel):
+class MenuReading(_Read):
     items: list[MenuItem]
     engine: str
     source_language: Optional[str] = None
