@@ -256,7 +256,9 @@ def test_a_callback_url_we_will_not_call_is_refused_at_creation_naming_why(api_v
 def test_loopback_and_plain_http_are_refused_where_the_stack_does_not_allow_loopback(api_v2, stack):
     stack.restart("create-job", env={"CALLBACK_ALLOW_LOOPBACK": "false"})
     try:
-        for url, reason in (("https://127.0.0.1/hook", "loopback"), ("https://localhost/hook", "loopback"),
+        # A name is refused as one that does not resolve: the answer maps no name (docs/security.md).
+        for url, reason in (("https://127.0.0.1/hook", "loopback"),
+                            ("https://localhost/hook", "does not resolve to a public address"),
                             ("http://example.com/hook", "https is required")):
             r = api_v2.create_job(api_v2.upload(b"\xff\xd8\xff" + b"0" * 100), "en", callback_url=url)
             assert r.status_code == 400 and reason in r.json()["error"]["message"], (url, r.text)
@@ -278,8 +280,9 @@ def test_dns_rebinding_between_creation_and_delivery_is_refused_at_delivery():
     resolve = lambda host, port: next(answers)  # noqa: E731 - a DNS server that changes its mind
     first = egress.check("https://hooks.example.com/in", resolve=resolve)
     assert first.address == "93.184.216.34" and first.host == "hooks.example.com"
-    with pytest.raises(egress.Refused, match="private"):
+    with pytest.raises(egress.Refused, match="does not resolve to a public address") as refused:
         egress.check("https://hooks.example.com/in", resolve=resolve)
+    assert refused.value.detail == "a private address"  # for the delivery's log line only
 
 
 def test_a_name_that_does_not_resolve_is_refused_naming_it():
@@ -297,8 +300,9 @@ def test_a_name_that_does_not_resolve_is_refused_naming_it():
 def test_a_name_with_any_refused_address_among_its_answers_is_refused():
     from common.notify import egress
 
-    with pytest.raises(egress.Refused, match="loopback"):
+    with pytest.raises(egress.Refused, match="does not resolve to a public address") as refused:
         egress.check("https://mixed.example.com/", resolve=lambda h, p: ["93.184.216.34", "127.0.0.1"])
+    assert refused.value.detail == "a loopback address"
 
 
 def test_the_request_goes_to_the_checked_address_with_the_name_in_the_host_header():
@@ -481,10 +485,11 @@ def test_at_delivery_a_name_that_now_resolves_to_a_private_address_is_refused_fo
     job_id = _finished_v2_job("https://hooks.example.com/in")  # public when the job was made
     monkeypatch.setattr(egress, "system_resolver", lambda host, port: ["10.0.0.5"])  # rebinding
     out = notifications.handle(job_id, "webhook", 1)
-    assert out.done and "private" in out.detail
+    assert out.done and "private" in out.detail  # the task's answer, for operators: the class of address
     state = _webhook_state(job_id)
-    assert state["state"] == "failed" and "private" in state["attempts"][0]["error"]
-    assert "10.0.0.5" not in state["attempts"][0]["error"]  # the class of address, not the address
+    # What the snapshot shows the job's caller: the refusal that maps no name, never the address.
+    assert state["state"] == "failed" and "does not resolve to a public address" in state["attempts"][0]["error"]
+    assert "10.0.0.5" not in state["attempts"][0]["error"]
 
 
 def test_a_receivers_dns_down_for_a_while_is_a_failed_attempt_and_the_event_arrives_once_it_is_back(
