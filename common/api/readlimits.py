@@ -39,6 +39,17 @@ class LocalBuckets:
         if tokens < 1.0:
             self._refuse(tokens)
 
+    def spend(self, key: str) -> None:
+        """Spend a token for what was already done, never refusing (an empty bucket stays empty)."""
+        if self.rate <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            self._buckets[key] = (max(0.0, self._level(key, now) - 1.0), now)
+            self._buckets.move_to_end(key)
+            while len(self._buckets) > self.max_keys:
+                self._buckets.popitem(last=False)
+
     def take(self, key: str) -> None:
         """Spend a token, or refuse with 429 and Retry-After."""
         if self.rate <= 0:
@@ -60,11 +71,15 @@ class LocalBuckets:
 
 
 class ReadLimiter:
-    """Snapshot and stream reads per caller: all of them, the misses among them, and open streams.
+    """Snapshot and stream reads per caller, in two buckets that never draw on each other: reads
+    that found their job, and reads that did not (misses); and open streams.
 
-    A read that finds its job is never refused for misses: many phones share a carrier's address,
-    and one of them guessing must not lock the others out of the jobs they hold. A miss past the
-    miss bucket is answered 429 instead of 404, which is what stops probing.
+    Many phones share a carrier's address, so one of them guessing must not lock the others out of
+    the jobs they hold: a miss is charged to the miss bucket only, and a read that found its job to
+    the read bucket only (sized for the phones behind one address). A miss past the miss bucket is
+    answered 429 instead of 404, which is what stops probing; a read that finds its job is never
+    refused for misses. The read bucket is checked before the read and charged once the read has
+    found its job, so only reads that proved their job can spend it.
     """
 
     def __init__(self, per_min: float, burst: int, miss_per_min: float, miss_burst: int, max_open_streams: int):
@@ -80,8 +95,12 @@ class ReadLimiter:
                    limits.rate_read_miss_burst, limits.max_open_streams_per_caller)
 
     def admit(self, caller: Caller) -> None:
-        """Before any read: 429 once the caller's reads are spent."""
-        self.reads.take(caller.key)
+        """Before any read: 429 once the caller's reads of found jobs are spent (nothing is charged yet)."""
+        self.reads.check(caller.key)
+
+    def found(self, caller: Caller) -> None:
+        """A read found a job the caller may open: charged to the caller's reads."""
+        self.reads.spend(caller.key)
 
     def missed(self, caller: Caller) -> None:
         """A read found no job the caller may open: 429 (not the 404) once such reads are spent."""

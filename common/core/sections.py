@@ -238,10 +238,12 @@ class LimitSettings:
     rate_burst: int = _num(10, ge=1)
     # Jobs a deployment starts per UTC day (model spend); past it job creation is 429; 0 is no cap.
     daily_job_budget: int = _num(20_000, ge=0)
-    # Snapshot and stream reads, per caller and instance (api/readlimits.py): every read, and
-    # reads of jobs that do not exist (what probing for ids would be made of).
-    rate_read_per_min: float = _num(120.0, ge=0)
-    rate_read_burst: int = _num(60, ge=1)
+    # Snapshot and stream reads, per caller and instance (api/readlimits.py): reads that found their
+    # job, and apart from them reads of jobs that do not exist (what probing for ids is made of).
+    # Sized for a carrier NAT: a phone polls every 10 s while its stream is quiet, so 600 a minute
+    # is a hundred phones behind one address, on one instance.
+    rate_read_per_min: float = _num(600.0, ge=0)
+    rate_read_burst: int = _num(300, ge=1)
     rate_read_miss_per_min: float = _num(10.0, ge=0)
     rate_read_miss_burst: int = _num(10, ge=1)
     max_open_streams_per_caller: int = _num(50, ge=0)  # per instance; 0 is no cap
