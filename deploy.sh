@@ -8,7 +8,9 @@
 #
 # Secrets come from Secret Manager: r2-secret-access-key, gemini-api-key, origin-secret,
 # webhook-secrets (whsec_ values, space-separated: add the new one first during a rotation, drop the
-# old one once receivers have it) and, with EXPO_SECURITY=on, expo-access-token (Expo's push
+# old one once receivers have it), upload-name-secrets (keys that tag the names of uploads, so
+# create-job takes only an upload the server signed; space-separated, the first names new uploads:
+# rotate as webhook-secrets) and, with EXPO_SECURITY=on, expo-access-token (Expo's push
 # security token) (latest versions). origin-secret is also the Worker's ORIGIN_SECRET (wrangler secret put ORIGIN_SECRET): the
 # Worker sends it with every request, and only then do the functions believe its X-Client-IP.
 # End-user sign-in (docs/security.md) is off unless USER_AUTH=optional|required is set here, with
@@ -100,6 +102,8 @@ SCAN_ENV="$COMMON_ENV,ENGINE=$ENGINE,TASKS_QUEUE=$QUEUE,TASKS_LOCATION=$REGION,R
 R2_ENV="R2_ENDPOINT=$R2_ENDPOINT,R2_ACCESS_KEY_ID=$R2_ACCESS_KEY_ID,R2_BUCKET=$R2_BUCKET,PUBLIC_BASE_URL=$PUBLIC_BASE_URL"
 SECRETS="R2_SECRET_ACCESS_KEY=r2-secret-access-key:latest,GEMINI_API_KEY=gemini-api-key:latest"
 ORIGIN="ORIGIN_SECRET=origin-secret:latest"
+# signed-url tags the names of uploads with it, create-job takes no other name.
+UPLOAD_NAMES="UPLOAD_NAME_SECRETS=upload-name-secrets:latest"
 # The task target also checks the OIDC token Cloud Tasks sends: this audience, this account.
 INTERNAL_ENV="INTERNAL_AUDIENCES=$FN_BASE/run-scan-task,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL"
 # /api/v1 reads a v1 job by its id alone (the shipped app sends no token) until the fleet sends
@@ -144,9 +148,9 @@ run gcloud tasks queues "$(queue_verb "$NOTIFY_QUEUE")" "$NOTIFY_QUEUE" --projec
   --max-dispatches-per-second=500 --max-concurrent-dispatches=500
 
 # Public behind the Worker.
-deploy_http signed-url signed_url signed_url public 256Mi 30s "$COMMON_ENV" --set-secrets="$ORIGIN"
+deploy_http signed-url signed_url signed_url public 256Mi 30s "$COMMON_ENV" --set-secrets="$ORIGIN,$UPLOAD_NAMES"
 deploy_http create-job create_job create_job public 256Mi 30s "$SCAN_ENV" \
-  --set-secrets="$ORIGIN,WEBHOOK_SECRETS=webhook-secrets:latest"
+  --set-secrets="$ORIGIN,$UPLOAD_NAMES,WEBHOOK_SECRETS=webhook-secrets:latest"
 deploy_http events events events public 512Mi 3600s "$COMMON_ENV,SSE_MAX_STREAM_S=3300,V1_ID_ONLY_READS=$V1_ID_ONLY_READS" \
   --concurrency=1000 --cpu=1 --max-instances="$EVENTS_MAX_INSTANCES" --set-secrets="$ORIGIN"
 # Scan profiles (docs/profiles.md): a signed-in caller's own; they need end-user sign-in (USER_AUTH).

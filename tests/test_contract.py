@@ -53,6 +53,8 @@ def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dr
     assert "indexes composite create --collection-group=scan_events" in out.stdout
     assert "--no-allow-unauthenticated" in out.stdout and "add-invoker-policy-binding run-scan-task" in out.stdout
     assert "INTERNAL_AUDIENCES=https://" in out.stdout and "ORIGIN_SECRET=origin-secret:latest" in out.stdout
+    # Upload names are tagged by signed-url and checked by create-job: both hold the keys, nobody else.
+    assert out.stdout.count("UPLOAD_NAME_SECRETS=upload-name-secrets:latest") == 2
 
 
 def test_deploy_dry_run_creates_every_metric_alert_and_the_dashboard_and_turns_traces_on(dry_run):
@@ -104,7 +106,7 @@ def _imports_after_loading(function: str, env: dict) -> subprocess.CompletedProc
 
 
 def test_signed_url_and_events_never_import_genai_boto3_or_pillow():
-    env = {"UPLOAD_BUCKET": "b"}
+    env = {"UPLOAD_BUCKET": "b", "UPLOAD_NAME_SECRETS": "k"}
     for function in ("signed_url", "events"):
         out = _imports_after_loading(function, env)
         assert out.returncode == 0, out.stderr

@@ -51,8 +51,14 @@ class Caller:
         caller by its /64, which one subscriber holds whole)."""
         return f"user:{self.subject}" if self.subject else f"ip:{_address_key(self.ip)}"
 
+    @property
+    def wide_key(self) -> str:
+        """What job creation is limited by: as `key`, but an IPv6 caller by its /48. A site is given
+        a /48, so one holder of a /48 would otherwise be 65,536 callers, each with its own day."""
+        return f"user:{self.subject}" if self.subject else f"ip:{_address_key(self.ip, 48)}"
 
-def _address_key(ip: str) -> str:
+
+def _address_key(ip: str, v6_prefix: int = 64) -> str:
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
@@ -60,7 +66,7 @@ def _address_key(ip: str) -> str:
     if isinstance(addr, ipaddress.IPv6Address):
         if addr.ipv4_mapped:
             return str(addr.ipv4_mapped)
-        return str(ipaddress.IPv6Network((addr, 64), strict=False))
+        return str(ipaddress.IPv6Network((addr, v6_prefix), strict=False))
     return str(addr)
 
 
