@@ -25,7 +25,7 @@ def create(request, version):
     new, profile = admission.admit(req, version, caller.subject, settings)
     made = jobs.create(new, caller_key=caller.key, owner=caller.subject,
                        idempotency_key=requestkeys.idempotency_key(request.headers), budget=charge,
-                       profile=profile, edge=edge)
+                       profile=profile, edge=edge, caller=caller.wide_key)
     job_id = made.job.job_id
     # From here on the request's lines and spans name the job (the router resets it after the answer).
     logs.job_id_var.set(job_id)

@@ -83,7 +83,7 @@ def compat_stream(request):
     try:
         request_ = schemas.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}", user_preferences=req.user_preferences)
         job = jobs.create(admission.new_job(request_, bucket, name, "v1"), caller_key=caller.key,
-                          owner=caller.subject, budget=charge).job
+                          owner=caller.subject, budget=charge, caller=caller.wide_key).job
     except Exception:
         storage.delete_upload(bucket, name)
         raise
