@@ -135,9 +135,12 @@ def build_app(origins: dict):
         if origin is None:
             return error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP | WORKER_ONLY}
-        # As the Worker does (routes.json `replay`): a write is sent again only where its repeat converges.
-        replayable = request.method in ("GET", "HEAD") or replay in ("safe", "keyed")
-        edge_key = replay == "keyed" and "idempotency-key" not in headers
+        # As the Worker does (routes.json `replay`): a write is sent again only where its repeat converges,
+        # and the front's own key is given (and a create-job sent again without the client's) only with
+        # an origin secret, the only way a function honours that key.
+        edge_key = replay == "keyed" and "idempotency-key" not in headers and bool(settings.access.origin_secret)
+        replayable = request.method in ("GET", "HEAD") or replay == "safe" or (
+            replay == "keyed" and (edge_key or "idempotency-key" in headers))
         if edge_key:
             headers["x-edge-request-key"] = secrets.token_hex(32)
         headers.setdefault("x-request-id", uuid.uuid4().hex)

@@ -3,12 +3,8 @@ CORS, JSON errors at the edge, and the Python gateway (STACK_FRONT=python) answe
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -16,8 +12,9 @@ import httpx
 import pytest
 
 from common.jobs import store
-from devstack import gateway, workerd
-from devstack.stack import ENTRY_POINTS, wait_http
+from devstack import gateway
+from devstack.stack import ENTRY_POINTS
+from tests import fronts
 from tests.app_client import AppClient
 from tests.lossy_origin import LossyOrigin
 
@@ -141,32 +138,14 @@ def test_the_upload_host_lets_the_page_put_a_photo_and_refuses_other_origins(sta
 
 
 # -- a connection to a function lost before its answer ---------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(params=["workerd", "python"])
+@pytest.fixture(params=fronts.KINDS)
 def lossy(request, stack, tmp_path):
     """A front of the given kind whose every function is reached through a LossyOrigin hop: (url, hop)."""
-    if request.param == "workerd" and not workerd.binary().exists():
-        pytest.skip("workerd is not installed (./run setup)")
     hop = LossyOrigin({name: stack.function_url(name) for name in ENTRY_POINTS})
-    origins = tmp_path / "origins.json"
-    origins.write_text(json.dumps(hop.origins()))
-    port, env = _free_port(), stack.process_env()
-    cmd = (workerd.command(stack.worker_config(tmp_path, port, origins, env)) if request.param == "workerd" else
-           [sys.executable, "-m", "devstack.gateway", "--port", str(port), "--origins", str(origins)])
-    with open(tmp_path / "front.log", "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"the {request.param} front (front.log in {tmp_path})", url + "/", proc, 30)
-        yield url, hop
+        with fronts.front(request.param, stack, tmp_path, hop.origins()) as url:
+            yield url, hop
     finally:
-        proc.kill()
-        proc.wait()
         hop.close()
 
 

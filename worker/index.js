@@ -74,9 +74,11 @@ async function forward(request, env, url, route) {
   if (env.ORIGIN_SECRET) headers.set("x-origin-secret", env.ORIGIN_SECRET);
   // A write is sent again only where its repeat converges (routes.json `replay`, RFC 9110 9.2.2). A
   // create-job POST without an Idempotency-Key gets a key of the Worker's own, which names the job it
-  // makes: a repeat of a request the function did carry out answers with that job, not a second.
-  const replayable = ["GET", "HEAD"].includes(request.method) || route.replay === "safe" || route.replay === "keyed";
-  const edgeKey = route.replay === "keyed" && !headers.has("idempotency-key");
+  // makes: a repeat of a request the function did carry out answers with that job, not a second. A
+  // function honours that key only with ORIGIN_SECRET set: without it, no key, and no repeat.
+  const edgeKey = route.replay === "keyed" && !headers.has("idempotency-key") && Boolean(env.ORIGIN_SECRET);
+  const replayable = ["GET", "HEAD"].includes(request.method) || route.replay === "safe" ||
+    (route.replay === "keyed" && (edgeKey || headers.has("idempotency-key")));
   if (edgeKey) headers.set("x-edge-request-key", randomHex(32));
   // Responses stream through unbuffered (SSE frames too). A request body is read first (JSON, or the
   // compatibility stream's photo), so it can be sent again.

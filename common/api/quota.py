@@ -1,7 +1,11 @@
 """What one job-making request spends: the caller's rate limit and day (a Firestore bucket), and one
 job of the deployment's daily budget, whose reserve depends on how many jobs the caller made today.
 
-An entry point charges the caller's limits as its first step (a refused request costs nothing else).
+An entry point charges the caller's limits as its first step (a refused request costs nothing
+else). The Worker's repeat of a create-job is the exception: it first looks for the job its first
+send made, and is charged only when there is none (the first send never arrived), at the moment
+jobs.create spends the budget. That is why spending the budget charges the limits when they are not
+charged yet.
 """
 from __future__ import annotations
 
@@ -27,9 +31,11 @@ class JobCharge:
 
     def check(self) -> None:
         """429 when the budget is spent for this caller, counting nothing."""
+        self.limit()
         self.budget.check(self._today or 0)
 
     def spend(self) -> None:
+        self.limit()
         self.budget.spend(self._today or 0)
 
     def refund(self) -> None:

@@ -19,7 +19,9 @@ def create(request, version):
     edge = requestkeys.edge_key(request.headers)
     charge = quota.JobCharge(caller, "create_job", settings.limits.rate_job_per_min, settings.limits.rate_burst,
                              settings.limits.daily_job_cap_per_caller, daily)
-    if not (edge and edge.repeat):  # the Worker's repeat of one request is not another request
+    # The Worker's repeat of one request is not another request: it looks for the job its first send
+    # made, and is charged (when jobs.create spends the budget) only if there is none.
+    if not (edge and edge.repeat):
         charge.limit()
     req = bodies.parse_json(request, schemas.CreateJobRequest, version)
     new, profile = admission.admit(req, version, caller.subject, settings)
