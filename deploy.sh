@@ -92,6 +92,9 @@ stage() {  # functions/NAME plus a copy of common/, as Cloud Build expects one s
 : "${TRACE_SAMPLE_RATIO:=0.1}"
 COMMON_ENV="GOOGLE_CLOUD_PROJECT=$PROJECT,REGION=$REGION,UPLOAD_BUCKET=$UPLOAD_BUCKET,LOG_LEVEL=INFO,USER_AUTH=$USER_AUTH,TTL_DAYS=$TTL_DAYS"
 COMMON_ENV="$COMMON_ENV,TRACE_EXPORTER=$TRACE_EXPORTER,TRACE_SAMPLE_RATIO=$TRACE_SAMPLE_RATIO"
+# The largest photo: the functions check it, and the Worker bounds the compatibility stream's body by it.
+: "${MAX_UPLOAD_BYTES:=10485760}"
+COMMON_ENV="$COMMON_ENV,MAX_UPLOAD_BYTES=$MAX_UPLOAD_BYTES"
 for v in FIREBASE_PROJECT_ID AUTH_ISSUER AUTH_AUDIENCE AUTH_JWKS_URL; do
   [ -n "${!v:-}" ] && COMMON_ENV="$COMMON_ENV,$v=${!v}"
 done
@@ -320,4 +323,5 @@ else
 fi
 # The Worker serves the page and answers CORS from its vars (worker/wrangler.toml).
 echo "# then, in worker/: wrangler secret put ORIGIN_SECRET (once), and"
-echo "wrangler deploy --var CORS_ORIGINS:\"${CORS_ORIGINS//,/ }\" --var TRACE_SAMPLE_RATIO:$TRACE_SAMPLE_RATIO"
+echo "wrangler deploy --var CORS_ORIGINS:\"${CORS_ORIGINS//,/ }\" --var TRACE_SAMPLE_RATIO:$TRACE_SAMPLE_RATIO" \
+  "--var MAX_UPLOAD_BYTES:$MAX_UPLOAD_BYTES"

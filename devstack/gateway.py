@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from common.core import logs, trace_ids
 from common.gcp import assets
 from common.core.settings import get_settings
+from devstack import edge_bodies
 
 log = logs.get_logger("gateway")
 ROUTES_FILE = Path(__file__).resolve().parent.parent / "worker" / "routes.json"
@@ -39,13 +40,13 @@ CORS_EXPOSE_HEADERS = "retry-after, x-request-id, x-job-id"
 CORS_MAX_AGE_S = "600"
 
 
-def load_routes(origins: dict) -> tuple[list, re.Pattern, str, int]:
+def load_routes(origins: dict) -> tuple[list, re.Pattern, str, int, dict]:
     table = json.loads(ROUTES_FILE.read_text())
     compiled = []
     for r in table["routes"]:
         pattern = "^" + re.sub(r"\{[a-z_]+\}", "[^/]+", r["path"]) + "/?$"
-        compiled.append((r["method"], re.compile(pattern), origins[r["function"]], r.get("replay")))
-    return compiled, re.compile(table["asset_key_pattern"]), table["assets_prefix"], table["sends"]
+        compiled.append((r["method"], re.compile(pattern), origins[r["function"]], (r.get("replay"), r.get("body"))))
+    return compiled, re.compile(table["asset_key_pattern"]), table["assets_prefix"], table["sends"], table
 
 
 def error(status: int, code: str, message: str) -> JSONResponse:
@@ -88,7 +89,7 @@ def preflight(request: Request, origin: str | None, methods: list[str]) -> Respo
 
 
 def build_app(origins: dict):
-    routes, asset_key, assets_prefix, sends = load_routes(origins)
+    routes, asset_key, assets_prefix, sends, table = load_routes(origins)
     # A fresh upstream connection per request. With a pool, a create-job POST now and then died
     # unanswered under the 200-job load test (502 ReadError; twice in seven runs, both with idle
     # connections already dropped after 1 s): the likeliest cause is gunicorn closing a kept-alive
@@ -131,7 +132,7 @@ def build_app(origins: dict):
         return response
 
     async def forward(request: Request, path: str, matches: list) -> Response:
-        origin, replay = next(((o, r) for m, o, r in matches if m == request.method), (None, None))
+        origin, (replay, body_kind) = next(((o, r) for m, o, r in matches if m == request.method), (None, (None, None)))
         if origin is None:
             return error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP | WORKER_ONLY}
@@ -156,8 +157,16 @@ def build_app(origins: dict):
         # Forward the path as the client sent it (still percent-encoded), as the Worker does.
         raw_path = request.scope.get("raw_path", b"").decode("latin-1") or path
         url = origin + raw_path + (f"?{request.url.query}" if request.url.query else "")
+        sending = edge_bodies.Sending(None, True)
+        if request.method not in ("GET", "HEAD"):
+            limit = edge_bodies.body_limit(table, body_kind, settings.uploads.max_upload_bytes)
+            try:
+                sending = await edge_bodies.bounded(request.headers, request.stream, limit, replayable,
+                                                    table["replay_buffer_bytes"])
+            except edge_bodies.BodyTooLarge as exc:
+                return error(413, "BODY_TOO_LARGE", str(exc))
         try:
-            upstream_req = client.build_request(request.method, url, headers=headers, content=await request.body())
+            upstream_req = client.build_request(request.method, url, headers=headers, content=sending.body)
         except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
             return error(400, "INVALID_REQUEST", f"malformed request URL: {type(exc).__name__}")
         for send in range(1, sends + 1):
@@ -167,10 +176,13 @@ def build_app(origins: dict):
                 upstream = await client.send(upstream_req, stream=True)
                 break
             # Also a connect or write timeout, which the Worker has none of: neither means an answer began.
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, edge_bodies.BodyTooLarge) as exc:
+                if sending.over:
+                    limit = edge_bodies.body_limit(table, body_kind, settings.uploads.max_upload_bytes)
+                    return error(413, "BODY_TOO_LARGE", str(edge_bodies.BodyTooLarge(limit)))
                 # Type and cause only: a message could quote the URL, and its query may hold an access token.
                 cause = exc.__cause__ or exc.__context__
-                again = replayable and send < sends
+                again = replayable and sending.replayable and send < sends
                 log.warning("upstream failed, sending again" if again else "upstream failed", method=request.method,
                             path=path, send=send, error=type(exc).__name__,
                             cause=f"{type(cause).__name__}: {cause}"[:200] if cause else None)

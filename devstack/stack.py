@@ -394,7 +394,8 @@ class Stack:
         worker_vars = {"ORIGIN_SECRET": settings.access.origin_secret.get_secret_value(),
                        "CORS_ORIGINS": " ".join(settings.access.cors_origin_list),
                        "UPLOAD_ORIGIN": settings.uploads.upload_origin,
-                       "TRACE_SAMPLE_RATIO": str(settings.cloud.trace_sample_ratio)}
+                       "TRACE_SAMPLE_RATIO": str(settings.cloud.trace_sample_ratio),
+                       "MAX_UPLOAD_BYTES": str(settings.uploads.max_upload_bytes)}
         s3 = {"endpoint": env["R2_ENDPOINT"], "bucket": env["R2_BUCKET"], "region": "auto",
               "keyId": env["R2_ACCESS_KEY_ID"], "secret": env["R2_SECRET_ACCESS_KEY"]}
         return workerd.write_config(workdir, port, origins_file, worker_vars, s3)

@@ -6,12 +6,14 @@ import table from "./routes.json";
 import origins from "./origins.json";
 import { allowedOrigin, corsHeaders, preflight } from "./cors.js";
 import { pageResponse } from "./page.js";
+import { BodyTooLarge, bodyLimit, boundedBody } from "./bodies.js";
 
 const routes = table.routes.map((r) => ({
   method: r.method,
   re: new RegExp("^" + r.path.replace(/\{[a-z_]+\}/g, "[^/]+") + "/?$"),
   origin: origins[r.function],
   replay: r.replay,
+  body: r.body,
 }));
 // Sends of one request when its connection fails before any answer: a pooled connection the function
 // had just closed as idle is the usual cause (gunicorn ends keep-alive after 2 s; seen under 200 jobs at
@@ -80,16 +82,25 @@ async function forward(request, env, url, route) {
   const replayable = ["GET", "HEAD"].includes(request.method) || route.replay === "safe" ||
     (route.replay === "keyed" && (edgeKey || headers.has("idempotency-key")));
   if (edgeKey) headers.set("x-edge-request-key", randomHex(32));
-  // Responses stream through unbuffered (SSE frames too). A request body is read first (JSON, or the
-  // compatibility stream's photo), so it can be sent again.
-  const body = ["GET", "HEAD"].includes(request.method) ? undefined : await request.arrayBuffer();
+  // Responses stream through unbuffered (SSE frames too). A request body is bounded first
+  // (worker/bodies.js), and held in memory only when it may be sent again.
+  let sending = { body: undefined, replayable: true, over: () => false };
+  if (!["GET", "HEAD"].includes(request.method)) {
+    try {
+      sending = await boundedBody(request, bodyLimit(table, route, env), replayable, table.replay_buffer_bytes);
+    } catch (exc) {
+      if (exc instanceof BodyTooLarge) return error(413, "BODY_TOO_LARGE", exc.message);
+      throw exc;
+    }
+  }
   for (let send = 1; ; send++) {
     if (edgeKey) headers.set("x-edge-send", String(send));
     try {
-      return await fetch(route.origin + url.pathname + url.search, { method: request.method, headers, body });
+      return await fetch(route.origin + url.pathname + url.search, { method: request.method, headers, body: sending.body });
     } catch (exc) {
+      if (sending.over()) return error(413, "BODY_TOO_LARGE", `the request body is over ${bodyLimit(table, route, env)} bytes`);
       // The error's name only: its message could quote the URL, whose query may hold an access token.
-      const again = replayable && send < SENDS;
+      const again = replayable && sending.replayable && send < SENDS;
       console.error(JSON.stringify({ message: again ? "upstream failed, sending again" : "upstream failed",
         method: request.method, path: url.pathname, send, error: exc.name }));
       if (!again) return error(502, "BAD_GATEWAY", `upstream unavailable: ${exc.name}`);
