@@ -30,7 +30,8 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "transfer-encoding", "upgrade", "host", "content-length"}
 # Headers only the Worker may set: a client sending them is ignored, as the Worker strips them too.
 WORKER_ONLY = {"x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for", "x-edge-request-key",
-               "x-edge-send"}
+               "x-edge-send", "x-client-request-id", "x-client-traceparent", "x-cloud-trace-context", "tracestate"}
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/-]{1,128}$")
 PUBLIC_DIR = ROUTES_FILE.parent / "public"
 PAGE_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
               ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
@@ -144,9 +145,15 @@ def build_app(origins: dict):
             replay == "keyed" and (edge_key or "idempotency-key" in headers))
         if edge_key:
             headers["x-edge-request-key"] = secrets.token_hex(32)
-        headers.setdefault("x-request-id", uuid.uuid4().hex)
-        # As the Worker does: the client's trace id kept, whether it is sampled decided here.
-        headers["traceparent"] = trace_ids.at_edge(headers.get("traceparent"), settings.cloud.trace_sample_ratio).traceparent
+        # As the Worker does: the request id and the trace minted here, the client's passed on beside them.
+        client_id = request.headers.get("x-request-id")
+        if client_id and _REQUEST_ID.match(client_id):
+            headers["x-client-request-id"] = client_id
+        headers["x-request-id"] = uuid.uuid4().hex
+        client_trace = trace_ids.parse_traceparent(request.headers.get("traceparent"))
+        if client_trace:
+            headers["x-client-traceparent"] = client_trace.traceparent
+        headers["traceparent"] = trace_ids.mint(settings.cloud.trace_sample_ratio).traceparent
         # Cloudflare's edge sets CF-Connecting-IP from the TCP peer; locally there is no edge, so a
         # client may state it (tests play many phones). The Worker's proof rides along with it.
         peer = request.client.host if request.client else ""
