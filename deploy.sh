@@ -13,6 +13,9 @@
 # rotate as webhook-secrets) and, with EXPO_SECURITY=on, expo-access-token (Expo's push
 # security token) (latest versions). origin-secret is also the Worker's ORIGIN_SECRET (wrangler secret put ORIGIN_SECRET): the
 # Worker sends it with every request, and only then do the functions believe its X-Client-IP.
+# Rotating it without a 403: add a version to origin-secret, deploy with ORIGIN_SECRET_PREVIOUS_VERSION
+# set to the version the Worker still sends (the functions take both), put the new value in the
+# Worker (wrangler secret put ORIGIN_SECRET), then deploy again without ORIGIN_SECRET_PREVIOUS_VERSION.
 # End-user sign-in (docs/security.md) is off unless USER_AUTH=optional|required is set here, with
 # FIREBASE_PROJECT_ID, or AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL.
 # --dry-run prints every command without running it, after checking each flag against the
@@ -105,6 +108,9 @@ SCAN_ENV="$COMMON_ENV,ENGINE=$ENGINE,TASKS_QUEUE=$QUEUE,TASKS_LOCATION=$REGION,R
 R2_ENV="R2_ENDPOINT=$R2_ENDPOINT,R2_ACCESS_KEY_ID=$R2_ACCESS_KEY_ID,R2_BUCKET=$R2_BUCKET,PUBLIC_BASE_URL=$PUBLIC_BASE_URL"
 SECRETS="R2_SECRET_ACCESS_KEY=r2-secret-access-key:latest,GEMINI_API_KEY=gemini-api-key:latest"
 ORIGIN="ORIGIN_SECRET=origin-secret:latest"
+# During a rotation of origin-secret: the version the Worker still sends, taken too (see the top).
+: "${ORIGIN_SECRET_PREVIOUS_VERSION:=}"
+[ -n "$ORIGIN_SECRET_PREVIOUS_VERSION" ] && ORIGIN="$ORIGIN,ORIGIN_SECRET_PREVIOUS=origin-secret:$ORIGIN_SECRET_PREVIOUS_VERSION"
 # signed-url tags the names of uploads with it, create-job takes no other name.
 UPLOAD_NAMES="UPLOAD_NAME_SECRETS=upload-name-secrets:latest"
 # The task target also checks the OIDC token Cloud Tasks sends: this audience, this account.

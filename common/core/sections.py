@@ -214,6 +214,8 @@ class AccessSettings:
     internal_secret: Secret = Secret()
     # The Worker proves a request came through it with this secret; only then is X-Client-IP believed.
     origin_secret: Secret = Secret()
+    # During a rotation, the secret the Worker may still send: accepted too, until the Worker has the new one.
+    origin_secret_previous: Secret = Secret()
     # Web front ends on other origins that may call /api (CORS; the page at / is same-origin and needs
     # none): exact origins, space- or comma-separated. The Worker gets the same list as its CORS_ORIGINS.
     cors_origins: str = ""
