@@ -8,9 +8,14 @@
 #
 # Secrets come from Secret Manager: r2-secret-access-key, gemini-api-key, origin-secret,
 # webhook-secrets (whsec_ values, space-separated: add the new one first during a rotation, drop the
-# old one once receivers have it) and, with EXPO_SECURITY=on, expo-access-token (Expo's push
+# old one once receivers have it), upload-name-secrets (keys that tag the names of uploads, so
+# create-job takes only an upload the server signed; space-separated, the first names new uploads:
+# rotate as webhook-secrets) and, with EXPO_SECURITY=on, expo-access-token (Expo's push
 # security token) (latest versions). origin-secret is also the Worker's ORIGIN_SECRET (wrangler secret put ORIGIN_SECRET): the
 # Worker sends it with every request, and only then do the functions believe its X-Client-IP.
+# Rotating it without a 403: add a version to origin-secret, deploy with ORIGIN_SECRET_PREVIOUS_VERSION
+# set to the version the Worker still sends (the functions take both), put the new value in the
+# Worker (wrangler secret put ORIGIN_SECRET), then deploy again without ORIGIN_SECRET_PREVIOUS_VERSION.
 # End-user sign-in (docs/security.md) is off unless USER_AUTH=optional|required is set here, with
 # FIREBASE_PROJECT_ID, or AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL.
 # --dry-run prints every command without running it, after checking each flag against the
@@ -92,6 +97,9 @@ stage() {  # functions/NAME plus a copy of common/, as Cloud Build expects one s
 : "${TRACE_SAMPLE_RATIO:=0.1}"
 COMMON_ENV="GOOGLE_CLOUD_PROJECT=$PROJECT,REGION=$REGION,UPLOAD_BUCKET=$UPLOAD_BUCKET,LOG_LEVEL=INFO,USER_AUTH=$USER_AUTH,TTL_DAYS=$TTL_DAYS"
 COMMON_ENV="$COMMON_ENV,TRACE_EXPORTER=$TRACE_EXPORTER,TRACE_SAMPLE_RATIO=$TRACE_SAMPLE_RATIO"
+# The largest photo: the functions check it, and the Worker bounds the compatibility stream's body by it.
+: "${MAX_UPLOAD_BYTES:=10485760}"
+COMMON_ENV="$COMMON_ENV,MAX_UPLOAD_BYTES=$MAX_UPLOAD_BYTES"
 for v in FIREBASE_PROJECT_ID AUTH_ISSUER AUTH_AUDIENCE AUTH_JWKS_URL; do
   [ -n "${!v:-}" ] && COMMON_ENV="$COMMON_ENV,$v=${!v}"
 done
@@ -106,6 +114,11 @@ done
 R2_ENV="R2_ENDPOINT=$R2_ENDPOINT,R2_ACCESS_KEY_ID=$R2_ACCESS_KEY_ID,R2_BUCKET=$R2_BUCKET,PUBLIC_BASE_URL=$PUBLIC_BASE_URL"
 SECRETS="R2_SECRET_ACCESS_KEY=r2-secret-access-key:latest,GEMINI_API_KEY=gemini-api-key:latest"
 ORIGIN="ORIGIN_SECRET=origin-secret:latest"
+# During a rotation of origin-secret: the version the Worker still sends, taken too (see the top).
+: "${ORIGIN_SECRET_PREVIOUS_VERSION:=}"
+[ -n "$ORIGIN_SECRET_PREVIOUS_VERSION" ] && ORIGIN="$ORIGIN,ORIGIN_SECRET_PREVIOUS=origin-secret:$ORIGIN_SECRET_PREVIOUS_VERSION"
+# signed-url tags the names of uploads with it, create-job takes no other name.
+UPLOAD_NAMES="UPLOAD_NAME_SECRETS=upload-name-secrets:latest"
 # The task target also checks the OIDC token Cloud Tasks sends: this audience, this account.
 INTERNAL_ENV="INTERNAL_AUDIENCES=$FN_BASE/run-scan-task,INTERNAL_SERVICE_ACCOUNTS=$INVOKER_EMAIL"
 # /api/v1 reads a v1 job by its id alone (the shipped app sends no token) until the fleet sends
@@ -165,9 +178,9 @@ run gcloud tasks queues "$(queue_verb "$NOTIFY_QUEUE")" "$NOTIFY_QUEUE" --projec
   --max-dispatches-per-second=500 --max-concurrent-dispatches=500
 
 # Public behind the Worker.
-deploy_http signed-url signed_url signed_url public 256Mi 30s "$COMMON_ENV" --set-secrets="$ORIGIN"
+deploy_http signed-url signed_url signed_url public 256Mi 30s "$COMMON_ENV" --set-secrets="$ORIGIN,$UPLOAD_NAMES"
 deploy_http create-job create_job create_job public 256Mi 30s "$SCAN_ENV" \
-  --set-secrets="$ORIGIN,WEBHOOK_SECRETS=webhook-secrets:latest"
+  --set-secrets="$ORIGIN,$UPLOAD_NAMES,WEBHOOK_SECRETS=webhook-secrets:latest"
 deploy_http events events events public 512Mi 3600s "$COMMON_ENV,SSE_MAX_STREAM_S=3300,V1_ID_ONLY_READS=$V1_ID_ONLY_READS" \
   --concurrency=1000 --cpu=1 --max-instances="$EVENTS_MAX_INSTANCES" --set-secrets="$ORIGIN"
 # Scan profiles (docs/profiles.md): a signed-in caller's own; they need end-user sign-in (USER_AUTH).
@@ -336,4 +349,5 @@ else
 fi
 # The Worker serves the page and answers CORS from its vars (worker/wrangler.toml).
 echo "# then, in worker/: wrangler secret put ORIGIN_SECRET (once), and"
-echo "wrangler deploy --var CORS_ORIGINS:\"${CORS_ORIGINS//,/ }\" --var TRACE_SAMPLE_RATIO:$TRACE_SAMPLE_RATIO"
+echo "wrangler deploy --var CORS_ORIGINS:\"${CORS_ORIGINS//,/ }\" --var TRACE_SAMPLE_RATIO:$TRACE_SAMPLE_RATIO" \
+  "--var MAX_UPLOAD_BYTES:$MAX_UPLOAD_BYTES"

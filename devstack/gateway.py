@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from common.core import logs, trace_ids
 from common.gcp import assets
 from common.core.settings import get_settings
+from devstack import edge_bodies
 
 log = logs.get_logger("gateway")
 ROUTES_FILE = Path(__file__).resolve().parent.parent / "worker" / "routes.json"
@@ -29,7 +30,8 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "transfer-encoding", "upgrade", "host", "content-length"}
 # Headers only the Worker may set: a client sending them is ignored, as the Worker strips them too.
 WORKER_ONLY = {"x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for", "x-edge-request-key",
-               "x-edge-send"}
+               "x-edge-send", "x-client-request-id", "x-client-traceparent", "x-cloud-trace-context", "tracestate"}
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/-]{1,128}$")
 PUBLIC_DIR = ROUTES_FILE.parent / "public"
 PAGE_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
               ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
@@ -39,13 +41,13 @@ CORS_EXPOSE_HEADERS = "retry-after, x-request-id, x-job-id"
 CORS_MAX_AGE_S = "600"
 
 
-def load_routes(origins: dict) -> tuple[list, re.Pattern, str, int]:
+def load_routes(origins: dict) -> tuple[list, re.Pattern, str, int, dict]:
     table = json.loads(ROUTES_FILE.read_text())
     compiled = []
     for r in table["routes"]:
         pattern = "^" + re.sub(r"\{[a-z_]+\}", "[^/]+", r["path"]) + "/?$"
-        compiled.append((r["method"], re.compile(pattern), origins[r["function"]], r.get("replay")))
-    return compiled, re.compile(table["asset_key_pattern"]), table["assets_prefix"], table["sends"]
+        compiled.append((r["method"], re.compile(pattern), origins[r["function"]], (r.get("replay"), r.get("body"))))
+    return compiled, re.compile(table["asset_key_pattern"]), table["assets_prefix"], table["sends"], table
 
 
 def error(status: int, code: str, message: str) -> JSONResponse:
@@ -88,7 +90,7 @@ def preflight(request: Request, origin: str | None, methods: list[str]) -> Respo
 
 
 def build_app(origins: dict):
-    routes, asset_key, assets_prefix, sends = load_routes(origins)
+    routes, asset_key, assets_prefix, sends, table = load_routes(origins)
     # A fresh upstream connection per request. With a pool, a create-job POST now and then died
     # unanswered under the 200-job load test (502 ReadError; twice in seven runs, both with idle
     # connections already dropped after 1 s): the likeliest cause is gunicorn closing a kept-alive
@@ -131,18 +133,27 @@ def build_app(origins: dict):
         return response
 
     async def forward(request: Request, path: str, matches: list) -> Response:
-        origin, replay = next(((o, r) for m, o, r in matches if m == request.method), (None, None))
+        origin, (replay, body_kind) = next(((o, r) for m, o, r in matches if m == request.method), (None, (None, None)))
         if origin is None:
             return error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP | WORKER_ONLY}
-        # As the Worker does (routes.json `replay`): a write is sent again only where its repeat converges.
-        replayable = request.method in ("GET", "HEAD") or replay in ("safe", "keyed")
-        edge_key = replay == "keyed" and "idempotency-key" not in headers
+        # As the Worker does (routes.json `replay`): a write is sent again only where its repeat converges,
+        # and the front's own key is given (and a create-job sent again without the client's) only with
+        # an origin secret, the only way a function honours that key.
+        edge_key = replay == "keyed" and "idempotency-key" not in headers and bool(settings.access.origin_secret)
+        replayable = request.method in ("GET", "HEAD") or replay == "safe" or (
+            replay == "keyed" and (edge_key or "idempotency-key" in headers))
         if edge_key:
             headers["x-edge-request-key"] = secrets.token_hex(32)
-        headers.setdefault("x-request-id", uuid.uuid4().hex)
-        # As the Worker does: the client's trace id kept, whether it is sampled decided here.
-        headers["traceparent"] = trace_ids.at_edge(headers.get("traceparent"), settings.cloud.trace_sample_ratio).traceparent
+        # As the Worker does: the request id and the trace minted here, the client's passed on beside them.
+        client_id = request.headers.get("x-request-id")
+        if client_id and _REQUEST_ID.match(client_id):
+            headers["x-client-request-id"] = client_id
+        headers["x-request-id"] = uuid.uuid4().hex
+        client_trace = trace_ids.parse_traceparent(request.headers.get("traceparent"))
+        if client_trace:
+            headers["x-client-traceparent"] = client_trace.traceparent
+        headers["traceparent"] = trace_ids.mint(settings.cloud.trace_sample_ratio).traceparent
         # Cloudflare's edge sets CF-Connecting-IP from the TCP peer; locally there is no edge, so a
         # client may state it (tests play many phones). The Worker's proof rides along with it.
         peer = request.client.host if request.client else ""
@@ -153,8 +164,16 @@ def build_app(origins: dict):
         # Forward the path as the client sent it (still percent-encoded), as the Worker does.
         raw_path = request.scope.get("raw_path", b"").decode("latin-1") or path
         url = origin + raw_path + (f"?{request.url.query}" if request.url.query else "")
+        sending = edge_bodies.Sending(None, True)
+        if request.method not in ("GET", "HEAD"):
+            limit = edge_bodies.body_limit(table, body_kind, settings.uploads.max_upload_bytes)
+            try:
+                sending = await edge_bodies.bounded(request.headers, request.stream, limit, replayable,
+                                                    table["replay_buffer_bytes"])
+            except edge_bodies.BodyTooLarge as exc:
+                return error(413, "BODY_TOO_LARGE", str(exc))
         try:
-            upstream_req = client.build_request(request.method, url, headers=headers, content=await request.body())
+            upstream_req = client.build_request(request.method, url, headers=headers, content=sending.body)
         except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
             return error(400, "INVALID_REQUEST", f"malformed request URL: {type(exc).__name__}")
         for send in range(1, sends + 1):
@@ -164,10 +183,13 @@ def build_app(origins: dict):
                 upstream = await client.send(upstream_req, stream=True)
                 break
             # Also a connect or write timeout, which the Worker has none of: neither means an answer began.
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, edge_bodies.BodyTooLarge) as exc:
+                if sending.over:
+                    limit = edge_bodies.body_limit(table, body_kind, settings.uploads.max_upload_bytes)
+                    return error(413, "BODY_TOO_LARGE", str(edge_bodies.BodyTooLarge(limit)))
                 # Type and cause only: a message could quote the URL, and its query may hold an access token.
                 cause = exc.__cause__ or exc.__context__
-                again = replayable and send < sends
+                again = replayable and sending.replayable and send < sends
                 log.warning("upstream failed, sending again" if again else "upstream failed", method=request.method,
                             path=path, send=send, error=type(exc).__name__,
                             cause=f"{type(cause).__name__}: {cause}"[:200] if cause else None)

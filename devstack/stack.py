@@ -100,6 +100,7 @@ class Stack:
         self.r2_secret = os.urandom(16).hex()
         self.shared_secret = os.urandom(16).hex()  # stands in for the OIDC token on internal entry points
         self.origin_secret = os.urandom(16).hex()  # the gateway's proof that a request came through it
+        self.upload_name_secret = os.urandom(16).hex()  # tags the names of uploads (gcp/upload_names.py)
         # Standard Webhooks signing secret (whsec_ and base64 of 24 random bytes, as the spec's keys are)
         self.webhook_secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
 
@@ -185,6 +186,7 @@ class Stack:
             "LOG_LEVEL": "INFO",
             "INTERNAL_SECRET": self.shared_secret,
             "ORIGIN_SECRET": self.origin_secret,
+            "UPLOAD_NAME_SECRETS": self.upload_name_secret,
             # Notifications: the notify function on its own queue, the fake Expo, webhook receivers on loopback.
             "NOTIFY_QUEUE": NOTIFY_QUEUE,
             "NOTIFY_TASK_URL": self.function_url("notify") + "/",
@@ -412,7 +414,8 @@ class Stack:
         worker_vars = {"ORIGIN_SECRET": settings.access.origin_secret.get_secret_value(),
                        "CORS_ORIGINS": " ".join(settings.access.cors_origin_list),
                        "UPLOAD_ORIGIN": settings.uploads.upload_origin,
-                       "TRACE_SAMPLE_RATIO": str(settings.cloud.trace_sample_ratio)}
+                       "TRACE_SAMPLE_RATIO": str(settings.cloud.trace_sample_ratio),
+                       "MAX_UPLOAD_BYTES": str(settings.uploads.max_upload_bytes)}
         s3 = {"endpoint": env["R2_ENDPOINT"], "bucket": env["R2_BUCKET"], "region": "auto",
               "keyId": env["R2_ACCESS_KEY_ID"], "secret": env["R2_SECRET_ACCESS_KEY"]}
         return workerd.write_config(workdir, port, origins_file, worker_vars, s3)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = ROOT / "worker"
-JS_MODULES = ("index.js", "cors.js", "page.js")
+JS_MODULES = ("index.js", "cors.js", "page.js", "bodies.js")
 SEP = ",\n    "
 
 

@@ -6,12 +6,14 @@ import table from "./routes.json";
 import origins from "./origins.json";
 import { allowedOrigin, corsHeaders, preflight } from "./cors.js";
 import { pageResponse } from "./page.js";
+import { BodyTooLarge, bodyLimit, boundedBody } from "./bodies.js";
 
 const routes = table.routes.map((r) => ({
   method: r.method,
   re: new RegExp("^" + r.path.replace(/\{[a-z_]+\}/g, "[^/]+") + "/?$"),
   origin: origins[r.function],
   replay: r.replay,
+  body: r.body,
 }));
 // Sends of one request when its connection fails before any answer: a pooled connection the function
 // had just closed as idle is the usual cause (gunicorn ends keep-alive after 2 s; seen under 200 jobs at
@@ -57,16 +59,25 @@ export default {
   },
 };
 
+// Headers only the Worker may set: who the client is, that the request came through the Worker, the
+// Worker's own keys, and which request and trace this is. Whatever a client sends of them is dropped.
+const WORKER_ONLY = ["x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for", "x-edge-request-key",
+  "x-edge-send", "x-client-request-id", "x-client-traceparent", "x-cloud-trace-context", "tracestate"];
+const REQUEST_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
+
 async function forward(request, env, url, route) {
   const headers = new Headers(request.headers);
-  // Only the Worker may say who the client is and that the request came through it.
-  for (const h of ["x-origin-secret", "x-client-ip", "x-internal-secret", "x-forwarded-for", "x-edge-request-key", "x-edge-send"]) headers.delete(h);
-  // A caller's own request id is kept (the functions accept only sane ones), so its logs join the caller's.
-  if (!headers.has("x-request-id")) headers.set("x-request-id", headers.get("cf-ray") || crypto.randomUUID());
-  // Every request's trace is decided here (docs/observability.md): a client's trace id is kept, so its
-  // own traces join ours, but whether it is sampled is ours to say (TRACE_SAMPLE_RATIO): no client can
-  // turn tracing on for everything it sends. The functions follow this decision.
-  headers.set("traceparent", edgeTraceparent(headers.get("traceparent"), env));
+  for (const h of WORKER_ONLY) headers.delete(h);
+  // The request id and the trace are minted here (docs/observability.md): the logs and spans of a
+  // request are never under an id or trace a client chose. A client's own id goes on as
+  // X-Client-Request-Id (logged as client_request_id), its trace as X-Client-Traceparent (a link).
+  // Whether a trace is sampled is ours to say (TRACE_SAMPLE_RATIO); the functions follow it.
+  const clientId = request.headers.get("x-request-id");
+  if (clientId && REQUEST_ID.test(clientId)) headers.set("x-client-request-id", clientId);
+  headers.set("x-request-id", (request.cf && request.headers.get("cf-ray")) || crypto.randomUUID());
+  const clientTrace = validTraceparent(request.headers.get("traceparent"));
+  if (clientTrace) headers.set("x-client-traceparent", clientTrace);
+  headers.set("traceparent", edgeTraceparent(env));
   const clientIp = request.headers.get("cf-connecting-ip") || "";
   headers.set("x-forwarded-for", clientIp);
   headers.set("x-client-ip", clientIp);
@@ -74,20 +85,31 @@ async function forward(request, env, url, route) {
   if (env.ORIGIN_SECRET) headers.set("x-origin-secret", env.ORIGIN_SECRET);
   // A write is sent again only where its repeat converges (routes.json `replay`, RFC 9110 9.2.2). A
   // create-job POST without an Idempotency-Key gets a key of the Worker's own, which names the job it
-  // makes: a repeat of a request the function did carry out answers with that job, not a second.
-  const replayable = ["GET", "HEAD"].includes(request.method) || route.replay === "safe" || route.replay === "keyed";
-  const edgeKey = route.replay === "keyed" && !headers.has("idempotency-key");
+  // makes: a repeat of a request the function did carry out answers with that job, not a second. A
+  // function honours that key only with ORIGIN_SECRET set: without it, no key, and no repeat.
+  const edgeKey = route.replay === "keyed" && !headers.has("idempotency-key") && Boolean(env.ORIGIN_SECRET);
+  const replayable = ["GET", "HEAD"].includes(request.method) || route.replay === "safe" ||
+    (route.replay === "keyed" && (edgeKey || headers.has("idempotency-key")));
   if (edgeKey) headers.set("x-edge-request-key", randomHex(32));
-  // Responses stream through unbuffered (SSE frames too). A request body is read first (JSON, or the
-  // compatibility stream's photo), so it can be sent again.
-  const body = ["GET", "HEAD"].includes(request.method) ? undefined : await request.arrayBuffer();
+  // Responses stream through unbuffered (SSE frames too). A request body is bounded first
+  // (worker/bodies.js), and held in memory only when it may be sent again.
+  let sending = { body: undefined, replayable: true, over: () => false };
+  if (!["GET", "HEAD"].includes(request.method)) {
+    try {
+      sending = await boundedBody(request, bodyLimit(table, route, env), replayable, table.replay_buffer_bytes);
+    } catch (exc) {
+      if (exc instanceof BodyTooLarge) return error(413, "BODY_TOO_LARGE", exc.message);
+      throw exc;
+    }
+  }
   for (let send = 1; ; send++) {
     if (edgeKey) headers.set("x-edge-send", String(send));
     try {
-      return await fetch(route.origin + url.pathname + url.search, { method: request.method, headers, body });
+      return await fetch(route.origin + url.pathname + url.search, { method: request.method, headers, body: sending.body });
     } catch (exc) {
+      if (sending.over()) return error(413, "BODY_TOO_LARGE", `the request body is over ${bodyLimit(table, route, env)} bytes`);
       // The error's name only: its message could quote the URL, whose query may hold an access token.
-      const again = replayable && send < SENDS;
+      const again = replayable && sending.replayable && send < SENDS;
       console.error(JSON.stringify({ message: again ? "upstream failed, sending again" : "upstream failed",
         method: request.method, path: url.pathname, send, error: exc.name }));
       if (!again) return error(502, "BAD_GATEWAY", `upstream unavailable: ${exc.name}`);
@@ -99,12 +121,17 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
 const randomHex = (n) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
-function edgeTraceparent(sent, env) {
-  const m = TRACEPARENT.exec((sent || "").trim().toLowerCase());
-  const valid = Boolean(m) && !/^0+$/.test(m[1]) && !/^0+$/.test(m[2]);
+// A client's traceparent when it is well-formed (W3C: a malformed one is ignored), else null.
+function validTraceparent(sent) {
+  const value = (sent || "").trim().toLowerCase();
+  const m = TRACEPARENT.exec(value);
+  return m && !/^0+$/.test(m[1]) && !/^0+$/.test(m[2]) ? value : null;
+}
+
+function edgeTraceparent(env) {
   const ratio = Number.parseFloat(env.TRACE_SAMPLE_RATIO ?? "1");
   const sampled = Math.random() < (Number.isFinite(ratio) ? ratio : 1);
-  return `00-${valid ? m[1] : randomHex(16)}-${valid ? m[2] : randomHex(8)}-${sampled ? "01" : "00"}`;
+  return `00-${randomHex(16)}-${randomHex(8)}-${sampled ? "01" : "00"}`;
 }
 
 async function asset(request, env, url) {

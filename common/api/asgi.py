@@ -31,12 +31,13 @@ class Router(web.Dispatch):
         return json_response(self.health_body())
 
     async def __call__(self, request: Request) -> Response:
-        rid = web.request_id(request)
+        rid, client_rid, client_trace = self.identify_request(request.headers)
         token = logs.request_id_var.set(rid)
+        client_token = logs.client_request_id_var.set(client_rid)
         path = request.url.path
         try:
             with tracing.request(f"{request.method} {path}", request.headers, self.trusts_trace(request.headers),
-                                 request_id=rid) as sp:
+                                 links=client_trace, request_id=rid) as sp:
                 try:
                     handler, args = self.resolve(request.method, path, request.headers)
                     resp = await handler(request, **args)
@@ -45,6 +46,7 @@ class Router(web.Dispatch):
                     resp = error_response(err) if err is not None else json_response(web.INTERNAL_ERROR, 500)
                 tracing.answered(sp, resp.status_code)
         finally:
+            logs.client_request_id_var.reset(client_token)
             logs.request_id_var.reset(token)
         resp.headers.setdefault("X-Request-Id", rid)
         return resp

@@ -51,8 +51,14 @@ class Caller:
         caller by its /64, which one subscriber holds whole)."""
         return f"user:{self.subject}" if self.subject else f"ip:{_address_key(self.ip)}"
 
+    @property
+    def wide_key(self) -> str:
+        """What job creation is limited by: as `key`, but an IPv6 caller by its /48. A site is given
+        a /48, so one holder of a /48 would otherwise be 65,536 callers, each with its own day."""
+        return f"user:{self.subject}" if self.subject else f"ip:{_address_key(self.ip, 48)}"
 
-def _address_key(ip: str) -> str:
+
+def _address_key(ip: str, v6_prefix: int = 64) -> str:
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
@@ -60,17 +66,27 @@ def _address_key(ip: str) -> str:
     if isinstance(addr, ipaddress.IPv6Address):
         if addr.ipv4_mapped:
             return str(addr.ipv4_mapped)
-        return str(ipaddress.IPv6Network((addr, 64), strict=False))
+        return str(ipaddress.IPv6Network((addr, v6_prefix), strict=False))
     return str(addr)
+
+
+def origin_proof(headers: Mapping[str, str], settings: Settings | None = None) -> str | None:
+    """The origin secret the request carries when it is ours: ORIGIN_SECRET, or during a rotation
+    ORIGIN_SECRET_PREVIOUS (the Worker may still send the old one while the functions have the new)."""
+    access = (settings or get_settings()).access
+    sent = headers.get(ORIGIN_HEADER) or ""
+    if not sent:
+        return None
+    for secret in (access.origin_secret.get_secret_value(), access.origin_secret_previous.get_secret_value()):
+        if secret and _same(sent, secret):
+            return secret
+    return None
 
 
 def client_ip(headers: Mapping[str, str], peer: str | None, settings: Settings | None = None) -> str:
     """The Worker's X-Client-IP when the request proves it came through the Worker, else the peer."""
-    settings = settings or get_settings()
-    secret = settings.access.origin_secret.get_secret_value()
-    proof = headers.get(ORIGIN_HEADER) or ""
     claimed = (headers.get(CLIENT_IP_HEADER) or "").strip()
-    if secret and proof and _same(proof, secret) and _IP.match(claimed):
+    if origin_proof(headers, settings) and _IP.match(claimed):
         return claimed
     return peer or "unknown"
 
@@ -153,9 +169,7 @@ def job_access(headers: Mapping[str, str], query_token: str | None, version: str
 # -- internal entry points ---------------------------------------------------------------------
 def through_origin(headers: Mapping[str, str]) -> bool:
     """Whether the Worker passed this request on (always, where no ORIGIN_SECRET is set)."""
-    secret = get_settings().access.origin_secret.get_secret_value()
-    sent = headers.get(ORIGIN_HEADER) or ""
-    return not secret or bool(sent and _same(sent, secret))
+    return not get_settings().access.origin_secret or origin_proof(headers) is not None
 
 
 def require_origin(headers: Mapping[str, str]) -> None:

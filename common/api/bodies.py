@@ -9,12 +9,16 @@ import flask
 
 from common.core import logs, tracing
 from common.core.errors import AppError, InvalidJson, PayloadTooLarge, UnsupportedMediaType
+from common.core.text import clean, has_surrogate
 from common.jobs.ids import validate_job_id
 
 M = TypeVar("M")
 
 
 MAX_JSON_BYTES = 64 * 1024  # every JSON body but the compatibility stream's inline photo
+# Deeper than any body we take (a profile's schema is at most 12 levels, inside two); Firestore
+# itself stores maps 20 deep at most.
+MAX_JSON_DEPTH = 32
 
 
 def read_body(request: flask.Request, max_bytes: int) -> bytes:
@@ -40,9 +44,29 @@ def parse_json(request: flask.Request, model: type[M], *args, max_bytes: int = M
         data = json.loads(raw or b"")
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidJson(f"request body is not valid JSON: {exc}") from None
+    except RecursionError:  # the parser's own stack: about a thousand nested arrays do it
+        raise InvalidJson(f"request body is nested deeper than {MAX_JSON_DEPTH} levels") from None
     if not isinstance(data, dict):
         raise InvalidJson("request body must be a JSON object")
+    _check_text(data)
     return model.from_json(data, *args)
+
+
+def _check_text(data: dict) -> None:
+    """400 for a body nested past MAX_JSON_DEPTH or holding a lone surrogate ("\\ud800"), which no
+    store or schema check downstream could take. Walked without recursion."""
+    stack = [(data, 1, "")]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidJson(f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
+        pairs = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in pairs:
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and has_surrogate(key) or isinstance(value, str) and has_surrogate(value):
+                raise InvalidJson(f"{clean(where[:80])}: holds a lone UTF-16 surrogate, which is not text")
+            if isinstance(value, (dict, list)):
+                stack.append((value, depth + 1, where))
 
 
 class DroppedTask(Exception):

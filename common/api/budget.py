@@ -5,6 +5,11 @@ not queue on one document (Firestore sustains about one write a second per docum
 shards on every request would cost ten reads a job, so each instance reads the day's total at most
 every `refresh_s` and adds what it spent since: the cap can be passed by what the instances spend
 within one refresh, never by more. The counters carry expire_at like every other document.
+
+A share of the budget (the reserve) is kept for callers under their usual volume: once the day's
+total reaches the budget less the reserve, only a caller with fewer than `light` jobs that day is
+let in, so a flood from a few addresses cannot take the whole day from everyone else. Who made how
+many comes from the caller's rate-limit bucket, which counts its day (api/ratelimit.py).
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import time
 
 from common.core import clock, logs
 from common.core.errors import TooManyRequests
+from common.core.sections import LimitSettings
 from common.gcp import db
 
 log = logs.get_logger(__name__)
@@ -23,22 +29,30 @@ SHARDS = 10
 
 
 class DailyBudget:
-    def __init__(self, limit: int, refresh_s: float = 5.0):
+    def __init__(self, limit: int, refresh_s: float = 5.0, reserve_share: float = 0.0, light: int = 0):
         self.limit, self.refresh_s = limit, refresh_s
+        # Past limit - reserved, only callers with fewer than `light` jobs today are let in.
+        self.reserved, self.light = (int(limit * reserve_share), light) if light > 0 else (0, 0)
         self._lock = threading.Lock()
         self._day = ""
         self._total = 0
         self._read_at = float("-inf")
 
-    def check(self) -> None:
-        """429 DAILY_BUDGET_SPENT when today's budget is spent, without counting anything."""
-        self._admit(count=False)
+    @classmethod
+    def from_settings(cls, limits: LimitSettings) -> "DailyBudget":
+        return cls(limits.daily_job_budget, reserve_share=limits.daily_job_reserve,
+                   light=limits.daily_job_light_caller)
 
-    def spend(self) -> None:
-        """Count one job against today's budget; 429 DAILY_BUDGET_SPENT once it is spent."""
-        self._admit(count=True)
+    def check(self, caller_today: int = 0) -> None:
+        """429 DAILY_BUDGET_SPENT when today's budget is spent for this caller (who made `caller_today`
+        jobs today), without counting anything."""
+        self._admit(False, caller_today)
 
-    def _admit(self, count: bool) -> None:
+    def spend(self, caller_today: int = 0) -> None:
+        """Count one job against today's budget; 429 DAILY_BUDGET_SPENT once it is spent for this caller."""
+        self._admit(True, caller_today)
+
+    def _admit(self, count: bool, caller_today: int) -> None:
         if self.limit <= 0:
             return
         now = clock.now()
@@ -55,11 +69,14 @@ class DailyBudget:
         with self._lock:
             if day < self._day:
                 day = self._day  # a request that began before midnight counts in the new day
-            if self._total >= self.limit:
+            heavy = self.reserved and caller_today >= self.light
+            if self._total >= self.limit - (self.reserved if heavy else 0):
                 midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
-                raise TooManyRequests(f"the service's daily scan budget ({self.limit} scans) is spent; it renews at "
-                                      "00:00 UTC", retry_after_s=int((midnight - now).total_seconds()) + 1,
-                                      code="DAILY_BUDGET_SPENT")
+                what = (f"the service's daily scan budget ({self.limit} scans) is spent" if not heavy else
+                        f"the service's daily scan budget is spent but for {self.reserved} scans kept for callers "
+                        f"with fewer than {self.light} scans today")
+                raise TooManyRequests(f"{what}; it renews at 00:00 UTC",
+                                      retry_after_s=int((midnight - now).total_seconds()) + 1, code="DAILY_BUDGET_SPENT")
             if not count:
                 return
             self._total += 1

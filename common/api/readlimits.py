@@ -30,14 +30,14 @@ class LocalBuckets:
         tokens, at = self._buckets.get(key, (self.burst, now))
         return min(self.burst, tokens + (now - at) * self.rate)
 
-    def check(self, key: str) -> None:
-        """Refuse (429) when the caller has no token left, without spending one."""
+    def give_back(self, key: str) -> None:
+        """Return a token taken for what turned out not to be this bucket's (never past the burst)."""
         if self.rate <= 0:
             return
         with self._lock:
-            tokens = self._level(key, time.monotonic())
-        if tokens < 1.0:
-            self._refuse(tokens)
+            now = time.monotonic()
+            if key in self._buckets:
+                self._buckets[key] = (min(self.burst, self._level(key, now) + 1.0), now)
 
     def take(self, key: str) -> None:
         """Spend a token, or refuse with 429 and Retry-After."""
@@ -60,11 +60,15 @@ class LocalBuckets:
 
 
 class ReadLimiter:
-    """Snapshot and stream reads per caller: all of them, the misses among them, and open streams.
+    """Snapshot and stream reads per caller, in two buckets that never draw on each other: reads
+    that found their job, and reads that did not (misses); and open streams.
 
-    A read that finds its job is never refused for misses: many phones share a carrier's address,
-    and one of them guessing must not lock the others out of the jobs they hold. A miss past the
-    miss bucket is answered 429 instead of 404, which is what stops probing.
+    Many phones share a carrier's address, so one of them guessing must not lock the others out of
+    the jobs they hold: a miss is charged to the miss bucket only, and a read that found its job to
+    the read bucket only (sized for the phones behind one address). A miss past the miss bucket is
+    answered 429 instead of 404, which is what stops probing. A read takes its token before it reads
+    (so concurrent reads cannot pass the limit together) and a miss gives it back, taking a miss
+    token instead: misses hold read tokens only while they are in flight, milliseconds.
     """
 
     def __init__(self, per_min: float, burst: int, miss_per_min: float, miss_burst: int, max_open_streams: int):
@@ -80,11 +84,16 @@ class ReadLimiter:
                    limits.rate_read_miss_burst, limits.max_open_streams_per_caller)
 
     def admit(self, caller: Caller) -> None:
-        """Before any read: 429 once the caller's reads are spent."""
+        """Before any read: take one of the caller's read tokens, or 429 once they are spent."""
         self.reads.take(caller.key)
 
+    def found(self, caller: Caller) -> None:
+        """A read found a job the caller may open: its token, taken at admit, stays spent."""
+
     def missed(self, caller: Caller) -> None:
-        """A read found no job the caller may open: 429 (not the 404) once such reads are spent."""
+        """A read found no job the caller may open: its read token back, a miss token taken, and 429
+        (not the 404) once such reads are spent."""
+        self.reads.give_back(caller.key)
         self.misses.take(caller.key)
 
     def open_stream(self, caller: Caller):

@@ -10,7 +10,6 @@ import re
 
 from common.api import auth
 from common.core.errors import BadRequest
-from common.core.settings import get_settings
 from common.jobs.idempotency import EdgeKey
 
 MAX_KEY_LENGTH = 255
@@ -30,8 +29,9 @@ def idempotency_key(headers) -> str | None:
 def edge_key(headers) -> EdgeKey | None:
     """The Worker's key, when the request proves it came through the Worker and the key is well-formed."""
     key = headers.get(EDGE_HEADER) or ""
-    secret = get_settings().access.origin_secret.get_secret_value()
-    # Without an origin secret anyone could send a key and so choose a job's id and token.
-    if not secret or not _EDGE_KEY.match(key) or not auth.through_origin(headers):
+    # Without an origin secret anyone could send a key and so choose a job's id and token. The key is
+    # read under the secret the request proved (the old one, during a rotation, for every send of it).
+    secret = auth.origin_proof(headers)
+    if not secret or not _EDGE_KEY.match(key):
         return None
     return EdgeKey.derive(key, secret, repeat=(headers.get(EDGE_SEND_HEADER) or "1").strip() != "1")

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 from common.core import languages
 from common.core.errors import BadRequest
+from common.notify import push_tokens
 
 API_VERSIONS = ("v1", "v2")
 
@@ -85,7 +86,7 @@ class CreateJobRequest:
         v2 = version == "v2"
         return cls(_text(data, "gcs_uri", required=True, min_len=1, max_len=1024),
                    UserPreferences.from_json(data.get("user_preferences"), version),
-                   _text(data, "push_token", max_len=512) if v2 else _push_token(data.get("push_token")),
+                   _v2_push_token(data) if v2 else _push_token(data.get("push_token")),
                    _text(data, "callback_url", min_len=1, max_len=2048) if v2 else None,
                    _text(data, "profile", default="menu", min_len=1, max_len=80) if v2 else "menu")
 
@@ -95,12 +96,17 @@ class CreateJobRequest:
 
 def _push_token(value) -> str | None:
     """v1 never refuses a job for its push token: Expo's {type, data} object gives its data; anything
-    else that is not a token is dropped (the job still runs, without a notification)."""
+    else that is not an Expo push token is dropped (the job still runs, without a notification)."""
     if isinstance(value, dict):
         value = value.get("data")
-    if isinstance(value, str) and 0 < len(value) <= 512:
-        return value
-    return None
+    return value if push_tokens.is_push_token(value) else None
+
+
+def _v2_push_token(data: dict) -> str | None:
+    token = _text(data, "push_token", max_len=512)
+    if token is not None and not push_tokens.is_push_token(token):
+        raise BadRequest("push_token: must be an Expo push token (ExponentPushToken[...])", code="INVALID_PUSH_TOKEN")
+    return token
 
 
 @dataclass(frozen=True)

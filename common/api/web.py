@@ -13,7 +13,7 @@ from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, Rule
 
 from common.api import auth, bodies
-from common.core import logs, tracing
+from common.core import logs, trace_ids, tracing
 from common.core.errors import (
     AppError,
     MethodNotAllowed,
@@ -37,13 +37,18 @@ def error_response(err: AppError) -> flask.Response:
     return json_response(err.to_dict(), err.status, err.headers())
 
 
-def request_id(request: flask.Request) -> str:
-    """The caller's id when it is sane (Worker or Cloud Run trace header), else a new one."""
-    for header in ("X-Request-Id", "X-Cloud-Trace-Context"):
-        value = (request.headers.get(header) or "").split("/")[0]
+def request_id(headers, trusted: bool = True) -> str:
+    """The id the Worker minted (or Cloud Run's trace header) when the request came from a caller we
+    trust, and it is sane; else a new one: a client never chooses the id its request is logged under."""
+    for header in ("X-Request-Id", "X-Cloud-Trace-Context") if trusted else ():
+        value = (headers.get(header) or "").split("/")[0]
         if value and _REQUEST_ID.match(value):
             return value
     return uuid.uuid4().hex
+
+
+CLIENT_REQUEST_ID_HEADER = "X-Client-Request-Id"
+CLIENT_TRACE_HEADER = "X-Client-Traceparent"
 
 
 Handler = Callable[..., flask.Response | tuple | Iterable]
@@ -129,6 +134,15 @@ class Dispatch(Routes):
         decides sampling at the edge, or an internal caller's (IAM stands before private entry points)."""
         return not self.public or auth.through_origin(headers)
 
+    def identify_request(self, headers) -> tuple[str, str, tuple]:
+        """(request id, the client's own id, the client's trace to link): the ids the Worker minted, and
+        the client's that it passed on beside them, from a trusted caller only."""
+        trusted = self.trusts_trace(headers)
+        client_id = (headers.get(CLIENT_REQUEST_ID_HEADER) or "") if trusted else ""
+        client_trace = trace_ids.parse_traceparent(headers.get(CLIENT_TRACE_HEADER)) if trusted else None
+        return (request_id(headers, trusted), client_id if _REQUEST_ID.match(client_id) else "",
+                (client_trace,) if client_trace else ())
+
     def resolve(self, method: str, path: str, headers) -> tuple[Handler, dict]:
         if path.rstrip("/") == "/health" and method == "GET":
             return self._health, {}
@@ -153,12 +167,13 @@ class Router(Dispatch):
         return json_response(self.health_body())
 
     def __call__(self, request: flask.Request):
-        rid = request_id(request)
+        rid, client_rid, client_trace = self.identify_request(request.headers)
         token = logs.request_id_var.set(rid)
+        client_token = logs.client_request_id_var.set(client_rid)
         job_token = logs.job_id_var.set("")
         try:
             with tracing.request(f"{request.method} {request.path}", request.headers, self.trusts_trace(request.headers),
-                                 request_id=rid) as sp:
+                                 links=client_trace, request_id=rid) as sp:
                 try:
                     handler, args = self.resolve(request.method, request.path, request.headers)
                     resp = handler(request, **args)
@@ -171,6 +186,7 @@ class Router(Dispatch):
                 tracing.answered(sp, getattr(resp, "status_code", None))
         finally:
             logs.job_id_var.reset(job_token)
+            logs.client_request_id_var.reset(client_token)
             logs.request_id_var.reset(token)
         if isinstance(resp, flask.Response):
             resp.headers.setdefault("X-Request-Id", rid)

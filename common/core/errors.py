@@ -1,6 +1,8 @@
 """Typed errors: each carries a stable code and the HTTP status it maps to."""
 from __future__ import annotations
 
+from common.core.text import bounded
+
 
 class AppError(Exception):
     """Base for every error the API reports as {"error": {"code", "message"}}."""
@@ -110,6 +112,9 @@ class ScanError(Exception):
     """A job-level failure reported to the phone as an `error` event, then done(failed)."""
 
     def __init__(self, code: str, message: str, *, recoverable: bool = False):
+        # Stored with the error event and on the job: a message quoting a whole answer must not
+        # make the failure too large to write (a job document holds 1 MiB).
+        message = bounded(message)
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message

@@ -8,6 +8,8 @@ import sys
 import time
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+# The id the client gave its request, passed on by the Worker: logged beside ours, never in its place.
+client_request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("client_request_id", default="")
 job_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("job_id", default="")
 # The current span's place in its trace (core/trace_ids.Ids), kept by core/tracing.py.
 trace_var: contextvars.ContextVar = contextvars.ContextVar("trace", default=None)
@@ -31,6 +33,9 @@ class JsonFormatter(logging.Formatter):
         jid = getattr(record, "job_id", None) or job_id_var.get()
         if rid:
             entry["request_id"] = rid
+        client_rid = client_request_id_var.get()
+        if client_rid:
+            entry["client_request_id"] = client_rid
         if jid:
             entry["job_id"] = jid
         ids = trace_var.get()

@@ -76,10 +76,17 @@ class UploadSettings:
     signing_service_account: str = ""
     # Local stacks sign with a throwaway key file; never set on Cloud Run.
     signing_key_file: str = ""
+    # Keys that tag the names of uploads (gcp/upload_names.py), space-separated: the first names new
+    # uploads, every one is accepted (rotation). create-job takes only a name one of them tagged.
+    upload_name_secrets: Secret = Secret()
 
     @property
     def content_types(self) -> tuple[str, ...]:
         return tuple(t.strip() for t in self.allowed_content_types.split(",") if t.strip())
+
+    @property
+    def upload_name_keys(self) -> tuple[str, ...]:
+        return tuple(self.upload_name_secrets.get_secret_value().replace(",", " ").split())
 
     @property
     def upload_origin(self) -> str:
@@ -215,6 +222,8 @@ class AccessSettings:
     internal_secret: Secret = Secret()
     # The Worker proves a request came through it with this secret; only then is X-Client-IP believed.
     origin_secret: Secret = Secret()
+    # During a rotation, the secret the Worker may still send: accepted too, until the Worker has the new one.
+    origin_secret_previous: Secret = Secret()
     # Web front ends on other origins that may call /api (CORS; the page at / is same-origin and needs
     # none): exact origins, space- or comma-separated. The Worker gets the same list as its CORS_ORIGINS.
     cors_origins: str = ""
@@ -246,10 +255,19 @@ class LimitSettings:
     rate_burst: int = _num(10, ge=1)
     # Jobs a deployment starts per UTC day (model spend); past it job creation is 429; 0 is no cap.
     daily_job_budget: int = _num(20_000, ge=0)
-    # Snapshot and stream reads, per caller and instance (api/readlimits.py): every read, and
-    # reads of jobs that do not exist (what probing for ids would be made of).
-    rate_read_per_min: float = _num(120.0, ge=0)
-    rate_read_burst: int = _num(60, ge=1)
+    # Job creations one caller (an address, an IPv6 /48, or a signed-in user) may make per UTC day;
+    # 0 is no cap. 20 a minute would otherwise be 28,800 a day, more than the whole budget.
+    daily_job_cap_per_caller: int = _num(1000, ge=0)
+    # The share of the daily budget kept for callers under their usual volume: fewer than
+    # DAILY_JOB_LIGHT_CALLER jobs that day (0: no reserve).
+    daily_job_reserve: float = _num(0.2, ge=0, le=1)
+    daily_job_light_caller: int = _num(10, ge=0)
+    # Snapshot and stream reads, per caller and instance (api/readlimits.py): reads that found their
+    # job, and apart from them reads of jobs that do not exist (what probing for ids is made of).
+    # Sized for a carrier NAT: a phone polls every 10 s while its stream is quiet, so 600 a minute
+    # is a hundred phones behind one address, on one instance.
+    rate_read_per_min: float = _num(600.0, ge=0)
+    rate_read_burst: int = _num(300, ge=1)
     rate_read_miss_per_min: float = _num(10.0, ge=0)
     rate_read_miss_burst: int = _num(10, ge=1)
     max_open_streams_per_caller: int = _num(50, ge=0)  # per instance; 0 is no cap

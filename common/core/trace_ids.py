@@ -1,5 +1,6 @@
 """W3C trace context ids: parsed from a request (traceparent, or Cloud Run's X-Cloud-Trace-Context),
-minted at the edge, and carried on every log line; no OpenTelemetry import."""
+minted at the edge (every request's trace is the edge's own; a client's comes along to be linked), and
+carried on every log line; no OpenTelemetry import."""
 from __future__ import annotations
 
 import os
@@ -28,14 +29,6 @@ class Ids:
 def mint(sample_ratio: float) -> Ids:
     """A new trace's root ids, sampled with the given probability."""
     return Ids(os.urandom(16).hex(), os.urandom(8).hex(), random.random() < sample_ratio)
-
-
-def at_edge(sent: str | None, sample_ratio: float) -> Ids:
-    """What the origin passes on (worker/index.js does the same): a client's trace id and span kept,
-    the sampled flag decided here, so no client turns tracing on for everything it sends."""
-    ids = parse_traceparent(sent)
-    fresh = mint(sample_ratio)
-    return Ids(ids.trace_id, ids.span_id, fresh.sampled) if ids else fresh
 
 
 def parse_traceparent(value: str | None) -> Ids | None:

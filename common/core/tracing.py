@@ -288,10 +288,13 @@ def link_job(job_id: str, traceparent: str | None) -> None:
 
 
 @contextlib.contextmanager
-def request(name: str, incoming: Mapping[str, str], trusted: bool = True, **attributes: Any) -> Iterator[Any]:
+def request(name: str, incoming: Mapping[str, str], trusted: bool = True, links: tuple[Ids, ...] = (),
+            **attributes: Any) -> Iterator[Any]:
     """The server span of one request: under the caller's trace when it sent one and is `trusted`
-    (its sampled flag is then followed), else the root of a new trace."""
-    with span(name, parent=from_headers(incoming) if trusted else None, kind="SERVER", **attributes) as sp:
+    (its sampled flag is then followed), else the root of a new trace; linked to `links` (the
+    trace a client of the Worker sent, which the Worker replaced with its own)."""
+    with span(name, parent=from_headers(incoming) if trusted else None, links=links, kind="SERVER",
+              **attributes) as sp:
         yield sp
 
 

@@ -10,7 +10,7 @@ from typing import Optional
 from common.core import logs
 from common.core.errors import BadRequest, ScanError, Unavailable
 from common.core.settings import get_settings
-from common.gcp import signing
+from common.gcp import signing, upload_names
 
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
 
@@ -35,8 +35,8 @@ def issue_upload_url(content_type: str, version: str = "v2") -> dict:
     if ctype not in settings.uploads.content_types or ctype not in _EXTENSIONS:
         raise BadRequest(f"content_type {content_type!r} is not supported; use one of: "
                          f"{', '.join(settings.uploads.content_types)}", code="UNSUPPORTED_CONTENT_TYPE")
-    upload_id = uuid.uuid4().hex
-    name = f"{settings.uploads.upload_prefix}{upload_id}.{_EXTENSIONS[ctype]}"
+    # A name only this server makes: create-job takes no other (gcp/upload_names.py).
+    upload_id, name = upload_names.issue(settings.uploads.upload_bucket, _EXTENSIONS[ctype])
     expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=settings.uploads.signed_url_ttl_s)
     required_headers = {"Content-Type": ctype}
     if version != "v1":

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from common.core import clock, tracing
 from common.core.errors import BadRequest, NotFound
 from common.gcp import db
-from common.jobs import idempotency, pages, payloads, store
+from common.jobs import idempotency, ids, pages, payloads, store
 from common.jobs.idempotency import EdgeKey
 from common.jobs.ids import token_hash
 from common.jobs.model import Job
@@ -71,7 +71,8 @@ class _Replay(Exception):
 
 
 def create(new: NewJob, *, caller_key: str = "internal", owner: str | None = None, idempotency_key: str | None = None,
-           budget: Budget | None = None, profile: "Pinned | None" = None, edge: EdgeKey | None = None) -> Created:
+           budget: Budget | None = None, profile: "Pinned | None" = None, edge: EdgeKey | None = None,
+           caller: str | None = None) -> Created:
     """Create the job with its first event (the job document is its snapshot), or find the one a
     repeat of this request made.
 
@@ -79,7 +80,8 @@ def create(new: NewJob, *, caller_key: str = "internal", owner: str | None = Non
     created through /api/v2 needs its token on either version. With an Idempotency-Key, a repeat of
     the same request by the same caller returns the first job (and its access token); concurrent
     repeats race on one record and all get the winner's job. Without one, the Worker's key names
-    the job, so the Worker's own repeat finds it.
+    the job, so the Worker's own repeat finds it. `caller` (Caller.wide_key) is stored as a
+    pseudonym: dish knowledge counts how many different callers taught a thing.
     """
     edge = edge if idempotency_key is None else None  # a client's own key wins: its record answers repeats
     if edge is not None and edge.repeat:
@@ -97,7 +99,7 @@ def create(new: NewJob, *, caller_key: str = "internal", owner: str | None = Non
     if budget is not None:
         budget.spend()  # counted for a job about to exist, never for a replay; refunded if it is not made
     try:
-        return _make(new, key, stale, owner, profile, edge)
+        return _make(new, key, stale, owner, profile, edge, ids.pseudonym(caller) if caller else None)
     except _Replay as replay:
         if budget is not None:
             budget.refund()
@@ -108,7 +110,8 @@ def create(new: NewJob, *, caller_key: str = "internal", owner: str | None = Non
         raise
 
 
-def _make(new: NewJob, key, stale, owner: str | None, profile: "Pinned | None", edge: EdgeKey | None) -> Created:
+def _make(new: NewJob, key, stale, owner: str | None, profile: "Pinned | None", edge: EdgeKey | None,
+          caller: str | None) -> Created:
     from google.api_core import exceptions as gexc
 
     job_id, access_token = (edge.job_id, edge.access_token) if edge else (uuid.uuid4().hex, secrets.token_urlsafe(32))
@@ -117,7 +120,7 @@ def _make(new: NewJob, key, stale, owner: str | None, profile: "Pinned | None", 
     job = Job(job_id=job_id, status="pending", gcs_uri=new.gcs_uri, bucket=new.bucket, object_name=new.object_name,
               language=new.language, language_requested=new.language_requested, language_known=new.language_known,
               push_token=new.push_token, callback_url=new.callback_url, access_token_hash=token_hash(access_token),
-              owner=owner, api_version=new.api_version, id_only_reads=new.api_version == "v1",
+              owner=owner, caller=caller, api_version=new.api_version, id_only_reads=new.api_version == "v1",
               asset_id=uuid.uuid4().hex,
               # The profile as it is now, copied: editing it later changes nothing for this job.
               profile=profile.as_job_field() if profile else None,
@@ -160,7 +163,7 @@ def _creation_fields(job: Job) -> dict:
 
 _AT_CREATION = ((
     "job_id", "status", "gcs_uri", "bucket", "object_name", "language", "language_requested", "language_known",
-    "push_token", "callback_url", "access_token_hash", "owner", "api_version", "id_only_reads", "asset_id",
+    "push_token", "callback_url", "access_token_hash", "owner", "caller", "api_version", "id_only_reads", "asset_id",
     "profile", "traceparent", "progress", "last_seq", "items", "attempts", "lease_owner", "lease_expires_at",
     "created_at", "updated_at", "expire_at", "head", "tail"))
 

@@ -7,6 +7,7 @@ import re
 
 from common.core.errors import BadRequest, NotFound
 from common.core.settings import get_settings
+from common.gcp import upload_names
 
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -34,8 +35,8 @@ def parse_gcs_uri(uri: str) -> tuple[str, str]:
         raise BadRequest(f"gcs_uri must be in bucket {settings.uploads.upload_bucket!r}", code="INVALID_GCS_URI")
     if not name.startswith(settings.uploads.upload_prefix):
         raise BadRequest(f"gcs_uri must be under {settings.uploads.upload_prefix!r}", code="INVALID_GCS_URI")
-    rest = name[len(settings.uploads.upload_prefix):]
-    if not re.fullmatch(r"[0-9a-f]{32}\.(jpg|png|webp|heic)", rest):
+    # The name's tag, not only its shape: a job needs an upload this server signed (gcp/upload_names.py).
+    if not upload_names.issued(bucket, name[len(settings.uploads.upload_prefix):]):
         raise BadRequest("gcs_uri must name an object issued by /api/v1/uploads/signed-url", code="INVALID_GCS_URI")
     return bucket, name
 
@@ -43,3 +44,8 @@ def parse_gcs_uri(uri: str) -> tuple[str, str]:
 def token_hash(token: str) -> str:
     """What the job stores instead of its access token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def pseudonym(caller_key: str) -> str:
+    """What a job stores of who made it: enough to tell two callers apart, not to name one."""
+    return hashlib.sha256(f"caller\n{caller_key}".encode()).hexdigest()[:16]

@@ -32,6 +32,7 @@ class Job:
     # Who may read it
     access_token_hash: str = ""
     owner: str | None = None
+    caller: str | None = None             # a pseudonym of who made it (its address or user): dish knowledge counts callers
     api_version: str = "v1"
     id_only_reads: bool = True            # created through /api/v1 (and every job before the field existed)
     asset_id: str = ""                    # generated images live under this id, never the job's
@@ -117,6 +118,7 @@ class F:
     PROFILE = "profile"
     ACCESS_TOKEN_HASH = "access_token_hash"
     OWNER = "owner"
+    CALLER = "caller"
     API_VERSION = "api_version"
     ID_ONLY_READS = "id_only_reads"
     ASSET_ID = "asset_id"

@@ -8,17 +8,29 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from common.core import text
 
 
-class PriceOption(BaseModel):
+class _Read(BaseModel):
+    """What an engine wrote: a lone surrogate in a model's answer ("\\ud800" decodes to one) would make
+    the job's writes fail, so every string is cleaned as it comes in."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value):
+        return text.clean(value)
+
+
+class PriceOption(_Read):
     """One size or portion of a dish and its amount (S / M / L, glass / bottle, 半隻 / 一隻)."""
 
     label: str
     price_value: Optional[float] = None
 
 
-class MenuItem(BaseModel):
+class MenuItem(_Read):
     id: str
     original_name: str
     translated_name: str
@@ -44,7 +56,7 @@ class MenuItem(BaseModel):
     image_kind: Optional[str] = None      # "illustration" once a picture is ready: drawn, not photographed
 
 
-class MenuReading(BaseModel):
+class MenuReading(_Read):
     items: list[MenuItem]
     engine: str
     source_language: Optional[str] = None

@@ -27,14 +27,16 @@ METADATA = ipaddress.ip_address("169.254.169.254")
 IETF_PROTOCOL = ipaddress.ip_network("192.0.0.0/24")  # special-purpose (RFC 6890), not all flagged private
 RESOLVE_TIMEOUT_S = 5.0
 MAX_RESPONSE_BYTES = 4096  # of a receiver's answer body: only its status matters
+_NOT_PUBLIC = "the host {host} does not resolve to a public address"
 
 
 class Refused(BadRequest):
     """A callback URL we will not call; the message says why."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, detail: str = ""):
         super().__init__(f"callback_url refused: {reason}", code="INVALID_CALLBACK_URL")
         self.reason = reason
+        self.detail = detail or reason  # for our logs only: the class of address a name resolved to
 
 
 class NoSuchHost(Refused):
@@ -114,21 +116,23 @@ def check(url: str, *, allow_loopback: bool = False, resolve: Resolver | None = 
     if scheme != "https" and not allow_loopback:
         raise Refused("https is required")  # before any lookup: a name we will not call is not resolved
     port = port or (443 if scheme == "https" else 80)
+    literal = _is_ip(host)
     try:
-        addresses = [host] if _is_ip(host) else (resolve or system_resolver)(host, port)
+        addresses = [host] if literal else (resolve or system_resolver)(host, port)
     except socket.gaierror as exc:
         if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
-            raise NoSuchHost(f"the host {host} does not resolve") from None
+            raise NoSuchHost(_NOT_PUBLIC.format(host=host)) from None
         raise Unresolved(host, type(exc).__name__) from None
     except (OSError, UnicodeError) as exc:
         raise Unresolved(host, type(exc).__name__) from None
     if not addresses:
-        raise NoSuchHost(f"the host {host} does not resolve")
+        raise NoSuchHost(_NOT_PUBLIC.format(host=host))
     for raw in addresses:
         why = refusal(raw, allow_loopback)
         if why:
-            # The class of address only: the answer itself would map internal names for a caller.
-            raise Refused(f"the host {host} resolves to {why}")
+            # A literal address says its own class. A name gets the one answer it gets when it does
+            # not resolve: telling "private" from "no such name" would map internal names.
+            raise Refused(f"the host {host} is {why}" if literal else _NOT_PUBLIC.format(host=host), why)
     loopback_only = all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
     if scheme != "https" and not (allow_loopback and loopback_only):
         raise Refused("https is required")

@@ -27,10 +27,12 @@ WORDS = {
     "ko": (("메뉴 번역 완료!", "{n}개의 메뉴를 번역했습니다"), ("메뉴 번역 실패", "메뉴를 다시 촬영해 주세요")),
     "en": (("Menu translated!", "{n} dishes translated"), ("Menu translation failed", "Please try another photo")),
 }
-# The built-in profiles' names in each language (a custom profile is called by its own name).
+# The built-in profiles' names in each language. A custom profile's own name is the caller's free
+# text: it never goes into a push, which shows on a lock screen as if we wrote it; a generic word does.
 PROFILE_NAMES = {
     "recipe": {"zh-TW": "食譜", "zh-CN": "食谱", "ja": "レシピ", "ko": "레시피", "en": "recipe"},
     "bookshelf": {"zh-TW": "書架", "zh-CN": "书架", "ja": "本棚", "ko": "책장", "en": "bookshelf"},
+    "custom": {"zh-TW": "自訂掃描", "zh-CN": "自定义扫描", "ja": "カスタムスキャン", "ko": "맞춤 스캔", "en": "custom"},
 }
 # The same for a scan with another profile (docs/profiles.md); {profile} is its name.
 PROFILE_WORDS = {
@@ -71,7 +73,7 @@ def message(job: Job) -> dict:
     name = ""
     if pinned:
         names = PROFILE_NAMES.get(pinned["id"]) if pinned.get("kind") == "builtin" else None
-        name = wording(language, names) if names else (pinned.get("name") or pinned["id"])
+        name = wording(language, names or PROFILE_NAMES["custom"])
     body = body.format(n=len(job.items), profile=name)
     return {"to": job.push_token, "title": title, "body": body,
             "data": {"job_id": job.job_id, "status": status, **_profile(job)}, "sound": "default",

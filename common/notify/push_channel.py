@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from common.core import clock, logs
+from common.core.text import bounded
 from common.core.sections import NotifySettings
 from common.gcp import tasks
 from common.jobs.model import Job
@@ -28,10 +29,10 @@ def deliver(job: Job, settings: NotifySettings) -> Outcome:
     try:
         ticket = expo.send(expo.message(job))
     except expo.PushRetry as exc:
-        channel_state.put(job.job_id, "push", {"state": "retry", "at": clock.now(), "error": str(exc)})
+        channel_state.put(job.job_id, "push", {"state": "retry", "at": clock.now(), "error": bounded(str(exc))})
         return Outcome(False, str(exc), retry_after_s=exc.retry_after_s)
     except expo.PushRefused as exc:
-        channel_state.put(job.job_id, "push", {"state": "failed", "at": clock.now(), "error": str(exc)})
+        channel_state.put(job.job_id, "push", {"state": "failed", "at": clock.now(), "error": bounded(str(exc))})
         log.error("push refused", error=str(exc))
         return Outcome(True, str(exc))
     if ticket.get("status") == "ok":
@@ -42,7 +43,7 @@ def deliver(job: Job, settings: NotifySettings) -> Outcome:
             log.warning("receipt check not queued", error=f"{type(exc).__name__}: {str(exc)[:150]}")
         log.info("push sent", status=job.status)
         return Outcome(True, "sent", extra={"ticket_id": ticket.get("id")})
-    code = ((ticket.get("details") or {}).get("error")) or "UNKNOWN"
+    code = bounded(str((ticket.get("details") or {}).get("error") or "UNKNOWN"), 100)
     if code == "MessageRateExceeded":
         channel_state.put(job.job_id, "push", {"state": "retry", "at": clock.now(), "error": code})
         return Outcome(False, code, retry_after_s=30)
@@ -73,7 +74,7 @@ def check_receipt(job: Job, attempt: int) -> Outcome:
     if found.get("status") == "ok":
         channel_state.put(job.job_id, "push", {**state, "state": "delivered", "receipt_at": clock.now()})
         return Outcome(True, "delivered")
-    code = (found.get("details") or {}).get("error") or "UNKNOWN"
+    code = bounded(str((found.get("details") or {}).get("error") or "UNKNOWN"), 100)
     if code == "DeviceNotRegistered":
         expo.mark_dead(job.push_token, code)
     log.warning("push receipt error", code=code)

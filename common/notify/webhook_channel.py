@@ -40,11 +40,13 @@ def deliver(job: Job, attempt: int, settings: NotifySettings, public_base_url: s
     except egress.NoSuchHost as exc:  # gone from DNS for now: a failed attempt, retried on schedule
         target, record["error"] = None, exc.reason
     except egress.Refused as exc:  # checked at creation: the name now resolves elsewhere (rebinding)
+        # The snapshot shows the attempts to the job's caller: the one refusal that maps no name there;
+        # the class of address for operators only (the log, the task's answer).
         record["error"] = exc.reason
         channel_state.put(job_id, "webhook", {"state": "failed", "attempt": attempt, "msg_id": msg_id,
                                  "attempts": [*attempts, record]})
-        log.warning("webhook refused at delivery", reason=exc.reason)
-        return Outcome(True, f"refused: {exc.reason}")
+        log.warning("webhook refused at delivery", reason=exc.detail)
+        return Outcome(True, f"refused: {exc.detail}")
     except egress.Unresolved as exc:  # the receiver's DNS is down: a failed attempt, retried on schedule
         target, record["error"] = None, exc.reason
     if target is not None:

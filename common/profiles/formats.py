@@ -15,6 +15,10 @@ from typing import Any
 MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml", "xml": "application/xml",
                "csv": "text/csv", "text": "text/plain"}
 _XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
+# What XML 1.0 cannot hold at all, not even as a character reference (its Char production).
+_XML_UNSAFE = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A cell a spreadsheet would run as a formula (OWASP's CSV injection list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def render(data: dict, fmt: str) -> str:
@@ -39,7 +43,9 @@ def _xml(data: dict) -> str:
 
 
 def _xml_safe(value: Any) -> Any:
-    """Keys that are not XML names become <field name="...">; lists repeat their element."""
+    """Keys that are not XML names become <field name="...">, and so does a key named `field` beside
+    them (else one would replace the other); lists repeat their element, a list in a list becomes
+    an element of <item>s; text holds only characters XML 1.0 allows."""
     if isinstance(value, dict):
         out: dict = {}
         odd = []
@@ -47,17 +53,24 @@ def _xml_safe(value: Any) -> Any:
             if _XML_NAME.match(k) and not k.lower().startswith("xml"):
                 out[k] = _xml_safe(v)
             else:
-                odd.append({"@name": k, "#text" if not isinstance(v, (dict, list)) else "value": _xml_safe(v)})
+                odd.append(_named_field(k, v))
         if odd:
+            if "field" in out:
+                odd.insert(0, _named_field("field", value["field"]))
             out["field"] = odd
         return out
     if isinstance(value, list):
-        return [_xml_safe(v) for v in value]
+        return [{"item": _xml_safe(v)} if isinstance(v, list) else _xml_safe(v) for v in value]
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _XML_UNSAFE.sub("\ufffd", str(value))
+
+
+def _named_field(key: str, value: Any) -> dict:
+    return {"@name": _XML_UNSAFE.sub("\ufffd", key),
+            "#text" if not isinstance(value, (dict, list)) else "value": _xml_safe(value)}
 
 
 def first_array(data: Any) -> tuple[str, list] | None:
@@ -93,10 +106,18 @@ def _csv(data: dict) -> str:
     for row in rows:
         columns.extend(c for c in row if c not in columns)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns or ["value"], lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_cell(c) for c in columns or ["value"]])
+    writer.writerows([_cell(row.get(c, "")) for c in columns] for row in rows)
     return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, quoted with a leading apostrophe (the
+    result is menu or page text: anyone could have printed "=HYPERLINK(...)"). Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _text(data: dict, indent: int = 0) -> str:

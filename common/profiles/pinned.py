@@ -16,7 +16,7 @@ class Pinned:
     instructions: str
     schema: dict
     format: str
-    name: str = ""  # a custom profile's name, for people (a push says it)
+    name: str = ""  # a custom profile's name, for people (never in a push: the caller wrote it)
 
     def as_job_field(self) -> dict:
         # The schema as text: Firestore map keys may not hold every JSON Schema key ("$ref", "a.b").

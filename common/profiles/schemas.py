@@ -5,10 +5,12 @@ import json
 from typing import Any
 
 from common.core.errors import BadRequest
+from common.core.text import bounded
 
 MAX_SCHEMA_BYTES = 32 * 1024
 MAX_SCHEMA_DEPTH = 12
 MAX_RESULT_BYTES = 256 * 1024
+MAX_PROBLEM_CHARS = 160  # a problem quotes the value it is about: cut, so five fit in a stored message
 
 
 def check_schema(schema: Any, where: str = "schema") -> dict:
@@ -130,7 +132,7 @@ def validate_result(data: Any, schema: dict) -> list[str]:
     out = []
     for err in validator.iter_errors(data):
         path = "/".join(str(p) for p in err.instance_path) or "(root)"
-        out.append(f"{path}: {err.message}")
+        out.append(bounded(f"{path}: {err.message}", MAX_PROBLEM_CHARS))
         if len(out) == 5:
             break
     return out

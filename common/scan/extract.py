@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from common.core import logs, tracing
+from common.core import logs, text, tracing
 from common.core.errors import ScanError
 from common.core.sections import UploadSettings
 from common.engines import Call
@@ -29,6 +29,7 @@ def extract(state: RunState, uploads: UploadSettings) -> None:
     finally:
         state.used_fallback = state.used_fallback or call.used_fallback
         state.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
+    data = text.clean(data)  # a lone surrogate in the answer would fail done's write
     # An engine's answer is checked where it is made; this is the last guard, before and after the
     # server's own additions (which read the answer's fields).
     for stage in ("answer", "result"):

@@ -31,7 +31,7 @@ def complete(state: RunState, extra: Iterable[tuple[str, dict]] = (), fields: di
     if state.cache_key and not state.used_cache:
         cache.put(state.cache_key, state.public_items(), state.engine_name, None)
     if state.settings.knowledge and not state.used_cache and state.profile is None:  # a cached one was learned first
-        knowledge.record(state.items, state.language_used, state.engine_name)
+        knowledge.record(state.items, state.language_used, state.engine_name, caller=state.job.caller)
 
 
 def fail(state: RunState, exc: ScanError) -> str:

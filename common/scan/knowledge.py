@@ -14,6 +14,7 @@ from common.core import clock, logs
 from common.menu import names
 from common.menu.items import MenuItem
 from common.gcp import db
+from common.scan import allergen_votes
 
 log = logs.get_logger(__name__)
 
@@ -44,8 +45,9 @@ def _teaches(engine: str) -> bool:
     return engine != "local"
 
 
-def record(items: list[MenuItem], language: str, engine: str) -> int:
-    """Merge a completed scan's items into the collection; returns the documents written (0 on a fault)."""
+def record(items: list[MenuItem], language: str, engine: str, caller: str | None = None) -> int:
+    """Merge a completed scan's items into the collection; returns the documents written (0 on a fault).
+    Allergens are a claim of `caller`'s (the job's), counted once another caller agrees (allergen_votes)."""
     try:
         from google.cloud import firestore
 
@@ -64,7 +66,9 @@ def record(items: list[MenuItem], language: str, engine: str) -> int:
             if _teaches(engine):
                 # Only filled values are sent: a merge never overwrites a filled field with an empty one.
                 fields.update({f: getattr(item, f) for f in TEXT_FIELDS if getattr(item, f)})
-                fields.update({f: getattr(item, f) for f in ("tags", "allergens") if getattr(item, f)})
+                if item.tags:
+                    fields["tags"] = item.tags
+                fields.update(allergen_votes.vote(item.allergens, caller))
                 if item.dish_id:
                     fields["dish_id"] = item.dish_id
             writes[ident] = fields
@@ -123,26 +127,29 @@ def fill(items: list[MenuItem], language: str) -> int:
         if not rec or not rec.get("translated_name"):
             continue
         before = item.model_dump()
+        agreed = allergen_votes.agreed(rec)  # one scan's word is not enough (allergen_votes.py)
         if not item.known:
             # The engine's own text for an unknown dish was a guess (a transliteration, allergens from
-            # ingredient words): what a model taught replaces it, allergens above all. A description
-            # printed on the menu stays; one made from ingredient words does not.
+            # ingredient words): what a model taught replaces it, allergens once two callers agree on
+            # them. A description printed on the menu stays; one made from ingredient words does not.
             item.translated_name = rec["translated_name"]
             for f in TEXT_FIELDS[1:]:
                 if rec.get(f) and (f != "description" or _guessed(item.description)):
                     setattr(item, f, rec[f])
-            for f in ("tags", "allergens"):
-                if rec.get(f) is not None:
-                    setattr(item, f, list(rec[f]))
+            if rec.get("tags") is not None:
+                item.tags = list(rec["tags"])
+            if agreed is not None:
+                item.allergens = agreed
             item.known = True
         for f in TEXT_FIELDS[1:]:
             if not getattr(item, f) and rec.get(f):
                 setattr(item, f, rec[f])
         if not item.translated_name or item.translated_name == item.original_name:
             item.translated_name = rec["translated_name"]
-        for f in ("tags", "allergens"):
-            if not getattr(item, f) and rec.get(f):
-                setattr(item, f, list(rec[f]))
+        if not item.tags and rec.get("tags"):
+            item.tags = list(rec["tags"])
+        if not item.allergens and agreed:
+            item.allergens = agreed
         if not item.image_prompt:
             item.image_prompt = rec["translated_name"]
         changed += item.model_dump() != before

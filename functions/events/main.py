@@ -26,7 +26,8 @@ reads = readlimits.ReadLimiter.from_settings(settings.limits)
 
 
 def _reader(request, version: str) -> tuple[auth.Caller, auth.JobAccess]:
-    """The reader's credential and who it is for the read limits; in a thread (a JWT may fetch keys)."""
+    """The reader's credential and who it is for the read limits; in a thread (a JWT may fetch keys).
+    429 here only when the caller's reads of found jobs are spent: misses are charged apart."""
     access = auth.job_access(request.headers, request.query_params.get("access_token"), version)
     caller = auth.Caller(auth.client_ip(request.headers, request.client.host if request.client else None),
                          access.subject)
@@ -41,10 +42,12 @@ def _reader(request, version: str) -> tuple[auth.Caller, auth.JobAccess]:
 async def snapshot(request, version, job_id):
     caller, access = await asyncio.to_thread(_reader, request, version)
     try:
-        return asgi.json_response(await asyncio.to_thread(views.snapshot, job_id, access))
+        body = await asyncio.to_thread(views.snapshot, job_id, access)
     except NotFound:
         reads.missed(caller)  # 429 instead, once the caller's misses are spent
         raise
+    reads.found(caller)
+    return asgi.json_response(body)
 
 
 @router.route("/api/v2/scan/jobs/<job_id>/result", ["GET"])
@@ -56,6 +59,7 @@ async def result(request, job_id):
     except NotFound:
         reads.missed(caller)
         raise
+    reads.found(caller)
     return Response(body, media_type=f"{formats.MEDIA_TYPES[fmt]}; charset=utf-8",
                     headers={"Content-Disposition": f'inline; filename="{job_id}.{"txt" if fmt == "text" else fmt}"'})
 
@@ -79,6 +83,7 @@ async def stream(request, version, job_id):
     except BaseException:
         release()
         raise
+    reads.found(caller)
     return StreamingResponse(frames, media_type="text/event-stream", headers=sse.HEADERS)
 
 

@@ -13,7 +13,7 @@ import threading
 import flask
 import functions_framework
 
-from common.api import admission, auth, bodies, budget, ratelimit, schemas, web
+from common.api import admission, auth, bodies, budget, quota, schemas, web
 from common.core import logs, tracing
 from common.core.errors import AppError, BadRequest, PayloadTooLarge
 from common.core.settings import get_settings
@@ -34,7 +34,7 @@ task_router = web.Router("run_scan_task", public=False)
 stream_router = web.Router("scan_stream")
 watchdog_router = web.Router("run_scan_watchdog", public=False)
 feed = EventFeed()
-daily = budget.DailyBudget(settings.limits.daily_job_budget)
+daily = budget.DailyBudget.from_settings(settings.limits)
 if settings.models.engine_name == "local" and not WATCHDOG:
     from common.engines.local import check_prerequisites
 
@@ -70,18 +70,20 @@ def watchdog(request):
 @stream_router.route("/api/v1/scan/stream", ["POST"])
 def compat_stream(request):
     caller = auth.identify(request.headers, request.remote_addr)
-    ratelimit.take(caller, "scan_stream", settings.limits.rate_stream_per_min, settings.limits.rate_burst)
+    charge = quota.JobCharge(caller, "scan_stream", settings.limits.rate_stream_per_min, settings.limits.rate_burst,
+                             settings.limits.daily_job_cap_per_caller, daily)
+    charge.limit()
     req = bodies.parse_json(request, schemas.StreamRequest, max_bytes=STREAM_MAX_BYTES)
     data = _decode_image(req.image_base64)
     kind = photos.sniff(data)
     if kind is None:
         raise BadRequest("image_base64 is not a JPEG, PNG, WebP or HEIC image", code="UNSUPPORTED_IMAGE")
-    daily.check()  # no upload written for a scan the budget refuses anyway
+    charge.check()  # no upload written for a scan the budget refuses anyway
     bucket, name = storage.write_upload(data, kind)
     try:
         request_ = schemas.CreateJobRequest(gcs_uri=f"gs://{bucket}/{name}", user_preferences=req.user_preferences)
         job = jobs.create(admission.new_job(request_, bucket, name, "v1"), caller_key=caller.key,
-                          owner=caller.subject, budget=daily).job
+                          owner=caller.subject, budget=charge, caller=caller.wide_key).job
     except Exception:
         storage.delete_upload(bucket, name)
         raise
@@ -92,7 +94,7 @@ def compat_stream(request):
         try:
             jobs.discard(job)  # nothing would take over a run that dies: no job without its safety net
         finally:
-            daily.refund()
+            charge.refund()
             storage.delete_upload(bucket, name)
         raise
     # The run logs with this request's id, as its own lines would.

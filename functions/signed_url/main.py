@@ -6,7 +6,7 @@ from common.core import logs
 from common.core.settings import get_settings
 from common.gcp import storage
 
-settings = get_settings().require("upload_bucket")
+settings = get_settings().require("upload_bucket", "upload_name_secrets")
 logs.configure(settings.cloud.log_level, settings.cloud.google_cloud_project)
 router = web.Router("signed_url")
 

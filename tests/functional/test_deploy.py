@@ -37,6 +37,10 @@ def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dr
     assert "indexes composite create --collection-group=scan_events" in out.stdout
     assert "--no-allow-unauthenticated" in out.stdout and "add-invoker-policy-binding run-scan-task" in out.stdout
     assert "INTERNAL_AUDIENCES=https://" in out.stdout and "ORIGIN_SECRET=origin-secret:latest" in out.stdout
+    # Upload names are tagged by signed-url and checked by create-job: both hold the keys, nobody else.
+    assert out.stdout.count("UPLOAD_NAME_SECRETS=upload-name-secrets:latest") == 2
+    assert "ORIGIN_SECRET_PREVIOUS" not in out.stdout  # only while a rotation is under way
+    assert "--var MAX_UPLOAD_BYTES:10485760" in out.stdout and "MAX_UPLOAD_BYTES=10485760" in out.stdout
 
 
 def test_deploy_dry_run_says_it_would_check_every_configured_gemini_model_before_deploying(dry_run):

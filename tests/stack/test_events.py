@@ -232,4 +232,5 @@ def test_the_compatibility_streams_background_run_logs_under_its_requests_id(api
 
     run_lines = eventually(run_lines, timeout_s=10, what="the run's 'job completed' line")
     assert {e["message"] for e in run_lines} >= {"claim", "job completed"}
-    assert {e.get("request_id") for e in run_lines} == {rid}  # the run's lines join the request's
+    # The run's lines join the request's: the id the origin gave it, and the client's own beside it.
+    assert {(e.get("request_id"), e.get("client_request_id")) for e in run_lines} == {(r.headers["x-request-id"], rid)}

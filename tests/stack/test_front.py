@@ -3,24 +3,20 @@ CORS, JSON errors at the edge, and the Python gateway (STACK_FRONT=python) answe
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
-from common.jobs import store
-from devstack import gateway, workerd
-from devstack.stack import ENTRY_POINTS, wait_http
+from devstack import gateway
+from devstack.stack import ENTRY_POINTS
+from tests import fronts
 from tests.app_client import AppClient
 from tests.lossy_origin import LossyOrigin
-from tests.support import ROOT
+from tests.support import ROOT, jobs_of
 
 ALLOWED = "https://front.example"  # CORS_ORIGINS in tests/conftest.py
 JOB = "/api/v2/scan/jobs/" + "0" * 32
@@ -141,41 +137,15 @@ def test_the_upload_host_lets_the_page_put_a_photo_and_refuses_other_origins(sta
 
 
 # -- a connection to a function lost before its answer ---------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(params=["workerd", "python"])
+@pytest.fixture(params=fronts.KINDS)
 def lossy(request, stack, tmp_path):
     """A front of the given kind whose every function is reached through a LossyOrigin hop: (url, hop)."""
-    if request.param == "workerd" and not workerd.binary().exists():
-        pytest.skip("workerd is not installed (./run setup)")
     hop = LossyOrigin({name: stack.function_url(name) for name in ENTRY_POINTS})
-    origins = tmp_path / "origins.json"
-    origins.write_text(json.dumps(hop.origins()))
-    port, env = _free_port(), stack.process_env()
-    cmd = (workerd.command(stack.worker_config(tmp_path, port, origins, env)) if request.param == "workerd" else
-           [sys.executable, "-m", "devstack.gateway", "--port", str(port), "--origins", str(origins)])
-    with open(tmp_path / "front.log", "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"the {request.param} front (front.log in {tmp_path})", url + "/", proc, 30)
-        yield url, hop
+        with fronts.front(request.param, stack, tmp_path, hop.origins()) as url:
+            yield url, hop
     finally:
-        proc.kill()
-        proc.wait()
         hop.close()
-
-
-def _jobs_of(gcs_uri: str) -> list[str]:
-    from google.cloud.firestore import FieldFilter
-
-    from common.gcp import db
-
-    return [d.id for d in db.client().collection(store.JOBS).where(filter=FieldFilter("gcs_uri", "==", gcs_uri)).stream()]
 
 
 def test_a_create_job_whose_answer_was_lost_is_sent_again_and_the_app_gets_the_one_job_it_made(lossy, stack, menu_photo):
@@ -190,7 +160,7 @@ def test_a_create_job_whose_answer_was_lost_is_sent_again_and_the_app_gets_the_o
     # The app sent no key; the front gave one, the same on both sends, so the second found the first's job.
     keys = {s.headers.get("x-edge-request-key") for s in creates}
     assert len(keys) == 1 and len(keys.pop()) == 64
-    assert _jobs_of(signed["gcs_uri"]) == [job_id]
+    assert jobs_of(signed["gcs_uri"]) == [job_id]
     assert app.snapshot(job_id)["job_id"] == job_id
 
 
@@ -204,7 +174,7 @@ def test_a_create_job_with_the_clients_idempotency_key_is_sent_again_with_it_and
     assert [(s.step, s.status, s.headers.get("idempotency-key"), s.headers.get("x-edge-request-key"))
             for s in hop.seen] == [("drop", None, "order-17", None), ("lose", 201, "order-17", None),
                                    ("pass", 200, "order-17", None)]
-    assert _jobs_of(gcs_uri) == [r.json()["job_id"]]
+    assert jobs_of(gcs_uri) == [r.json()["job_id"]]
 
 
 def test_a_client_cannot_choose_the_key_the_front_gives_a_create_job(lossy, api, menu_photo):

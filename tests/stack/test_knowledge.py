@@ -6,7 +6,7 @@ import pytest
 
 from common.gcp import db
 from common.menu.items import MenuItem
-from common.scan import knowledge
+from common.scan import allergen_votes, knowledge
 from tests.support import eventually, render_photo
 
 
@@ -25,7 +25,8 @@ def test_every_completed_gemini_scan_teaches_its_dishes_and_counts_how_often_eac
     api.scan(render_photo(("唐揚げ 680円",)), "zh-TW")
     first = _learned("唐揚げ", "zh-TW")
     assert first["translated_name"] == "日式炸雞" and first["seen"] == 1 and first["engines"] == ["gemini"]
-    assert first["allergens"] == ["gluten", "soy"] and first["reading"] == "からあげ"
+    # Its allergens are one caller's claim until another agrees (tests/test_knowledge_agreement.py).
+    assert [c["set"] for c in first["allergen_votes"].values()] == [["gluten", "soy"]] and first["reading"] == "からあげ"
     api.scan(render_photo(("焼き鳥 980円",)), "zh-TW")  # other bytes: not the cache, a second scan
     eventually(lambda: _doc("唐揚げ", "zh-TW")["seen"] >= 2, timeout_s=10, every_s=0.2, what="the second scan's merge")
     assert _doc("唐揚げ", "zh-TW")["seen"] == 2
@@ -57,8 +58,9 @@ def test_the_offline_engines_guess_for_an_unknown_dish_is_never_written(stack):
 def test_an_offline_scan_takes_what_a_model_taught_and_never_writes_its_own_guesses_back(stack):
     taught = MenuItem(id="1", original_name="Lamb Pepper Fry", translated_name="黑胡椒炒羊肉",
                       description="南印度風味的黑胡椒乾炒羊肉。", allergens=["milk", "peanut"], tags=["spicy"])
-    knowledge.record([taught], "zh-TW", "gemini")
-    assert _doc("Lamb Pepper Fry", "zh-TW")["allergens"] == ["milk", "peanut"]
+    for caller in ("aa01", "bb02"):  # two callers agree on its allergens
+        knowledge.record([taught], "zh-TW", "gemini", caller=caller)
+    assert allergen_votes.agreed(_doc("Lamb Pepper Fry", "zh-TW")) == ["milk", "peanut"]
     # The offline engine's own reading: a word-by-word name, a description and allergens guessed.
     guess = MenuItem(id="1", original_name="Lamb Pepper Fry", translated_name="羊肉 Pepper Fry",
                      description="食材：羊肉。", allergens=["lamb"], known=False)  # "made with", not printed
@@ -67,8 +69,8 @@ def test_an_offline_scan_takes_what_a_model_taught_and_never_writes_its_own_gues
         ("黑胡椒炒羊肉", "南印度風味的黑胡椒乾炒羊肉。", ["milk", "peanut"], ["spicy"], True)
     knowledge.record([guess], "zh-TW", "local")  # counted, nothing of its own taught
     doc = _doc("Lamb Pepper Fry", "zh-TW")
-    assert (doc["translated_name"], doc["description"], doc["allergens"], doc["seen"]) == \
-        ("黑胡椒炒羊肉", "南印度風味的黑胡椒乾炒羊肉。", ["milk", "peanut"], 2)
+    assert (doc["translated_name"], doc["description"], allergen_votes.agreed(doc), doc["seen"]) == \
+        ("黑胡椒炒羊肉", "南印度風味的黑胡椒乾炒羊肉。", ["milk", "peanut"], 3)
     assert sorted(doc["engines"]) == ["gemini", "local"]
 
 
@@ -79,8 +81,11 @@ def test_a_scan_of_more_dishes_than_one_commit_holds_is_learned_whole(stack):
 
 
 def test_learned_entries_fill_an_engines_blanks_and_make_an_unknown_dish_known(stack):
-    knowledge.record([MenuItem(id="1", original_name="Chicken Tikka Masala", translated_name="印度奶油烤雞",
-                               description="番茄奶油醬燉烤雞塊。", allergens=["milk"])], "zh-TW", "gemini")
+    for caller in ("aa01", "bb02"):
+        knowledge.record([MenuItem(id="1", original_name="Chicken Tikka Masala", translated_name="印度奶油烤雞",
+                                   description="番茄奶油醬燉烤雞塊。", allergens=["milk"])], "zh-TW", "gemini",
+                         caller=caller)
+    _learned("Chicken Tikka Masala", "zh-TW")
     gemini = MenuItem(id="a", original_name="CHICKEN TIKKA MASALA", translated_name="雞肉提卡", description="")
     offline = MenuItem(id="b", original_name="chicken tikka masala", translated_name="chicken tikka masala",
                        description="Served with rice.", known=False)

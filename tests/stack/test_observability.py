@@ -67,12 +67,15 @@ def test_a_job_is_one_trace_across_every_function_it_touches_in_order_with_its_i
     assert api.events(job_id)[-1].data["status"] == "completed"
     own, _ = _spans(stack, job_id, _run_over())
 
-    assert {s["trace_id"] for s in own} == {caller.trace_id}  # the caller's trace, kept end to end
+    (trace_id,) = {s["trace_id"] for s in own}  # one trace end to end: the origin's, not the caller's
+    assert trace_id != caller.trace_id
     assert all(s["attributes"].get("job_id") == job_id for s in own), \
         [s["name"] for s in own if s["attributes"].get("job_id") != job_id]
     assert {"create_job", "run_scan_task", "notify_task"} <= {s["service"] for s in own}
     create = next(s for s in own if s["service"] == "create_job" and s["kind"] == "SERVER")
-    assert create["parent_id"] == caller.span_id and create["start_ns"] == min(s["start_ns"] for s in own)
+    assert create["parent_id"] not in {s["span_id"] for s in own}  # under the origin's span
+    assert [(link["trace_id"], link["span_id"]) for link in create["links"]] == [(caller.trace_id, caller.span_id)]
+    assert create["start_ns"] == min(s["start_ns"] for s in own)
     # The task's request is a child of the enqueue that made it; the run and its stages under it.
     task = next(s for s in own if s["service"] == "run_scan_task" and s["kind"] == "SERVER")
     assert _ancestors(task, own)[:2] == ["tasks.enqueue", create["name"]]
@@ -174,14 +177,19 @@ def test_snapshot_and_event_stream_reads_link_to_the_jobs_trace(api_v2, stack, m
         assert [link["trace_id"] for link in s["links"]] == [trace_id]
 
 
-def test_the_origin_keeps_a_clients_trace_id_but_decides_sampling_itself(api, stack, menu_photo):
+def test_the_origin_starts_its_own_trace_links_the_clients_and_decides_sampling_itself(api, stack, menu_photo):
     caller = trace_ids.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=False)
     r = api.create_job(api.upload(menu_photo), "en", headers={"traceparent": caller.traceparent})
     job_id = r.json()["job_id"]
     assert api.events(job_id)[-1].data["status"] == "completed"
-    # The stack samples every trace (TRACE_SAMPLE_RATIO 1): the client's "not sampled" does not stop it.
+    # The stack samples every trace (TRACE_SAMPLE_RATIO 1): the client's "not sampled" does not stop it,
+    # and its trace id is not the one our spans and log lines carry: a link leads to it.
     own, _ = _spans(stack, job_id, _run_written)
-    assert {s["trace_id"] for s in own} == {caller.trace_id}  # the ratio's part: tests/unit/test_tracing.py
+    (trace_id,) = {s["trace_id"] for s in own}
+    assert trace_id != caller.trace_id
+    create = next(s for s in own if s["service"] == "create_job" and s["kind"] == "SERVER")
+    assert [link["trace_id"] for link in create["links"]] == [caller.trace_id]
+    assert trace_ids.mint(0.0).sampled is False and trace_ids.mint(1.0).sampled is True
 
 
 def test_a_trace_its_trusted_caller_sampled_out_records_no_span_but_its_log_lines_keep_it(api_v2, stack,

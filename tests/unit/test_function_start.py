@@ -18,7 +18,7 @@ def _imports_after_loading(function: str, env: dict) -> subprocess.CompletedProc
 
 
 def test_signed_url_and_events_never_import_genai_boto3_or_pillow():
-    env = {"UPLOAD_BUCKET": "b"}
+    env = {"UPLOAD_BUCKET": "b", "UPLOAD_NAME_SECRETS": "k"}
     for function in ("signed_url", "events"):
         out = _imports_after_loading(function, env)
         assert out.returncode == 0, out.stderr

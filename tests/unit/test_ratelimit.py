@@ -24,10 +24,11 @@ def test_reads_are_refused_past_the_burst_and_misses_only_turn_misses_into_429()
     limiter.admit(me)
     with pytest.raises(TooManyRequests):
         limiter.missed(me)  # the third miss: 429 instead of 404
-    limiter.admit(me)  # a hit still reads: misses do not lock the caller out of its own jobs
-    limiter.admit(me)  # the fifth read
+    for _ in range(5):  # a hit still reads: misses do not lock the caller out of its own jobs
+        limiter.admit(me)
+        limiter.found(me)
     with pytest.raises(TooManyRequests) as refused:
-        limiter.admit(me)  # the sixth
+        limiter.admit(me)  # the sixth read of a job found
     assert refused.value.retry_after_s >= 1
     limiter.admit(other)
 

@@ -79,12 +79,3 @@ def test_tracing_starts_in_a_process_that_already_imported_httpx(tmp_path):
                               "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "['httpx']"]
-
-
-def test_the_edge_keeps_a_callers_trace_id_but_decides_sampling_by_its_own_ratio():
-    caller = trace_ids.Ids(os.urandom(16).hex(), os.urandom(8).hex(), sampled=False)
-    for ratio, sampled in ((0.0, False), (1.0, True)):
-        for flag in (True, False):
-            sent = trace_ids.Ids(caller.trace_id, caller.span_id, flag).traceparent
-            assert trace_ids.at_edge(sent, ratio) == trace_ids.Ids(caller.trace_id, caller.span_id, sampled)
-    assert trace_ids.at_edge("garbage", 1.0).trace_id != caller.trace_id
