@@ -109,6 +109,10 @@ class LocalEngine:
         # On-machine OCR takes seconds, not a model's tens of seconds: no partials, no deadline checks.
         with self._lock:
             reading = self.ocr.read(jpeg)
+        return self.menu_of(reading, language)
+
+    def menu_of(self, reading, language: str) -> MenuReading:
+        """The menu in one OCR reading of a photo (read_menu after its OCR)."""
         text_chars = sum(len(b.text) for b in reading.boxes)
         log.info("ocr", boxes=len(reading.boxes), weak=reading.weak, chars=text_chars,
                  sharpness=round(reading.sharpness, 1))

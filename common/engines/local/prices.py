@@ -59,7 +59,7 @@ _MARKET_RE = re.compile("(" + "|".join(re.escape(m) if not m.isascii() else r"(?
 TAIL_WINDOW = 48  # "Small $8 / Medium $10 / Large $12 / Family $20" is 45
 _TAIL_RE = re.compile(
     rf"(?P<block>(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT}"
-    rf"(?:\s*(?:[-–~〜～/|・,、]|\s)\s*(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)\s*[)）]?\s*$",
+    rf"(?:\s*(?:[-–~〜～/|・·•,、]|\s)\s*(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)\s*[)）]?\s*$",
     re.IGNORECASE)
 
 
@@ -203,12 +203,16 @@ _LABELLED = re.compile(rf"(?P<label>[^\W\d_][^\d:：$€¥￥£]{{0,18}}?)[\s\-�
 def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list[tuple[str, float, str]]]]:
     """(name, [(label, amount, printed)]) when `head` ends in labelled prices before the last one."""
     label = re.search(r"(?<![^\W\d_])([^\W\d_][^\d:：$€¥￥£]{0,18}?)[\s\-–—:：]*$", head)
-    if not label or not (last.group("sym") or last.group("w2") or last.group("w1")):
+    # Bare amounts ("Chicken 23 · Beef 29") are options only with a mark between the pairs.
+    bare = not (last.group("sym") or last.group("w2") or last.group("w1"))
+    if not label:
         return None
     pairs, rest = [], head[: label.start()]
     while True:  # walk back over "label price" pairs
-        m = re.search(rf"(?P<amt>{_ANY_AMOUNT})[\s\-–—/|,;·・]*$", rest)
-        if not m or not re.search(r"[$€¥￥£円元圓块원฿₫]|\d[.,]\d", m.group("amt")):
+        m = re.search(rf"(?P<amt>{_ANY_AMOUNT})[\s\-–—/|,;·•・]*$", rest)
+        marked = m and (re.search(r"[$€¥￥£円元圓块원฿₫]|\d[.,]\d", m.group("amt")) or
+                        bare and re.search(r"[/|·•・]", rest[m.end("amt"):]))
+        if not marked:
             break
         before = rest[: m.start()]
         lab = re.search(r"(?<![^\W\d_])([^\W\d_][^\d:：$€¥￥£]{0,18}?)[\s\-–—:：]*$", before)
@@ -229,7 +233,10 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
         # "Golden Lentil Cakes Chicken $11 Beef $14": one-word labels, so the first label is one word
         # too and the words before it are the name's
         rest, pairs[0] = f"{rest} {' '.join(first[:-1])}", (first[-1], *pairs[0][1:])
-    return re.sub(r"\s+", " ", _LEADERS.sub("", rest.strip(" -–—:："))).strip(), pairs
+    name = re.sub(r"\s+", " ", _LEADERS.sub("", rest.strip(" -–—:："))).strip()
+    if bare and not name:
+        return None  # "Pasta 12 / Salad 14": two dishes of an order sheet, not one dish's options
+    return name, pairs
 
 
 def _label(text: str) -> str:
