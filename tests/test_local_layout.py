@@ -64,13 +64,13 @@ def test_a_price_ocr_ran_into_the_next_columns_name_is_cut_off_it():
                              "椒鹽排骨 56元", "泰式粿條湯 96元", "香辣烤魚 92元", "棺材板 45元"]
 
 
-def test_price_column_labels_do_not_make_a_column_of_their_own():
+def test_price_column_labels_are_no_line_of_their_own_nor_a_column():
     boxes = [_box("Small", 900, 150, 1020, 196), _box("Large", 1150, 150, 1270, 196)]
     for n, name in enumerate(["Latte", "Mocha", "Flat White", "Chai"]):
         y = 220 + 70 * n
         boxes += [_box(name, 100, y, 100 + 22 * len(name), y + 46), _box(f"{4 + n}.50", 930, y, 1020, y + 46),
                   _box(f"{5 + n}.50", 1180, y, 1270, y + 46)]
-    assert _texts(boxes)[1:] == ["Latte 4.50 5.50", "Mocha 5.50 6.50", "Flat White 6.50 7.50", "Chai 7.50 8.50"]
+    assert _texts(boxes) == ["Latte 4.50 5.50", "Mocha 5.50 6.50", "Flat White 6.50 7.50", "Chai 7.50 8.50"]
 
 
 def test_ornament_rows_and_border_patterns_are_not_text_and_a_lucky_price_or_one_character_dish_is():
@@ -91,3 +91,37 @@ def test_labelled_options_separated_by_a_middle_dot_are_one_price_and_two_dishes
     head, price = find_price("炒飯 小 $139 · 大 $169")
     assert (head, price.amount) == ("炒飯", 139)
     assert find_price("Pasta 12 / Salad 14")[0] != ""
+
+
+def test_a_name_centred_over_its_own_price_is_no_column_label():
+    boxes = []
+    for n, (name, price) in enumerate([("Satay", "-$12-"), ("Laksa", "-$22-"), ("Pho", "-$37-")]):
+        y = 200 + 250 * n
+        boxes += [_box(name, 750 - 14 * len(name), y, 750 + 14 * len(name), y + 60),
+                  _box(price, 690, y + 70, 810, y + 126), _box("slow cooked with onions and spices", 420, y + 135,
+                                                                1080, y + 175)]
+    assert _texts(boxes)[:3] == ["Satay", "-$12-", "slow cooked with onions and spices"]
+
+
+def test_a_description_beside_the_next_columns_price_does_not_cut_the_page_into_rows():
+    boxes = []
+    for n, (a, b) in enumerate([("Bruschetta", "Ikayaki"), ("Flan", "Smoky Wings"), ("Aguachile", "Corn Salad")]):
+        y = 200 + 130 * n
+        boxes += [_box(a, 90, y, 90 + 22 * len(a), y + 46), _box(f"{n + 6}.50", 620, y, 710, y + 46),
+                  _box("served with rice, and salad", 100, y + 50, 560, y + 80),
+                  # on a curled photo the right column's name sits higher than its price
+                  _box(b, 760, y + 20, 760 + 22 * len(b), y + 62), _box(f"{n + 16}.00", 1290, y + 36, 1380, y + 82)]
+    texts = _texts(boxes)
+    assert texts[:2] == ["Bruschetta 6.50", "served with rice, and salad"]
+    assert texts[6:] == ["Ikayaki 16.00", "Smoky Wings 17.00", "Corn Salad 18.00"]
+
+
+def test_a_price_ocr_ran_into_a_chinese_name_without_a_space_is_cut_off_it_too():
+    assert [b.text for b in segment.split_run_in([_box("17元火雞肉飯", 860, 200, 1160, 245)])] == ["17元", "火雞肉飯"]
+
+
+def test_two_prices_in_two_columns_are_two_amounts_and_a_grouped_thousand_is_one():
+    assert find_price("打拋豬肉飯 460 600")[1].amount == 460
+    assert find_price("Cafe 80 100")[1].amount == 80
+    assert find_price("Bun Bo Hue 45 000 đ")[1].amount == 45000
+    assert find_price("Steak 1 280 €")[1].amount == 1280

@@ -35,6 +35,7 @@ class MenuItem(BaseModel):
     reading: Optional[str] = None         # a Japanese name's reading in hiragana (the app shows it)
     romanji: Optional[str] = None         # the same in Hepburn romanisation (the app's spelling of the field)
     image_error: Optional[dict] = None    # {code, message} when image_status is "failed"
+    confidence: Optional[float] = None    # 0-1, how sure an engine that says is that this is a dish
 
 
 class MenuReading(BaseModel):
@@ -76,10 +77,15 @@ class Engine(Protocol):
         """A profile other than menu: the photo's data as one JSON object; raise ScanError on failure."""
 
 
+CONFIDENT = 0.6  # an item whose engine gives a confidence below this is never a top-3 pick
+
+
 def finalise_top3(items: list[MenuItem]) -> list[MenuItem]:
-    """Exactly min(3, n) items are top-3: keep the engine's picks in order, fill from the top."""
-    ids = [i.id for i in items if i.is_top3][:3]
-    ids += [i.id for i in items if i.id not in ids][: 3 - len(ids)]
+    """Up to three top-3 items, only from confident ones (no confidence given counts as confident): keep the
+    engine's picks in order, fill from the top."""
+    sure = [i for i in items if i.confidence is None or i.confidence >= CONFIDENT]
+    ids = [i.id for i in sure if i.is_top3][:3]
+    ids += [i.id for i in sure if i.id not in ids][: 3 - len(ids)]
     for item in items:
         item.is_top3 = item.id in ids
         item.image_status = "pending" if item.is_top3 else "none"

@@ -18,7 +18,7 @@ from typing import Optional
 
 from common import logs
 from common.engines import Call, MenuItem, MenuReading
-from common.engines.local import cards, dishes, layout, lexicon, menu, prices
+from common.engines.local import cards, confidence, dishes, layout, lexicon, menu, prices
 from common.engines.local.dishes import Dish, KnowledgeBase
 from common.errors import ConfigError, ScanError
 
@@ -139,6 +139,8 @@ class LocalEngine:
         lang = dishes.reader_lang(language)
         currency = prices.infer_currency([i.price.currency for i in parsed.items if i.price], script)
         items = [self._item(n, p, m, lang, currency, script) for n, (p, m) in enumerate(zip(parsed.items, matches))]
+        for item, p, m in zip(items, parsed.items, matches):
+            item.confidence = confidence.of(p, m, self.kb, parsed.item_size)
         self._pick_top3(items, parsed.items, matches)
         log.info("menu parsed", orientation=orientation, lines=len(lines), items=len(items), reread=len(reread),
                  known=sum(1 for i in items if i.known), sections=len(parsed.sections), script=script,
@@ -189,6 +191,8 @@ class LocalEngine:
         amounts = sorted(p.price.amount for p in parsed if p.price and p.price.amount)
         scored = []
         for n, (item, p, m) in enumerate(zip(items, parsed, matches)):
+            if item.confidence is not None and item.confidence < confidence.CONFIDENT:
+                continue  # a line that may not be a dish is never drawn as one
             section = (p.section or "").lower()
             course = m.dish.course if m else ("drink" if any(w in section for w in DRINK_SECTIONS)
                                               else "dessert" if any(w in section for w in DESSERT_SECTIONS) else "main")

@@ -130,7 +130,9 @@ def _horizontal_lines(boxes: list[Box]) -> list[Line]:
             lines.append(Line(text=" ".join(b.text.strip() for b in row), size=max(b.h for b in named),
                               x0=row[0].x0, y0=min(b.y0 for b in row), column=ci, boxes=row,
                               y1=max(b.y1 for b in row)))
-    return lines
+    from common.engines.local import labels
+
+    return labels.drop(lines, _is_price_only)
 
 
 # -- vertical -------------------------------------------------------------------------------------

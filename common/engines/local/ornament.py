@@ -50,6 +50,8 @@ def _ornament(text: str) -> bool:
     if not s or not _WORDY.search(s) or _PATTERN.match(s):
         return True
     chars = set(s.lower())
+    if len(s) >= 8 and max(s.lower().count(c) for c in chars) >= 0.7 * len(s):
+        return True  # a border read as one letter over and over (APPPPPPPPP)
     if len(s) >= 4 and len(chars) <= 2:
         price = find_price(s)[1]
         if price and price.currency:

@@ -31,7 +31,11 @@ _SIZE_LABELS = r"(?<![A-Za-zÀ-ÿ])(?:S|M|L|XL|小|中|大|並|大盛|特盛|小
 _SYM = r"(?:NT\$|HK\$|S\$|US\$|A\$|C\$|[¥￥$＄€£₩฿₫])"
 _WORD = r"(?:円|元|圓|块|원|บาท|đ|€|\$|EUR|USD|JPY|VND|THB|KRW|TWD|RMB|CHF|GBP)"
 # A number: 1,280 / 1.280 / 14.50 / 14,50 / 1 280 / 680 / ６８０ (NFKC turns full-width into ASCII first)
-_NUM = r"\d{1,3}(?:[,.  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# A plain space groups thousands only before 000 or 500 (12 500), or before a currency that prints
+# it so (1 280 €, 45 000 đ): two prices in two columns
+# ("460  600", 小 and 大) are joined by a space too, and are two amounts.
+_NUM = (r"\d{1,3}(?:[,.\u00a0\u202f]\d{3}| (?:000|500)(?!\d)| \d{3}(?=\s?(?:€|₫|đ|VND|EUR|원)))+(?:[.,]\d{1,2})?"
+        r"|\d+(?:[.,]\d{1,2})?")
 _KNUM = f"[{_KANJI_NUM}]+"
 _AMOUNT = (rf"(?:(?P<sym>{_SYM})\s?(?P<n1>{_NUM})(?:\s?(?P<w1>{_WORD}))?"
            rf"|(?P<n2>{_NUM})\s?(?P<w2>{_WORD})(?:\s?\((?:税込|税抜|tax)[^)]*\))?"
