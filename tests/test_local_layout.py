@@ -125,3 +125,17 @@ def test_two_prices_in_two_columns_are_two_amounts_and_a_grouped_thousand_is_one
     assert find_price("Cafe 80 100")[1].amount == 80
     assert find_price("Bun Bo Hue 45 000 đ")[1].amount == 45000
     assert find_price("Steak 1 280 €")[1].amount == 1280
+
+
+def test_a_chinese_name_with_its_price_run_into_it_is_priced_and_a_count_before_a_name_is_not():
+    assert (find_price("炒飯480")[0], find_price("炒飯480")[1].amount) == ("炒飯", 480)
+    assert find_price("2人前")[1] is None and find_price("七味7")[1] is None
+
+
+def test_two_column_labels_ocr_read_as_one_box_are_still_labels():
+    boxes = [_box("Lunch Dinner", 1209, 327, 1438, 369)]
+    for n, name in enumerate(["Tamagoyaki", "Taiyaki", "Earl Grey"]):
+        y = 389 + 78 * n
+        boxes += [_box(name, 66, y, 66 + 24 * len(name), y + 57), _box(f"{20 + n}", 1252, y, 1322, y + 57),
+                  _box(f"{30 + n}", 1367, y, 1434, y + 57)]
+    assert _texts(boxes) == ["Tamagoyaki 20 30", "Taiyaki 21 31", "Earl Grey 22 32"]

@@ -102,3 +102,9 @@ def test_the_top_three_are_picked_only_from_confident_dishes():
     top = [i.id for i in finalise_top3(items) if i.is_top3]
     assert top == ["item-1", "item-2", "item-4"]
     assert [i.image_status for i in items] == ["none", "pending", "pending", "none", "pending"]
+
+
+def test_a_price_alone_on_its_line_goes_with_the_name_not_with_a_description():
+    lines = [_line("炸牡蠣", 100), _line("小 $139 · 大 $169", 150), _line("醬油、辣椒、青椒，鮮嫩多汁", 200, size=30),
+             _line("炒飯", 260), _line("小 $99 · 大 $129", 310), _line("蔥、醬油、芹菜，大火快炒", 360, size=30)]
+    assert [(i.name, i.price.amount) for i in menu.parse(lines).items] == [("炸牡蠣", 139), ("炒飯", 99)]

@@ -3,7 +3,6 @@ few short words set above the prices, right of where the names start. They name 
 not dishes, and a line of them would otherwise be read as one."""
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from common.engines.local.layout import Box, Line
@@ -19,7 +18,8 @@ def drop(lines: list[Line], price_only: Callable[[Box], bool]) -> list[Line]:
 def _labels(line: Line, below: list[Line], price_only) -> bool:
     if not below or len(line.boxes) > 4 or any(price_only(b) for b in line.boxes):
         return False
-    if any(len(re.sub(r"\s", "", b.text)) > 8 or len(b.text.split()) > 2 for b in line.boxes):
+    words = line.text.split()  # OCR may read two labels as one box ("Lunch Dinner")
+    if len(words) > 4 or any(len(w) > 8 for w in words):
         return False
     # prices on a dish's own row, its name to their left: a price alone on its line (a stacked menu's,
     # under a centred name) has no column to label

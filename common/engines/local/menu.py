@@ -283,7 +283,10 @@ def _pairing(rows: list[_Row]) -> dict[int, str]:
             continue
         # OCR boxes carry padding, so touching lines overlap: a gap below zero is no gap at all.
         gap_up, gap_down, h = max(0.0, r.y0 - above.y1), max(0.0, below.y0 - r.y1), r.y1 - r.y0
-        if not any(rows[k].column == r.column and rows[k].wordy for k in range(i - 1)):
+        written_below, written_above = (notes.is_description(x.text) or _is_sentence(x.text) for x in (below, above))
+        if written_below != written_above:
+            out[i] = "up" if written_below else "down"  # a price goes with a name, not a description
+        elif not any(rows[k].column == r.column and rows[k].wordy for k in range(i - 1)):
             unsure.append(i)  # the line above opens the column: the restaurant's name, or the first dish
         # Box heights vary with a word's letters ("Ramune" sits lower than "Kung Pao"), so only a
         # clearly smaller line counts as set smaller.

@@ -166,7 +166,9 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
         n = amounts[-1].group("n3")
         if _COUNTED.search(head) and n.isdigit():
             return line, None
-        if head and not re.search(r"[\s.．·・…‥_\-–—:：(（\[]$", head):
+        # (a Chinese or Japanese name with its price run into it, "炒飯480": OCR writes no space there)
+        glued = re.search(r"[\u3040-\u30ff\u3400-\u9fff]$", head) and len(n) >= 2 and n.isdigit()
+        if head and not glued and not re.search(r"[\s.．·・…‥_\-–—:：(（\[]$", head):
             return line, None
         if "." not in n and "," not in n and len(n) < 2 and not dressed:
             return line, None
