@@ -1,8 +1,8 @@
-"""The offline engine's page structure: blocks cut at gutters and gaps (segment), ornaments dropped
+"""The offline engine's page structure: blocks cut at gutters and gaps (segment, gutters), ornaments dropped
 (ornament), boxes OCR ran across a gutter cut in two. Boxes are built by hand: no OCR runs here."""
 from __future__ import annotations
 
-from common.engines.local import ornament, segment
+from common.engines.local import ornament, runin
 from common.engines.local.layout import Box, read_lines
 from common.engines.local.prices import find_price
 
@@ -59,7 +59,7 @@ def test_a_price_ocr_ran_into_the_next_columns_name_is_cut_off_it():
         y = 200 + 90 * n
         boxes += [_box(a, 85, y, 85 + 44 * len(a), y + 45), _box(f"{pa} {b}", 430, y, 430 + 44 * (len(b) + 2), y + 45),
                   _box(pb, 870, y, 936, y + 45)]
-    assert [b.text for b in segment.split_run_in(boxes[1:2])] == ["74元", "椒鹽排骨"]
+    assert [b.text for b in runin.split_run_in(boxes[1:2])] == ["74元", "椒鹽排骨"]
     assert _texts(boxes) == ["蝦壽司 74元", "韓式餃子 70元", "柯仔煎 89元", "農家一碗香 71元",
                              "椒鹽排骨 56元", "泰式粿條湯 96元", "香辣烤魚 92元", "棺材板 45元"]
 
@@ -117,7 +117,7 @@ def test_a_description_beside_the_next_columns_price_does_not_cut_the_page_into_
 
 
 def test_a_price_ocr_ran_into_a_chinese_name_without_a_space_is_cut_off_it_too():
-    assert [b.text for b in segment.split_run_in([_box("17元火雞肉飯", 860, 200, 1160, 245)])] == ["17元", "火雞肉飯"]
+    assert [b.text for b in runin.split_run_in([_box("17元火雞肉飯", 860, 200, 1160, 245)])] == ["17元", "火雞肉飯"]
 
 
 def test_two_prices_in_two_columns_are_two_amounts_and_a_grouped_thousand_is_one():

@@ -108,7 +108,8 @@ def _is_price_only(b: Box) -> bool:
 
 def _horizontal_lines(boxes: list[Box]) -> list[Line]:
     lines: list[Line] = []
-    from common.engines.local.segment import blocks, split_run_in
+    from common.engines.local.runin import split_run_in
+    from common.engines.local.segment import blocks
 
     for ci, column in enumerate(blocks(split_run_in(boxes), _is_price_only)):
         rows: list[list[Box]] = []
