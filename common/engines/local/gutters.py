@@ -21,6 +21,17 @@ def same_row(a: Box, b: Box) -> bool:
     return min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5 * min(a.h, b.h)
 
 
+def rows_of(boxes: list[Box]) -> list[list[Box]]:
+    """The boxes in rows, top to bottom: a box joins the row above while it overlaps it."""
+    rows: list[list[Box]] = []
+    for b in sorted(boxes, key=lambda b: b.y0):
+        if rows and b.y0 < max(o.y1 for o in rows[-1]) - 0.3 * b.h:
+            rows[-1].append(b)
+        else:
+            rows.append([b])
+    return rows
+
+
 def alone(boxes: list[Box]) -> list[Box]:
     """Boxes no other box shares a row with: titles and headings, which may span a gutter."""
     rows = sorted(boxes, key=lambda b: b.y0)
@@ -44,12 +55,7 @@ def find(boxes: list[Box], price_only) -> Optional[tuple[float, float, float, fl
     body = [b for b in boxes if id(b) not in solo]
     if len(body) < 4:
         return None
-    rows: list[list[Box]] = []
-    for b in sorted(body, key=lambda b: b.y0):
-        if rows and b.y0 < max(o.y1 for o in rows[-1]) - 0.3 * b.h:
-            rows[-1].append(b)
-        else:
-            rows.append([b])
+    rows = rows_of(body)
     mid = statistics.median((b.y0 + b.y1) / 2 for b in boxes)
     for top, bottom in ((0, 0), (1, 0), (0, 1), (1, 1), (2, 0), (2, 1)):
         core = [b for row in rows[top:len(rows) - bottom] for b in row]

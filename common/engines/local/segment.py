@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from typing import Callable, Optional
 
-from common.engines.local.gutters import alone, find, straddling, span
+from common.engines.local.gutters import alone, find, rows_of, span, straddling
 from common.engines.local.layout import Box
 
 MAX_DEPTH = 12  # cuts within cuts; a real page needs four or five
@@ -92,12 +92,7 @@ def _fits(boxes: list[Box], hint) -> Optional[tuple]:
 def _bands(boxes: list[Box], across: list[Box]) -> list[list[Box]]:
     """The node cut above and below each row that crosses its gutter; the crossing rows are bands too."""
     marked = {id(b) for b in across}
-    rows: list[list[Box]] = []
-    for b in sorted(across, key=lambda b: b.y0):
-        if rows and b.y0 < max(o.y1 for o in rows[-1]) - 0.3 * b.h:
-            rows[-1].append(b)
-        else:
-            rows.append([b])
+    rows = rows_of(across)
     bands: list[list[Box]] = []
     rest = sorted((b for b in boxes if id(b) not in marked), key=lambda b: (b.y0 + b.y1) / 2)
     for row in rows:
