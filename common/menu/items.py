@@ -54,6 +54,7 @@ class MenuItem(_Read):
     kind: Optional[str] = None            # "dish" or "drink" (a drink is never a top-3 pick)
     options: list[PriceOption] = Field(default_factory=list)  # sizes or portions with their amounts
     image_kind: Optional[str] = None      # "illustration" once a picture is ready: drawn, not photographed
+    confidence: Optional[float] = None    # 0-1, how sure an engine that says is that this is a dish
 
 
 class MenuReading(_Read):
@@ -70,11 +71,16 @@ class MenuReading(_Read):
         return sum(1 for i in self.items if not i.known)
 
 
+CONFIDENT = 0.6  # an item whose engine gives a confidence below this is never a top-3 pick
+
+
 def finalise_top3(items: list[MenuItem]) -> list[MenuItem]:
-    """Exactly min(3, n) items are top-3: keep the engine's picks in order, then fill from the menu:
-    signature dishes first, then dishes, a drink only when the menu has nothing else."""
-    ids = [i.id for i in items if i.is_top3][:3]
-    rest = sorted((i for i in items if i.id not in ids),
+    """Up to three top-3 items, only from confident ones (no confidence given counts as confident): keep
+    the engine's picks in order, then fill from the menu: signature dishes first, then dishes, a drink
+    only when the menu has nothing else."""
+    sure = [i for i in items if i.confidence is None or i.confidence >= CONFIDENT]
+    ids = [i.id for i in sure if i.is_top3][:3]
+    rest = sorted((i for i in sure if i.id not in ids),
                   key=lambda i: (i.kind == "drink", "signature" not in i.tags))  # stable: menu order within
     ids += [i.id for i in rest][: 3 - len(ids)]
     for item in items:

@@ -20,7 +20,7 @@ from common.core import logs
 from common.core.errors import ConfigError, ScanError
 from common.engines import Call
 from common.menu.items import MenuItem, MenuReading, PriceOption
-from common.engines.local import cards, dishes, layout, lexicon, menu, prices
+from common.engines.local import cards, confidence, dishes, layout, lexicon, menu, prices
 from common.engines.local.dishes import Dish, KnowledgeBase
 
 log = logs.get_logger(__name__)
@@ -119,6 +119,10 @@ class LocalEngine:
         # On-machine OCR takes seconds, not a model's tens of seconds: no partials, no deadline checks.
         with self._lock:
             reading = self.ocr.read(jpeg)
+        return self.menu_of(reading, language)
+
+    def menu_of(self, reading, language: str) -> MenuReading:
+        """The menu in one OCR reading of a photo (read_menu after its OCR)."""
         text_chars = sum(len(b.text) for b in reading.boxes)
         log.info("ocr", boxes=len(reading.boxes), weak=reading.weak, chars=text_chars,
                  sharpness=round(reading.sharpness, 1))
@@ -145,6 +149,8 @@ class LocalEngine:
         lang = dishes.reader_lang(language)
         currency = prices.infer_currency([i.price.currency for i in parsed.items if i.price], script)
         items = [self._item(n, p, m, lang, currency, script) for n, (p, m) in enumerate(zip(parsed.items, matches))]
+        for item, p, m in zip(items, parsed.items, matches):
+            item.confidence = confidence.of(p, m, self.kb, parsed.item_size)
         self._pick_top3(items, parsed.items, matches)
         log.info("menu parsed", orientation=orientation, lines=len(lines), items=len(items), reread=len(reread),
                  known=sum(1 for i in items if i.known), sections=len(parsed.sections), script=script,
@@ -198,6 +204,8 @@ class LocalEngine:
         amounts = sorted(p.price.amount for p in parsed if p.price and p.price.amount)
         scored = []
         for n, (item, p, m) in enumerate(zip(items, parsed, matches)):
+            if item.confidence is not None and item.confidence < confidence.CONFIDENT:
+                continue  # a line that may not be a dish is never drawn as one
             section = (p.section or "").lower()
             score = 3 * (m.dish.rank if m else 1) + COURSE_WEIGHT.get(_course(p, m), 0)
             if any(w in f"{section} {p.name.lower()}" for w in SIGNATURE_WORDS):

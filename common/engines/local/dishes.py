@@ -84,6 +84,9 @@ class KnowledgeBase:
         self._term_keys.sort(key=lambda kt: -len(kt[0]))
         self._keys = list(self._exact)
         self._reading_keys = list(self._reading)
+        # Names long enough to be found inside a longer line (two CJK characters are too often another word)
+        self._containable = [k for k in self._keys if len(k) >= (3 if _is_cjk(k) else 4)]
+        self._matched: dict = {}  # a page asks of its lines more than once
 
     def match(self, text: str, prefer: Optional[str] = None) -> Optional[Match]:
         """The dish named in `text`, or None when nothing matches well enough.
@@ -91,6 +94,13 @@ class KnowledgeBase:
         Where one name belongs to several dishes (餃子: Japanese gyoza, Chinese jiaozi), the one of
         the `prefer` cuisine wins, else the first listed.
         """
+        if (text, prefer) not in self._matched:
+            if len(self._matched) > 20_000:
+                self._matched.clear()
+            self._matched[(text, prefer)] = self._match(text, prefer)
+        return self._matched[(text, prefer)]
+
+    def _match(self, text: str, prefer: Optional[str]) -> Optional[Match]:
         from rapidfuzz import fuzz, process
 
         def pick(found: list[Dish]) -> Dish:
@@ -108,9 +118,8 @@ class KnowledgeBase:
         if bare != k and bare in self._exact:
             return Match(pick(self._exact[bare]), 95.0, "exact")
         best: Optional[tuple[int, str]] = None
-        for known in self._keys:
-            # Two CJK characters inside a longer word are too often another word (枝豆 in 枝豆腐).
-            if len(known) >= (3 if _is_cjk(known) else 4) and known in k:
+        for known in self._containable:  # not two CJK characters: 枝豆 is in 枝豆腐
+            if known in k:
                 if best is None or len(known) > best[0]:
                     best = (len(known), known)
         if best and best[0] / len(k) >= MIN_CONTAINED_COVER:

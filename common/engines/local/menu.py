@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from common.engines.local import headings, notes
 from common.engines.local.layout import Line
 from common.engines.local.prices import Price, find_bare_price, find_price
 
@@ -53,6 +54,8 @@ class ParsedItem:
     price: Optional[Price] = None
     section: Optional[str] = None
     description: list[str] = field(default_factory=list)
+    ocr: float = 1.0      # OCR's confidence in its line
+    size: float = 0.0     # its line's character size
 
 
 @dataclass
@@ -60,6 +63,7 @@ class ParsedMenu:
     items: list[ParsedItem]
     sections: list[str]
     text_chars: int
+    item_size: float = 0.0  # the size the menu sets its dishes in
 
 
 def clean(text: str) -> str:
@@ -160,14 +164,14 @@ def section_name(text: str, size: float, item_size: float) -> tuple[Optional[str
     Decorated headers (【お造り】) are certain; one known only by its size may also be a dish name.
     """
     s = clean(text)
-    if len(s) > 28 or not _has_words(s):
+    if len(s) > (40 if item_size and size >= 1.6 * item_size else 28) or not _has_words(s):
         return None, False
     bare = _DECOR.sub(r"\1", s).strip()
     if _DECOR.match(s) and bare != s:
         return bare, True
     if bare.lower().rstrip(":：") in SECTION_WORDS:
         return bare.rstrip(":："), False
-    if item_size and size >= 1.25 * item_size and len(bare) <= 20:
+    if item_size and size >= 1.25 * item_size and (len(bare) <= 20 or size >= 1.6 * item_size):
         return bare, False
     if re.fullmatch(r"[A-Z][A-Z &'/-]{3,}", bare) and len(bare.split()) <= 4:
         return bare.title(), False
@@ -189,6 +193,7 @@ class _Row:
     head_y0: float = 0.0
     head_y1: float = 0.0
     x1: float = 0.0       # right edge; 0 when unknown
+    score: float = 1.0    # OCR's confidence in the line, its least sure box's
 
     @property
     def price_only(self) -> bool:
@@ -239,7 +244,8 @@ def _rows(lines: list[Line]) -> list[_Row]:
             first = min(ln.boxes, key=lambda b: b.x0) if ln.boxes else None
             rows.append(_Row(part, head, price, ln.size, ln.x0, ln.y0, ln.bottom, ln.column,
                              first.y0 if first else ln.y0, first.y1 if first else ln.bottom,
-                             max((b.x1 for b in ln.boxes), default=0.0)))
+                             max((b.x1 for b in ln.boxes), default=0.0),
+                             min((b.score for b in ln.boxes), default=1.0)))
     return rows
 
 
@@ -277,7 +283,10 @@ def _pairing(rows: list[_Row]) -> dict[int, str]:
             continue
         # OCR boxes carry padding, so touching lines overlap: a gap below zero is no gap at all.
         gap_up, gap_down, h = max(0.0, r.y0 - above.y1), max(0.0, below.y0 - r.y1), r.y1 - r.y0
-        if not any(rows[k].column == r.column and rows[k].wordy for k in range(i - 1)):
+        written_below, written_above = (notes.is_description(x.text) or _is_sentence(x.text) for x in (below, above))
+        if written_below != written_above:
+            out[i] = "up" if written_below else "down"  # a price goes with a name, not a description
+        elif not any(rows[k].column == r.column and rows[k].wordy for k in range(i - 1)):
             unsure.append(i)  # the line above opens the column: the restaurant's name, or the first dish
         # Box heights vary with a word's letters ("Ramune" sits lower than "Kung Pao"), so only a
         # clearly smaller line counts as set smaller.
@@ -327,8 +336,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
                                           and below.wordy and below.column == r.column and below.size < 0.85 * r.size}
     item_size = statistics.median(item_sizes or ([rows[i].size for i in described] if len(described) >= 3 else None)
                                   or [r.size for r in rows] or [0])
-    left = statistics.median([r.x0 for r in rows]) if rows else 0
-    priced_share = len(item_sizes) / max(1, len(rows))
+    left = {c: statistics.median(r.x0 for r in rows if r.column == c) for c in {r.column for r in rows}}
     # Stacked menus print the price on a line of its own: every other wordy line describes a dish.
     stacked = len(pairing) >= 2 and len(pairing) >= 0.5 * len(item_sizes)
 
@@ -338,14 +346,17 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
     current: Optional[ParsedItem] = None
     waiting: Optional[Price] = None  # a price that belongs to the name line below it
     wrapped: Optional[int] = None    # the first half of a name that goes on in the next line (_wraps)
+    apart = headings.set_apart(rows, is_dish, lambda s: notes.is_notice(s) or notes.is_description(s))
     for i, r in enumerate(rows):
         text, head, price = r.text, r.head, r.price
+        if notes.is_notice(text) and not (price and price.currency and not r.price_only):
+            continue  # the address, the hours, a notice: never a dish, nor a dish's description
         if price and not r.price_only:
             name = _name(head)
             if wrapped is not None and wrapped == i - 1:
                 name = f"{_name(rows[wrapped].text)} {name}"
             name, described_as = _described(name)
-            current = ParsedItem(name, price, section, [described_as] if described_as else [])
+            current = ParsedItem(name, price, section, [described_as] if described_as else [], r.score, r.size)
             items.append(current)
             continue
         if price:
@@ -359,6 +370,8 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
             continue
         header, certain = section_name(text, r.size, item_size)
         is_name = i in named
+        if not header and i in apart:
+            header, certain = _DECOR.sub(r"\1", clean(text)).strip(" 一ー"), True
         if header and (certain or not (is_name or is_dish(header))):
             section, current, waiting = header, None, None
             sections.append(header)
@@ -366,7 +379,8 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         if not _has_words(text):
             continue
         if is_name:
-            current = ParsedItem(_name(text), waiting if pairing.get(i - 1) == "down" else None, section)
+            current = ParsedItem(_name(text), waiting if pairing.get(i - 1) == "down" else None, section, [],
+                                 r.score, r.size)
             waiting = None
             items.append(current)
             continue
@@ -375,18 +389,23 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
             continue
         # A line with a smaller one under it is a name even where the photo's perspective shrinks it.
         smaller = item_size and r.size < 0.85 * item_size and i not in described
-        indented = item_size and r.x0 > left + 1.5 * item_size
-        if current and (smaller or indented or _is_sentence(text) or text.startswith(("(", "（"))
-                        or ((stacked or priced_share >= 0.35) and not is_dish(text))):
+        indented = item_size and r.x0 > left.get(r.column, r.x0) + 1.5 * item_size
+        written = _is_sentence(text) or notes.is_description(text) or text.startswith(("(", "（"))
+        # set in under the line above, and smaller: subordinate to it, however little smaller
+        above = rows[i - 1] if i and rows[i - 1].column == r.column else None
+        tucked = above and r.x0 >= above.x0 + 0.25 * above.size and r.size < 0.95 * above.size
+        # Recall first: on a priced menu a line set as its dishes are, and not written as a description,
+        # is a dish without a price (a set menu's courses, a price-less column beside a priced one).
+        if current and (smaller or indented or tucked or written or (stacked and not is_dish(text))):
             current.description.append(text)
             continue
-        if _is_sentence(text):
+        if written:
             continue  # prose with no item above it: an address, an opening line, a note
         name, described_as = _described(_name(text))
-        current = ParsedItem(name, None, section, [described_as] if described_as else [])
+        current = ParsedItem(name, None, section, [described_as] if described_as else [], r.score, r.size)
         items.append(current)
     return ParsedMenu(items=[i for i in items if i.name], sections=sections,
-                      text_chars=sum(len(r.text) for r in rows))
+                      text_chars=sum(len(r.text) for r in rows), item_size=item_size)
 
 
 def script_of(texts: list[str]) -> str:

@@ -31,7 +31,11 @@ _SIZE_LABELS = r"(?<![A-Za-zÀ-ÿ])(?:S|M|L|XL|小|中|大|並|大盛|特盛|小
 _SYM = r"(?:NT\$|HK\$|S\$|US\$|A\$|C\$|[¥￥$＄€£₩฿₫])"
 _WORD = r"(?:円|元|圓|块|원|บาท|đ|€|\$|EUR|USD|JPY|VND|THB|KRW|TWD|RMB|CHF|GBP)"
 # A number: 1,280 / 1.280 / 14.50 / 14,50 / 1 280 / 680 / ６８０ (NFKC turns full-width into ASCII first)
-_NUM = r"\d{1,3}(?:[,.  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# A plain space groups thousands only before 000 or 500 (12 500), or before a currency that prints
+# it so (1 280 €, 45 000 đ): two prices in two columns
+# ("460  600", 小 and 大) are joined by a space too, and are two amounts.
+_NUM = (r"\d{1,3}(?:[,.\u00a0\u202f]\d{3}| (?:000|500)(?!\d)| \d{3}(?=\s?(?:€|₫|đ|VND|EUR|원)))+(?:[.,]\d{1,2})?"
+        r"|\d+(?:[.,]\d{1,2})?")
 _KNUM = f"[{_KANJI_NUM}]+"
 _AMOUNT = (rf"(?:(?P<sym>{_SYM})\s?(?P<n1>{_NUM})(?:\s?(?P<w1>{_WORD}))?"
            rf"|(?P<n2>{_NUM})\s?(?P<w2>{_WORD})(?:\s?\((?:税込|税抜|tax)[^)]*\))?"
@@ -59,7 +63,7 @@ _MARKET_RE = re.compile("(" + "|".join(re.escape(m) if not m.isascii() else r"(?
 TAIL_WINDOW = 48  # "Small $8 / Medium $10 / Large $12 / Family $20" is 45
 _TAIL_RE = re.compile(
     rf"(?P<block>(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT}"
-    rf"(?:\s*(?:[-–~〜～/|・,、]|\s)\s*(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)\s*[)）]?\s*$",
+    rf"(?:\s*(?:[-–~〜～/|・·•,、]|\s)\s*(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)\s*[)）]?\s*$",
     re.IGNORECASE)
 
 
@@ -162,7 +166,9 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
         n = amounts[-1].group("n3")
         if _COUNTED.search(head) and n.isdigit():
             return line, None
-        if head and not re.search(r"[\s.．·・…‥_\-–—:：(（\[]$", head):
+        # (a Chinese or Japanese name with its price run into it, "炒飯480": OCR writes no space there)
+        glued = re.search(r"[\u3040-\u30ff\u3400-\u9fff]$", head) and len(n) >= 2 and n.isdigit()
+        if head and not glued and not re.search(r"[\s.．·・…‥_\-–—:：(（\[]$", head):
             return line, None
         if "." not in n and "," not in n and len(n) < 2 and not dressed:
             return line, None
@@ -203,12 +209,16 @@ _LABELLED = re.compile(rf"(?P<label>[^\W\d_][^\d:：$€¥￥£]{{0,18}}?)[\s\-�
 def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list[tuple[str, float, str]]]]:
     """(name, [(label, amount, printed)]) when `head` ends in labelled prices before the last one."""
     label = re.search(r"(?<![^\W\d_])([^\W\d_][^\d:：$€¥￥£]{0,18}?)[\s\-–—:：]*$", head)
-    if not label or not (last.group("sym") or last.group("w2") or last.group("w1")):
+    # Bare amounts ("Chicken 23 · Beef 29") are options only with a mark between the pairs.
+    bare = not (last.group("sym") or last.group("w2") or last.group("w1"))
+    if not label:
         return None
     pairs, rest = [], head[: label.start()]
     while True:  # walk back over "label price" pairs
-        m = re.search(rf"(?P<amt>{_ANY_AMOUNT})[\s\-–—/|,;·・]*$", rest)
-        if not m or not re.search(r"[$€¥￥£円元圓块원฿₫]|\d[.,]\d", m.group("amt")):
+        m = re.search(rf"(?P<amt>{_ANY_AMOUNT})[\s\-–—/|,;·•・]*$", rest)
+        marked = m and (re.search(r"[$€¥￥£円元圓块원฿₫]|\d[.,]\d", m.group("amt")) or
+                        bare and re.search(r"[/|·•・]", rest[m.end("amt"):]))
+        if not marked:
             break
         before = rest[: m.start()]
         lab = re.search(r"(?<![^\W\d_])([^\W\d_][^\d:：$€¥￥£]{0,18}?)[\s\-–—:：]*$", before)
@@ -229,7 +239,10 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
         # "Golden Lentil Cakes Chicken $11 Beef $14": one-word labels, so the first label is one word
         # too and the words before it are the name's
         rest, pairs[0] = f"{rest} {' '.join(first[:-1])}", (first[-1], *pairs[0][1:])
-    return re.sub(r"\s+", " ", _LEADERS.sub("", rest.strip(" -–—:："))).strip(), pairs
+    name = re.sub(r"\s+", " ", _LEADERS.sub("", rest.strip(" -–—:："))).strip()
+    if bare and not name:
+        return None  # "Pasta 12 / Salad 14": two dishes of an order sheet, not one dish's options
+    return name, pairs
 
 
 def _label(text: str) -> str:

@@ -1,0 +1,32 @@
+"""Labels over a menu's price columns ("Small  Large", "Reg  Lg", "並  大盛", "單點  套餐"): a line of a
+few short words set above the prices, right of where the names start. They name the columns; they are
+not dishes, and a line of them would otherwise be read as one."""
+from __future__ import annotations
+
+from typing import Callable
+
+from common.engines.local.layout import Box, Line
+
+
+def drop(lines: list[Line], price_only: Callable[[Box], bool]) -> list[Line]:
+    """The lines less those that label the price columns under them."""
+    # The lines after it in reading order: its own block's, or the block under it when the labels
+    # were cut off as a band of their own.
+    return [ln for i, ln in enumerate(lines) if not _labels(ln, lines[i + 1:i + 3], price_only)]
+
+
+def _labels(line: Line, below: list[Line], price_only) -> bool:
+    if not below or len(line.boxes) > 4 or any(price_only(b) for b in line.boxes):
+        return False
+    words = line.text.split()  # OCR may read two labels as one box ("Lunch Dinner")
+    if len(words) > 4 or any(len(w) > 8 for w in words):
+        return False
+    # prices on a dish's own row, its name to their left: a price alone on its line (a stacked menu's,
+    # under a centred name) has no column to label
+    prices = [p for ln in below for p in ln.boxes if price_only(p)
+              and any(not price_only(o) and o.x1 <= p.x0 for o in ln.boxes)]
+    starts = min(ln.x0 for ln in below)
+    if not prices or line.x0 < starts + 2 * line.size:
+        return False
+    # each label stands over a price column, to within an em
+    return all(any(min(b.x1, p.x1) - max(b.x0, p.x0) > -line.size for p in prices) for b in line.boxes)

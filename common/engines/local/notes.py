@@ -1,0 +1,55 @@
+"""Lines a menu prints that are never dishes: its address, telephone, opening hours, web and social
+addresses, legal and house notices (service charge, allergies, raw food, cards), the year it opened and
+its slogan; and lines written as a dish's description rather than its name. Told by their form and
+their vocabulary, in English, Chinese and Japanese."""
+from __future__ import annotations
+
+import re
+
+_PATTERNS = [
+    r"(?<![^\W\d_])(?:tel|phone|fax|call us|whatsapp|line id)(?![^\W\d_])\.?\s*[:：#]?\s*[\d(+]",
+    r"\(?\d{2,4}\)?[\s.\-]\d{3,4}[\s.\-]\d{3,4}",                       # a telephone number
+    r"www\.|https?://|\.(?:com|net|org|tw|jp|cn|hk)\b|@[A-Za-z_]\w+",  # web and social addresses
+    r"\d{1,2}\s*[:：]\s*\d{2}\s*(?:am|pm)?\s*[-–~〜～至到]\s*\d{1,2}\s*[:：]\s*\d{2}",  # hours
+    r"\d{1,2}\s*(?:am|pm)\s*(?:[-–~〜～]|to|until)\s*\d{1,2}\s*(?:am|pm)",
+    r"(?<![^\W\d_])(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s*(?:[-–~]|to|through)\s*(?:mon|tue|wed|thu|fri|sat|sun)",
+    r"(?<![^\W\d_])(?:est|estd|established|since|founded)\.?\s*(?:in\s*)?(?:19|20)\d{2}\b",
+    r"(?<![^\W\d_])(?:open daily|opening hours|closed on|service charge|gratuity|vat|gst|taxes|allerg\w*|"
+    r"undercooked|foodborne|consuming raw|cash only|credit cards?|prices (?:are|include|subject)|"
+    r"please (?:inform|ask|note|let)|follow us|reservations?|wi-?fi|take[- ]?away|dine[- ]in|delivery|"
+    r"family (?:owned|run)|cuisine)(?![^\W\d_])",
+    r"電話|电话|地址|營業|营业|営業|定休|税込|税抜|稅|服務費|服务费|過敏|过敏|アレルギー|信用卡|訂位|订位|預約|预约|"
+    r"予約|歡迎|欢迎|外帶|外带|外送|創業|创业|傳承|传承|價格|价格|価格|お問い合わせ|年中無休|現金のみ",
+]
+_NOTICE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
+# A slogan: three or more phrases between dots or bars ("Fresh · Local · Handmade"), no number.
+_SLOGAN = re.compile(r"^[^\d·•|]+(?:\s*[·•|]\s*[^\d·•|]+){2,}$")
+
+
+def is_notice(text: str) -> bool:
+    """True for a line that is the restaurant's details or a notice, never a dish."""
+    return bool(_NOTICE.search(text) or _SLOGAN.match(text.strip()))
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+# How a description starts ("with fries", "Served over rice") and how Japanese prose ends (a verb:
+# 仕上げました, どうぞ, 添えて), where a dish's name is a noun.
+_OPENS = re.compile(r"^(?:with|served|topped|tossed|finished|made with|comes with|choice of|includes?)\b", re.I)
+_JA_VERB = re.compile(r"(?:ます|ました|です|どうぞ|ください|下さい|添えて|使って|仕上げ\w*)[。.!！]?$")
+
+
+# A line that stops mid-phrase ("Chips and") goes on in the next: a fragment, not a name.
+_CARRIES_ON = re.compile(r"(?<![^\W\d_])(?:and|with|or|of|in|on|&)\s*$|,\s*$", re.I)
+
+
+def is_description(text: str) -> bool:
+    """True for a line written as a description: a list of ingredients (commas, 、), a phrase opening
+    in lower case or with "with", "served"..., one stopping mid-phrase, or Japanese ending in a verb."""
+    s = text.strip()
+    words = s.split()
+    if len(_CJK.findall(s)) >= 4 and re.search(r"[、,，;；]", s):
+        return True
+    if _CJK.search(s):
+        return len(s) >= 6 and bool(_JA_VERB.search(s))
+    return ("," in s and len(words) >= 3) or (s[:1].islower() and len(words) >= 2) or \
+        (bool(_OPENS.match(s)) and len(words) >= 2) or (len(words) >= 2 and bool(_CARRIES_ON.search(s)))

@@ -1,0 +1,124 @@
+"""A page's text boxes cut into blocks, recursively: columns within sections within columns (XY-cut).
+
+A node is cut at horizontal gaps clearly wider than its line spacing (a title band, a photo, a new
+band of sections), else at a vertical gutter (`gutters.find`: an empty strip through its boxes, tried
+at a few leans, that is not the gap between names and their prices), and each part is examined again.
+Titles and headings alone in their row, and rows whose name and price straddle the gutter, do not
+close it: they cut the node into bands above and below them, and the bands between are cut at the
+same gutter. Blocks come out in reading order: left before right, top before bottom. A line is then
+formed inside one block only, so boxes across a gutter never join.
+"""
+from __future__ import annotations
+
+import statistics
+from typing import Callable, Optional
+
+from common.engines.local.gutters import alone, find, rows_of, span, straddling
+from common.engines.local.layout import Box
+
+MAX_DEPTH = 12  # cuts within cuts; a real page needs four or five
+
+
+def blocks(boxes: list[Box], price_only: Callable[[Box], bool]) -> list[list[Box]]:
+    """The boxes as blocks in reading order."""
+    out: list[list[Box]] = []
+    _cut(boxes, price_only, 0, None, out)
+    return [b for b in out if b]
+
+
+def _cut(boxes: list[Box], price_only, depth: int, hint, out: list) -> None:
+    if len(boxes) < 2 or depth > MAX_DEPTH:
+        out.append(boxes)
+        return
+    parts = _gaps(boxes)
+    if len(parts) > 1:  # a title band, a photo, a new band of sections: each examined on its own
+        _stack([(part, hint) for part in parts], price_only, depth, out)
+        return
+    gutter = _fits(boxes, hint) or find(boxes, price_only)
+    if not gutter:
+        out.append(boxes)
+        return
+    lean, g0, g1, mid = gutter
+    # A title or a notice alone above or below the columns is read before or after them, wherever it sits.
+    solo = {id(b) for b in alone(boxes)}
+    body = [b for b in boxes if id(b) not in solo] or boxes
+    top, foot = min(b.y0 for b in body), max(b.y1 for b in body)
+    left, right, across = [], [], []
+    for b in boxes:
+        x0, x1 = span(b, lean, mid)
+        outside = id(b) in solo and (b.y1 <= top or b.y0 >= foot)
+        (across if outside else left if x1 <= g0 + 1 else right if x0 >= g1 - 1 else across).append(b)
+    # A row whose name is left of the gutter and whose price is right of it crosses the gutter as a title does.
+    paired = straddling(left, right, price_only)
+    if paired:
+        left = [b for b in left if id(b) not in paired]
+        right = [b for b in right if id(b) not in paired]
+        across += [b for b in boxes if id(b) in paired]
+    if not across:
+        _cut(left, price_only, depth + 1, None, out)
+        _cut(right, price_only, depth + 1, None, out)
+        return
+    crossing = {id(b) for b in across}
+    _stack([(band, None if any(id(b) in crossing for b in band) else gutter) for band in _bands(boxes, across)],
+           price_only, depth, out)
+
+
+def _stack(parts: list, price_only, depth: int, out: list) -> None:
+    """Parts one above the other, each cut on its own; neighbours that stay whole stay one block, so a
+    column keeps reading as one (a name, and its description or price in the next part)."""
+    whole = False
+    for part, hint in parts:
+        leaves: list = []
+        _cut(part, price_only, depth + 1, hint, leaves)
+        if len(leaves) == 1 and whole:
+            out[-1] = out[-1] + leaves[0]
+        else:
+            out.extend(leaves)
+        whole = len(leaves) == 1
+
+
+def _fits(boxes: list[Box], hint) -> Optional[tuple]:
+    """The gutter found above, when this band's boxes fall on both sides of it."""
+    if not hint:
+        return None
+    lean, g0, g1, mid = hint
+    spans = [span(b, lean, mid) for b in boxes]
+    if all(x1 <= g0 + 1 or x0 >= g1 - 1 for x0, x1 in spans) and any(x1 <= g0 + 1 for _, x1 in spans) \
+            and any(x0 >= g1 - 1 for x0, _ in spans):
+        return hint
+    return None
+
+
+def _bands(boxes: list[Box], across: list[Box]) -> list[list[Box]]:
+    """The node cut above and below each row that crosses its gutter; the crossing rows are bands too."""
+    marked = {id(b) for b in across}
+    rows = rows_of(across)
+    bands: list[list[Box]] = []
+    rest = sorted((b for b in boxes if id(b) not in marked), key=lambda b: (b.y0 + b.y1) / 2)
+    for row in rows:
+        y0, y1 = min(b.y0 for b in row), max(b.y1 for b in row)
+        bands.append([b for b in rest if (b.y0 + b.y1) / 2 < y0])
+        bands.append(row + [b for b in rest if y0 <= (b.y0 + b.y1) / 2 <= y1])
+        rest = [b for b in rest if (b.y0 + b.y1) / 2 > y1]
+    bands.append(rest)
+    return [b for b in bands if b]
+
+
+def _gaps(boxes: list[Box]) -> list[list[Box]]:
+    """The node cut at horizontal gaps clearly wider than its line spacing."""
+    rows = sorted(boxes, key=lambda b: b.y0)
+    size = statistics.median(b.h for b in rows)
+    reach, gaps = rows[0].y1, []
+    for b in rows[1:]:
+        if b.y0 > reach:
+            gaps.append(b.y0 - reach)
+        reach = max(reach, b.y1)
+    usual = statistics.median(gaps) if gaps else 0.0
+    cut_at = max(1.5 * size, 2.5 * usual)
+    parts, reach = [[rows[0]]], rows[0].y1
+    for b in rows[1:]:
+        if b.y0 - reach > cut_at:
+            parts.append([])
+        parts[-1].append(b)
+        reach = max(reach, b.y1)
+    return parts
