@@ -9,7 +9,11 @@ timeouts and error mapping are all exercised. Control endpoints live under /_con
 - stream: {tokens_per_s, first_token_s, chunk_tokens} pacing of menu answers (0: all at once); an
   unstreamed answer arrives whole after the time the stream would take;
 - menu: {items: N} answers with a synthetic menu of N dishes instead of the small izakaya one, or
-  {dishes: [...]} with these (DEFAULT_MENU's shape).
+  {dishes: [...]} with these (DEFAULT_MENU's shape);
+- pages: {pages: {"WxH": {dishes: [...]} or {items: N, first: K}, each with an optional action}}: a menu per
+  photo, told apart by its size in pixels (which survives run_scan's re-encoding), for multi-page
+  scans whose pages are read at once; the action (e.g. {not_menu: true}, {delay_s: 2}) applies to
+  every read of that photo.
 A call that sends a JSON Schema (responseJsonSchema: a scan profile's extraction) is kind "extract":
 it answers a scripted {"json": ...}, or {"invalid": true} (a document the schema refuses), or else a
 document made from the schema itself (schema_instance).
@@ -60,6 +64,7 @@ class State:
             self.calls: dict[str, int] = defaultdict(int)
             self.requests: list[dict] = []
             self.menu = DEFAULT_MENU
+            self.pages: dict[str, dict] = {}  # "WxH" -> that photo's menu and action (control "pages")
             self.stream = {"tokens_per_s": 0.0, "first_token_s": 0.0, "chunk_tokens": 20}
 
     def next_action(self, kind: str, model: str = "") -> dict:
@@ -102,7 +107,7 @@ def schema_instance(schema: dict, name: str = "value"):
     return f"sample {name}"
 
 
-def _menu_json(language: str, action: dict) -> str:
+def _menu_json(language: str, action: dict, dishes: list[dict] | None = None) -> str:
     if action.get("not_menu"):
         return json.dumps({"is_menu": False, "legible": True, "items": []})
     if action.get("empty"):
@@ -110,7 +115,7 @@ def _menu_json(language: str, action: dict) -> str:
     if action.get("no_items"):  # a legible menu page with nothing on it the model calls a dish
         return json.dumps({"is_menu": True, "legible": True, "items": []})
     items = []
-    for it in STATE.menu:
+    for it in dishes or STATE.menu:
         name = it["names"].get(language) or it["names"]["en"]
         items.append({"original_name": it["original_name"], "translated_name": name,
                       "description": it.get("description") or f"{it['names']['en']} ({language})",
@@ -128,18 +133,29 @@ _DISHES = [("牛肉麺", "Beef noodle soup", "麺類"), ("小籠包", "Soup dump
            ("担々麺", "Dandan noodles", "麺類"), ("春巻き", "Spring rolls", "点心")]
 
 
-def synthetic_menu(n: int) -> list[dict]:
-    """n dishes with realistic field lengths (about 110 output tokens each as JSON)."""
+def synthetic_menu(n: int, first: int = 0) -> list[dict]:
+    """n dishes with realistic field lengths (about 110 output tokens each as JSON), numbered from first + 1."""
     out = []
-    for k in range(n):
+    for k in range(first, first + n):
         name, english, section = _DISHES[k % len(_DISHES)]
         out.append({"original_name": f"{name}{k + 1}", "names": {"en": f"{english} no. {k + 1}",
                                                                  "zh-TW": f"{name}（{k + 1}號）"},
                     "description": f"{english}: a house favourite, cooked to order with seasonal vegetables "
                                    "and the kitchen's own sauce.",
                     "price": f"¥{580 + 20 * k}", "section": section, "tags": ["signature"] if k % 7 == 0 else [],
-                    "allergens": ["soy", "gluten"] if k % 2 else ["soy"], "is_top3": k in (1, 4, 9)})
+                    "allergens": ["soy", "gluten"] if k % 2 else ["soy"], "is_top3": k - first in (1, 4, 9)})
     return out
+
+
+def _size(raw: bytes) -> str:
+    """A photo's size in pixels as "WxH" (read from its header), or "" when it is not an image."""
+    from PIL import Image
+
+    try:
+        w, h = Image.open(io.BytesIO(raw)).size
+    except Exception:  # noqa: BLE001 - a test may send anything
+        return ""
+    return f"{w}x{h}"
 
 
 def _png(seed: str) -> bytes:
@@ -195,6 +211,13 @@ class Handler(BaseHTTPRequestHandler):
             with STATE.lock:
                 STATE.menu = body.get("dishes") or (synthetic_menu(n) if n else DEFAULT_MENU)
             return self._send(200, {"ok": True})
+        if self.path == "/_control/pages":
+            pages = {size: {**page, "dishes": page.get("dishes")
+                            or synthetic_menu(int(page.get("items") or 6), int(page.get("first") or 0))}
+                     for size, page in self._body()["pages"].items()}
+            with STATE.lock:
+                STATE.pages.update(pages)
+            return self._send(200, {"ok": True})
         if self.path == "/_control/script":
             body = self._body()
             with STATE.lock:
@@ -213,14 +236,16 @@ class Handler(BaseHTTPRequestHandler):
                 else "extract" if config.get("responseJsonSchema") else "menu")
         parts = [p for c in req.get("contents") or [] for p in c.get("parts") or []]
         text = " ".join(p.get("text", "") for p in parts)
-        images = []
+        images, page = [], None
         for p in parts:
             inline = p.get("inlineData")
             if inline:
                 # The SDK sends bytes as URL-safe base64.
                 raw = base64.urlsafe_b64decode(inline["data"] + "=" * (-len(inline["data"]) % 4))
                 images.append({"mime_type": inline.get("mimeType"), "bytes": len(raw),
-                               "jpeg": raw[:3] == b"\xff\xd8\xff"})
+                               "jpeg": raw[:3] == b"\xff\xd8\xff", "size": _size(raw)})
+                with STATE.lock:
+                    page = STATE.pages.get(images[-1]["size"]) or page
         lang_match = _LANG.search(text)
         language = (lang_match.group(1) or lang_match.group(2)) if lang_match else "en"
         with STATE.lock:
@@ -230,6 +255,8 @@ class Handler(BaseHTTPRequestHandler):
                 record["prompt"] = text[:3000]
             STATE.requests.append(record)
         action = STATE.next_action(kind, model)
+        if page and kind == "menu":
+            action = {**page.get("action", {}), **action}
         if action.get("delay_s"):
             time.sleep(float(action["delay_s"]))
         if action.get("status"):
@@ -260,7 +287,7 @@ class Handler(BaseHTTPRequestHandler):
                 finish = "STOP"
             return self._send(200, {"candidates": [{"content": {"role": "model", "parts": [part]},
                                                     "finishReason": finish, "index": 0}], "modelVersion": model})
-        payload = _menu_json(language, action)
+        payload = _menu_json(language, action, page["dishes"] if page else None)
         finish = "STOP"
         if action.get("truncate"):
             payload, finish = payload[: len(payload) // 2], "MAX_TOKENS"
