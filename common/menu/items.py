@@ -32,6 +32,7 @@ class MenuItem(BaseModel):
     reading: Optional[str] = None         # a Japanese name's reading in hiragana (the app shows it)
     romanji: Optional[str] = None         # the same in Hepburn romanisation (the app's spelling of the field)
     image_error: Optional[dict] = None    # {code, message} when image_status is "failed"
+    page: Optional[int] = None            # a multi-page scan's page (1-based) the dish was read on
 
 
 class MenuReading(BaseModel):
