@@ -45,6 +45,11 @@ class RunState:
         self.cache_key: str | None = None  # the menu's cache entry, written once the job completes
         self.announced = False  # whether this run told the client drawing started ("generating")
         self.started = time.monotonic()
+        self.pages: list[dict] = list(job.pages)  # a multi-page scan's pages: {page, status, items_count, error?}
+        self.source_language: str | None = None  # the menu's own language, as the engine read it
+        # Pages read by the engine this run, remembered as lookalikes once the job completes
+        # (scan/lookalike.py): (fingerprint, scope, items) each.
+        self.lookalikes: list[tuple] = []
 
     # -- resume -------------------------------------------------------------------------------
     def resume(self) -> None:
@@ -97,8 +102,12 @@ class RunState:
     def public_items(self) -> list[dict]:
         return [i.model_dump() for i in self.items]
 
-    def menu_event(self, partial: bool, items: list[MenuItem] | None = None) -> dict:
-        extra = {"language_fallback": self.language_fallback} if self.language_fallback else {}
+    def menu_event(self, partial: bool, items: list[MenuItem] | None = None, **extra) -> dict:
+        """menu_data; `extra` adds fields (is_hint, pages); a multi-page scan's always say its pages."""
+        if self.language_fallback:
+            extra["language_fallback"] = self.language_fallback
+        if self.job.page_objects and "pages" not in extra:
+            extra["pages"] = self.pages
         return payloads.menu_data(self.job_id, [i.model_dump() for i in (self.items if items is None else items)],
                                   is_partial=partial, engine=self.engine_name, used_cache=self.used_cache,
                                   language=self.language_used, **extra)
@@ -109,7 +118,7 @@ class RunState:
                 F.USED_CACHE: self.used_cache, F.UNKNOWN_ITEMS_COUNT: self.unknown, F.ENGINE: self.engine_name,
                 F.PROGRESS: self.progress(status), F.ASSET_ID: self.asset_id, F.LANGUAGE_USED: self.language_used,
                 F.LANGUAGE_FALLBACK: self.language_fallback, F.ITEMS_PARTIAL: False,
-                F.USED_FALLBACK: self.used_fallback, F.DEADLINE_AT: self.deadline_at}
+                F.USED_FALLBACK: self.used_fallback, F.DEADLINE_AT: self.deadline_at, F.PAGES: self.pages}
 
     def progress(self, status: str) -> int:
         """The snapshot's progress: the step's share, then an equal share per image finished."""
@@ -125,8 +134,9 @@ class RunState:
     def summary(self) -> dict:
         created = self.job.created_at
         elapsed = int((clock.now() - created).total_seconds() * 1000) if isinstance(created, dt.datetime) else 0
+        pages = {"pages": self.pages} if self.job.page_objects else {}
         return {"elapsed_ms": elapsed, "items_count": len(self.items), "used_cache": self.used_cache,
-                "used_fallback": self.used_fallback, "unknown_items_count": self.unknown, **self.timings}
+                "used_fallback": self.used_fallback, "unknown_items_count": self.unknown, **self.timings, **pages}
 
     def final_fields(self, status: str) -> dict:
         """Stored with done: the lease ends, and the timings stay readable at the document's top level."""
