@@ -20,11 +20,14 @@ def menu_data(session_id: str, items: list[dict], **extra: Any) -> dict:
 
 
 def image_update(session_id: str, item_id: str, image_status: str, image_url: str | None,
-                 error: dict | None = None) -> dict:
-    """image_status: generating, then ready or failed (a failure says why in image_error {code, message})."""
+                 error: dict | None = None, reused: bool = False) -> dict:
+    """image_status: generating, then ready or failed (a failure says why in image_error {code, message});
+    reused: the picture was drawn for an earlier job, and no image model was called for it."""
     data = {"session_id": session_id, "item_id": item_id, "image_status": image_status, "image_url": image_url}
     if error:
         data["image_error"] = error
+    if reused:
+        data["reused"] = True
     return data
 
 
