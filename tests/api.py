@@ -158,6 +158,17 @@ def make_job(gcs_uri: str, version: str = "v1", **request):
     return create.create(admission.new_job(req, bucket, name, version)).job
 
 
+def wait_for(check, timeout: float = 30, what: str = "the condition"):
+    """check()'s first truthy value, looked for every 0.1 s (for what lands after done: records, notifications)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def lease_s() -> float:
     """The test stack's lease (LEASE_S), as this process's settings read it."""
     from common.core.settings import get_settings

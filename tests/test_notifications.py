@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from common.jobs import store
+from tests.api import wait_for as _wait_for
 
 EXPO_TOKEN = "ExponentPushToken[xxxxxxxxxxxxxxxxxxxxxx]"
 
@@ -84,16 +85,6 @@ def _expo(stack, what: str, body: dict | None = None) -> dict:
         return httpx.get(f"{stack.expo_url}/_control/{what}").json()
     httpx.post(f"{stack.expo_url}/_control/{what}", json=body).raise_for_status()
     return {}
-
-
-def _wait_for(check, timeout: float = 30, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _push_state(api, job_id: str) -> str:

@@ -101,6 +101,8 @@ class Drawing:
                         url = assets.put_jpeg(state.asset_id, item.id, data)
                     if item.id in self._dishes:
                         pictures.remember(self._dishes[item.id], state.asset_id, item)
+                elif item.id in self._drawn_before and pictures.aging(self._drawn_before[item.id]):
+                    pictures.remember(self._dishes[item.id], state.asset_id, item)  # the copy lives on after it
             status = "ready"
         except LeaseLost:
             raise

@@ -107,10 +107,16 @@ def _straighten(img):
     s, d = xs + ys, xs - ys
     tl, br = (xs[s.argmin()], ys[s.argmin()]), (xs[s.argmax()], ys[s.argmax()])
     tr, bl = (xs[d.argmax()], ys[d.argmax()]), (xs[d.argmin()], ys[d.argmin()])
-    width = int(max(np.hypot(tr[0] - tl[0], tr[1] - tl[1]), np.hypot(br[0] - bl[0], br[1] - bl[1])))
-    height = int(max(np.hypot(bl[0] - tl[0], bl[1] - tl[1]), np.hypot(br[0] - tr[0], br[1] - tr[1])))
-    if width < 64 or height < 64:
+    top, bottom = np.hypot(tr[0] - tl[0], tr[1] - tl[1]), np.hypot(br[0] - bl[0], br[1] - bl[1])
+    left, right = np.hypot(bl[0] - tl[0], bl[1] - tl[1]), np.hypot(br[0] - tr[0], br[1] - tr[1])
+    corners = np.array([tl, tr, br, bl], np.float64)
+    area = 0.5 * abs(np.dot(corners[:, 0], np.roll(corners[:, 1], 1)) - np.dot(corners[:, 1], np.roll(corners[:, 0], 1)))
+    # Not a page seen at a modest angle (a light table merged into it, a shadow cutting it): better
+    # not straightened at all than straightened wrong.
+    if (min(top, bottom) < 0.85 * max(top, bottom) or min(left, right) < 0.85 * max(left, right)
+            or page.sum() < 0.9 * area or min(top, left) < 64):
         return img
+    width, height = int(max(top, bottom)), int(max(left, right))
     return img.transform((width, height), Image.QUAD, (*tl, *bl, *br, *tr), resample=Image.BILINEAR)
 
 

@@ -33,7 +33,8 @@ BANDS, BAND_BITS = 30, 12  # 30: Firestore's limit on array-contains-any values
 CANDIDATES = 40            # read at most this many (hashes only); beyond, a miss (never a wrong match)
 LOOKUP_TIMEOUT_S = 2.0     # one try: a hint that comes late is worth nothing
 # Fixed forever: the stored keys are made with them ("v1" in each key's scope names this set).
-_POSITIONS = [random.Random("lookalike-bands-v1").sample(range(BITS), BAND_BITS) for _ in range(BANDS)]
+_DRAW = random.Random("lookalike-bands-v1")
+_POSITIONS = [_DRAW.sample(range(BITS), BAND_BITS) for _ in range(BANDS)]
 
 
 @dataclass(frozen=True)

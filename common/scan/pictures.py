@@ -9,15 +9,18 @@ reader's language on their face, so theirs is in the style too; Gemini's photos 
 
 A record names the R2 object the picture was drawn to; reusing it copies the object to the new job's
 own key (scan/drawing.py; gcp/assets.copy_jpeg), so every job's pictures live and expire under its
-own asset id, and the record then names the copy: a dish ordered every day keeps one fresh record.
+own asset id; once a record is half its life old the next copy takes its place, so a dish ordered
+every day keeps a live record without a write for every reuse.
 Records expire with the job documents (TTL_DAYS), well inside the images' lifecycle (2 x TTL_DAYS + 1).
 A fault here is logged and ignored: the picture is drawn instead.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from common.core import clock, logs
+from common.core.settings import get_settings
 from common.gcp import assets, db
 from common.menu import names
 from common.menu.items import MenuItem
@@ -62,6 +65,13 @@ def reuse(record: dict, asset_id: str, item_id: str) -> str | None:
     except Exception as exc:  # noqa: BLE001 - e.g. the object is gone: draw it again
         log.warning("dish picture could not be reused", error=f"{type(exc).__name__}: {str(exc)[:200]}")
         return None
+
+
+def aging(record: dict) -> bool:
+    """Whether a reused picture's record should name the new copy: once it is half its life old (a dish
+    ordered every day keeps a live record without a write each time)."""
+    created = record.get("created_at")
+    return not created or clock.now() - created > dt.timedelta(days=get_settings().cloud.ttl_days / 2)
 
 
 def remember(record_id: str, asset_id: str, item: MenuItem) -> None:
