@@ -204,7 +204,8 @@ run gcloud functions add-invoker-policy-binding run-scan-finalize --project="$PR
   --member="serviceAccount:$INVOKER_EMAIL"
 
 # TTL: every document carries expire_at.
-for group in scan_jobs scan_events scan_cache scan_idempotency scan_leases scan_rate_limits scan_budget push_tokens; do
+for group in scan_jobs scan_events scan_cache scan_idempotency scan_leases scan_rate_limits scan_budget push_tokens \
+    page_lookalikes dish_pictures; do
   run gcloud firestore fields ttls update expire_at --collection-group="$group" --enable-ttl \
     --project="$PROJECT" --async
 done
@@ -229,8 +230,10 @@ run gcloud firestore indexes composite create --collection-group=scan_jobs --que
   --project="$PROJECT" --async || echo "deploy.sh: the scan_jobs watchdog index exists already"
 # notify_due (the watchdog's sweep for notifications the queue could not take) is a single-field
 # query: Firestore's automatic index serves it.
+# page_lookalikes is queried on its band keys alone (array-contains-any, the automatic index).
 for field in scan_events:events scan_jobs:items scan_jobs:summary scan_jobs:notify scan_cache:items \
-    scan_jobs:tail scan_jobs:profile scan_jobs:result_json scan_profiles:versions; do
+    scan_jobs:tail scan_jobs:profile scan_jobs:result_json scan_profiles:versions scan_jobs:pages \
+    page_lookalikes:items page_lookalikes:fingerprint page_lookalikes:fine; do
   run gcloud firestore indexes fields update "${field#*:}" --collection-group="${field%%:*}" --disable-indexes \
     --project="$PROJECT" --async
 done

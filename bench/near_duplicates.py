@@ -10,8 +10,10 @@ of one page is matched when they share a band key (the index would return it as 
 by at most STRICT bits; a pair of photos of different pages that does the same is a false match.
 
 The sets were fixed before the code was tuned: `tune` is the offline engine's 14 templates, draws 1
-and 2 (the fingerprint's choices were made on it); `eval` is never looked at while tuning: the ten
-held-out layouts, draws 7 and 8, and the twelve menus of devstack/menu_photos.py, with other shots.
+and 2 (the fingerprint's choices were made on it); `eval` was held out (the ten held-out layouts,
+draws 7 and 8, and the twelve menus of devstack/menu_photos.py, with other shots) until it showed
+the first design's false matches, so it is no longer a held-out figure; `fresh` is the same kind of set
+in draws 11 and 12 with other shots again, first measured after the fix (docs/benchmarks.md).
 Pages of one template in two draws are the hard case: the same layout with other dishes, as a
 restaurant's page 1 and page 2 are.
 """
@@ -43,17 +45,18 @@ def pages(which: str):
                 for draw in (1, 2):
                     yield f"{t.key}#{draw}", menu_templates.render(t, draw)[0], 1000 * draw
         return
+    draws, shots = ((7, 8), 90_000) if which == "eval" else ((11, 12), 190_000)
     for t in menu_templates.HOLDOUT:
         if not menu_templates.font_missing(t):
-            for draw in (7, 8):
+            for draw in draws:
                 yield f"{t.key}#{draw}", menu_templates.render(t, draw)[0], 1000 * draw + 500
     for n, m in enumerate(menu_photos.MENUS):
-        yield m.key, menu_photos.render(m), 90_000 + 10 * n
+        yield m.key, menu_photos.render(m), shots + 10 * n
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--set", choices=("eval", "tune"), default="eval")
+    ap.add_argument("--set", choices=("fresh", "eval", "tune"), default="fresh")
     ap.add_argument("--harsh", action="store_true")
     ap.add_argument("--json")
     args = ap.parse_args()
@@ -72,7 +75,7 @@ def main() -> int:
             return None, False, False
         d = a[1].distance(b[1])
         candidate = bool(a[2] & b[2])
-        return d, candidate, candidate and d <= lookalike.STRICT
+        return d, candidate, candidate and lookalike.matches(a[1], b[1])
 
     same = [compare(a, b) for a, b in itertools.combinations(shots, 2) if a[0] == b[0]]
     other = [(a[0], b[0], *compare(a, b)) for a, b in itertools.combinations(shots, 2) if a[0] != b[0]]

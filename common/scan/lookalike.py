@@ -6,7 +6,7 @@ Each record holds a page's fingerprint (scan/fingerprint.py), the menu read from
 12 of the 256 bits each, at fixed positions, prefixed by the scope (reader language, engine, prompt
 version). One array-contains-any query on the keys returns the candidates that share a band (a
 re-shot within STRICT bits shares one 97 % of the time on the tuning set; a page of another menu 2 %
-of the time), and the Hamming distance decides. Only a strict match is a hint, and only an unambiguous
+of the time), and the Hamming distances decide (`matches`). Only a strict match is a hint, and only an unambiguous
 one: two close pages with different menus give none. A hint never skips the reading.
 
 Records are written after a job completes, from the engine's own reading (never from a cache hit or
@@ -26,9 +26,12 @@ from common.scan.fingerprint import BITS, Fingerprint
 
 log = logs.get_logger(__name__)
 LOOKALIKES = "page_lookalikes"
-# At most this many of 256 bits may differ. The tuning set's closest pages of different menus (the same
-# layout, other dishes) differed by 64; re-shots of one page by 26 (median), 56 at the 90th percentile.
+# A match differs by at most STRICT of the 256 layout bits and STRICT_FINE of the 576 line bits. On the
+# tuning set re-shots of one page differed by 28 layout bits (median), 56 at the 90th percentile; pages
+# of different menus came within 58 layout bits, and never within 156 line bits: STRICT_FINE is three
+# quarters of that, chosen on the tuning set before the second evaluation (docs/benchmarks.md).
 STRICT = 56
+STRICT_FINE = 116
 BANDS, BAND_BITS = 30, 12  # 30: Firestore's limit on array-contains-any values
 CANDIDATES = 40            # read at most this many (hashes only); beyond, a miss (never a wrong match)
 LOOKUP_TIMEOUT_S = 2.0     # one try: a hint that comes late is worth nothing
@@ -66,9 +69,9 @@ def find(fp: Fingerprint, scope_: str) -> Hint | None:
     try:
         coll = db.client().collection(LOOKALIKES)
         query = coll.where(filter=firestore.FieldFilter("bands", "array_contains_any", band_keys(fp, scope_)))
-        close = sorted((fp.distance(Fingerprint.from_hex(s.get("fingerprint"))), s.id)
-                       for s in query.select(["fingerprint"]).limit(CANDIDATES).stream(**_once()))
-        close = [(d, ident) for d, ident in close if d <= STRICT]
+        close = sorted((fp.distance(other), ident) for ident, other in (
+            (s.id, Fingerprint.from_hex(s.get("fingerprint"), s.get("fine") or "0"))
+            for s in query.select(["fingerprint", "fine"]).limit(CANDIDATES).stream(**_once())) if matches(fp, other))
         if not close:
             return None
         snaps = {s.id: s.to_dict() for s in db.client().get_all([coll.document(i) for _, i in close[:2]], **_once())
@@ -83,6 +86,11 @@ def find(fp: Fingerprint, scope_: str) -> Hint | None:
         return None
 
 
+def matches(a: Fingerprint, b: Fingerprint) -> bool:
+    """The strict match: the same layout and the same lines."""
+    return a.distance(b) <= STRICT and a.fine_distance(b) <= STRICT_FINE
+
+
 def record(fp: Fingerprint, scope_: str, items: list[MenuItem], source_language: str | None) -> None:
     """Remember what this page read as (one write; the same fingerprint overwrites its record)."""
     if not items:
@@ -92,7 +100,7 @@ def record(fp: Fingerprint, scope_: str, items: list[MenuItem], source_language:
     ident = hashlib.sha256(f"{scope_}\x00{fp.hex}".encode()).hexdigest()[:40]
     try:
         db.client().collection(LOOKALIKES).document(ident).set(
-            {"fingerprint": fp.hex, "bands": band_keys(fp, scope_), "items": shown,
+            {"fingerprint": fp.hex, "fine": fp.fine_hex, "bands": band_keys(fp, scope_), "items": shown,
              "source_language": source_language, "created_at": clock.now(), "expire_at": db.expiry()},
             **db.fast_write())
     except Exception as exc:  # noqa: BLE001 - see module docstring
