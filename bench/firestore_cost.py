@@ -73,12 +73,12 @@ def figures(rows: list[dict]) -> dict:
 
 def polling_reads(job_id: str, seconds: float, meter: firestore_meter.Meter) -> float:
     """Reads per minute of a reader querying pages with seq > last every second."""
-    from common.jobs import events
+    from common.jobs import pages
 
     before = meter.totals()["read_total"]
     t0, last = time.time(), 1  # seq 1 is on the job document, which the reader got at creation
     while time.time() - t0 < seconds:
-        for snap in events.pages_after(job_id, last).stream():
+        for snap in pages.pages_after(job_id, last).stream():
             last = max(last, int(snap.get("last_seq")))
         time.sleep(1.0)
     return (meter.totals()["read_total"] - before) / (time.time() - t0) * 60
@@ -145,7 +145,7 @@ def main() -> int:
         "benchmark": "firestore_cost", "cores": os.cpu_count(), "jobs": args.jobs,
         "per_job": figures(per_job), "three_page_job": figures(three_pages), "near_duplicate_hit": figures(hits),
         "idle_stream": {"window_s": args.idle_s, "ours_reads_per_minute": round(ours_idle_rpm, 2),
-                        "ours_writes_in_window": idle["writes"],
+                        "ours_writes_in_window": idle["writes"], "ours_reads_in_window": idle["reads"],
                         "polling_reads_per_minute": round(polling_rpm, 1)},
     }
     print(f"\nlocal stack, {os.cpu_count()} cores, {args.jobs} jobs (3 images, 1 viewer), metered at the wire")

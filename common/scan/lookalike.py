@@ -27,11 +27,12 @@ from common.scan.fingerprint import BITS, Fingerprint
 log = logs.get_logger(__name__)
 LOOKALIKES = "page_lookalikes"
 # A match differs by at most STRICT of the 256 layout bits and STRICT_FINE of the 576 line bits. On the
-# tuning set re-shots of one page differed by 28 layout bits (median), 56 at the 90th percentile; pages
-# of different menus came within 58 layout bits, and never within 156 line bits: STRICT_FINE is three
-# quarters of that, chosen on the tuning set before the second evaluation (docs/benchmarks.md).
+# tuning set re-shots of one page differed by 28 layout bits (median), 56 at the 90th percentile. Two
+# draws of one layout (a restaurant's page 1 and 2) came within 42 layout bits, and within 108 line
+# bits on a page of dot leaders (the two sets looked at, docs/benchmarks.md): STRICT_FINE is three
+# quarters of that. Fewer hints, never a wrong one: prefer false negatives.
 STRICT = 56
-STRICT_FINE = 116
+STRICT_FINE = 80
 BANDS, BAND_BITS = 30, 12  # 30: Firestore's limit on array-contains-any values
 CANDIDATES = 40            # read at most this many (hashes only); beyond, a miss (never a wrong match)
 LOOKUP_TIMEOUT_S = 2.0     # one try: a hint that comes late is worth nothing
