@@ -47,7 +47,7 @@ def top3_across(pages: list[list[MenuItem]], items: list[MenuItem]) -> list[Menu
     kept = {i.id for i in items}
     ranked = []  # (alcoholic, rank on its page, page, id)
     for number, page in enumerate(pages, 1):
-        picks = [i for i in page if i.is_top3 and i.id in kept]
+        picks = sorted((i for i in page if i.is_top3 and i.id in kept), key=lambda i: "contains_alcohol" in i.tags)
         ranked += [("contains_alcohol" in i.tags, rank, number, i.id) for rank, i in enumerate(picks)]
     chosen = [ident for *_, ident in sorted(ranked)][:3]
     for item in items:
