@@ -238,7 +238,8 @@ run gcloud functions add-invoker-policy-binding run-scan-finalize --project="$PR
   --member="serviceAccount:$INVOKER_EMAIL"
 
 # TTL: every document carries expire_at.
-for group in scan_jobs scan_events scan_cache scan_idempotency scan_leases scan_rate_limits scan_budget push_tokens; do
+for group in scan_jobs scan_events scan_cache scan_idempotency scan_leases scan_rate_limits scan_budget push_tokens \
+    page_lookalikes dish_pictures; do
   run gcloud firestore fields ttls update expire_at --collection-group="$group" --enable-ttl \
     --project="$PROJECT" --async
 done
@@ -253,6 +254,11 @@ run gcloud firestore indexes composite create --collection-group=scan_jobs --que
   --field-config=field-path=object_name,order=ascending --field-config=field-path=status,order=ascending \
   --field-config=field-path=created_at,order=ascending \
   --project="$PROJECT" --async || echo "deploy.sh: the scan_jobs index exists already"
+# ...and a multi-page job for any of its pages.
+run gcloud firestore indexes composite create --collection-group=scan_jobs --query-scope=COLLECTION \
+  --field-config=field-path=page_objects,array-config=contains --field-config=field-path=status,order=ascending \
+  --field-config=field-path=created_at,order=ascending \
+  --project="$PROJECT" --async || echo "deploy.sh: the scan_jobs pages index exists already"
 # The watchdog looks for running jobs past their deadline.
 run gcloud firestore indexes composite create --collection-group=scan_jobs --query-scope=COLLECTION \
   --field-config=field-path=status,order=ascending --field-config=field-path=deadline_at,order=ascending \
@@ -263,8 +269,10 @@ run gcloud firestore indexes composite create --collection-group=scan_jobs --que
   --project="$PROJECT" --async || echo "deploy.sh: the scan_jobs watchdog index exists already"
 # notify_due (the watchdog's sweep for notifications the queue could not take) is a single-field
 # query: Firestore's automatic index serves it.
+# page_lookalikes is queried on its band keys alone (array-contains-any, the automatic index).
 for field in scan_events:events scan_jobs:items scan_jobs:summary scan_jobs:notify scan_cache:items \
-    scan_jobs:tail scan_jobs:profile scan_jobs:result_json scan_profiles:versions; do
+    scan_jobs:tail scan_jobs:profile scan_jobs:result_json scan_profiles:versions scan_jobs:pages \
+    page_lookalikes:items page_lookalikes:fingerprint page_lookalikes:fine; do
   run gcloud firestore indexes fields update "${field#*:}" --collection-group="${field%%:*}" --disable-indexes \
     --project="$PROJECT" --async
 done

@@ -70,13 +70,18 @@ def unique_photo(page, n: int) -> bytes:
     return menu_photos.jpeg(img, 80)
 
 
-def start_job(http: httpx.Client, photo: bytes) -> dict:
-    """A new job made as the app makes it (signed URL, upload, create): its job_id, access_token, gcs_uri."""
-    signed = http.post("/api/v1/uploads/signed-url", json={"content_type": "image/jpeg"}).json()
-    httpx.put(signed["upload_url"], content=photo, headers=signed["headers"]).raise_for_status()
-    body = http.post("/api/v1/scan/jobs", json={"gcs_uri": signed["gcs_uri"],
-                                                "user_preferences": {"language": "en"}}).json()
-    return {"job_id": body["job_id"], "access_token": body["access_token"], "gcs_uri": signed["gcs_uri"]}
+def start_job(http: httpx.Client, photo: bytes, more_pages: list[bytes] = ()) -> dict:
+    """A new job made as the app makes it (signed URL, upload, create): its job_id, access_token, gcs_uri.
+    With more_pages, a multi-page scan on v2 (gcs_uris), each page its own signed upload."""
+    version = "v2" if more_pages else "v1"
+    uris = []
+    for page in (photo, *more_pages):
+        signed = http.post(f"/api/{version}/uploads/signed-url", json={"content_type": "image/jpeg"}).json()
+        httpx.put(signed["upload_url"], content=page, headers=signed["headers"]).raise_for_status()
+        uris.append(signed["gcs_uri"])
+    where = {"gcs_uris": uris} if more_pages else {"gcs_uri": uris[0]}
+    body = http.post(f"/api/{version}/scan/jobs", json={**where, "user_preferences": {"language": "en"}}).json()
+    return {"job_id": body["job_id"], "access_token": body["access_token"], "gcs_uri": uris[0]}
 
 
 def watch(http: httpx.Client, job: dict, t0: float, timeout_s: float = 300) -> dict:

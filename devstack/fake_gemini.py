@@ -15,7 +15,11 @@ Control endpoints live under /_control/:
 - stream: {tokens_per_s, first_token_s, chunk_tokens} pacing of answers (0: all at once), and
   thinking {MINIMAL, LOW, MEDIUM, HIGH, dynamic}: the thinking tokens each level spends;
 - menu: {items: N} answers with a synthetic menu of N dishes instead of the small izakaya one, or
-  {dishes: [...]} with these (DEFAULT_MENU's shape).
+  {dishes: [...]} with these (DEFAULT_MENU's shape);
+- pages: {pages: {"WxH": {dishes: [...]} or {items: N, first: K}, each with an optional action}}: a menu per
+  photo, told apart by its size in pixels (which survives run_scan's re-encoding), for multi-page
+  scans whose pages are read at once; the action (e.g. {not_menu: true}, {delay_s: 2}) applies to
+  every read of that photo.
 A call that sends a JSON Schema (responseJsonSchema: a scan profile's extraction) is kind "extract":
 it answers a scripted {"json": ...}, or {"invalid": true} (a document the schema refuses), or else a
 document made from the schema itself (schema_instance).
@@ -57,6 +61,7 @@ class State:
             self.calls: dict[str, int] = defaultdict(int)
             self.requests: list[dict] = []
             self.menu, self.cuisine = fake_menu.DEFAULT_MENU, fake_menu.DEFAULT_CUISINE
+            self.pages: dict[str, dict] = {}  # "WxH" -> that photo's menu and action (control "pages")
             self.stream = {"tokens_per_s": 0.0, "first_token_s": 0.0, "chunk_tokens": 20}
             self.thinking = dict(THINKING)
 
@@ -109,6 +114,17 @@ def _picture(seed: str, aspect: str) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (24 * w, 24 * h) if max(w, h) <= 8 else (96, 96), tuple(digest[:3])).save(out, "PNG")
     return out.getvalue()
+
+
+def _size(raw: bytes) -> str:
+    """A photo's size in pixels as "WxH" (read from its header), or "" when it is not an image."""
+    from PIL import Image
+
+    try:
+        w, h = Image.open(io.BytesIO(raw)).size
+    except Exception:  # noqa: BLE001 - a test may send anything
+        return ""
+    return f"{w}x{h}"
 
 
 def _camel(value, schema: bool = False):
@@ -224,6 +240,9 @@ class Handler(BaseHTTPRequestHandler):
                 n = int(body.get("items") or 0)
                 STATE.menu = body.get("dishes") or (fake_menu.synthetic_menu(n) if n else fake_menu.DEFAULT_MENU)
                 STATE.cuisine = body.get("cuisine") or ("Chinese" if n else fake_menu.DEFAULT_CUISINE)
+            elif what == "pages":
+                STATE.pages.update({size: {**page, "dishes": page.get("dishes") or fake_menu.synthetic_menu(
+                    int(page.get("items") or 6), int(page.get("first") or 0))} for size, page in body["pages"].items()})
             elif what == "script":
                 STATE.scripts[body["kind"]].extend(body["responses"])
             else:
@@ -236,14 +255,16 @@ class Handler(BaseHTTPRequestHandler):
                 else "extract" if config.get("responseJsonSchema") else "menu")
         parts = [p for c in req.get("contents") or [] for p in c.get("parts") or []]
         text = " ".join(p.get("text", "") for p in parts)
-        images = []
+        images, page = [], None
         for p in parts:
             inline = p.get("inlineData")
             if inline:
                 # The SDK sends bytes as URL-safe base64.
                 raw = base64.urlsafe_b64decode(inline["data"] + "=" * (-len(inline["data"]) % 4))
                 images.append({"mime_type": inline.get("mimeType"), "bytes": len(raw),
-                               "jpeg": raw[:3] == b"\xff\xd8\xff"})
+                               "jpeg": raw[:3] == b"\xff\xd8\xff", "size": _size(raw)})
+                with STATE.lock:
+                    page = STATE.pages.get(images[-1]["size"]) or page
         lang_match = _LANG.search(text)
         language = (lang_match.group(1) or lang_match.group(2)) if lang_match else "en"
         model = CATALOG.get(name)
@@ -269,6 +290,8 @@ class Handler(BaseHTTPRequestHandler):
                          + max(1, len(text) // CHARS_PER_TOKEN))
         cap = int(config.get("maxOutputTokens") or model.output_limit)
         action = STATE.next_action(kind, name)
+        if page and kind == "menu":
+            action = {**page.get("action", {}), **action}
         if action.get("delay_s"):
             time.sleep(float(action["delay_s"]))
         if action.get("status"):
@@ -293,7 +316,7 @@ class Handler(BaseHTTPRequestHandler):
                 prompt_tokens, len(payload) // CHARS_PER_TOKEN, thoughts), action))
         if kind == "image":
             return self._picture(name, text, config, prompt_tokens, thoughts, action)
-        payload = fake_menu.answer(STATE.menu, STATE.cuisine, language, text, action)
+        payload = fake_menu.answer(page["dishes"] if page else STATE.menu, STATE.cuisine, language, text, action)
         payload, finish = self._cut(payload, cap, thoughts, action)
         record["finish"] = finish
         usage = _usage(prompt_tokens, len(payload) // CHARS_PER_TOKEN, thoughts)

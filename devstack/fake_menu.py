@@ -35,17 +35,18 @@ _ALREADY = re.compile(r"ALREADY_READ (\[.*?\])\n", re.S)
 _TILE = re.compile(r"This photo is part (\d+) of (\d+) of one menu page")
 
 
-def synthetic_menu(n: int) -> list[dict]:
-    """n dishes with realistic field lengths (about 80 output tokens each in the service's schema)."""
+def synthetic_menu(n: int, first: int = 0) -> list[dict]:
+    """n dishes with realistic field lengths (about 80 output tokens each in the service's schema),
+    numbered from first + 1 (a later page of one menu)."""
     out = []
-    for k in range(n):
+    for k in range(first, first + n):
         name, english, section = _DISHES[k % len(_DISHES)]
         out.append({"original_name": f"{name}{k + 1}", "names": {"en": f"{english} no. {k + 1}",
                                                                  "zh-TW": f"{name}（{k + 1}號）"},
                     "description": f"{english}: a house favourite, cooked to order with seasonal vegetables "
                                    "and the kitchen's own sauce.",
                     "price": f"¥{580 + 20 * k}", "section": section, "tags": ["signature"] if k % 7 == 0 else [],
-                    "allergens": ["soy", "gluten"] if k % 2 else ["soy"], "is_top3": k in (1, 4, 9)})
+                    "allergens": ["soy", "gluten"] if k % 2 else ["soy"], "is_top3": k - first in (1, 4, 9)})
     return out
 
 

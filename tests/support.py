@@ -320,3 +320,18 @@ def expire_lease(job_id: str, renewals: bool = True) -> None:
     renewal = client.collection(lease.LEASES).document(job_id)
     if renewals and (record := renewal.get().to_dict() or {}) and record.get("owner") == owner:
         renewal.update({"expires_at": past})
+
+
+@functools.lru_cache(maxsize=None)
+def _template_page(template: str, draw: int):
+    from devstack import menu_templates
+
+    t = next(t for t in menu_templates.TEMPLATES if t.key == template)
+    return menu_templates.render(t, draw)[0]
+
+
+def reshot_page(template: str, draw: int, seed: int) -> bytes:
+    """A phone's photo of a rendered template page (devstack/reshoot.py); one seed, one photo."""
+    from devstack.reshoot import reshoot
+
+    return reshoot(_template_page(template, draw), seed)

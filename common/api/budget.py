@@ -1,6 +1,7 @@
 """The deployment's daily job budget: a cap on model spend, shared by every instance.
 
-Each job created adds one to a counter for the UTC day, spread over shards so a burst of jobs does
+Each job created adds its photos (one, or a multi-page scan's pages: each is one model read) to a
+counter for the UTC day, spread over shards so a burst of jobs does
 not queue on one document (Firestore sustains about one write a second per document). Reading all
 shards on every request would cost ten reads a job, so each instance reads the day's total at most
 every `refresh_s` and adds what it spent since: the cap can be passed by what the instances spend
@@ -46,13 +47,14 @@ class DailyBudget:
     def check(self, caller_today: int = 0) -> None:
         """429 DAILY_BUDGET_SPENT when today's budget is spent for this caller (who made `caller_today`
         jobs today), without counting anything."""
-        self._admit(False, caller_today)
+        self._admit(0, caller_today)
 
-    def spend(self, caller_today: int = 0) -> None:
-        """Count one job against today's budget; 429 DAILY_BUDGET_SPENT once it is spent for this caller."""
-        self._admit(True, caller_today)
+    def spend(self, caller_today: int = 0, photos: int = 1) -> None:
+        """Count a job of `photos` photos against today's budget; 429 DAILY_BUDGET_SPENT once it is spent
+        for this caller."""
+        self._admit(photos, caller_today)
 
-    def _admit(self, count: bool, caller_today: int) -> None:
+    def _admit(self, count: int, caller_today: int) -> None:
         if self.limit <= 0:
             return
         now = clock.now()
@@ -72,23 +74,23 @@ class DailyBudget:
             heavy = self.reserved and caller_today >= self.light
             if self._total >= self.limit - (self.reserved if heavy else 0):
                 midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
-                what = (f"the service's daily scan budget ({self.limit} scans) is spent" if not heavy else
-                        f"the service's daily scan budget is spent but for {self.reserved} scans kept for callers "
+                what = (f"the service's daily scan budget ({self.limit} photos) is spent" if not heavy else
+                        f"the service's daily scan budget is spent but for {self.reserved} photos kept for callers "
                         f"with fewer than {self.light} scans today")
                 raise TooManyRequests(f"{what}; it renews at 00:00 UTC",
                                       retry_after_s=int((midnight - now).total_seconds()) + 1, code="DAILY_BUDGET_SPENT")
             if not count:
                 return
-            self._total += 1
-        self._add(day, 1)
+            self._total += count
+        self._add(day, count)
 
-    def refund(self) -> None:
+    def refund(self, photos: int = 1) -> None:
         """Give back the job counted by spend() when it could not be made after all."""
         if self.limit <= 0:
             return
         with self._lock:
-            self._total = max(0, self._total - 1)
-        self._add(clock.now().strftime("%Y-%m-%d"), -1)
+            self._total = max(0, self._total - photos)
+        self._add(clock.now().strftime("%Y-%m-%d"), -photos)
 
     def _add(self, day: str, n: int) -> None:
         from google.cloud import firestore

@@ -21,6 +21,7 @@ class JobCharge:
     def __init__(self, caller: Caller, scope: str, per_min: float, burst: int, daily_cap: int, budget: DailyBudget):
         self.caller, self.scope, self.per_min, self.burst, self.daily_cap = caller, scope, per_min, burst, daily_cap
         self.budget = budget
+        self.photos = 1  # what the job reads: a multi-page scan's pages each cost the budget one
         self._today: int | None = None  # the caller's jobs today before this request, once charged
 
     def limit(self) -> None:
@@ -36,7 +37,7 @@ class JobCharge:
 
     def spend(self) -> None:
         self.limit()
-        self.budget.spend(self._today or 0)
+        self.budget.spend(self._today or 0, self.photos)
 
     def refund(self) -> None:
-        self.budget.refund()
+        self.budget.refund(self.photos)

@@ -12,6 +12,7 @@ from common.core.errors import BadRequest
 from common.notify import push_tokens
 
 API_VERSIONS = ("v1", "v2")
+MAX_PAGES = 10  # photos in one multi-page scan (v2 gcs_uris): comparable apps take up to ten
 
 
 def _text(data: dict, name: str, *, default=None, required: bool = False, min_len: int = 0, max_len: int,
@@ -80,18 +81,37 @@ class CreateJobRequest:
     # v2: what to extract (docs/profiles.md): menu, recipe, bookshelf, or a caller's own profile
     # (prf_..., or prf_...@N for a version); /api/v1 is menu only.
     profile: str = "menu"
+    # v2: a multi-page scan's photos, each its own signed upload, in the menu's order; () is one photo
+    # (gcs_uri). /api/v1 stays one photo and ignores the field, as it ignores callback_url.
+    gcs_uris: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict, version: str = "v1") -> "CreateJobRequest":
         v2 = version == "v2"
-        return cls(_text(data, "gcs_uri", required=True, min_len=1, max_len=1024),
+        pages = _pages(data.get("gcs_uris")) if v2 and "gcs_uris" in data else ()
+        if pages and data.get("gcs_uri") is not None:
+            raise BadRequest("send gcs_uri (one photo) or gcs_uris (the pages of one menu), not both")
+        return cls(pages[0] if pages else _text(data, "gcs_uri", required=True, min_len=1, max_len=1024),
                    UserPreferences.from_json(data.get("user_preferences"), version),
                    _v2_push_token(data) if v2 else _push_token(data.get("push_token")),
                    _text(data, "callback_url", min_len=1, max_len=2048) if v2 else None,
-                   _text(data, "profile", default="menu", min_len=1, max_len=80) if v2 else "menu")
+                   _text(data, "profile", default="menu", min_len=1, max_len=80) if v2 else "menu",
+                   pages)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def _pages(value) -> tuple[str, ...]:
+    """gcs_uris: 1 to MAX_PAGES distinct strings (each checked as a gcs_uri on admission)."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_PAGES:
+        raise BadRequest(f"gcs_uris: must be a list of 1 to {MAX_PAGES} uploads, one per page")
+    pages = tuple(_text({"u": v}, "u", required=True, min_len=1, max_len=1024, where=f"gcs_uris[{i}]")
+                  for i, v in enumerate(value))
+    for i, uri in enumerate(pages):
+        if uri in pages[:i]:
+            raise BadRequest(f"gcs_uris[{i}]: the same upload as gcs_uris[{pages.index(uri)}]; each page is its own upload")
+    return pages
 
 
 def _push_token(value) -> str | None:

@@ -185,6 +185,12 @@ class RunSettings:
     menu_partial_min_interval_s: float = _num(1.0, ge=0)
     # The dish_knowledge collection (scan/knowledge.py): read once per job to fill blanks, written after done.
     knowledge: bool = True
+    # A re-shot of a page read before shows that menu at once, as a hint, while it is read again
+    # (scan/lookalike.py, page_lookalikes); a dish drawn before is not drawn again (scan/dish_pictures.py).
+    lookalike_hints: bool = True
+    reuse_pictures: bool = True
+    # A multi-page scan (v2 gcs_uris) reads this many pages at once with a model; the offline engine one.
+    page_readers: int = _num(4, ge=1, le=10)
     # Scan profiles (docs/profiles.md): books read with less confidence than this are listed for review.
     bookshelf_review_threshold: float = _num(0.6, ge=0, le=1)
 

@@ -55,6 +55,17 @@ def put_jpeg(session_id: str, item_id: str, data: bytes) -> str:
     return public_url(key)
 
 
+def copy_jpeg(source_key: str, session_id: str, item_id: str) -> str:
+    """Copy a stored picture to this job's own key (server-side: no bytes pass through us); its URL.
+
+    A reused dish picture is a copy, not a link to another job's object: each job's pictures live
+    under its own asset id and expire with it, as the bucket's lifecycle rule says."""
+    bucket, key = get_settings().assets.r2_bucket, key_for(session_id, item_id)
+    client().copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": source_key},
+                         MetadataDirective="REPLACE", ContentType="image/jpeg", CacheControl=CACHE_CONTROL)
+    return public_url(key)
+
+
 if __name__ == "__main__":  # deploy.sh: python -m common.gcp.assets expire-after DAYS
     import sys
 

@@ -118,6 +118,20 @@ def read_upload(bucket: str, name: str) -> Upload:
     return Upload(data=data, content_type=blob.content_type or "", size=size, created=blob.time_created)
 
 
+def uploaded_at(bucket: str, name: str) -> dt.datetime | None:
+    """When the object was written, or None while it is not there; Unavailable when storage is down.
+    (Its metadata only: a multi-page scan looks at every page before it reads any.)"""
+    from google.api_core import exceptions as gexc
+
+    try:
+        blob = client().bucket(bucket).get_blob(name, timeout=10, retry=_retry())
+    except gexc.NotFound:
+        return None
+    except outages() as exc:
+        raise Unavailable(f"storage unavailable: {str(exc)[:200]}", code="STORAGE_UNAVAILABLE") from None
+    return blob.time_created if blob is not None else None
+
+
 def upload_arrived(bucket: str, name: str) -> bool | None:
     """Whether the object exists now; None when storage cannot say (an outage is not an answer)."""
     try:

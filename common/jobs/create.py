@@ -37,6 +37,7 @@ class NewJob:
     callback_url: str | None = None
     profile: str = "menu"
     api_version: str = "v1"
+    page_objects: tuple[str, ...] = ()  # a multi-page scan's uploads (v2 gcs_uris), in order; () for one photo
 
     def fingerprint(self) -> str:
         """What an Idempotency-Key is bound to, as records since the first release hash it. A menu
@@ -47,6 +48,8 @@ class NewJob:
                 "profile": self.profile, "api": self.api_version}
         if body["profile"] == "menu":
             del body["profile"]
+        if self.page_objects:  # absent for one photo: keys recorded before multi-page scans still match
+            body["pages"] = list(self.page_objects)
         return json.dumps(body, sort_keys=True)
 
 
@@ -118,6 +121,7 @@ def _make(new: NewJob, key, stale, owner: str | None, profile: "Pinned | None", 
     now = clock.now()
     trace = tracing.current()
     job = Job(job_id=job_id, status="pending", gcs_uri=new.gcs_uri, bucket=new.bucket, object_name=new.object_name,
+              page_objects=list(new.page_objects),
               language=new.language, language_requested=new.language_requested, language_known=new.language_known,
               push_token=new.push_token, callback_url=new.callback_url, access_token_hash=token_hash(access_token),
               owner=owner, caller=caller, api_version=new.api_version, id_only_reads=new.api_version == "v1",
@@ -162,8 +166,9 @@ def _creation_fields(job: Job) -> dict:
 
 
 _AT_CREATION = ((
-    "job_id", "status", "gcs_uri", "bucket", "object_name", "language", "language_requested", "language_known",
-    "push_token", "callback_url", "access_token_hash", "owner", "caller", "api_version", "id_only_reads", "asset_id",
+    "job_id", "status", "gcs_uri", "bucket", "object_name", "page_objects", "language", "language_requested",
+    "language_known", "push_token", "callback_url", "access_token_hash", "owner", "caller", "api_version",
+    "id_only_reads", "asset_id",
     "profile", "traceparent", "progress", "last_seq", "items", "attempts", "lease_owner", "lease_expires_at",
     "created_at", "updated_at", "expire_at", "head", "tail"))
 

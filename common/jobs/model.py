@@ -23,6 +23,7 @@ class Job:
     gcs_uri: str = ""
     bucket: str = ""
     object_name: str = ""
+    page_objects: list[str] = field(default_factory=list)  # a multi-page scan's uploads in `bucket`, in order
     language: str = ""                    # a tag, or (v1) the caller's own words when they name no known language
     language_requested: str | None = None
     language_known: bool = True
@@ -54,6 +55,8 @@ class Job:
     progress: int = 0
     items: list[dict] = field(default_factory=list)
     items_partial: bool = False           # the items are a partial menu still being read
+    items_hint: bool = False              # ...and they are a near-duplicate hint: another scan's reading
+    pages: list[dict] = field(default_factory=list)  # a multi-page scan's pages: {page, status, items_count, error?}
     partial_items: int = 0
     partial_events: int = 0
     timings: dict = field(default_factory=dict)
@@ -78,6 +81,11 @@ class Job:
     @property
     def finished(self) -> bool:
         return self.status in TERMINAL
+
+    @property
+    def objects(self) -> list[str]:
+        """The uploads the job reads, in page order: one for a one-photo job."""
+        return self.page_objects or [self.object_name]
 
     @property
     def reader_language(self) -> str:
@@ -110,6 +118,7 @@ class F:
     GCS_URI = "gcs_uri"
     BUCKET = "bucket"
     OBJECT_NAME = "object_name"
+    PAGE_OBJECTS = "page_objects"
     LANGUAGE = "language"
     LANGUAGE_REQUESTED = "language_requested"
     LANGUAGE_KNOWN = "language_known"
@@ -137,6 +146,8 @@ class F:
     PROGRESS = "progress"
     ITEMS = "items"
     ITEMS_PARTIAL = "items_partial"
+    ITEMS_HINT = "items_hint"
+    PAGES = "pages"
     PARTIAL_ITEMS = "partial_items"
     PARTIAL_EVENTS = "partial_events"
     TIMINGS = "timings"

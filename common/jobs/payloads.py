@@ -20,14 +20,17 @@ def menu_data(session_id: str, items: list[dict], **extra: Any) -> dict:
 
 
 def image_update(session_id: str, item_id: str, image_status: str, image_url: str | None,
-                 error: dict | None = None, kind: str | None = None) -> dict:
+                 error: dict | None = None, kind: str | None = None, reused: bool = False) -> dict:
     """image_status: generating, then ready or failed (a failure says why in image_error {code, message});
-    a ready one says what it is in image_kind ("illustration": drawn, not a photo of the dish)."""
+    a ready one says what it is in image_kind ("illustration": drawn, not a photo of the dish); reused: the
+    picture was drawn for an earlier job, and no image model was called for it."""
     data = {"session_id": session_id, "item_id": item_id, "image_status": image_status, "image_url": image_url}
     if error:
         data["image_error"] = error
     if kind:
         data["image_kind"] = kind
+    if reused:
+        data["reused"] = True
     return data
 
 

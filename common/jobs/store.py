@@ -77,16 +77,21 @@ def find_pending_by_object(bucket: str, object_name: str, uploaded_at: dt.dateti
     Leaving it out means the finalize event's query usually matches nothing (one read), instead of a
     second delivery racing the task for the same job. A job the task released while its upload was
     still arriving is back to "pending" and older than the upload, so the finalize event runs it.
-    (Firestore index: object_name, status, created_at.)
+    A multi-page job waits for any of its pages: a second query (one more read) finds it by page_objects.
+    (Firestore indexes: object_name, status, created_at; page_objects, status, created_at.)
     """
     from google.cloud import firestore
 
-    q = (db.client().collection(JOBS)
-         .where(filter=firestore.FieldFilter(F.OBJECT_NAME, "==", object_name))
-         .where(filter=firestore.FieldFilter(F.STATUS, "==", "pending")))
-    if uploaded_at is not None:
-        q = q.where(filter=firestore.FieldFilter(F.CREATED_AT, "<", uploaded_at))
-    return [s.id for s in q.select([F.BUCKET]).limit(limit).stream(**db.fast()) if s.get(F.BUCKET) == bucket]
+    found: list[str] = []
+    for field, op in ((F.OBJECT_NAME, "=="), (F.PAGE_OBJECTS, "array_contains")):
+        q = (db.client().collection(JOBS)
+             .where(filter=firestore.FieldFilter(field, op, object_name))
+             .where(filter=firestore.FieldFilter(F.STATUS, "==", "pending")))
+        if uploaded_at is not None:
+            q = q.where(filter=firestore.FieldFilter(F.CREATED_AT, "<", uploaded_at))
+        found += [s.id for s in q.select([F.BUCKET]).limit(limit).stream(**db.fast())
+                  if s.get(F.BUCKET) == bucket and s.id not in found]
+    return found[:limit]
 
 
 def find_notify_due(older_than_s: float = 30, limit: int = 100) -> list[str]:

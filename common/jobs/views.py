@@ -50,6 +50,7 @@ def public_view(job: Job) -> dict:
         "error": job.error,
         "summary": job.summary,
         **profile_fields(job),
+        **({"pages": job.pages} if job.page_objects else {}),  # a multi-page scan's pages, each as it stands
     }
 
 

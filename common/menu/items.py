@@ -55,6 +55,7 @@ class MenuItem(_Read):
     options: list[PriceOption] = Field(default_factory=list)  # sizes or portions with their amounts
     image_kind: Optional[str] = None      # "illustration" once a picture is ready: drawn, not photographed
     confidence: Optional[float] = None    # 0-1, how sure an engine that says is that this is a dish
+    page: Optional[int] = None            # a multi-page scan's page (1-based) the dish was read on
 
 
 class MenuReading(_Read):

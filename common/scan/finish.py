@@ -9,7 +9,7 @@ from common.core.errors import ScanError
 from common.jobs import payloads, store
 from common.jobs.model import F
 from common.notify import deliveries
-from common.scan import cache, knowledge
+from common.scan import cache, knowledge, lookalike
 from common.scan.state import RunState
 
 log = logs.get_logger(__name__)
@@ -29,7 +29,9 @@ def complete(state: RunState, extra: Iterable[tuple[str, dict]] = (), fields: di
              images_failed=sum(i.is_top3 and i.image_status == "failed" for i in state.items), **summary)
     queue_notifications(state, "completed")
     if state.cache_key and not state.used_cache:
-        cache.put(state.cache_key, state.public_items(), state.engine_name, None)
+        cache.put(state.cache_key, state.public_items(), state.engine_name, state.source_language)
+    for fp, scope, items, source_language in state.lookalikes:  # pages the engine read, for later re-shots
+        lookalike.record(fp, scope, items, source_language)
     if state.settings.knowledge and not state.used_cache and state.profile is None:  # a cached one was learned first
         knowledge.record(state.items, state.language_used, state.engine_name, caller=state.job.caller)
 

@@ -11,6 +11,7 @@ from common.jobs import payloads
 from common.menu.items import MenuItem, finalise_top3
 from common.scan import cache, knowledge, upload
 from common.scan.engine import engine
+from common.scan.hints import HintLookup
 from common.scan.partials import Partials
 from common.scan.state import RunState
 
@@ -33,10 +34,15 @@ def read(state: RunState, uploads: UploadSettings, prompt_version: str) -> None:
     if hit:
         _from_cache(state, hit)
     else:
-        _from_engine(state, photo.jpeg, partials)
+        _from_engine(state, photo.jpeg, partials, prompt_version)
+    publish(state, partials.events)
+
+
+def publish(state: RunState, partials_sent: int) -> None:
+    """Store the whole menu as menu_data, with `generating` for the pictures about to be drawn."""
     batch = []
     drawn = [i for i in state.items if i.is_top3]
-    if drawn and not partials.events:
+    if drawn and not partials_sent:
         # After a partial menu no status may follow (docs/events.md, order): image_update
         # "generating" says the same, and the snapshot's progress moves on all the same.
         batch.append(("status", payloads.status("generating_images", "Drawing the top dishes", state.job_id)))
@@ -48,7 +54,7 @@ def read(state: RunState, uploads: UploadSettings, prompt_version: str) -> None:
     created = state.job.created_at
     log.info("menu read", engine=state.engine_name, items=len(state.items), used_cache=state.used_cache,
              time_to_menu_ms=int((clock.now() - created).total_seconds() * 1000) if created else None,
-             partials=partials.events, used_fallback=state.used_fallback, incomplete=state.incomplete,
+             partials=partials_sent, used_fallback=state.used_fallback, incomplete=state.incomplete,
              **state.timings)
     state.announced = True
 
@@ -56,6 +62,7 @@ def read(state: RunState, uploads: UploadSettings, prompt_version: str) -> None:
 def _from_cache(state: RunState, hit: dict) -> None:
     """An identical earlier scan's menu; its pictures are reused where they were drawn."""
     state.used_cache = True
+    state.source_language = hit.get("source_language")
     state.items = [MenuItem(**i) for i in hit["items"]]
     state.unknown = sum(1 for i in state.items if not i.known)
     cached_urls = {i.id: i.image_url for i in state.items if i.image_status == "ready"}
@@ -65,33 +72,44 @@ def _from_cache(state: RunState, hit: dict) -> None:
         item.image_error = None
 
 
-def _from_engine(state: RunState, jpeg: bytes, partials: Partials) -> None:
+def _from_engine(state: RunState, jpeg: bytes, partials: Partials, prompt_version: str) -> None:
     t0 = partials.started = time.monotonic()
-    # A takeover continues after the dishes the dead run sent, rather than reading them again.
-    seed = [MenuItem(**i) for i in state.job.items] if state.job.items_partial else []
+    lookup = HintLookup(state, jpeg, prompt_version, partials.hint)  # beside the model call, not before it
+    # A takeover continues after the dishes the dead run sent, rather than reading them again (never
+    # after a hint's: those are another scan's reading).
+    seed = [MenuItem(**i) for i in state.job.items] if state.job.items_partial and not state.job.items_hint else []
     call = Call(deadline=state.engine_deadline(), on_items=partials.offer, seed=seed)
+    reading = None
     try:
         with tracing.span("model.read_menu", engine=state.engine_name, language=state.language_used) as sp:
             reading = engine().read_menu(jpeg, state.language_used, call)
             if sp is not None:
                 sp.set_attribute("items", len(reading.items))
     finally:
+        # An incomplete reading is no page to show a later re-shot of it.
+        kept = reading.items if reading and not reading.incomplete else []
+        lookup.keep(kept, reading.source_language if reading else None)
         state.used_fallback = state.used_fallback or call.used_fallback
         state.add_usage("menu", call.tokens)
         state.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
     state.incomplete = reading.incomplete
-    # Knowledge is optional: its read is skipped when the deadline has no room for it.
-    if state.settings.knowledge and state.remaining_s() > state.settings.deadline_reserve_s + 2 * knowledge.LOOKUP_TIMEOUT_S:
-        with tracing.span("knowledge.fill", items=len(reading.items)):
-            knowledge.fill(reading.items, state.language_used)
+    state.source_language = reading.source_language
+    fill_known(state, reading.items)
     state.items = finalise_top3(reading.items)
     state.unknown = reading.unknown_items_count
 
 
+def fill_known(state: RunState, items: list[MenuItem]) -> None:
+    """Knowledge fills blanks, when the deadline has room for its read (it is optional)."""
+    if state.settings.knowledge and state.remaining_s() > state.settings.deadline_reserve_s + 2 * knowledge.LOOKUP_TIMEOUT_S:
+        with tracing.span("knowledge.fill", items=len(items)):
+            knowledge.fill(items, state.language_used)
+
+
 def keep_partial(state: RunState) -> bool:
     """A dead run's partial menu, past the deadline: the job completes with the dishes the phone has
-    (incomplete) rather than failing; False when it sent none."""
-    shown = state.job.items if state.job.items_partial else None
+    (incomplete) rather than failing; False when it sent none, or only a hint (another scan's menu)."""
+    shown = state.job.items if state.job.items_partial and not state.job.items_hint else None
     if not shown:
         return False
     state.items, state.incomplete = finalise_top3([MenuItem(**i) for i in shown]), True

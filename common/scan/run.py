@@ -8,10 +8,9 @@ from typing import Literal
 from common.core import clock, faults, logs, tracing
 from common.core.errors import LeaseLost, ScanError, Unavailable
 from common.core.settings import Settings, get_settings
-from common.gcp import storage
 from common.jobs import lease
 from common.jobs.model import F
-from common.scan import extract, finish, menu, upload
+from common.scan import extract, finish, menu, pages, upload
 from common.scan.drawing import Drawing
 from common.scan.state import RunState
 
@@ -77,7 +76,8 @@ class Run:
                 extract.extract(state, self.settings.uploads)
                 return "completed"
             if not state.items:
-                menu.read(state, self.settings.uploads, self.settings.models.prompt_version)
+                read = pages.read if state.job.page_objects else menu.read
+                read(state, self.settings.uploads, self.settings.models.prompt_version)
             self.drawing.draw_pending()
             finish.complete(state)
             return "completed"
@@ -130,7 +130,7 @@ class Run:
         log.info("upload not there yet; released", waited_s=round(waited, 1), code=exc.code)
         # The upload may have landed while we held the job: its finalize event then found no
         # pending job to run. Look once more now that the job is pending again.
-        if storage.upload_arrived(state.job.bucket, state.job.object_name) is True:
+        if pages.any_arrived(state.job) is True:
             log.info("upload arrived while the job was held; running it now")
             return "arrived"
         return "waiting"

@@ -43,11 +43,16 @@ class RunState:
         self.unknown = 0
         # The job's time budget: stored with the first menu a run sends, so a takeover keeps it.
         self.deadline_at: dt.datetime | None = job.deadline_at
-        self.lock = threading.Lock()  # the drawing threads settle items under it
+        self.lock = threading.RLock()  # drawing threads settle items and page readers add usage under it
         self.held: list[tuple[str, dict]] = []  # the last image_update, stored with done in one commit
         self.cache_key: str | None = None  # the menu's cache entry, written once the job completes
         self.announced = False  # whether this run told the client drawing started ("generating")
         self.started = time.monotonic()
+        self.pages: list[dict] = list(job.pages)  # a multi-page scan's pages: {page, status, items_count, error?}
+        self.source_language: str | None = None  # the menu's own language, as the engine read it
+        # Pages read by the engine this run, remembered as lookalikes once the job completes
+        # (scan/lookalike.py): (fingerprint, scope, items) each.
+        self.lookalikes: list[tuple] = []
 
     # -- resume -------------------------------------------------------------------------------
     def resume(self) -> None:
@@ -102,13 +107,18 @@ class RunState:
 
     def add_usage(self, part: str, tokens: dict) -> None:
         """A call's tokens into the job's tally (kept with the snapshot: a takeover adds to it)."""
-        for model, counts in tokens.items():
-            usage.add(self.usage.setdefault(part, {}), model, counts)
+        with self.lock:  # a multi-page scan's readers add at once
+            for model, counts in tokens.items():
+                usage.add(self.usage.setdefault(part, {}), model, counts)
 
-    def menu_event(self, partial: bool, items: list[MenuItem] | None = None) -> dict:
-        extra = {"language_fallback": self.language_fallback} if self.language_fallback else {}
+    def menu_event(self, partial: bool, items: list[MenuItem] | None = None, **extra) -> dict:
+        """menu_data; `extra` adds fields (is_hint, pages); a multi-page scan's always say its pages."""
+        if self.language_fallback:
+            extra["language_fallback"] = self.language_fallback
         if self.incomplete and not partial:
             extra["incomplete"] = True
+        if self.job.page_objects and "pages" not in extra:
+            extra["pages"] = self.pages
         return payloads.menu_data(self.job_id, [i.model_dump() for i in (self.items if items is None else items)],
                                   is_partial=partial, engine=self.engine_name, used_cache=self.used_cache,
                                   language=self.language_used, **extra)
@@ -118,9 +128,9 @@ class RunState:
         return {F.JOB_ID: self.job_id, F.STATUS: status, F.ITEMS: self.public_items(), F.TIMINGS: self.timings,
                 F.USED_CACHE: self.used_cache, F.UNKNOWN_ITEMS_COUNT: self.unknown, F.ENGINE: self.engine_name,
                 F.PROGRESS: self.progress(status), F.ASSET_ID: self.asset_id, F.LANGUAGE_USED: self.language_used,
-                F.LANGUAGE_FALLBACK: self.language_fallback, F.ITEMS_PARTIAL: False,
+                F.LANGUAGE_FALLBACK: self.language_fallback, F.ITEMS_PARTIAL: False, F.ITEMS_HINT: False,
                 F.USED_FALLBACK: self.used_fallback, F.DEADLINE_AT: self.deadline_at, F.INCOMPLETE: self.incomplete,
-                F.USAGE: self.usage}
+                F.USAGE: self.usage, F.PAGES: self.pages}
 
     def progress(self, status: str) -> int:
         """The snapshot's progress: the step's share, then an equal share per image finished."""
@@ -136,9 +146,10 @@ class RunState:
     def summary(self) -> dict:
         created = self.job.created_at
         elapsed = int((clock.now() - created).total_seconds() * 1000) if isinstance(created, dt.datetime) else 0
+        pages = {"pages": self.pages} if self.job.page_objects else {}
         return {"elapsed_ms": elapsed, "items_count": len(self.items), "used_cache": self.used_cache,
                 "used_fallback": self.used_fallback, "unknown_items_count": self.unknown,
-                "incomplete": self.incomplete, **usage.summary(self.usage), **self.timings}
+                "incomplete": self.incomplete, **usage.summary(self.usage), **self.timings, **pages}
 
     def final_fields(self, status: str) -> dict:
         """Stored with done: the lease ends, and the timings stay readable at the document's top level."""

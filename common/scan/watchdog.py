@@ -7,11 +7,10 @@ import uuid
 from common.core import logs, tracing
 from common.core.errors import LeaseLost, ScanError
 from common.core.settings import get_settings
-from common.gcp import storage
 from common.jobs import lease, store
 from common.jobs.model import F
 from common.notify import deliveries
-from common.scan import finish, menu
+from common.scan import finish, menu, pages
 from common.scan.drawing import Drawing
 from common.scan.state import RunState
 
@@ -65,7 +64,7 @@ def _end(state: RunState) -> int:
         finish.complete(state)
         log.warning("job past its deadline completed by the watchdog", reason="deadline")
         return 1
-    arrived = storage.upload_arrived(job.bucket, job.object_name)
+    arrived = pages.any_arrived(job)
     # Only a definite "not there" is UPLOAD_NOT_FOUND: storage that cannot say is no proof.
     err = (ScanError("UPLOAD_NOT_FOUND", "no photo arrived for this scan") if arrived is False else
            ScanError("JOB_EXPIRED", "the scan did not finish in time; please try again", recoverable=True))

@@ -25,6 +25,7 @@ def create(request, version):
         charge.limit()
     req = bodies.parse_json(request, schemas.CreateJobRequest, version)
     new, profile = admission.admit(req, version, caller.subject, settings)
+    charge.photos = len(new.page_objects) or 1
     made = jobs.create(new, caller_key=caller.key, owner=caller.subject,
                        idempotency_key=requestkeys.idempotency_key(request.headers), budget=charge,
                        profile=profile, edge=edge, caller=caller.wide_key)

@@ -33,7 +33,7 @@ def test_deploy_dry_run_prints_every_entry_point_queue_trigger_and_ttl_policy(dr
     assert "gcloud tasks queues create scan-jobs" in out.stdout
     assert "gcloud tasks queues create scan-notify" in out.stdout and "add-invoker-policy-binding notify" in out.stdout
     assert "WEBHOOK_SECRETS=webhook-secrets:latest" in out.stdout
-    assert out.stdout.count("ttls update expire_at") == 8
+    assert out.stdout.count("ttls update expire_at") == 10
     assert "indexes composite create --collection-group=scan_events" in out.stdout
     assert "--no-allow-unauthenticated" in out.stdout and "add-invoker-policy-binding run-scan-task" in out.stdout
     assert "INTERNAL_AUDIENCES=https://" in out.stdout and "ORIGIN_SECRET=origin-secret:latest" in out.stdout

@@ -94,3 +94,21 @@ def test_part_of_the_budget_is_kept_for_callers_under_their_usual_volume(api, st
     assert heavy[:5] == [201] * 5 and heavy[5] == 429, heavy
     light = [_create(api, api.upload(JPEG), f"198.18.6.{n}").status_code for n in range(1, 7)]
     assert light == [201] * 5 + [429], light  # the reserve: five more, then the budget is spent
+
+
+@pytest.fixture
+def four_photos(stack):
+    stack.restart("create-job", env={"DAILY_JOB_BUDGET": "4"})
+    yield
+    stack.restart("create-job")
+
+
+def test_each_page_of_a_multi_page_scan_counts_against_the_budget_as_one_photo(api_v2, stack, four_photos):
+    pages = [api_v2.upload(JPEG) for _ in range(3)]
+    made = api_v2.http.post("/api/v2/scan/jobs", json={"gcs_uris": pages, "user_preferences": {"language": "en"}},
+                            headers={"CF-Connecting-IP": "198.18.7.1"})
+    assert made.status_code == 201, made.text
+    # Three of four photos spent by one job: one more photo, then the budget is spent.
+    assert _create(api_v2, api_v2.upload(JPEG), "198.18.7.2").status_code == 201
+    refused = _create(api_v2, api_v2.upload(JPEG), "198.18.7.3")
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "DAILY_BUDGET_SPENT"

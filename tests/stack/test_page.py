@@ -224,3 +224,34 @@ def test_a_picture_that_cannot_be_drawn_is_said_on_its_dish_and_the_other_two_st
     expect(page.locator(".picture img.loaded")).to_have_count(2)
     assert console.errors == []
     page.close()
+
+
+def test_a_person_adds_two_photos_one_after_the_other_and_sees_each_page_read_and_every_dish_once(
+        browser, stack, tmp_path):
+    from playwright.sync_api import expect
+
+    from tests.support import render_photo
+
+    pages = {1: ("Starters", ["edamame", "gyoza"]), 2: ("Noodles", ["ramen", "udon", "soba"])}
+    httpx.post(f"{stack.gemini_url}/_control/pages", json={"pages": {f"900x{1200 + n}": {"dishes": [
+        {"original_name": d, "names": {"en": d.title()}, "price": "¥500", "section": section, "tags": [],
+         "allergens": [], "is_top3": k == 0} for k, d in enumerate(dishes)]} for n, (section, dishes) in pages.items()}})
+    page, console = browser.page()
+    page.goto(stack.gateway_url + "/")
+    page.select_option("#language", "en")
+    for n in pages:  # as a phone adds them: one camera shot at a time
+        path = tmp_path / f"page{n}.jpg"
+        path.write_bytes(render_photo((f"page {n}",), size=(900, 1200 + n)))
+        page.set_input_files("#photo", str(path))
+    assert page.locator("#photos li").all_inner_texts() == ["Page 1: page1.jpg\nRemove", "Page 2: page2.jpg\nRemove"]
+    page.click("#start")
+    expect(page.locator("#message")).to_contain_text("Done:", timeout=60_000)
+    expect(page.locator(".picture img.loaded")).to_have_count(3, timeout=30_000)
+    assert page.locator("#pages li").all_inner_texts() == ["Page 1 read: 2 dishes", "Page 2 read: 3 dishes"]
+    ids = _dish_ids(page)
+    assert sorted(ids) == sorted(set(ids)) == ["p1-item-1", "p1-item-2", "p2-item-1", "p2-item-2", "p2-item-3"]
+    assert page.locator("section.menu-section h3").all_inner_texts() == ["Starters", "Noodles"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "page-two-pages.png"), full_page=True)
+    assert console.errors == []
+    page.close()

@@ -311,7 +311,7 @@ def test_concurrent_partials_and_viewers_agree_on_one_sequence(api, stack, menu_
 
 
 # -- a run that dies past the deadline: the watchdog ends the job ----------------------------------------
-def _dead_run_past_its_deadline(with_menu: bool, partial_items: int = 0) -> str:
+def _dead_run_past_its_deadline(with_menu: bool, partial_items: int = 0, hint: bool = False) -> str:
     import datetime as dt
 
     from common.jobs import lease, payloads
@@ -331,9 +331,10 @@ def _dead_run_past_its_deadline(with_menu: bool, partial_items: int = 0) -> str:
     else:  # the run sent a partial menu (of `partial_items` dishes, maybe none) and died
         shown = [MenuItem(id=f"item-{k}", original_name=f"dish {k}", translated_name=f"dish {k}",
                           kind="drink" if k == 1 else "dish").model_dump() for k in range(1, partial_items + 1)]
-        run.log.post_many([("menu_data", payloads.menu_data(job_id, shown, is_partial=True))],
-                          job_fields={"items": shown, "items_partial": True, "partial_items": partial_items,
-                                      "partial_events": 1, **fields})
+        extra = {"is_hint": True} if hint else {}  # a near-duplicate's menu: another scan's reading
+        run.log.post_many([("menu_data", payloads.menu_data(job_id, shown, is_partial=True, **extra))],
+                          job_fields={"items": shown, "items_partial": True, "items_hint": hint,
+                                      "partial_items": partial_items, "partial_events": 1, **fields})
     expire_lease(job_id)  # the run is dead: its appends moved the lease on, and it runs out
     return job_id
 
@@ -369,6 +370,15 @@ def test_a_job_whose_run_died_after_partial_dishes_is_completed_by_the_watchdog_
         f.event for f in frames]
     updates = [f.data for f in frames if f.event == "image_update"]
     assert len(updates) == 3 and {u["image_error"]["code"] for u in updates} == {"DEADLINE"}
+
+
+def test_a_job_whose_run_died_showing_only_a_hint_fails_at_the_watchdog_rather_than_keep_another_scans_menu(
+        api, stack):
+    job_id = _dead_run_past_its_deadline(with_menu=False, partial_items=5, hint=True)
+    frames = api.events(job_id, after=0, timeout=30)
+    assert_well_formed(frames)
+    assert [f.event for f in frames][-3:] == ["menu_data", "error", "done"] and frames[-1].data["status"] == "failed"
+    assert [m["is_partial"] for m in (f.data for f in frames if f.event == "menu_data")] == [True]
 
 
 def test_a_job_whose_run_died_during_its_first_model_call_is_ended_by_the_watchdog_soon_after_its_deadline(

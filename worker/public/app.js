@@ -2,10 +2,12 @@
 // (docs/api-versions.md): a signed upload URL, a job, and its access token on every read.
 import { Feed } from "./feed.js";
 import { Job } from "./menu.js";
-import { renderAllergenFilters, renderMenu, renderSteps, renderWaiter } from "./view.js";
+import { renderAllergenFilters, renderMenu, renderPages, renderPhotos, renderSteps, renderWaiter } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { job: null, feed: null, avoid: new Set(), diet: "", chosen: new Set(), file: null, preview: null };
+const MAX_PAGES = 10; // the server's limit for one scan's photos (gcs_uris)
+// photos: [{file, url}] in page order; a person adds them one at a time (each a camera shot) or several at once.
+const state = { job: null, feed: null, avoid: new Set(), diet: "", chosen: new Set(), photos: [] };
 
 /** The server's own words for a failed call: its JSON error message, GCS's XML <Message>, or the status. */
 async function problem(resp) {
@@ -39,39 +41,62 @@ function fail(text) {
   box.hidden = !text;
 }
 
-function choose(file) {
-  state.file = file;
-  if (state.preview) URL.revokeObjectURL(state.preview);
-  state.preview = file ? URL.createObjectURL(file) : null;
-  const img = $("preview");
-  img.hidden = !file || !file.type.startsWith("image/");
-  if (!img.hidden) img.src = state.preview;
-  $("start").disabled = !file;
-  say(file ? `${file.name} (${Math.ceil(file.size / 1024)} KB) is ready to scan.` : "");
+function choose(files) {
+  for (const file of files) {
+    if (state.photos.length >= MAX_PAGES) {
+      fail(`A scan takes up to ${MAX_PAGES} photos.`);
+      break;
+    }
+    state.photos.push({ file, url: file.type.startsWith("image/") ? URL.createObjectURL(file) : null });
+  }
+  showPhotos();
+}
+
+function remove(index) {
+  const [gone] = state.photos.splice(index, 1);
+  if (gone?.url) URL.revokeObjectURL(gone.url);
+  showPhotos();
+}
+
+function showPhotos() {
+  renderPhotos(state.photos, $("photos"));
+  const n = state.photos.length;
+  $("start").disabled = !n || Boolean(state.feed);
+  const kb = Math.ceil(state.photos.reduce((sum, p) => sum + p.file.size, 0) / 1024);
+  say(n === 1 ? `${state.photos[0].file.name} (${kb} KB) is ready to scan.`
+    : n ? `${n} pages (${kb} KB) are ready to scan, in this order.` : "");
+}
+
+/** One photo's signed upload: its gcs_uri once it is stored. */
+async function upload(file) {
+  const signed = await call("/api/v2/uploads/signed-url", {
+    content_type: file.type || "application/octet-stream",
+    filename: file.name.slice(0, 255),
+  });
+  if (signed.max_bytes && file.size > signed.max_bytes) {
+    throw new Error(`${file.name} is ${(file.size / 1048576).toFixed(1)} MB; the largest accepted is ${(signed.max_bytes / 1048576).toFixed(1)} MB.`);
+  }
+  const put = await fetch(signed.upload_url, { method: "PUT", headers: signed.headers, body: file })
+    .catch((exc) => { throw new Error(`The photo could not be sent to the upload server (${exc.message}).`); });
+  if (!put.ok) throw new Error(await problem(put));
+  return signed.gcs_uri;
 }
 
 async function scan(event) {
   event.preventDefault();
-  if (!state.file || state.feed) return;
-  const file = state.file;
+  if (!state.photos.length || state.feed) return;
+  const files = state.photos.map((p) => p.file);
   const language = $("language").value;
   fail("");
   $("start").disabled = true;
   $("progress").hidden = false;
   try {
-    say("Uploading the photo…");
-    const signed = await call("/api/v2/uploads/signed-url", {
-      content_type: file.type || "application/octet-stream",
-      filename: file.name.slice(0, 255),
-    });
-    if (signed.max_bytes && file.size > signed.max_bytes) {
-      throw new Error(`The photo is ${(file.size / 1048576).toFixed(1)} MB; the largest accepted is ${(signed.max_bytes / 1048576).toFixed(1)} MB.`);
-    }
-    const put = await fetch(signed.upload_url, { method: "PUT", headers: signed.headers, body: file })
-      .catch((exc) => { throw new Error(`The photo could not be sent to the upload server (${exc.message}).`); });
-    if (!put.ok) throw new Error(await problem(put));
+    say(files.length === 1 ? "Uploading the photo…" : `Uploading ${files.length} photos…`);
+    // Every page at once: the server reads each as soon as it lands.
+    const uris = await Promise.all(files.map(upload));
     say("Starting the scan…");
-    const job = await call("/api/v2/scan/jobs", { gcs_uri: signed.gcs_uri, user_preferences: { language } });
+    const where = uris.length === 1 ? { gcs_uri: uris[0] } : { gcs_uris: uris };
+    const job = await call("/api/v2/scan/jobs", { ...where, user_preferences: { language } });
     follow(job, language);
   } catch (exc) {
     fail(exc.message);
@@ -116,22 +141,32 @@ function finished(job) {
   say(d.status === "completed"
     ? `Done: ${d.summary?.items_count ?? job.items.size} dishes in ${seconds.toFixed(1)} s.`
     : "The scan did not finish.");
-  $("start").disabled = !state.file;
   state.feed = null;
+  $("start").disabled = !state.photos.length;
 }
 
 function draw(language) {
   const job = state.job;
   renderSteps(job, $("steps"), $("bar"));
+  renderPages(job, $("pages"));
   renderAllergenFilters(job.allergens, $("allergen-filters"), state.avoid);
   renderMenu(job, $("menu"), $("top3"), { avoid: state.avoid, diet: state.diet, chosen: state.chosen, locale: language });
   $("partial").hidden = !job.partial;
+  $("partial").textContent = job.hint
+    ? "From an earlier scan of a photo like this one; reading yours to check it."
+    : "Still reading: more dishes are on their way.";
   $("waiter-open").disabled = !state.chosen.size;
 }
 
 function wire() {
   const input = $("photo");
-  input.addEventListener("change", () => choose(input.files[0] || null));
+  input.addEventListener("change", () => {
+    choose([...input.files]);
+    input.value = ""; // the same file may be added again, and the next shot adds to the list
+  });
+  $("photos").addEventListener("click", (e) => {
+    if (e.target.dataset.remove !== undefined) remove(Number(e.target.dataset.remove));
+  });
   const drop = $("drop");
   drop.addEventListener("dragover", (e) => {
     e.preventDefault();
@@ -141,7 +176,7 @@ function wire() {
   drop.addEventListener("drop", (e) => {
     e.preventDefault();
     drop.classList.remove("over");
-    if (e.dataTransfer.files[0]) choose(e.dataTransfer.files[0]);
+    if (e.dataTransfer.files.length) choose([...e.dataTransfer.files]);
   });
   $("scan-form").addEventListener("submit", scan);
   $("allergen-filters").addEventListener("change", (e) => {

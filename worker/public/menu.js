@@ -13,6 +13,8 @@ export class Job {
     this.steps = []; // [{step, message}], each step once
     this.progress = 0;
     this.partial = false;
+    this.hint = false; // the dishes shown are an earlier scan's reading of a photo like this one, until read
+    this.pages = []; // a multi-page scan's pages: [{page, status, items_count, error?, hint?}]
     this.language = null;
     this.error = null;
     this.done = null;
@@ -28,6 +30,8 @@ export class Job {
       const before = this.items;
       this.items = new Map(data.items.map((item) => [item.id, mergeImage(item, before.get(item.id))]));
       this.partial = Boolean(data.is_partial);
+      this.hint = Boolean(data.is_hint);
+      this.pages = data.pages || this.pages;
       this.language = data.language || this.language;
     } else if (type === "image_update") {
       const item = this.items.get(data.item_id);
@@ -41,6 +45,7 @@ export class Job {
       this.error = data;
     } else if (type === "done") {
       this.done = data;
+      this.pages = data.summary?.pages || this.pages;
       this.progress = 100;
     }
   }

@@ -34,6 +34,28 @@ export function renderSteps(job, list, bar) {
   list.replaceChildren(...steps);
 }
 
+const PAGE_STATES = {
+  waiting: () => "waiting for its photo",
+  reading: (p) => (p.hint ? "reading (showing what an earlier scan of it read)" : "reading…"),
+  completed: (p) => `read: ${p.items_count} ${p.items_count === 1 ? "dish" : "dishes"}`,
+  failed: (p) => `not read: ${p.error?.message || "it could not be read"}`,
+};
+
+/** A multi-page scan's pages, each as it stands; hidden for a one-photo scan. */
+export function renderPages(job, list) {
+  list.hidden = !job.pages.length;
+  list.replaceChildren(...job.pages.map((p) => el("li", { class: `page page-${p.status}`, "data-page": p.page },
+    el("strong", { text: `Page ${p.page}` }), " ", el("span", { text: (PAGE_STATES[p.status] || (() => p.status))(p) }))));
+}
+
+/** The photos chosen so far, in page order, each with a way to take it out. */
+export function renderPhotos(photos, list) {
+  list.replaceChildren(...photos.map((p, i) => el("li", { class: "photo" },
+    p.url ? el("img", { src: p.url, alt: `Page ${i + 1}: ${p.file.name}` }) : null,
+    el("span", { text: `Page ${i + 1}: ${p.file.name}` }),
+    el("button", { type: "button", class: "remove", "data-remove": String(i), "aria-label": `Remove page ${i + 1}`, text: "Remove" }))));
+}
+
 function price(item, locale) {
   if (!item.price) return null;
   const node = el("p", { class: "price" }, el("span", { text: item.price }));

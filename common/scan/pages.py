@@ -1,0 +1,133 @@
+"""A multi-page scan (v2 gcs_uris): each page read as soon as its upload lands, several at once where
+the engine allows, shown as it is read (scan/page_board.py), then one menu: the pages joined in
+order, overlaps merged, the top three chosen across them (menu/pages.py).
+
+The run starts once any page is there (none yet: the job is given back, as a one-photo job is); the
+rest are looked for every POLL_S or so while the others are read, until UPLOAD_WAIT_S after the job
+was made. The job's one deadline covers every page. A page that cannot be read (not a menu, blurry,
+never uploaded, refused) fails alone and says why in `pages`; only when every page fails does the job.
+"""
+from __future__ import annotations
+
+import contextvars
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from common.core import clock, logs, tracing
+from common.core.errors import ScanError, Unavailable
+from common.core.sections import UploadSettings
+from common.engines import Call
+from common.gcp import storage
+from common.jobs.model import Job
+from common.menu import pages as menu_pages
+from common.menu.items import MenuItem
+from common.scan import menu, photos, upload
+from common.scan.engine import engine
+from common.scan.hints import HintLookup
+from common.scan.page_board import Board
+from common.scan.partials import Partials
+from common.scan.state import RunState
+
+log = logs.get_logger(__name__)
+POLL_S = (0.25, 2.0)  # first and longest wait between looks for a page not uploaded yet
+MIN_READ_S = 10.0     # a page still missing with less than this left of the deadline is given up
+
+
+@dataclass
+class Page:
+    number: int
+    items: list[MenuItem]
+    source_language: str | None
+
+
+def read(state: RunState, uploads: UploadSettings, prompt_version: str) -> None:
+    """Read every page and store the whole menu (menu.publish), as menu.read does for one photo."""
+    job = state.job
+    landed = [t for t in (storage.uploaded_at(job.bucket, name) for name in job.objects) if t is not None]
+    if not landed:  # given back, as a one-photo job is, until a page's upload or the next delivery
+        raise Unavailable("no page of this scan has arrived yet", code="UPLOAD_PENDING")
+    state.start_deadline(min(landed))  # the job's one deadline, from the first page to land
+    upload.choose_language(state)
+    state.pages = [{"page": n, "status": "waiting"} for n in range(1, len(job.objects) + 1)]
+    partials = Partials(state)
+    board = Board(state, partials)
+    t0 = partials.started = time.monotonic()
+    readers = 1 if state.engine_name == "local" else min(len(job.objects), state.settings.page_readers)
+    with ThreadPoolExecutor(max_workers=readers, thread_name_prefix="page") as pool:
+        # Each page in a copy of this context: its log lines and spans belong to the job.
+        futures = [pool.submit(contextvars.copy_context().run, _read_page, state, board, n, name, uploads,
+                               prompt_version) for n, name in enumerate(job.objects, 1)]
+        read_ = [f.result() for f in futures]  # an outage or a lost lease ends the run, as for one photo
+    state.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
+    done = [p for p in read_ if p is not None]
+    if not done:
+        raise _all_failed(state.pages)
+    joined = menu_pages.join([p.items for p in done])
+    menu.fill_known(state, joined)
+    state.items = menu_pages.top3_across([p.items for p in done], joined)
+    state.unknown = sum(1 for i in state.items if not i.known)
+    state.source_language = done[0].source_language
+    log.info("pages read", pages=len(state.pages), failed=len(state.pages) - len(done), items=len(state.items))
+    menu.publish(state, partials.events)
+
+
+def _read_page(state: RunState, board: Board, number: int, name: str, uploads: UploadSettings,
+               prompt_version: str) -> Page | None:
+    with tracing.span("page.read", page=number):
+        try:
+            photo = photos.normalise(_wait_for(state, name).data, uploads.max_image_pixels, uploads.decode_budget_pixels)
+            board.status(number, "reading")
+            lookup = HintLookup(state, photo.jpeg, prompt_version, lambda items: board.hint(number, items), number)
+            call = Call(deadline=state.engine_deadline(), on_items=lambda items: board.offer(number, items))
+            reading = None
+            try:
+                reading = engine().read_menu(photo.jpeg, state.language_used, call)
+            finally:
+                # An incomplete reading is no page to show a later re-shot of it.
+                kept = reading.items if reading and not reading.incomplete else []
+                lookup.keep(kept, reading.source_language if reading else None)
+                with state.lock:
+                    state.used_fallback = state.used_fallback or call.used_fallback
+                    state.add_usage("menu", call.tokens)
+                    state.incomplete = state.incomplete or bool(reading and reading.incomplete)
+        except ScanError as exc:
+            log.warning("page failed", page=number, code=exc.code, error=exc.message)
+            board.status(number, "failed", error={"code": exc.code, "message": exc.message})
+            return None
+        items = menu_pages.on_page(number, reading.items)
+        board.read(number, items)
+        return Page(number, items, reading.source_language)
+
+
+def _wait_for(state: RunState, name: str) -> storage.Upload:
+    """The page's upload, once it lands; UPLOAD_NOT_FOUND when it has not by the time it is waited for."""
+    job, wait_s = state.job, POLL_S[0]
+    while True:
+        try:
+            return storage.read_upload(job.bucket, name)
+        except Unavailable as exc:
+            if exc.code != "UPLOAD_PENDING":
+                raise
+        waited = (clock.now() - job.created_at).total_seconds()
+        if waited > state.settings.upload_wait_s or state.remaining_s() < state.settings.deadline_reserve_s + MIN_READ_S:
+            raise ScanError("UPLOAD_NOT_FOUND", f"this page's photo did not arrive within {int(waited)} s of the job")
+        time.sleep(wait_s)
+        wait_s = min(wait_s * 2, POLL_S[1])
+
+
+def _all_failed(pages: list[dict]) -> ScanError:
+    """The job's error when no page could be read: the first page's, and every page's said in the message."""
+    errors = [p.get("error") or {"code": "VLM_FAILED", "message": "not read"} for p in pages]
+    codes = {e["code"] for e in errors}
+    code = errors[0]["code"] if len(codes) > 1 else codes.pop()
+    said = "; ".join(f"page {p['page']}: {e['message']}" for p, e in zip(pages, errors))
+    recoverable = code not in ("UPLOAD_EMPTY", "UPLOAD_TOO_LARGE", "UNSUPPORTED_IMAGE", "IMAGE_CORRUPT",
+                               "IMAGE_TOO_LARGE", "UNSUPPORTED_CONTENT_TYPE")
+    return ScanError(code, f"no page could be read ({said})", recoverable=recoverable)
+
+
+def any_arrived(job: Job) -> bool | None:
+    """Whether any of the job's uploads is there; None when storage cannot say for one that is not."""
+    answers = [storage.upload_arrived(job.bucket, name) for name in job.objects]
+    return True if True in answers else (None if None in answers else False)
