@@ -256,6 +256,8 @@ def test_the_log_based_metrics_count_outcomes_codes_times_retries_fallbacks_and_
     ok = api.job(api.upload(menu_photo), "en")
     assert api.events(ok)[-1].data["status"] == "completed"
     api.script("image", {"status": 400})  # one image refused outright
+    # Other dishes than the first job's: a dish drawn before is copied, with no image call to refuse.
+    httpx.post(f"{stack.gemini_url}/_control/menu", json={"items": 6}).raise_for_status()
     drawn = api.job(api.upload(render_photo(("Ramen 900", "Gyoza 450"))), "en")
     assert api.events(drawn)[-1].data["status"] == "completed"
     api.script("menu", *[{"status": 503}] * 8)  # retried, then the fallback, then failed
