@@ -95,7 +95,7 @@ def build_app(origins: dict):
     # unanswered under the 200-job load test (502 ReadError; twice in seven runs, both with idle
     # connections already dropped after 1 s): the likeliest cause is gunicorn closing a kept-alive
     # connection as a stalled gateway writes onto it (gunicorn 27 also stalled its own accept loop
-    # for 2 s at a time, since pinned away: tests/test_contract.py). A new connection has no such race,
+    # for 2 s at a time, since pinned away: tests/stack/test_contract.py). A new connection has no such race,
     # and on loopback costs well under a millisecond. Production has no such hop: the Worker reaches
     # Cloud Run through Google's front end. Any upstream failure is logged with its cause.
     client = httpx.AsyncClient(timeout=httpx.Timeout(connect=5, read=None, write=30, pool=None),

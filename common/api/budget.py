@@ -72,7 +72,7 @@ class DailyBudget:
             if day < self._day:
                 day = self._day  # a request that began before midnight counts in the new day
             heavy = self.reserved and caller_today >= self.light
-            if self._total >= self.limit - (self.reserved if heavy else 0):
+            if self._total + max(count, 1) > self.limit - (self.reserved if heavy else 0):  # never past it
                 midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
                 what = (f"the service's daily scan budget ({self.limit} photos) is spent" if not heavy else
                         f"the service's daily scan budget is spent but for {self.reserved} photos kept for callers "

@@ -5,7 +5,8 @@ An entry point charges the caller's limits as its first step (a refused request 
 else). The Worker's repeat of a create-job is the exception: it first looks for the job its first
 send made, and is charged only when there is none (the first send never arrived), at the moment
 jobs.create spends the budget. That is why spending the budget charges the limits when they are not
-charged yet.
+charged yet. A multi-page scan's day counts every page (a page is a model read, as a one-photo job
+is): the pages past the first are counted as the budget is spent, without a token of the rate limit.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ class JobCharge:
     def __init__(self, caller: Caller, scope: str, per_min: float, burst: int, daily_cap: int, budget: DailyBudget):
         self.caller, self.scope, self.per_min, self.burst, self.daily_cap = caller, scope, per_min, burst, daily_cap
         self.budget = budget
-        self.photos = 1  # what the job reads: a multi-page scan's pages each cost the budget one
+        self.photos = 1  # what the job reads: a multi-page scan's pages each count as a job of the day
+        self._pages_counted = False
         self._today: int | None = None  # the caller's jobs today before this request, once charged
 
     def limit(self) -> None:
@@ -37,6 +39,10 @@ class JobCharge:
 
     def spend(self) -> None:
         self.limit()
+        if self.photos > 1 and not self._pages_counted:  # the caller's day counts every page, as the budget does
+            ratelimit.take(self.caller, self.scope, self.per_min, self.burst, key=self.caller.wide_key,
+                           daily_cap=self.daily_cap, units=self.photos - 1, day_only=True)
+            self._pages_counted = True
         self.budget.spend(self._today or 0, self.photos)
 
     def refund(self) -> None:

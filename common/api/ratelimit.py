@@ -40,13 +40,14 @@ class Spent(NamedTuple):
 
 
 def take(caller: Caller, scope: str, per_min: float, burst: int, *, key: str | None = None,
-         daily_cap: int = 0) -> int:
+         daily_cap: int = 0, units: int = 1, day_only: bool = False) -> int:
     """Spend one token of the caller's `scope` bucket, or raise TooManyRequests with Retry-After.
 
     With a `daily_cap`, the same document also counts the caller's requests of the UTC day (no
     read or write more): past the cap, 429 DAILY_LIMIT_REACHED until midnight. Returns how many
     the day had counted before this one (0 without a cap, or when the limiter could not say).
-    `key` scopes the bucket otherwise than `caller.key` (job creation: Caller.wide_key).
+    `key` scopes the bucket otherwise than `caller.key` (job creation: Caller.wide_key). `units` is what
+    the day counts (a multi-page scan's pages); `day_only` counts them without spending a token.
     """
     if per_min <= 0 and daily_cap <= 0:
         return 0
@@ -55,7 +56,7 @@ def take(caller: Caller, scope: str, per_min: float, burst: int, *, key: str | N
     try:
         for attempt in range(ATTEMPTS):
             try:
-                spent = _spend(doc, scope, rate, burst, daily_cap)
+                spent = _spend(doc, scope, rate, burst, daily_cap, units, day_only)
                 break
             except firestore_rest.Contended:
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # jittered, so the losers spread out
@@ -79,7 +80,8 @@ def _until_midnight_s(now: dt.datetime) -> int:
     return int((midnight - now).total_seconds()) + 1
 
 
-def _spend(doc: str, scope: str, rate: float, burst: int, daily_cap: int) -> Spent:
+def _spend(doc: str, scope: str, rate: float, burst: int, daily_cap: int, units: int = 1,
+           day_only: bool = False) -> Spent:
     """One optimistic round: read the bucket, then write it on the condition that it is unchanged."""
     rest = firestore_rest.client()
     name = f"{rest.documents}/{RATE_LIMITS}/{doc}"
@@ -94,18 +96,19 @@ def _spend(doc: str, scope: str, rate: float, burst: int, daily_cap: int) -> Spe
         tokens = min(float(burst), float(fields["tokens"]["doubleValue"]) + elapsed * rate)
         if fields.get("day", {}).get("stringValue") == day:
             today = int(fields["day_count"]["integerValue"])
-    if daily_cap and today >= daily_cap:
+    if daily_cap and today + units > daily_cap:
         return Spent(1.0, today, capped=True)  # refused: nothing to write
-    if rate > 0 and tokens < 1.0:
+    if rate > 0 and tokens < 1.0 and not day_only:
         return Spent((1.0 - tokens) / rate, today)  # refused: nothing to write
     # A full bucket is the same as no bucket: the document may expire once it would be full again
     # (and, with a day counted, once the day is over).
     expire = now + dt.timedelta(seconds=burst / rate + 60 if rate > 0 else 60)
-    values = {"scope": {"stringValue": scope}, "tokens": {"doubleValue": tokens - 1.0 if rate > 0 else float(burst)},
+    left = tokens if day_only else tokens - 1.0
+    values = {"scope": {"stringValue": scope}, "tokens": {"doubleValue": left if rate > 0 else float(burst)},
               "updated_at": {"timestampValue": firestore_rest.rfc3339(now)}}
     if daily_cap:
         expire = max(expire, now + dt.timedelta(seconds=_until_midnight_s(now) + 60))
-        values.update({"day": {"stringValue": day}, "day_count": {"integerValue": str(today + 1)}})
+        values.update({"day": {"stringValue": day}, "day_count": {"integerValue": str(today + units)}})
     values["expire_at"] = {"timestampValue": firestore_rest.rfc3339(expire)}
     unchanged = {"updateTime": current["updateTime"]} if current else {"exists": False}
     rest.call("POST", ":commit", {"writes": [{"update": {"name": name, "fields": values},

@@ -191,6 +191,8 @@ class RunSettings:
     reuse_pictures: bool = True
     # A multi-page scan (v2 gcs_uris) reads this many pages at once with a model; the offline engine one.
     page_readers: int = _num(4, ge=1, le=10)
+    # ...and gives up on a page not uploaded this long after every page that was uploaded is read.
+    page_late_s: float = _num(20.0, ge=0)
     # Scan profiles (docs/profiles.md): books read with less confidence than this are listed for review.
     bookshelf_review_threshold: float = _num(0.6, ge=0, le=1)
 

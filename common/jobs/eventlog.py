@@ -17,6 +17,9 @@ from common.jobs.model import F, Job
 from common.jobs.pages import Event
 
 
+UNPAGED_MAX_BYTES = 192 * 1024  # the most of posted events the job document's tail carries
+
+
 class EventLog:
     """Appends events for one job on behalf of the run holding its lease."""
 
@@ -39,27 +42,30 @@ class EventLog:
 
     def append_many(self, pairs: Iterable[tuple[str, dict]], *, job_fields: dict | None = None) -> int:
         """Store events that are ready together as one page in one commit; returns the last seq."""
+        with self.fence.lock:
+            return self._page([*self._unpaged, *self._new_events(pairs)], job_fields)
+
+    def _page(self, evs: list[Event], job_fields: dict | None) -> int:
+        """Write evs (the unpaged ones first) as one page, with the job's fields; the fence's lock is held."""
         fence = self.fence
-        with fence.lock:
-            evs = [*self._unpaged, *self._new_events(pairs)]
-            fields = {**self._position(evs), F.UNPAGED_FROM: None, **(job_fields or {})}
-            page_ref, page = pages.page_ref(self.job_id, evs[0].seq), pages.page_record(self.job_id, evs)
+        fields = {**self._position(evs), F.UNPAGED_FROM: None, **(job_fields or {})}
+        page_ref, page = pages.page_ref(self.job_id, evs[0].seq), pages.page_record(self.job_id, evs)
 
-            def batch():
-                b = db.client().batch()
-                b.create(page_ref, page)
-                b.update(fence.ref, fields, option=fence.option())
-                return b
+        def batch():
+            b = db.client().batch()
+            b.create(page_ref, page)
+            b.update(fence.ref, fields, option=fence.option())
+            return b
 
-            # Ours only while the job still names us (done's commit ends the lease): a takeover after
-            # an unreported commit leaves our commit id on the job, but not our lease.
-            owner_after = None if evs[-1].type == "done" else fence.owner
-            fence.commit(batch, job_write_index=1, landed=self._landed(fields[F.COMMIT_ID], owner_after),
-                         seq=self.last_seq)
-            self.last_seq = evs[-1].seq
-            fence.closed = evs[-1].type == "done"
-            self._unpaged = []
-            return self.last_seq
+        # Ours only while the job still names us (done's commit ends the lease): a takeover after
+        # an unreported commit leaves our commit id on the job, but not our lease.
+        owner_after = None if evs[-1].type == "done" else fence.owner
+        fence.commit(batch, job_write_index=1, landed=self._landed(fields[F.COMMIT_ID], owner_after),
+                     seq=self.last_seq)
+        self.last_seq = evs[-1].seq
+        fence.closed = evs[-1].type == "done"
+        self._unpaged = []
+        return self.last_seq
 
     def post_many(self, pairs: Iterable[tuple[str, dict]], *, job_fields: dict | None = None) -> int:
         """Store events in the job document alone: one write instead of two, for events soon
@@ -70,6 +76,10 @@ class EventLog:
         with fence.lock:
             evs = [*self._unpaged, *self._new_events(pairs)]
             fields = {**self._position(evs), F.UNPAGED_FROM: evs[0].seq, **(job_fields or {})}
+            if len(fields[F.TAIL].encode()) > UNPAGED_MAX_BYTES:
+                # The tail is written again with every post: past this, page it (one write more) so the
+                # job document stays far from Firestore's 1 MiB (a long menu of many pages posts often).
+                return self._page(evs, job_fields)
 
             def batch():
                 b = db.client().batch()

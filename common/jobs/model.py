@@ -2,7 +2,7 @@
 
 Field names are the stored keys, unchanged from the plain-dict days, so documents written by any
 earlier deploy read back (missing keys take their defaults, unknown keys are ignored). Writes name
-fields through `F`, which tests/test_job_model.py holds equal to the model's fields.
+fields through `F`, which tests/unit/test_job_model.py holds equal to the model's fields.
 """
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ class Job:
     progress: int = 0
     items: list[dict] = field(default_factory=list)
     items_partial: bool = False           # the items are a partial menu still being read
+    source_language: str | None = None    # the menu's own language, as the engine read it
     items_hint: bool = False              # ...and they are a near-duplicate hint: another scan's reading
     pages: list[dict] = field(default_factory=list)  # a multi-page scan's pages: {page, status, items_count, error?}
     partial_items: int = 0
@@ -147,6 +148,7 @@ class F:
     ITEMS = "items"
     ITEMS_PARTIAL = "items_partial"
     ITEMS_HINT = "items_hint"
+    SOURCE_LANGUAGE = "source_language"
     PAGES = "pages"
     PARTIAL_ITEMS = "partial_items"
     PARTIAL_EVENTS = "partial_events"

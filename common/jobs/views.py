@@ -50,7 +50,8 @@ def public_view(job: Job) -> dict:
         "error": job.error,
         "summary": job.summary,
         **profile_fields(job),
-        **({"pages": job.pages} if job.page_objects else {}),  # a multi-page scan's pages, each as it stands
+        **({"pages": job.pages} if job.page_objects else {}),
+        **({"is_hint": True} if job.items_partial and job.items_hint else {}),  # another scan's reading, shown meanwhile  # a multi-page scan's pages, each as it stands
     }
 
 

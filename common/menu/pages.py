@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from common.menu import names
-from common.menu.items import MenuItem, finalise_top3
+from common.menu.items import CONFIDENT, MenuItem, finalise_top3
 
 _FILLABLE = ("description", "price", "section", "image_prompt", "reading", "romanji", "currency", "dish_id")
 
@@ -26,7 +26,8 @@ def join(pages: list[list[MenuItem]]) -> list[MenuItem]:
     out: list[MenuItem] = []
     seen: dict[str, list[MenuItem]] = {}
     for items in pages:
-        earlier = dict(seen)  # a dish listed twice on one page is listed twice on the menu
+        # Only earlier pages' dishes merge: a dish listed twice on one page is listed twice on the menu.
+        earlier = {key: list(found) for key, found in seen.items()}
         for item in items:
             same = next((i for i in earlier.get(names.key(item.original_name), ()) if _same_line(i, item)), None)
             if same is None:
@@ -40,21 +41,43 @@ def join(pages: list[list[MenuItem]]) -> list[MenuItem]:
     return out
 
 
+MENU_MAX_BYTES = 320 * 1024  # the job document holds the menu twice (items, and menu_data in its tail)
+
+
+def bounded(items: list[MenuItem], max_bytes: int = MENU_MAX_BYTES) -> tuple[list[MenuItem], bool]:
+    """The menu's first dishes whose JSON fits in max_bytes, and whether any were left out: Firestore
+    refuses a document over 1 MiB, and ten dense pages can pass it."""
+    size = 0
+    for n, item in enumerate(items):
+        size += len(item.model_dump_json().encode()) + 1
+        if size > max_bytes:
+            return items[:n], True
+    return items, False
+
+
 def top3_across(pages: list[list[MenuItem]], items: list[MenuItem]) -> list[MenuItem]:
     """Exactly min(3, n) top dishes across the pages: each page's first pick in page order, then each
-    one's second, and so on (a page of drinks does not crowd out the food; alcoholic drinks come after
-    the other picks); filled from the top when the engines picked fewer."""
+    one's second, and so on (a page of drinks does not crowd out the food; drinks come after the other
+    picks, and an unsure line is never one); filled from the top when the engines picked fewer."""
     kept = {i.id for i in items}
-    ranked = []  # (alcoholic, rank on its page, page, id)
+    ranked = []  # (a drink, rank on its page, page, id)
     for number, page in enumerate(pages, 1):
-        picks = sorted((i for i in page if i.is_top3 and i.id in kept), key=lambda i: "contains_alcohol" in i.tags)
-        ranked += [("contains_alcohol" in i.tags, rank, number, i.id) for rank, i in enumerate(picks)]
+        picks = sorted((i for i in page if i.is_top3 and i.id in kept and _confident(i)), key=_drink)
+        ranked += [(_drink(i), rank, number, i.id) for rank, i in enumerate(picks)]
     chosen = [ident for *_, ident in sorted(ranked)][:3]
     for item in items:
         item.is_top3 = item.id in chosen
     order = {ident: n for n, ident in enumerate(chosen)}
     finalise_top3(sorted(items, key=lambda i: order.get(i.id, len(order))))  # sets the pictures' states in place
     return items
+
+
+def _drink(item: MenuItem) -> bool:
+    return item.kind == "drink" or "contains_alcohol" in item.tags
+
+
+def _confident(item: MenuItem) -> bool:
+    return item.confidence is None or item.confidence >= CONFIDENT
 
 
 def _same_line(a: MenuItem, b: MenuItem) -> bool:

@@ -29,7 +29,7 @@ class HintLookup:
         self._closed = False
         self._thread = threading.Thread(target=contextvars.copy_context().run, args=(self._run, jpeg, show),
                                         name="lookalike", daemon=True)
-        if state.settings.lookalike_hints:
+        if state.settings.lookalike_hints and state.settings.menu_partial_max > 0:  # a hint is a partial menu
             self._thread.start()
 
     def _run(self, jpeg: bytes, show: Callable[[list[MenuItem]], bool]) -> None:

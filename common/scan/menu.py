@@ -109,9 +109,14 @@ def fill_known(state: RunState, items: list[MenuItem]) -> None:
 def keep_partial(state: RunState) -> bool:
     """A dead run's partial menu, past the deadline: the job completes with the dishes the phone has
     (incomplete) rather than failing; False when it sent none, or only a hint (another scan's menu)."""
-    shown = state.job.items if state.job.items_partial and not state.job.items_hint else None
+    job = state.job
+    hinted = {p["page"] for p in job.pages if p.get("hint") and p.get("status") != "completed"}
+    shown = [i for i in job.items if i.get("page") not in hinted] if job.items_partial and not job.items_hint else None
     if not shown:
         return False
+    for page in state.pages:
+        if page.get("status") not in ("completed", "failed"):
+            page.update(status="failed", error={"code": "DEADLINE", "message": "not read before the scan's deadline"})
     state.items, state.incomplete = finalise_top3([MenuItem(**i) for i in shown]), True
     state.log.append("menu_data", state.menu_event(partial=False), job_fields=state.snapshot("running"))
     return True

@@ -31,6 +31,10 @@ class Board:
         with self.partials.lock:
             entry = self.state.pages[page - 1]
             entry.update(status=status, **fields)
+            if status == "failed" and page in self.hinted:  # its hint is no dish of this menu after all
+                self.hinted.discard(page)
+                self.shown.pop(page, None)
+                self._posted = []
             if status == "failed" and self.partials.sent and not self._settled():
                 self._post()
 
@@ -86,4 +90,4 @@ class Board:
         if items and dishes != self._posted:
             self._posted = dishes
             self.partials.post(items, pages=[dict(p) for p in self.state.pages],
-                               **({"is_hint": True} if self.hinted else {}))
+                               **({"is_hint": True} if self.hinted == set(self.shown) else {}))

@@ -2,17 +2,20 @@
 the engine allows, shown as it is read (scan/page_board.py), then one menu: the pages joined in
 order, overlaps merged, the top three chosen across them (menu/pages.py).
 
-The run starts once any page is there (none yet: the job is given back, as a one-photo job is); the
-rest are looked for every POLL_S or so while the others are read, until UPLOAD_WAIT_S after the job
-was made. The job's one deadline covers every page. A page that cannot be read (not a menu, blurry,
+The run starts once any page is there (none yet: the job is given back, as a one-photo job is); each
+page is handed to a reader as its upload lands, in the order they land, and the rest are looked for
+every POLL_S or so. A page still missing is given up (UPLOAD_NOT_FOUND) PAGE_LATE_S after every page
+that did land was read, when waiting longer would leave the pictures no time, or UPLOAD_WAIT_S after
+the job was made. The job's one deadline covers every page. A page that cannot be read (not a menu, blurry,
 never uploaded, refused) fails alone and says why in `pages`; only when every page fails does the job.
 """
 from __future__ import annotations
 
 import contextvars
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Callable
 
 from common.core import clock, logs, tracing
 from common.core.errors import ScanError, Unavailable
@@ -55,15 +58,21 @@ def read(state: RunState, uploads: UploadSettings, prompt_version: str) -> None:
     t0 = partials.started = time.monotonic()
     readers = 1 if state.engine_name == "local" else min(len(job.objects), state.settings.page_readers)
     with ThreadPoolExecutor(max_workers=readers, thread_name_prefix="page") as pool:
-        # Each page in a copy of this context: its log lines and spans belong to the job.
-        futures = [pool.submit(contextvars.copy_context().run, _read_page, state, board, n, name, uploads,
-                               prompt_version) for n, name in enumerate(job.objects, 1)]
-        read_ = [f.result() for f in futures]  # an outage or a lost lease ends the run, as for one photo
+        def start(number: int, name: str) -> Future:
+            # Each page in a copy of this context: its log lines and spans belong to the job.
+            return pool.submit(contextvars.copy_context().run, _read_page, state, board, number, name, uploads,
+                               prompt_version)
+
+        futures = _dispatch(state, board, start)
+        read_ = [futures[n].result() if n in futures else None for n in range(1, len(job.objects) + 1)]
     state.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
     done = [p for p in read_ if p is not None]
     if not done:
         raise _all_failed(state.pages)
-    joined = menu_pages.join([p.items for p in done])
+    joined, cut = menu_pages.bounded(menu_pages.join([p.items for p in done]))
+    if cut:
+        log.warning("menu cut to fit the job document", items=len(joined))
+        state.incomplete = True
     menu.fill_known(state, joined)
     state.items = menu_pages.top3_across([p.items for p in done], joined)
     state.unknown = sum(1 for i in state.items if not i.known)
@@ -72,11 +81,50 @@ def read(state: RunState, uploads: UploadSettings, prompt_version: str) -> None:
     menu.publish(state, partials.events)
 
 
+def _dispatch(state: RunState, board: Board, start: Callable[[int, str], Future]) -> dict[int, Future]:
+    """Start each page's reading as its upload lands, in the order they land (a missing page never holds
+    a reader); give up on the pages still missing when waiting for them would cost the others' time."""
+    job, wait_s, idle_since = state.job, POLL_S[0], None
+    waiting = dict(enumerate(job.objects, 1))
+    futures: dict[int, Future] = {}
+    while True:
+        for number, name in list(waiting.items()):
+            if storage.uploaded_at(job.bucket, name) is not None:
+                futures[number] = start(number, name)
+                del waiting[number]
+        for f in futures.values():  # an outage or a lost lease ends the run now, as for one photo
+            if f.done() and f.exception() is not None:
+                raise f.exception()
+        if not waiting:
+            return futures
+        idle_since = (idle_since or time.monotonic()) if all(f.done() for f in futures.values()) else None
+        why = _give_up(state, idle_since)
+        if why:
+            for number in waiting:
+                board.status(number, "failed", error={"code": "UPLOAD_NOT_FOUND", "message": why})
+            log.warning("pages not uploaded", pages=sorted(waiting), why=why)
+            return futures
+        time.sleep(wait_s)
+        wait_s = min(wait_s * 2, POLL_S[1])
+
+
+def _give_up(state: RunState, idle_since: float | None) -> str | None:
+    """Why the pages still missing are given up on, or None to keep waiting for them."""
+    settings, waited = state.settings, (clock.now() - state.job.created_at).total_seconds()
+    if waited > settings.upload_wait_s:
+        return f"this page's photo did not arrive within {int(waited)} s of the job"
+    if state.remaining_s() < settings.deadline_reserve_s + settings.image_min_remaining_s + MIN_READ_S:
+        return "this page's photo did not arrive in time to be read with the others"
+    if idle_since is not None and time.monotonic() - idle_since >= settings.page_late_s:
+        return f"this page's photo did not arrive within {int(settings.page_late_s)} s of the other pages being read"
+    return None
+
+
 def _read_page(state: RunState, board: Board, number: int, name: str, uploads: UploadSettings,
                prompt_version: str) -> Page | None:
     with tracing.span("page.read", page=number):
         try:
-            photo = photos.normalise(_wait_for(state, name).data, uploads.max_image_pixels, uploads.decode_budget_pixels)
+            photo = photos.normalise(_landed(state, name).data, uploads.max_image_pixels, uploads.decode_budget_pixels)
             board.status(number, "reading")
             lookup = HintLookup(state, photo.jpeg, prompt_version, lambda items: board.hint(number, items), number)
             call = Call(deadline=state.engine_deadline(), on_items=lambda items: board.offer(number, items))
@@ -100,20 +148,14 @@ def _read_page(state: RunState, board: Board, number: int, name: str, uploads: U
         return Page(number, items, reading.source_language)
 
 
-def _wait_for(state: RunState, name: str) -> storage.Upload:
-    """The page's upload, once it lands; UPLOAD_NOT_FOUND when it has not by the time it is waited for."""
-    job, wait_s = state.job, POLL_S[0]
-    while True:
-        try:
-            return storage.read_upload(job.bucket, name)
-        except Unavailable as exc:
-            if exc.code != "UPLOAD_PENDING":
-                raise
-        waited = (clock.now() - job.created_at).total_seconds()
-        if waited > state.settings.upload_wait_s or state.remaining_s() < state.settings.deadline_reserve_s + MIN_READ_S:
-            raise ScanError("UPLOAD_NOT_FOUND", f"this page's photo did not arrive within {int(waited)} s of the job")
-        time.sleep(wait_s)
-        wait_s = min(wait_s * 2, POLL_S[1])
+def _landed(state: RunState, name: str) -> storage.Upload:
+    """A page's upload, which storage said is there (gone again: UPLOAD_NOT_FOUND for this page)."""
+    try:
+        return storage.read_upload(state.job.bucket, name)
+    except Unavailable as exc:
+        if exc.code != "UPLOAD_PENDING":
+            raise
+        raise ScanError("UPLOAD_NOT_FOUND", "this page's photo is no longer there") from None
 
 
 def _all_failed(pages: list[dict]) -> ScanError:

@@ -30,7 +30,9 @@ class Partials:
         self.sent, self.events = state.job.partial_items, state.job.partial_events
         self.last_at = self.started = 0.0
         self.lock = threading.RLock()  # the reading, a hint's thread and page readers offer at once
-        self._hint: list[str] | None = None  # the dishes of a hint on the phone, until the reading replaces it
+        # The dishes of a hint on the phone, until the reading replaces it (a takeover's too).
+        hinted = state.job.items_partial and state.job.items_hint and not state.job.page_objects
+        self._hint: list[str] | None = _keys([MenuItem(**i) for i in state.job.items]) if hinted else None
 
     def offer(self, items: list[MenuItem]) -> None:
         """Called by a streaming engine with every item complete so far."""

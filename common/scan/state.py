@@ -49,7 +49,7 @@ class RunState:
         self.announced = False  # whether this run told the client drawing started ("generating")
         self.started = time.monotonic()
         self.pages: list[dict] = list(job.pages)  # a multi-page scan's pages: {page, status, items_count, error?}
-        self.source_language: str | None = None  # the menu's own language, as the engine read it
+        self.source_language: str | None = job.source_language  # the menu's own language, as the engine read it
         # Pages read by the engine this run, remembered as lookalikes once the job completes
         # (scan/lookalike.py): (fingerprint, scope, items) each.
         self.lookalikes: list[tuple] = []
@@ -130,7 +130,7 @@ class RunState:
                 F.PROGRESS: self.progress(status), F.ASSET_ID: self.asset_id, F.LANGUAGE_USED: self.language_used,
                 F.LANGUAGE_FALLBACK: self.language_fallback, F.ITEMS_PARTIAL: False, F.ITEMS_HINT: False,
                 F.USED_FALLBACK: self.used_fallback, F.DEADLINE_AT: self.deadline_at, F.INCOMPLETE: self.incomplete,
-                F.USAGE: self.usage, F.PAGES: self.pages}
+                F.USAGE: self.usage, F.PAGES: self.pages, F.SOURCE_LANGUAGE: self.source_language}
 
     def progress(self, status: str) -> int:
         """The snapshot's progress: the step's share, then an equal share per image finished."""

@@ -80,6 +80,18 @@ def test_a_caller_past_its_daily_cap_is_refused_until_midnight_utc_across_its_wh
     assert _create(api, api.upload(JPEG), "2001:db8:78::1").status_code == 201  # another /48: its own day
 
 
+def test_a_callers_day_counts_every_page_of_its_multi_page_scans(api_v2, stack, capped):
+    def scan(pages: int):
+        uris = [api_v2.upload(JPEG) for _ in range(pages)]
+        return api_v2.http.post("/api/v2/scan/jobs", json={"gcs_uris": uris, "user_preferences": {"language": "en"}},
+                                headers={"CF-Connecting-IP": "198.18.9.1"})
+
+    assert scan(3).status_code == 201  # the caller's three photos for today, in one scan
+    over = _create(api_v2, api_v2.upload(JPEG), "198.18.9.1")
+    assert over.status_code == 429 and over.json()["error"]["code"] == "DAILY_LIMIT_REACHED", over.text
+    assert scan(2).status_code == 429
+
+
 @pytest.fixture
 def reserved(stack):
     stack.restart("create-job", env={"DAILY_JOB_BUDGET": "10", "DAILY_JOB_RESERVE": "0.5",
@@ -112,3 +124,13 @@ def test_each_page_of_a_multi_page_scan_counts_against_the_budget_as_one_photo(a
     assert _create(api_v2, api_v2.upload(JPEG), "198.18.7.2").status_code == 201
     refused = _create(api_v2, api_v2.upload(JPEG), "198.18.7.3")
     assert refused.status_code == 429 and refused.json()["error"]["code"] == "DAILY_BUDGET_SPENT"
+
+
+def test_a_multi_page_scan_that_would_pass_the_budget_is_refused_and_a_single_photo_still_fits(
+        api_v2, stack, four_photos):
+    assert [_create(api_v2, api_v2.upload(JPEG), f"198.18.8.{n}").status_code for n in (1, 2)] == [201, 201]
+    pages = [api_v2.upload(JPEG) for _ in range(3)]
+    over = api_v2.http.post("/api/v2/scan/jobs", json={"gcs_uris": pages, "user_preferences": {"language": "en"}},
+                            headers={"CF-Connecting-IP": "198.18.8.3"})
+    assert over.status_code == 429 and over.json()["error"]["code"] == "DAILY_BUDGET_SPENT"  # 2 + 3 > 4
+    assert _create(api_v2, api_v2.upload(JPEG), "198.18.8.4").status_code == 201

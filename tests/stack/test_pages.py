@@ -5,6 +5,8 @@ The fake Gemini answers each photo with its own menu, told apart by the photo's 
 """
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -144,6 +146,53 @@ def test_a_page_uploaded_after_the_job_is_read_when_it_lands_and_one_never_uploa
     assert done["status"] == "completed"
     assert [p["status"] for p in done["summary"]["pages"]] == ["completed", "completed", "failed"]
     assert done["summary"]["pages"][2]["error"]["code"] == "UPLOAD_NOT_FOUND"  # UPLOAD_WAIT_S is 6 s here
+
+
+@pytest.mark.slow
+def test_ten_dense_pages_complete_with_every_dish_and_the_job_document_far_from_firestores_limit(api_v2, stack):
+    from common.gcp import db
+
+    _menus(stack, {n: {"items": 6 * n + 20, "first": 200 * n} for n in range(1, 11)})  # 530 dishes
+    httpx.post(f"{stack.gemini_url}/_control/stream", json={"tokens_per_s": 3000, "chunk_tokens": 40}).raise_for_status()
+    job_id, frames = _scan(api_v2, [_page(n) for n in range(1, 11)])
+    while frames[-1].event != "done":
+        frames += api_v2.events(job_id, after=frames[-1].id, timeout=60)
+    assert_well_formed(frames)
+    done = frames[-1].data
+    assert done["status"] == "completed" and done["summary"]["items_count"] == 530 and not done["summary"]["incomplete"]
+    doc = db.client().collection("scan_jobs").document(job_id).get()
+    assert len(json.dumps(doc.to_dict(), default=str).encode()) < 900_000
+    assert len([r for r in api_v2.gemini_calls()["requests"] if r["kind"] == "menu"]) == 10  # no page read twice
+
+
+@pytest.fixture
+def one_reader_waiting_long(stack):
+    stack.restart("run-scan-task", env={"PAGE_READERS": "1", "UPLOAD_WAIT_S": "600", "PAGE_LATE_S": "2"})
+    yield
+    stack.restart("run-scan-task")
+
+
+def test_a_missing_first_page_neither_holds_the_reader_nor_the_job_past_a_short_wait_after_the_others(
+        api_v2, stack, one_reader_waiting_long):
+    _menus(stack, {n: {"items": 3, "first": 10 * n} for n in (1, 2, 3)})
+    never = api_v2.signed_url()["gcs_uri"]
+    landed = [api_v2.upload(_page(2)), api_v2.upload(_page(3))]
+    r = api_v2.http.post("/api/v2/scan/jobs", json={"gcs_uris": [never, *landed], "user_preferences": {"language": "en"}})
+    assert r.status_code == 201, r.text
+    job_id = r.json()["job_id"]
+    api_v2.tokens[job_id] = r.json()["access_token"]
+    frames = api_v2.events(job_id, timeout=60)
+    # Pages 2 and 3 were read while page 1 was still awaited: its missing upload held no reader.
+    seen = [[p["status"] for p in f.data["pages"]] for f in frames if f.event == "menu_data" and f.data["is_partial"]]
+    assert ["waiting", "completed", "completed"] in seen, seen
+    done = frames[-1].data
+    assert done["status"] == "completed"
+    pages_ = done["summary"]["pages"]
+    assert [p["status"] for p in pages_] == ["failed", "completed", "completed"]
+    # Given up a short wait after the others were read, not at the deadline: the pictures were drawn.
+    assert pages_[0]["error"]["code"] == "UPLOAD_NOT_FOUND" and "other pages" in pages_[0]["error"]["message"]
+    assert [f.data["image_status"] for f in frames if f.event == "image_update" and f.data["image_status"] != "generating"] \
+        == ["ready"] * 3
 
 
 def test_the_finalize_trigger_finds_a_waiting_multi_page_job_by_any_of_its_pages(api_v2):

@@ -48,3 +48,25 @@ def test_fewer_picks_than_three_are_filled_from_the_top_of_the_menu():
     two = pages.on_page(2, [_item("c"), _item("d")])
     items = pages.top3_across([one, two], pages.join([one, two]))
     assert [i.original_name for i in items if i.is_top3] == ["a", "b", "c"]
+
+
+def test_a_dish_twice_on_a_later_page_stays_twice_even_when_an_earlier_page_has_its_name():
+    one = pages.on_page(1, [_item("Soup", price="¥500", section="Lunch")])
+    two = pages.on_page(2, [_item("Soup", price="¥900", section="Dinner"), _item("Soup", price="¥900", section="Dinner")])
+    assert [i.id for i in pages.join([one, two])] == ["p1-item-1", "p2-item-1", "p2-item-2"]
+
+
+def test_a_drink_or_an_unsure_line_picked_on_its_page_comes_after_every_dish_picked():
+    one = pages.on_page(1, [_item("tea", top=True, kind="drink"), _item("a", top=True)])
+    two = pages.on_page(2, [_item("border ~~~", top=True, confidence=0.3), _item("b", top=True), _item("c", top=True)])
+    split = [one, two]
+    items = pages.top3_across(split, pages.join(split))
+    assert [i.original_name for i in items if i.is_top3] == ["a", "b", "c"]
+
+
+def test_a_menu_too_large_for_the_job_document_keeps_its_first_dishes_and_says_it_was_cut():
+    many = pages.on_page(1, [_item(f"dish {n}", description="x" * 400) for n in range(2000)])
+    kept, cut = pages.bounded(many)
+    assert cut and 0 < len(kept) < 2000 and kept == many[:len(kept)]
+    assert sum(len(i.model_dump_json()) for i in kept) <= pages.MENU_MAX_BYTES
+    assert pages.bounded(many[:10]) == (many[:10], False)
