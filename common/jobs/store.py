@@ -77,21 +77,20 @@ def find_pending_by_object(bucket: str, object_name: str, uploaded_at: dt.dateti
     Leaving it out means the finalize event's query usually matches nothing (one read), instead of a
     second delivery racing the task for the same job. A job the task released while its upload was
     still arriving is back to "pending" and older than the upload, so the finalize event runs it.
-    A multi-page job waits for any of its pages: a second query (one more read) finds it by page_objects.
-    (Firestore indexes: object_name, status, created_at; page_objects, status, created_at.)
+    A multi-page job waits for any of its pages: one query with both ways in (OR), so an upload with
+    no job still costs one read. (Firestore indexes: object_name, status, created_at; page_objects,
+    status, created_at: one per disjunction.)
     """
     from google.cloud import firestore
+    from google.cloud.firestore_v1.base_query import Or
 
-    found: list[str] = []
-    for field, op in ((F.OBJECT_NAME, "=="), (F.PAGE_OBJECTS, "array_contains")):
-        q = (db.client().collection(JOBS)
-             .where(filter=firestore.FieldFilter(field, op, object_name))
-             .where(filter=firestore.FieldFilter(F.STATUS, "==", "pending")))
-        if uploaded_at is not None:
-            q = q.where(filter=firestore.FieldFilter(F.CREATED_AT, "<", uploaded_at))
-        found += [s.id for s in q.select([F.BUCKET]).limit(limit).stream(**db.fast())
-                  if s.get(F.BUCKET) == bucket and s.id not in found]
-    return found[:limit]
+    q = (db.client().collection(JOBS)
+         .where(filter=Or([firestore.FieldFilter(F.OBJECT_NAME, "==", object_name),
+                           firestore.FieldFilter(F.PAGE_OBJECTS, "array_contains", object_name)]))
+         .where(filter=firestore.FieldFilter(F.STATUS, "==", "pending")))
+    if uploaded_at is not None:
+        q = q.where(filter=firestore.FieldFilter(F.CREATED_AT, "<", uploaded_at))
+    return [s.id for s in q.select([F.BUCKET]).limit(limit).stream(**db.fast()) if s.get(F.BUCKET) == bucket]
 
 
 def find_notify_due(older_than_s: float = 30, limit: int = 100) -> list[str]:

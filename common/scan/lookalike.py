@@ -7,7 +7,8 @@ Each record holds a page's fingerprint (scan/fingerprint.py), the menu read from
 version). One array-contains-any query on the keys returns the candidates that share a band (a
 re-shot within STRICT bits shares one 97 % of the time on the tuning set; a page of another menu 2 %
 of the time), and the Hamming distances decide (`matches`). Only a strict match is a hint, and only an unambiguous
-one: two close pages with different menus give none. A hint never skips the reading.
+one: when the two closest records read as different pages (sharing under SAME_PAGE_SHARE of their
+dishes) there is none; two readings of one popular page that differ by a dish still give one. A hint never skips the reading.
 
 Records are written after a job completes, from the engine's own reading (never from a cache hit or
 another hint), and expire with the job documents. A fault here is logged and ignored.
@@ -36,6 +37,7 @@ STRICT_FINE = 80
 BANDS, BAND_BITS = 30, 12  # 30: Firestore's limit on array-contains-any values
 CANDIDATES = 40            # read at most this many (hashes only); beyond, a miss (never a wrong match)
 LOOKUP_TIMEOUT_S = 2.0     # one try: a hint that comes late is worth nothing
+SAME_PAGE_SHARE = 0.8  # the dishes two records of one page share, at least
 # Fixed forever: the stored keys are made with them ("v1" in each key's scope names this set).
 _DRAW = random.Random("lookalike-bands-v1")
 _POSITIONS = [_DRAW.sample(range(BITS), BAND_BITS) for _ in range(BANDS)]
@@ -78,8 +80,8 @@ def find(fp: Fingerprint, scope_: str) -> Hint | None:
         snaps = {s.id: s.to_dict() for s in db.client().get_all([coll.document(i) for _, i in close[:2]], **_once())
                  if s.exists}
         records = [snaps[i] for _, i in close[:2] if i in snaps]
-        if not records or (len(records) == 2 and _dishes(records[0]) != _dishes(records[1])):
-            return None  # two close pages that read differently: no hint rather than the wrong one
+        if not records or (len(records) == 2 and not same_page(_dishes(records[0]), _dishes(records[1]))):
+            return None  # two close pages that read as different pages: no hint rather than the wrong one
         first = records[0]
         return Hint([MenuItem(**i) for i in first["items"]], close[0][0], first.get("source_language"))
     except Exception as exc:  # noqa: BLE001 - see module docstring
@@ -106,6 +108,13 @@ def record(fp: Fingerprint, scope_: str, items: list[MenuItem], source_language:
             **db.fast_write())
     except Exception as exc:  # noqa: BLE001 - see module docstring
         log.warning("lookalike write failed", error=f"{type(exc).__name__}: {str(exc)[:200]}")
+
+
+def same_page(a: list[str], b: list[str]) -> bool:
+    """Whether two readings are of one page: most dishes shared (two model readings of a popular page may
+    differ by a dish; page 1 and page 2 of one menu share few)."""
+    sa, sb = set(a), set(b)
+    return bool(sa and sb) and len(sa & sb) >= SAME_PAGE_SHARE * max(len(sa), len(sb))
 
 
 def _once() -> dict:

@@ -33,3 +33,10 @@ def test_a_blank_photo_has_no_fingerprint_and_band_keys_are_scoped():
     en, ja = lookalike.band_keys(fp, lookalike.scope("en", "gemini", "v")), lookalike.band_keys(
         fp, lookalike.scope("ja", "gemini", "v"))
     assert len(en) == lookalike.BANDS and not set(en) & set(ja)
+
+
+def test_two_readings_of_one_page_differing_by_a_dish_are_one_page_and_two_pages_of_a_menu_are_not():
+    page1 = [f"dish {n}" for n in range(10)]
+    assert lookalike.same_page(page1, page1[:9] + ["dish 99"])
+    assert not lookalike.same_page(page1, [f"dish {n}" for n in range(10, 20)])
+    assert not lookalike.same_page(page1, page1[:5]) and not lookalike.same_page([], [])
