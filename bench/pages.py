@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 
 from bench.harness import fake_model_stack, pct, report  # noqa: E402
-from devstack import fake_gemini, menu_photos, menu_templates  # noqa: E402
+from devstack import fake_menu, menu_photos, menu_templates  # noqa: E402
 from devstack.reshoot import reshoot  # noqa: E402
 from devstack.stack import stop_on_signals  # noqa: E402
 
@@ -124,7 +124,7 @@ def pictures_run(c: Client, image_s: float) -> dict:
         c.control("script", {"kind": "image", "responses": [{"delay_s": image_s}] * 40})
         before, rows = c.image_calls(), []
         for k, top in enumerate(tops):
-            dishes = [dict(d, is_top3=False) for d in fake_gemini.synthetic_menu(6, 500 + 10 * k)]
+            dishes = [dict(d, is_top3=False) for d in fake_menu.synthetic_menu(6, 500 + 10 * k)]
             dishes[:3] = [{**dishes[i], "original_name": f"dish-{mode.replace(' ', '-')}-{name}", "is_top3": True}
                           for i, name in enumerate(top)]
             c.control("menu", {"dishes": dishes})

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from common.core.settings import get_settings
 from common.jobs.eventlog import EventLog
-from tests.support import make_job
+from tests.support import create_job
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -128,10 +128,10 @@ def main() -> int:
         with ThreadPoolExecutor(16) as pool:
             def make(_):
                 name = f"uploads/{os.urandom(16).hex()}.jpg"
-                job = make_job(f"gs://{UPLOAD_BUCKET}/{name}")
-                claim = lease.claim(job.job_id, "bench-writer", get_settings().run.lease_s)
-                tokens[job.job_id] = job["access_token"]
-                return job.job_id, claim.log
+                made = create_job(f"gs://{UPLOAD_BUCKET}/{name}")
+                claim = lease.claim(made.job.job_id, "bench-writer", get_settings().run.lease_s)
+                tokens[made.job.job_id] = made.access_token
+                return made.job.job_id, claim.log
             logs = dict(pool.map(make, range(args.streams)))
         setup_s = time.time() - t0
 

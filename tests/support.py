@@ -248,12 +248,17 @@ def extract_label(expression: str, entry: dict):
 # -- what a test does to the store that no client can --------------------------------------------------------
 def make_job(gcs_uri: str, version: str = "v1", **request):
     """A job made in this process as create_job makes one (its document and first event; no task)."""
+    return create_job(gcs_uri, version, **request).job
+
+
+def create_job(gcs_uri: str, version: str = "v1", **request):
+    """make_job's whole answer: the job and its access token (jobs.create.Created)."""
     from common.api import admission, schemas
     from common.jobs import create
 
     bucket, _, name = gcs_uri.removeprefix("gs://").partition("/")  # unchecked: tests make odd ones
     req = schemas.CreateJobRequest(gcs_uri=gcs_uri, **request)
-    return create.create(admission.new_job(req, bucket, name, version)).job
+    return create.create(admission.new_job(req, bucket, name, version))
 
 
 def lease_s() -> float:

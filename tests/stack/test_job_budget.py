@@ -19,6 +19,13 @@ def _create(api, gcs_uri: str, ip: str):
                          headers={"CF-Connecting-IP": ip})
 
 
+@pytest.fixture
+def create_job_with(stack):
+    """Restart create-job with these settings (names as the environment spells them); restored after."""
+    yield lambda **env: stack.restart("create-job", env={k: str(v) for k, v in env.items()})
+    stack.restart("create-job")
+
+
 # -- bound to an upload the server signed ------------------------------------------------------------
 def test_a_gcs_uri_of_the_right_shape_that_the_server_never_issued_makes_no_job(api, stack):
     forged = [f"gs://menu-uploads/uploads/{uuid.uuid4().hex}.jpg",  # the shape every name had before tags
@@ -63,14 +70,8 @@ def test_an_ipv6_caller_is_limited_by_its_48_when_it_makes_jobs():
     assert Caller("203.0.113.9").wide_key == Caller("203.0.113.9").key and Caller("x", "u").wide_key == "user:u"
 
 
-@pytest.fixture
-def capped(stack):
-    stack.restart("create-job", env={"DAILY_JOB_CAP_PER_CALLER": "3"})
-    yield
-    stack.restart("create-job")
-
-
-def test_a_caller_past_its_daily_cap_is_refused_until_midnight_utc_across_its_whole_48(api, stack, capped):
+def test_a_caller_past_its_daily_cap_is_refused_until_midnight_utc_across_its_whole_48(api, stack, create_job_with):
+    create_job_with(DAILY_JOB_CAP_PER_CALLER=3)
     made = [_create(api, api.upload(JPEG), ip).status_code
             for ip in ("2001:db8:77:1::1", "2001:db8:77:2::1", "2001:db8:77:3::1")]
     assert made == [201] * 3
@@ -80,7 +81,8 @@ def test_a_caller_past_its_daily_cap_is_refused_until_midnight_utc_across_its_wh
     assert _create(api, api.upload(JPEG), "2001:db8:78::1").status_code == 201  # another /48: its own day
 
 
-def test_a_callers_day_counts_every_page_of_its_multi_page_scans(api_v2, stack, capped):
+def test_a_callers_day_counts_every_page_of_its_multi_page_scans(api_v2, stack, create_job_with):
+    create_job_with(DAILY_JOB_CAP_PER_CALLER=3)
     def scan(pages: int):
         uris = [api_v2.upload(JPEG) for _ in range(pages)]
         return api_v2.http.post("/api/v2/scan/jobs", json={"gcs_uris": uris, "user_preferences": {"language": "en"}},
@@ -92,15 +94,8 @@ def test_a_callers_day_counts_every_page_of_its_multi_page_scans(api_v2, stack, 
     assert scan(2).status_code == 429
 
 
-@pytest.fixture
-def reserved(stack):
-    stack.restart("create-job", env={"DAILY_JOB_BUDGET": "10", "DAILY_JOB_RESERVE": "0.5",
-                                     "DAILY_JOB_LIGHT_CALLER": "3"})
-    yield
-    stack.restart("create-job")
-
-
-def test_part_of_the_budget_is_kept_for_callers_under_their_usual_volume(api, stack, reserved):
+def test_part_of_the_budget_is_kept_for_callers_under_their_usual_volume(api, stack, create_job_with):
+    create_job_with(DAILY_JOB_BUDGET=10, DAILY_JOB_RESERVE=0.5, DAILY_JOB_LIGHT_CALLER=3)
     heavy = [_create(api, api.upload(JPEG), "198.18.5.5").status_code for _ in range(6)]
     # Five of ten jobs are anyone's; past them, a caller with three or more jobs today is refused.
     assert heavy[:5] == [201] * 5 and heavy[5] == 429, heavy
@@ -108,14 +103,8 @@ def test_part_of_the_budget_is_kept_for_callers_under_their_usual_volume(api, st
     assert light == [201] * 5 + [429], light  # the reserve: five more, then the budget is spent
 
 
-@pytest.fixture
-def four_photos(stack):
-    stack.restart("create-job", env={"DAILY_JOB_BUDGET": "4"})
-    yield
-    stack.restart("create-job")
-
-
-def test_each_page_of_a_multi_page_scan_counts_against_the_budget_as_one_photo(api_v2, stack, four_photos):
+def test_each_page_of_a_multi_page_scan_counts_against_the_budget_as_one_photo(api_v2, stack, create_job_with):
+    create_job_with(DAILY_JOB_BUDGET=4)
     pages = [api_v2.upload(JPEG) for _ in range(3)]
     made = api_v2.http.post("/api/v2/scan/jobs", json={"gcs_uris": pages, "user_preferences": {"language": "en"}},
                             headers={"CF-Connecting-IP": "198.18.7.1"})
@@ -127,7 +116,8 @@ def test_each_page_of_a_multi_page_scan_counts_against_the_budget_as_one_photo(a
 
 
 def test_a_multi_page_scan_that_would_pass_the_budget_is_refused_and_a_single_photo_still_fits(
-        api_v2, stack, four_photos):
+        api_v2, stack, create_job_with):
+    create_job_with(DAILY_JOB_BUDGET=4)
     assert [_create(api_v2, api_v2.upload(JPEG), f"198.18.8.{n}").status_code for n in (1, 2)] == [201, 201]
     pages = [api_v2.upload(JPEG) for _ in range(3)]
     over = api_v2.http.post("/api/v2/scan/jobs", json={"gcs_uris": pages, "user_preferences": {"language": "en"}},

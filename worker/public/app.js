@@ -67,8 +67,8 @@ function showPhotos() {
     : n ? `${n} pages (${kb} KB) are ready to scan, in this order.` : "");
 }
 
-/** One photo's signed upload: its gcs_uri once it is stored. */
-async function upload(file) {
+/** One photo's signed upload URL (and its gcs_uri), refused here when the photo is too large. */
+async function sign(file) {
   const signed = await call("/api/v2/uploads/signed-url", {
     content_type: file.type || "application/octet-stream",
     filename: file.name.slice(0, 255),
@@ -76,10 +76,14 @@ async function upload(file) {
   if (signed.max_bytes && file.size > signed.max_bytes) {
     throw new Error(`${file.name} is ${(file.size / 1048576).toFixed(1)} MB; the largest accepted is ${(signed.max_bytes / 1048576).toFixed(1)} MB.`);
   }
-  const put = await fetch(signed.upload_url, { method: "PUT", headers: signed.headers, body: file })
+  return signed;
+}
+
+/** The photo stored where its signed URL says. */
+async function put(file, signed) {
+  const resp = await fetch(signed.upload_url, { method: "PUT", headers: signed.headers, body: file })
     .catch((exc) => { throw new Error(`The photo could not be sent to the upload server (${exc.message}).`); });
-  if (!put.ok) throw new Error(await problem(put));
-  return signed.gcs_uri;
+  if (!resp.ok) throw new Error(await problem(resp));
 }
 
 async function scan(event) {
@@ -91,13 +95,23 @@ async function scan(event) {
   $("start").disabled = true;
   $("progress").hidden = false;
   try {
-    say(files.length === 1 ? "Uploading the photo…" : `Uploading ${files.length} photos…`);
-    // Every page at once: the server reads each as soon as it lands.
-    const uris = await Promise.all(files.map(upload));
-    say("Starting the scan…");
-    const where = uris.length === 1 ? { gcs_uri: uris[0] } : { gcs_uris: uris };
-    const job = await call("/api/v2/scan/jobs", { ...where, user_preferences: { language } });
+    if (files.length === 1) {
+      say("Uploading the photo…");
+      const signed = await sign(files[0]);
+      await put(files[0], signed);
+      say("Starting the scan…");
+      follow(await call("/api/v2/scan/jobs", { gcs_uri: signed.gcs_uri, user_preferences: { language } }), language);
+      return;
+    }
+    // Several pages: the job first, then every upload at once, so the server reads each page as soon
+    // as it lands, and a page that cannot be sent is left out (the others are read without it).
+    say(`Preparing ${files.length} uploads…`);
+    const signed = await Promise.all(files.map(sign));
+    const job = await call("/api/v2/scan/jobs", { gcs_uris: signed.map((s) => s.gcs_uri), user_preferences: { language } });
     follow(job, language);
+    files.forEach((file, i) => put(file, signed[i]).catch((exc) => {
+      fail(`Page ${i + 1} (${file.name}) could not be uploaded: ${exc.message} The other pages are read without it.`);
+    }));
   } catch (exc) {
     fail(exc.message);
     say("");
