@@ -192,7 +192,7 @@ class RunSettings:
     # A multi-page scan (v2 gcs_uris) reads this many pages at once with a model; the offline engine one.
     page_readers: int = _num(4, ge=1, le=10)
     # ...and gives up on a page not uploaded this long after every page that was uploaded is read.
-    page_late_s: float = _num(20.0, ge=0)
+    page_late_s: float = _num(30.0, ge=0)
     # Scan profiles (docs/profiles.md): books read with less confidence than this are listed for review.
     bookshelf_review_threshold: float = _num(0.6, ge=0, le=1)
 
@@ -261,13 +261,14 @@ class LimitSettings:
     rate_job_per_min: float = _num(20.0, ge=0)
     rate_stream_per_min: float = _num(10.0, ge=0)
     rate_burst: int = _num(10, ge=1)
-    # Jobs a deployment starts per UTC day (model spend); past it job creation is 429; 0 is no cap.
+    # Photos a deployment's jobs read per UTC day (model spend: a multi-page scan counts each page);
+    # past it job creation is 429; 0 is no cap.
     daily_job_budget: int = _num(20_000, ge=0)
-    # Job creations one caller (an address, an IPv6 /48, or a signed-in user) may make per UTC day;
+    # Photos one caller's jobs (an address, an IPv6 /48, or a signed-in user) may read per UTC day;
     # 0 is no cap. 20 a minute would otherwise be 28,800 a day, more than the whole budget.
     daily_job_cap_per_caller: int = _num(1000, ge=0)
     # The share of the daily budget kept for callers under their usual volume: fewer than
-    # DAILY_JOB_LIGHT_CALLER jobs that day (0: no reserve).
+    # DAILY_JOB_LIGHT_CALLER photos that day (0: no reserve).
     daily_job_reserve: float = _num(0.2, ge=0, le=1)
     daily_job_light_caller: int = _num(10, ge=0)
     # Snapshot and stream reads, per caller and instance (api/readlimits.py): reads that found their

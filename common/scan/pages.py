@@ -3,21 +3,18 @@ the engine allows, shown as it is read (scan/page_board.py), then one menu: the 
 order, overlaps merged, the top three chosen across them (menu/pages.py).
 
 The run starts once any page is there (none yet: the job is given back, as a one-photo job is); each
-page is handed to a reader as its upload lands, in the order they land, and the rest are looked for
-every POLL_S or so. A page still missing is given up (UPLOAD_NOT_FOUND) PAGE_LATE_S after every page
-that did land was read, when waiting longer would leave the pictures no time, or UPLOAD_WAIT_S after
-the job was made. The job's one deadline covers every page. A page that cannot be read (not a menu, blurry,
+page goes to a reader as its upload lands (scan/arrivals.py, which also gives up on pages that never
+do). The job's one deadline covers every page; the first outage or lost lease ends the run at once. A page that cannot be read (not a menu, blurry,
 never uploaded, refused) fails alone and says why in `pages`; only when every page fails does the job.
 """
 from __future__ import annotations
 
 import contextvars
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable
 
-from common.core import clock, logs, tracing
+from common.core import logs, tracing
 from common.core.errors import ScanError, Unavailable
 from common.core.sections import UploadSettings
 from common.engines import Call
@@ -25,7 +22,7 @@ from common.gcp import storage
 from common.jobs.model import Job
 from common.menu import pages as menu_pages
 from common.menu.items import MenuItem
-from common.scan import menu, photos, upload
+from common.scan import arrivals, menu, photos, upload
 from common.scan.engine import engine
 from common.scan.hints import HintLookup
 from common.scan.page_board import Board
@@ -33,8 +30,6 @@ from common.scan.partials import Partials
 from common.scan.state import RunState
 
 log = logs.get_logger(__name__)
-POLL_S = (0.25, 2.0)  # first and longest wait between looks for a page not uploaded yet
-MIN_READ_S = 10.0     # a page still missing with less than this left of the deadline is given up
 
 
 @dataclass
@@ -57,14 +52,23 @@ def read(state: RunState, uploads: UploadSettings, prompt_version: str) -> None:
     board = Board(state, partials)
     t0 = partials.started = time.monotonic()
     readers = 1 if state.engine_name == "local" else min(len(job.objects), state.settings.page_readers)
-    with ThreadPoolExecutor(max_workers=readers, thread_name_prefix="page") as pool:
-        def start(number: int, name: str) -> Future:
-            # Each page in a copy of this context: its log lines and spans belong to the job.
-            return pool.submit(contextvars.copy_context().run, _read_page, state, board, number, name, uploads,
-                               prompt_version)
+    pool = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="page")
 
-        futures = _dispatch(state, board, start)
-        read_ = [futures[n].result() if n in futures else None for n in range(1, len(job.objects) + 1)]
+    def start(number: int, name: str) -> Future:
+        # Each page in a copy of this context: its log lines and spans belong to the job.
+        return pool.submit(contextvars.copy_context().run, _read_page, state, board, number, name, uploads,
+                           prompt_version)
+
+    try:
+        futures = arrivals.dispatch(state, board, start)
+        wait(futures.values(), return_when=FIRST_EXCEPTION)  # the first failure, not the slowest page
+        read_ = [_result(futures, n) for n in range(1, len(job.objects) + 1)]
+    except BaseException:
+        # An outage or a lost lease ends the run now: pages not started never start, and a model call
+        # under way is left to finish on its own (its result, and any write it tries, are dropped).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     state.timings["vlm_ms"] = int((time.monotonic() - t0) * 1000)
     done = [p for p in read_ if p is not None]
     if not done:
@@ -81,43 +85,9 @@ def read(state: RunState, uploads: UploadSettings, prompt_version: str) -> None:
     menu.publish(state, partials.events)
 
 
-def _dispatch(state: RunState, board: Board, start: Callable[[int, str], Future]) -> dict[int, Future]:
-    """Start each page's reading as its upload lands, in the order they land (a missing page never holds
-    a reader); give up on the pages still missing when waiting for them would cost the others' time."""
-    job, wait_s, idle_since = state.job, POLL_S[0], None
-    waiting = dict(enumerate(job.objects, 1))
-    futures: dict[int, Future] = {}
-    while True:
-        for number, name in list(waiting.items()):
-            if storage.uploaded_at(job.bucket, name) is not None:
-                futures[number] = start(number, name)
-                del waiting[number]
-        for f in futures.values():  # an outage or a lost lease ends the run now, as for one photo
-            if f.done() and f.exception() is not None:
-                raise f.exception()
-        if not waiting:
-            return futures
-        idle_since = (idle_since or time.monotonic()) if all(f.done() for f in futures.values()) else None
-        why = _give_up(state, idle_since)
-        if why:
-            for number in waiting:
-                board.status(number, "failed", error={"code": "UPLOAD_NOT_FOUND", "message": why})
-            log.warning("pages not uploaded", pages=sorted(waiting), why=why)
-            return futures
-        time.sleep(wait_s)
-        wait_s = min(wait_s * 2, POLL_S[1])
-
-
-def _give_up(state: RunState, idle_since: float | None) -> str | None:
-    """Why the pages still missing are given up on, or None to keep waiting for them."""
-    settings, waited = state.settings, (clock.now() - state.job.created_at).total_seconds()
-    if waited > settings.upload_wait_s:
-        return f"this page's photo did not arrive within {int(waited)} s of the job"
-    if state.remaining_s() < settings.deadline_reserve_s + settings.image_min_remaining_s + MIN_READ_S:
-        return "this page's photo did not arrive in time to be read with the others"
-    if idle_since is not None and time.monotonic() - idle_since >= settings.page_late_s:
-        return f"this page's photo did not arrive within {int(settings.page_late_s)} s of the other pages being read"
-    return None
+def _result(futures: dict[int, Future], number: int) -> Page | None:
+    """A page's reading once it is over (None: never started); the first failure ends the run."""
+    return futures[number].result() if number in futures else None
 
 
 def _read_page(state: RunState, board: Board, number: int, name: str, uploads: UploadSettings,

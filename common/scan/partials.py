@@ -19,6 +19,7 @@ from common.jobs import payloads
 from common.jobs.model import F
 from common.menu import names
 from common.menu.items import MenuItem
+from common.menu.pages import bounded
 from common.scan.state import RunState
 
 log = logs.get_logger(__name__)
@@ -62,7 +63,9 @@ class Partials:
         """Store one partial menu (the caller holds the lock): these items, no top-3 yet."""
         state, now = self.state, time.monotonic()
         with self.lock:
-            shown = [i.model_copy(update={"is_top3": False, "image_status": "none", "image_url": None}) for i in items]
+            # Within the menu's size bound: the job document holds a partial twice (items, and the tail).
+            shown, _ = bounded([i.model_copy(update={"is_top3": False, "image_status": "none", "image_url": None})
+                                for i in items])
             # The first partial comes with a status: no status may follow a menu_data, and the app's
             # progress bar would otherwise stay at `analyzing` until done.
             lead = [] if self.events else [("status", payloads.status("analyzing", "Reading the dishes", state.job_id,

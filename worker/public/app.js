@@ -109,8 +109,19 @@ async function scan(event) {
     const signed = await Promise.all(files.map(sign));
     const job = await call("/api/v2/scan/jobs", { gcs_uris: signed.map((s) => s.gcs_uri), user_preferences: { language } });
     follow(job, language);
+    const lost = [];
     files.forEach((file, i) => put(file, signed[i]).catch((exc) => {
-      fail(`Page ${i + 1} (${file.name}) could not be uploaded: ${exc.message} The other pages are read without it.`);
+      lost.push(i + 1);
+      if (lost.length < files.length) {
+        fail(`Page ${lost.join(", ")} could not be uploaded (${exc.message}); the other pages are read without it.`);
+        return;
+      }
+      // Nothing reached the server: stop waiting for a scan that has no photo to read.
+      state.feed?.close();
+      state.feed = null;
+      fail(`No page could be uploaded (${exc.message}). Please try again.`);
+      say("");
+      showPhotos();
     }));
   } catch (exc) {
     fail(exc.message);
