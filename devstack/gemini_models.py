@@ -7,9 +7,10 @@ thinking, media resolution and image generation guides; docs/benchmarks.md, "Mod
 - stable: gemini-3.8-flash, 3.7-flash, 3.6-flash, 3.5-flash, 3.5-flash-lite, 3.1-flash-lite, and for
   pictures 3.1-flash-image (Nano Banana 2), 3.1-flash-lite-image (Nano Banana 2 Lite),
   3-pro-image (Nano Banana Pro); preview: 3.1-pro-preview, 3-flash-preview;
-- gemini-2.5-flash-lite still answers (deprecated, "available until further notice");
-- shut down (the endpoint is gone: 404 NOT_FOUND): gemini-2.0-*, gemini-2.5-flash, gemini-2.5-pro,
-  gemini-2.5-flash-image, the 3.x image previews, gemini-3-pro-preview.
+- shut down (the endpoint is gone: 404 NOT_FOUND): gemini-2.0-*, gemini-2.5-flash, gemini-2.5-flash-lite
+  (Google's deprecations page: July 2026; a third-party notice says it still answers, but the service
+  follows Google's page), gemini-2.5-pro, gemini-2.5-flash-image, the 3.x image previews,
+  gemini-3-pro-preview.
 """
 from __future__ import annotations
 
@@ -54,11 +55,9 @@ CATALOG = {m.name: m for m in (
           image_sizes=("1K", "2K", "4K")),
     Model("gemini-3.1-pro-preview", "Gemini 3.1 Pro Preview", levels=("LOW", "MEDIUM", "HIGH"), default_level="HIGH"),
     Model("gemini-3-flash-preview", "Gemini 3 Flash Preview", default_level="HIGH"),
-    Model("gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", levels=(), default_level=None, budget=(512, 24_576),
-          gemini3=False),
 )}
 RETIRED = ("gemini-2.0-flash", "gemini-2.0-flash-001", "gemini-2.0-flash-lite", "gemini-2.0-flash-lite-001",
-           "gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-image", "gemini-2.5-flash-image-preview",
+           "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro", "gemini-2.5-flash-image", "gemini-2.5-flash-image-preview",
            "gemini-3.1-flash-image-preview", "gemini-3-pro-image-preview", "gemini-3-pro-preview",
            "gemini-1.5-flash", "gemini-1.5-pro")
 

@@ -47,8 +47,6 @@ FAMILIES: dict[str, Family] = {
     "gemini-3.1-flash-lite": Family("gemini-3.1-flash-lite", "level", "MINIMAL", media_resolution=True),
     "gemini-3-pro-image": Family("gemini-3-pro-image", None, output_limit=32_768, image_sizes=("1K", "2K", "4K")),
     "gemini-3": Family("gemini-3", "level", "LOW", media_resolution=True),
-    # The one 2.5 model still served (deprecated): a thinking budget, 0 to turn thinking off.
-    "gemini-2.5-flash-lite": Family("gemini-2.5-flash-lite", "budget", 0, temperature=0.2, media_resolution=True),
 }
 # A name no row knows (a model newer than this table): no thinking or sampling setting at all, so the
 # request is one every family accepts; the model's own defaults apply (every text model since 2.5

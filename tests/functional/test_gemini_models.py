@@ -27,7 +27,7 @@ def test_the_model_list_and_models_get_name_the_current_models_and_not_the_retir
     assert not {"gemini-2.5-flash", "gemini-2.5-flash-image"} & listed
     got = client.models.get(model="gemini-3.6-flash")
     assert got.output_token_limit == 65_536 and got.thinking is True
-    for retired in ("gemini-2.5-flash", "gemini-2.5-flash-image", "gemini-9-imaginary"):
+    for retired in ("gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-flash-image", "gemini-9-imaginary"):
         with pytest.raises(errors.ClientError) as exc:
             client.models.get(model=retired)
         assert exc.value.code == 404 and exc.value.status == "NOT_FOUND"
@@ -42,7 +42,6 @@ def test_a_retired_or_unknown_model_answers_generate_content_with_not_found(gemi
 @pytest.mark.parametrize("model, config, why", [
     ("gemini-3.6-flash", {"thinking_config": {"thinking_level": "LOW", "thinking_budget": 512}}, "both be set"),
     ("gemini-3.8-flash", {"thinking_config": {"thinking_level": "MINIMAL"}}, "MINIMAL is not supported"),
-    ("gemini-2.5-flash-lite", {"thinking_config": {"thinking_level": "LOW"}}, "LOW is not supported"),
     ("gemini-3.6-flash", {"max_output_tokens": 70_000}, "out of range"),
     ("gemini-3.6-flash", {"presence_penalty": 0.5}, "penalties"),
     ("gemini-3.6-flash", {"response_modalities": ["IMAGE"]}, "response modalities"),
@@ -79,7 +78,7 @@ def test_thinking_counts_against_the_output_cap_and_the_answer_is_cut_there_with
 
 # -- the service's parameters, per family -----------------------------------------------------------
 @pytest.mark.parametrize("model", ["gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.6-flash", "gemini-3.5-flash",
-                                   "gemini-3.5-flash-lite", "gemini-3.1-flash-lite", "gemini-2.5-flash-lite"])
+                                   "gemini-3.5-flash-lite", "gemini-3.1-flash-lite"])
 def test_every_text_family_in_the_table_sends_only_what_its_model_accepts(gemini, model):
     from common.engines import models
     from common.engines.menu_prompt import Menu
