@@ -2,11 +2,13 @@
 clean and photographed.
 
     nice -n 10 .venv/bin/python bench/offline_layouts.py                 # the evaluation seeds
+    nice -n 10 .venv/bin/python bench/offline_layouts.py --set fresh     # the second round's evaluation seeds
     nice -n 10 .venv/bin/python bench/offline_layouts.py --dev 6 --verbose  # development seeds, misses shown
-                                                 [--family NAME ...] [--phone] [--json out.json]
+                                                 [--family NAME ...] [--phone] [--json out.json] [--cache DIR]
 
-The evaluation seeds (devstack/layouts.EVAL_SEEDS) are reported only as figures: --verbose is refused
-with them, so their misses are never read while the engine is changed. Reports; never fails.
+The evaluation seeds (devstack/layouts.HELD_SEEDS) are reported only as figures: --verbose is refused
+with them, so their misses are never read while the engine is changed. --cache keeps each page's OCR
+reading, so a rerun replays layout and parsing only (OCR is deterministic for a page). Reports; never fails.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from devstack.layouts.score import Score, score  # noqa: E402
 
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--set", choices=sorted(layouts.HELD_SEEDS), default="eval", help="which evaluation seeds")
     ap.add_argument("--dev", type=int, help="this many development seeds instead of the evaluation seeds")
     ap.add_argument("--start", type=int, default=1, help="the first development seed")
     ap.add_argument("--family", nargs="*", help="families to run (default: all)")
@@ -35,10 +38,14 @@ def main() -> int:
     ap.add_argument("--phone", action="store_true", help="photographed pages sent as a phone does (3024x4032 JPEG, "
                                                          "q92), timed from the upload's bytes, normalising included")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--cache", type=Path, help="keep each page and its OCR reading in this folder, so a rerun "
+                                               "replays layout and parsing only (not timed; not with --phone)")
     args = ap.parse_args()
     if args.verbose and not args.dev:
         ap.error("--verbose lists misses: only with --dev seeds, never the evaluation seeds")
-    seeds = layouts.dev_seeds(args.dev, args.start) if args.dev else list(layouts.EVAL_SEEDS)
+    if args.cache and args.phone:
+        ap.error("--cache replays OCR readings and times nothing: not with --phone")
+    seeds = layouts.dev_seeds(args.dev, args.start) if args.dev else list(layouts.HELD_SEEDS[args.set])
 
     from common.engines.local import LocalEngine
 
@@ -49,8 +56,12 @@ def main() -> int:
         for kind in args.kind:
             total, secs, cpu = Score(), [], []
             for seed in seeds:
-                page = layouts.generate(family, seed)
-                items, wall, used = _read(engine, page, kind, args.phone)
+                if args.cache:
+                    page, items = _replay(engine, family, seed, kind, args.cache)
+                    wall = used = 0.0
+                else:
+                    page = layouts.generate(family, seed)
+                    items, wall, used = _read(engine, page, kind, args.phone)
                 secs.append(wall)
                 cpu.append(used)
                 s, missed, junk = score(page.dishes, items)
@@ -66,7 +77,7 @@ def main() -> int:
                          "median_s": round(sorted(secs)[len(secs) // 2], 2), "max_s": round(max(secs), 2),
                          "cpu_s": round(sum(cpu) / len(cpu), 2)})
     print(f"\noffline engine on {platform.machine()} with {os.cpu_count()} cores; "
-          f"{'development' if args.dev else 'evaluation'} seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} a family)")
+          f"{'development' if args.dev else args.set + ' evaluation'} seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} a family)")
     print(f"{'family':<14} {'set':<13} {'dishes':>6} {'recall':>7} {'precis':>7} {'strict':>7} {'prices':>7} "
           f"{'p50 s':>6} {'max s':>6} {'cpu s':>6}")
     for r in rows:
@@ -89,13 +100,49 @@ def main() -> int:
                    "totals": summary}, args.json)
 
 
-def _read(engine, page, kind: str, phone: bool) -> tuple[list, float, float]:
-    """The engine's items for one page, with wall and CPU seconds."""
+def _upload(page, kind: str, phone: bool) -> bytes:
     photo = menu_templates.photographed(page.image, page.seed) if kind == "photographed" else page.image
     if phone and kind == "photographed":
-        upload = menu_photos.jpeg(photo.resize((4032, 3024) if page.landscape else (3024, 4032)), 92)
+        return menu_photos.jpeg(photo.resize((4032, 3024) if page.landscape else (3024, 4032)), 92)
+    return menu_photos.jpeg(photo, 85)
+
+
+def _replay(engine, family: str, seed: int, kind: str, cache: Path) -> tuple:
+    """(page, items) from the page and OCR reading kept in `cache` (made on first use). The file name
+    carries a digest of ocr.py, so a change to how OCR runs reads the pages again."""
+    import hashlib
+    import pickle
+
+    import cv2
+    import numpy as np
+
+    from common.engines.local import ocr
+    from common.engines.local.layout import Box
+
+    digest = hashlib.sha256(Path(ocr.__file__).read_bytes()).hexdigest()[:8]
+    path = cache / f"{family}-{seed}-{kind}-{digest}.pkl"
+    if path.exists():
+        page, upload, boxes, weak, sharpness = pickle.loads(path.read_bytes())
     else:
-        upload = menu_photos.jpeg(photo, 85)
+        page = layouts.generate(family, seed)
+        upload = _upload(page, kind, False)
+        reading = engine.ocr.read(upload)
+        boxes, weak, sharpness = [(b.text, b.score, b.points) for b in reading.boxes], reading.weak, reading.sharpness
+        page.image = None
+        cache.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps((page, upload, boxes, weak, sharpness)))
+    image = cv2.imdecode(np.frombuffer(upload, np.uint8), cv2.IMREAD_COLOR)
+    reading = ocr.Reading([Box(*b) for b in boxes], weak, sharpness, image)
+    try:
+        return page, engine.menu_of(reading, "en").items
+    except Exception as exc:  # noqa: BLE001 - a benchmark reports failures, it does not stop
+        print(f"{family}/{kind}/{seed}: {type(exc).__name__}: {exc}")
+        return page, []
+
+
+def _read(engine, page, kind: str, phone: bool) -> tuple[list, float, float]:
+    """The engine's items for one page, with wall and CPU seconds."""
+    upload = _upload(page, kind, phone)
     started, cpu0 = time.perf_counter(), time.process_time()
     try:
         if phone and kind == "photographed":

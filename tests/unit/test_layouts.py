@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_evaluation_seeds_are_the_ones_fixed_before_the_engine_changed_and_never_development_seeds():
     assert layouts.EVAL_SEEDS == tuple(range(9100, 9108))
-    dev = layouts.dev_seeds(200, start=9000)
-    assert len(dev) == 200 and not set(dev) & set(layouts.EVAL_SEEDS)
+    assert layouts.FRESH_SEEDS == tuple(range(9300, 9308))
+    dev = layouts.dev_seeds(400, start=9000)
+    assert len(dev) == 400 and not set(dev) & (set(layouts.EVAL_SEEDS) | set(layouts.FRESH_SEEDS))
 
 
 def test_a_seed_draws_the_same_page_every_time():
