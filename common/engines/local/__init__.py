@@ -20,7 +20,7 @@ from common.core import logs
 from common.core.errors import ConfigError, ScanError
 from common.engines import Call
 from common.menu.items import MenuItem, MenuReading, PriceOption
-from common.engines.local import cards, confidence, dishes, layout, lexicon, menu, prices
+from common.engines.local import cards, confidence, dishes, layout, lexicon, menu, prices, rules
 from common.engines.local.dishes import Dish, KnowledgeBase
 
 log = logs.get_logger(__name__)
@@ -131,7 +131,7 @@ class LocalEngine:
                 raise ScanError("IMAGE_TOO_BLURRY", "the photo is too blurry to read; hold the phone steady and "
                                                     "retake it in good light", recoverable=True)
             raise ScanError("IMAGE_NOT_MENU", "no menu text was found in the photo", recoverable=True)
-        lines, orientation = layout.read_lines(reading.boxes)
+        lines, orientation = layout.read_lines(reading.boxes, rules.vertical(reading.image, reading.boxes))
         script = menu.script_of([ln.text for ln in lines])
         prefer = CUISINE_OF_SCRIPT.get(script)
         parsed = menu.parse(lines, is_dish=lambda s: (m := self.kb.match(s, prefer)) is not None

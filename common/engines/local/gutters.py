@@ -157,7 +157,16 @@ def straddling(left: list[Box], right: list[Box], price_only) -> set[int]:
         across = [r for r in right if same_row(r, b)]
         if not across or not price_only(first := min(across, key=lambda r: r.x0)):
             continue
-        # the price is the right side's own when a name stands before it there
-        if not any(not price_only(r) and r.x1 <= first.x0 and same_row(r, first) for r in right):
+        # the price is the right side's own when a name stands before it there, or when it starts where
+        # the right side's names start (a stacked column: each name, its price under it)
+        if not any(not price_only(r) and r.x1 <= first.x0 and same_row(r, first) for r in right) \
+                and not _under_a_name(first, right, price_only):
             out |= {id(o) for o in row} | {id(first)}
     return out
+
+
+def _under_a_name(price: Box, right: list[Box], price_only) -> bool:
+    """A price set flush with a name just above it on its side: that name's, stacked under it."""
+    size = price.h
+    return any(not price_only(r) and abs(r.x0 - price.x0) < 0.6 * size and 0 <= price.y0 - r.y0 < 3 * size
+               and r.y1 <= price.y0 + 0.5 * size for r in right)

@@ -77,8 +77,9 @@ def is_vertical(boxes: list[Box]) -> bool:
     return v > h
 
 
-def read_lines(boxes: list[Box]) -> tuple[list[Line], str]:
-    """Lines in reading order and the orientation ("horizontal" or "vertical")."""
+def read_lines(boxes: list[Box], rules: list[Box] = ()) -> tuple[list[Line], str]:
+    """Lines in reading order and the orientation ("horizontal" or "vertical"); `rules` are the page's
+    printed vertical rules (`rules.vertical`), which column cuts follow."""
     from common.engines.local import ornament
 
     boxes = ornament.strip([b for b in boxes if b.text.strip()])
@@ -86,16 +87,21 @@ def read_lines(boxes: list[Box]) -> tuple[list[Line], str]:
         return [], "horizontal"
     if is_vertical(boxes):
         return _vertical_lines(boxes), "vertical"
-    return _horizontal_lines(_deskew(boxes)), "horizontal"
+    angle = _skew(boxes)
+    return _horizontal_lines(_deskew(boxes, angle), _deskew(list(rules), angle)), "horizontal"
 
 
 # -- horizontal ------------------------------------------------------------------------------------
-def _deskew(boxes: list[Box]) -> list[Box]:
+def _skew(boxes: list[Box]) -> float:
     wide = [b.angle for b in boxes if b.w > 2 * b.h and len(b.text) >= 3]
     if len(wide) < 3:
-        return boxes
+        return 0.0
     angle = statistics.median(wide)
-    if abs(angle) < math.radians(0.3):
+    return angle if abs(angle) >= math.radians(0.3) else 0.0
+
+
+def _deskew(boxes: list[Box], angle: float) -> list[Box]:
+    if not angle:
         return boxes
     cos, sin = math.cos(-angle), math.sin(-angle)
     return [Box(b.text, b.score, [(x * cos - y * sin, x * sin + y * cos) for x, y in b.points]) for b in boxes]
@@ -106,12 +112,12 @@ def _is_price_only(b: Box) -> bool:
     return price is not None and not re.search(r"\w", head)
 
 
-def _horizontal_lines(boxes: list[Box]) -> list[Line]:
+def _horizontal_lines(boxes: list[Box], rules: list[Box]) -> list[Line]:
     lines: list[Line] = []
     from common.engines.local.runin import split_run_in
     from common.engines.local.segment import blocks
 
-    for ci, column in enumerate(blocks(split_run_in(boxes), _is_price_only)):
+    for ci, column in enumerate(blocks(split_run_in(boxes), _is_price_only, rules)):
         rows: list[list[Box]] = []
         for b in sorted(column, key=lambda b: (b.y0 + b.y1) / 2):
             cy = (b.y0 + b.y1) / 2

@@ -149,6 +149,14 @@ def _prose(s: str) -> bool:
     return not _NAME_THEN_WHAT.match(s) and len(words) >= 6 and sum(w[:1].islower() for w in words) > len(words) / 2
 
 
+def _titled(s: str) -> bool:
+    """Set as a Latin dish's name is: a few words, each longer one capitalised, no list, no CJK."""
+    words = re.findall(r"[^\W\d_]+", s)
+    if not words or len(words) > 6 or _CJK.search(s) or "," in s or not words[0][0].isupper():
+        return False
+    return all(w[0].isupper() for w in words if len(w) >= 4)
+
+
 def _has_words(s: str) -> bool:
     return bool(re.search(r"[^\W\d_]", s))
 
@@ -276,10 +284,12 @@ def _pairing(rows: list[_Row]) -> dict[int, str]:
     for i, r in enumerate(rows):
         if not r.price_only:
             continue
-        above = rows[i - 1] if i and rows[i - 1].column == r.column and rows[i - 1].wordy else None
+        above = rows[i - 1] if i and rows[i - 1].wordy and (rows[i - 1].column == r.column
+                                                             or _just_above(rows[i - 1], r)) else None
         below = rows[i + 1] if i + 1 < len(rows) and rows[i + 1].column == r.column and rows[i + 1].wordy else None
         if not (above and below):
-            out[i] = "down" if below else "up"
+            # a price over a description is the price of a name above it that a cut left in another block
+            out[i] = "down" if below and not notes.is_description(below.text) else "up"
             continue
         # OCR boxes carry padding, so touching lines overlap: a gap below zero is no gap at all.
         gap_up, gap_down, h = max(0.0, r.y0 - above.y1), max(0.0, below.y0 - r.y1), r.y1 - r.y0
@@ -306,6 +316,11 @@ def _pairing(rows: list[_Row]) -> dict[int, str]:
     way = "down" if votes.count("down") >= 2 and votes.count("down") >= 2 * votes.count("up") else "up"
     out.update({i: way for i in unsure})
     return dict(sorted(out.items()))
+
+
+def _just_above(name: _Row, price: _Row) -> bool:
+    """A name line set flush over a price line, though a cut put them in two blocks."""
+    return abs(name.x0 - price.x0) < 0.6 * price.size and -0.3 * price.size <= price.y0 - name.y1 < price.size
 
 
 def _merge(into: Price, more: Price) -> None:
@@ -396,7 +411,15 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         tucked = above and r.x0 >= above.x0 + 0.25 * above.size and r.size < 0.95 * above.size
         # Recall first: on a priced menu a line set as its dishes are, and not written as a description,
         # is a dish without a price (a set menu's courses, a price-less column beside a priced one).
-        if current and (smaller or indented or tucked or written or (stacked and not is_dish(text))):
+        # Where a line stands and how large it is set say little on centred or photographed pages: a
+        # name set as names are (Title Case, no list) stays a name under a Latin one; under a CJK name
+        # a Latin line is its translation.
+        placed = (smaller or indented or tucked or (stacked and not is_dish(text))) and not (
+            _titled(text) and current is not None and not _CJK.search(current.name))
+        # A Latin line right under a CJK dish, with no price of its own: the dish's name in English.
+        translated = current is not None and above is not None and not _CJK.search(text) \
+            and bool(_CJK.search(above.head)) and current.name in clean(above.head)
+        if current and (placed or written or translated):
             current.description.append(text)
             continue
         if written:

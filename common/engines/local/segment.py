@@ -11,30 +11,37 @@ formed inside one block only, so boxes across a gutter never join.
 from __future__ import annotations
 
 import statistics
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional, Sequence
 
 from common.engines.local.gutters import alone, find, rows_of, span, straddling
 from common.engines.local.layout import Box
 
 MAX_DEPTH = 12  # cuts within cuts; a real page needs four or five
+RULED = 0.5     # a rule cuts a node it runs along this share of the height of
 
 
-def blocks(boxes: list[Box], price_only: Callable[[Box], bool]) -> list[list[Box]]:
-    """The boxes as blocks in reading order."""
+def blocks(boxes: list[Box], price_only: Callable[[Box], bool], rules: Sequence[Box] = ()) -> list[list[Box]]:
+    """The boxes as blocks in reading order; `rules` are the page's printed vertical rules (`rules.vertical`)."""
     out: list[list[Box]] = []
-    _cut(boxes, price_only, 0, None, out)
+    _cut(boxes, _Page(price_only, list(rules)), 0, None, out)
     return [b for b in out if b]
 
 
-def _cut(boxes: list[Box], price_only, depth: int, hint, out: list) -> None:
+class _Page(NamedTuple):
+    price_only: Callable[[Box], bool]
+    rules: list[Box]
+
+
+def _cut(boxes: list[Box], page: _Page, depth: int, hint, out: list) -> None:
     if len(boxes) < 2 or depth > MAX_DEPTH:
         out.append(boxes)
         return
     parts = _gaps(boxes)
     if len(parts) > 1:  # a title band, a photo, a new band of sections: each examined on its own
-        _stack([(part, hint) for part in parts], price_only, depth, out)
+        _stack([(part, hint) for part in parts], page, depth, out)
         return
-    gutter = _fits(boxes, hint) or find(boxes, price_only)
+    price_only = page.price_only
+    gutter = _fits(boxes, hint) or _ruled(boxes, page.rules) or find(boxes, price_only)
     if not gutter:
         out.append(boxes)
         return
@@ -55,26 +62,46 @@ def _cut(boxes: list[Box], price_only, depth: int, hint, out: list) -> None:
         right = [b for b in right if id(b) not in paired]
         across += [b for b in boxes if id(b) in paired]
     if not across:
-        _cut(left, price_only, depth + 1, None, out)
-        _cut(right, price_only, depth + 1, None, out)
+        _cut(left, page, depth + 1, None, out)
+        _cut(right, page, depth + 1, None, out)
         return
     crossing = {id(b) for b in across}
     _stack([(band, None if any(id(b) in crossing for b in band) else gutter) for band in _bands(boxes, across)],
-           price_only, depth, out)
+           page, depth, out)
 
 
-def _stack(parts: list, price_only, depth: int, out: list) -> None:
+def _stack(parts: list, page: _Page, depth: int, out: list) -> None:
     """Parts one above the other, each cut on its own; neighbours that stay whole stay one block, so a
     column keeps reading as one (a name, and its description or price in the next part)."""
     whole = False
     for part, hint in parts:
         leaves: list = []
-        _cut(part, price_only, depth + 1, hint, leaves)
+        _cut(part, page, depth + 1, hint, leaves)
         if len(leaves) == 1 and whole:
             out[-1] = out[-1] + leaves[0]
         else:
             out.extend(leaves)
         whole = len(leaves) == 1
+
+
+def _ruled(boxes: list[Box], rules: list[Box]) -> Optional[tuple]:
+    """The longest printed rule along most of this node's height with its text on both sides and none
+    through it: a column's edge, whatever the whitespace says."""
+    if not rules:
+        return None
+    top, foot = min(b.y0 for b in boxes), max(b.y1 for b in boxes)
+    left_edge, right_edge = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
+    best, best_len = None, 0.0
+    for r in rules:
+        y0, y1 = max(r.y0, top), min(r.y1, foot)
+        if y1 - y0 < RULED * (foot - top) or y1 - y0 <= best_len or not left_edge < r.x0 < r.x1 < right_edge:
+            continue
+        beside = [b for b in boxes if y0 <= (b.y0 + b.y1) / 2 <= y1]
+        if any(b.x0 < r.x1 - 1 and b.x1 > r.x0 + 1 for b in beside):
+            continue
+        if sum(b.x1 <= r.x0 + 1 for b in beside) >= 2 and sum(b.x0 >= r.x1 - 1 for b in beside) >= 2:
+            best, best_len = (0.0, r.x0, r.x1, (top + foot) / 2), y1 - y0
+    return best
 
 
 def _fits(boxes: list[Box], hint) -> Optional[tuple]:
