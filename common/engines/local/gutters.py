@@ -6,6 +6,7 @@ import re
 import statistics
 from typing import Optional
 
+from common.engines.local import labels
 from common.engines.local.layout import Box
 
 # Gutter slopes tried (x per y): a page photographed from below or aside leans its columns.
@@ -101,6 +102,8 @@ def _columns_apart(left: list[Box], right: list[Box], price_only, near: float) -
             # a price with its own name before it on the right belongs to that name, not to this row
             own = [r for r in right if r.x1 <= first.x0 and same_row(r, first) and not price_only(r)]
             first = min(own, key=lambda r: r.x0) if own else first
+            if price_only(first) and _under_a_name(first, right, price_only):
+                continue  # a stacked column's price under its own name, level with this row by chance
             verdicts.append((b.y0, not _priced(first, row, price_only), first))
     strip = [b for b in right if b.x0 < near]
     price_only = _in_row(price_only, right)
@@ -168,5 +171,5 @@ def straddling(left: list[Box], right: list[Box], price_only) -> set[int]:
 def _under_a_name(price: Box, right: list[Box], price_only) -> bool:
     """A price set flush with a name just above it on its side: that name's, stacked under it."""
     size = price.h
-    return any(not price_only(r) and abs(r.x0 - price.x0) < 0.6 * size and 0 <= price.y0 - r.y0 < 3 * size
-               and r.y1 <= price.y0 + 0.5 * size for r in right)
+    return any(not price_only(r) and not labels.is_label(r.text) and abs(r.x0 - price.x0) < 0.6 * size
+               and 0 <= price.y0 - r.y0 < 3 * size and r.y1 <= price.y0 + 0.5 * size for r in right)

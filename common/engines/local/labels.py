@@ -3,9 +3,20 @@ few short words set above the prices, right of where the names start. They name 
 not dishes, and a line of them would otherwise be read as one."""
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from common.engines.local.layout import Box, Line
+
+# What menus print over a price column: a size, a vessel, a portion, a time of day, a set.
+_LABEL = re.compile(r"^(?:[SMLP]|XL|Lg|Sm|Md|Reg|Regular|Small|Medium|Large|Half|Full|Single|Double|Glass|Bottle|"
+                    r"Carafe|Cup|Pot|Pint|Bowl|Hot|Iced|Cold|Lunch|Dinner|Set|Combo|A la carte|\d+\s?(?:pc|pcs|oz)|"
+                    r"[小中大例並半]|大盛|單點|单点|套餐|グラス|ボトル|ハーフ)\.?$", re.IGNORECASE)
+
+
+def is_label(text: str) -> bool:
+    """A word that names a price column (Small, Glass, Lunch, 例, 套餐), not a dish."""
+    return bool(_LABEL.match(text.strip()))
 
 
 def drop(lines: list[Line], price_only: Callable[[Box], bool]) -> list[Line]:

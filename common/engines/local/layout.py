@@ -12,7 +12,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from common.engines.local.prices import find_price
+from common.engines.local.prices import find_price, is_options
 
 
 @dataclass
@@ -109,12 +109,12 @@ def _deskew(boxes: list[Box], angle: float) -> list[Box]:
 
 def _is_price_only(b: Box) -> bool:
     head, price = find_price(b.text)
-    return price is not None and not re.search(r"\w", head)
+    return price is not None and not re.search(r"\w", head) or is_options(b.text)
 
 
 def _horizontal_lines(boxes: list[Box], rules: list[Box]) -> list[Line]:
     lines: list[Line] = []
-    from common.engines.local.runin import split_run_in
+    from common.engines.local.runin import split_row, split_run_in
     from common.engines.local.segment import blocks
 
     for ci, column in enumerate(blocks(split_run_in(boxes), _is_price_only, rules)):
@@ -130,8 +130,7 @@ def _horizontal_lines(boxes: list[Box], rules: list[Box]) -> list[Line]:
                     break
             else:
                 rows.append([b])
-        for row in rows:
-            row.sort(key=lambda b: b.x0)
+        for row in (part for row in rows for part in split_row(sorted(row, key=lambda b: b.x0), _is_price_only)):
             # The name sets the line's size; a price or a leader box beside it may be set smaller.
             named = [b for b in row if not _is_price_only(b)] or row
             lines.append(Line(text=" ".join(b.text.strip() for b in row), size=max(b.h for b in named),

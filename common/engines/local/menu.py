@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from common.engines.local import headings, notes
+from common.engines.local import headings, labels, notes
 from common.engines.local.layout import Line
 from common.engines.local.prices import Price, find_bare_price, find_price
 
@@ -427,7 +427,9 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         name, described_as = _described(_name(text))
         current = ParsedItem(name, None, section, [described_as] if described_as else [], r.score, r.size)
         items.append(current)
-    return ParsedMenu(items=[i for i in items if i.name], sections=sections,
+    # A line of price-column labels ("Small Large", "Glass Bottle") that no price column claimed.
+    return ParsedMenu(items=[i for i in items if i.name and not all(map(labels.is_label, i.name.split()))],
+                      sections=sections,
                       text_chars=sum(len(r.text) for r in rows), item_size=item_size)
 
 

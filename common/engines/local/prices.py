@@ -170,8 +170,9 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
         glued = re.search(r"[\u3040-\u30ff\u3400-\u9fff]$", head) and len(n) >= 2 and n.isdigit()
         if head and not glued and not re.search(r"[\s.．·・…‥_\-–—:：(（\[]$", head):
             return line, None
-        if "." not in n and "," not in n and len(n) < 2 and not dressed:
-            return line, None
+        if "." not in n and "," not in n and len(n) < 2 and not dressed \
+                and not _variants(_LEADERS.sub("", head).rstrip(), amounts[-1], block):
+            return line, None  # one digit is a price only as a dish's labelled option ("Veg 4 Prawn 5")
     head = _LEADERS.sub("", head).rstrip()
     variants = _variants(head, amounts[-1], block)
     if variants:
@@ -215,9 +216,9 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
         return None
     pairs, rest = [], head[: label.start()]
     while True:  # walk back over "label price" pairs
-        m = re.search(rf"(?P<amt>{_ANY_AMOUNT})[\s\-–—/|,;·•・]*$", rest)
-        marked = m and (re.search(r"[$€¥￥£円元圓块원฿₫]|\d[.,]\d", m.group("amt")) or
-                        bare and re.search(r"[/|·•・]", rest[m.end("amt"):]))
+        m = re.search(rf"(?P<amt>{_ANY_AMOUNT})[\s\-–—/|,;·•・.]*$", rest)
+        # unmarked pairs ("Veg 26 Prawn 32") count while a name stays before them (checked below)
+        marked = m and (re.search(r"[$€¥￥£円元圓块원฿₫]|\d[.,]\d", m.group("amt")) or bare)
         if not marked:
             break
         before = rest[: m.start()]
@@ -232,17 +233,32 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
     if not pairs:
         return None
     pairs.append((_label(label.group(1)), _amount(last), block.strip()))
-    if any(len(lb.split()) > 3 or not lb for lb, _, _ in pairs):
-        return None
     first = pairs[0][0].split()
     if len(first) > 1 and all(len(lb.split()) == 1 for lb, _, _ in pairs[1:]):
         # "Golden Lentil Cakes Chicken $11 Beef $14": one-word labels, so the first label is one word
         # too and the words before it are the name's
         rest, pairs[0] = f"{rest} {' '.join(first[:-1])}", (first[-1], *pairs[0][1:])
+    lab0, others = pairs[0][0], [lb for lb, _, _ in pairs[1:]]
+    if not rest.strip() and re.fullmatch(r"[\u3040-\u30ff\u3400-\u9fff]+", lab0) and len(lab0) > max(map(len, others)):
+        # "炸牡蠣半隻 $24 一隻 $34": CJK sets no space between a name and its first label
+        k = max(map(len, others))
+        rest, pairs[0] = lab0[:-k], (lab0[-k:], *pairs[0][1:])
+    if any(len(lb.split()) > 3 or not lb for lb, _, _ in pairs):
+        return None
     name = re.sub(r"\s+", " ", _LEADERS.sub("", rest.strip(" -–—:："))).strip()
     if bare and not name:
         return None  # "Pasta 12 / Salad 14": two dishes of an order sheet, not one dish's options
     return name, pairs
+
+
+# A box of options alone, a label and an amount at least twice: "Veg 26 Prawn 32", "Chicken $12 / Beef $14".
+_OPTIONS = re.compile(rf"^\s*(?:(?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’]{{0,11}}|[\u3040-\u30ff\u3400-\u9fff]{{1,2}})\s*[:：]?\s*"
+                      rf"{_ANY_AMOUNT}\s*[/|·•・.,]?\s*){{2,}}$", re.IGNORECASE)
+
+
+def is_options(text: str) -> bool:
+    """A box that holds only a dish's labelled prices, its name in another box."""
+    return bool(_OPTIONS.match(text))
 
 
 def _label(text: str) -> str:

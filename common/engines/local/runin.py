@@ -1,11 +1,17 @@
-"""Boxes OCR ran across a gutter, cut apart again: a column's price and the next column's name read as
-one box ("74元 椒鹽排骨", "17元火雞肉飯") would hold the two columns together."""
+"""Text run across a gutter, cut apart again: a column's price and the next column's name read as one box
+("74元 椒鹽排骨", "17元火雞肉飯"), and a row of boxes from two columns (or two photo captions) that no
+gutter cut separated, told by a gap far wider than a word space."""
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Callable
 
 from common.engines.local.layout import Box
+from common.engines.local.prices import find_price
+
+WORDS_APART = 2.5   # ems between two names on one row that are two columns' (or two captions')
+AFTER_PRICE = 1.5   # ems between a price and the name after it that start another column
 
 # A price that opens a box and words after it: OCR ran a column's price into the next column's name
 # across a narrow gutter ("74元 椒鹽排骨").
@@ -40,3 +46,21 @@ def _at(a: tuple, b: tuple, f: float) -> tuple[float, float]:
 def _ems(text: str) -> float:
     """A text's width in ems, roughly: CJK characters are square, Latin ones about half as wide."""
     return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.3 if c.isspace() else 0.55 for c in text)
+
+
+def split_row(row: list[Box], price_only: Callable[[Box], bool]) -> list[list[Box]]:
+    """A row of boxes, left to right, cut where a gap says a new column starts: after a price, before a
+    name with its own words; between two names, far apart, the second without a price. A price's option
+    ("Chicken 10   Beef 12") stays with its row."""
+    size = max(b.h for b in row)
+    parts = [[row[0]]]
+    for i, b in enumerate(row[1:], 1):
+        gap = (b.x0 - row[i - 1].x1) / size
+        rest = " ".join(o.text for o in row[i:])
+        head, price = find_price(rest)
+        own_name = not price or len(head.split()) >= 2 or len(re.findall(r"[\u3400-\u9fff]", head)) >= 2
+        before = price_only(row[i - 1])
+        if not price_only(b) and own_name and (gap >= AFTER_PRICE if before else gap >= WORDS_APART and not price):
+            parts.append([])
+        parts[-1].append(b)
+    return parts
