@@ -20,7 +20,7 @@ from common.core import logs
 from common.core.errors import ConfigError, ScanError
 from common.engines import Call
 from common.menu.items import MenuItem, MenuReading, PriceOption
-from common.engines.local import cards, confidence, dishes, layout, lexicon, menu, prices, rules
+from common.engines.local import cards, confidence, dishes, hanzi, layout, lexicon, menu, prices, rules
 from common.engines.local.dishes import Dish, KnowledgeBase
 
 log = logs.get_logger(__name__)
@@ -140,6 +140,11 @@ class LocalEngine:
         reread = lexicon.correct(parsed.items, matches, reading, self.ocr, self.kb, self._lock)
         for n in reread:
             matches[n] = self.kb.match(parsed.items[n].name, prefer)
+        if script == "zh-Hant":  # after re-reading, which compares names with what OCR read
+            for n, p in enumerate(parsed.items):
+                name, p.description = hanzi.traditional(p.name), [hanzi.traditional(d) for d in p.description]
+                if name != p.name:
+                    p.name, matches[n] = name, self.kb.match(name, prefer)
         if not self._is_menu(parsed, matches):
             if reading.weak > len(reading.boxes) or reading.sharpness < BLURRY_SHARPNESS:
                 raise ScanError("IMAGE_TOO_BLURRY", "too little of the photo could be read; retake it closer and "

@@ -157,6 +157,11 @@ def _titled(s: str) -> bool:
     return all(w[0].isupper() for w in words if len(w) >= 4)
 
 
+def _cjk_name(s: str) -> bool:
+    """Set as a CJK dish's name is: a few characters (XO醬 allowed), no list, no sentence."""
+    return bool(re.fullmatch(r"[A-Za-z]{0,3}[\u3040-\u30ff\u3400-\u9fff]{2,12}", s))
+
+
 def _has_words(s: str) -> bool:
     return bool(re.search(r"[^\W\d_]", s))
 
@@ -349,7 +354,11 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
     # A menu without prices: its dishes are the lines with a smaller line (a description) under them.
     described = set() if item_sizes else {i for i, (r, below) in enumerate(zip(rows, rows[1:])) if r.wordy
                                           and below.wordy and below.column == r.column and below.size < 0.85 * r.size}
-    item_size = statistics.median(item_sizes or ([rows[i].size for i in described] if len(described) >= 3 else None)
+    # ...and its dishes are set at the size most of its lines are: not its descriptions (written as
+    # such), not its headings (few, and they too have smaller lines under them).
+    plain = [r.size for r in rows if r.wordy and not (_is_sentence(r.text) or notes.is_description(r.text))]
+    item_size = statistics.median(item_sizes or (plain if len(plain) >= 3 else None)
+                                  or ([rows[i].size for i in described] if len(described) >= 3 else None)
                                   or [r.size for r in rows] or [0])
     left = {c: statistics.median(r.x0 for r in rows if r.column == c) for c in {r.column for r in rows}}
     # Stacked menus print the price on a line of its own: every other wordy line describes a dish.
@@ -415,7 +424,8 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         # name set as names are (Title Case, no list) stays a name under a Latin one; under a CJK name
         # a Latin line is its translation.
         placed = (smaller or indented or tucked or (stacked and not is_dish(text))) and not (
-            _titled(text) and current is not None and not _CJK.search(current.name))
+            current is not None and (_titled(text) and not _CJK.search(current.name)
+                                     or _cjk_name(text) and _CJK.search(current.name) and not smaller))
         # A Latin line right under a CJK dish, with no price of its own: the dish's name in English.
         translated = current is not None and above is not None and not _CJK.search(text) \
             and bool(_CJK.search(above.head)) and current.name in clean(above.head)
