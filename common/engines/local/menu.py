@@ -423,9 +423,13 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         # Where a line stands and how large it is set say little on centred or photographed pages: a
         # name set as names are (Title Case, no list) stays a name under a Latin one; under a CJK name
         # a Latin line is its translation.
+        # centred under the line above (a set menu's courses), not set in from its left edge
+        centred = bool(above and r.x1 and above.x1 and abs(r.x0 - above.x0) > r.size
+                       and abs(r.x0 + r.x1 - above.x0 - above.x1) < r.size)
         placed = (smaller or indented or tucked or (stacked and not is_dish(text))) and not (
             current is not None and (_titled(text) and not _CJK.search(current.name)
-                                     or _cjk_name(text) and _CJK.search(current.name) and not smaller))
+                                     or _cjk_name(text) and _CJK.search(current.name) and not smaller
+                                     and (centred or not tucked)))
         # A Latin line right under a CJK dish, with no price of its own: the dish's name in English.
         translated = current is not None and above is not None and not _CJK.search(text) \
             and bool(_CJK.search(above.head)) and current.name in clean(above.head)

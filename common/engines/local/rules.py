@@ -27,14 +27,15 @@ def vertical(image, boxes: list[Box]) -> list[Box]:
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
     length = max(20, int(MIN_LENGTH * max(small.shape)))
     pieces: list[tuple[float, float, float, float]] = []
-    # dark rules on light paper (12 below the neighbourhood), light rules on dark (12 above)
-    for flip, c in ((cv2.THRESH_BINARY_INV, 12), (cv2.THRESH_BINARY, -12)):
-        bw = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, flip, 15, c)
-        # A photographed rule leans and curls: thicken it sideways, find short straight runs, chain them.
-        bw = cv2.dilate(bw, np.ones((1, 3), np.uint8))
-        runs = cv2.morphologyEx(bw, cv2.MORPH_OPEN, np.ones((length // 3, 1), np.uint8))
-        n, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-        pieces += [(x, y, x + w, y + h) for x, y, w, h, _area in stats[1:n] if w <= MAX_WIDTH + 3 + LEAN * h]
+    # dark rules on light paper (12 below the neighbourhood), light rules on a dark page (12 above); not
+    # both, or the paper beside a dark rule reads as two light ones
+    flip, c = (cv2.THRESH_BINARY_INV, 12) if np.median(small) >= 128 else (cv2.THRESH_BINARY, -12)
+    bw = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, flip, 15, c)
+    # A photographed rule leans and curls: thicken it sideways, find short straight runs, chain them.
+    bw = cv2.dilate(bw, np.ones((1, 3), np.uint8))
+    runs = cv2.morphologyEx(bw, cv2.MORPH_OPEN, np.ones((length // 3, 1), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    pieces += [(x, y, x + w, y + h) for x, y, w, h, _area in stats[1:n] if w <= MAX_WIDTH + 3 + LEAN * h]
     # A piece inside a text box is a letter's stroke, however long: a rule stands clear of the text.
     spans = [(b.x0 * scale - 1, b.x1 * scale + 1, b.y0 * scale, b.y1 * scale) for b in boxes]
     pieces = [p for p in pieces if not any(x0 <= (p[0] + p[2]) / 2 <= x1 and min(p[3], y1) > max(p[1], y0)

@@ -53,7 +53,8 @@ def _cut(boxes: list[Box], page: _Page, depth: int, hint, out: list) -> None:
     left, right, across = [], [], []
     for b in boxes:
         x0, x1 = span(b, lean, mid)
-        outside = id(b) in solo and (b.y1 <= top or b.y0 >= foot)
+        # (a price alone under the columns is the last dish's, stacked under it: no notice)
+        outside = id(b) in solo and (b.y1 <= top or b.y0 >= foot) and not price_only(b)
         (across if outside else left if x1 <= g0 + 1 else right if x0 >= g1 - 1 else across).append(b)
     # A row whose name is left of the gutter and whose price is right of it crosses the gutter as a title does.
     paired = straddling(left, right, price_only)

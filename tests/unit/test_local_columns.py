@@ -1,0 +1,97 @@
+"""Columns a whitespace gutter alone gets wrong: printed rules (rules, segment), stacked prices on the far
+side of a gutter (gutters), rows OCR grouped across two columns or captions (runin.split_row), and the
+words over price columns (labels). Boxes are built by hand; the rule finder runs on a drawn image."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from common.engines.local import labels, rules
+from common.engines.local.layout import Box, read_lines
+
+
+def _box(text, x0, y0, x1, y1):
+    return Box(text, 0.99, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+
+
+def _texts(boxes, found=()):
+    return [ln.text for ln in read_lines(boxes, list(found))[0]]
+
+
+def _page(w=1500, h=2000, ink=30, paper=235):
+    img = np.full((h, w, 3), paper, np.uint8)
+    return img, ink
+
+
+def test_a_printed_rule_is_found_and_a_letters_long_stroke_is_not():
+    img, ink = _page()
+    img[300:1700, 748:752] = ink                      # a rule between two columns
+    img[100:260, 400:410] = ink                       # a tall title's letter stroke, inside its box
+    title = _box("Harbour", 300, 90, 900, 270)
+    found = rules.vertical(img, [title])
+    assert len(found) == 1
+    r = found[0]
+    assert 740 <= r.x0 <= r.x1 <= 760 and r.y0 <= 310 and r.y1 >= 1690
+
+
+def test_a_photographed_rule_leaning_two_degrees_and_a_light_rule_on_a_dark_page_are_found():
+    img, ink = _page()
+    for y in range(200, 1800):
+        x = int(700 + 0.035 * (y - 200))
+        img[y, x:x + 3] = ink
+    dark = np.full((2000, 1500, 3), 25, np.uint8)
+    dark[200:1800, 900:903] = 220
+    assert len(rules.vertical(img, [])) == 1 and len(rules.vertical(dark, [])) == 1
+
+
+def _stacked(x, y, dishes, pitch=110):
+    """Names with their prices set flush under them."""
+    out = []
+    for n, (name, price) in enumerate(dishes):
+        top = y + pitch * n
+        out += [_box(name, x, top, x + 46 * len(name), top + 46), _box(price, x, top + 50, x + 26 * len(price), top + 90)]
+    return out
+
+
+def test_a_column_setting_prices_far_right_is_cut_at_its_printed_rule_not_at_the_wider_gap_before_its_prices():
+    boxes = []
+    for n, (name, price) in enumerate([("帕能咖哩", "540"), ("蛋餅", "570"), ("宮廷茄子煲", "150"), ("胡椒餅", "560")]):
+        y = 220 + 80 * n
+        boxes += [_box(name, 700, y, 700 + 44 * len(name), y + 44), _box(price, 1220, y, 1290, y + 44)]
+    for n, (name, price) in enumerate([("泡菜煎餅", "200"), ("鯛魚燒", "80"), ("避風塘牛肉", "300"), ("彈珠汽水", "200")]):
+        y = 240 + 80 * n
+        boxes += [_box(name, 1380, y, 1380 + 44 * len(name), y + 44), _box(price, 1880, y, 1950, y + 44)]
+    rule = _box("", 1330, 200, 1334, 560)
+    assert _texts(boxes, [rule]) == ["帕能咖哩 540", "蛋餅 570", "宮廷茄子煲 150", "胡椒餅 560",
+                                     "泡菜煎餅 200", "鯛魚燒 80", "避風塘牛肉 300", "彈珠汽水 200"]
+
+
+def test_a_price_stacked_under_its_name_right_of_a_gutter_is_not_taken_by_the_row_left_of_it():
+    # the left column opens with a heading, so its dishes sit half a row lower than the right column's
+    left = [_box("招牌推介", 40, 200, 300, 250)]
+    left += _stacked(40, 260, [("帶子餃", "NT$120"), ("叉燒包", "NT$80"), ("泰式冰咖啡", "NT$120")])
+    right = _stacked(780, 200, [("帕能咖哩", "NT$290"), ("避風塘田雞麵", "NT$470"), ("腰果雞丁", "NT$50")])
+    texts = _texts(left + right)
+    assert texts[:7] == ["招牌推介", "帶子餃", "NT$120", "叉燒包", "NT$80", "泰式冰咖啡", "NT$120"]
+    assert texts[7:] == ["帕能咖哩", "NT$290", "避風塘田雞麵", "NT$470", "腰果雞丁", "NT$50"]
+
+
+def test_three_photo_captions_on_one_row_are_three_lines():
+    boxes = [_box("Rasam", 170, 1660, 290, 1700), _box("Goi Cuon", 480, 1660, 640, 1700),
+             _box("Haejangguk", 740, 1660, 950, 1700)]
+    assert _texts(boxes) == ["Rasam", "Goi Cuon", "Haejangguk"]
+
+
+def test_a_price_then_another_columns_name_on_one_row_are_cut_apart_but_a_dishs_options_stay_on_its_row():
+    boxes = [_box("Braised Prawns Sliders", 60, 300, 420, 340), _box("$8", 440, 300, 480, 340),
+             _box("Coconut Prawns Curry", 560, 300, 900, 340)]
+    assert _texts(boxes) == ["Braised Prawns Sliders $8", "Coconut Prawns Curry"]
+    options = [_box("Kimbap", 60, 300, 180, 340), _box("Chicken 31 / Beef 39", 300, 300, 640, 340)]
+    assert _texts(options) == ["Kimbap Chicken 31 / Beef 39"]
+
+
+@pytest.mark.parametrize("word, label", [("Small", True), ("Lg", True), ("Glass", True), ("Lunch", True),
+                                         ("套餐", True), ("例", True), ("Larb", False), ("Pho", False),
+                                         ("炒飯", False), ("Half Moon Pie", False)])
+def test_the_words_menus_print_over_price_columns_are_labels_and_dish_names_are_not(word, label):
+    assert labels.is_label(word) is label

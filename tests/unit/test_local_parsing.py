@@ -1,0 +1,87 @@
+"""How menu lines become dishes where layout misleads: labelled options (prices), a set menu's centred
+courses and a price-less page's dishes (menu.parse), a CJK dish's English name, lines of column labels,
+and OCR's Simplified slips on a Traditional menu (hanzi). No OCR runs here."""
+from __future__ import annotations
+
+import pytest
+
+from common.engines.local import hanzi, menu
+from common.engines.local.layout import Box, Line
+from common.engines.local.prices import find_price, is_options
+
+
+@pytest.mark.parametrize("line, name, options", [
+    ("Dal Makhani Veg 26 Prawn 32", "Dal Makhani", [("Veg", 26.0), ("Prawn", 32.0)]),
+    ("Uttapam Veg 4 Prawn 5", "Uttapam", [("Veg", 4.0), ("Prawn", 5.0)]),
+    ("Somen Veg $7. Prawn $9", "Somen", [("Veg", 7.0), ("Prawn", 9.0)]),
+    ("Coq Au Vin Chicken $4 Beef $6", "Coq Au Vin", [("Chicken", 4.0), ("Beef", 6.0)]),
+    ("炸牡蠣半隻 $24 · 一隻 $34", "炸牡蠣", [("半隻", 24.0), ("一隻", 34.0)]),
+])
+def test_a_dishs_labelled_prices_are_its_options_however_they_are_printed(line, name, options):
+    head, price = find_price(line)
+    assert head == name and price.options == options and price.amount == min(a for _, a in options)
+
+
+def test_one_digit_with_no_label_is_still_no_price_and_two_bare_dishes_are_not_one_dishs_options():
+    assert find_price("Gyoza 6")[1] is None
+    assert find_price("Pasta 1 / Salad 4")[1] is None
+
+
+def test_a_box_of_options_alone_is_told_from_a_dish_with_options():
+    assert is_options("Chicken 38 / Beef 48") and is_options("Veg 26 Prawn 32") and is_options("小 $47 大 $57")
+    assert not is_options("Kimbap Chicken 31 / Beef 39") and not is_options("炸牡蠣半隻 $24 · 一隻 $34")
+
+
+def _line(text, y, size=40, x0=100, column=0):
+    """A line of one box, its width from its characters (CJK square, Latin about half)."""
+    x1 = x0 + size * sum(1.0 if ord(c) > 0x2e80 else 0.55 for c in text)
+    return Line(text, size, x0, y, column=column, y1=y + size,
+                boxes=[Box(text, 0.99, [(x0, y), (x1, y), (x1, y + size), (x0, y + size)])])
+
+
+def _names(lines):
+    return [i.name for i in menu.parse(lines).items]
+
+
+def test_a_set_menus_centred_courses_are_dishes_in_latin_and_in_chinese():
+    latin = [_line("Banquet B $127.00", 100, x0=627), _line("Bun Cha", 160, size=33, x0=688),
+             _line("Moussaka", 210, size=31, x0=677), _line("Country Prawns Salad", 260, size=31, x0=594),
+             _line("Slow cooked with garlic, sesame and basil", 310, size=27, x0=560)]
+    assert _names(latin) == ["Banquet B", "Bun Cha", "Moussaka", "Country Prawns Salad"]
+    chinese = [_line("三杯鴨胸 NT$390", 100, size=57, x0=58), _line("商業午餐 NT$360", 210, size=67, x0=527),
+               _line("湯豆腐", 300, size=60, x0=720), _line("韓式辣燉雞", 390, size=57, x0=660),
+               _line("棺材板", 470, size=61, x0=718)]
+    assert _names(chinese) == ["三杯鴨胸", "商業午餐", "湯豆腐", "韓式辣燉雞", "棺材板"]
+
+
+def test_a_price_less_page_of_many_sections_reads_its_dishes_not_only_its_headings():
+    lines, y = [], 100
+    for heading, dishes in [("熱炒", ["火雞肉飯", "燉羊栖菜", "泰式椰奶小煎餅"]), ("麵食", ["三杯羊肉飯", "剁椒排骨飯"]),
+                            ("燒臘", ["韓式海苔冬粉捲", "炒青菜"]), ("飲品", ["湯圓", "韓式蒸蛋"])]:
+        lines.append(_line(heading, y, size=55))
+        y += 70
+        for d in dishes:
+            lines.append(_line(d, y, size=38))
+            y += 48
+        y += 40
+    names = _names(lines)
+    assert {"火雞肉飯", "燉羊栖菜", "泰式椰奶小煎餅", "三杯羊肉飯", "剁椒排骨飯", "韓式海苔冬粉捲", "炒青菜", "湯圓",
+            "韓式蒸蛋"} <= set(names)
+
+
+def test_an_english_line_under_a_chinese_dish_is_its_translation_not_another_dish():
+    lines = [_line("虱目魚湯 420", 100, size=42), _line("Milkfish soup", 142, size=33, x0=109),
+             _line("芒果布丁 530", 190, size=37), _line("Mango pudding", 230, size=36, x0=108)]
+    items = menu.parse(lines).items
+    assert [i.name for i in items] == ["虱目魚湯", "芒果布丁"]
+    assert items[1].description == ["Mango pudding"]
+
+
+def test_a_line_of_price_column_labels_is_never_an_item():
+    lines = [_line("Small Large", 100, x0=100), _line("Pad Thai 12 15", 160), _line("Laksa 13 16", 220)]
+    assert _names(lines) == ["Pad Thai", "Laksa"]
+
+
+def test_simplified_slips_on_a_traditional_menu_are_put_back_and_shared_characters_are_left():
+    assert hanzi.traditional("刺椒鸭胸煲 宫廷豆腐 绍興酒 海鲜") == "刺椒鴨胸煲 宮廷豆腐 紹興酒 海鮮"
+    assert hanzi.traditional("豆干 里肌 台灣 炒面 皇后 Pad Thai 12") == "豆干 里肌 台灣 炒面 皇后 Pad Thai 12"
