@@ -76,6 +76,12 @@ def test_a_price_stacked_under_its_name_right_of_a_gutter_is_not_taken_by_the_ro
     assert texts[7:] == ["帕能咖哩", "NT$290", "避風塘田雞麵", "NT$470", "腰果雞丁", "NT$50"]
 
 
+def test_a_description_and_the_next_columns_priced_dish_on_one_row_are_cut_apart():
+    boxes = [_box("Stir fried with garlic, cabbage and sesame", 66, 508, 809, 553),
+             _box("Garden Mushroom Salad", 1030, 525, 1552, 572), _box("30.75", 1669, 523, 1797, 573)]
+    assert _texts(boxes) == ["Stir fried with garlic, cabbage and sesame", "Garden Mushroom Salad 30.75"]
+
+
 def test_three_photo_captions_on_one_row_are_three_lines():
     boxes = [_box("Rasam", 170, 1660, 290, 1700), _box("Goi Cuon", 480, 1660, 640, 1700),
              _box("Haejangguk", 740, 1660, 950, 1700)]

@@ -85,3 +85,15 @@ def test_a_line_of_price_column_labels_is_never_an_item():
 def test_simplified_slips_on_a_traditional_menu_are_put_back_and_shared_characters_are_left():
     assert hanzi.traditional("刺椒鸭胸煲 宫廷豆腐 绍興酒 海鲜") == "刺椒鴨胸煲 宮廷豆腐 紹興酒 海鮮"
     assert hanzi.traditional("豆干 里肌 台灣 炒面 皇后 Pad Thai 12") == "豆干 里肌 台灣 炒面 皇后 Pad Thai 12"
+
+
+@pytest.mark.parametrize("line, name, amount", [("Harbour Beef Skewers S16", "Harbour Beef Skewers", 16.0),
+                                                ("SHOYU RAMEN SS17 LS23", "SHOYU RAMEN", 17.0),
+                                                ("SORBET S$29·LS36", "SORBET", 29.0)])
+def test_a_dollar_ocr_read_as_s_at_a_lines_end_is_still_a_price(line, name, amount):
+    head, price = find_price(line)
+    assert head == name and price.amount == amount
+
+
+def test_an_s_number_opening_a_line_is_a_row_number_not_a_price():
+    assert find_price("S1 Spring Rolls")[1] is None

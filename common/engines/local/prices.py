@@ -122,9 +122,14 @@ def _amount(m: re.Match) -> Optional[float]:
     return _number(raw) if raw else None
 
 
+# OCR reads a small or blurred $ as S: "S16", "SS17 LS23" (sizes S and L) at a line's end are dollars.
+_S_PRICE = r"\d{1,3}(?:[.,]\d{1,2})?"
+_S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(?:\s*[/·•|]?\s*[SML]?[S$]{_S_PRICE})*\s*$)")
+
+
 def find_price(line: str) -> tuple[str, Optional[Price]]:
     """Split `line` into (text before the price, price) when it ends in a price; else (line, None)."""
-    text = _BOXES.sub(" ", line).rstrip()
+    text = _S_FOR_DOLLAR.sub(r"\1$", _BOXES.sub(" ", line).rstrip())
     for _ in range(2):
         text = _TRAIL_DECOR.sub("", text).rstrip()
     # "(7)", "-7-", "7." are prices by their dress even with one digit; a bare "7" is not.

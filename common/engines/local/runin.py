@@ -49,9 +49,9 @@ def _ems(text: str) -> float:
 
 
 def split_row(row: list[Box], price_only: Callable[[Box], bool]) -> list[list[Box]]:
-    """A row of boxes, left to right, cut where a gap says a new column starts: after a price, before a
-    name with its own words; between two names, far apart, the second without a price. A price's option
-    ("Chicken 10   Beef 12") stays with its row."""
+    """A row of boxes, left to right, cut where a gap says a new column starts: before a name of its own
+    (priced or not), a little after a price, far after words. A price's options ("Chicken 10   Beef 12")
+    stay with their row."""
     size = max(b.h for b in row)
     parts = [[row[0]]]
     for i, b in enumerate(row[1:], 1):
@@ -60,7 +60,7 @@ def split_row(row: list[Box], price_only: Callable[[Box], bool]) -> list[list[Bo
         head, price = find_price(rest)
         own_name = not price or len(head.split()) >= 2 or len(re.findall(r"[\u3400-\u9fff]", head)) >= 2
         before = price_only(row[i - 1])
-        if not price_only(b) and own_name and (gap >= AFTER_PRICE if before else gap >= WORDS_APART and not price):
+        if not price_only(b) and own_name and gap >= (AFTER_PRICE if before else WORDS_APART):
             parts.append([])
         parts[-1].append(b)
     return parts
