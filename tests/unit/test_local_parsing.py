@@ -97,3 +97,12 @@ def test_a_dollar_ocr_read_as_s_at_a_lines_end_is_still_a_price(line, name, amou
 
 def test_an_s_number_opening_a_line_is_a_row_number_not_a_price():
     assert find_price("S1 Spring Rolls")[1] is None
+
+
+def test_a_category_that_is_also_a_dish_heads_a_priced_list_and_a_tagline_under_the_title_is_no_dish():
+    lines = [_line("鼎香園", 60, size=120, x0=560), _line("正宗川菜", 200, size=45, x0=650),
+             _line("火鍋", 300, size=48), _line("麻辣鍋 NT$420", 370), _line("酸菜白肉鍋 NT$380", 430),
+             _line("素食", 530, size=48), _line("麻婆豆腐 NT$180", 600), _line("火鍋 NT$500", 660)]
+    parsed = menu.parse(lines)
+    assert [(i.name, i.section) for i in parsed.items] == [("麻辣鍋", "火鍋"), ("酸菜白肉鍋", "火鍋"),
+                                                           ("麻婆豆腐", "素食"), ("火鍋", "素食")]

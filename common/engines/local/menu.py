@@ -25,7 +25,9 @@ SECTION_WORDS = {
     "お飲み物", "飲み物", "ドリンク", "デザート", "甘味", "おすすめ", "本日のおすすめ", "名物", "定食", "丼物", "丼",
     "鍋", "鍋物", "サラダ", "おつまみ", "お品書き", "メニュー", "ランチ", "ディナー", "ソフトドリンク", "アルコール",
     "冷菜", "熱菜", "主食", "湯品", "點心", "点心", "飲料", "饮料", "甜點", "甜点", "招牌菜", "推薦", "推荐", "小吃",
-    "主菜", "湯", "汤", "炒飯類", "麵類", "面类", "酒水", "菜單", "菜单",
+    "主菜", "湯", "汤", "炒飯類", "麵類", "面类", "酒水", "菜單", "菜单", "素食", "素菜", "招牌推介", "招牌菜",
+    "主廚推薦", "主厨推荐", "熱炒", "热炒", "冷盤", "冷盘", "燒臘", "烧腊", "海鮮", "海鲜", "麵食", "面食", "甜品",
+    "湯品", "汤品", "飯類", "饭类", "火鍋", "火锅", "鍋物", "套餐", "小菜", "粥品", "燉品", "炖品",
     "starters", "appetizers", "antipasti", "entrées", "entrees", "mains", "main courses", "main dishes", "plats",
     "primi", "secondi", "pizza", "pizzas", "pasta", "desserts", "dolci", "postres", "drinks", "beverages",
     "boissons", "bebidas", "wine", "wines", "vins", "beer", "beers", "cocktails", "sides", "side dishes",
@@ -155,6 +157,10 @@ def _titled(s: str) -> bool:
     if not words or len(words) > 6 or _CJK.search(s) or "," in s or not words[0][0].isupper():
         return False
     return all(w[0].isupper() for w in words if len(w) >= 4)
+
+
+def _known_section(header: str) -> bool:
+    return header.lower().rstrip(":：") in SECTION_WORDS
 
 
 def _cjk_name(s: str) -> bool:
@@ -394,6 +400,9 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
             continue
         header, certain = section_name(text, r.size, item_size)
         is_name = i in named
+        # a category's name (火鍋, 刺身: dishes too) over a priced list, or set larger than its dishes
+        certain = certain or bool(header and not is_name and _known_section(header)
+                                  and (len(item_sizes) >= 3 or r.size >= 1.15 * item_size))
         if not header and i in apart:
             header, certain = _DECOR.sub(r"\1", clean(text)).strip(" 一ー"), True
         if header and (certain or not (is_name or is_dish(header))):
@@ -433,6 +442,10 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         # A Latin line right under a CJK dish, with no price of its own: the dish's name in English.
         translated = current is not None and above is not None and not _CJK.search(text) \
             and bool(_CJK.search(above.head)) and current.name in clean(above.head)
+        # a line centred under the page's title, set smaller: its tagline (正宗川菜), no dish
+        if not price and above and above.size >= 1.8 * item_size and centred and r.size < 0.8 * above.size \
+                and not items:
+            continue
         if current and (placed or written or translated):
             current.description.append(text)
             continue
