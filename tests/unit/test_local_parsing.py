@@ -16,6 +16,9 @@ from common.engines.local.prices import find_price, is_options
     ("Somen Veg $7. Prawn $9", "Somen", [("Veg", 7.0), ("Prawn", 9.0)]),
     ("Coq Au Vin Chicken $4 Beef $6", "Coq Au Vin", [("Chicken", 4.0), ("Beef", 6.0)]),
     ("炸牡蠣半隻 $24 · 一隻 $34", "炸牡蠣", [("半隻", 24.0), ("一隻", 34.0)]),
+    ("Lentil Soup Glass 25 . Bottle 31", "Lentil Soup", [("Glass", 25.0), ("Bottle", 31.0)]),
+    ("おにぎり並¥480大¥600", "おにぎり", [("並", 480.0), ("大", 600.0)]),
+    ("GAZPACHO S $30 / L $38 E", "GAZPACHO", [("S", 30.0), ("L", 38.0)]),
 ])
 def test_a_dishs_labelled_prices_are_its_options_however_they_are_printed(line, name, options):
     head, price = find_price(line)
@@ -25,6 +28,7 @@ def test_a_dishs_labelled_prices_are_its_options_however_they_are_printed(line, 
 def test_one_digit_with_no_label_is_still_no_price_and_two_bare_dishes_are_not_one_dishs_options():
     assert find_price("Gyoza 6")[1] is None
     assert find_price("Pasta 1 / Salad 4")[1] is None
+    assert find_price("牛肉麵 120大碗150")[0] == "牛肉麵 120大碗"  # bare: no name is split off a label
 
 
 def test_a_box_of_options_alone_is_told_from_a_dish_with_options():

@@ -46,7 +46,9 @@ _ANY_AMOUNT = re.sub(r"\?P<\w+>", "?:", _AMOUNT)  # the same pattern without nam
 _LEADERS = re.compile(r"[\s.．·・…‥_\-–—~〜～:：|/(（\[]+$")
 # What menus print around a price that is not part of it: decoration ("-$18-", "*12*"), a full stop
 # ("18."), tick boxes of order sheets ("16元 □", which OCR may read as 口 after a price).
-_TRAIL_DECOR = re.compile(r"(?<=[\d円元圓块원€$¥￥£฿₫)）份瓶本個个杯碗盤盘串只隻斤兩两位人枚貫皿])\s*(?:[-–—~〜～*•·。]+|\.(?!\d)|[□☐▢◻◽❏❑☑✓✔口]+)\s*$")
+# (and one stray letter or mark after a space: a dietary mark, "V", or a speck OCR read as "E", "!")
+_TRAIL_DECOR = re.compile(r"(?<=[\d円元圓块원€$¥￥£฿₫)）份瓶本個个杯碗盤盘串只隻斤兩两位人枚貫皿])\s*(?:[-–—~〜～*•·。]+|\.(?!\d)|"
+                          r"[□☐▢◻◽❏❑☑✓✔口]+|\s[A-Za-z!|])\s*$")
 _BOXES = re.compile(r"[□☐▢◻◽❏❑☑✓✔]")
 # Prices per unit: 16元/份, 5元/瓶, 680円/本, $3/pc, $2 each, 12 € p.p.; the unit stays in the printed text.
 _UNIT = re.compile(r"\s*(?:(?:/|per\s+|每)\s*(?:份|瓶|本|個|个|杯|碗|盤|盘|串|只|隻|斤|兩|两|位|人|枚|貫|皿|pcs?|pieces?|ea|"
@@ -63,7 +65,10 @@ _MARKET_RE = re.compile("(" + "|".join(re.escape(m) if not m.isascii() else r"(?
 TAIL_WINDOW = 48  # "Small $8 / Medium $10 / Large $12 / Family $20" is 45
 _TAIL_RE = re.compile(
     rf"(?P<block>(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT}"
-    rf"(?:\s*(?:[-–~〜～/|・·•,、]|\s)\s*(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)\s*[)）]?\s*$",
+    # (a dot between spaces parts options too, "Glass 25 . Bottle 31"; a CJK label may follow with no
+    # space at all, "並¥480大¥600")
+    rf"(?:(?:\s*(?:[-–~〜～/|・·•,、]|\.(?=\s+{_SIZE_LABELS})|\s)\s*|(?=[小中大並特]))(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)"
+    rf"\s*[)）]?\s*$",
     re.IGNORECASE)
 
 
@@ -244,7 +249,7 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
         # too and the words before it are the name's
         rest, pairs[0] = f"{rest} {' '.join(first[:-1])}", (first[-1], *pairs[0][1:])
     lab0, others = pairs[0][0], [lb for lb, _, _ in pairs[1:]]
-    if not rest.strip() and re.fullmatch(r"[\u3040-\u30ff\u3400-\u9fff]+", lab0) and len(lab0) > max(map(len, others)):
+    if not bare and not rest.strip() and re.fullmatch(r"[\u3040-\u30ff\u3400-\u9fff]+", lab0) and len(lab0) > max(map(len, others)):
         # "炸牡蠣半隻 $24 一隻 $34": CJK sets no space between a name and its first label
         k = max(map(len, others))
         rest, pairs[0] = lab0[:-k], (lab0[-k:], *pairs[0][1:])
