@@ -86,9 +86,11 @@ def test_a_line_of_price_column_labels_is_never_an_item():
     assert _names(lines) == ["Pad Thai", "Laksa"]
 
 
-def test_simplified_slips_on_a_traditional_menu_are_put_back_and_shared_characters_are_left():
-    assert hanzi.traditional("刺椒鸭胸煲 宫廷豆腐 绍興酒 海鲜") == "刺椒鴨胸煲 宮廷豆腐 紹興酒 海鮮"
-    assert hanzi.traditional("豆干 里肌 台灣 炒面 皇后 Pad Thai 12") == "豆干 里肌 台灣 炒面 皇后 Pad Thai 12"
+def test_simplified_slips_on_a_traditional_or_japanese_menu_are_put_back_and_shared_characters_are_left():
+    assert hanzi.for_script("刺椒鸭胸煲 宫廷豆腐 绍興酒 海鲜 豆腐麺", "zh-Hant") == "刺椒鴨胸煲 宮廷豆腐 紹興酒 海鮮 豆腐麵"
+    assert hanzi.for_script("豆干 里肌 台灣 炒面 皇后 Pad Thai 12", "zh-Hant") == "豆干 里肌 台灣 炒面 皇后 Pad Thai 12"
+    assert hanzi.for_script("烧き鸟 鲑の塩焼き 国産", "ja") == "焼き鳥 鮭の塩焼き 国産"
+    assert hanzi.for_script("烧鸭 海鲜", "zh-Hans") == "烧鸭 海鲜"
 
 
 @pytest.mark.parametrize("line, name, amount", [("Harbour Beef Skewers S16", "Harbour Beef Skewers", 16.0),

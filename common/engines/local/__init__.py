@@ -140,9 +140,10 @@ class LocalEngine:
         reread = lexicon.correct(parsed.items, matches, reading, self.ocr, self.kb, self._lock)
         for n in reread:
             matches[n] = self.kb.match(parsed.items[n].name, prefer)
-        if script == "zh-Hant":  # after re-reading, which compares names with what OCR read
+        if script in ("zh-Hant", "ja"):  # after re-reading, which compares names with what OCR read
             for n, p in enumerate(parsed.items):
-                name, p.description = hanzi.traditional(p.name), [hanzi.traditional(d) for d in p.description]
+                name, p.description = hanzi.for_script(p.name, script), [hanzi.for_script(d, script)
+                                                                         for d in p.description]
                 if name != p.name:
                     p.name, matches[n] = name, self.kb.match(name, prefer)
         if not self._is_menu(parsed, matches):
