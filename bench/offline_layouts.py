@@ -33,7 +33,8 @@ def main() -> int:
     ap.add_argument("--dev", type=int, help="this many development seeds instead of the evaluation seeds")
     ap.add_argument("--start", type=int, default=1, help="the first development seed")
     ap.add_argument("--family", nargs="*", help="families to run (default: all)")
-    ap.add_argument("--kind", nargs="*", default=["clean", "photographed"])
+    ap.add_argument("--kind", nargs="*", default=["clean", "photographed"],
+                    choices=["clean", "photographed", "angled"], help="angled: from aside, turned (at_an_angle)")
     ap.add_argument("--verbose", action="store_true", help="print misses and non-dishes (development seeds only)")
     ap.add_argument("--phone", action="store_true", help="photographed pages sent as a phone does (3024x4032 JPEG, "
                                                          "q92), timed from the upload's bytes, normalising included")
@@ -101,8 +102,9 @@ def main() -> int:
 
 
 def _upload(page, kind: str, phone: bool) -> bytes:
-    photo = menu_templates.photographed(page.image, page.seed) if kind == "photographed" else page.image
-    if phone and kind == "photographed":
+    shoot = {"photographed": menu_templates.photographed, "angled": menu_templates.at_an_angle}.get(kind)
+    photo = shoot(page.image, page.seed) if shoot else page.image
+    if phone and kind != "clean":
         return menu_photos.jpeg(photo.resize((4032, 3024) if page.landscape else (3024, 4032)), 92)
     return menu_photos.jpeg(photo, 85)
 
@@ -145,7 +147,7 @@ def _read(engine, page, kind: str, phone: bool) -> tuple[list, float, float]:
     upload = _upload(page, kind, phone)
     started, cpu0 = time.perf_counter(), time.process_time()
     try:
-        if phone and kind == "photographed":
+        if phone and kind != "clean":
             upload = images.normalise(upload, 50_000_000).jpeg
         items = engine.read_menu(upload, "en").items
     except Exception as exc:  # noqa: BLE001 - a benchmark reports failures, it does not stop

@@ -120,12 +120,8 @@ def _horizontal_lines(boxes: list[Box], rules: list[Box]) -> list[Line]:
     for ci, column in enumerate(blocks(split_run_in(boxes), _is_price_only, rules)):
         rows: list[list[Box]] = []
         for b in sorted(column, key=lambda b: (b.y0 + b.y1) / 2):
-            cy = (b.y0 + b.y1) / 2
             for row in reversed(rows[-3:]):
-                r0 = statistics.median(x.y0 for x in row)
-                r1 = statistics.median(x.y1 for x in row)
-                overlap = min(r1, b.y1) - max(r0, b.y0)
-                if overlap > 0.5 * min(r1 - r0, b.h) and r0 <= cy <= r1 + 0.2 * b.h:
+                if _in_row(b, row):
                     row.append(b)
                     break
             else:
@@ -133,12 +129,35 @@ def _horizontal_lines(boxes: list[Box], rules: list[Box]) -> list[Line]:
         for row in (part for row in rows for part in split_row(sorted(row, key=lambda b: b.x0), _is_price_only)):
             # The name sets the line's size; a price or a leader box beside it may be set smaller.
             named = [b for b in row if not _is_price_only(b)] or row
-            lines.append(Line(text=" ".join(b.text.strip() for b in row), size=max(b.h for b in named),
+            lines.append(Line(text=" ".join(b.text.strip() for b in row), size=max(_height(b) for b in named),
                               x0=row[0].x0, y0=min(b.y0 for b in row), column=ci, boxes=row,
                               y1=max(b.y1 for b in row)))
     from common.engines.local import labels
 
     return labels.drop(lines, _is_price_only)
+
+
+def _in_row(b: Box, row: list[Box]) -> bool:
+    """The box continues the row: its centre lies on the line the row's box nearest to it runs along,
+    followed at that box's own slant. (Not the row's median band, nor boxes' upright extents: on a page
+    photographed from aside the lines slant differently across the page, and a slanted box's upright
+    extent takes in the next line's start, a dish's description under its name.)"""
+    cx, cy = _centre(b)
+    near = min(row, key=lambda x: abs(_centre(x)[0] - cx))
+    nx, ny = _centre(near)
+    wide = [x for x in row if x.w > 3 * x.h and len(x.text) >= 4]
+    slant = near.angle if near in wide else statistics.median(x.angle for x in wide) if wide else 0.0
+    return abs(cy - (ny + math.tan(slant) * (cx - nx))) < 0.5 * min(_height(near), _height(b))
+
+
+def _centre(b: Box) -> tuple[float, float]:
+    return sum(p[0] for p in b.points) / 4, sum(p[1] for p in b.points) / 4
+
+
+def _height(b: Box) -> float:
+    """The text's height across its own slant: the mean of the box's left and right sides."""
+    (ax, ay), (bx, by), (cx, cy), (dx, dy) = b.points
+    return (math.hypot(dx - ax, dy - ay) + math.hypot(cx - bx, cy - by)) / 2
 
 
 # -- vertical -------------------------------------------------------------------------------------
