@@ -83,6 +83,14 @@ def test_ornament_rows_and_border_patterns_are_not_text_and_a_lucky_price_or_one
     assert kept == [b.text for b in page] + ["888元", "粥"]
 
 
+def test_a_border_read_as_a_chain_of_marks_away_from_the_edge_is_not_text_but_prices_repeating_are():
+    # photographed at an angle, the border's links stand inside the text's extent, not along its edge
+    page = _rows(200, 200, [(f"Dish {c}", "$8") for c in "ABCDEFGHIJ"], price_x=1200)
+    border = [_box("口", 400 + 60 * k, 180 + 40 * k, 430 + 60 * k, 210 + 40 * k) for k in range(9)]
+    kept = [b.text for b in ornament.strip(page + border + [_box("粥", 300, 1100, 340, 1140)])]
+    assert kept == [b.text for b in page] + ["粥"]
+
+
 def test_labelled_options_separated_by_a_middle_dot_are_one_price_and_two_dishes_on_a_line_are_not():
     head, price = find_price("PAD PAK BOONG Small 13 · Large 16")
     assert (head, price.amount, price.options) == ("PAD PAK BOONG", 13, [("Small", 13), ("Large", 16)])

@@ -38,7 +38,11 @@ def strip(boxes: list[Box]) -> list[Box]:
 
     short = Counter(_squash(b.text) for b in kept if len(_squash(b.text)) <= 2 and edge(b))
     chain = {t for t, n in short.items() if n >= BORDER_REPEATS and not t.isdigit()}
-    return [b for b in kept if not (_squash(b.text) in chain and edge(b))]
+    # A border photographed at an angle leaves the edge band; a short text with no digit that stands
+    # alone as a box this often anywhere (口 口 口 …) is a pattern's links too: no dish repeats so.
+    anywhere = Counter(_squash(b.text) for b in kept if len(_squash(b.text)) <= 2)
+    links = {t for t, n in anywhere.items() if n >= 2 * BORDER_REPEATS and not re.search(r"\d", t)}
+    return [b for b in kept if not (_squash(b.text) in chain and edge(b) or _squash(b.text) in links)]
 
 
 def _squash(text: str) -> str:

@@ -52,7 +52,7 @@ def split_row(row: list[Box], price_only: Callable[[Box], bool]) -> list[list[Bo
     """A row of boxes, left to right, cut where a gap says a new column starts: before a name of its own
     (priced or not), a little after a price, far after words. A price's options ("Chicken 10   Beef 12")
     stay with their row."""
-    size = max(b.h for b in row)
+    size = max(1.0, max(b.h for b in row))  # a degenerate OCR quad has no height
     parts = [[row[0]]]
     for i, b in enumerate(row[1:], 1):
         gap = (b.x0 - row[i - 1].x1) / size
