@@ -37,7 +37,8 @@ def strip(boxes: list[Box]) -> list[Box]:
         return b.x1 < x0 + ex or b.x0 > x1 - ex or b.y1 < y0 + ey or b.y0 > y1 - ey
 
     short = Counter(_squash(b.text) for b in kept if len(_squash(b.text)) <= 2 and edge(b))
-    chain = {t for t, n in short.items() if n >= BORDER_REPEATS and not t.isdigit()}
+    # (never a price, however often it recurs down the price column at the page's edge: "$8")
+    chain = {t for t, n in short.items() if n >= BORDER_REPEATS and not re.search(r"\d", t)}
     # A border photographed at an angle leaves the edge band; a short text with no digit that stands
     # alone as a box this often anywhere (口 口 口 …) is a pattern's links too: no dish repeats so.
     anywhere = Counter(_squash(b.text) for b in kept if len(_squash(b.text)) <= 2)
