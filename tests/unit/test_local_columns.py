@@ -66,6 +66,19 @@ def test_a_column_setting_prices_far_right_is_cut_at_its_printed_rule_not_at_the
                                      "泡菜煎餅 200", "鯛魚燒 80", "避風塘牛肉 300", "彈珠汽水 200"]
 
 
+def test_two_columns_set_close_are_told_apart_by_the_rule_between_them_where_whitespace_cannot():
+    left = [_box(n, 100, 200 + 70 * k, 560, 244 + 70 * k) for k, n in enumerate(["Pad Thai Noodles 12",
+                                                                                  "Green Curry Chicken 14",
+                                                                                  "Tom Yum Goong Soup 9"])]
+    right = [_box(n, 568, 200 + 70 * k, 1020, 244 + 70 * k) for k, n in enumerate(["Spring Rolls Four 6",
+                                                                                   "Mango Sticky Rice 7",
+                                                                                   "Thai Iced Tea Glass 4"])]
+    rule = _box("", 563, 180, 565, 420)
+    assert _texts(left + right) != _texts(left + right, [rule])
+    assert _texts(left + right, [rule]) == ["Pad Thai Noodles 12", "Green Curry Chicken 14", "Tom Yum Goong Soup 9",
+                                            "Spring Rolls Four 6", "Mango Sticky Rice 7", "Thai Iced Tea Glass 4"]
+
+
 def test_a_price_stacked_under_its_name_right_of_a_gutter_is_not_taken_by_the_row_left_of_it():
     # the left column opens with a heading, so its dishes sit half a row lower than the right column's
     left = [_box("招牌推介", 40, 200, 300, 250)]
@@ -80,6 +93,17 @@ def test_a_description_and_the_next_columns_priced_dish_on_one_row_are_cut_apart
     boxes = [_box("Stir fried with garlic, cabbage and sesame", 66, 508, 809, 553),
              _box("Garden Mushroom Salad", 1030, 525, 1552, 572), _box("30.75", 1669, 523, 1797, 573)]
     assert _texts(boxes) == ["Stir fried with garlic, cabbage and sesame", "Garden Mushroom Salad 30.75"]
+
+
+def test_a_count_a_unit_or_a_dietary_mark_after_a_gap_stays_on_its_dishs_row():
+    for tail in ("6 pcs 18", "double shot 4", "V GF 12"):
+        boxes = [_box("Oysters", 60, 300, 200, 340), _box(tail, 420, 300, 420 + 20 * len(tail), 340)]
+        assert _texts(boxes) == [f"Oysters {tail}"]
+
+
+def test_a_price_set_smaller_on_its_names_baseline_is_on_the_names_row():
+    boxes = [_box("Braised Short Rib", 60, 300, 420, 360), _box("24", 700, 330, 740, 358)]
+    assert _texts(boxes) == ["Braised Short Rib 24"]
 
 
 def test_three_photo_captions_on_one_row_are_three_lines():

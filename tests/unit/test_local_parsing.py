@@ -18,7 +18,7 @@ from common.engines.local.prices import find_price, is_options
     ("炸牡蠣半隻 $24 · 一隻 $34", "炸牡蠣", [("半隻", 24.0), ("一隻", 34.0)]),
     ("Lentil Soup Glass 25 . Bottle 31", "Lentil Soup", [("Glass", 25.0), ("Bottle", 31.0)]),
     ("おにぎり並¥480大¥600", "おにぎり", [("並", 480.0), ("大", 600.0)]),
-    ("GAZPACHO S $30 / L $38 E", "GAZPACHO", [("S", 30.0), ("L", 38.0)]),
+    ("GAZPACHO S $30 / L $38 !", "GAZPACHO", [("S", 30.0), ("L", 38.0)]),
 ])
 def test_a_dishs_labelled_prices_are_its_options_however_they_are_printed(line, name, options):
     head, price = find_price(line)
@@ -47,15 +47,23 @@ def _names(lines):
     return [i.name for i in menu.parse(lines).items]
 
 
-def test_a_set_menus_centred_courses_are_dishes_in_latin_and_in_chinese():
-    latin = [_line("Banquet B $127.00", 100, x0=627), _line("Bun Cha", 160, size=33, x0=688),
-             _line("Moussaka", 210, size=31, x0=677), _line("Country Prawns Salad", 260, size=31, x0=594),
+def _names_with(lines, is_dish):
+    return [i.name for i in menu.parse(lines, is_dish=is_dish).items]
+
+
+def test_a_set_menus_centred_courses_are_dishes_and_a_smaller_title_case_line_set_in_is_a_description():
+    latin = [_line("Banquet B $127.00", 100, x0=627), _line("Bun Cha", 160, size=33, x0=751),
+             _line("Moussaka", 210, size=31, x0=746), _line("Country Prawns Salad", 260, size=31, x0=643),
              _line("Slow cooked with garlic, sesame and basil", 310, size=27, x0=560)]
     assert _names(latin) == ["Banquet B", "Bun Cha", "Moussaka", "Country Prawns Salad"]
     chinese = [_line("三杯鴨胸 NT$390", 100, size=57, x0=58), _line("商業午餐 NT$360", 210, size=67, x0=527),
                _line("湯豆腐", 300, size=60, x0=720), _line("韓式辣燉雞", 390, size=57, x0=660),
                _line("棺材板", 470, size=61, x0=718)]
     assert _names(chinese) == ["三杯鴨胸", "商業午餐", "湯豆腐", "韓式辣燉雞", "棺材板"]
+    described = [_line("Diavola $14", 100), _line("Spicy Salami & Chili Oil", 150, size=30, x0=130),
+                 _line("Margherita $12", 200)]
+    assert [(i.name, i.description) for i in menu.parse(described).items] == [
+        ("Diavola", ["Spicy Salami & Chili Oil"]), ("Margherita", [])]
 
 
 def test_a_price_less_page_of_many_sections_reads_its_dishes_not_only_its_headings():
@@ -87,18 +95,29 @@ def test_a_line_of_price_column_labels_is_never_an_item():
 
 
 def test_simplified_slips_on_a_traditional_or_japanese_menu_are_put_back_and_shared_characters_are_left():
-    assert hanzi.for_script("刺椒鸭胸煲 宫廷豆腐 绍興酒 海鲜 豆腐麺", "zh-Hant") == "刺椒鴨胸煲 宮廷豆腐 紹興酒 海鮮 豆腐麵"
-    assert hanzi.for_script("豆干 里肌 台灣 炒面 皇后 Pad Thai 12", "zh-Hant") == "豆干 里肌 台灣 炒面 皇后 Pad Thai 12"
-    assert hanzi.for_script("烧き鸟 鲑の塩焼き 国産", "ja") == "焼き鳥 鮭の塩焼き 国産"
-    assert hanzi.for_script("烧鸭 海鲜", "zh-Hans") == "烧鸭 海鲜"
+    fix = hanzi.for_script
+    assert [fix(s, "zh-Hant") for s in ("刺椒鸭胸煲", "宫廷豆腐", "绍興酒", "海鲜", "豆腐麺")] == \
+        ["刺椒鴨胸煲", "宮廷豆腐", "紹興酒", "海鮮", "豆腐麵"]
+    printed = ["虱目魚湯", "游水海鮮", "濃郁", "羊栖菜", "咸魚", "蚝油", "豆干", "里肌", "台灣", "炒面", "皇后"]
+    assert [fix(s, "zh-Hant") for s in printed] == printed
+    assert [fix(s, "ja") for s in ("烧き鳥", "鲑の塩焼き", "猪肉", "国産")] == ["焼き鳥", "鮭の塩焼き", "猪肉", "国産"]
+    # a line of Simplified text (a translation beside the dish) is no slip, nor any text on a Simplified menu
+    assert fix("宫保鸡丁", "ja") == "宫保鸡丁" and fix("烧鸭 海鲜", "zh-Hans") == "烧鸭 海鲜"
 
 
 @pytest.mark.parametrize("line, name, amount", [("Harbour Beef Skewers S16", "Harbour Beef Skewers", 16.0),
                                                 ("SHOYU RAMEN SS17 LS23", "SHOYU RAMEN", 17.0),
-                                                ("SORBET S$29·LS36", "SORBET", 29.0)])
+                                                ("SORBET S 29·LS36", "SORBET", 29.0)])
 def test_a_dollar_ocr_read_as_s_at_a_lines_end_is_still_a_price(line, name, amount):
     head, price = find_price(line)
-    assert head == name and price.amount == amount
+    assert head == name and price.amount == amount and price.currency == "USD"
+
+
+def test_a_size_before_a_dollar_read_as_s_stays_a_size_option_and_units_after_a_number_are_no_marks():
+    assert find_price("SHOYU RAMEN SS17 LS23")[1].options == [("S", 17.0), ("L", 23.0)]
+    for line in ("Sirloin Steak 300 g", "Draft Beer 0.5 l", "Phở bò 45 K"):
+        assert find_price(line)[1] is None
+    assert find_price("宮保雞丁 $24 炒飯 $34")[0] != "宮保"  # two dishes, not a name and its portions
 
 
 def test_an_s_number_opening_a_line_is_a_row_number_not_a_price():
@@ -109,6 +128,9 @@ def test_a_category_that_is_also_a_dish_heads_a_priced_list_and_a_tagline_under_
     lines = [_line("鼎香園", 60, size=120, x0=560), _line("正宗川菜", 200, size=45, x0=650),
              _line("火鍋", 300, size=48), _line("麻辣鍋 NT$420", 370), _line("酸菜白肉鍋 NT$380", 430),
              _line("素食", 530, size=48), _line("麻婆豆腐 NT$180", 600), _line("火鍋 NT$500", 660)]
-    parsed = menu.parse(lines)
+    parsed = menu.parse(lines, is_dish=lambda s: s == "火鍋")
     assert [(i.name, i.section) for i in parsed.items] == [("麻辣鍋", "火鍋"), ("酸菜白肉鍋", "火鍋"),
                                                            ("麻婆豆腐", "素食"), ("火鍋", "素食")]
+    # set as the dishes are, a category word that names a dish is one
+    course = [_line("松コース ¥5,000", 100), _line("刺身", 160), _line("天ぷら", 220), _line("茶碗蒸し", 280)]
+    assert "刺身" in _names_with(course, lambda s: s in ("刺身", "天ぷら", "茶碗蒸し"))

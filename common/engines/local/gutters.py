@@ -171,5 +171,5 @@ def straddling(left: list[Box], right: list[Box], price_only) -> set[int]:
 def _under_a_name(price: Box, right: list[Box], price_only) -> bool:
     """A price set flush with a name just above it on its side: that name's, stacked under it."""
     size = price.h
-    return any(not price_only(r) and not labels.is_label(r.text) and abs(r.x0 - price.x0) < 0.6 * size
-               and 0 <= price.y0 - r.y0 < 3 * size and r.y1 <= price.y0 + 0.5 * size for r in right)
+    return any(abs(r.x0 - price.x0) < 0.6 * size and 0 <= price.y0 - r.y0 < 3 * size
+               and r.y1 <= price.y0 + 0.5 * size and not price_only(r) and not labels.is_label(r.text) for r in right)

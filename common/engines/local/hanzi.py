@@ -1,11 +1,11 @@
 """OCR's slips into Simplified Chinese on a Traditional Chinese or a Japanese menu, set right.
 
 The recogniser learnt mostly Simplified text: where a Traditional or Japanese character prints small or
-blurred it reads the Simplified form (鸭 for 鴨, 宫 for 宮, 烧 for 焼). Neither kind of menu prints a
-Simplified-only character, so each one read there is put back: in its Taiwan form on a Traditional
-menu (面 stays, 麺 becomes 麵), in its Japanese form on a Japanese one. Simplified-only means every
-Traditional standard (OpenCC's general, Taiwan and Hong Kong tables) changes it, less a few characters
-Traditional text also uses in their own right (豆干, 里肌, 皇后).
+blurred it reads the Simplified form (鸭 for 鴨, 宫 for 宮, 烧 for 焼). A character no Traditional
+encoding holds (Big5-HKSCS) cannot be printed on a Traditional menu, nor one Shift-JIS (cp932) lacks on a
+Japanese one: each such character is put back, in its Taiwan form or its Japanese form. A line where
+such characters are many is not a slip but Simplified text (a translation printed beside the dish), and
+is left as printed; so are characters both scripts use (虱, 咸, 游, 郁).
 """
 from __future__ import annotations
 
@@ -13,21 +13,33 @@ import functools
 
 from common.menu.names import converter
 
-_SHARED = set("干里后丑余谷征冲范斗朴卜几了才")
+_ENCODING = {"zh-Hant": "big5hkscs", "ja": "cp932"}
+SLIPS_MAX = 1 / 3  # of a line's Han characters (one at least): more, and the line is Simplified text
 
 
 def for_script(text: str, script: str) -> str:
-    """`text` with each Simplified-only character in the form a `script` ("zh-Hant", "ja") menu prints."""
-    if script not in ("zh-Hant", "ja"):
+    """`text` with the Simplified-only characters OCR slipped into put in the form a `script` menu prints."""
+    if script not in _ENCODING:
         return text
-    return "".join(_fixed(c, script) if "\u4e00" <= c <= "\u9fff" else c for c in text)
+    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    slips = [c for c in han if not _printable(c, script)]
+    if not slips or len(slips) > max(1.0, SLIPS_MAX * len(han)):
+        return text
+    return "".join(_fixed(c, script) if c in slips else c for c in text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _printable(c: str, script: str) -> bool:
+    try:
+        c.encode(_ENCODING[script])
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 @functools.lru_cache(maxsize=8192)
 def _fixed(c: str, script: str) -> str:
-    if c in _SHARED:
-        return c
-    forms = [converter(name).convert(c) for name in ("s2tw", "s2t", "s2hk")]
-    if c in forms:
-        return c  # a character Traditional text uses too
-    return converter("t2jp").convert(forms[0]) if script == "ja" else forms[0]
+    form = converter("s2tw").convert(c)
+    if script == "ja":
+        form = converter("t2jp").convert(form)
+    return form if _printable(form, script) else c

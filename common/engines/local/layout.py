@@ -7,6 +7,7 @@ overlap horizontally and read them right to left, top band first.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import statistics
@@ -108,8 +109,14 @@ def _deskew(boxes: list[Box], angle: float) -> list[Box]:
 
 
 def _is_price_only(b: Box) -> bool:
-    head, price = find_price(b.text)
-    return price is not None and not re.search(r"\w", head) or is_options(b.text)
+    return _price_only_text(b.text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _price_only_text(text: str) -> bool:
+    # asked of each box many times over while a page is cut into columns
+    head, price = find_price(text)
+    return price is not None and not re.search(r"\w", head) or is_options(text)
 
 
 def _horizontal_lines(boxes: list[Box], rules: list[Box]) -> list[Line]:
@@ -147,7 +154,8 @@ def _in_row(b: Box, row: list[Box]) -> bool:
     nx, ny = _centre(near)
     wide = [x for x in row if x.w > 3 * x.h and len(x.text) >= 4]
     slant = near.angle if near in wide else statistics.median(x.angle for x in wide) if wide else 0.0
-    return abs(cy - (ny + math.tan(slant) * (cx - nx))) < 0.5 * min(_height(near), _height(b))
+    # (half the taller's height: a price set smaller on the name's baseline still belongs to its row)
+    return abs(cy - (ny + math.tan(slant) * (cx - nx))) < 0.5 * max(_height(near), _height(b))
 
 
 def _centre(b: Box) -> tuple[float, float]:

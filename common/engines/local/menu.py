@@ -161,6 +161,18 @@ def _titled(s: str) -> bool:
     return all(w[0].isupper() for w in words if len(w) >= 4)
 
 
+def _labels_only(item: ParsedItem, is_dish: Callable[[str], bool]) -> bool:
+    """A price-less line of price-column labels only ("Small Large", "Glass Bottle", "単品セット")."""
+    return not item.price and all(map(labels.is_label, item.name.split())) and not is_dish(item.name)
+
+
+def _heading_like(text: str) -> bool:
+    """Named or dressed as a heading: a known section word, decorated, or a few words in capitals."""
+    s = clean(text)
+    return _known_section(s) or bool(_DECOR.match(s)) and _DECOR.sub(r"\1", s) != s or \
+        (s.isupper() and len(s.split()) <= 4)
+
+
 def _known_section(header: str) -> bool:
     return header.lower().rstrip(":：") in SECTION_WORDS
 
@@ -364,10 +376,13 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
                                           and below.wordy and below.column == r.column and below.size < 0.85 * r.size}
     # ...and its dishes are set at the size most of its lines are: not its descriptions (written as
     # such), not its headings (few, and they too have smaller lines under them).
+    # Headings too have a smaller line under them: the ones set apart, named or dressed as headings are not
+    # counted; where too few dishes are left, the median of the plain lines (not descriptions) is.
+    apart = headings.set_apart(rows, is_dish, lambda s: notes.is_notice(s) or notes.is_description(s))
+    names = [rows[i].size for i in described if i not in apart and not _heading_like(rows[i].text)]
     plain = [r.size for r in rows if r.wordy and not (_is_sentence(r.text) or notes.is_description(r.text))]
-    item_size = statistics.median(item_sizes or (plain if len(plain) >= 3 else None)
-                                  or ([rows[i].size for i in described] if len(described) >= 3 else None)
-                                  or [r.size for r in rows] or [0])
+    item_size = statistics.median(item_sizes or (names if len(names) >= 3 else None)
+                                  or (plain if len(plain) >= 3 else None) or [r.size for r in rows] or [0])
     left = {c: statistics.median(r.x0 for r in rows if r.column == c) for c in {r.column for r in rows}}
     # Stacked menus print the price on a line of its own: every other wordy line describes a dish.
     stacked = len(pairing) >= 2 and len(pairing) >= 0.5 * len(item_sizes)
@@ -378,7 +393,6 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
     current: Optional[ParsedItem] = None
     waiting: Optional[Price] = None  # a price that belongs to the name line below it
     wrapped: Optional[int] = None    # the first half of a name that goes on in the next line (_wraps)
-    apart = headings.set_apart(rows, is_dish, lambda s: notes.is_notice(s) or notes.is_description(s))
     for i, r in enumerate(rows):
         text, head, price = r.text, r.head, r.price
         if notes.is_notice(text) and not (price and price.currency and not r.price_only):
@@ -403,8 +417,8 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         header, certain = section_name(text, r.size, item_size)
         is_name = i in named
         # a category's name (火鍋, 刺身: dishes too) over a priced list, or set larger than its dishes
-        certain = certain or bool(header and not is_name and _known_section(header)
-                                  and (len(item_sizes) >= 3 or r.size >= 1.15 * item_size))
+        certain = certain or bool(header and not is_name and _known_section(header) and (
+            r.size >= 1.15 * item_size or len(item_sizes) >= 3 and not is_dish(header)))
         if not header and i in apart:
             header, certain = _DECOR.sub(r"\1", clean(text)).strip(" 一ー"), True
         if header and (certain or not (is_name or is_dish(header))):
@@ -435,18 +449,17 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         # name set as names are (Title Case, no list) stays a name under a Latin one; under a CJK name
         # a Latin line is its translation.
         # centred under the line above (a set menu's courses), not set in from its left edge
-        centred = bool(above and r.x1 and above.x1 and abs(r.x0 - above.x0) > r.size
+        centred = bool(above and r.x1 and above.x1 and max(abs(r.x0 - above.x0), r.x0 - left[r.column]) > r.size
                        and abs(r.x0 + r.x1 - above.x0 - above.x1) < r.size)
         placed = (smaller or indented or tucked or (stacked and not is_dish(text))) and not (
-            current is not None and (_titled(text) and not _CJK.search(current.name)
-                                     or _cjk_name(text) and _CJK.search(current.name) and not smaller
-                                     and (centred or not tucked)))
+            current is not None and (centred or not (smaller or tucked))
+            and (_titled(text) and not _CJK.search(current.name) or _cjk_name(text) and _CJK.search(current.name)))
         # A Latin line right under a CJK dish, with no price of its own: the dish's name in English.
         translated = current is not None and above is not None and not _CJK.search(text) \
             and bool(_CJK.search(above.head)) and current.name in clean(above.head)
         # a line centred under the page's title, set smaller: its tagline (正宗川菜), no dish
-        if not price and above and above.size >= 1.8 * item_size and centred and r.size < 0.8 * above.size \
-                and not items:
+        if i == 1 and above and above.size >= 1.8 * item_size and centred and r.size < 0.8 * above.size \
+                and not is_dish(text):
             continue
         if current and (placed or written or translated):
             current.description.append(text)
@@ -457,7 +470,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         current = ParsedItem(name, None, section, [described_as] if described_as else [], r.score, r.size)
         items.append(current)
     # A line of price-column labels ("Small Large", "Glass Bottle") that no price column claimed.
-    return ParsedMenu(items=[i for i in items if i.name and not all(map(labels.is_label, i.name.split()))],
+    return ParsedMenu(items=[i for i in items if i.name and not _labels_only(i, is_dish)],
                       sections=sections,
                       text_chars=sum(len(r.text) for r in rows), item_size=item_size)
 

@@ -46,9 +46,9 @@ _ANY_AMOUNT = re.sub(r"\?P<\w+>", "?:", _AMOUNT)  # the same pattern without nam
 _LEADERS = re.compile(r"[\s.．·・…‥_\-–—~〜～:：|/(（\[]+$")
 # What menus print around a price that is not part of it: decoration ("-$18-", "*12*"), a full stop
 # ("18."), tick boxes of order sheets ("16元 □", which OCR may read as 口 after a price).
-# (and one stray letter or mark after a space: a dietary mark, "V", or a speck OCR read as "E", "!")
+# (and a vegetarian mark or a speck OCR read as "!" or "|" after a space; never a unit: 300 g, 45 K)
 _TRAIL_DECOR = re.compile(r"(?<=[\d円元圓块원€$¥￥£฿₫)）份瓶本個个杯碗盤盘串只隻斤兩两位人枚貫皿])\s*(?:[-–—~〜～*•·。]+|\.(?!\d)|"
-                          r"[□☐▢◻◽❏❑☑✓✔口]+|\s[A-Za-z!|])\s*$")
+                          r"[□☐▢◻◽❏❑☑✓✔口]+|\s[V!|])\s*$")
 _BOXES = re.compile(r"[□☐▢◻◽❏❑☑✓✔]")
 # Prices per unit: 16元/份, 5元/瓶, 680円/本, $3/pc, $2 each, 12 € p.p.; the unit stays in the printed text.
 _UNIT = re.compile(r"\s*(?:(?:/|per\s+|每)\s*(?:份|瓶|本|個|个|杯|碗|盤|盘|串|只|隻|斤|兩|两|位|人|枚|貫|皿|pcs?|pieces?|ea|"
@@ -129,12 +129,17 @@ def _amount(m: re.Match) -> Optional[float]:
 
 # OCR reads a small or blurred $ as S: "S16", "SS17 LS23" (sizes S and L) at a line's end are dollars.
 _S_PRICE = r"\d{1,3}(?:[.,]\d{1,2})?"
-_S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(?:\s*[/·•|]?\s*[SML]?[S$]{_S_PRICE})*\s*$)")
+# (one separator class between the amounts: two optional runs of spaces side by side would let a long
+# line of them backtrack exponentially)
+_S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(?:[\s/·•|]+[SML]?[S$]{_S_PRICE})*\s*$)")
 
 
 def find_price(line: str) -> tuple[str, Optional[Price]]:
     """Split `line` into (text before the price, price) when it ends in a price; else (line, None)."""
-    text = _S_FOR_DOLLAR.sub(r"\1$", _BOXES.sub(" ", line).rstrip())
+    text = _BOXES.sub(" ", line).rstrip()
+    cut = max(0, len(text) - TAIL_WINDOW)  # only a line's end holds its price
+    # (a size label keeps its own word: "SS17" is S $17, never the Singapore dollar S$)
+    text = text[:cut] + _S_FOR_DOLLAR.sub(lambda m: f"{m.group(1)} $" if m.group(1) else "$", text[cut:])
     for _ in range(2):
         text = _TRAIL_DECOR.sub("", text).rstrip()
     # "(7)", "-7-", "7." are prices by their dress even with one digit; a bare "7" is not.
@@ -249,7 +254,8 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
         # too and the words before it are the name's
         rest, pairs[0] = f"{rest} {' '.join(first[:-1])}", (first[-1], *pairs[0][1:])
     lab0, others = pairs[0][0], [lb for lb, _, _ in pairs[1:]]
-    if not bare and not rest.strip() and re.fullmatch(r"[\u3040-\u30ff\u3400-\u9fff]+", lab0) and len(lab0) > max(map(len, others)):
+    if not bare and not rest.strip() and re.fullmatch(r"[\u3040-\u30ff\u3400-\u9fff]+", lab0) \
+            and len(lab0) > max(map(len, others)) and all(map(_PORTION.fullmatch, others)):
         # "炸牡蠣半隻 $24 一隻 $34": CJK sets no space between a name and its first label
         k = max(map(len, others))
         rest, pairs[0] = lab0[:-k], (lab0[-k:], *pairs[0][1:])
@@ -262,13 +268,18 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
 
 
 # A box of options alone, a label and an amount at least twice: "Veg 26 Prawn 32", "Chicken $12 / Beef $14".
-_OPTIONS = re.compile(rf"^\s*(?:(?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’]{{0,11}}|[\u3040-\u30ff\u3400-\u9fff]{{1,2}})\s*[:：]?\s*"
-                      rf"{_ANY_AMOUNT}\s*[/|·•・.,]?\s*){{2,}}$", re.IGNORECASE)
+_OPTIONS = re.compile(rf"^\s*(?:(?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’]{{0,11}}|[\u3040-\u30ff\u3400-\u9fff]{{1,2}})[\s:：]*"
+                      rf"{_ANY_AMOUNT}(?:[\s/|·•・.,]+|$)){{2,}}$", re.IGNORECASE)
+OPTIONS_MAX = 60  # a box of a dish's options is short; longer text is never searched
 
 
 def is_options(text: str) -> bool:
     """A box that holds only a dish's labelled prices, its name in another box."""
-    return bool(_OPTIONS.match(text))
+    return len(text) <= OPTIONS_MAX and bool(_OPTIONS.match(text))
+
+
+# A portion a CJK menu prices apart (半隻, 一份, 大碗, 例): what may be split off the end of a name run into it.
+_PORTION = re.compile(r"[半一二兩两全大中小例並特][隻只份碗盤盘杯瓶斤人]?|大盛|小盛")
 
 
 def _label(text: str) -> str:

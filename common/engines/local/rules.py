@@ -17,12 +17,16 @@ LEAN = 0.06         # x per y a photographed rule may lean (about 3.5 degrees)
 
 def vertical(image, boxes: list[Box]) -> list[Box]:
     """Vertical ruling lines as boxes with no text, in the photo's coordinates."""
-    if image is None:
-        return []
-    import cv2
     import numpy as np
 
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    if image is None or getattr(image, "dtype", None) != np.uint8 or image.ndim not in (2, 3) or not image.size:
+        return []  # only a decoded photo (8-bit grey or BGR) is searched
+    import cv2
+
+    if image.ndim == 3 and image.shape[2] not in (1, 3):
+        return []
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 and image.shape[2] == 3 else \
+        image.reshape(image.shape[:2])
     scale = min(1.0, WORK_SIDE / max(grey.shape))
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
     length = max(20, int(MIN_LENGTH * max(small.shape)))

@@ -58,7 +58,10 @@ def split_row(row: list[Box], price_only: Callable[[Box], bool]) -> list[list[Bo
         gap = (b.x0 - row[i - 1].x1) / size
         rest = " ".join(o.text for o in row[i:])
         head, price = find_price(rest)
-        own_name = not price or len(head.split()) >= 2 or len(re.findall(r"[\u3400-\u9fff]", head)) >= 2
+        # a name of its own starts as names do (a capital, CJK), not as a count, a unit or a mark does
+        # ("6 pcs", "double shot", "V GF")
+        own_name = bool(re.match(r"[A-ZÀ-Ý\u3040-\u30ff\u3400-\u9fff]", rest)) and (
+            not price or len(re.findall(r"[^\W\d_]{3,}", head)) >= 2 or len(re.findall(r"[\u3400-\u9fff]", head)) >= 2)
         before = price_only(row[i - 1])
         if not price_only(b) and own_name and gap >= (AFTER_PRICE if before else WORDS_APART):
             parts.append([])
