@@ -52,6 +52,11 @@ def _run_written(own: list[dict], linked: list[dict] = ()) -> bool:
     return bool(runs) and all(r["parent_id"] in ids or r["attributes"]["trigger"] != "task" for r in runs)
 
 
+def _created_and_run(own: list[dict], linked: list[dict] = ()) -> bool:
+    """The run's spans are written, and create_job's request span (its process writes on its own schedule)."""
+    return _run_written(own) and any(s["service"] == "create_job" and s["kind"] == "SERVER" for s in own)
+
+
 def _run_over(name: str = "notify_task"):
     """Every span of the job is written: the run's, and the function it ends with."""
     return lambda own, linked: _run_written(own) and any(s["service"] == name and s["kind"] == "SERVER" for s in own)
@@ -100,7 +105,7 @@ def test_a_job_is_one_trace_across_every_function_it_touches_in_order_with_its_i
 def test_log_lines_carry_the_trace_and_span_of_the_code_that_wrote_them(api, stack, menu_photo):
     job_id = api.job(api.upload(menu_photo), "en")
     assert api.events(job_id)[-1].data["status"] == "completed"
-    own, _ = _spans(stack, job_id, _run_written)
+    own, _ = _spans(stack, job_id, _created_and_run)
     (trace_id,) = {s["trace_id"] for s in own}
     span_ids = {s["span_id"]: s["name"] for s in own}
     # The client sent no trace: the origin (the Worker) started it, so the create span has a remote parent.
@@ -150,7 +155,7 @@ def test_a_run_started_by_the_finalize_event_joins_the_trace_its_job_was_created
         os.killpg(group, signal.SIGCONT)
     assert_well_formed(frames)
     assert frames[-1].data["status"] == "completed"
-    own, _ = _spans(stack, job_id, _run_written)
+    own, _ = _spans(stack, job_id, _created_and_run)
     create = next(s for s in own if s["service"] == "create_job" and s["kind"] == "SERVER")
     (run,) = [s for s in _named(own, "scan.run") if s["attributes"]["trigger"] == "finalize"]
     assert run["trace_id"] == create["trace_id"] and run["service"] == "run_scan_finalize"
@@ -184,7 +189,7 @@ def test_the_origin_starts_its_own_trace_links_the_clients_and_decides_sampling_
     assert api.events(job_id)[-1].data["status"] == "completed"
     # The stack samples every trace (TRACE_SAMPLE_RATIO 1): the client's "not sampled" does not stop it,
     # and its trace id is not the one our spans and log lines carry: a link leads to it.
-    own, _ = _spans(stack, job_id, _run_written)
+    own, _ = _spans(stack, job_id, _created_and_run)
     (trace_id,) = {s["trace_id"] for s in own}
     assert trace_id != caller.trace_id
     create = next(s for s in own if s["service"] == "create_job" and s["kind"] == "SERVER")
