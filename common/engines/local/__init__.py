@@ -131,7 +131,9 @@ class LocalEngine:
                 raise ScanError("IMAGE_TOO_BLURRY", "the photo is too blurry to read; hold the phone steady and "
                                                     "retake it in good light", recoverable=True)
             raise ScanError("IMAGE_NOT_MENU", "no menu text was found in the photo", recoverable=True)
-        lines, orientation = layout.read_lines(reading.boxes, rules.vertical(reading.image, reading.boxes))
+        # printed rules cut the columns of a horizontal page only: a vertical one is not searched for them
+        found = [] if layout.is_vertical(reading.boxes) else rules.vertical(reading.image, reading.boxes)
+        lines, orientation = layout.read_lines(reading.boxes, found)
         script = menu.script_of([ln.text for ln in lines])
         prefer = CUISINE_OF_SCRIPT.get(script)
         parsed = menu.parse(lines, is_dish=lambda s: (m := self.kb.match(s, prefer)) is not None
