@@ -18,33 +18,22 @@ from common.engines.local.prices import find_price, is_options
 
 @dataclass
 class Box:
+    """One OCR reading; its bounds are worked out once, since layout asks for them hundreds of
+    thousands of times on a dense page."""
     text: str
     score: float
     points: list[tuple[float, float]]  # 4 corners: top-left, top-right, bottom-right, bottom-left
+    x0: float = field(init=False, repr=False, compare=False)
+    x1: float = field(init=False, repr=False, compare=False)
+    y0: float = field(init=False, repr=False, compare=False)
+    y1: float = field(init=False, repr=False, compare=False)
+    w: float = field(init=False, repr=False, compare=False)
+    h: float = field(init=False, repr=False, compare=False)
 
-    @property
-    def x0(self) -> float:
-        return min(p[0] for p in self.points)
-
-    @property
-    def x1(self) -> float:
-        return max(p[0] for p in self.points)
-
-    @property
-    def y0(self) -> float:
-        return min(p[1] for p in self.points)
-
-    @property
-    def y1(self) -> float:
-        return max(p[1] for p in self.points)
-
-    @property
-    def w(self) -> float:
-        return self.x1 - self.x0
-
-    @property
-    def h(self) -> float:
-        return self.y1 - self.y0
+    def __post_init__(self) -> None:
+        xs, ys = [p[0] for p in self.points], [p[1] for p in self.points]
+        self.x0, self.x1, self.y0, self.y1 = min(xs), max(xs), min(ys), max(ys)
+        self.w, self.h = self.x1 - self.x0, self.y1 - self.y0
 
     @property
     def angle(self) -> float:
