@@ -6,7 +6,7 @@ import unicodedata
 import pytest
 
 from common.core.errors import ConfigError
-from common.engines.local import dishes, menu, prices
+from common.engines.local import dishes, menu, prices, wording
 from common.engines.local.layout import Box, Line, read_lines
 
 
@@ -408,9 +408,9 @@ def test_a_name_in_capitals_or_before_a_dot_is_told_from_its_description():
                                ("BLT sandwich with fries 9.50", 50)))
     assert [(i.name, i.description) for i in parsed.items] == [
         ("BURRATA", ["heirloom tomato, basil oil"]), ("Rad Na", ["miso glaze, sesame"]), ("BLT sandwich with fries", [])]
-    assert menu._described("BBQ pulled pork, pickled slaw") == ("BBQ pulled pork, pickled slaw", None)
-    assert menu._described("Col·lecció de formatges catalans") == ("Col·lecció de formatges catalans", None)
-    assert menu._described("Caprese - tomato, mozzarella") == ("Caprese", "tomato, mozzarella")
+    assert wording.described("BBQ pulled pork, pickled slaw") == ("BBQ pulled pork, pickled slaw", None)
+    assert wording.described("Col·lecció de formatges catalans") == ("Col·lecció de formatges catalans", None)
+    assert wording.described("Caprese - tomato, mozzarella") == ("Caprese", "tomato, mozzarella")
 
 
 def test_a_lone_unlabelled_price_under_a_priced_dish_is_dropped_and_a_labelled_one_is_an_option():
@@ -561,7 +561,7 @@ def test_a_missing_font_fails_at_engine_start_naming_the_package(monkeypatch, tm
                                         ("101传统铜锅 (小) 16元", "传统铜锅 (小)")])
 def test_a_count_leading_a_dish_name_stays_and_an_order_sheets_row_number_goes(line, name):
     head, price = prices.find_price(line)
-    assert price is not None and menu._name(head) == name
+    assert price is not None and wording.dish_name(head) == name
 
 
 def test_a_line_of_ocr_noise_is_read_in_bounded_time():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.engines.local import menu, notes
+from common.engines.local import menu, notes, prices
 from common.engines.local.layout import Line
 
 
@@ -84,10 +84,10 @@ def test_confidence_rises_with_a_price_and_a_known_name_and_falls_for_a_shape_th
     from common.engines.local import confidence, dishes
 
     kb = dishes.load()
-    known = menu.ParsedItem("Pad Thai", menu.find_price("$12")[1], size=40)
+    known = menu.ParsedItem("Pad Thai", prices.find_price("$12")[1], size=40)
     unknown = menu.ParsedItem("Grandma's Sunday Roast", None, size=40)
     odd = menu.ParsedItem("served with rice and a fresh salad on the side", None, size=40)
-    blurred = menu.ParsedItem("Pad Thai", menu.find_price("$12")[1], size=40, ocr=0.55)
+    blurred = menu.ParsedItem("Pad Thai", prices.find_price("$12")[1], size=40, ocr=0.55)
     sure = confidence.of(known, kb.match("Pad Thai"), kb, 40)
     assert sure >= confidence.CONFIDENT > confidence.of(unknown, None, kb, 40) > confidence.of(odd, None, kb, 40)
     assert confidence.of(blurred, kb.match("Pad Thai"), kb, 40) < sure

@@ -20,7 +20,7 @@ from common.core import logs
 from common.core.errors import ConfigError, ScanError
 from common.engines import Call
 from common.menu.items import MenuItem, MenuReading, PriceOption
-from common.engines.local import cards, confidence, dishes, hanzi, layout, lexicon, menu, prices, rules
+from common.engines.local import cards, confidence, dishes, hanzi, layout, lexicon, menu, prices, rules, wording
 from common.engines.local.dishes import Dish, KnowledgeBase
 
 log = logs.get_logger(__name__)
@@ -134,7 +134,7 @@ class LocalEngine:
         # printed rules cut the columns of a horizontal page only: a vertical one is not searched for them
         found = [] if layout.is_vertical(reading.boxes) else rules.vertical(reading.image, reading.boxes)
         lines, orientation = layout.read_lines(reading.boxes, found)
-        script = menu.script_of([ln.text for ln in lines])
+        script = wording.script_of([ln.text for ln in lines])
         prefer = CUISINE_OF_SCRIPT.get(script)
         parsed = menu.parse(lines, is_dish=lambda s: (m := self.kb.match(s, prefer)) is not None
                             and m.how in ("exact", "reading"))

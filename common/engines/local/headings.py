@@ -1,16 +1,73 @@
-"""Section headings told by where they stand, not by how they are set: a short line without a price,
-set apart above a run of dishes (first in its block, or with a gap over it clearly wider than the
-block's line spacing), with a dish, not a smaller description, under it. Bold, colour and underlining
-do not survive OCR; the space around a heading does."""
+"""Section headings: told by their words (a category a menu names, 前菜, Starters), their dress (【】, ■,
+~ ~), their size, or by where they stand: a short line without a price, set apart above a run of dishes
+(first in its block, or with a gap over it clearly wider than the block's line spacing), with a dish,
+not a smaller description, under it. Bold, colour and underlining do not survive OCR; the space around
+a heading does."""
 from __future__ import annotations
 
 import re
 import statistics
-from typing import Callable
+from typing import Callable, Optional
+
+from common.engines.local import wording
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # A category named as one, or wrapped in dashes OCR read as 一 or ー (一湯品一, ーサラダー).
 _CATEGORY = re.compile(r"^[\u3400-\u9fff]{1,4}(?:類|类|系列|專區|专区)$|^([一ー—–-]).{1,8}\1$")
+
+SECTION_WORDS = {
+    "前菜", "揚げ物", "焼き物", "焼物", "刺身", "お造り", "ご飯もの", "ご飯物", "麺類", "麺", "一品料理", "一品",
+    "お飲み物", "飲み物", "ドリンク", "デザート", "甘味", "おすすめ", "本日のおすすめ", "名物", "定食", "丼物", "丼",
+    "鍋", "鍋物", "サラダ", "おつまみ", "お品書き", "メニュー", "ランチ", "ディナー", "ソフトドリンク", "アルコール",
+    "冷菜", "熱菜", "主食", "湯品", "點心", "点心", "飲料", "饮料", "甜點", "甜点", "招牌菜", "推薦", "推荐", "小吃",
+    "主菜", "湯", "汤", "炒飯類", "麵類", "面类", "酒水", "菜單", "菜单", "素食", "素菜", "招牌推介",
+    "主廚推薦", "主厨推荐", "熱炒", "热炒", "冷盤", "冷盘", "燒臘", "烧腊", "海鮮", "海鲜", "麵食", "面食", "甜品",
+    "汤品", "飯類", "饭类", "火鍋", "火锅", "套餐", "小菜", "粥品", "燉品", "炖品", "飲品", "饮品",
+    "vegetarian", "vegan", "small plates", "sharing plates", "noodles & rice", "rice & noodles",
+    "build your own", "sweet treats", "kids meals", "kids menu", "house specials", "chef's specials",
+    "starters", "appetizers", "antipasti", "entrées", "entrees", "mains", "main courses", "main dishes", "plats",
+    "primi", "secondi", "pizza", "pizzas", "pasta", "desserts", "dolci", "postres", "drinks", "beverages",
+    "boissons", "bebidas", "wine", "wines", "vins", "beer", "beers", "cocktails", "sides", "side dishes",
+    "salads", "soups", "soup", "burgers", "sandwiches", "tapas", "raciones", "specials", "menu", "dinner", "lunch",
+    "brunch", "breakfast", "kids", "noodles", "rice", "curries", "curry", "grill", "from the grill", "seafood",
+}
+_DECOR = re.compile(r"^\s*[【\[「『〈《■◆●◇○▼▽★☆※〜~=＝\-—–|#*]+\s*(.+?)\s*[】\]」』〉》■◆●◇○▼▽★☆〜~=＝\-—–|#*]*\s*$")
+
+
+def heading_like(text: str) -> bool:
+    """Named or dressed as a heading: a known section word, decorated, or a few words in capitals."""
+    s = wording.clean(text)
+    return known_section(s) or bool(_DECOR.match(s)) and _DECOR.sub(r"\1", s) != s or \
+        (s.isupper() and len(s.split()) <= 4)
+
+
+def known_section(header: str) -> bool:
+    return header.lower().rstrip(":：") in SECTION_WORDS
+
+
+def section_name(text: str, size: float, item_size: float) -> tuple[Optional[str], bool]:
+    """(header text, certain) if the line is a section header, else (None, False).
+
+    Decorated headers (【お造り】) are certain; one known only by its size may also be a dish name.
+    """
+    s = wording.clean(text)
+    if len(s) > (40 if item_size and size >= 1.6 * item_size else 28) or not wording.has_words(s):
+        return None, False
+    bare = _DECOR.sub(r"\1", s).strip()
+    if _DECOR.match(s) and bare != s:
+        return bare, True
+    if bare.lower().rstrip(":：") in SECTION_WORDS:
+        return bare.rstrip(":："), False
+    if item_size and size >= 1.25 * item_size and (len(bare) <= 20 or size >= 1.6 * item_size):
+        return bare, False
+    if re.fullmatch(r"[A-Z][A-Z &'/-]{3,}", bare) and len(bare.split()) <= 4:
+        return bare.title(), False
+    return None, False
+
+
+def undressed(text: str) -> str:
+    """The heading's words without its dress (【お造り】 -> お造り)."""
+    return _DECOR.sub(r"\1", wording.clean(text)).strip()
 
 
 def set_apart(rows: list, is_dish: Callable[[str], bool], notes_like: Callable[[str], bool]) -> set[int]:

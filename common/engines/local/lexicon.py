@@ -16,7 +16,8 @@ from contextlib import nullcontext
 from common.core import logs
 from common.engines.local.dishes import KnowledgeBase
 from common.engines.local.layout import Box
-from common.engines.local.menu import ParsedItem, clean
+from common.engines.local.menu import ParsedItem
+from common.engines.local.wording import clean
 from common.engines.local.ocr import Ocr, Reading
 
 log = logs.get_logger(__name__)
