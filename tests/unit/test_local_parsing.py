@@ -134,3 +134,11 @@ def test_a_category_that_is_also_a_dish_heads_a_priced_list_and_a_tagline_under_
     # set as the dishes are, a category word that names a dish is one
     course = [_line("松コース ¥5,000", 100), _line("刺身", 160), _line("天ぷら", 220), _line("茶碗蒸し", 280)]
     assert "刺身" in _names_with(course, lambda s: s in ("刺身", "天ぷら", "茶碗蒸し"))
+
+
+def test_a_run_of_one_and_two_digit_groups_is_no_price_and_hides_none_after_it():
+    assert find_price("1," * 100) == ("1," * 100, None)
+    assert find_price("12." * 30 + "5")[1] is None
+    head, price = find_price("Fries 1,1,1,1,1,1,1 $5")
+    assert price.amount == 5 and head == "Fries 1,1,1,1,1,1,1"
+    assert find_price("B 1,5301,990")[1].amount == 1530  # two prices OCR ran together still read

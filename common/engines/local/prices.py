@@ -134,6 +134,9 @@ _S_PRICE = r"\d{1,3}(?:[.,]\d{1,2})?"
 _S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(?:[\s/·•|]+[SML]?[S$]{_S_PRICE})*\s*$)")
 
 
+_DIGIT_RUN = re.compile(r"(?:\d{1,2}[,.]){5,}\d{0,2}[,.]?")
+
+
 def find_price(line: str) -> tuple[str, Optional[Price]]:
     """Split `line` into (text before the price, price) when it ends in a price; else (line, None)."""
     text = _BOXES.sub(" ", line).rstrip()
@@ -157,6 +160,10 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
     # Only the line's end can hold its price: searched there, a line of OCR noise such as
     # "1,1,1,…" cannot make the pattern backtrack for seconds (it grows with the length searched).
     offset = max(0, len(text) - TAIL_WINDOW)
+    # Nor can a run of one- and two-digit groups ("1,1,1,1,1,1,"): no price is printed so, and each
+    # group may end an amount or go on into the next, which doubles the pattern's work per group.
+    noise = _DIGIT_RUN.search(text, offset)
+    offset = noise.end() if noise else offset
     m = _TAIL_RE.search(text, offset)
     if not m:
         return line, None
