@@ -525,16 +525,16 @@ def test_a_reading_the_recogniser_cannot_write_is_never_replaced():
     from common.engines.local.ocr import Reading
 
     class Unwritable:  # the printed reading holds a glyph the model has none of
-        def likelihoods(self, image, box, texts):
-            return [-math.inf] + [-1.0] * (len(texts) - 1)
+        def likelihoods(self, image, asks):
+            return [[-math.inf] + [-1.0] * (len(texts) - 1) for _, texts in asks]
 
     items = [menu.ParsedItem("蝦绞", None)]
     reading = Reading([_box("蝦绞 71元", 0, 0, 200, 50)], 0, 300.0, image=object())
     assert lexicon.correct(items, [None], reading, Unwritable(), dishes.load()) == [] and items[0].name == "蝦绞"
 
     class Unsure:
-        def likelihoods(self, image, box, texts):
-            return [-2.0] + [-5.0] * (len(texts) - 1)
+        def likelihoods(self, image, asks):
+            return [[-2.0] + [-5.0] * (len(texts) - 1) for _, texts in asks]
 
     assert lexicon.correct(items, [None], reading, Unsure(), dishes.load()) == [0] and items[0].name != "蝦绞"
 

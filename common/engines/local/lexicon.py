@@ -1,7 +1,7 @@
 """A dish name OCR misread, read again against the known dishes it nearly spells.
 
 For a name the knowledge base does not know exactly, the box it was read from is recognised once more
-(one crop, tens of milliseconds) and each near spelling of a known dish is scored by the recogniser
+(its crop, in one batch with the page's other misread names) and each near spelling of a known dish is scored by the recogniser
 itself (CTC log-likelihood). The known spelling replaces what OCR printed only when the recogniser
 finds it nearly as likely (within MAX_LOSS): blur and calligraphy make 蝦餃 read as 蝦绞 with the
 right glyph a close second, while a dish that is merely similar and printed clearly (紅燒羊肉 against
@@ -57,7 +57,7 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
                 box, text, at = found
                 todo.append((n, box, [text] + [text[: at.start()] + s + text[at.end():] for s in spellings], spellings))
         with lock:  # once for the page: a scan waiting on another's OCR should wait once, not per box
-            scored = [ocr.likelihoods(reading.image, box, texts) for _, box, texts, _ in todo]
+            scored = ocr.likelihoods(reading.image, [(box, texts) for _, box, texts, _ in todo]) if todo else []
         for (n, _, _, spellings), scores in zip(todo, scored):
             best = max(range(1, len(scores)), key=scores.__getitem__)
             # A printed reading the model cannot write scores -inf, and any spelling would beat it.

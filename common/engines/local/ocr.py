@@ -18,6 +18,11 @@ MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx",
 MAX_SIDE = 2000      # OCR input bound: a 1500x2000 phone photo goes in at full size
 DET_SIDE = 1280     # text detection input bound
 MIN_SCORE = 0.5      # below this, a recognised string is too unsure to put on a menu
+# Recognition pads every crop in a batch to at least this many pixels wide (at 48 high). rapidocr's
+# default, 320, pads a short crop such as "$12" to four times its width, which costs time and, on
+# these models, characters: padded short Chinese names slip to Simplified (measured: docs/local-engine.md).
+REC_WIDTH = 96
+REC_BATCH = 6      # crops recognised in one run (rapidocr's default)
 
 
 @dataclass
@@ -52,7 +57,8 @@ class Ocr:
         # Detection on a 1280px copy: the boxes are as good on menus (measured: bench/offline_engine.py)
         # at half the time and memory of full size; recognition still reads crops of the full photo.
         params.update({"Global.log_level": "error", "Global.text_score": 0.3, "Global.max_side_len": MAX_SIDE,
-                       "Det.limit_type": "max", "Det.limit_side_len": DET_SIDE})
+                       "Det.limit_type": "max", "Det.limit_side_len": DET_SIDE,
+                       "Rec.rec_img_shape": [3, 48, REC_WIDTH], "Rec.rec_batch_num": REC_BATCH})
         self._engine = RapidOCR(params=params)
         self._index: dict[str, int] | None = None  # the recogniser's characters, for likelihoods()
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
@@ -80,22 +86,27 @@ class Ocr:
             boxes.append(Box(str(text), float(score), [(float(x), float(y)) for x, y in quad]))
         return Reading(boxes, weak, sharpness, img)
 
-    def likelihoods(self, image, box: Box, texts: list[str]) -> list[float]:
-        """How likely the recogniser finds each text in the box's crop: CTC log-probabilities, comparable
-        between texts for one box; -inf for a text holding a character the model cannot write."""
+    def likelihoods(self, image, asks: list[tuple[Box, list[str]]]) -> list[list[float]]:
+        """For each (box, texts): how likely the recogniser finds each text in the box's crop, as CTC
+        log-probabilities comparable between one box's texts; -inf for a text the model cannot write."""
         import numpy as np
         from rapidocr.utils.process_img import get_rotate_crop_image
 
         rec = self._engine._load_rec_model()
-        crop = get_rotate_crop_image(image, np.array(box.points, dtype=np.float32))
-        h, w = crop.shape[:2]
-        if not h or not w:
-            return [-math.inf] * len(texts)
-        norm = rec.resize_norm_img(crop, max(320 / 48, w / h))  # as rapidocr feeds one crop: 48 px high
-        probs = rec.session(norm[np.newaxis].astype(np.float32))[0]
         if self._index is None:
             self._index = {c: i for i, c in enumerate(rec.postprocess_op.character)}
-        return [_ctc_log_likelihood(probs, [self._index.get(c) for c in text]) for text in texts]
+        out: list[list[float]] = [[-math.inf] * len(texts) for _, texts in asks]
+        crops = [(n, get_rotate_crop_image(image, np.array(box.points, dtype=np.float32)))
+                 for n, (box, _) in enumerate(asks)]
+        crops = sorted(((n, c) for n, c in crops if c.shape[0] and c.shape[1]), key=lambda nc: nc[1].shape[1] / nc[1].shape[0])
+        # In batches of similar width, as rapidocr reads: one crop a run costs about twice as much.
+        for at in range(0, len(crops), REC_BATCH):
+            batch = crops[at:at + REC_BATCH]
+            ratio = max([REC_WIDTH / 48] + [c.shape[1] / c.shape[0] for _, c in batch])
+            probs = rec.session(np.stack([rec.resize_norm_img(c, ratio) for _, c in batch]).astype(np.float32))
+            for (n, _), frames in zip(batch, probs):
+                out[n] = [_ctc_log_likelihood(frames, [self._index.get(c) for c in text]) for text in asks[n][1]]
+        return out
 
 
 def _ctc_log_likelihood(probs, labels: list) -> float:
