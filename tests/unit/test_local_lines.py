@@ -108,3 +108,16 @@ def test_a_price_alone_on_its_line_goes_with_the_name_not_with_a_description():
     lines = [_line("炸牡蠣", 100), _line("小 $139 · 大 $169", 150), _line("醬油、辣椒、青椒，鮮嫩多汁", 200, size=30),
              _line("炒飯", 260), _line("小 $99 · 大 $129", 310), _line("蔥、醬油、芹菜，大火快炒", 360, size=30)]
     assert [(i.name, i.price.amount) for i in menu.parse(lines).items] == [("炸牡蠣", 139), ("炒飯", 99)]
+
+
+def test_one_priced_line_on_a_priceless_menu_does_not_set_the_size_its_dishes_are_measured_by():
+    # a set menu's price, set larger than the dishes; the dishes slightly larger than what is under them
+    dishes = ["大阪燒", "鹽烤鯖魚", "鐵板田雞燴飯", "潤餅", "味噌拉麵"]
+    lines, y = [_line("豪華套餐 472元", 40, size=46)], 100
+    for name in dishes:
+        lines += [_line(name, y, size=38), _line("蔥、芹菜、蒜，鮮嫩多汁", y + 42, size=36)]
+        y += 90
+    parsed = menu.parse(lines)
+    assert [i.name for i in parsed.items] == ["豪華套餐", *dishes]
+    assert parsed.item_size == pytest.approx(38)
+

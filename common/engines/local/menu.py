@@ -136,9 +136,11 @@ def _measure(rows: list[Row], is_dish: Callable[[str], bool]) -> _Measures:
     pairs = pairing.pair(rows)
     named = {i - 1 for i, d in pairs.items() if d == "up"} | {i + 1 for i, d in pairs.items() if d == "down"}
     item_sizes = [r.size for i, r in enumerate(rows) if (r.price and not r.price_only) or i in named]
-    # A menu without prices: its dishes are the lines with a smaller line (a description) under them.
-    described = set() if item_sizes else {i for i, (r, below) in enumerate(zip(rows, rows[1:])) if r.wordy
-                                          and below.wordy and below.column == r.column and below.size < 0.85 * r.size}
+    # A menu without prices (or one or two: a set menu's, a drink's) is measured by its other lines:
+    # its dishes are the lines with a smaller line (a description) under them...
+    few = len(item_sizes) < 3
+    described = {i for i, (r, below) in enumerate(zip(rows, rows[1:])) if r.wordy and below.wordy
+                 and below.column == r.column and below.size < 0.85 * r.size} if few else set()
     # ...and its dishes are set at the size most of its lines are: not its descriptions (written as
     # such), not its headings (few, and they too have smaller lines under them).
     # Headings too have a smaller line under them: the ones set apart, named or dressed as headings are not
@@ -146,8 +148,8 @@ def _measure(rows: list[Row], is_dish: Callable[[str], bool]) -> _Measures:
     apart = headings.set_apart(rows, is_dish, lambda s: notes.is_notice(s) or notes.is_description(s))
     names = [rows[i].size for i in described if i not in apart and not headings.heading_like(rows[i].text)]
     plain = [r.size for r in rows if r.wordy and not (wording.is_sentence(r.text) or notes.is_description(r.text))]
-    item_size = statistics.median(item_sizes or (names if len(names) >= 3 else None)
-                                  or (plain if len(plain) >= 3 else None) or [r.size for r in rows] or [0])
+    item_size = statistics.median((item_sizes if not few else None) or (names if len(names) >= 3 else None)
+                                  or (plain if len(plain) >= 3 else None) or item_sizes or [r.size for r in rows] or [0])
     left = {c: statistics.median(r.x0 for r in rows if r.column == c) for c in {r.column for r in rows}}
     stacked = len(pairs) >= 2 and len(pairs) >= 0.5 * len(item_sizes)
     return _Measures(pairs, named, len(item_sizes), described, apart, item_size, left, stacked)
