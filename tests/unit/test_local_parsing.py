@@ -142,3 +142,12 @@ def test_a_run_of_one_and_two_digit_groups_is_no_price_and_hides_none_after_it()
     head, price = find_price("Fries 1,1,1,1,1,1,1 $5")
     assert price.amount == 5 and head == "Fries 1,1,1,1,1,1,1"
     assert find_price("B 1,5301,990")[1].amount == 1530  # two prices OCR ran together still read
+
+
+def test_a_menu_setting_its_dishes_in_capitals_with_bare_prices_reads_one_digit_and_run_in_prices():
+    names = ["GREEN CURRY 30", "MANGO STICKY RICE 25", "PAD WOON SEN 10", "GARDEN BEEF 5", "CARAMEL MACCHIATO8",
+             "LEMONGRASS CHICKEN WRAP37", "EGG B12"]
+    parsed = menu.parse([Line(text, 40, 100, 100 + 60 * n, y1=140 + 60 * n) for n, text in enumerate(names)])
+    got = {i.name: i.price and i.price.amount for i in parsed.items}
+    assert got["GARDEN BEEF"] == 5 and got["CARAMEL MACCHIATO"] == 8 and got["LEMONGRASS CHICKEN WRAP"] == 37
+    assert got["EGG B12"] is None  # a letter and its number: a code, not a price run in

@@ -126,9 +126,11 @@ def _priced_rows(lines: list[Line], is_dish: Callable[[str], bool]) -> list[Row]
     if len(priced) >= 3 and sum(1 for r in priced if not r.price.currency) >= 0.6 * len(priced):
         # A menu of bare numbers ("Panna Cotta 15"): its one-digit prices are prices too, on lines
         # set as its dishes are (not a description's allergen codes, not a heading's COMBO 1).
+        # (A menu that sets its dishes in capitals prices them so too: there a line in capitals is a dish.)
         size = statistics.median(r.size for r in priced)
+        shouts = sum(1 for r in priced if r.head.isupper()) >= 0.6 * len(priced)
         rows = [bare_priced(r) if not r.price and r.wordy and 0.85 * size <= r.size <= 1.2 * size
-                and not r.text.isupper() and not is_dish(r.text) else r for r in rows]
+                and (shouts or not r.text.isupper()) and not is_dish(r.text) else r for r in rows]
     return rows
 
 

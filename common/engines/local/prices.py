@@ -211,12 +211,13 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
 # a list of allergen codes ("basilico 1, 7").
 _NUMBERED = re.compile(r"(?:(?<![^\W\d_])(?:menu|set|combo|course|courses|until|till|open|day|pick|any|via|"
                        r"street|st|ave|road|rd|option|choice|size|level|zone|gate|bus|line)\s*|[\d,;/])\s*$", re.IGNORECASE)
-_SHORT_BARE = re.compile(r"^(?P<head>.*[^\W\d_].*?)(?:\s+|(?<=[a-zà-ÿ]))(?P<n>\d{1,3}(?:[.,]\d{2})?)\s*$")
+_SHORT_BARE = re.compile(r"^(?P<head>.*[^\W\d_].*?)(?:\s+|(?<=[a-zà-ÿ])|(?<=[A-ZÀ-Þ]{3}))(?P<n>\d{1,3}(?:[.,]\d{2})?)\s*$")
 
 
 def find_bare_price(line: str) -> tuple[str, Optional[Price]]:
     """What a menu of bare-number prices also prints as a price, and `find_price` alone does not take: a
-    single digit after a space ("sea salt 8"), or digits OCR ran into the last word ("tomato22")."""
+    single digit after a space ("sea salt 8"), or digits OCR ran into the last word ("tomato22",
+    "MACCHIATO8"; never after one or two capitals: B12)."""
     m = _SHORT_BARE.match(line)
     if not m or _COUNTED.search(m.group("head")) or _NUMBERED.search(m.group("head")):
         return line, None
