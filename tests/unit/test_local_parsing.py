@@ -151,3 +151,14 @@ def test_a_menu_setting_its_dishes_in_capitals_with_bare_prices_reads_one_digit_
     got = {i.name: i.price and i.price.amount for i in parsed.items}
     assert got["GARDEN BEEF"] == 5 and got["CARAMEL MACCHIATO"] == 8 and got["LEMONGRASS CHICKEN WRAP"] == 37
     assert got["EGG B12"] is None  # a letter and its number: a code, not a price run in
+
+
+def test_on_a_menu_naming_its_dishes_in_capitals_a_set_menus_courses_in_capitals_are_dishes():
+    texts = ["MAINS", "THALI 13.95", "NACHOS 17.95", "KHAO PAD 14.00", "PHO GA 6.75", "Banquet B 224.00",
+             "COCONUT PORK BELLY", "VOLCANO DUCK FRIED RICE", "GOLDEN DUCK PLATTER"]
+    parsed = menu.parse([Line(text, 40, 100, 100 + 60 * n, y1=140 + 60 * n) for n, text in enumerate(texts)])
+    assert [i.name for i in parsed.items][-3:] == ["COCONUT PORK BELLY", "VOLCANO DUCK FRIED RICE",
+                                                   "GOLDEN DUCK PLATTER"]
+    lower = menu.parse([Line(text, 40, 100, 100 + 60 * n, y1=140 + 60 * n) for n, text in
+                        enumerate(["Thali 13.95", "Nachos 17.95", "Khao Pad 14.00", "DESSERTS", "Mango Rice 8.00"])])
+    assert "DESSERTS" not in [i.name for i in lower.items]  # capitals still head a menu that names dishes so

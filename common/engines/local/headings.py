@@ -45,10 +45,11 @@ def known_section(header: str) -> bool:
     return header.lower().rstrip(":：") in SECTION_WORDS
 
 
-def section_name(text: str, size: float, item_size: float) -> tuple[Optional[str], bool]:
+def section_name(text: str, size: float, item_size: float, shouts: bool = False) -> tuple[Optional[str], bool]:
     """(header text, certain) if the line is a section header, else (None, False).
 
-    Decorated headers (【お造り】) are certain; one known only by its size may also be a dish name.
+    Decorated headers (【お造り】) are certain; one known only by its size may also be a dish name. On a
+    menu that `shouts` (names its dishes in capitals), capitals alone make no heading.
     """
     s = wording.clean(text)
     if len(s) > (40 if item_size and size >= 1.6 * item_size else 28) or not wording.has_words(s):
@@ -60,7 +61,7 @@ def section_name(text: str, size: float, item_size: float) -> tuple[Optional[str
         return bare.rstrip(":："), False
     if item_size and size >= 1.25 * item_size and (len(bare) <= 20 or size >= 1.6 * item_size):
         return bare, False
-    if re.fullmatch(r"[A-Z][A-Z &'/-]{3,}", bare) and len(bare.split()) <= 4:
+    if not shouts and re.fullmatch(r"[A-Z][A-Z &'/-]{3,}", bare) and len(bare.split()) <= 4:
         return bare.title(), False
     return None, False
 

@@ -48,6 +48,7 @@ class _Measures:
     item_size: float          # the size the menu sets its dishes in
     left: dict[int, float]    # each column's left edge
     stacked: bool             # prices on lines of their own: every other wordy line describes a dish
+    shouts: bool              # the menu sets its dishes in capitals: capitals make no heading
 
 
 def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -> ParsedMenu:
@@ -83,7 +84,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
                 pairing.merge(current.price, price)  # "Glass 9" under "Bottle 36": more options of one price
             # else: an unlabelled price under a priced dish is the price of a name OCR lost
             continue
-        header, certain = headings.section_name(text, r.size, m.item_size)
+        header, certain = headings.section_name(text, r.size, m.item_size, m.shouts)
         is_name = i in m.named
         # a category's name (火鍋, 刺身: dishes too) over a priced list, or set larger than its dishes
         certain = certain or bool(header and not is_name and headings.known_section(header) and (
@@ -128,9 +129,8 @@ def _priced_rows(lines: list[Line], is_dish: Callable[[str], bool]) -> list[Row]
         # set as its dishes are (not a description's allergen codes, not a heading's COMBO 1).
         # (A menu that sets its dishes in capitals prices them so too: there a line in capitals is a dish.)
         size = statistics.median(r.size for r in priced)
-        shouts = sum(1 for r in priced if r.head.isupper()) >= 0.6 * len(priced)
         rows = [bare_priced(r) if not r.price and r.wordy and 0.85 * size <= r.size <= 1.2 * size
-                and (shouts or not r.text.isupper()) and not is_dish(r.text) else r for r in rows]
+                and (_shouts(rows) or not r.text.isupper()) and not is_dish(r.text) else r for r in rows]
     return rows
 
 
@@ -154,7 +154,13 @@ def _measure(rows: list[Row], is_dish: Callable[[str], bool]) -> _Measures:
                                   or (plain if len(plain) >= 3 else None) or item_sizes or [r.size for r in rows] or [0])
     left = {c: statistics.median(r.x0 for r in rows if r.column == c) for c in {r.column for r in rows}}
     stacked = len(pairs) >= 2 and len(pairs) >= 0.5 * len(item_sizes)
-    return _Measures(pairs, named, len(item_sizes), described, apart, item_size, left, stacked)
+    return _Measures(pairs, named, len(item_sizes), described, apart, item_size, left, stacked, _shouts(rows))
+
+
+def _shouts(rows: list[Row]) -> bool:
+    """Most of the menu's priced dishes (three or more) are named in capitals."""
+    heads = [r.head for r in rows if r.price and not r.price_only and wording.has_words(r.head)]
+    return len(heads) >= 3 and sum(1 for h in heads if h.isupper()) >= 0.6 * len(heads)
 
 
 def _place(rows: list[Row], i: int, m: _Measures, current: Optional[ParsedItem], is_dish: Callable[[str], bool]) -> str:
