@@ -570,3 +570,35 @@ def test_a_line_of_ocr_noise_is_read_in_bounded_time():
     t0 = time.perf_counter()
     assert prices.find_price("1," * 400 + "x") == ("1," * 400 + "x", None)
     assert time.perf_counter() - t0 < 10  # bounded by the price window; unbounded, it would never finish
+
+
+def test_a_glyph_no_known_name_is_written_with_is_tried_as_the_known_word_it_nearly_makes():
+    from common.engines.local import lexicon
+
+    kb = dishes.load()
+    assert "麻油雞" in lexicon.word_fixes("麻油碰", kb)          # no dish is written with 碰; 麻油雞 is one
+    assert "農家鴨胸飯" in lexicon.word_fixes("農家鴨胸版", kb)  # a glyph dishes' names end in, last
+    assert lexicon.word_fixes("外婆紅燒肉", kb) == []             # every glyph is a dish's: left alone
+    assert "麻油鸡" not in lexicon.word_fixes("麻油碰", kb)      # not in the other script
+
+
+def test_a_one_glyph_fix_is_taken_only_when_the_recogniser_finds_it_nearly_as_likely():
+    import math
+
+    from common.engines.local import lexicon
+    from common.engines.local.ocr import Reading
+
+    class Recogniser:
+        def __init__(self, loss):
+            self.loss = loss
+
+        def likelihoods(self, image, asks):
+            return [[-2.0] + [-2.0 - self.loss] * (len(texts) - 1) for _, texts in asks]
+
+    reading = Reading([_box("農家鴨胸版 120元", 0, 0, 300, 50)], 0, 300.0, image=object())
+    items = [menu.ParsedItem("農家鴨胸版", None)]
+    assert lexicon.correct(items, [None], reading, Recogniser(3.0), dishes.load()) == [0]
+    assert items[0].name in lexicon.word_fixes("農家鴨胸版", dishes.load())
+    items = [menu.ParsedItem("農家鴨胸版", None)]
+    assert lexicon.correct(items, [None], reading, Recogniser(math.inf), dishes.load()) == []
+    assert items[0].name == "農家鴨胸版"

@@ -64,6 +64,7 @@ class KnowledgeBase:
     _reading: dict[str, list[Dish]] = field(default_factory=dict)
     _term_keys: list[tuple[str, Dish]] = field(default_factory=list)
     _spellings: dict[str, list[str]] = field(default_factory=dict)
+    _words: Optional[tuple[str, ...]] = None
 
     def __post_init__(self) -> None:
         for dish in self.dishes:
@@ -150,6 +151,15 @@ class KnowledgeBase:
                 forms = [name] if _is_cjk(name) else [name, name.title(), name.upper(), name[:1].upper() + name[1:]]
                 out += [f for f in forms if f not in out and f != text]
         return out
+
+    def cjk_names(self) -> tuple[str, ...]:
+        """Every printed CJK spelling of a known dish or term, two characters or more: what a misread
+        glyph in an unknown name is tried against (`lexicon`)."""
+        if self._words is None:
+            names = [n for names in self._spellings.values() for n in names]
+            names += [n for term in self.terms for n in _all_names(term)]
+            self._words = tuple(sorted({n for n in names if len(n) >= 2 and all(_is_cjk(c) for c in n)}))
+        return self._words
 
     def spelled(self, text: str) -> bool:
         """True when `text` is, letter for letter, one of the ways a known dish is written."""

@@ -1,20 +1,26 @@
 """A dish name OCR misread, read again against the known dishes it nearly spells.
 
 For a name the knowledge base does not know exactly, the box it was read from is recognised once more
-(its crop, in one batch with the page's other misread names) and each near spelling of a known dish is scored by the recogniser
-itself (CTC log-likelihood). The known spelling replaces what OCR printed only when the recogniser
-finds it nearly as likely (within MAX_LOSS): blur and calligraphy make 蝦餃 read as 蝦绞 with the
-right glyph a close second, while a dish that is merely similar and printed clearly (紅燒羊肉 against
-紅燒牛肉) costs many times more and stays as printed.
+(its crop, in one batch with the page's other misread names) and each near spelling of a known dish
+is scored by the recogniser itself (CTC log-likelihood). The known spelling replaces what OCR printed
+only when the recogniser finds it nearly as likely (within MAX_LOSS): blur and calligraphy make 蝦餃
+read as 蝦绞 with the right glyph a close second, while a dish that is merely similar and printed
+clearly (紅燒羊肉 against 紅燒牛肉) costs many times more and stays as printed. A CJK name the list
+does not know is tried the same way with one glyph no known name is written with put right
+(`word_fixes`: 麻油碰 -> 麻油雞, 農家鴨胸版 -> 農家鴨胸飯).
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections import Counter
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 from common.core import logs
-from common.engines.local.dishes import KnowledgeBase
+from common.engines.local.dishes import KnowledgeBase, key
+from common.menu.names import converter
 from common.engines.local.layout import Box
 from common.engines.local.menu import ParsedItem
 from common.engines.local.wording import clean
@@ -23,9 +29,13 @@ from common.engines.local.ocr import Ocr, Reading
 log = logs.get_logger(__name__)
 
 MAX_LOSS = 7.0    # nats; a one-glyph misread costs 3-5, a clearly printed different glyph 20 and more
-MAX_BOXES = 16    # boxes read again per page: a page of noise costs at most this many crops
+MAX_BOXES = 16    # boxes read again per page for near known names: a page of noise costs at most this many crops
+WORD_BOXES = 8    # ...and for one-glyph fixes alone, as many more as near names left room for
 CANDIDATES = 4    # near known names tried per misread name
 MAX_LOOKUPS = 60  # names looked up for near spellings per page (~2 ms each)
+WORD_FIXES = 32   # one-glyph fixes tried per misread CJK name (word_fixes; ~0.3 ms each)
+ENDS = 12         # glyphs dishes' names end in, tried for a misread last glyph
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, kb: KnowledgeBase,
@@ -37,12 +47,12 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
     # Re-reading leans on rapidocr's recogniser internals: a fault is logged and the names stay.
     fixed: list[int] = []
     try:
-        todo = []  # (item index, box, its texts, spellings), at most MAX_BOXES
+        near, glyphs = [], []  # (item index, box, its texts, spellings): near known names, one-glyph fixes
         looked = 0
         # The boxes' text as the names were cleaned (NFKC, ½ kept, no spaces between CJK), once a page.
         texts_of = [(box, clean(box.text)) for box in reading.boxes]
         for n, (item, m) in enumerate(zip(items, matches)):
-            if len(todo) == MAX_BOXES or looked == MAX_LOOKUPS:
+            if len(near) == MAX_BOXES or looked == MAX_LOOKUPS:
                 break
             # Read again: an unknown name, one known only loosely (fuzzy, by its reading), or a known
             # one spelled no way the dish is (蝦饺, a simplified glyph in a traditional name).
@@ -52,10 +62,15 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
             if not found:
                 continue
             looked += 1
+            box, text, at = found
             spellings = kb.near_spellings(item.name, CANDIDATES)
-            if spellings:
-                box, text, at = found
-                todo.append((n, box, [text] + [text[: at.start()] + s + text[at.end():] for s in spellings], spellings))
+            # Near known names first: a one-glyph fix of a name the list does not know only where room is left.
+            fixes = [s for s in word_fixes(item.name, kb) if s not in spellings][:WORD_FIXES]
+            into = near if spellings else glyphs
+            if spellings or fixes:
+                into.append((n, box, [text] + [text[: at.start()] + s + text[at.end():] for s in spellings + fixes],
+                             spellings + fixes))
+        todo = near + glyphs[:MAX_BOXES + WORD_BOXES - len(near)]
         with lock:  # once for the page: a scan waiting on another's OCR should wait once, not per box
             scored = ocr.likelihoods(reading.image, [(box, texts) for _, box, texts, _ in todo]) if todo else []
         for (n, _, _, spellings), scores in zip(todo, scored):
@@ -67,6 +82,46 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
     except Exception as exc:  # noqa: BLE001 - re-reading improves names; it never fails a scan
         log.warning("re-reading failed", error=f"{type(exc).__name__}: {str(exc)[:200]}")
     return fixed
+
+
+def word_fixes(name: str, kb: KnowledgeBase) -> list[str]:
+    """`name` with one CJK glyph changed so that a known word reads where it stands (炒翻 -> 炒麵, 燴版 ->
+    燴飯) or, last in the name, to a glyph dishes' names end in (煲, 麵): blur takes one glyph of a name
+    the dish list does not know. Glyphs no known name is written with are tried first."""
+    vocabulary = _vocabulary(kb.cjk_names())
+    foreign: list[str] = []
+    known: list[str] = []
+    for p, glyph in enumerate(name):
+        if not _CJK.match(glyph):
+            continue
+        out = known if glyph in vocabulary.glyphs else foreign
+        for size in (4, 3, 2):
+            for at in range(max(0, p - size + 1), min(p, len(name) - size) + 1):
+                out += [name[:at] + word + name[at + size:]
+                        for word in vocabulary.words.get((name[at:p], name[p + 1:at + size], size), ())]
+        if p == len(name) - 1:
+            out += [name[:p] + end for end in vocabulary.ends if end != glyph]
+    # A fix is written in the name's own script: 飯 and 饭 are one word (and `hanzi` owns the slips).
+    same_script = next((lambda f, c=c: c.convert(f) == f for c in map(converter, ("s2t", "t2s"))
+                        if c.convert(name) == name), lambda f: True)
+    return [fixed for fixed in dict.fromkeys(foreign) if key(fixed) != key(name) and same_script(fixed)]
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    glyphs: frozenset[str]                            # every glyph known names are written with
+    words: dict[tuple[str, str, int], list[str]]      # words of 2-4 glyphs by (before one glyph, after it, size)
+    ends: tuple[str, ...]                             # the glyphs most dishes' names end in
+
+
+@functools.lru_cache(maxsize=2)
+def _vocabulary(names: tuple[str, ...]) -> _Vocabulary:
+    words: dict[tuple[str, str, int], list[str]] = {}
+    for word in (n for n in names if len(n) <= 4):
+        for j in range(len(word)):
+            words.setdefault((word[:j], word[j + 1:], len(word)), []).append(word)
+    ends = Counter(n[-1] for n in names if len(n) >= 3 and _CJK.match(n[-1]))
+    return _Vocabulary(frozenset("".join(names)), words, tuple(g for g, _ in ends.most_common(ENDS)))
 
 
 def _box_of(name: str, texts_of: list[tuple[Box, str]]):
