@@ -576,10 +576,14 @@ def test_a_glyph_no_known_name_is_written_with_is_tried_as_the_known_word_it_nea
     from common.engines.local import lexicon
 
     kb = dishes.load()
-    assert "麻油雞" in lexicon.word_fixes("麻油碰", kb)          # no dish is written with 碰; 麻油雞 is one
-    assert "農家鴨胸飯" in lexicon.word_fixes("農家鴨胸版", kb)  # a glyph dishes' names end in, last
-    assert lexicon.word_fixes("外婆紅燒肉", kb) == []             # every glyph is a dish's: left alone
-    assert "麻油鸡" not in lexicon.word_fixes("麻油碰", kb)      # not in the other script
+    assert "麻油雞" in lexicon.word_fixes("麻油碰", kb, "zh-Hant")          # no dish is written with 碰
+    assert "農家鴨胸飯" in lexicon.word_fixes("農家鴨胸版", kb, "zh-Hant")  # a glyph names end in, last
+    assert lexicon.word_fixes("外婆紅燒肉", kb, "zh-Hant") == []             # every glyph a dish's: left alone
+    # in what the menu's script prints: 雞 on a Traditional menu, 鸡 on a Simplified one, no kana in Chinese
+    assert "麻油鸡" not in lexicon.word_fixes("麻油碰", kb, "zh-Hant")
+    assert "麻油鸡" in lexicon.word_fixes("麻油碰", kb, "zh-Hans") and "麻油雞" not in lexicon.word_fixes("麻油碰", kb, "zh-Hans")
+    assert "台式炒飯" in lexicon.word_fixes("台式炒版", kb, "zh-Hant")     # 台 as Taiwan prints it
+    assert not any("め" in f for f in lexicon.word_fixes("台式炒版", kb, "zh-Hant"))
 
 
 def test_a_one_glyph_fix_is_taken_only_when_the_recogniser_finds_it_nearly_as_likely():
@@ -592,13 +596,71 @@ def test_a_one_glyph_fix_is_taken_only_when_the_recogniser_finds_it_nearly_as_li
         def __init__(self, loss):
             self.loss = loss
 
-        def likelihoods(self, image, asks):
-            return [[-2.0] + [-2.0 - self.loss] * (len(texts) - 1) for _, texts in asks]
+        def likelihoods(self, image, asks):  # the printed reading, then 農家鴨胸飯 a glyph's cost behind it
+            return [[-2.0] + [-2.0 - (self.loss if t.startswith("農家鴨胸飯") else 30.0) for t in texts[1:]]
+                    for _, texts in asks]
 
     reading = Reading([_box("農家鴨胸版 120元", 0, 0, 300, 50)], 0, 300.0, image=object())
     items = [menu.ParsedItem("農家鴨胸版", None)]
-    assert lexicon.correct(items, [None], reading, Recogniser(3.0), dishes.load()) == [0]
-    assert items[0].name in lexicon.word_fixes("農家鴨胸版", dishes.load())
+    assert lexicon.correct(items, [None], reading, Recogniser(3.0), dishes.load(), script="zh-Hant") == [0]
+    assert items[0].name == "農家鴨胸飯"
     items = [menu.ParsedItem("農家鴨胸版", None)]
-    assert lexicon.correct(items, [None], reading, Recogniser(math.inf), dishes.load()) == []
+    assert lexicon.correct(items, [None], reading, Recogniser(math.inf), dishes.load(), script="zh-Hant") == []
     assert items[0].name == "農家鴨胸版"
+
+
+def test_names_near_a_known_dish_are_re_read_first_and_one_glyph_fixes_only_where_room_is_left():
+    from common.engines.local import lexicon
+    from common.engines.local.ocr import Reading
+
+    class Counting:
+        asked: list = []
+
+        def likelihoods(self, image, asks):
+            self.asked.extend(texts[0] for _, texts in asks)
+            return [[0.0] + [-50.0] * (len(texts) - 1) for _, texts in asks]
+
+    # thirty names only a one-glyph fix can help (版 for 飯), then one near a known dish (蝦绞: 蝦餃)
+    names = [a + b + "版" for a in ("農家", "招牌", "秘製", "香辣", "家常", "古早") for b in ("鴨胸", "牛腩", "排骨", "雞丁", "花枝")]
+    names.append("蝦绞")
+    reading = Reading([_box(f"{name} 120元", 0, 60 * n, 300, 60 * n + 50) for n, name in enumerate(names)], 0, 300.0,
+                      image=object())
+    items = [menu.ParsedItem(name, None) for name in names]
+    recogniser = Counting()
+    lexicon.correct(items, [None] * len(items), reading, recogniser, dishes.load(), script="zh-Hant")
+    assert len(recogniser.asked) == lexicon.MAX_BOXES + lexicon.WORD_BOXES
+    assert any(t.startswith("蝦绞") for t in recogniser.asked)  # the near name, though read last on the page
+
+
+def test_misread_names_re_read_in_batches_get_each_its_own_crops_scores_in_the_order_asked():
+    import math
+
+    import numpy as np
+
+    from common.engines.local import ocr
+
+    class Rec:  # a recogniser whose every frame says the crop's width: scores tell crops apart
+        class postprocess_op:
+            character = ["blank", "a", "b"]
+
+        def resize_norm_img(self, crop, ratio):
+            out = np.zeros((3, 48, int(48 * ratio)), np.float32)
+            out[0, 0, 0] = crop.shape[1]
+            return out
+
+        def session(self, batch):
+            widths = batch[:, 0, 0, 0]
+            probs = np.full((len(batch), 4, 3), 0.25, np.float32)
+            probs[:, :, 1] = (widths / 1000.0)[:, None]
+            return probs
+
+    engine = type("Engine", (), {"_load_rec_model": lambda self: Rec()})()
+    reader = object.__new__(ocr.Ocr)
+    reader._engine, reader._index = engine, None
+    image = np.full((400, 1400, 3), 255, np.uint8)
+    widths = [300, 40, 900, 120, 200, 600, 80, 1000]  # unsorted, more than one batch
+    asks = [(_box("x", 10, 10, 10 + w, 50), ["a", "b"]) for w in widths]
+    scores = reader.likelihoods(image, asks)
+    assert len(scores) == len(widths) and all(math.isfinite(v) for s in scores for v in s)
+    # a wider crop reads "a" likelier: the scores rank as the widths do, so each box got its own crop's
+    assert list(np.argsort([s[0] for s in scores])) == list(np.argsort(widths))

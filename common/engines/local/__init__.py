@@ -139,7 +139,7 @@ class LocalEngine:
         parsed = menu.parse(lines, is_dish=lambda s: (m := self.kb.match(s, prefer)) is not None
                             and m.how in ("exact", "reading"))
         matches = [self.kb.match(i.name, prefer) for i in parsed.items]
-        reread = lexicon.correct(parsed.items, matches, reading, self.ocr, self.kb, self._lock)
+        reread = lexicon.correct(parsed.items, matches, reading, self.ocr, self.kb, self._lock, script)
         for n in reread:
             matches[n] = self.kb.match(parsed.items[n].name, prefer)
         if script in ("zh-Hant", "ja"):  # after re-reading, which compares names with what OCR read

@@ -64,7 +64,7 @@ class KnowledgeBase:
     _reading: dict[str, list[Dish]] = field(default_factory=dict)
     _term_keys: list[tuple[str, Dish]] = field(default_factory=list)
     _spellings: dict[str, list[str]] = field(default_factory=dict)
-    _words: Optional[tuple[str, ...]] = None
+    _words: Optional[tuple[str, ...]] = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for dish in self.dishes:

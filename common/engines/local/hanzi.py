@@ -14,6 +14,7 @@ import functools
 from common.menu.names import converter
 
 _ENCODING = {"zh-Hant": "big5hkscs", "ja": "cp932"}
+_PRINTED_IN = {**_ENCODING, "zh-Hans": "gb2312"}  # what each script's menus can print at all
 SLIPS_MAX = 1 / 3  # of a line's Han characters (one at least): more, and the line is Simplified text
 
 
@@ -28,10 +29,16 @@ def for_script(text: str, script: str) -> str:
     return "".join(_fixed(c, script) if c in slips else c for c in text)
 
 
+def printable(text: str, script: str) -> bool:
+    """True when a `script` menu (zh-Hant, zh-Hans, ja) can print every Han character of `text`; any
+    text for other scripts."""
+    return script not in _PRINTED_IN or all(_printable(c, script) for c in text if "\u4e00" <= c <= "\u9fff")
+
+
 @functools.lru_cache(maxsize=8192)
 def _printable(c: str, script: str) -> bool:
     try:
-        c.encode(_ENCODING[script])
+        c.encode(_PRINTED_IN[script])
         return True
     except UnicodeEncodeError:
         return False

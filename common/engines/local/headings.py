@@ -42,6 +42,7 @@ def heading_like(text: str) -> bool:
 
 
 def known_section(header: str) -> bool:
+    """A category menus name their sections by (前菜, 刺身, Starters, Desserts)."""
     return header.lower().rstrip(":：") in SECTION_WORDS
 
 

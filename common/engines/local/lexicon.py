@@ -19,8 +19,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from common.core import logs
+from common.engines.local import hanzi
 from common.engines.local.dishes import KnowledgeBase, key
-from common.menu.names import converter
 from common.engines.local.layout import Box
 from common.engines.local.menu import ParsedItem
 from common.engines.local.wording import clean
@@ -30,18 +30,20 @@ log = logs.get_logger(__name__)
 
 MAX_LOSS = 7.0    # nats; a one-glyph misread costs 3-5, a clearly printed different glyph 20 and more
 MAX_BOXES = 16    # boxes read again per page for near known names: a page of noise costs at most this many crops
-WORD_BOXES = 8    # ...and for one-glyph fixes alone, as many more as near names left room for
+WORD_BOXES = 8    # ...and in all, with one-glyph fixes alone, at most MAX_BOXES + WORD_BOXES
 CANDIDATES = 4    # near known names tried per misread name
 MAX_LOOKUPS = 60  # names looked up for near spellings per page (~2 ms each)
 WORD_FIXES = 32   # one-glyph fixes tried per misread CJK name (word_fixes; ~0.3 ms each)
-ENDS = 12         # glyphs dishes' names end in, tried for a misread last glyph
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+ENDS = 24         # glyphs dishes' names end in, both scripts, tried for a misread last glyph
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
 
 
 def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, kb: KnowledgeBase,
-            lock=nullcontext()) -> list[int]:
-    """Rename, in place, the items whose printed name OCR misread as a near known dish (`matches`: their
-    knowledge-base matches as read); their indexes. `lock` is held around the recognition."""
+            lock=nullcontext(), script: str = "") -> list[int]:
+    """Rename, in place, the items whose printed name OCR misread: as a near known dish (`matches`: their
+    knowledge-base matches as read), or with one glyph of a `script` menu's known word (`word_fixes`);
+    their indexes. `lock` is held around the recognition."""
     if reading.image is None:
         return []
     # Re-reading leans on rapidocr's recogniser internals: a fault is logged and the names stay.
@@ -65,7 +67,7 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
             box, text, at = found
             spellings = kb.near_spellings(item.name, CANDIDATES)
             # Near known names first: a one-glyph fix of a name the list does not know only where room is left.
-            fixes = [s for s in word_fixes(item.name, kb) if s not in spellings][:WORD_FIXES]
+            fixes = [s for s in word_fixes(item.name, kb, script) if s not in spellings][:WORD_FIXES]
             into = near if spellings else glyphs
             if spellings or fixes:
                 into.append((n, box, [text] + [text[: at.start()] + s + text[at.end():] for s in spellings + fixes],
@@ -84,27 +86,25 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
     return fixed
 
 
-def word_fixes(name: str, kb: KnowledgeBase) -> list[str]:
-    """`name` with one CJK glyph changed so that a known word reads where it stands (炒翻 -> 炒麵, 燴版 ->
-    燴飯) or, last in the name, to a glyph dishes' names end in (煲, 麵): blur takes one glyph of a name
-    the dish list does not know. Glyphs no known name is written with are tried first."""
+def word_fixes(name: str, kb: KnowledgeBase, script: str = "") -> list[str]:
+    """`name` with one misread CJK glyph put right: a glyph no known dish or term is written with,
+    changed so that a known word reads where it stands (麻油碰 -> 麻油雞) or, last in the name, to a glyph
+    dishes' names end in (農家鴨胸版 -> 農家鴨胸飯); only in what a `script` menu prints (飯 on a
+    Traditional menu, 饭 on a Simplified one, `hanzi`)."""
     vocabulary = _vocabulary(kb.cjk_names())
-    foreign: list[str] = []
-    known: list[str] = []
+    out: list[str] = []
     for p, glyph in enumerate(name):
-        if not _CJK.match(glyph):
+        if not _HAN.match(glyph) or glyph in vocabulary.glyphs:
             continue
-        out = known if glyph in vocabulary.glyphs else foreign
         for size in (4, 3, 2):
             for at in range(max(0, p - size + 1), min(p, len(name) - size) + 1):
                 out += [name[:at] + word + name[at + size:]
                         for word in vocabulary.words.get((name[at:p], name[p + 1:at + size], size), ())]
         if p == len(name) - 1:
-            out += [name[:p] + end for end in vocabulary.ends if end != glyph]
-    # A fix is written in the name's own script: 飯 and 饭 are one word (and `hanzi` owns the slips).
-    same_script = next((lambda f, c=c: c.convert(f) == f for c in map(converter, ("s2t", "t2s"))
-                        if c.convert(name) == name), lambda f: True)
-    return [fixed for fixed in dict.fromkeys(foreign) if key(fixed) != key(name) and same_script(fixed)]
+            out += [name[:p] + end for end in vocabulary.ends]
+    # (another script's form of the glyph is no fix: 飯 and 饭 are one word, and `hanzi` owns such slips)
+    return [fixed for fixed in dict.fromkeys(out) if key(fixed) != key(name) and hanzi.printable(fixed, script)
+            and (script == "ja" or not _KANA.search(fixed))]
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def _vocabulary(names: tuple[str, ...]) -> _Vocabulary:
     for word in (n for n in names if len(n) <= 4):
         for j in range(len(word)):
             words.setdefault((word[:j], word[j + 1:], len(word)), []).append(word)
-    ends = Counter(n[-1] for n in names if len(n) >= 3 and _CJK.match(n[-1]))
+    ends = Counter(n[-1] for n in names if len(n) >= 3 and _HAN.match(n[-1]))
     return _Vocabulary(frozenset("".join(names)), words, tuple(g for g, _ in ends.most_common(ENDS)))
 
 

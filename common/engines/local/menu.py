@@ -9,6 +9,7 @@ or the one below it (`pairing`). How a line's words read is `wording`'s; rows ar
 from __future__ import annotations
 
 import functools
+import re
 import statistics
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -54,15 +55,17 @@ class _Measures:
 def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -> ParsedMenu:
     """Items in menu order with their sections, prices and descriptions."""
     is_dish = functools.lru_cache(maxsize=None)(is_dish)  # asked of a line up to three times
-    rows = _priced_rows(lines, is_dish)
-    m = _measure(rows, is_dish)
+    rows = [numbered_dish(r, is_dish) for r in rows_of(lines)]
+    shouts = _shouts(rows)
+    rows = _bare_priced(rows, shouts, is_dish)
+    m = _measure(rows, shouts, is_dish)
 
     items: list[ParsedItem] = []
     sections: list[str] = []
     section: Optional[str] = None
     current: Optional[ParsedItem] = None
     waiting: Optional[Price] = None  # a price that belongs to the name line below it
-    wrapped: Optional[int] = None    # the first half of a name that goes on in the next line (_wraps)
+    wrapped: Optional[int] = None    # the first half of a name that goes on in the next line (rows.wraps)
     for i, r in enumerate(rows):
         text, head, price = r.text, r.head, r.price
         if notes.is_notice(text) and not (price and price.currency and not r.price_only):
@@ -121,8 +124,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
                       text_chars=sum(len(r.text) for r in rows), item_size=m.item_size)
 
 
-def _priced_rows(lines: list[Line], is_dish: Callable[[str], bool]) -> list[Row]:
-    rows = [numbered_dish(r, is_dish) for r in rows_of(lines)]
+def _bare_priced(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> list[Row]:
     priced = [r for r in rows if r.price and not r.price.market and not r.price_only]
     if len(priced) >= 3 and sum(1 for r in priced if not r.price.currency) >= 0.6 * len(priced):
         # A menu of bare numbers ("Panna Cotta 15"): its one-digit prices are prices too, on lines
@@ -130,12 +132,12 @@ def _priced_rows(lines: list[Line], is_dish: Callable[[str], bool]) -> list[Row]
         # (A menu that sets its dishes in capitals prices them so too: there a line in capitals is a dish.)
         size = statistics.median(r.size for r in priced)
         rows = [bare_priced(r) if not r.price and r.wordy and 0.85 * size <= r.size <= 1.2 * size
-                and (_shouts(rows) or not r.text.isupper()) and not is_dish(r.text) else r for r in rows]
+                and (shouts or not r.text.isupper()) and not is_dish(r.text) else r for r in rows]
     return rows
 
 
-def _measure(rows: list[Row], is_dish: Callable[[str], bool]) -> _Measures:
-    pairs = pairing.pair(rows)
+def _measure(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> _Measures:
+    pairs = pairing.pair(rows, shouts)
     named = {i - 1 for i, d in pairs.items() if d == "up"} | {i + 1 for i, d in pairs.items() if d == "down"}
     item_sizes = [r.size for i, r in enumerate(rows) if (r.price and not r.price_only) or i in named]
     # A menu without prices (or one or two: a set menu's, a drink's) is measured by its other lines:
@@ -154,12 +156,12 @@ def _measure(rows: list[Row], is_dish: Callable[[str], bool]) -> _Measures:
                                   or (plain if len(plain) >= 3 else None) or item_sizes or [r.size for r in rows] or [0])
     left = {c: statistics.median(r.x0 for r in rows if r.column == c) for c in {r.column for r in rows}}
     stacked = len(pairs) >= 2 and len(pairs) >= 0.5 * len(item_sizes)
-    return _Measures(pairs, named, len(item_sizes), described, apart, item_size, left, stacked, _shouts(rows))
+    return _Measures(pairs, named, len(item_sizes), described, apart, item_size, left, stacked, shouts)
 
 
 def _shouts(rows: list[Row]) -> bool:
-    """Most of the menu's priced dishes (three or more) are named in capitals."""
-    heads = [r.head for r in rows if r.price and not r.price_only and wording.has_words(r.head)]
+    """Most of the menu's priced dishes (three or more, in Latin letters) are named in capitals."""
+    heads = [r.head for r in rows if r.price and not r.price_only and re.search(r"[A-Za-z]{2}", r.head)]
     return len(heads) >= 3 and sum(1 for h in heads if h.isupper()) >= 0.6 * len(heads)
 
 

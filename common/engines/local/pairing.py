@@ -6,7 +6,8 @@ from common.engines.local import headings, notes, wording
 from common.engines.local.prices import Price
 from common.engines.local.rows import Row
 
-def pair(rows: list[Row]) -> dict[int, str]:
+
+def pair(rows: list[Row], shouts: bool = False) -> dict[int, str]:
     """For each price printed alone on its line: "up" when it belongs to the name line above, "down"
     when to the one below it in the same column."""
     out, unsure = {}, []
@@ -29,7 +30,7 @@ def pair(rows: list[Row]) -> dict[int, str]:
             unsure.append(i)  # the line above opens the column: the restaurant's name, or the first dish
         # Box heights vary with a word's letters ("Ramune" sits lower than "Kung Pao"), so only a
         # clearly smaller line counts as set smaller.
-        elif below.size < 0.75 * above.size and headings.section_name(above.text, above.size, 0)[0] is None:
+        elif below.size < 0.75 * above.size and headings.section_name(above.text, above.size, 0, shouts)[0] is None:
             out[i] = "up"  # a name above, its description (set smaller) below
         elif above.size < 0.75 * min(below.size, r.size):
             out[i] = "down"  # the dish above's description (set smaller than names and prices), the next name

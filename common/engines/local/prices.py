@@ -210,8 +210,8 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
 # ...and words a small number names something after (Set Menu 2, Combo 1, open until 9, Day 1), or
 # a list of allergen codes ("basilico 1, 7").
 _NUMBERED = re.compile(r"(?:(?<![^\W\d_])(?:menu|set|combo|course|courses|until|till|open|day|pick|any|via|"
-                       r"street|st|ave|road|rd|option|choice|size|level|zone|gate|bus|line)\s*|[\d,;/])\s*$", re.IGNORECASE)
-_SHORT_BARE = re.compile(r"^(?P<head>.*[^\W\d_].*?)(?:\s+|(?<=[a-zà-ÿ])|(?<=[A-ZÀ-Þ]{3}))(?P<n>\d{1,3}(?:[.,]\d{2})?)\s*$")
+                       r"street|st|ave|road|rd|option|choice|size|level|zone|gate|bus|line|banquet|route)\s*|[\d,;/])\s*$", re.IGNORECASE)
+_SHORT_BARE = re.compile(r"^(?P<head>.*[^\W\d_].*?)(?:\s+|(?<=[a-zà-ÿ])|(?<=[A-ZÀ-ÖØ-Þ]{3}))(?P<n>\d{1,3}(?:[.,]\d{2})?)\s*$")
 
 
 def find_bare_price(line: str) -> tuple[str, Optional[Price]]:

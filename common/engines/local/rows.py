@@ -15,8 +15,11 @@ from common.engines.local.prices import Price, find_bare_price, find_price
 # A line that ends like this has not finished its name.
 _WRAPS = re.compile(r"(?<![^\W\d_])(?:with|and|&|in|of|on|au|aux|à la|alla|al|con|de|du|des|et|e|y|mit|und)\s*$"
                     r"|,\s*$", re.IGNORECASE)
+
+
 @dataclass
 class Row:
+    """One menu line, or one of an order sheet's rows cut from it, with the price it ends in."""
     text: str
     head: str
     price: Optional[Price]
@@ -73,6 +76,7 @@ def _split_row(text: str) -> list[str]:
 
 
 def rows_of(lines: list[Line]) -> list[Row]:
+    """The lines as rows to parse: cleaned, tick boxes off, order-sheet rows cut apart, prices found."""
     rows = []
     for ln in lines:
         text = _TICKS.sub(" ", wording.clean(ln.text)).strip()
@@ -87,6 +91,7 @@ def rows_of(lines: list[Line]) -> list[Row]:
 
 
 def bare_priced(r: Row) -> Row:
+    """The row with the bare price a menu of bare-number prices prints (`find_bare_price`), if any."""
     head, price = find_bare_price(r.text)
     return dataclasses.replace(r, head=head, price=price) if price and wording.dish_name(head) else r
 

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from typing import Optional
 
+from common.menu.names import converter
+
 _BULLET = re.compile(r"^\s*(?:[0-9０-９]{1,3}[.)）:、]|[A-Za-z][0-9]{1,3}[.)]?|[①-⑳]|[・•●◆◇■□☐▪\-–—*#№]|No\.\s?\d{1,4}"
                      r"|\d{2,4}\s+(?=[^\W\d_])"
                      # an order sheet's row number run into its dish ("101传统铜锅"); never a count ("3色丼",
@@ -22,7 +24,6 @@ _FRACTION = re.compile(r"\d⁄\d")
 _KANA_DASH = re.compile(r"(?<=[ァ-ヴー])[一—―‐-](?![一二三四五六七八九十百千万])")
 
 
-
 def clean(text: str) -> str:
     """NFKC, no stray spaces between CJK characters, single spaces elsewhere."""
     s = _FRACTION.sub(lambda m: _VULGAR.get(m.group(0), m.group(0)), unicodedata.normalize("NFKC", text))
@@ -32,6 +33,7 @@ def clean(text: str) -> str:
 
 
 def dish_name(head: str) -> str:
+    """A dish's name out of the text before its price: its number or bullet and trailing leaders off."""
     s = _BULLET.sub("", head)
     s = re.sub(r"[\s.．·・…‥_\-–—:：|]+$", "", s)
     return s.strip(" \"'「」")
@@ -83,18 +85,18 @@ def cjk_name(s: str) -> bool:
 
 
 def has_words(s: str) -> bool:
+    """True when `s` holds a letter or a CJK character, not only digits and marks."""
     return bool(re.search(r"[^\W\d_]", s))
 
 
 def is_sentence(s: str) -> bool:
+    """Written as a sentence: long CJK text, six Latin words or more, or a full stop after a phrase."""
     cjk = len(CJK.findall(s))
     return cjk >= 14 or (cjk == 0 and len(s.split()) >= 6) or s.endswith(("。", ".")) and len(s) > 12
 
 
 def script_of(texts: list[str]) -> str:
     """The menu's writing system: ja, ko, th, zh-Hant, zh-Hans, vi or latin."""
-    from common.engines.local.dishes import converter
-
     joined = "".join(texts)
     counts = {
         "kana": len(re.findall(r"[\u3040-\u30ff]", joined)),
