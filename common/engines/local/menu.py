@@ -57,7 +57,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
     is_dish = functools.lru_cache(maxsize=None)(is_dish)  # asked of a line up to three times
     rows = [numbered_dish(r, is_dish) for r in rows_of(lines)]
     shouts = _shouts(rows)
-    rows = _bare_priced(rows, shouts, is_dish)
+    rows = _with_bare_prices(rows, shouts, is_dish)
     m = _measure(rows, shouts, is_dish)
 
     items: list[ParsedItem] = []
@@ -124,7 +124,8 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
                       text_chars=sum(len(r.text) for r in rows), item_size=m.item_size)
 
 
-def _bare_priced(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> list[Row]:
+def _with_bare_prices(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> list[Row]:
+    """The rows, with the bare prices a menu of bare-number prices also prints read (`rows.bare_priced`)."""
     priced = [r for r in rows if r.price and not r.price.market and not r.price_only]
     if len(priced) >= 3 and sum(1 for r in priced if not r.price.currency) >= 0.6 * len(priced):
         # A menu of bare numbers ("Panna Cotta 15"): its one-digit prices are prices too, on lines

@@ -225,11 +225,6 @@ def find_bare_price(line: str) -> tuple[str, Optional[Price]]:
                                                              currency=None)
 
 
-# "Chicken $21 - Lamb $26": a label, then a price, repeated; the label is a word or two, not a dish.
-_LABELLED = re.compile(rf"(?P<label>[^\W\d_][^\d:：$€¥￥£]{{0,18}}?)[\s\-–—:：]*(?P<amt>{_AMOUNT})[\s\-–—/|,;·・]*",
-                       re.IGNORECASE)
-
-
 def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list[tuple[str, float, str]]]]:
     """(name, [(label, amount, printed)]) when `head` ends in labelled prices before the last one."""
     label = re.search(r"(?<![^\W\d_])([^\W\d_][^\d:：$€¥￥£]{0,18}?)[\s\-–—:：]*$", head)
