@@ -19,6 +19,10 @@ from common.engines.local.prices import find_price, is_options
     ("Lentil Soup Glass 25 . Bottle 31", "Lentil Soup", [("Glass", 25.0), ("Bottle", 31.0)]),
     ("おにぎり並¥480大¥600", "おにぎり", [("並", 480.0), ("大", 600.0)]),
     ("GAZPACHO S $30 / L $38 !", "GAZPACHO", [("S", 30.0), ("L", 38.0)]),
+    ("韓式糖餅半隻117元一隻147元", "韓式糖餅", [("半隻", 117.0), ("一隻", 147.0)]),
+    ("芋圓半隻130/一隻 200", "芋圓", [("半隻", 130.0), ("一隻", 200.0)]),
+    ("日本酒グラス1,900ボトル2,380", "日本酒", [("グラス", 1900.0), ("ボトル", 2380.0)]),
+    ("牛肉麵 小碗 120 大碗150", "牛肉麵", [("小碗", 120.0), ("大碗", 150.0)]),
 ])
 def test_a_dishs_labelled_prices_are_its_options_however_they_are_printed(line, name, options):
     head, price = find_price(line)
@@ -28,7 +32,9 @@ def test_a_dishs_labelled_prices_are_its_options_however_they_are_printed(line, 
 def test_one_digit_with_no_label_is_still_no_price_and_two_bare_dishes_are_not_one_dishs_options():
     assert find_price("Gyoza 6")[1] is None
     assert find_price("Pasta 1 / Salad 4")[1] is None
-    assert find_price("牛肉麵 120大碗150")[0] == "牛肉麵 120大碗"  # bare: no name is split off a label
+    assert find_price("牛肉麵 120大碗150")[0] == "牛肉麵"  # bare: no name is split off a label
+    assert find_price("Beer 2杯 300")[1].amount == 300  # a count of glasses starts no option
+    assert find_price("牛排套餐 280")[0] == "牛排套餐"  # a set is a dish, not a portion
 
 
 def test_a_box_of_options_alone_is_told_from_a_dish_with_options():
@@ -111,6 +117,13 @@ def test_simplified_slips_on_a_traditional_or_japanese_menu_are_put_back_and_sha
 def test_a_dollar_ocr_read_as_s_at_a_lines_end_is_still_a_price(line, name, amount):
     head, price = find_price(line)
     assert head == name and price.amount == amount and price.currency == "USD"
+
+
+def test_a_dollar_prefix_read_with_an_s_keeps_its_currency_and_a_speck_after_the_amount_is_dropped():
+    assert find_price("NTS680") == ("", find_price("NT$680")[1]) and find_price("NTS680")[1].currency == "TWD"
+    assert find_price("叉燒飯 HKS 48")[1].currency == "HKD"
+    head, price = find_price("CHAI LATTE S$34·L$42!")
+    assert head == "CHAI LATTE" and price.amount == 34
 
 
 def test_a_size_before_a_dollar_read_as_s_stays_a_size_option_and_units_after_a_number_are_no_marks():

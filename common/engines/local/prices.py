@@ -26,7 +26,14 @@ CURRENCY_MARKS = [
 ]
 MARKET_PRICE = ("時価", "时价", "時價", "market price", "prix du marché", "prezzo di mercato", "según mercado",
                 "s.q.", "mp")
-_SIZE_LABELS = r"(?<![A-Za-zÀ-ÿ])(?:S|M|L|XL|小|中|大|並|大盛|特盛|小盛|ハーフ|half|full|glass|bottle|carafe|グラス|ボトル|杯|瓶|壺|small|medium|large|regular|reg)(?![A-Za-zÀ-ÿ])"
+# CJK portions and sizes, longest first: 半隻 / 一隻 (half or whole bird), 大碗, 例牌, 並 / 大盛, グラス / ボトル.
+# (OCR sets no space before one, "117元一隻147元", "1,900ボトル2,380", so one may start the next option
+# with nothing between.)
+# (杯, 瓶, 壺 after a number are a count, "2杯 300", and never start an option so.)
+_CJK_PORTIONS = r"大盛|特盛|小盛|[半一全整兩两][隻只份]|[大中小][份碗杯]|例牌|小|中|大|並|例|ハーフ|グラス|ボトル"
+_CJK_SIZES = rf"{_CJK_PORTIONS}|杯|瓶|壺"
+_SIZE_LABELS = (rf"(?<![A-Za-zÀ-ÿ])(?:S|M|L|XL|{_CJK_SIZES}|half|full|glass|bottle|carafe|small|medium|large|regular|reg)"
+                r"(?![A-Za-zÀ-ÿ])")
 
 _SYM = r"(?:NT\$|HK\$|S\$|US\$|A\$|C\$|[¥￥$＄€£₩฿₫])"
 _WORD = r"(?:円|元|圓|块|원|บาท|đ|€|\$|EUR|USD|JPY|VND|THB|KRW|TWD|RMB|CHF|GBP)"
@@ -48,7 +55,7 @@ _LEADERS = re.compile(r"[\s.．·・…‥_\-–—~〜～:：|/(（\[]+$")
 # ("18."), tick boxes of order sheets ("16元 □", which OCR may read as 口 after a price).
 # (and a vegetarian mark or a speck OCR read as "!" or "|" after a space; never a unit: 300 g, 45 K)
 _TRAIL_DECOR = re.compile(r"(?<=[\d円元圓块원€$¥￥£฿₫)）份瓶本個个杯碗盤盘串只隻斤兩两位人枚貫皿])\s*(?:[-–—~〜～*•·。]+|\.(?!\d)|"
-                          r"[□☐▢◻◽❏❑☑✓✔口]+|\s[V!|])\s*$")
+                          r"[□☐▢◻◽❏❑☑✓✔口]+|\s[V!|]|(?<=\d)!)\s*$")
 _BOXES = re.compile(r"[□☐▢◻◽❏❑☑✓✔]")
 # Prices per unit: 16元/份, 5元/瓶, 680円/本, $3/pc, $2 each, 12 € p.p.; the unit stays in the printed text.
 _UNIT = re.compile(r"\s*(?:(?:/|per\s+|每)\s*(?:份|瓶|本|個|个|杯|碗|盤|盘|串|只|隻|斤|兩|两|位|人|枚|貫|皿|pcs?|pieces?|ea|"
@@ -66,8 +73,9 @@ TAIL_WINDOW = 48  # "Small $8 / Medium $10 / Large $12 / Family $20" is 45
 _TAIL_RE = re.compile(
     rf"(?P<block>(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT}"
     # (a dot between spaces parts options too, "Glass 25 . Bottle 31"; a CJK label may follow with no
-    # space at all, "並¥480大¥600")
-    rf"(?:(?:\s*(?:[-–~〜～/|・·•,、]|\.(?=\s+{_SIZE_LABELS})|\s)\s*|(?=[小中大並特]))(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)"
+    # space at all, "並¥480大¥600", "半隻117元一隻147元")
+    rf"(?:(?:\s*(?:[-–~〜～/|・·•,、]|\.(?=\s+{_SIZE_LABELS})|\s)\s*|(?=(?:{_CJK_PORTIONS})\s*[:：]?\s*[\d¥￥$＄]))"
+    rf"(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)"
     rf"\s*[)）]?\s*$",
     re.IGNORECASE)
 
@@ -132,6 +140,8 @@ _S_PRICE = r"\d{1,3}(?:[.,]\d{1,2})?"
 # (one separator class between the amounts: two optional runs of spaces side by side would let a long
 # line of them backtrack exponentially)
 _S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(?:[\s/·•|]+[SML]?[S$]{_S_PRICE})*\s*$)")
+# ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".
+_PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")
 
 
 _DIGIT_RUN = re.compile(r"(?:\d{1,2}[,.]){5,}\d{0,2}[,.]?")
@@ -142,7 +152,8 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
     text = _BOXES.sub(" ", line).rstrip()
     cut = max(0, len(text) - TAIL_WINDOW)  # only a line's end holds its price
     # (a size label keeps its own word: "SS17" is S $17, never the Singapore dollar S$)
-    text = text[:cut] + _S_FOR_DOLLAR.sub(lambda m: f"{m.group(1)} $" if m.group(1) else "$", text[cut:])
+    tail = _PREFIX_S.sub(r"\1$", text[cut:])
+    text = text[:cut] + _S_FOR_DOLLAR.sub(lambda m: f"{m.group(1)} $" if m.group(1) else "$", tail)
     for _ in range(2):
         text = _TRAIL_DECOR.sub("", text).rstrip()
     # "(7)", "-7-", "7." are prices by their dress even with one digit; a bare "7" is not.
