@@ -147,3 +147,18 @@ def test_two_column_labels_ocr_read_as_one_box_are_still_labels():
         boxes += [_box(name, 66, y, 66 + 24 * len(name), y + 57), _box(f"{20 + n}", 1252, y, 1322, y + 57),
                   _box(f"{30 + n}", 1367, y, 1434, y + 57)]
     assert _texts(boxes) == ["Tamagoyaki 20 30", "Taiyaki 21 31", "Earl Grey 22 32"]
+
+
+def test_a_heading_level_with_the_first_rows_is_one_row_and_does_not_make_a_name_price_gap_a_gutter():
+    # Three columns whose prices stand nearer the next column's names than their own, and the middle
+    # column opens with a heading level with the first dish of its neighbours: that heading, the dish
+    # left of it and that dish's price are one row, not the three rows a sub-column needs.
+    dishes = [["三杯茄子飯", "陳皮雞", "綠豆煎餅", "照燒雞", "鐵板花枝"], ["芝麻球", "雞蛋仔", "燒賣", "擔仔麵"],
+              ["沾麵", "芥蘭牛肉", "黑椒花枝", "湯豆腐", "大福"]]
+    boxes = [_box("麵食", 731, 317, 830, 370)]
+    for (x, px), names in zip([(120, 675), (731, 1275), (1330, 1866)], dishes):
+        top = 377 if x == 731 else 317
+        boxes += _rows(x, top, [(n, f"NT${500 + 10 * i}") for i, n in enumerate(names)], pitch=60, price_x=px)
+    texts = _texts(boxes)
+    assert texts[5:10] == ["麵食", "芝麻球 NT$500", "雞蛋仔 NT$510", "燒賣 NT$520", "擔仔麵 NT$530"]
+    assert not any(t.startswith("NT$") for t in texts)
