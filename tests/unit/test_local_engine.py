@@ -586,6 +586,42 @@ def test_a_glyph_no_known_name_is_written_with_is_tried_as_the_known_word_it_nea
     assert not any("め" in f for f in lexicon.word_fixes("台式炒版", kb, "zh-Hant"))
 
 
+def test_a_latin_word_no_list_holds_is_offered_as_the_listed_words_one_letter_from_it():
+    from common.engines.local import spelling
+
+    kb = dishes.load()
+    assert ("Sesame Salmon Sliders", 1) in spelling.fixes("Sesome Salmon Sliders", kb)
+    assert ("BUFFALO WINGS", 1) in spelling.fixes("BUFFOLO WINGS", kb)  # capitals stay capitals
+    assert ("Pizza", 1) in spelling.fixes("Pizz0", kb)
+    assert ("Spaghetti Alla Carbonara", 1) in spelling.fixes("Spaghetti Alla Corbonara", kb)  # a known dish's word
+    assert ("Coconut Beef Wrap", 2) in spelling.fixes("Coconuf Beef Wrep", kb)  # two words, each one letter off
+    # listed words, short words, numbers and codes are left alone
+    assert spelling.fixes("Golden Squid Curry", kb) == [] and spelling.fixes("Pho Ga", kb) == []
+    assert spelling.fixes("Set 2024", kb) == [] and spelling.fixes("A12B", kb) == []
+
+
+def test_a_misread_latin_word_is_put_right_only_when_the_recogniser_finds_it_nearly_as_likely():
+    import math
+
+    from common.engines.local import lexicon
+    from common.engines.local.ocr import Reading
+
+    class Recogniser:
+        def __init__(self, loss):
+            self.loss = loss
+
+        def likelihoods(self, image, asks):
+            return [[-1.0] + [-1.0 - (self.loss if t.startswith("Sesame Salmon") else 40.0) for t in texts[1:]]
+                    for _, texts in asks]
+
+    reading = Reading([_box("Sesome Salmon Sliders $18", 0, 0, 400, 50)], 0, 400.0, image=object())
+    for loss, name in ((4.0, "Sesame Salmon Sliders"), (math.inf, "Sesome Salmon Sliders"),
+                       (lexicon.MAX_LOSS + 1, "Sesome Salmon Sliders")):
+        items = [menu.ParsedItem("Sesome Salmon Sliders", None)]
+        lexicon.correct(items, [None], reading, Recogniser(loss), dishes.load(), script="en")
+        assert items[0].name == name
+
+
 def test_a_one_glyph_fix_is_taken_only_when_the_recogniser_finds_it_nearly_as_likely():
     import math
 
@@ -609,7 +645,7 @@ def test_a_one_glyph_fix_is_taken_only_when_the_recogniser_finds_it_nearly_as_li
     assert items[0].name == "農家鴨胸版"
 
 
-def test_names_near_a_known_dish_are_re_read_first_and_one_glyph_fixes_only_where_room_is_left():
+def test_the_names_nearest_a_spelling_are_re_read_first_and_a_page_reads_no_more_than_its_budget():
     from common.engines.local import lexicon
     from common.engines.local.ocr import Reading
 
@@ -620,16 +656,19 @@ def test_names_near_a_known_dish_are_re_read_first_and_one_glyph_fixes_only_wher
             self.asked.extend(texts[0] for _, texts in asks)
             return [[0.0] + [-50.0] * (len(texts) - 1) for _, texts in asks]
 
-    # thirty names only a one-glyph fix can help (版 for 飯), then one near a known dish (蝦绞: 蝦餃)
-    names = [a + b + "版" for a in ("農家", "招牌", "秘製", "香辣", "家常", "古早") for b in ("鴨胸", "牛腩", "排骨", "雞丁", "花枝")]
-    names.append("蝦绞")
-    reading = Reading([_box(f"{name} 120元", 0, 60 * n, 300, 60 * n + 50) for n, name in enumerate(names)], 0, 300.0,
+    # first on the page a name that merely shares words with known dishes, then thirty names a one-glyph
+    # fix can help (版 for 飯), last a known dish one letter off (Potsfickers: Potstickers)
+    names = ["Black Pepper Squid Noodles"]
+    names += [a + b + "版" for a in ("農家", "招牌", "秘製", "香辣", "家常", "古早") for b in ("鴨胸", "牛腩", "排骨", "雞丁", "花枝")]
+    names.append("Potsfickers")
+    reading = Reading([_box(f"{name} 120", 0, 60 * n, 300, 60 * n + 50) for n, name in enumerate(names)], 0, 300.0,
                       image=object())
     items = [menu.ParsedItem(name, None) for name in names]
     recogniser = Counting()
     lexicon.correct(items, [None] * len(items), reading, recogniser, dishes.load(), script="zh-Hant")
-    assert len(recogniser.asked) == lexicon.MAX_BOXES + lexicon.WORD_BOXES
-    assert any(t.startswith("蝦绞") for t in recogniser.asked)  # the near name, though read last on the page
+    assert len(recogniser.asked) == lexicon.MAX_BOXES
+    assert any(t.startswith("Potsfickers") for t in recogniser.asked)  # though read last on the page
+    assert not any(t.startswith("Black Pepper") for t in recogniser.asked)
 
 
 def test_misread_names_re_read_in_batches_get_each_its_own_crops_scores_in_the_order_asked():

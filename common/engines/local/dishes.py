@@ -65,6 +65,7 @@ class KnowledgeBase:
     _term_keys: list[tuple[str, Dish]] = field(default_factory=list)
     _spellings: dict[str, list[str]] = field(default_factory=dict)
     _words: Optional[tuple[str, ...]] = field(default=None, init=False, repr=False, compare=False)
+    _latin: Optional[frozenset[str]] = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for dish in self.dishes:
@@ -160,6 +161,14 @@ class KnowledgeBase:
             names += [n for term in self.terms for n in _all_names(term)]
             self._words = tuple(sorted({n for n in names if len(n) >= 2 and all(_is_cjk(c) for c in n)}))
         return self._words
+
+    def latin_words(self) -> frozenset[str]:
+        """Every word, lower-cased, of the Latin-script names of known dishes and terms (`spelling`)."""
+        if self._latin is None:
+            names = [n for names in self._spellings.values() for n in names]
+            names += [n for term in self.terms for n in _all_names(term)]
+            self._latin = frozenset(w.lower() for n in names for w in re.findall(r"[A-Za-z]+", n))
+        return self._latin
 
     def spelled(self, text: str) -> bool:
         """True when `text` is, letter for letter, one of the ways a known dish is written."""

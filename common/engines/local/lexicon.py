@@ -7,7 +7,8 @@ only when the recogniser finds it nearly as likely (within MAX_LOSS): blur and c
 read as 蝦绞 with the right glyph a close second, while a dish that is merely similar and printed
 clearly (紅燒羊肉 against 紅燒牛肉) costs many times more and stays as printed. A CJK name the list
 does not know is tried the same way with one glyph no known name is written with put right
-(`word_fixes`: 麻油碰 -> 麻油雞, 農家鴨胸版 -> 農家鴨胸飯).
+(`word_fixes`: 麻油碰 -> 麻油雞, 農家鴨胸版 -> 農家鴨胸飯), and a Latin one with a word no word list holds
+spelled as a listed word one letter away (`spelling`: Sesome -> Sesame).
 """
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from common.core import logs
-from common.engines.local import hanzi
+from common.engines.local import hanzi, spelling
 from common.engines.local.dishes import KnowledgeBase, key
 from common.engines.local.layout import Box
 from common.engines.local.menu import ParsedItem
@@ -29,11 +32,10 @@ from common.engines.local.ocr import Ocr, Reading
 log = logs.get_logger(__name__)
 
 MAX_LOSS = 7.0    # nats; a one-glyph misread costs 3-5, a clearly printed different glyph 20 and more
-MAX_BOXES = 16    # boxes read again per page for near known names: a page of noise costs at most this many crops
-WORD_BOXES = 8    # ...and in all, with one-glyph fixes alone, at most MAX_BOXES + WORD_BOXES
+MAX_BOXES = 24    # boxes read again per page, nearest spellings first: a page of noise costs at most this many crops
 CANDIDATES = 4    # near known names tried per misread name
 MAX_LOOKUPS = 60  # names looked up for near spellings per page (~2 ms each)
-WORD_FIXES = 32   # one-glyph fixes tried per misread CJK name (word_fixes; ~0.3 ms each)
+WORD_FIXES = 32   # one-glyph or one-word fixes tried per misread name (word_fixes, spelling; ~0.3 ms each)
 ENDS = 24         # glyphs dishes' names end in, both scripts, tried for a misread last glyph
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
@@ -49,12 +51,12 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
     # Re-reading leans on rapidocr's recogniser internals: a fault is logged and the names stay.
     fixed: list[int] = []
     try:
-        near, glyphs = [], []  # (item index, box, its texts, spellings): near known names, one-glyph fixes
+        asks = []  # (how near its nearest spelling, item index, box, its texts, (spelling, words changed))
         looked = 0
         # The boxes' text as the names were cleaned (NFKC, ½ kept, no spaces between CJK), once a page.
         texts_of = [(box, clean(box.text)) for box in reading.boxes]
         for n, (item, m) in enumerate(zip(items, matches)):
-            if len(near) == MAX_BOXES or looked == MAX_LOOKUPS:
+            if looked == MAX_LOOKUPS:
                 break
             # Read again: an unknown name, one known only loosely (fuzzy, by its reading), or a known
             # one spelled no way the dish is (蝦饺, a simplified glyph in a traditional name).
@@ -65,21 +67,25 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
                 continue
             looked += 1
             box, text, at = found
-            spellings = kb.near_spellings(item.name, CANDIDATES)
-            # Near known names first: a one-glyph fix of a name the list does not know only where room is left.
-            fixes = [s for s in word_fixes(item.name, kb, script) if s not in spellings][:WORD_FIXES]
-            into = near if spellings else glyphs
-            if spellings or fixes:
-                into.append((n, box, [text] + [text[: at.start()] + s + text[at.end():] for s in spellings + fixes],
-                             spellings + fixes))
-        todo = near + glyphs[:MAX_BOXES + WORD_BOXES - len(near)]
+            # Near known names, then a CJK name's glyph or a Latin name's word put right (`spelling`).
+            spellings = [(s, 1) for s in kb.near_spellings(item.name, CANDIDATES)]
+            fixes = [(s, 1) for s in word_fixes(item.name, kb, script)] + spelling.fixes(item.name, kb)
+            spellings += [f for f in fixes if f[0] not in dict(spellings)][:WORD_FIXES]
+            if spellings:
+                near = max(fuzz.ratio(key(item.name), key(s)) for s, _ in spellings)
+                asks.append((near, n, box, [text] + [text[: at.start()] + s + text[at.end():] for s, _ in spellings],
+                             spellings))
+        # The budget goes to the names a slip or two from a spelling: a known dish that merely shares
+        # words with the name (Salt And Pepper Squid for Black Pepper Squid Noodles) is never read so.
+        todo = sorted(asks, key=lambda a: -a[0])[:MAX_BOXES]
         with lock:  # once for the page: a scan waiting on another's OCR should wait once, not per box
-            scored = ocr.likelihoods(reading.image, [(box, texts) for _, box, texts, _ in todo]) if todo else []
-        for (n, _, _, spellings), scores in zip(todo, scored):
-            best = max(range(1, len(scores)), key=scores.__getitem__)
-            # A printed reading the model cannot write scores -inf, and any spelling would beat it.
-            if math.isfinite(scores[0]) and scores[best] >= scores[0] - MAX_LOSS:
-                items[n].name = spellings[best - 1]
+            scored = ocr.likelihoods(reading.image, [(box, texts) for _, _, box, texts, _ in todo]) if todo else []
+        for (_, n, _, _, spellings), scores in zip(todo, scored):
+            # A printed reading the model cannot write scores -inf, and any spelling would beat it. Each
+            # word or glyph put right may cost up to MAX_LOSS.
+            fits = [i for i in range(1, len(scores)) if scores[i] >= scores[0] - MAX_LOSS * spellings[i - 1][1]]
+            if math.isfinite(scores[0]) and fits:
+                items[n].name = spellings[max(fits, key=scores.__getitem__) - 1][0]
                 fixed.append(n)
     except Exception as exc:  # noqa: BLE001 - re-reading improves names; it never fails a scan
         log.warning("re-reading failed", error=f"{type(exc).__name__}: {str(exc)[:200]}")
