@@ -112,6 +112,27 @@ def test_three_photo_captions_on_one_row_are_three_lines():
     assert _texts(boxes) == ["Rasam", "Goi Cuon", "Haejangguk"]
 
 
+def test_a_numbered_dish_far_right_of_another_on_one_row_starts_a_line_of_its_own():
+    boxes = [_box("7. GARDEN LAMB SLIDERS", 50, 480, 420, 511), _box("6. KIMBAP", 539, 480, 680, 511)]
+    assert _texts(boxes) == ["7. GARDEN LAMB SLIDERS", "6. KIMBAP"]
+    assert _texts([_box("Oysters", 60, 300, 200, 340), _box("6 pcs", 420, 300, 520, 340)]) == ["Oysters 6 pcs"]
+
+
+def test_two_tile_captions_close_together_each_with_its_price_under_it_are_two_dishes():
+    # two em apart: too close for two columns' names, but each caption has a price of its own under it
+    # (under a list whose long names cross the gap between them, so no gutter cuts them apart)
+    boxes = [_box(name, 997, y, 1250, y + 40) for name, y in (("Braised Beef Short Rib", 1200), ("Spicy Pork Bulgogi", 1270),
+                                                                ("Chicken Katsu Curry", 1340))]
+    boxes += [_box(f"£{n}.00", 1400, y, 1470, y + 40) for n, y in ((24, 1200), (19, 1270), (18, 1340))]
+    boxes += [_box("Dakbokkeumtang", 997, 1448, 1158, 1488), _box("Roast Meat Rice", 1223, 1453, 1372, 1489),
+              _box("£17.00", 1048, 1490, 1108, 1520), _box("£31.00", 1267, 1493, 1327, 1523)]
+    assert _texts(boxes)[3:] == ["Dakbokkeumtang", "Roast Meat Rice", "£17.00 £31.00"]
+    # one name set wide over its one price stays one name
+    wide = [_box("Pad Thai", 997, 1448, 1120, 1488), _box("Goong", 1185, 1453, 1270, 1489),
+            _box("£17.00", 1080, 1485, 1150, 1515)]
+    assert _texts(wide) == ["Pad Thai Goong", "£17.00"]
+
+
 def test_a_price_then_another_columns_name_on_one_row_are_cut_apart_but_a_dishs_options_stay_on_its_row():
     boxes = [_box("Braised Prawns Sliders", 60, 300, 420, 340), _box("$8", 440, 300, 480, 340),
              _box("Coconut Prawns Curry", 560, 300, 900, 340)]

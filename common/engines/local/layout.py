@@ -122,7 +122,8 @@ def _horizontal_lines(boxes: list[Box], rules: list[Box]) -> list[Line]:
                     break
             else:
                 rows.append([b])
-        for row in (part for row in rows for part in split_row(sorted(row, key=lambda b: b.x0), _is_price_only)):
+        prices = [b for b in column if _is_price_only(b)]
+        for row in (part for row in rows for part in split_row(sorted(row, key=lambda b: b.x0), _is_price_only, prices)):
             # The name sets the line's size; a price or a leader box beside it may be set smaller.
             named = [b for b in row if not _is_price_only(b)] or row
             lines.append(Line(text=" ".join(b.text.strip() for b in row), size=max(_height(b) for b in named),

@@ -12,6 +12,7 @@ from common.engines.local.prices import find_price
 
 WORDS_APART = 2.5   # ems between two names on one row that are two columns' (or two captions')
 AFTER_PRICE = 1.5   # ems between a price and the name after it that start another column
+CAPTIONS_APART = 1.0  # ems between two names on one row that each have their own price under them
 
 # A price that opens a box and words after it: OCR ran a column's price into the next column's name
 # across a narrow gutter ("74元 椒鹽排骨").
@@ -48,10 +49,11 @@ def _ems(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.3 if c.isspace() else 0.55 for c in text)
 
 
-def split_row(row: list[Box], price_only: Callable[[Box], bool]) -> list[list[Box]]:
+def split_row(row: list[Box], price_only: Callable[[Box], bool], prices: list[Box] = ()) -> list[list[Box]]:
     """A row of boxes, left to right, cut where a gap says a new column starts: before a name of its own
-    (priced or not), a little after a price, far after words. A price's options ("Chicken 10   Beef 12")
-    stay with their row."""
+    (priced or not), a little after a price, far after words, or between two captions that each have
+    their own price under them (`prices`: the block's; a grid of photo tiles). A price's options ("Chicken 10
+    Beef 12") stay with their row."""
     size = max(1.0, max(b.h for b in row))  # a degenerate OCR quad has no height
     parts = [[row[0]]]
     for i, b in enumerate(row[1:], 1):
@@ -60,10 +62,20 @@ def split_row(row: list[Box], price_only: Callable[[Box], bool]) -> list[list[Bo
         head, price = find_price(rest)
         # a name of its own starts as names do (a capital, CJK), not as a count, a unit or a mark does
         # ("6 pcs", "double shot", "V GF")
-        own_name = bool(re.match(r"[A-ZÀ-Ý\u3040-\u30ff\u3400-\u9fff]", rest)) and (
+        # (or as a numbered list's do: "6. KIMBAP")
+        own_name = bool(re.match(r"(?:\d{1,3}\s?[.)．]\s*)?[A-ZÀ-Ý\u3040-\u30ff\u3400-\u9fff]", rest)) and (
             not price or len(re.findall(r"[^\W\d_]{3,}", head)) >= 2 or len(re.findall(r"[\u3400-\u9fff]", head)) >= 2)
         before = price_only(row[i - 1])
-        if not price_only(b) and own_name and gap >= (AFTER_PRICE if before else WORDS_APART):
+        apart = AFTER_PRICE if before else CAPTIONS_APART if _captions(row[i - 1], b, prices) else WORDS_APART
+        if not price_only(b) and own_name and gap >= apart:
             parts.append([])
         parts[-1].append(b)
     return parts
+
+
+def _captions(a: Box, b: Box, prices: list[Box]) -> bool:
+    """`a` and `b` each have a price of their own just under them, within their width: two tiles' captions."""
+    def under(name: Box, other: Box) -> bool:
+        return any(p.x0 < name.x1 and p.x1 > name.x0 and not (p.x0 < other.x1 and p.x1 > other.x0)
+                   and name.y1 - 0.5 * name.h <= p.y0 <= name.y1 + 1.5 * name.h for p in prices)
+    return under(a, b) and under(b, a)
