@@ -137,6 +137,7 @@ def test_two_prices_in_two_columns_are_two_amounts_and_a_grouped_thousand_is_one
 
 def test_a_chinese_name_with_its_price_run_into_it_is_priced_and_a_count_before_a_name_is_not():
     assert (find_price("炒飯480")[0], find_price("炒飯480")[1].amount) == ("炒飯", 480)
+    assert (find_price("そば1,080")[0], find_price("そば1,080")[1].amount) == ("そば", 1080)  # grouped thousands too
     assert find_price("2人前")[1] is None and find_price("七味7")[1] is None
 
 

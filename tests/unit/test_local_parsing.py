@@ -175,3 +175,23 @@ def test_on_a_menu_naming_its_dishes_in_capitals_a_set_menus_courses_in_capitals
     lower = menu.parse([Line(text, 40, 100, 100 + 60 * n, y1=140 + 60 * n) for n, text in
                         enumerate(["Thali 13.95", "Nachos 17.95", "Khao Pad 14.00", "FROM THE WOK", "Mango Rice 8.00"])])
     assert "FROM THE WOK" not in [i.name for i in lower.items]  # capitals head a menu naming dishes otherwise
+
+
+def test_a_numbered_price_less_list_keeps_its_first_dish_and_its_dishes_set_a_little_smaller():
+    # capitals have no descenders: OCR's boxes for RIBEYE STEAK are lower than for CHOCOLATE CAKE
+    rows = [("Saffron House", 80), ("1. CHOCOLATE CAKE", 31), ("2. KALGUKSU", 36), ("3. RIBEYE STEAK", 26),
+            ("4. LEMON TART", 26), ("5. YELLOW CURRY", 31), ("Stir fried with mint, basil and lime", 24)]
+    lines = [_line(text, 60 + 60 * n, size=size) for n, (text, size) in enumerate(rows)]
+    lines[0] = _line("Saffron House", 0, size=80, x0=400)
+    items = menu.parse(lines).items
+    assert [i.name for i in items] == ["CHOCOLATE CAKE", "KALGUKSU", "RIBEYE STEAK", "LEMON TART", "YELLOW CURRY"]
+    assert items[-1].description == ["Stir fried with mint, basil and lime"]
+
+
+def test_on_a_price_less_chinese_menu_a_name_a_little_smaller_is_a_dish_and_a_much_smaller_phrase_describes():
+    rows = [("小吃", 66), ("乾燒蝦仁", 59), ("和牛", 64), ("剁椒田雞煲", 53), ("泰式檸檬冰茶", 53), ("雙皮奶", 61),
+            ("椒鹽魷魚", 64), ("花椒薑洋蔥，香酥可口", 41), ("砂鍋田雞飯", 53)]
+    lines = [_line("鼎香園", 0, size=115, x0=500)] + [_line(t, 100 + 80 * n, size=s) for n, (t, s) in enumerate(rows)]
+    items = menu.parse(lines).items
+    assert [i.name for i in items] == ["乾燒蝦仁", "和牛", "剁椒田雞煲", "泰式檸檬冰茶", "雙皮奶", "椒鹽魷魚", "砂鍋田雞飯"]
+    assert items[5].description == ["花椒薑洋蔥,香酥可口"]  # (NFKC)

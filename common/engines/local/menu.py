@@ -187,8 +187,11 @@ def _place(rows: list[Row], i: int, m: _Measures, current: Optional[ParsedItem],
                    and abs(r.x0 + r.x1 - above.x0 - above.x1) < r.size)
     set_as_name = current is not None and (wording.titled(text) and not wording.CJK.search(current.name)
                                            or wording.cjk_name(text) and bool(wording.CJK.search(current.name)))
+    # (a line set as names are is a description only when clearly smaller: a box's height varies with
+    # its glyphs, 和牛 against 剁椒田雞煲, CAKE against RIBEYE)
+    much_smaller = m.item_size and r.size < 0.75 * m.item_size
     placed = (smaller or indented or tucked or (m.stacked and not is_dish(text))) and not (
-        set_as_name and (centred or not (smaller or tucked)))
+        set_as_name and (centred or not (much_smaller or tucked))) and not _LISTED.match(text)
     # A Latin line right under a CJK dish, with no price of its own: the dish's name in English.
     translated = current is not None and above is not None and not wording.CJK.search(text) \
         and bool(wording.CJK.search(above.head)) and current.name in wording.clean(above.head)
@@ -199,6 +202,11 @@ def _place(rows: list[Row], i: int, m: _Measures, current: Optional[ParsedItem],
     if current and (placed or written or translated):
         return "description"
     return "none" if written else "dish"
+
+
+# A list's number before a name ("2. RIBEYE STEAK", "12) Pho"): a dish of a numbered list, whatever its
+# size says (capitals without descenders read smaller); no description is numbered so.
+_LISTED = re.compile(r"^\s*\d{1,3}\s?[.)．]\s*[^\W\d_]{2}")
 
 
 def _labels_only(item: ParsedItem, is_dish: Callable[[str], bool]) -> bool:

@@ -199,8 +199,9 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
         n = amounts[-1].group("n3")
         if _COUNTED.search(head) and n.isdigit():
             return line, None
-        # (a Chinese or Japanese name with its price run into it, "炒飯480": OCR writes no space there)
-        glued = re.search(r"[\u3040-\u30ff\u3400-\u9fff]$", head) and len(n) >= 2 and n.isdigit()
+        # (a Chinese or Japanese name with its price run into it, "炒飯480", "そば1,080": OCR writes no
+        # space there)
+        glued = re.search(r"[\u3040-\u30ff\u3400-\u9fff]$", head) and re.fullmatch(r"\d{2,}|\d{1,3}(?:,\d{3})+", n)
         if head and not glued and not re.search(r"[\s.．·・…‥_\-–—:：(（\[]$", head):
             return line, None
         if "." not in n and "," not in n and len(n) < 2 and not dressed \
