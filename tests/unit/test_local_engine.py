@@ -481,9 +481,9 @@ def test_a_price_whose_name_ocr_lost_does_not_join_the_next_dish():
     assert [(i.name, i.price.amount) for i in menu.parse(lines).items] == [
         ("魚丸湯", 20), ("小籠包", 98), ("家常豆腐煲", 26), ("泰式炸雞油飯", 68), ("粥", 51)]
     # a portion after a price is not a dish of its own
-    assert [i.name for i in menu.parse([Line("白切雞 半隻 280元 一隻 520元", 60, 100, 100),
-                                        Line("紅茶 30元 冰 35元", 60, 100, 180)]).items] == ["白切雞半隻 280元一隻",
-                                                                                          "紅茶 30元冰"]
+    items = menu.parse([Line("白切雞 半隻 280元 一隻 520元", 60, 100, 100), Line("紅茶 30元 冰 35元", 60, 100, 180)]).items
+    assert [i.name for i in items] == ["白切雞", "紅茶 30元冰"]
+    assert items[0].price.options == [("半隻", 280.0), ("一隻", 520.0)]  # the half and the whole bird
 
 
 def test_order_sheet_rows_lose_their_numbers_and_tick_boxes_and_split_into_dishes():
