@@ -616,7 +616,7 @@ def test_a_misread_latin_word_is_put_right_only_when_the_recogniser_finds_it_nea
 
     reading = Reading([_box("Sesome Salmon Sliders $18", 0, 0, 400, 50)], 0, 400.0, image=object())
     for loss, name in ((4.0, "Sesame Salmon Sliders"), (math.inf, "Sesome Salmon Sliders"),
-                       (lexicon.MAX_LOSS + 1, "Sesome Salmon Sliders")):
+                       (lexicon.WORD_LOSS + 1, "Sesome Salmon Sliders")):
         items = [menu.ParsedItem("Sesome Salmon Sliders", None)]
         lexicon.correct(items, [None], reading, Recogniser(loss), dishes.load(), script="en")
         assert items[0].name == name
@@ -640,6 +640,9 @@ def test_a_one_glyph_fix_is_taken_only_when_the_recogniser_finds_it_nearly_as_li
     items = [menu.ParsedItem("農家鴨胸版", None)]
     assert lexicon.correct(items, [None], reading, Recogniser(3.0), dishes.load(), script="zh-Hant") == [0]
     assert items[0].name == "農家鴨胸飯"
+    items = [menu.ParsedItem("農家鴨胸版", None)]  # a blurred photo: a misread glyph costs more than a word list's word
+    assert lexicon.correct(items, [None], reading, Recogniser(lexicon.WORD_LOSS + 2), dishes.load(),
+                           script="zh-Hant") == [0]
     items = [menu.ParsedItem("農家鴨胸版", None)]
     assert lexicon.correct(items, [None], reading, Recogniser(math.inf), dishes.load(), script="zh-Hant") == []
     assert items[0].name == "農家鴨胸版"

@@ -31,7 +31,11 @@ from common.engines.local.ocr import Ocr, Reading
 
 log = logs.get_logger(__name__)
 
-MAX_LOSS = 7.0    # nats; a one-glyph misread costs 3-5, a clearly printed different glyph 20 and more
+# nats a spelling may cost against the printed reading: a misread glyph costs 3-5 (7-10 on a blurred
+# photo), a clearly printed different one 15 and more; a word list's word, per word put right, less
+# (Harbour read as Harbor costs 9.5)
+MAX_LOSS = 10.0
+WORD_LOSS = 7.0
 MAX_BOXES = 24    # boxes read again per page, nearest spellings first: a page of noise costs at most this many crops
 CANDIDATES = 4    # near known names tried per misread name
 MAX_LOOKUPS = 60  # names looked up for near spellings per page (~2 ms each)
@@ -51,7 +55,7 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
     # Re-reading leans on rapidocr's recogniser internals: a fault is logged and the names stay.
     fixed: list[int] = []
     try:
-        asks = []  # (how near its nearest spelling, item index, box, its texts, (spelling, words changed))
+        asks = []  # (how near its nearest spelling, item index, box, its texts, (spelling, loss allowed))
         looked = 0
         # The boxes' text as the names were cleaned (NFKC, ½ kept, no spaces between CJK), once a page.
         texts_of = [(box, clean(box.text)) for box in reading.boxes]
@@ -68,8 +72,11 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
             looked += 1
             box, text, at = found
             # Near known names, then a CJK name's glyph or a Latin name's word put right (`spelling`).
-            spellings = [(s, 1) for s in kb.near_spellings(item.name, CANDIDATES)]
-            fixes = [(s, 1) for s in word_fixes(item.name, kb, script)] + spelling.fixes(item.name, kb)
+            # (each with the loss it may cost: a word list holds far more near neighbours than the dish
+            # list, Harbor for Harbour, so its words may cost less)
+            spellings = [(s, MAX_LOSS) for s in kb.near_spellings(item.name, CANDIDATES)]
+            fixes = [(s, MAX_LOSS) for s in word_fixes(item.name, kb, script)]
+            fixes += [(s, WORD_LOSS * words) for s, words in spelling.fixes(item.name, kb)]
             spellings += [f for f in fixes if f[0] not in dict(spellings)][:WORD_FIXES]
             if spellings:
                 near = max(fuzz.ratio(key(item.name), key(s)) for s, _ in spellings)
@@ -81,9 +88,8 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
         with lock:  # once for the page: a scan waiting on another's OCR should wait once, not per box
             scored = ocr.likelihoods(reading.image, [(box, texts) for _, _, box, texts, _ in todo]) if todo else []
         for (_, n, _, _, spellings), scores in zip(todo, scored):
-            # A printed reading the model cannot write scores -inf, and any spelling would beat it. Each
-            # word or glyph put right may cost up to MAX_LOSS.
-            fits = [i for i in range(1, len(scores)) if scores[i] >= scores[0] - MAX_LOSS * spellings[i - 1][1]]
+            # A printed reading the model cannot write scores -inf, and any spelling would beat it.
+            fits = [i for i in range(1, len(scores)) if scores[i] >= scores[0] - spellings[i - 1][1]]
             if math.isfinite(scores[0]) and fits:
                 items[n].name = spellings[max(fits, key=scores.__getitem__) - 1][0]
                 fixed.append(n)
