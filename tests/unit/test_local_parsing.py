@@ -195,3 +195,24 @@ def test_on_a_price_less_chinese_menu_a_name_a_little_smaller_is_a_dish_and_a_mu
     items = menu.parse(lines).items
     assert [i.name for i in items] == ["乾燒蝦仁", "和牛", "剁椒田雞煲", "泰式檸檬冰茶", "雙皮奶", "椒鹽魷魚", "砂鍋田雞飯"]
     assert items[5].description == ["花椒薑洋蔥,香酥可口"]  # (NFKC)
+
+
+def test_the_sections_real_menus_name_head_their_dishes_even_set_as_their_dishes_are():
+    # (the Thai menu of issue 26: THAI DISHES and the like read as dishes)
+    for heading in ("Thai Dishes", "ADD ONS", "Add-ons", "Bowls", "From the Wok", "Extras"):
+        # price-less, and evenly spaced: only its words tell the heading from the dishes
+        names = ["Starters", "Satay", "Spring Rolls", heading, "Pad Thai", "Green Curry", "Tom Yum"]
+        parsed = menu.parse([_line(name, 100 + 60 * n) for n, name in enumerate(names)])
+        assert [i.name for i in parsed.items] == ["Satay", "Spring Rolls", "Pad Thai", "Green Curry", "Tom Yum"], heading
+        assert [i.section for i in parsed.items][2:] == [parsed.sections[-1]] * 3
+
+
+def test_a_category_that_is_also_a_dish_set_as_large_as_the_dishes_over_a_priced_one_heads_it():
+    # a price-column list: 火鍋 a little larger than its dishes (not the 1.15 a size alone asks), no price
+    lines = [_line("韓式豬腳 NT$370", 100), _line("鹽烤鮭魚 NT$450", 160), _line("火鍋", 240, size=44),
+             _line("紅寶石椰奶 NT$680", 320), _line("香辣雞丁 NT$90", 380)]
+    parsed = menu.parse(lines, is_dish=lambda s: s in ("火鍋", "韓式豬腳"))
+    assert [(i.name, i.section) for i in parsed.items][2:] == [("紅寶石椰奶", "火鍋"), ("香辣雞丁", "火鍋")]
+    # a dish whose price OCR lost, set smaller than its neighbours, stays a dish
+    lost = [_line("韓式豬腳 NT$370", 100), _line("火鍋", 160, size=36), _line("紅寶石椰奶 NT$680", 220)]
+    assert "火鍋" in _names_with(lost, lambda s: s == "火鍋")

@@ -30,6 +30,8 @@ SECTION_WORDS = {
     "boissons", "bebidas", "wine", "wines", "vins", "beer", "beers", "cocktails", "sides", "side dishes",
     "salads", "soups", "soup", "burgers", "sandwiches", "tapas", "raciones", "specials", "menu", "dinner", "lunch",
     "brunch", "breakfast", "kids", "noodles", "rice", "curries", "curry", "grill", "from the grill", "seafood",
+    "add ons", "add-ons", "addons", "extras", "toppings", "bowls", "from the wok", "wok", "thai dishes",
+    "rice dishes", "noodle dishes", "vegetable dishes", "chef's recommendations",
 }
 _DECOR = re.compile(r"^\s*[【\[「『〈《■◆●◇○▼▽★☆※〜~=＝\-—–|#*]+\s*(.+?)\s*[】\]」』〉》■◆●◇○▼▽★☆〜~=＝\-—–|#*]*\s*$")
 
