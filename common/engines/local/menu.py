@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
-import statistics
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from common.engines.local import headings, labels, notes, pairing, wording
+from common.engines.local import headings, labels, measures, notes, pairing, wording
 from common.engines.local.layout import Line
 from common.engines.local.prices import Price
-from common.engines.local.rows import Row, bare_priced, numbered_dish, rows_of, wraps
+from common.engines.local.rows import Row, numbered_dish, rows_of, wraps
 
 
 @dataclass
@@ -38,27 +37,13 @@ class ParsedMenu:
     item_size: float = 0.0  # the size the menu sets its dishes in
 
 
-@dataclass
-class _Measures:
-    """What the whole menu says about its lines before any is read: how its dishes are set."""
-    pairing: dict[int, str]   # a price alone on its line -> "up" or "down" (`pairing.pair`)
-    named: set[int]           # the name lines those prices belong to
-    priced: int               # lines that name a dish with a price, or are named by one
-    described: set[int]       # on a price-less menu: lines with a smaller line under them
-    apart: set[int]           # lines set apart as headings (`headings.set_apart`)
-    item_size: float          # the size the menu sets its dishes in
-    left: dict[int, float]    # each column's left edge
-    stacked: bool             # prices on lines of their own: every other wordy line describes a dish
-    shouts: bool              # the menu sets its dishes in capitals: capitals make no heading
-
-
 def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -> ParsedMenu:
     """Items in menu order with their sections, prices and descriptions."""
     is_dish = functools.lru_cache(maxsize=None)(is_dish)  # asked of a line up to three times
     rows = [numbered_dish(r, is_dish) for r in rows_of(lines)]
-    shouts = _shouts(rows)
-    rows = _with_bare_prices(rows, shouts, is_dish)
-    m = _measure(rows, shouts, is_dish)
+    shouts = measures.names_in_capitals(rows)
+    rows = measures.with_bare_prices(rows, shouts, is_dish)
+    m = measures.measure(rows, shouts, is_dish)
 
     items: list[ParsedItem] = []
     sections: list[str] = []
@@ -89,9 +74,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
             continue
         header, certain = headings.section_name(text, r.size, m.item_size, m.shouts)
         is_name = i in m.named
-        # a category's name (火鍋, 刺身: dishes too) over a priced list, or set larger than its dishes
-        certain = certain or bool(header and not is_name and headings.known_section(header) and (
-            r.size >= 1.15 * m.item_size or m.priced >= 3 and not is_dish(header)))
+        certain = certain or bool(header and not is_name and _heads_category(rows, i, header, m, is_dish))
         if not header and i in m.apart:
             header, certain = headings.undressed(text).strip(" 一ー"), True
         if header and (certain or not (is_name or is_dish(header))):
@@ -124,49 +107,18 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
                       text_chars=sum(len(r.text) for r in rows), item_size=m.item_size)
 
 
-def _with_bare_prices(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> list[Row]:
-    """The rows, with the bare prices a menu of bare-number prices also prints read (`rows.bare_priced`)."""
-    priced = [r for r in rows if r.price and not r.price.market and not r.price_only]
-    if len(priced) >= 3 and sum(1 for r in priced if not r.price.currency) >= 0.6 * len(priced):
-        # A menu of bare numbers ("Panna Cotta 15"): its one-digit prices are prices too, on lines
-        # set as its dishes are (not a description's allergen codes, not a heading's COMBO 1).
-        # (A menu that sets its dishes in capitals prices them so too: there a line in capitals is a dish.)
-        size = statistics.median(r.size for r in priced)
-        rows = [bare_priced(r) if not r.price and r.wordy and 0.85 * size <= r.size <= 1.2 * size
-                and (shouts or not r.text.isupper()) and not is_dish(r.text) else r for r in rows]
-    return rows
+def _heads_category(rows: list[Row], i: int, header: str, m: measures.Measures, is_dish: Callable[[str], bool]) -> bool:
+    """A category's name (火鍋, 刺身: dishes too) over a priced list, set larger than its dishes, set apart
+    from the lines above it over a list, or on a priced menu set no smaller than its dishes over a priced one."""
+    r = rows[i]
+    if not headings.known_section(header):
+        return False
+    nxt = rows[i + 1] if i + 1 < len(rows) and rows[i + 1].column == r.column else None
+    over_priced = r.size >= m.item_size and bool(nxt and nxt.price and not nxt.price_only)
+    return r.size >= 1.15 * m.item_size or i in m.apart or m.priced >= 3 and (not is_dish(header) or over_priced)
 
 
-def _measure(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> _Measures:
-    pairs = pairing.pair(rows, shouts)
-    named = {i - 1 for i, d in pairs.items() if d == "up"} | {i + 1 for i, d in pairs.items() if d == "down"}
-    item_sizes = [r.size for i, r in enumerate(rows) if (r.price and not r.price_only) or i in named]
-    # A menu without prices (or one or two: a set menu's, a drink's) is measured by its other lines:
-    # its dishes are the lines with a smaller line (a description) under them...
-    few = len(item_sizes) < 3
-    described = {i for i, (r, below) in enumerate(zip(rows, rows[1:])) if r.wordy and below.wordy
-                 and below.column == r.column and below.size < 0.85 * r.size} if few else set()
-    # ...and its dishes are set at the size most of its lines are: not its descriptions (written as
-    # such), not its headings (few, and they too have smaller lines under them).
-    # Headings too have a smaller line under them: the ones set apart, named or dressed as headings are not
-    # counted; where too few dishes are left, the median of the plain lines (not descriptions) is.
-    apart = headings.set_apart(rows, is_dish, lambda s: notes.is_notice(s) or notes.is_description(s))
-    names = [rows[i].size for i in described if i not in apart and not headings.heading_like(rows[i].text)]
-    plain = [r.size for r in rows if r.wordy and not (wording.is_sentence(r.text) or notes.is_description(r.text))]
-    item_size = statistics.median((item_sizes if not few else None) or (names if len(names) >= 3 else None)
-                                  or (plain if len(plain) >= 3 else None) or item_sizes or [r.size for r in rows] or [0])
-    left = {c: statistics.median(r.x0 for r in rows if r.column == c) for c in {r.column for r in rows}}
-    stacked = len(pairs) >= 2 and len(pairs) >= 0.5 * len(item_sizes)
-    return _Measures(pairs, named, len(item_sizes), described, apart, item_size, left, stacked, shouts)
-
-
-def _shouts(rows: list[Row]) -> bool:
-    """Most of the menu's priced dishes (three or more, in Latin letters) are named in capitals."""
-    heads = [r.head for r in rows if r.price and not r.price_only and re.search(r"[A-Za-z]{2}", r.head)]
-    return len(heads) >= 3 and sum(1 for h in heads if h.isupper()) >= 0.6 * len(heads)
-
-
-def _place(rows: list[Row], i: int, m: _Measures, current: Optional[ParsedItem], is_dish: Callable[[str], bool]) -> str:
+def _place(rows: list[Row], i: int, m: measures.Measures, current: Optional[ParsedItem], is_dish: Callable[[str], bool]) -> str:
     """What a price-less line that is no heading is: "description" of the item above, "dish" of its own,
     or "none" (a tagline, prose with nothing above it)."""
     r, text = rows[i], rows[i].text

@@ -1,0 +1,71 @@
+"""What the whole menu says about its lines before any is read (`menu`): the size it sets its dishes
+in, which name a price on its own line belongs to, which lines it sets apart as headings, whether it
+names its dishes in capitals, and the bare-number prices such a menu also prints."""
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from typing import Callable
+
+from common.engines.local import headings, notes, pairing, wording
+from common.engines.local.rows import Row, bare_priced
+
+
+@dataclass
+class Measures:
+    """What the whole menu says about its lines before any is read: how its dishes are set."""
+    pairing: dict[int, str]   # a price alone on its line -> "up" or "down" (`pairing.pair`)
+    named: set[int]           # the name lines those prices belong to
+    priced: int               # lines that name a dish with a price, or are named by one
+    described: set[int]       # on a price-less menu: lines with a smaller line under them
+    apart: set[int]           # lines set apart as headings (`headings.set_apart`)
+    item_size: float          # the size the menu sets its dishes in
+    left: dict[int, float]    # each column's left edge
+    stacked: bool             # prices on lines of their own: every other wordy line describes a dish
+    shouts: bool              # the menu sets its dishes in capitals: capitals make no heading
+
+
+def with_bare_prices(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> list[Row]:
+    """The rows, with the bare prices a menu of bare-number prices also prints read (`rows.bare_priced`)."""
+    priced = [r for r in rows if r.price and not r.price.market and not r.price_only]
+    if len(priced) >= 3 and sum(1 for r in priced if not r.price.currency) >= 0.6 * len(priced):
+        # A menu of bare numbers ("Panna Cotta 15"): its one-digit prices are prices too, on lines
+        # set as its dishes are (not a description's allergen codes, not a heading's COMBO 1).
+        # (A menu that sets its dishes in capitals prices them so too: there a line in capitals is a dish.)
+        size = statistics.median(r.size for r in priced)
+        rows = [bare_priced(r) if not r.price and r.wordy and 0.85 * size <= r.size <= 1.2 * size
+                and (shouts or not r.text.isupper()) and not is_dish(r.text) else r for r in rows]
+    return rows
+
+
+def measure(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> Measures:
+    """How the menu sets its dishes, from all its rows: the size, the prices' pairing, its headings."""
+    pairs = pairing.pair(rows, shouts)
+    named = {i - 1 for i, d in pairs.items() if d == "up"} | {i + 1 for i, d in pairs.items() if d == "down"}
+    item_sizes = [r.size for i, r in enumerate(rows) if (r.price and not r.price_only) or i in named]
+    # A menu without prices (or one or two: a set menu's, a drink's) is measured by its other lines:
+    # its dishes are the lines with a smaller line (a description) under them...
+    few = len(item_sizes) < 3
+    described = {i for i, (r, below) in enumerate(zip(rows, rows[1:])) if r.wordy and below.wordy
+                 and below.column == r.column and below.size < 0.85 * r.size} if few else set()
+    # ...and its dishes are set at the size most of its lines are: not its descriptions (written as
+    # such), not its headings (few, and they too have smaller lines under them).
+    # Headings too have a smaller line under them: the ones set apart, named or dressed as headings are not
+    # counted; where too few dishes are left, the median of the plain lines (not descriptions) is.
+    # (a category that is also a dish, 火鍋, is set apart as other headings are)
+    apart = headings.set_apart(rows, lambda s: is_dish(s) and not headings.known_section(wording.clean(s)),
+                               lambda s: notes.is_notice(s) or notes.is_description(s))
+    names = [rows[i].size for i in described if i not in apart and not headings.heading_like(rows[i].text)]
+    plain = [r.size for r in rows if r.wordy and not (wording.is_sentence(r.text) or notes.is_description(r.text))]
+    item_size = statistics.median((item_sizes if not few else None) or (names if len(names) >= 3 else None)
+                                  or (plain if len(plain) >= 3 else None) or item_sizes or [r.size for r in rows] or [0])
+    left = {c: statistics.median(r.x0 for r in rows if r.column == c) for c in {r.column for r in rows}}
+    stacked = len(pairs) >= 2 and len(pairs) >= 0.5 * len(item_sizes)
+    return Measures(pairs, named, len(item_sizes), described, apart, item_size, left, stacked, shouts)
+
+
+def names_in_capitals(rows: list[Row]) -> bool:
+    """Most of the menu's priced dishes (three or more, in Latin letters) are named in capitals."""
+    heads = [r.head for r in rows if r.price and not r.price_only and re.search(r"[A-Za-z]{2}", r.head)]
+    return len(heads) >= 3 and sum(1 for h in heads if h.isupper()) >= 0.6 * len(heads)
