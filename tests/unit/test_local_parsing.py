@@ -180,11 +180,13 @@ def test_on_a_menu_naming_its_dishes_in_capitals_a_set_menus_courses_in_capitals
 def test_a_numbered_price_less_list_keeps_its_first_dish_and_its_dishes_set_a_little_smaller():
     # capitals have no descenders: OCR's boxes for RIBEYE STEAK are lower than for CHOCOLATE CAKE
     rows = [("Saffron House", 80), ("1. CHOCOLATE CAKE", 31), ("2. KALGUKSU", 36), ("3. RIBEYE STEAK", 26),
-            ("4. LEMON TART", 26), ("5. YELLOW CURRY", 31), ("Stir fried with mint, basil and lime", 24)]
+            ("4. LEMON TART", 26), ("5. Ginger Short Rib Fried Rice", 31), ("Stir fried with mint, basil and lime", 24)]
     lines = [_line(text, 60 + 60 * n, size=size) for n, (text, size) in enumerate(rows)]
     lines[0] = _line("Saffron House", 0, size=80, x0=400)
     items = menu.parse(lines).items
-    assert [i.name for i in items] == ["CHOCOLATE CAKE", "KALGUKSU", "RIBEYE STEAK", "LEMON TART", "YELLOW CURRY"]
+    # (five words after its number: no sentence)
+    assert [i.name for i in items] == ["CHOCOLATE CAKE", "KALGUKSU", "RIBEYE STEAK", "LEMON TART",
+                                       "Ginger Short Rib Fried Rice"]
     assert items[-1].description == ["Stir fried with mint, basil and lime"]
 
 

@@ -92,6 +92,7 @@ def has_words(s: str) -> bool:
 def is_sentence(s: str) -> bool:
     """Written as a sentence: long CJK text, six Latin words or more, or a full stop after a phrase."""
     cjk = len(CJK.findall(s))
+    s = re.sub(r"^\s*\d{1,3}\s?[.)．]\s*", "", s)  # a list's number is no word: "5. Ginger Short Rib Fried Rice"
     return cjk >= 14 or (cjk == 0 and len(s.split()) >= 6) or s.endswith(("。", ".")) and len(s) > 12
 
 
