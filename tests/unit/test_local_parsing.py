@@ -218,3 +218,14 @@ def test_a_category_that_is_also_a_dish_set_as_large_as_the_dishes_over_a_priced
     # a dish whose price OCR lost, set smaller than its neighbours, stays a dish
     lost = [_line("韓式豬腳 NT$370", 100), _line("火鍋", 160, size=36), _line("紅寶石椰奶 NT$680", 220)]
     assert "火鍋" in _names_with(lost, lambda s: s == "火鍋")
+
+
+def test_a_title_barely_larger_than_its_dishes_and_the_tagline_centred_under_it_are_no_dishes():
+    lines = [_line("海港餐廳", 100, size=70, x0=619), _line("精緻台菜", 190, size=49, x0=680),
+             _line("【飲品】", 270, size=68, x0=122), _line("避風塘豆腐炒麵 106元", 360, size=52, x0=95),
+             _line("胡椒餅 143元", 477, size=61, x0=94), _line("椒鹽田雞 106元", 562, size=60, x0=94),
+             _line("臭豆腐", 640, size=61, x0=94)]
+    assert _names(lines) == ["避風塘豆腐炒麵", "胡椒餅", "椒鹽田雞", "臭豆腐"]
+    # a dish centred under another is no tagline of it
+    courses = [_line("雙人套餐 200元", 100, size=62, x0=553), _line("招牌魚片拼盤", 190, size=48, x0=560)]
+    assert "招牌魚片拼盤" in _names(courses)

@@ -147,13 +147,22 @@ def _place(rows: list[Row], i: int, m: measures.Measures, current: Optional[Pars
     # A Latin line right under a CJK dish, with no price of its own: the dish's name in English.
     translated = current is not None and above is not None and not wording.CJK.search(text) \
         and bool(wording.CJK.search(above.head)) and current.name in wording.clean(above.head)
-    # a line centred under the page's title, set smaller: its tagline (正宗川菜), no dish
-    if i == 1 and above and above.size >= 1.8 * m.item_size and centred and r.size < 0.8 * above.size \
-            and not is_dish(text):
+    # the page's title and the line centred under it, set smaller: its tagline (海港餐廳 / 精緻台菜), no dish
+    below = rows[1] if i == 0 and len(rows) > 1 and rows[1].column == r.column else None
+    if below and not below.price and _tagline(r, below, m) and not is_dish(text) and not is_dish(below.text):
+        return "none"
+    if i == 1 and above and not above.price and centred and _tagline(above, r, m) and not is_dish(text) \
+            and not is_dish(above.text):
         return "none"
     if current and (placed or written or translated):
         return "description"
     return "none" if written else "dish"
+
+
+def _tagline(title: Row, r: Row, m: measures.Measures) -> bool:
+    """`r` is set under `title` as a tagline is: the title larger than the dishes, `r` much smaller, centred."""
+    return title.size >= 1.1 * m.item_size and r.size < 0.8 * title.size and bool(title.x1 and r.x1) \
+        and abs(r.x0 + r.x1 - title.x0 - title.x1) < r.size
 
 
 # A list's number before a name ("2. RIBEYE STEAK", "12) Pho"): a dish of a numbered list, whatever its
