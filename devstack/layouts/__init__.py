@@ -37,12 +37,14 @@ FAMILIES = {
 EVAL_SEEDS = tuple(range(9100, 9108))
 # Fixed on 2026-12-07 at 5f0b1ef, before issue 26's second round changed the engine; never tune on these.
 FRESH_SEEDS = tuple(range(9300, 9308))
-HELD_SEEDS = {"eval": EVAL_SEEDS, "fresh": FRESH_SEEDS}
+# Fixed on 2026-12-07 during issue 26's fourth stop, before any figure on them was read; never tune on these.
+FOURTH_SEEDS = tuple(range(9500, 9508))
+HELD_SEEDS = {"eval": EVAL_SEEDS, "fresh": FRESH_SEEDS, "fourth": FOURTH_SEEDS}
 
 
 def dev_seeds(n: int, start: int = 1) -> list[int]:
     """n development seeds: any but the evaluation ones."""
-    held = set(EVAL_SEEDS) | set(FRESH_SEEDS)
+    held = set(EVAL_SEEDS) | set(FRESH_SEEDS) | set(FOURTH_SEEDS)
     return [s for s in range(start, start + n + len(held)) if s not in held][:n]
 
 
