@@ -229,3 +229,17 @@ def test_a_title_barely_larger_than_its_dishes_and_the_tagline_centred_under_it_
     # a dish centred under another is no tagline of it
     courses = [_line("雙人套餐 200元", 100, size=62, x0=553), _line("招牌魚片拼盤", 190, size=48, x0=560)]
     assert "招牌魚片拼盤" in _names(courses)
+
+
+def test_one_digit_prices_in_price_columns_are_prices_and_a_numbered_dish_below_is_no_wrapped_half():
+    assert find_price("Latte 4 5")[1].amount == 4 and find_price("Hambagu 30_ 39")[1].amount == 30
+    # a count, a set's number and two bare dishes are still no price
+    for line in ("Set 1 2", "Combo 2 3", "Serves 2 4", "Pasta 1 / Salad 4", "Room 2 1"):
+        assert find_price(line)[1] is None, line
+    lines = [_line("Reg Lg", 40, x0=300), _line("1. Gelato 5 7", 100), _line("2. Umeshu 12 16", 150),
+             _line("3. Sorbet 6 8", 200)]
+    assert [(i.name, i.price.amount) for i in menu.parse(lines).items] == [("Gelato", 5), ("Umeshu", 12), ("Sorbet", 6)]
+    # a numbered dish whose price OCR lost is not the first half of the next one's name
+    lost = [_line("Reg Lg", 40, x0=300), _line("1. Gelato", 100), _line("2. Umeshu 12 16", 150),
+            _line("3. Sorbet 16 18", 200)]
+    assert [i.name for i in menu.parse(lost).items] == ["Gelato", "Umeshu", "Sorbet"]

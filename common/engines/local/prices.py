@@ -74,7 +74,7 @@ _TAIL_RE = re.compile(
     rf"(?P<block>(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT}"
     # (a dot between spaces parts options too, "Glass 25 . Bottle 31"; a CJK label may follow with no
     # space at all, "並¥480大¥600", "半隻117元一隻147元")
-    rf"(?:(?:\s*(?:[-–~〜～/|・·•,、]|\.(?=\s+{_SIZE_LABELS})|\s)\s*|(?=(?:{_CJK_PORTIONS})\s*[:：]?\s*[\d¥￥$＄]))"
+    rf"(?:(?:\s*(?:[-–~〜～/|・·•,、_]|\.(?=\s+{_SIZE_LABELS})|\s)\s*|(?=(?:{_CJK_PORTIONS})\s*[:：]?\s*[\d¥￥$＄]))"
     rf"(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)"
     rf"\s*[)）]?\s*$",
     re.IGNORECASE)
@@ -204,7 +204,10 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
         glued = re.search(r"[\u3040-\u30ff\u3400-\u9fff]$", head) and re.fullmatch(r"\d{2,}|\d{1,3}(?:,\d{3})+", n)
         if head and not glued and not re.search(r"[\s.．·・…‥_\-–—:：(（\[]$", head):
             return line, None
-        if "." not in n and "," not in n and len(n) < 2 and not dressed \
+        # (or in price columns, smallest first: "Latte 4 5" under "Reg Lg")
+        columns = len(values) >= 2 and values == sorted(values) and re.fullmatch(r"[\d\s_]+", block.strip()) \
+            and not _NUMBERED.search(head.rstrip(" _"))
+        if "." not in n and "," not in n and len(n) < 2 and not dressed and not columns \
                 and not _variants(_LEADERS.sub("", head).rstrip(), amounts[-1], block):
             return line, None  # one digit is a price only as a dish's labelled option ("Veg 4 Prawn 5")
     head = _LEADERS.sub("", head).rstrip()
