@@ -573,17 +573,21 @@ def test_a_line_of_ocr_noise_is_read_in_bounded_time():
 
 
 def test_a_glyph_no_known_name_is_written_with_is_tried_as_the_known_word_it_nearly_makes():
-    from common.engines.local import lexicon
+    from common.engines.local import glyphs
 
     kb = dishes.load()
-    assert "麻油雞" in lexicon.word_fixes("麻油碰", kb, "zh-Hant")          # no dish is written with 碰
-    assert "農家鴨胸飯" in lexicon.word_fixes("農家鴨胸版", kb, "zh-Hant")  # a glyph names end in, last
-    assert lexicon.word_fixes("外婆紅燒肉", kb, "zh-Hant") == []             # every glyph a dish's: left alone
+
+    def fixes(name, script):
+        return glyphs.fixes(name, kb, script)
+
+    assert "麻油雞" in fixes("麻油碰", "zh-Hant")              # no dish is written with 碰
+    assert "農家鴨胸飯" in fixes("農家鴨胸版", "zh-Hant")      # a glyph names end in, last
+    assert fixes("外婆紅燒肉", "zh-Hant") == []                # every glyph a dish's: left alone
     # in what the menu's script prints: 雞 on a Traditional menu, 鸡 on a Simplified one, no kana in Chinese
-    assert "麻油鸡" not in lexicon.word_fixes("麻油碰", kb, "zh-Hant")
-    assert "麻油鸡" in lexicon.word_fixes("麻油碰", kb, "zh-Hans") and "麻油雞" not in lexicon.word_fixes("麻油碰", kb, "zh-Hans")
-    assert "台式炒飯" in lexicon.word_fixes("台式炒版", kb, "zh-Hant")     # 台 as Taiwan prints it
-    assert not any("め" in f for f in lexicon.word_fixes("台式炒版", kb, "zh-Hant"))
+    assert "麻油鸡" not in fixes("麻油碰", "zh-Hant")
+    assert "麻油鸡" in fixes("麻油碰", "zh-Hans") and "麻油雞" not in fixes("麻油碰", "zh-Hans")
+    assert "台式炒飯" in fixes("台式炒版", "zh-Hant")           # 台 as Taiwan prints it
+    assert not any("め" in f for f in fixes("台式炒版", "zh-Hant"))
 
 
 def test_a_latin_word_no_list_holds_is_offered_as_the_listed_words_one_letter_from_it():

@@ -7,22 +7,19 @@ only when the recogniser finds it nearly as likely (within MAX_LOSS): blur and c
 read as 蝦绞 with the right glyph a close second, while a dish that is merely similar and printed
 clearly (紅燒羊肉 against 紅燒牛肉) costs many times more and stays as printed. A CJK name the list
 does not know is tried the same way with one glyph no known name is written with put right
-(`word_fixes`: 麻油碰 -> 麻油雞, 農家鴨胸版 -> 農家鴨胸飯), and a Latin one with a word no word list holds
+(`glyphs`: 麻油碰 -> 麻油雞, 農家鴨胸版 -> 農家鴨胸飯), and a Latin one with a word no word list holds
 spelled as a listed word one letter away (`spelling`: Sesome -> Sesame).
 """
 from __future__ import annotations
 
-import functools
 import math
 import re
-from collections import Counter
 from contextlib import nullcontext
-from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from common.core import logs
-from common.engines.local import hanzi, spelling
+from common.engines.local import glyphs, spelling
 from common.engines.local.dishes import KnowledgeBase, key
 from common.engines.local.layout import Box
 from common.engines.local.menu import ParsedItem
@@ -39,10 +36,7 @@ WORD_LOSS = 7.0
 MAX_BOXES = 24    # boxes read again per page, nearest spellings first: a page of noise costs at most this many crops
 CANDIDATES = 4    # near known names tried per misread name
 MAX_LOOKUPS = 60  # names looked up for near spellings per page (~2 ms each)
-WORD_FIXES = 32   # one-glyph or one-word fixes tried per misread name (word_fixes, spelling; ~0.3 ms each)
-ENDS = 24         # glyphs dishes' names end in, both scripts, tried for a misread last glyph
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
+WORD_FIXES = 32   # glyph or word fixes tried per misread name (glyphs, spelling)
 
 
 def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, kb: KnowledgeBase,
@@ -75,7 +69,7 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
             # (each with the loss it may cost: a word list holds far more near neighbours than the dish
             # list, Harbor for Harbour, so its words may cost less)
             spellings = [(s, MAX_LOSS) for s in kb.near_spellings(item.name, CANDIDATES)]
-            fixes = [(s, MAX_LOSS) for s in word_fixes(item.name, kb, script)]
+            fixes = [(s, MAX_LOSS) for s in glyphs.fixes(item.name, kb, script)]
             fixes += [(s, WORD_LOSS * words) for s, words in spelling.fixes(item.name, kb)]
             spellings += [f for f in fixes if f[0] not in dict(spellings)][:WORD_FIXES]
             if spellings:
@@ -96,44 +90,6 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
     except Exception as exc:  # noqa: BLE001 - re-reading improves names; it never fails a scan
         log.warning("re-reading failed", error=f"{type(exc).__name__}: {str(exc)[:200]}")
     return fixed
-
-
-def word_fixes(name: str, kb: KnowledgeBase, script: str = "") -> list[str]:
-    """`name` with one misread CJK glyph put right: a glyph no known dish or term is written with,
-    changed so that a known word reads where it stands (麻油碰 -> 麻油雞) or, last in the name, to a glyph
-    dishes' names end in (農家鴨胸版 -> 農家鴨胸飯); only in what a `script` menu prints (飯 on a
-    Traditional menu, 饭 on a Simplified one, `hanzi`)."""
-    vocabulary = _vocabulary(kb.cjk_names())
-    out: list[str] = []
-    for p, glyph in enumerate(name):
-        if not _HAN.match(glyph) or glyph in vocabulary.glyphs:
-            continue
-        for size in (4, 3, 2):
-            for at in range(max(0, p - size + 1), min(p, len(name) - size) + 1):
-                out += [name[:at] + word + name[at + size:]
-                        for word in vocabulary.words.get((name[at:p], name[p + 1:at + size], size), ())]
-        if p == len(name) - 1:
-            out += [name[:p] + end for end in vocabulary.ends]
-    # (another script's form of the glyph is no fix: 飯 and 饭 are one word, and `hanzi` owns such slips)
-    return [fixed for fixed in dict.fromkeys(out) if key(fixed) != key(name) and hanzi.printable(fixed, script)
-            and (script == "ja" or not _KANA.search(fixed))]
-
-
-@dataclass(frozen=True)
-class _Vocabulary:
-    glyphs: frozenset[str]                            # every glyph known names are written with
-    words: dict[tuple[str, str, int], list[str]]      # words of 2-4 glyphs by (before one glyph, after it, size)
-    ends: tuple[str, ...]                             # the glyphs most dishes' names end in
-
-
-@functools.lru_cache(maxsize=2)
-def _vocabulary(names: tuple[str, ...]) -> _Vocabulary:
-    words: dict[tuple[str, str, int], list[str]] = {}
-    for word in (n for n in names if len(n) <= 4):
-        for j in range(len(word)):
-            words.setdefault((word[:j], word[j + 1:], len(word)), []).append(word)
-    ends = Counter(n[-1] for n in names if len(n) >= 3 and _HAN.match(n[-1]))
-    return _Vocabulary(frozenset("".join(names)), words, tuple(g for g, _ in ends.most_common(ENDS)))
 
 
 def _box_of(name: str, texts_of: list[tuple[Box, str]]):
