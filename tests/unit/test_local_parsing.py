@@ -243,3 +243,9 @@ def test_one_digit_prices_in_price_columns_are_prices_and_a_numbered_dish_below_
     lost = [_line("Reg Lg", 40, x0=300), _line("1. Gelato", 100), _line("2. Umeshu 12 16", 150),
             _line("3. Sorbet 16 18", 200)]
     assert [i.name for i in menu.parse(lost).items] == ["Gelato", "Umeshu", "Sorbet"]
+
+
+def test_a_letter_or_two_alone_is_a_speck_or_an_ornament_and_no_dish_but_a_one_glyph_dish_is_one():
+    lines = [_line("D", 100), _line("Pho", 160), _line("CC", 220), _line("Tom Yum", 280), _line("00", 340),
+             _line("粥", 400), _line("O&", 460)]
+    assert _names(lines) == ["Pho", "Tom Yum", "粥"]

@@ -102,7 +102,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
         current = ParsedItem(name, None, section, [described_as] if described_as else [], r.score, r.size)
         items.append(current)
     # A line of price-column labels ("Small Large", "Glass Bottle") that no price column claimed.
-    return ParsedMenu(items=[i for i in items if i.name and not _labels_only(i, is_dish)],
+    return ParsedMenu(items=[i for i in items if i.name and not _labels_only(i, is_dish) and not _specks(i, is_dish)],
                       sections=sections,
                       text_chars=sum(len(r.text) for r in rows), item_size=m.item_size)
 
@@ -168,6 +168,13 @@ def _tagline(title: Row, r: Row, m: measures.Measures) -> bool:
 # A list's number before a name ("2. RIBEYE STEAK", "12) Pho"): a dish of a numbered list, whatever its
 # size says (capitals without descenders read smaller); no description is numbered so.
 _LISTED = re.compile(r"^\s*\d{1,3}\s?[.)．]\s*[^\W\d_]{2}")
+
+
+def _specks(item: ParsedItem, is_dish: Callable[[str], bool]) -> bool:
+    """A price-less "name" of two Latin letters or fewer and nothing else (D, CC, 00, O&): an ornament, a
+    logo's letter or a speck OCR read, never a dish (the shortest read as dishes have three: Pho)."""
+    return not item.price and sum(c.isalpha() for c in item.name) <= 2 and not wording.CJK.search(item.name) \
+        and not is_dish(item.name)
 
 
 def _labels_only(item: ParsedItem, is_dish: Callable[[str], bool]) -> bool:
