@@ -569,6 +569,10 @@ def test_a_line_of_ocr_noise_is_read_in_bounded_time():
 
     t0 = time.perf_counter()
     assert prices.find_price("1," * 400 + "x") == ("1," * 400 + "x", None)
+    # spaced digits and portion labels (found by a search for the slowest line: 1 s before the separators
+    # between amounts were made possessive, 1 ms after), a hundred times over
+    for _ in range(100):
+        prices.find_price("01大  0大    0大 1   0,0_0,1_1,1   1,0   半隻   1   大")
     assert time.perf_counter() - t0 < 10  # bounded by the price window; unbounded, it would never finish
 
 
@@ -599,6 +603,8 @@ def test_a_latin_word_no_list_holds_is_offered_as_the_listed_words_one_letter_fr
     assert ("Pizza", 1) in spelling.fixes("Pizz0", kb)
     assert ("Spaghetti Alla Carbonara", 1) in spelling.fixes("Spaghetti Alla Corbonara", kb)  # a known dish's word
     assert ("Coconut Beef Wrap", 2) in spelling.fixes("Coconuf Beef Wrep", kb)  # two words, each one letter off
+    assert spelling.fixes("Dongo", kb)[0] == ("Dango", 1)  # a known dish's word before commoner English ones
+    assert not any("'" in f for f, _ in spelling.fixes("Eds Tacos", kb))  # no possessive (Ed's)
     # listed words, short words, numbers and codes are left alone
     assert spelling.fixes("Golden Squid Curry", kb) == [] and spelling.fixes("Pho Ga", kb) == []
     assert spelling.fixes("Set 2024", kb) == [] and spelling.fixes("A12B", kb) == []
@@ -667,14 +673,16 @@ def test_the_names_nearest_a_spelling_are_re_read_first_and_a_page_reads_no_more
     # fix can help (版 for 飯), last a known dish one letter off (Potsfickers: Potstickers)
     names = ["Black Pepper Squid Noodles"]
     names += [a + b + "版" for a in ("農家", "招牌", "秘製", "香辣", "家常", "古早") for b in ("鴨胸", "牛腩", "排骨", "雞丁", "花枝")]
-    names.append("Potsfickers")
+    names += ["Potsfickers", "蝦绞"]
     reading = Reading([_box(f"{name} 120", 0, 60 * n, 300, 60 * n + 50) for n, name in enumerate(names)], 0, 300.0,
                       image=object())
     items = [menu.ParsedItem(name, None) for name in names]
     recogniser = Counting()
     lexicon.correct(items, [None] * len(items), reading, recogniser, dishes.load(), script="zh-Hant")
     assert len(recogniser.asked) == lexicon.MAX_BOXES
-    assert any(t.startswith("Potsfickers") for t in recogniser.asked)  # though read last on the page
+    # one edit from a known dish, though read last on the page: before the one-glyph fixes
+    assert any(t.startswith("Potsfickers") for t in recogniser.asked)
+    assert any(t.startswith("蝦绞") for t in recogniser.asked)  # short as it is
     assert not any(t.startswith("Black Pepper") for t in recogniser.asked)
 
 

@@ -33,7 +33,9 @@ def test_one_digit_with_no_label_is_still_no_price_and_two_bare_dishes_are_not_o
     assert find_price("Gyoza 6")[1] is None
     assert find_price("Pasta 1 / Salad 4")[1] is None
     assert find_price("牛肉麵 120大碗150")[0] == "牛肉麵"  # bare: no name is split off a label
-    assert find_price("Beer 2杯 300")[1].amount == 300  # a count of glasses starts no option
+    head, price = find_price("啤酒 2杯 300")  # a count of glasses starts no option
+    assert (head, price.amount, price.options) == ("啤酒 2杯", 300, [])
+    assert find_price("例牌€12大€18")[1].options == [("例牌", 12), ("大", 18)]  # a label glued before a €
     assert find_price("牛排套餐 280")[0] == "牛排套餐"  # a set is a dish, not a portion
 
 
@@ -232,13 +234,18 @@ def test_a_title_barely_larger_than_its_dishes_and_the_tagline_centred_under_it_
 
 
 def test_one_digit_prices_in_price_columns_are_prices_and_a_numbered_dish_below_is_no_wrapped_half():
-    assert find_price("Latte 4 5")[1].amount == 4 and find_price("Hambagu 30_ 39")[1].amount == 30
-    # a count, a set's number and two bare dishes are still no price
-    for line in ("Set 1 2", "Combo 2 3", "Serves 2 4", "Pasta 1 / Salad 4", "Room 2 1"):
-        assert find_price(line)[1] is None, line
+    # on a menu that prices its dishes in two columns, two one-digit amounts (or an OCR leader) are prices
     lines = [_line("Reg Lg", 40, x0=300), _line("1. Gelato 5 7", 100), _line("2. Umeshu 12 16", 150),
-             _line("3. Sorbet 6 8", 200)]
-    assert [(i.name, i.price.amount) for i in menu.parse(lines).items] == [("Gelato", 5), ("Umeshu", 12), ("Sorbet", 6)]
+             _line("3. Sorbet 16_ 18", 200), _line("4. Kheer 25 33", 250)]
+    assert [(i.name, i.price.amount) for i in menu.parse(lines).items] == [
+        ("Gelato", 5), ("Umeshu", 12), ("Sorbet", 16), ("Kheer", 25)]
+    # elsewhere such numbers are allergen codes, a count, a set's number: no price
+    for line in ("Latte 4 5", "Bruschetta 1 3 7", "Tomato Soup 1 7", "Set 1 2", "Combo 2 3", "Serves 2 4",
+                 "Pasta 1 / Salad 4", "Room 2 1"):
+        assert find_price(line)[1] is None, line
+    codes = [_line("Bruschetta 12", 100), _line("Tomato Soup 1 7", 150), _line("Risotto 14", 200),
+             _line("Tiramisu 8.50", 250)]
+    assert [i.price.amount if i.price else None for i in menu.parse(codes).items] == [12, None, 14, 8.5]
     # a numbered dish whose price OCR lost is not the first half of the next one's name
     lost = [_line("Reg Lg", 40, x0=300), _line("1. Gelato", 100), _line("2. Umeshu 12 16", 150),
             _line("3. Sorbet 16 18", 200)]
@@ -247,5 +254,43 @@ def test_one_digit_prices_in_price_columns_are_prices_and_a_numbered_dish_below_
 
 def test_a_letter_or_two_alone_is_a_speck_or_an_ornament_and_no_dish_but_a_one_glyph_dish_is_one():
     lines = [_line("D", 100), _line("Pho", 160), _line("CC", 220), _line("Tom Yum", 280), _line("00", 340),
-             _line("粥", 400), _line("O&", 460)]
-    assert _names(lines) == ["Pho", "Tom Yum", "粥"]
+             _line("粥", 400), _line("O&", 460), _line("7UP", 520), _line("Bò", 580), _line("£5.00E", 640)]
+    assert _names(lines) == ["Pho", "Tom Yum", "粥", "7UP", "Bò"]
+
+
+def test_a_numbered_lists_first_dish_under_a_gap_is_a_dish_and_numbered_headings_over_dishes_stay_headings():
+    dishes_ = [_line("Saffron House", 0, size=80, x0=400), _line("1. CHOCOLATE CAKE", 200, size=31),
+               _line("2. KALGUKSU", 250, size=31), _line("3. YELLOW CURRY", 300, size=31),
+               _line("4. MISO SOUP", 350, size=31)]
+    assert _names(dishes_) == ["CHOCOLATE CAKE", "KALGUKSU", "YELLOW CURRY", "MISO SOUP"]
+    courses = ["1. Antipasti", "Bruschetta", "Caprese", "2. Primi", "Carbonara", "Lasagna", "3. Secondi",
+               "Saltimbocca", "Branzino"]
+    lines, y = [], 100
+    for text in courses:
+        y += 110 if text[0].isdigit() else 50  # each heading set apart by the space above it
+        lines.append(_line(text, y))
+    assert _names(lines) == ["Bruschetta", "Caprese", "Carbonara", "Lasagna", "Saltimbocca", "Branzino"]
+    # numbered dishes with their prices stacked under them, a description under some, a gap before each
+    stacked, y = [], 100
+    for name, price in (("1. WAGYU", "$12.25"), ("2. PROFITEROLES", "$31.25"), ("3. CHADOLBAEGI", "$8.25"),
+                        ("4. CARROT CAKE", "$24.75")):
+        stacked += [_line(name, y, size=42), _line(price, y + 50, size=45)]
+        if name.startswith("3."):
+            stacked.append(_line("Stir fried with coriander, chilli and basil", y + 105, size=36, x0=160))
+            y += 55
+        y += 140
+    assert _names(stacked) == ["WAGYU", "PROFITEROLES", "CHADOLBAEGI", "CARROT CAKE"]
+
+
+def test_a_numbered_dish_set_much_smaller_than_its_neighbours_is_still_a_dish_not_a_description():
+    lines = [_line("1. Pad Thai", 100, size=40), _line("2. Green Curry", 150, size=40),
+             _line("3. Khao Man Gai", 200, size=26), _line("4. Tom Yum", 250, size=40)]
+    assert _names(lines) == ["Pad Thai", "Green Curry", "Khao Man Gai", "Tom Yum"]
+
+
+def test_a_category_that_is_also_a_dish_set_apart_over_a_price_less_list_heads_it():
+    names = ["小吃", "乾燒蝦仁", "沙嗲串", "和牛", "火鍋", "麻辣鍋", "酸菜白肉鍋", "石頭火鍋"]
+    lines = [_line(n, 100 + 60 * k + (80 if k >= 4 else 0)) for k, n in enumerate(names)]
+    parsed = menu.parse(lines, is_dish=lambda s: s in ("火鍋", "和牛"))
+    assert [i.name for i in parsed.items] == ["乾燒蝦仁", "沙嗲串", "和牛", "麻辣鍋", "酸菜白肉鍋", "石頭火鍋"]
+    assert parsed.items[-1].section == "火鍋"

@@ -109,9 +109,9 @@ def _columns_apart(left: list[Box], right: list[Box], price_only, near: float) -
     price_only = _in_row(price_only, right)
     if _mostly_words(verdicts, strip, price_only):
         return True
-    # Sub-columns under (or over) a list: three boxes or more, on two rows or more, at one end of the node
-    # continue with a word (one row is no column: a name, its price and the next column's heading level
-    # with them).
+    # Sub-columns under (or over) a list: three boxes or more at one end of the node continue with a word,
+    # and with two words or more (one row is no column: a name, its price and the next column's heading
+    # level with them all continue with the same word).
     for run in (_run(verdicts), _run(verdicts[::-1])):
         if len(run) >= 3 and len({id(v[2]) for v in run}) >= 2:
             y0, y1 = min(v[0] for v in run), max(v[2].y1 for v in run)

@@ -81,7 +81,6 @@ def set_apart(rows: list, is_dish: Callable[[str], bool], notes_like: Callable[[
         if a.column == b.column and b.y0 > a.y1:
             gaps.setdefault(a.column, []).append(b.y0 - a.y1)
     usual = {c: statistics.median(g) for c, g in gaps.items()}
-    listed = sum(1 for r in rows if _number(r.text) is not None) >= 3  # the menu numbers its dishes
     out = set()
     for i, r in enumerate(rows):
         text = r.text.strip()
@@ -96,8 +95,11 @@ def set_apart(rows: list, is_dish: Callable[[str], bool], notes_like: Callable[[
         prev = rows[i - 1] if i and rows[i - 1].column == r.column else None
         if nxt is None or nxt.size < 0.85 * r.size or not (nxt.price or nxt.wordy):
             continue  # nothing under it, or its own description: a dish
-        if listed and _number(text) is not None:
-            continue  # "1. CHOCOLATE CAKE" over "2. KALGUKSU": a numbered list's dish
+        if _number(text) is not None and any(_number(o.text) is not None for o in rows[max(0, i - 2):i + 3] if o is not r):
+            # "1. CHOCOLATE CAKE" over "2. KALGUKSU" (or over its price, then "2. ..."), "8. MISO SOUP"
+            # after "7. KIMBAP" in another column: a numbered list's dish (numbered headings, "2. Primi",
+            # have dishes around them)
+            continue
         apart = prev is None or r.y0 - prev.y1 >= max(0.9 * r.size, 2 * usual.get(r.column, 0.0))
         if apart and (nxt.price and not nxt.price_only or _dishlike_run(rows, i + 1)):
             out.add(i)

@@ -16,8 +16,6 @@ import math
 import re
 from contextlib import nullcontext
 
-from rapidfuzz import fuzz
-
 from common.core import logs
 from common.engines.local import glyphs, spelling
 from common.engines.local.dishes import KnowledgeBase, key
@@ -33,7 +31,7 @@ log = logs.get_logger(__name__)
 # (Harbour read as Harbor costs 9.5)
 MAX_LOSS = 10.0
 WORD_LOSS = 7.0
-MAX_BOXES = 24    # boxes read again per page, nearest spellings first: a page of noise costs at most this many crops
+MAX_BOXES = 24    # boxes read again per page, nearest spellings first
 CANDIDATES = 4    # near known names tried per misread name
 MAX_LOOKUPS = 60  # names looked up for near spellings per page (~2 ms each)
 WORD_FIXES = 32   # glyph or word fixes tried per misread name (glyphs, spelling)
@@ -42,14 +40,18 @@ WORD_FIXES = 32   # glyph or word fixes tried per misread name (glyphs, spelling
 def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, kb: KnowledgeBase,
             lock=nullcontext(), script: str = "") -> list[int]:
     """Rename, in place, the items whose printed name OCR misread: as a near known dish (`matches`: their
-    knowledge-base matches as read), or with one glyph of a `script` menu's known word (`word_fixes`);
-    their indexes. `lock` is held around the recognition."""
+    knowledge-base matches as read), with one glyph of a `script` menu's known word (`glyphs`), or with
+    a listed word (`spelling`); their indexes. `lock` is held around the recognition."""
     if reading.image is None:
         return []
+    from rapidfuzz.distance import Levenshtein
+
     # Re-reading leans on rapidocr's recogniser internals: a fault is logged and the names stay.
     fixed: list[int] = []
     try:
-        asks = []  # (how near its nearest spelling, item index, box, its texts, (spelling, loss allowed))
+        asks = []  # ((edits to its nearest spelling, a fix's), item index, box, its texts, (spelling, loss allowed))
+        # (every misread name is looked up, up to MAX_LOOKUPS a page, before the budget is spent on the
+        # nearest: a page of noise costs at most 60 lookups of 2-3 ms and MAX_BOXES crops)
         looked = 0
         # The boxes' text as the names were cleaned (NFKC, ½ kept, no spaces between CJK), once a page.
         texts_of = [(box, clean(box.text)) for box in reading.boxes]
@@ -68,17 +70,22 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
             # Near known names, then a CJK name's glyph or a Latin name's word put right (`spelling`).
             # (each with the loss it may cost: a word list holds far more near neighbours than the dish
             # list, Harbor for Harbour, so its words may cost less)
-            spellings = [(s, MAX_LOSS) for s in kb.near_spellings(item.name, CANDIDATES)]
+            known = [(s, MAX_LOSS) for s in kb.near_spellings(item.name, CANDIDATES)]
             fixes = [(s, MAX_LOSS) for s in glyphs.fixes(item.name, kb, script)]
-            fixes += [(s, WORD_LOSS * words) for s, words in spelling.fixes(item.name, kb)]
-            spellings += [f for f in fixes if f[0] not in dict(spellings)][:WORD_FIXES]
-            if spellings:
-                near = max(fuzz.ratio(key(item.name), key(s)) for s, _ in spellings)
-                asks.append((near, n, box, [text] + [text[: at.start()] + s + text[at.end():] for s, _ in spellings],
-                             spellings))
-        # The budget goes to the names a slip or two from a spelling: a known dish that merely shares
-        # words with the name (Salt And Pepper Squid for Black Pepper Squid Noodles) is never read so.
-        todo = sorted(asks, key=lambda a: -a[0])[:MAX_BOXES]
+            # (two words put right together may cost no more than a known dish's spelling)
+            fixes += [(s, min(WORD_LOSS * words, MAX_LOSS)) for s, words in spelling.fixes(item.name, kb)]
+            fixes = [f for f in fixes if f[0] not in dict(known)][:WORD_FIXES]
+            if known or fixes:
+                edits = [min((Levenshtein.distance(key(item.name), key(s)) for s, _ in group), default=99)
+                         for group in (known, fixes)]
+                # (fewest edits first; at a tie, a known dish's spelling before a fix)
+                rank = (min(edits), edits[0] > edits[1])
+                asks.append((rank, n, box, [text] + [text[: at.start()] + s + text[at.end():] for s, _ in known + fixes],
+                             known + fixes))
+        # The budget goes to the names fewest edits from a spelling (蝦绞: one, however short): a known
+        # dish that merely shares words with the name (Salt And Pepper Squid for Black Pepper Squid
+        # Noodles) is never read so.
+        todo = sorted(asks, key=lambda a: a[0])[:MAX_BOXES]
         with lock:  # once for the page: a scan waiting on another's OCR should wait once, not per box
             scored = ocr.likelihoods(reading.image, [(box, texts) for _, _, box, texts, _ in todo]) if todo else []
         for (_, n, _, _, spellings), scores in zip(todo, scored):

@@ -26,6 +26,9 @@ class Measures:
     shouts: bool              # the menu sets its dishes in capitals: capitals make no heading
 
 
+_TWO_AMOUNTS = re.compile(r"\d+(?:[.,]\d+)?(?:\s*_)?\s+\d+(?:[.,]\d+)?")
+
+
 def with_bare_prices(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> list[Row]:
     """The rows, with the bare prices a menu of bare-number prices also prints read (`rows.bare_priced`)."""
     priced = [r for r in rows if r.price and not r.price.market and not r.price_only]
@@ -34,7 +37,9 @@ def with_bare_prices(rows: list[Row], shouts: bool, is_dish: Callable[[str], boo
         # set as its dishes are (not a description's allergen codes, not a heading's COMBO 1).
         # (A menu that sets its dishes in capitals prices them so too: there a line in capitals is a dish.)
         size = statistics.median(r.size for r in priced)
-        rows = [bare_priced(r) if not r.price and r.wordy and 0.85 * size <= r.size <= 1.2 * size
+        # (a menu with two price columns, "Umeshu 12 16" three times or more, prints "Gelato 5 7" too)
+        columns = sum(1 for r in priced if _TWO_AMOUNTS.fullmatch(r.price.text.strip())) >= 3
+        rows = [bare_priced(r, columns) if not r.price and r.wordy and 0.85 * size <= r.size <= 1.2 * size
                 and (shouts or not r.text.isupper()) and not is_dish(r.text) else r for r in rows]
     return rows
 

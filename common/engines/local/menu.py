@@ -171,10 +171,15 @@ _LISTED = re.compile(r"^\s*\d{1,3}\s?[.)．]\s*[^\W\d_]{2}")
 
 
 def _specks(item: ParsedItem, is_dish: Callable[[str], bool]) -> bool:
-    """A price-less "name" of two Latin letters or fewer and nothing else (D, CC, 00, O&): an ornament, a
-    logo's letter or a speck OCR read, never a dish (the shortest read as dishes have three: Pho)."""
-    return not item.price and sum(c.isalpha() for c in item.name) <= 2 and not wording.CJK.search(item.name) \
-        and not is_dish(item.name)
+    """A price-less "name" of one or two capitals or digits (D, CC, 00, O&), or of digits with a letter
+    or none (£5.00E): an ornament, a logo's letter, a speck or a price OCR misread, never a dish. Short
+    words in lower case stay (Bò, Gà), as do 7UP and a one-glyph CJK dish (粥)."""
+    name = item.name
+    if item.price or wording.CJK.search(name) or is_dish(name):
+        return False
+    letters = sum(c.isalpha() for c in name)
+    return sum(c.isalnum() for c in name) <= 2 and not any(c.islower() for c in name) or \
+        letters <= 1 and any(c.isdigit() for c in name)
 
 
 def _labels_only(item: ParsedItem, is_dish: Callable[[str], bool]) -> bool:

@@ -31,7 +31,7 @@ MARKET_PRICE = ("時価", "时价", "時價", "market price", "prix du marché",
 # with nothing between.)
 # (杯, 瓶, 壺 after a number are a count, "2杯 300", and never start an option so.)
 _CJK_PORTIONS = r"大盛|特盛|小盛|[半一全整兩两][隻只份]|[大中小][份碗杯]|例牌|小|中|大|並|例|ハーフ|グラス|ボトル"
-_CJK_SIZES = rf"{_CJK_PORTIONS}|杯|瓶|壺"
+_CJK_SIZES = rf"{_CJK_PORTIONS}|(?<!\d)[杯瓶壺]"
 _SIZE_LABELS = (rf"(?<![A-Za-zÀ-ÿ])(?:S|M|L|XL|{_CJK_SIZES}|half|full|glass|bottle|carafe|small|medium|large|regular|reg)"
                 r"(?![A-Za-zÀ-ÿ])")
 
@@ -74,7 +74,10 @@ _TAIL_RE = re.compile(
     rf"(?P<block>(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT}"
     # (a dot between spaces parts options too, "Glass 25 . Bottle 31"; a CJK label may follow with no
     # space at all, "並¥480大¥600", "半隻117元一隻147元")
-    rf"(?:(?:\s*(?:[-–~〜～/|・·•,、_]|\.(?=\s+{_SIZE_LABELS})|\s)\s*|(?=(?:{_CJK_PORTIONS})\s*[:：]?\s*[\d¥￥$＄]))"
+    # (possessive spaces: a line of spaced digits and labels must not make the pattern backtrack; an
+    # underscore is a leader OCR read only with a space after it, "30_ 39", never "12_50")
+    rf"(?:(?:\s*+(?:[-–~〜～/|・·•,、]|_(?=\s)|\.(?=\s+{_SIZE_LABELS}))\s*+|\s++"
+    rf"|(?=(?:{_CJK_PORTIONS})\s*[:：]?\s*(?:{_SYM}|\d)))"
     rf"(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)"
     rf"\s*[)）]?\s*$",
     re.IGNORECASE)
@@ -144,7 +147,7 @@ _S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(
 _PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")
 
 
-_DIGIT_RUN = re.compile(r"(?:\d{1,2}[,.]){5,}\d{0,2}[,.]?")
+_DIGIT_RUN = re.compile(r"(?:\d{1,2}[,._]){5,}\d{0,2}[,._]?")
 
 
 def find_price(line: str) -> tuple[str, Optional[Price]]:
@@ -204,10 +207,7 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
         glued = re.search(r"[\u3040-\u30ff\u3400-\u9fff]$", head) and re.fullmatch(r"\d{2,}|\d{1,3}(?:,\d{3})+", n)
         if head and not glued and not re.search(r"[\s.．·・…‥_\-–—:：(（\[]$", head):
             return line, None
-        # (or in price columns, smallest first: "Latte 4 5" under "Reg Lg")
-        columns = len(values) >= 2 and values == sorted(values) and re.fullmatch(r"[\d\s_]+", block.strip()) \
-            and not _NUMBERED.search(head.rstrip(" _"))
-        if "." not in n and "," not in n and len(n) < 2 and not dressed and not columns \
+        if "." not in n and "," not in n and len(n) < 2 and not dressed \
                 and not _variants(_LEADERS.sub("", head).rstrip(), amounts[-1], block):
             return line, None  # one digit is a price only as a dish's labelled option ("Veg 4 Prawn 5")
     head = _LEADERS.sub("", head).rstrip()
@@ -229,10 +229,20 @@ _NUMBERED = re.compile(r"(?:(?<![^\W\d_])(?:menu|set|combo|course|courses|until|
 _SHORT_BARE = re.compile(r"^(?P<head>.*[^\W\d_].*?)(?:\s+|(?<=[a-zà-ÿ])|(?<=[A-ZÀ-ÖØ-Þ]{3}))(?P<n>\d{1,3}(?:[.,]\d{2})?)\s*$")
 
 
-def find_bare_price(line: str) -> tuple[str, Optional[Price]]:
+# Two bare amounts in two price columns, smallest first ("Latte 4 5" under "Reg Lg"; "Hambagu 30_ 39").
+_TWO_BARE = re.compile(r"^(?P<head>.*[^\W\d_].*?)\s+(?P<a>\d{1,3})(?:\s*_)?\s+(?P<b>\d{1,3})\s*$")
+
+
+def find_bare_price(line: str, columns: bool = False) -> tuple[str, Optional[Price]]:
     """What a menu of bare-number prices also prints as a price, and `find_price` alone does not take: a
     single digit after a space ("sea salt 8"), or digits OCR ran into the last word ("tomato22",
-    "MACCHIATO8"; never after one or two capitals: B12)."""
+    "MACCHIATO8"; never after one or two capitals: B12); on a menu that prices its dishes in two
+    columns (`columns`), two one-digit amounts, smallest first ("Latte 4 5")."""
+    two = _TWO_BARE.match(line) if columns else None
+    if two and int(two.group("a")) < int(two.group("b")) and not _COUNTED.search(two.group("head")) \
+            and not _NUMBERED.search(two.group("head")):
+        return _LEADERS.sub("", two.group("head")).rstrip(), Price(
+            text=f"{two.group('a')} {two.group('b')}", amount=float(two.group("a")), currency=None)
     m = _SHORT_BARE.match(line)
     if not m or _COUNTED.search(m.group("head")) or _NUMBERED.search(m.group("head")):
         return line, None

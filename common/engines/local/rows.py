@@ -90,9 +90,9 @@ def rows_of(lines: list[Line]) -> list[Row]:
     return rows
 
 
-def bare_priced(r: Row) -> Row:
+def bare_priced(r: Row, columns: bool = False) -> Row:
     """The row with the bare price a menu of bare-number prices prints (`find_bare_price`), if any."""
-    head, price = find_bare_price(r.text)
+    head, price = find_bare_price(r.text, columns)
     return dataclasses.replace(r, head=head, price=price) if price and wording.dish_name(head) else r
 
 

@@ -22,13 +22,18 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 
 def fixes(name: str, kb: KnowledgeBase) -> list[tuple[str, int]]:
     """(`name` with its unlisted words spelled as listed ones, how many words changed), nearest first."""
-    words = _known(kb.latin_words())
+    if not re.search(r"[A-Za-z]{3}", name):
+        return []  # (a CJK name never loads the word list)
+    dishes = kb.latin_words()
+    words = _known(dishes)
     options = []  # (start, end, [spellings]) for each word no list holds
     for m in _WORD.finditer(name):
         word = m.group(0)
         if len(word) < MIN_LENGTH or word.isdigit() or sum(c.isdigit() for c in word) > 1 or word.lower() in words:
             continue
-        near = sorted(_edits(word.lower()) & words, key=lambda w: (-_checker().word_frequency[w], w))[:PER_WORD]
+        # (a known dish's words first, dango before dingo; then the commoner English words)
+        near = sorted(_edits(word.lower()) & words,
+                      key=lambda w: (w not in dishes, -_checker().word_frequency[w], w))[:PER_WORD]
         if near:
             options.append((m.start(), m.end(), [_cased(w, word) for w in near]))
     out: list[tuple[str, int]] = []
@@ -62,5 +67,7 @@ def _checker():
 
 @functools.lru_cache(maxsize=2)
 def _known(dishes: frozenset[str]) -> frozenset[str]:
-    listed = {w for w, n in _checker().word_frequency.items() if n >= MIN_FREQUENCY and len(w) >= MIN_LENGTH}
+    # (possessives, Ed's, are no dish's words)
+    listed = {w for w, n in _checker().word_frequency.items() if n >= MIN_FREQUENCY and len(w) >= MIN_LENGTH
+              and w.isalpha()}
     return frozenset(listed | dishes)
