@@ -95,7 +95,8 @@ def set_apart(rows: list, is_dish: Callable[[str], bool], notes_like: Callable[[
         prev = rows[i - 1] if i and rows[i - 1].column == r.column else None
         if nxt is None or nxt.size < 0.85 * r.size or not (nxt.price or nxt.wordy):
             continue  # nothing under it, or its own description: a dish
-        if _number(text) is not None and any(_number(o.text) is not None for o in rows[max(0, i - 2):i + 3] if o is not r):
+        if wording.LIST_NUMBER.match(text) and any(wording.LIST_NUMBER.match(o.text) for o in rows[max(0, i - 2):i + 3]
+                                                    if o is not r):
             # "1. CHOCOLATE CAKE" over "2. KALGUKSU" (or over its price, then "2. ..."), "8. MISO SOUP"
             # after "7. KIMBAP" in another column: a numbered list's dish (numbered headings, "2. Primi",
             # have dishes around them)
@@ -104,12 +105,6 @@ def set_apart(rows: list, is_dish: Callable[[str], bool], notes_like: Callable[[
         if apart and (nxt.price and not nxt.price_only or _dishlike_run(rows, i + 1)):
             out.add(i)
     return out
-
-
-def _number(text: str) -> Optional[int]:
-    """The list number a line opens with ("2. KALGUKSU", "12) Pho"), if any."""
-    m = re.match(r"\s*(\d{1,3})\s?[.)．]\s*[^\W\d_]", text)
-    return int(m.group(1)) if m else None
 
 
 def _dishlike_run(rows: list, k: int) -> bool:

@@ -9,7 +9,6 @@ or the one below it (`pairing`). How a line's words read is `wording`'s; rows ar
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -143,7 +142,7 @@ def _place(rows: list[Row], i: int, m: measures.Measures, current: Optional[Pars
     # its glyphs, 和牛 against 剁椒田雞煲, CAKE against RIBEYE)
     much_smaller = m.item_size and r.size < 0.75 * m.item_size
     placed = (smaller or indented or tucked or (m.stacked and not is_dish(text))) and not (
-        set_as_name and (centred or not (much_smaller or tucked))) and not _LISTED.match(text)
+        set_as_name and (centred or not (much_smaller or tucked))) and not wording.LIST_NUMBER.match(text)
     # A Latin line right under a CJK dish, with no price of its own: the dish's name in English.
     translated = current is not None and above is not None and not wording.CJK.search(text) \
         and bool(wording.CJK.search(above.head)) and current.name in wording.clean(above.head)
@@ -163,11 +162,6 @@ def _tagline(title: Row, r: Row, m: measures.Measures) -> bool:
     """`r` is set under `title` as a tagline is: the title larger than the dishes, `r` much smaller, centred."""
     return title.size >= 1.1 * m.item_size and r.size < 0.8 * title.size and bool(title.x1 and r.x1) \
         and abs(r.x0 + r.x1 - title.x0 - title.x1) < r.size
-
-
-# A list's number before a name ("2. RIBEYE STEAK", "12) Pho"): a dish of a numbered list, whatever its
-# size says (capitals without descenders read smaller); no description is numbered so.
-_LISTED = re.compile(r"^\s*\d{1,3}\s?[.)．]\s*[^\W\d_]{2}")
 
 
 def _specks(item: ParsedItem, is_dish: Callable[[str], bool]) -> bool:

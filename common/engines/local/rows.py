@@ -111,9 +111,6 @@ def numbered_dish(r: Row, is_dish: Callable[[str], bool]) -> Row:
     return r
 
 
-_LIST_NUMBER = re.compile(r"^\s*\d{1,3}\s?[.)．]\s*[^\W\d_]")
-
-
 def wraps(rows: list[Row], i: int) -> bool:
     """True when line i is the first half of the priced name under it ("Grilled Salmon with" /
     "Lemon Butter Sauce  $24")."""
@@ -127,7 +124,7 @@ def wraps(rows: list[Row], i: int) -> bool:
         return False
     if bool(wording.CJK.search(r.text)) != bool(wording.CJK.search(nxt.head)):
         return False  # an English name above the Chinese one is the line's translation, not its start
-    if _LIST_NUMBER.match(nxt.text):
+    if wording.LIST_NUMBER.match(nxt.text):
         return False  # "2. Umeshu 12 16" starts a dish of a numbered list, whatever ends the line above
     prev = rows[i - 1] if i and rows[i - 1].column == r.column else None
     # Gaps between the lines' first boxes (a slanted line's own extent spans its slant), negative

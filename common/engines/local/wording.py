@@ -14,6 +14,8 @@ _BULLET = re.compile(r"^\s*(?:[0-9０-９]{1,3}[.)）:、]|[A-Za-z][0-9]{1,3}[.)
                      # an order sheet's row number run into its dish ("101传统铜锅"); never a count ("3色丼",
                      # "100年老店", "2人前")
                      r"|\d{3,4}(?![\d年人種种色品点點個个本枚貫贯皿串杯份])(?=[\u3400-\u9fff\u3040-\u30ff]))\s*")
+# A list's number opening a line, before a name: "2. RIBEYE STEAK", "12) Pho", "3.JIAOZI".
+LIST_NUMBER = re.compile(r"^\s*(\d{1,3})\s?[.)．]\s*(?=[^\W\d_])")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])\s+(?=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])")
 
@@ -92,7 +94,7 @@ def has_words(s: str) -> bool:
 def is_sentence(s: str) -> bool:
     """Written as a sentence: long CJK text, six Latin words or more, or a full stop after a phrase."""
     cjk = len(CJK.findall(s))
-    s = re.sub(r"^\s*\d{1,3}\s?[.)．]\s*", "", s)  # a list's number is no word: "5. Ginger Short Rib Fried Rice"
+    s = LIST_NUMBER.sub("", s)  # a list's number is no word: "5. Ginger Short Rib Fried Rice"
     return cjk >= 14 or (cjk == 0 and len(s.split()) >= 6) or s.endswith(("。", ".")) and len(s) > 12
 
 
