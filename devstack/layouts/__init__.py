@@ -39,12 +39,14 @@ EVAL_SEEDS = tuple(range(9100, 9108))
 FRESH_SEEDS = tuple(range(9300, 9308))
 # Fixed on 2026-12-07 during issue 26's fourth stop, before any figure on them was read; never tune on these.
 FOURTH_SEEDS = tuple(range(9500, 9508))
-HELD_SEEDS = {"eval": EVAL_SEEDS, "fresh": FRESH_SEEDS, "fourth": FOURTH_SEEDS}
+# Fixed on 2026-12-07 at fad66e3, before issue 26's fifth stop changed the engine; never tune on these.
+FIFTH_SEEDS = tuple(range(9700, 9708))
+HELD_SEEDS = {"eval": EVAL_SEEDS, "fresh": FRESH_SEEDS, "fourth": FOURTH_SEEDS, "fifth": FIFTH_SEEDS}
 
 
 def dev_seeds(n: int, start: int = 1) -> list[int]:
     """n development seeds: any but the evaluation ones."""
-    held = set(EVAL_SEEDS) | set(FRESH_SEEDS) | set(FOURTH_SEEDS)
+    held = set(EVAL_SEEDS) | set(FRESH_SEEDS) | set(FOURTH_SEEDS) | set(FIFTH_SEEDS)
     return [s for s in range(start, start + n + len(held)) if s not in held][:n]
 
 
