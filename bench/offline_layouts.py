@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.harness import report  # noqa: E402
 from common.scan import photos as images# noqa: E402
 from devstack import layouts, menu_photos, menu_templates  # noqa: E402
+from devstack.layouts.content import Unfillable  # noqa: E402
 from devstack.layouts.score import Score, score  # noqa: E402
 
 
@@ -58,12 +59,16 @@ def main() -> int:
         for kind in args.kind:
             total, secs, cpu = Score(), [], []
             for seed in seeds:
-                if args.cache:
-                    page, items = _replay(engine, family, seed, kind, args.cache)
-                    wall = used = 0.0
-                else:
-                    page = layouts.generate(family, seed)
-                    items, wall, used = _read(engine, page, kind, args.phone)
+                try:
+                    if args.cache:
+                        page, items = _replay(engine, family, seed, kind, args.cache)
+                        wall = used = 0.0
+                    else:
+                        page = layouts.generate(family, seed)
+                        items, wall, used = _read(engine, page, kind, args.phone)
+                except Unfillable as exc:
+                    print(f"{family}/{kind}/{seed}: left out: {exc}")
+                    continue
                 secs.append(wall)
                 cpu.append(used)
                 s, missed, junk = score(page.dishes, items)

@@ -97,6 +97,10 @@ def invented(lang: str, rnd: random.Random) -> str:
     return sep.join(x for x in (rnd.choice(ADJ[lang]), rnd.choice(NOUN[lang]), rnd.choice(FORM[lang])) if x)
 
 
+class Unfillable(ValueError):
+    """A page asks for more different dish names than its language has."""
+
+
 class Source:
     """A page's dishes: two thirds from the knowledge base (any cuisine), a third invented; never one twice."""
 
@@ -119,7 +123,7 @@ class Source:
             if k not in self.seen and len(k) >= 2:
                 self.seen.add(k)
                 return name, dish_id
-        raise ValueError("no fresh dish name left")
+        raise Unfillable(f"no fresh {self.lang} dish name left")
 
     def desc(self) -> str:
         r, lang = self.rnd, self.lang

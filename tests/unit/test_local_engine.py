@@ -518,25 +518,45 @@ def test_ctc_likelihood_sums_every_alignment_of_the_text():
     assert _ctc_log_likelihood(probs, [1, None]) == -math.inf  # a character the model cannot write
 
 
+class _Recogniser:
+    """A recogniser whose re-reading scores each text by `score(printed, text)`; the boxes it was asked
+    to read again, in `asked`; `nearly` the runner-up glyphs its frames give for each box's text."""
+
+    def __init__(self, score, nearly=None):
+        self.score, self.nearly, self.asked = score, nearly or {}, []
+
+    def reread(self, image, boxes):
+        from common.engines.local.wording import clean
+
+        self.asked.extend(box.text for box in boxes)
+        return [_Read(self, clean(box.text)) for box in boxes]
+
+
+class _Read:
+    def __init__(self, recogniser, printed):
+        self.recogniser, self.printed = recogniser, printed
+
+    def likelihood(self, text):
+        return self.recogniser.score(self.printed, text)
+
+    def nearly(self, text, count=24):
+        return self.recogniser.nearly.get(text, {})
+
+
 def test_a_reading_the_recogniser_cannot_write_is_never_replaced():
     import math
 
     from common.engines.local import lexicon
     from common.engines.local.ocr import Reading
 
-    class Unwritable:  # the printed reading holds a glyph the model has none of
-        def likelihoods(self, image, asks):
-            return [[-math.inf] + [-1.0] * (len(texts) - 1) for _, texts in asks]
+    # the printed reading holds a glyph the model has none of
+    unwritable = _Recogniser(lambda printed, text: -math.inf if text == printed else -1.0)
 
     items = [menu.ParsedItem("蝦绞", None)]
     reading = Reading([_box("蝦绞 71元", 0, 0, 200, 50)], 0, 300.0, image=object())
-    assert lexicon.correct(items, [None], reading, Unwritable(), dishes.load()) == [] and items[0].name == "蝦绞"
-
-    class Unsure:
-        def likelihoods(self, image, asks):
-            return [[-2.0] + [-5.0] * (len(texts) - 1) for _, texts in asks]
-
-    assert lexicon.correct(items, [None], reading, Unsure(), dishes.load()) == [0] and items[0].name != "蝦绞"
+    assert lexicon.correct(items, [None], reading, unwritable, dishes.load()) == [] and items[0].name == "蝦绞"
+    unsure = _Recogniser(lambda printed, text: -2.0 if text == printed else -5.0)
+    assert lexicon.correct(items, [None], reading, unsure, dishes.load()) == [0] and items[0].name != "蝦绞"
 
 
 def test_an_evaluation_template_whose_font_is_missing_is_skipped_naming_the_package(monkeypatch):
@@ -545,6 +565,17 @@ def test_an_evaluation_template_whose_font_is_missing_is_skipped_naming_the_pack
     monkeypatch.setitem(menu_templates.FONTS, "decorative", "/nonexistent/lobster.otf")
     template = next(t for t in menu_templates.TEMPLATES if t.key == "decorative-font")
     assert "apt-get install fonts-lobster" in menu_templates.font_missing(template)
+
+
+def test_a_missing_word_list_fails_at_engine_start_naming_the_package(monkeypatch):
+    import importlib.util
+
+    from common.engines.local import check_prerequisites
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "jieba" else real(name, *a))
+    with pytest.raises(ConfigError, match="needs jieba"):
+        check_prerequisites()
 
 
 def test_a_missing_font_fails_at_engine_start_naming_the_package(monkeypatch, tmp_path):
@@ -616,13 +647,9 @@ def test_a_misread_latin_word_is_put_right_only_when_the_recogniser_finds_it_nea
     from common.engines.local import lexicon
     from common.engines.local.ocr import Reading
 
-    class Recogniser:
-        def __init__(self, loss):
-            self.loss = loss
-
-        def likelihoods(self, image, asks):
-            return [[-1.0] + [-1.0 - (self.loss if t.startswith("Sesame Salmon") else 40.0) for t in texts[1:]]
-                    for _, texts in asks]
+    def Recogniser(loss):
+        return _Recogniser(lambda printed, text: -1.0 if text == printed
+                           else -1.0 - (loss if text.startswith("Sesame Salmon") else 40.0))
 
     reading = Reading([_box("Sesome Salmon Sliders $18", 0, 0, 400, 50)], 0, 400.0, image=object())
     for loss, name in ((4.0, "Sesame Salmon Sliders"), (math.inf, "Sesome Salmon Sliders"),
@@ -638,13 +665,9 @@ def test_a_one_glyph_fix_is_taken_only_when_the_recogniser_finds_it_nearly_as_li
     from common.engines.local import lexicon
     from common.engines.local.ocr import Reading
 
-    class Recogniser:
-        def __init__(self, loss):
-            self.loss = loss
-
-        def likelihoods(self, image, asks):  # the printed reading, then 農家鴨胸飯 a glyph's cost behind it
-            return [[-2.0] + [-2.0 - (self.loss if t.startswith("農家鴨胸飯") else 30.0) for t in texts[1:]]
-                    for _, texts in asks]
+    def Recogniser(loss):  # the printed reading, then 農家鴨胸飯 a glyph's cost behind it
+        return _Recogniser(lambda printed, text: -2.0 if text == printed
+                           else -2.0 - (loss if text.startswith("農家鴨胸飯") else 30.0))
 
     reading = Reading([_box("農家鴨胸版 120元", 0, 0, 300, 50)], 0, 300.0, image=object())
     items = [menu.ParsedItem("農家鴨胸版", None)]
@@ -662,22 +685,17 @@ def test_the_names_nearest_a_spelling_are_re_read_first_and_a_page_reads_no_more
     from common.engines.local import lexicon
     from common.engines.local.ocr import Reading
 
-    class Counting:
-        asked: list = []
 
-        def likelihoods(self, image, asks):
-            self.asked.extend(texts[0] for _, texts in asks)
-            return [[0.0] + [-50.0] * (len(texts) - 1) for _, texts in asks]
-
-    # first on the page a name that merely shares words with known dishes, then thirty names a one-glyph
+    # first on the page a name that merely shares words with known dishes, then more names a one-glyph
     # fix can help (版 for 飯), last a known dish one letter off (Potsfickers: Potstickers)
     names = ["Black Pepper Squid Noodles"]
-    names += [a + b + "版" for a in ("農家", "招牌", "秘製", "香辣", "家常", "古早") for b in ("鴨胸", "牛腩", "排骨", "雞丁", "花枝")]
+    names += [a + b + "版" for a in ("農家", "招牌", "秘製", "香辣", "家常", "古早", "宮廷", "砂鍋", "鐵板", "三杯")
+              for b in ("鴨胸", "牛腩", "排骨", "雞丁", "花枝")][:lexicon.MAX_BOXES + 6]
     names += ["Potsfickers", "蝦绞"]
     reading = Reading([_box(f"{name} 120", 0, 60 * n, 300, 60 * n + 50) for n, name in enumerate(names)], 0, 300.0,
                       image=object())
     items = [menu.ParsedItem(name, None) for name in names]
-    recogniser = Counting()
+    recogniser = _Recogniser(lambda printed, text: 0.0 if text == printed else -50.0)
     lexicon.correct(items, [None] * len(items), reading, recogniser, dishes.load(), script="zh-Hant")
     assert len(recogniser.asked) == lexicon.MAX_BOXES
     # one edit from a known dish, though read last on the page: before the one-glyph fixes
@@ -713,8 +731,76 @@ def test_misread_names_re_read_in_batches_get_each_its_own_crops_scores_in_the_o
     reader._engine, reader._index = engine, None
     image = np.full((400, 1400, 3), 255, np.uint8)
     widths = [300, 40, 900, 120, 200, 600, 80, 1000]  # unsorted, more than one batch
-    asks = [(_box("x", 10, 10, 10 + w, 50), ["a", "b"]) for w in widths]
-    scores = reader.likelihoods(image, asks)
+    frames = reader.reread(image, [_box("x", 10, 10, 10 + w, 50) for w in widths])
+    scores = [[f.likelihood(t) for t in ("a", "b")] for f in frames]
     assert len(scores) == len(widths) and all(math.isfinite(v) for s in scores for v in s)
     # a wider crop reads "a" likelier: the scores rank as the widths do, so each box got its own crop's
     assert list(np.argsort([s[0] for s in scores])) == list(np.argsort(widths))
+
+
+def test_a_chinese_glyph_joining_no_word_is_in_doubt_and_a_known_dishs_rare_word_is_not():
+    from common.engines.local import hanwords
+
+    known = dishes.load().cjk_names()
+    assert hanwords.doubtful("黑椒田維趣", known) == [2, 3, 4]  # 黑椒 is a word; 田維, 維趣 are none
+    assert hanwords.doubtful("乾煸茄子", known) == []  # 乾煸, in no dictionary, is a piece of 乾煸四季豆
+    assert hanwords.doubtful("紅燒牛肉", known) == [] and hanwords.doubtful("牛肉麵", known) == []
+    assert hanwords.doubtful("黑椒田雞麵", known) == []  # 麵 ends a name as a word of its own
+
+
+def test_doubtful_glyphs_are_offered_as_the_runner_ups_that_make_words_commonest_in_menus_first():
+    from common.engines.local import hanwords
+
+    known = dishes.load().cjk_names()
+    # as the recogniser's frames had it: 雞 ninth after 維, 麵 sixth after 趣
+    nearly = {3: list("非雖单路雄肆锦染雞"), 4: list("题趟频矩超麵")}
+    fixes = hanwords.fixes("黑椒田維趣", [2, 3, 4], nearly, known)
+    assert fixes[0].name == "黑椒田雞麵" and fixes[0].glyphs == 2 and fixes[0].doubts == 0
+    # 田单 is a word too (a general's name): one menus print far less, so it ranks below
+    single = {f.name: f for f in fixes}
+    assert "黑椒田单麵" in single and single["黑椒田单麵"].prior < fixes[0].prior
+    assert hanwords.fixes("黑椒田維趣", [2, 3, 4], {}, known) == []  # no runner-ups, nothing to offer
+
+
+def test_a_runner_up_fix_is_taken_only_within_its_glyphs_loss_after_the_menus_prior():
+    import math
+
+    from common.engines.local import hanwords, lexicon
+    from common.engines.local.ocr import Reading
+
+    kb = dishes.load()
+    nearly = {"黑椒田維趣 170": {3: list("单雞"), 4: list("题麵")}}
+    fix = next(f for f in hanwords.fixes("黑椒田維趣", [2, 3, 4], {3: list("单雞"), 4: list("题麵")}, kb.cjk_names())
+               if f.name == "黑椒田雞麵")
+    reading = Reading([_box("黑椒田維趣 170", 0, 0, 300, 50)], 0, 300.0, image=object())
+    for loss, name in ((2 * lexicon.RUNNER_UP_LOSS + fix.prior - 0.5, "黑椒田雞麵"),
+                       (2 * lexicon.RUNNER_UP_LOSS + fix.prior + 0.5, "黑椒田維趣")):
+        def score(printed, text, loss=loss):
+            return -1.0 if text == printed else -1.0 - (loss if text.startswith("黑椒田雞麵") else math.inf)
+        items = [menu.ParsedItem("黑椒田維趣", None)]
+        lexicon.correct(items, [None], reading, _Recogniser(score, nearly), kb, script="zh-Hant")
+        assert items[0].name == name
+    # a Latin menu's names are never put in doubt
+    items = [menu.ParsedItem("黑椒田維趣", None)]
+    lexicon.correct(items, [None], reading, _Recogniser(lambda p, t: 0.0 if t in (p, "黑椒田雞麵 170") else -math.inf,
+                                                        nearly), kb, script="latin")
+    assert items[0].name == "黑椒田維趣"
+
+
+def test_the_frames_runner_ups_are_found_for_each_glyph_even_where_they_read_another():
+    import numpy as np
+
+    from common.engines.local.ocr import Frames
+
+    chars = ["blank", "田", "維", "雞", "麵", "趣", "題"]
+    index = {c: i for i, c in enumerate(chars)}
+    probs = np.full((7, len(chars)), 0.01)
+    for t, (best, second) in enumerate([("田", None), ("blank", None), ("維", "雞"), ("維", "雞"),
+                                        ("blank", None), ("題", "麵"), ("blank", None)]):
+        probs[t, index[best]] = 0.8
+        if second:
+            probs[t, index[second]] = 0.15
+    near = Frames(probs, index, chars).nearly("田維趣", 2)
+    assert near[1][0] == "雞"        # the runner-up where 維 was read
+    assert near[2][:2] == ["題", "麵"]  # OCR printed 趣 where these frames read 題: aligned all the same
+    assert Frames(probs, index, chars).nearly("", 2) == {}

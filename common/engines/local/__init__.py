@@ -73,6 +73,9 @@ def check_prerequisites() -> None:
     missing = [m for m in MODELS.values() if not (models / m).is_file()]
     if missing:
         raise ConfigError(f"rapidocr models missing from {models}: {', '.join(missing)}")
+    for package in ("spellchecker", "jieba"):  # the word lists re-reading puts misread names right with
+        if importlib.util.find_spec(package) is None:
+            raise ConfigError(f"the offline engine needs {package}: pip install -r common/engines/local/requirements.txt")
 
 
 class LocalEngine:

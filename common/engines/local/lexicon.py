@@ -17,7 +17,7 @@ import re
 from contextlib import nullcontext
 
 from common.core import logs
-from common.engines.local import glyphs, spelling
+from common.engines.local import glyphs, hanwords, spelling
 from common.engines.local.dishes import KnowledgeBase, key
 from common.engines.local.layout import Box
 from common.engines.local.menu import ParsedItem
@@ -31,10 +31,14 @@ log = logs.get_logger(__name__)
 # (Harbour read as Harbor costs 9.5)
 MAX_LOSS = 10.0
 WORD_LOSS = 7.0
-MAX_BOXES = 24    # boxes read again per page, nearest spellings first
+MAX_BOXES = 32    # boxes read again per page, nearest spellings first
 CANDIDATES = 4    # near known names tried per misread name
 MAX_LOOKUPS = 60  # names looked up for near spellings per page (~2 ms each)
 WORD_FIXES = 32   # glyph or word fixes tried per misread name (glyphs, spelling)
+# nats per glyph a runner-up making a dictionary word may cost (`hanwords`): on development pages every
+# such fix within 3 put a misread right (田维 -> 田雞), and every one beyond made a right name wrong
+# (茄子飯 -> 茄子板: 子板 is a word too)
+RUNNER_UP_LOSS = 3.0
 
 
 def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, kb: KnowledgeBase,
@@ -49,7 +53,7 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
     # Re-reading leans on rapidocr's recogniser internals: a fault is logged and the names stay.
     fixed: list[int] = []
     try:
-        asks = []  # ((edits to its nearest spelling, a fix's), item index, box, its texts, (spelling, loss allowed))
+        asks = []  # ((edits to its nearest spelling, a fix's), item index, box, text, where, spellings, doubts)
         # (every misread name is looked up, up to MAX_LOOKUPS a page, before the budget is spent on the
         # nearest: a page of noise costs at most 60 lookups of 2-3 ms and MAX_BOXES crops)
         looked = 0
@@ -75,28 +79,55 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
             # (two words put right together may cost no more than a known dish's spelling)
             fixes += [(s, min(WORD_LOSS * words, MAX_LOSS)) for s, words in spelling.fixes(item.name, kb)]
             fixes = [f for f in fixes if f[0] not in dict(known)][:WORD_FIXES]
-            if known or fixes:
+            # Glyphs of a Chinese name that join no word: their runner-ups are known only once re-read.
+            doubts = hanwords.doubtful(item.name, kb.cjk_names()) if script in ("zh-Hant", "zh-Hans") else []
+            if known or fixes or doubts:
                 edits = [min((Levenshtein.distance(key(item.name), key(s)) for s, _ in group), default=99)
-                         for group in (known, fixes)]
-                # (fewest edits first; at a tie, a known dish's spelling before a fix)
-                rank = (min(edits), edits[0] > edits[1])
-                asks.append((rank, n, box, [text] + [text[: at.start()] + s + text[at.end():] for s, _ in known + fixes],
-                             known + fixes))
+                         for group in (known, fixes)] + [len(doubts) or 99]
+                # (fewest edits first; at a tie, a spelling before a doubt, a known dish's before a fix)
+                rank = (min(edits), min(edits[:2]) > edits[2], edits[0] > edits[1])
+                asks.append((rank, n, box, text, at, known + fixes, doubts))
         # The budget goes to the names fewest edits from a spelling (蝦绞: one, however short): a known
         # dish that merely shares words with the name (Salt And Pepper Squid for Black Pepper Squid
         # Noodles) is never read so.
         todo = sorted(asks, key=lambda a: a[0])[:MAX_BOXES]
         with lock:  # once for the page: a scan waiting on another's OCR should wait once, not per box
-            scored = ocr.likelihoods(reading.image, [(box, texts) for _, _, box, texts, _ in todo]) if todo else []
-        for (_, n, _, _, spellings), scores in zip(todo, scored):
-            # A printed reading the model cannot write scores -inf, and any spelling would beat it.
+            frames = ocr.reread(reading.image, [a[2] for a in todo]) if todo else []
+        for (_, n, _, text, at, spellings, doubts), read in zip(todo, frames):
+            if read is None:
+                continue
+            texts = [text] + [text[: at.start()] + s + text[at.end():] for s, _ in spellings]
+            scores = [read.likelihood(t) for t in texts]
+            if not math.isfinite(scores[0]):
+                continue  # a printed reading the model cannot write scores -inf, and any spelling would beat it
             fits = [i for i in range(1, len(scores)) if scores[i] >= scores[0] - spellings[i - 1][1]]
-            if math.isfinite(scores[0]) and fits:
+            if fits:
                 items[n].name = spellings[max(fits, key=scores.__getitem__) - 1][0]
+                fixed.append(n)
+            elif doubts and (fix := _runner_up(items[n].name, text, at, doubts, read, scores[0], kb)):
+                items[n].name = fix
                 fixed.append(n)
     except Exception as exc:  # noqa: BLE001 - re-reading improves names; it never fails a scan
         log.warning("re-reading failed", error=f"{type(exc).__name__}: {str(exc)[:200]}")
     return fixed
+
+
+def _runner_up(name: str, text: str, at, doubts: list[int], read, printed: float, kb: KnowledgeBase) -> str | None:
+    """`name` with its doubtful glyphs read as runner-ups that make words (`hanwords`), if the recogniser
+    finds that nearly as likely as the print: the fix leaving fewest glyphs in doubt, then its score."""
+    # (the name's glyphs sit in `text` at `at`, spaces aside)
+    where = [p for p in range(at.start(), at.end()) if not text[p].isspace()]
+    glyphs = [p for p, g in enumerate(name) if not g.isspace()]
+    if len(where) != len(glyphs):
+        return None
+    runners = read.nearly(text, hanwords.RUNNERS_UP)
+    nearly = {p: runners[w] for p, w in zip(glyphs, where) if w in runners}
+    best = None
+    for fix in hanwords.fixes(name, doubts, nearly, kb.cjk_names()):
+        score = read.likelihood(text[: at.start()] + fix.name + text[at.end():])
+        if score + fix.prior >= printed - RUNNER_UP_LOSS * fix.glyphs and (best is None or fix.rank(score) < best[0]):
+            best = (fix.rank(score), fix.name)
+    return best[1] if best else None
 
 
 def _box_of(name: str, texts_of: list[tuple[Box, str]]):

@@ -60,7 +60,7 @@ class Ocr:
                        "Det.limit_type": "max", "Det.limit_side_len": DET_SIDE,
                        "Rec.rec_img_shape": [3, 48, REC_WIDTH], "Rec.rec_batch_num": REC_BATCH})
         self._engine = RapidOCR(params=params)
-        self._index: dict[str, int] | None = None  # the recogniser's characters, for likelihoods()
+        self._index: dict[str, int] | None = None  # the recogniser's characters, for reread()
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
     def read(self, jpeg: bytes) -> Reading:
@@ -86,18 +86,17 @@ class Ocr:
             boxes.append(Box(str(text), float(score), [(float(x), float(y)) for x, y in quad]))
         return Reading(boxes, weak, sharpness, img)
 
-    def likelihoods(self, image, asks: list[tuple[Box, list[str]]]) -> list[list[float]]:
-        """For each (box, texts): how likely the recogniser finds each text in the box's crop, as CTC
-        log-probabilities comparable between one box's texts; -inf for a text the model cannot write."""
+    def reread(self, image, boxes: list[Box]) -> list["Frames | None"]:
+        """Each box's crop recognised again, as the recogniser's frames (None for an empty crop): what
+        re-reading scores other spellings against (`lexicon`)."""
         import numpy as np
         from rapidocr.utils.process_img import get_rotate_crop_image
 
         rec = self._engine._load_rec_model()
         if self._index is None:
             self._index = {c: i for i, c in enumerate(rec.postprocess_op.character)}
-        out: list[list[float]] = [[-math.inf] * len(texts) for _, texts in asks]
-        crops = [(n, get_rotate_crop_image(image, np.array(box.points, dtype=np.float32)))
-                 for n, (box, _) in enumerate(asks)]
+        out: list[Frames | None] = [None] * len(boxes)
+        crops = [(n, get_rotate_crop_image(image, np.array(box.points, dtype=np.float32))) for n, box in enumerate(boxes)]
         crops = sorted(((n, c) for n, c in crops if c.shape[0] and c.shape[1]), key=lambda nc: nc[1].shape[1] / nc[1].shape[0])
         # In batches of similar width, as rapidocr reads: one crop a run costs about twice as much.
         for at in range(0, len(crops), REC_BATCH):
@@ -105,7 +104,46 @@ class Ocr:
             ratio = max([REC_WIDTH / 48] + [c.shape[1] / c.shape[0] for _, c in batch])
             probs = rec.session(np.stack([rec.resize_norm_img(c, ratio) for _, c in batch]).astype(np.float32))
             for (n, _), frames in zip(batch, probs):
-                out[n] = [_ctc_log_likelihood(frames, [self._index.get(c) for c in text]) for text in asks[n][1]]
+                out[n] = Frames(frames, self._index, rec.postprocess_op.character)
+        return out
+
+
+class Frames:
+    """One crop as the recogniser saw it: a distribution over its characters (0: blank) per frame."""
+
+    def __init__(self, probs, index: dict[str, int], characters) -> None:
+        self.probs, self._index, self._characters = probs, index, characters
+
+    def likelihood(self, text: str) -> float:
+        """log P(text | frames); -inf for a text the model cannot write."""
+        return _ctc_log_likelihood(self.probs, [self._index.get(c) for c in text])
+
+    def nearly(self, text: str, count: int = 24) -> dict[int, list[str]]:
+        """For each glyph of `text` (the box as OCR read it) that the frames read too, even as another
+        glyph: the `count` characters likeliest there besides it, likeliest first."""
+        import unicodedata
+
+        import numpy as np
+        from rapidfuzz.distance import Levenshtein
+
+        best = self.probs.argmax(axis=1)
+        runs: list[tuple[str, int, int]] = []  # (character, first frame, last frame) of each emission
+        for t, k in enumerate(best):
+            if k and t and best[t - 1] == k:
+                runs[-1] = (runs[-1][0], runs[-1][1], t)
+            elif k:
+                runs.append((unicodedata.normalize("NFKC", self._characters[k])[:1], t, t))
+        out = {}
+        # (this reading and OCR's may differ by a glyph or a space: aligned, a glyph read as another counts)
+        for op in Levenshtein.opcodes(text, "".join(c for c, _, _ in runs)):
+            if op.tag not in ("equal", "replace") or op.src_end - op.src_start != op.dest_end - op.dest_start:
+                continue
+            for p, r in zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)):
+                _, first, last = runs[r]
+                window = self.probs[max(0, first - 1):last + 2].max(axis=0)
+                window[0] = 0.0
+                order = np.argsort(-window)[:count + 1]
+                out[p] = [self._characters[k] for k in order if self._characters[k] != text[p]][:count]
         return out
 
 
