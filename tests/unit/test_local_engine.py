@@ -539,7 +539,7 @@ class _Read:
     def likelihood(self, text):
         return self.recogniser.score(self.printed, text)
 
-    def nearly(self, text, count=24):
+    def nearly(self, text, wanted, count=24):
         return self.recogniser.nearly.get(text, {})
 
 
@@ -574,7 +574,7 @@ def test_a_missing_word_list_fails_at_engine_start_naming_the_package(monkeypatc
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "jieba" else real(name, *a))
-    with pytest.raises(ConfigError, match="needs jieba"):
+    with pytest.raises(ConfigError, match="jieba's word list"):
         check_prerequisites()
 
 
@@ -772,9 +772,11 @@ def test_a_runner_up_fix_is_taken_only_within_its_glyphs_loss_after_the_menus_pr
     nearly = {"黑椒田維趣 170": {3: list("单雞"), 4: list("题麵")}}
     fix = next(f for f in hanwords.fixes("黑椒田維趣", [2, 3, 4], {3: list("单雞"), 4: list("题麵")}, kb.cjk_names())
                if f.name == "黑椒田雞麵")
+    assert 0 < fix.prior <= 2 * hanwords.MAX_PRIOR  # 雞 and 麵 are far commoner in dishes' names
     reading = Reading([_box("黑椒田維趣 170", 0, 0, 300, 50)], 0, 300.0, image=object())
-    for loss, name in ((2 * lexicon.RUNNER_UP_LOSS + fix.prior - 0.5, "黑椒田雞麵"),
-                       (2 * lexicon.RUNNER_UP_LOSS + fix.prior + 0.5, "黑椒田維趣")):
+    for loss, name in ((2 * lexicon.RUNNER_UP_LOSS - 0.5, "黑椒田雞麵"),
+                       (2 * lexicon.RUNNER_UP_LOSS + 1.0, "黑椒田雞麵"),  # the menus' prior pays the rest
+                       (lexicon.MAX_LOSS + 0.5, "黑椒田維趣")):          # no prior pays past a spelling's cost
         def score(printed, text, loss=loss):
             return -1.0 if text == printed else -1.0 - (loss if text.startswith("黑椒田雞麵") else math.inf)
         items = [menu.ParsedItem("黑椒田維趣", None)]
@@ -787,20 +789,43 @@ def test_a_runner_up_fix_is_taken_only_within_its_glyphs_loss_after_the_menus_pr
     assert items[0].name == "黑椒田維趣"
 
 
+def test_two_doubtful_glyphs_side_by_side_are_tried_together_and_fewer_doubts_left_rank_first():
+    from common.engines.local import hanwords
+
+    known = dishes.load().cjk_names()
+    # neither 餛 beside 純 nor 飩 beside 銀 makes a word; 餛飩 does
+    fixes = hanwords.fixes("銀純湯", [0, 1], {0: ["餛"], 1: ["飩"]}, known)
+    assert "餛飩湯" in [f.name for f in fixes]
+    doubts = [f.doubts for f in fixes]
+    assert doubts == sorted(doubts)
+    # a Simplified menu is offered no Traditional glyph, a Traditional one no glyph Big5 lacks
+    assert "餛飩湯" not in [f.name for f in hanwords.fixes("銀純湯", [0, 1], {0: ["餛"], 1: ["飩"]}, known, "zh-Hans")]
+    # a noisy string with five glyphs in doubt is no misread name: nothing is tried
+    assert hanwords.doubtful("鑫淼犇骉羴", known) == []
+
+
 def test_the_frames_runner_ups_are_found_for_each_glyph_even_where_they_read_another():
     import numpy as np
 
     from common.engines.local.ocr import Frames
 
-    chars = ["blank", "田", "維", "雞", "麵", "趣", "題"]
+    chars = ["blank", "田", "維", "雞", "麵", "趣", "題", " "]
     index = {c: i for i, c in enumerate(chars)}
-    probs = np.full((7, len(chars)), 0.01)
-    for t, (best, second) in enumerate([("田", None), ("blank", None), ("維", "雞"), ("維", "雞"),
-                                        ("blank", None), ("題", "麵"), ("blank", None)]):
-        probs[t, index[best]] = 0.8
-        if second:
-            probs[t, index[second]] = 0.15
-    near = Frames(probs, index, chars).nearly("田維趣", 2)
-    assert near[1][0] == "雞"        # the runner-up where 維 was read
+
+    def frames(spec):  # one (likeliest, runner-up or None) a frame
+        probs = np.full((len(spec), len(chars)), 0.001)
+        for t, (best, second) in enumerate(spec):
+            probs[t, index[best]] = 0.8
+            if second:
+                probs[t, index[second]] = 0.15
+        return Frames(probs, index, chars)
+
+    # 田 and 維 side by side with no blank between: 田's frame is not 維's runner-up
+    read = frames([("田", None), ("維", "雞"), ("維", "雞"), ("blank", None), ("題", "麵"), ("blank", None)])
+    near = read.nearly("田維趣 12", {0, 1, 2}, 2)
+    assert near[1][0] == "雞"  # (田 would be, were 田's peak frame counted as 維's)
     assert near[2][:2] == ["題", "麵"]  # OCR printed 趣 where these frames read 題: aligned all the same
-    assert Frames(probs, index, chars).nearly("", 2) == {}
+    assert set(read.nearly("田維趣", {1}, 2)) == {1} and read.nearly("", {0}, 2) == {}
+    # these frames read a space OCR's text has not (OCR drops those between CJK glyphs): still aligned
+    spaced = frames([("田", None), ("blank", None), (" ", None), ("維", "雞"), ("blank", None), ("題", "麵")])
+    assert spaced.nearly("田維趣", {1}, 2)[1][0] == "雞"

@@ -20,7 +20,8 @@ from common.core import logs
 from common.core.errors import ConfigError, ScanError
 from common.engines import Call
 from common.menu.items import MenuItem, MenuReading, PriceOption
-from common.engines.local import cards, confidence, dishes, hanzi, layout, lexicon, menu, prices, rules, wording
+from common.engines.local import (cards, confidence, dishes, hanwords, hanzi, layout, lexicon, menu, prices, rules,
+                                  wording)
 from common.engines.local.dishes import Dish, KnowledgeBase
 
 log = logs.get_logger(__name__)
@@ -73,9 +74,11 @@ def check_prerequisites() -> None:
     missing = [m for m in MODELS.values() if not (models / m).is_file()]
     if missing:
         raise ConfigError(f"rapidocr models missing from {models}: {', '.join(missing)}")
-    for package in ("spellchecker", "jieba"):  # the word lists re-reading puts misread names right with
-        if importlib.util.find_spec(package) is None:
-            raise ConfigError(f"the offline engine needs {package}: pip install -r common/engines/local/requirements.txt")
+    # the word lists re-reading puts misread names right with
+    words = hanwords.dictionary_path()
+    if importlib.util.find_spec("spellchecker") is None or words is None or not words.is_file():
+        raise ConfigError("the offline engine needs pyspellchecker and jieba's word list: "
+                          "pip install -r common/engines/local/requirements.txt")
 
 
 class LocalEngine:

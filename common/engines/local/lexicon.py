@@ -80,7 +80,7 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
             fixes += [(s, min(WORD_LOSS * words, MAX_LOSS)) for s, words in spelling.fixes(item.name, kb)]
             fixes = [f for f in fixes if f[0] not in dict(known)][:WORD_FIXES]
             # Glyphs of a Chinese name that join no word: their runner-ups are known only once re-read.
-            doubts = hanwords.doubtful(item.name, kb.cjk_names()) if script in ("zh-Hant", "zh-Hans") else []
+            doubts = _doubtful(item.name, kb) if script in ("zh-Hant", "zh-Hans") else []
             if known or fixes or doubts:
                 edits = [min((Levenshtein.distance(key(item.name), key(s)) for s, _ in group), default=99)
                          for group in (known, fixes)] + [len(doubts) or 99]
@@ -104,7 +104,7 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
             if fits:
                 items[n].name = spellings[max(fits, key=scores.__getitem__) - 1][0]
                 fixed.append(n)
-            elif doubts and (fix := _runner_up(items[n].name, text, at, doubts, read, scores[0], kb)):
+            elif doubts and (fix := _runner_up(items[n].name, text, at, doubts, read, scores[0], kb, script)):
                 items[n].name = fix
                 fixed.append(n)
     except Exception as exc:  # noqa: BLE001 - re-reading improves names; it never fails a scan
@@ -112,22 +112,36 @@ def correct(items: list[ParsedItem], matches: list, reading: Reading, ocr: Ocr, 
     return fixed
 
 
-def _runner_up(name: str, text: str, at, doubts: list[int], read, printed: float, kb: KnowledgeBase) -> str | None:
+def _doubtful(name: str, kb: KnowledgeBase) -> list[int]:
+    # (a fault here, the word list unreadable, costs this fix only: the known spellings are still tried)
+    try:
+        return hanwords.doubtful(name, kb.cjk_names())
+    except Exception as exc:  # noqa: BLE001
+        log.warning("doubtful glyphs not found", error=f"{type(exc).__name__}: {str(exc)[:200]}")
+        return []
+
+
+def _runner_up(name: str, text: str, at, doubts: list[int], read, printed: float, kb: KnowledgeBase,
+               script: str) -> str | None:
     """`name` with its doubtful glyphs read as runner-ups that make words (`hanwords`), if the recogniser
     finds that nearly as likely as the print: the fix leaving fewest glyphs in doubt, then its score."""
-    # (the name's glyphs sit in `text` at `at`, spaces aside)
-    where = [p for p in range(at.start(), at.end()) if not text[p].isspace()]
-    glyphs = [p for p, g in enumerate(name) if not g.isspace()]
-    if len(where) != len(glyphs):
+    try:
+        # (the name's glyphs sit in `text` at `at`, spaces aside: _box_of matched them one to one)
+        where = dict(zip([p for p, g in enumerate(name) if not g.isspace()],
+                         [p for p in range(at.start(), at.end()) if not text[p].isspace()]))
+        runners = read.nearly(text, {where[p] for p in doubts}, hanwords.RUNNERS_UP)
+        nearly = {p: runners[where[p]] for p in doubts if where[p] in runners}
+        best = None
+        for fix in hanwords.fixes(name, doubts, nearly, kb.cjk_names(), script):
+            score = read.likelihood(text[: at.start()] + fix.name + text[at.end():])
+            # (the prior weighs in, but never past what any spelling may cost)
+            if score + fix.prior >= printed - RUNNER_UP_LOSS * fix.glyphs and score >= printed - MAX_LOSS \
+                    and (best is None or fix.rank(score) < best[0]):
+                best = (fix.rank(score), fix.name)
+        return best[1] if best else None
+    except Exception as exc:  # noqa: BLE001 - the other names on the page are still put right
+        log.warning("runner-up glyphs not tried", error=f"{type(exc).__name__}: {str(exc)[:200]}")
         return None
-    runners = read.nearly(text, hanwords.RUNNERS_UP)
-    nearly = {p: runners[w] for p, w in zip(glyphs, where) if w in runners}
-    best = None
-    for fix in hanwords.fixes(name, doubts, nearly, kb.cjk_names()):
-        score = read.likelihood(text[: at.start()] + fix.name + text[at.end():])
-        if score + fix.prior >= printed - RUNNER_UP_LOSS * fix.glyphs and (best is None or fix.rank(score) < best[0]):
-            best = (fix.rank(score), fix.name)
-    return best[1] if best else None
 
 
 def _box_of(name: str, texts_of: list[tuple[Box, str]]):

@@ -118,9 +118,9 @@ class Frames:
         """log P(text | frames); -inf for a text the model cannot write."""
         return _ctc_log_likelihood(self.probs, [self._index.get(c) for c in text])
 
-    def nearly(self, text: str, count: int = 24) -> dict[int, list[str]]:
-        """For each glyph of `text` (the box as OCR read it) that the frames read too, even as another
-        glyph: the `count` characters likeliest there besides it, likeliest first."""
+    def nearly(self, text: str, wanted: set[int], count: int = 24) -> dict[int, list[str]]:
+        """For each `wanted` position of `text` (the box as OCR read it) whose glyph the frames read too,
+        even as another glyph: the `count` characters likeliest there besides it, likeliest first."""
         import unicodedata
 
         import numpy as np
@@ -133,17 +133,26 @@ class Frames:
                 runs[-1] = (runs[-1][0], runs[-1][1], t)
             elif k:
                 runs.append((unicodedata.normalize("NFKC", self._characters[k])[:1], t, t))
+        # Aligned without spaces (OCR's text lost those between CJK glyphs, these frames may keep them):
+        # this reading and OCR's may differ by a glyph, and a glyph read as another still counts.
+        runs = [r for r in runs if not r[0].isspace()]
+        glyphs = [p for p, c in enumerate(text) if not c.isspace()]
         out = {}
-        # (this reading and OCR's may differ by a glyph or a space: aligned, a glyph read as another counts)
-        for op in Levenshtein.opcodes(text, "".join(c for c, _, _ in runs)):
+        for op in Levenshtein.opcodes("".join(text[p] for p in glyphs), "".join(c for c, _, _ in runs)):
             if op.tag not in ("equal", "replace") or op.src_end - op.src_start != op.dest_end - op.dest_start:
                 continue
-            for p, r in zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)):
-                _, first, last = runs[r]
-                window = self.probs[max(0, first - 1):last + 2].max(axis=0)
+            for g, r in zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)):
+                if glyphs[g] not in wanted:
+                    continue
+                # its frames and those up to its neighbours' (a runner-up peaks a frame before or after)
+                start = runs[r - 1][2] + 1 if r else 0
+                end = runs[r + 1][1] if r + 1 < len(runs) else len(self.probs)
+                window = self.probs[start:end].max(axis=0)
                 window[0] = 0.0
-                order = np.argsort(-window)[:count + 1]
-                out[p] = [self._characters[k] for k in order if self._characters[k] != text[p]][:count]
+                top = np.argpartition(-window, min(count + 1, len(window) - 1))[:count + 2]
+                top = top[np.argsort(-window[top])]
+                out[glyphs[g]] = [c for c in (self._characters[k] for k in top)
+                                  if c != text[glyphs[g]] and not c.isspace()][:count]
         return out
 
 
