@@ -294,3 +294,29 @@ def test_a_category_that_is_also_a_dish_set_apart_over_a_price_less_list_heads_i
     parsed = menu.parse(lines, is_dish=lambda s: s in ("火鍋", "和牛"))
     assert [i.name for i in parsed.items] == ["乾燒蝦仁", "沙嗲串", "和牛", "麻辣鍋", "酸菜白肉鍋", "石頭火鍋"]
     assert parsed.items[-1].section == "火鍋"
+
+
+def test_a_menu_numbering_its_dishes_with_bare_numbers_loses_the_numbers_but_a_count_stays():
+    lines = [_line(t, 100 + 60 * n) for n, t in enumerate(
+        ["1 ORANGE JUICE $7", "2 MIXED GRILL $18", "3 CRISPY MUSHROOM $21", "4 HALLOUMI $12", "3 Cup Chicken $14"])]
+    # (3 Cup Chicken follows 4: it starts no sequence, its 3 is the dish's)
+    assert _names(lines) == ["ORANGE JUICE", "MIXED GRILL", "CRISPY MUSHROOM", "HALLOUMI", "3 Cup Chicken"]
+    # two numbered lines in a row are no list: 2 Eggs is two eggs
+    assert _names([_line("2 Eggs $6", 100), _line("3 Pancakes $8", 160), _line("Toast $4", 220)]) == \
+        ["2 Eggs", "3 Pancakes", "Toast"]
+
+
+@pytest.mark.parametrize("line, name, options", [
+    ("とんかつ定食 並V570/大V710", "とんかつ定食", [("並", 570.0), ("大", 710.0)]),
+    ("餃子グラス¥650/ボトルV810", "餃子", [("グラス", 650.0), ("ボトル", 810.0)]),
+    ("和牛V1,680·大V2,100", "和牛", [("大", 2100.0)]),
+])
+def test_a_blurred_yen_sign_read_as_v_before_a_japanese_price_is_a_yen_sign(line, name, options):
+    head, price = find_price(line)
+    assert head == name and price.currency == "JPY" and set(options) <= set(price.options)
+
+
+def test_a_v_before_an_amount_on_a_latin_line_or_a_drinks_name_stays_a_letter():
+    assert find_price("Vegetable Soup V12")[1] is None or find_price("Vegetable Soup V12")[1].currency != "JPY"
+    assert find_price("V8 Juice 5")[1] is None
+    assert find_price("V8 野菜ジュース 300")[0] == "V8 野菜ジュース"

@@ -1,8 +1,10 @@
 """What the whole menu says about its lines before any is read (`menu`): the size it sets its dishes
 in, which name a price on its own line belongs to, which lines it sets apart as headings, whether it
-names its dishes in capitals, and the bare-number prices such a menu also prints."""
+names its dishes in capitals, the bare-number prices such a menu also prints, and the bare numbers
+it numbers its dishes by."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import statistics
 from dataclasses import dataclass
@@ -27,6 +29,24 @@ class Measures:
 
 
 _TWO_AMOUNTS = re.compile(r"\d+(?:[.,]\d+)?(?:\s*_)?\s+\d+(?:[.,]\d+)?")
+
+
+_BARE_NUMBER = re.compile(r"^(\s*)(\d{1,2})(\s+)(?=[^\W\d_])")
+LISTED = 4  # lines numbered in sequence before a menu is taken to number its dishes with bare numbers
+
+
+def with_list_numbers(rows: list[Row]) -> list[Row]:
+    """The rows, with the bare numbers a menu numbers its dishes by read as a list's ("1 RAMEN" as "1.
+    RAMEN"): a photo's blur loses the dot, and some menus print none."""
+    numbered = [(i, int(m.group(2))) for i, r in enumerate(rows) if (m := _BARE_NUMBER.match(r.text))]
+    # (a number one more than the one a few lines up in its column: a list, not 3 Cup Chicken or 2 Eggs)
+    listed = {k for (i, n), (j, o) in zip(numbered, numbered[1:])
+              if o == n + 1 and j - i <= 3 and rows[i].column == rows[j].column for k in (i, j)}
+    if len(listed) < LISTED:
+        return rows
+    return [dataclasses.replace(r, text=_BARE_NUMBER.sub(r"\1\2.\3", r.text, count=1),
+                                head=_BARE_NUMBER.sub(r"\1\2.\3", r.head, count=1)) if i in listed else r
+            for i, r in enumerate(rows)]
 
 
 def with_bare_prices(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> list[Row]:

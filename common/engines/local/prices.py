@@ -146,6 +146,15 @@ _S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(
 # ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".
 _PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")
 
+# ...and, on a line in Chinese or Japanese, a small or blurred yen sign as V or Y: "並V570/大V710",
+# "グラスV650 ボトルV810". Only before an amount of two digits or more that ends the line, or that more
+# such amounts follow, each after a label at most.
+_YEN = r"(?:\d{1,3}(?:[,.]\d{3})+|\d{2,3})"
+_CJK_LABEL = r"[\u3040-\u30ff\u3400-\u9fff]"
+_CJK_TEXT = re.compile(_CJK_LABEL)
+_Y_FOR_YEN = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]|{_CJK_LABEL}))[VY](?={_YEN}"
+                        rf"(?:[\s/·•|]*+{_CJK_LABEL}*+[\s/·•|]*+[VY¥￥]{_YEN})*+\s*$)")
+
 
 _DIGIT_RUN = re.compile(r"(?:\d{1,2}[,._]){5,}\d{0,2}[,._]?")
 
@@ -156,7 +165,8 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
     cut = max(0, len(text) - TAIL_WINDOW)  # only a line's end holds its price
     # (a size label keeps its own word: "SS17" is S $17, never the Singapore dollar S$)
     tail = _PREFIX_S.sub(r"\1$", text[cut:])
-    text = text[:cut] + _S_FOR_DOLLAR.sub(lambda m: f"{m.group(1)} $" if m.group(1) else "$", tail)
+    tail = _S_FOR_DOLLAR.sub(lambda m: f"{m.group(1)} $" if m.group(1) else "$", tail)
+    text = text[:cut] + (_Y_FOR_YEN.sub("¥", tail) if _CJK_TEXT.search(text) else tail)
     for _ in range(2):
         text = _TRAIL_DECOR.sub("", text).rstrip()
     # "(7)", "-7-", "7." are prices by their dress even with one digit; a bare "7" is not.
