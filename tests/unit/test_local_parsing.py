@@ -317,6 +317,31 @@ def test_a_blurred_yen_sign_read_as_v_before_a_japanese_price_is_a_yen_sign(line
 
 
 def test_a_v_before_an_amount_on_a_latin_line_or_a_drinks_name_stays_a_letter():
-    assert find_price("Vegetable Soup V12")[1] is None or find_price("Vegetable Soup V12")[1].currency != "JPY"
+    assert find_price("Vegetable Soup V12")[1] is None  # a Latin line: V is a letter (vegan), never a yen sign
     assert find_price("V8 Juice 5")[1] is None
     assert find_price("V8 野菜ジュース 300")[0] == "V8 野菜ジュース"
+
+
+def test_bare_numbers_make_a_list_only_as_one_sequence_of_priced_different_dishes():
+    def names(texts):
+        return _names([_line(t, 100 + 60 * n) for n, t in enumerate(texts)])
+
+    # two short runs are no list of four: counts stay
+    assert names(["2 Eggs $6", "3 Eggs $8", "Toast $4", "1 Taco $4", "2 Tacos $7"])[0] == "2 Eggs"
+    assert names(["1 Scoop $3", "2 Scoops $5", "3 Scoops $7", "4 Scoops $9"])[0] == "1 Scoop"  # one thing counted
+    assert names(["1 人前 ¥1,200", "2 人前 ¥2,300", "3 人前 ¥3,300", "4 人前 ¥4,200"])[0].startswith("1")
+    # a dotted number the blur kept counts in the sequence; the heading between sections is no dish
+    assert names(["1 Ramen $12", "2 Udon $11", "3. Soba $10", "4 Gyoza $8"]) == ["Ramen", "Udon", "Soba", "Gyoza"]
+    assert names(["1 Ramen $12", "2 Udon $11", "3 Soba $10", "Sides", "4 Gyoza $8"]) == \
+        ["Ramen", "Udon", "Soba", "Gyoza"]
+
+
+def test_a_yen_sign_read_as_v_needs_a_label_or_a_separator_before_it_and_is_the_yuan_in_simplified_chinese():
+    from common.engines.local.prices import currency_of
+
+    assert find_price("V60手沖咖啡 ¥38")[0] == "V60手沖咖啡"  # a coffee's name, not a price
+    assert find_price("野菜ジュース V8")[1] is None           # one digit: no yen
+    head, price = find_price("宫保鸡丁 Y38.00")
+    assert head == "宫保鸡丁" and price.amount == 38.0
+    assert currency_of(price, "zh-Hans") == "CNY" and currency_of(find_price("牛丼 ¥480")[1], "ja") == "JPY"
+    assert find_price("とんかつ定食 V1200")[1].amount == 1200

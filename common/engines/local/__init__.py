@@ -161,7 +161,7 @@ class LocalEngine:
             raise ScanError("IMAGE_NOT_MENU", "the photo has text but no dishes or prices; is it a menu?",
                             recoverable=True)
         lang = dishes.reader_lang(language)
-        currency = prices.infer_currency([i.price.currency for i in parsed.items if i.price], script)
+        currency = prices.infer_currency([prices.currency_of(i.price, script) for i in parsed.items if i.price], script)
         items = [self._item(n, p, m, lang, currency, script) for n, (p, m) in enumerate(zip(parsed.items, matches))]
         for item, p, m in zip(items, parsed.items, matches):
             item.confidence = confidence.of(p, m, self.kb, parsed.item_size)
@@ -190,7 +190,8 @@ class LocalEngine:
         price_text = prices.display(p.price, currency) if p.price else None
         extra = {"price": price_text, "section": p.section,
                  "price_value": p.price.amount if p.price else None,
-                 "currency": (p.price.currency or currency) if p.price and not p.price.market else None,
+                 "currency": (prices.currency_of(p.price, script) or currency) if p.price and not p.price.market
+                 else None,
                  "options": [PriceOption(label=label, price_value=amount) for label, amount in p.price.options]
                  if p.price and len(p.price.options) > 1 else [],
                  "kind": "drink" if _course(p, m) == "drink" else "dish"}

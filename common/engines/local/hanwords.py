@@ -89,7 +89,7 @@ class Fix:
 
 
 def _doubts(plain: str, words: frozenset[str]) -> list[int]:
-    # (a glyph alone between Latin letters or digits, 田 of XO醬田, has no neighbours to make a word with)
+    # (a Han glyph with no Han glyph beside it, 田 of XO田 or 蝦 of 蝦 (S), has none to make a word with)
     return [p for p, g in enumerate(plain) if _HAN.match(g) and not _joins(plain, p, words)
             and any(0 <= q < len(plain) and _HAN.match(plain[q]) for q in (p - 1, p + 1))]
 

@@ -32,17 +32,32 @@ _TWO_AMOUNTS = re.compile(r"\d+(?:[.,]\d+)?(?:\s*_)?\s+\d+(?:[.,]\d+)?")
 
 
 _BARE_NUMBER = re.compile(r"^(\s*)(\d{1,2})(\s+)(?=[^\W\d_])")
-LISTED = 4  # lines numbered in sequence before a menu is taken to number its dishes with bare numbers
+_LIST_NUMBER = re.compile(r"^\s*(\d{1,2})(?:\s?[.)．]\s*|\s+)(?=[^\W\d_])")
+# (a count of what follows, never a list's number: 2 人前, 3 pcs, 4 Scoops)
+_COUNTED = re.compile(r"^\s*\d{1,2}\s+(?:人前|人份|份|個|个|枚|本|串|pcs?\b|pieces?\b|scoops?\b|pax\b)", re.I)
+LISTED = 4  # dishes numbered in sequence before a menu is taken to number its dishes with bare numbers
 
 
-def with_list_numbers(rows: list[Row]) -> list[Row]:
+def with_list_numbers(rows: list[Row], is_dish: Callable[[str], bool]) -> list[Row]:
     """The rows, with the bare numbers a menu numbers its dishes by read as a list's ("1 RAMEN" as "1.
     RAMEN"): a photo's blur loses the dot, and some menus print none."""
-    numbered = [(i, int(m.group(2))) for i, r in enumerate(rows) if (m := _BARE_NUMBER.match(r.text))]
-    # (a number one more than the one a few lines up in its column: a list, not 3 Cup Chicken or 2 Eggs)
-    listed = {k for (i, n), (j, o) in zip(numbered, numbered[1:])
-              if o == n + 1 and j - i <= 3 and rows[i].column == rows[j].column for k in (i, j)}
-    if len(listed) < LISTED:
+    # Priced lines only (a numbered heading, 1 ANTIPASTI, has no price), no counts, no known dish's own number.
+    # (a dotted number the blur kept, 4. FOIE GRAS, numbers the list too)
+    numbered = [(i, int(m.group(1))) for i, r in enumerate(rows)
+                if (m := _LIST_NUMBER.match(r.text)) and r.price and not r.price_only
+                and not _COUNTED.match(r.text) and not is_dish(r.head)]
+    listed: set[int] = set()
+    chain = numbered[:1]
+    for (i, n), (j, o) in zip(numbered, numbered[1:] + [(-1, -1)]):
+        if o == n + 1 and 0 < j - i <= 3 and rows[i].column == rows[j].column:
+            chain.append((j, o))
+            continue
+        # (a list names different dishes: 1 Scoop, 2 Scoops, 3 Scoops are counts)
+        words = {_LIST_NUMBER.sub("", rows[k].head).split(" ")[0].lower().rstrip("s") for k, _ in chain}
+        if len(chain) >= LISTED and len(words) > len(chain) / 2:
+            listed |= {k for k, _ in chain}
+        chain = [(j, o)]
+    if not listed:
         return rows
     return [dataclasses.replace(r, text=_BARE_NUMBER.sub(r"\1\2.\3", r.text, count=1),
                                 head=_BARE_NUMBER.sub(r"\1\2.\3", r.head, count=1)) if i in listed else r

@@ -39,7 +39,7 @@ class ParsedMenu:
 def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -> ParsedMenu:
     """Items in menu order with their sections, prices and descriptions."""
     is_dish = functools.lru_cache(maxsize=None)(is_dish)  # asked of a line up to three times
-    rows = [numbered_dish(r, is_dish) for r in measures.with_list_numbers(rows_of(lines))]
+    rows = [numbered_dish(r, is_dish) for r in measures.with_list_numbers(rows_of(lines), is_dish)]
     shouts = measures.names_in_capitals(rows)
     rows = measures.with_bare_prices(rows, shouts, is_dish)
     m = measures.measure(rows, shouts, is_dish)

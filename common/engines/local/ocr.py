@@ -151,7 +151,7 @@ class Frames:
                 window[0] = 0.0
                 top = np.argpartition(-window, min(count + 1, len(window) - 1))[:count + 2]
                 top = top[np.argsort(-window[top])]
-                out[glyphs[g]] = [c for c in (self._characters[k] for k in top)
+                out[glyphs[g]] = [c for c in (self._characters[k] for k in top if k)
                                   if c != text[glyphs[g]] and not c.isspace()][:count]
         return out
 

@@ -147,12 +147,13 @@ _S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(
 _PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")
 
 # ...and, on a line in Chinese or Japanese, a small or blurred yen sign as V or Y: "並V570/大V710",
-# "グラスV650 ボトルV810". Only before an amount of two digits or more that ends the line, or that more
-# such amounts follow, each after a label at most.
-_YEN = r"(?:\d{1,3}(?:[,.]\d{3})+|\d{2,3})"
+# "グラスV650 ボトルV810". Only after a label or a separator (V60手沖咖啡 is a coffee), before an amount
+# of two digits or more that ends the line or that more such amounts follow, each after a label at most.
+# (Applied to a line's tail only, as all of these: on long lines of noise the search grows quadratically.)
+_YEN = r"(?:\d{1,3}(?:[,.]\d{3})+|\d{2,5})(?:\.\d{1,2})?"
 _CJK_LABEL = r"[\u3040-\u30ff\u3400-\u9fff]"
 _CJK_TEXT = re.compile(_CJK_LABEL)
-_Y_FOR_YEN = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]|{_CJK_LABEL}))[VY](?={_YEN}"
+_Y_FOR_YEN = re.compile(rf"(?<=[\s/·•|]|{_CJK_LABEL})[VY](?={_YEN}"
                         rf"(?:[\s/·•|]*+{_CJK_LABEL}*+[\s/·•|]*+[VY¥￥]{_YEN})*+\s*$)")
 
 
@@ -322,6 +323,13 @@ _PORTION = re.compile(r"[半一二兩两全大中小例並特][隻只份碗盤�
 
 def _label(text: str) -> str:
     return text.strip(" -–—:：/|,;·・()（）")
+
+
+def currency_of(price: Price, script: str) -> Optional[str]:
+    """The currency `price` marks, as a `script` menu means it: ¥ on a Simplified Chinese menu is the yuan."""
+    if price.currency == "JPY" and script == "zh-Hans" and re.search(r"[¥￥]", price.text):
+        return "CNY"
+    return price.currency
 
 
 def infer_currency(marks: list[Optional[str]], script: str) -> Optional[str]:
