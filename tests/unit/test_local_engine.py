@@ -829,3 +829,29 @@ def test_the_frames_runner_ups_are_found_for_each_glyph_even_where_they_read_ano
     # these frames read a space OCR's text has not (OCR drops those between CJK glyphs): still aligned
     spaced = frames([("田", None), ("blank", None), (" ", None), ("維", "雞"), ("blank", None), ("題", "麵")])
     assert spaced.nearly("田維趣", {1}, 2)[1][0] == "雞"
+
+
+def test_a_fault_finding_doubtful_glyphs_costs_that_fix_only_and_a_known_spelling_still_wins(monkeypatch):
+    from common.engines.local import hanwords, lexicon
+    from common.engines.local.ocr import Reading
+
+    def broken(*_):
+        raise OSError("word list unreadable")
+
+    monkeypatch.setattr(hanwords, "doubtful", broken)
+    items = [menu.ParsedItem("蝦绞", None)]
+    reading = Reading([_box("蝦绞 71元", 0, 0, 200, 50)], 0, 300.0, image=object())
+    recogniser = _Recogniser(lambda printed, text: -2.0 if text == printed else -3.0)
+    assert lexicon.correct(items, [None], reading, recogniser, dishes.load(), script="zh-Hant") == [0]
+    assert items[0].name == "蝦餃"
+
+
+def test_a_glyph_with_no_han_glyph_beside_it_is_never_in_doubt_and_a_missing_word_list_file_fails_start_up(
+        monkeypatch, tmp_path):
+    from common.engines.local import check_prerequisites, hanwords
+
+    known = dishes.load().cjk_names()
+    assert hanwords.doubtful("XO田 (S)", known) == []
+    monkeypatch.setattr(hanwords, "dictionary_path", lambda: tmp_path / "dict.txt")  # jieba there, its list not
+    with pytest.raises(ConfigError, match="jieba's word list"):
+        check_prerequisites()

@@ -345,3 +345,11 @@ def test_a_yen_sign_read_as_v_needs_a_label_or_a_separator_before_it_and_is_the_
     assert head == "宫保鸡丁" and price.amount == 38.0
     assert currency_of(price, "zh-Hans") == "CNY" and currency_of(find_price("牛丼 ¥480")[1], "ja") == "JPY"
     assert find_price("とんかつ定食 V1200")[1].amount == 1200
+
+
+def test_numbered_headings_over_priced_dishes_are_no_list_of_dishes():
+    lines = [_line(t, 100 + 60 * n) for n, t in enumerate(
+        ["1 ANTIPASTI", "Bruschetta $9", "2 PRIMI", "Carbonara $14", "3 SECONDI", "Steak $30", "4 DOLCI", "Tiramisu $8"])]
+    parsed = menu.parse(lines)
+    # (priced none, the headings' numbers are no list's: they stay as printed, the first one a section)
+    assert parsed.items[0].section == "1 ANTIPASTI" and "PRIMI" not in [i.name for i in parsed.items]

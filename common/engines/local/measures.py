@@ -41,20 +41,22 @@ LISTED = 4  # dishes numbered in sequence before a menu is taken to number its d
 def with_list_numbers(rows: list[Row], is_dish: Callable[[str], bool]) -> list[Row]:
     """The rows, with the bare numbers a menu numbers its dishes by read as a list's ("1 RAMEN" as "1.
     RAMEN"): a photo's blur loses the dot, and some menus print none."""
-    # Priced lines only (a numbered heading, 1 ANTIPASTI, has no price), no counts, no known dish's own number.
-    # (a dotted number the blur kept, 4. FOIE GRAS, numbers the list too)
+    # No counts, no known dish's own number; a dotted number the blur kept (4. FOIE GRAS) counts too.
     numbered = [(i, int(m.group(1))) for i, r in enumerate(rows)
-                if (m := _LIST_NUMBER.match(r.text)) and r.price and not r.price_only
+                if (m := _LIST_NUMBER.match(r.text)) and not r.price_only
                 and not _COUNTED.match(r.text) and not is_dish(r.head)]
     listed: set[int] = set()
     chain = numbered[:1]
     for (i, n), (j, o) in zip(numbered, numbered[1:] + [(-1, -1)]):
-        if o == n + 1 and 0 < j - i <= 3 and rows[i].column == rows[j].column:
+        # (one number may be missing between, misread: 4. FOIE GRAS, S BAKLAVA, 6. BHINDI MASALA)
+        if n < o <= n + 2 and 0 < j - i <= 3 and rows[i].column == rows[j].column:
             chain.append((j, o))
             continue
-        # (a list names different dishes: 1 Scoop, 2 Scoops, 3 Scoops are counts)
+        # (a list prices its lines, most of them: numbered headings, 1 ANTIPASTI, 2 PRIMI, are priced
+        # none; and it names different dishes: 1 Scoop, 2 Scoops, 3 Scoops are counts)
         words = {_LIST_NUMBER.sub("", rows[k].head).split(" ")[0].lower().rstrip("s") for k, _ in chain}
-        if len(chain) >= LISTED and len(words) > len(chain) / 2:
+        priced = sum(1 for k, _ in chain if rows[k].price)
+        if len(chain) >= LISTED and priced >= 0.75 * len(chain) and len(words) > len(chain) / 2:
             listed |= {k for k, _ in chain}
         chain = [(j, o)]
     if not listed:
