@@ -32,7 +32,6 @@ _TWO_AMOUNTS = re.compile(r"\d+(?:[.,]\d+)?(?:\s*_)?\s+\d+(?:[.,]\d+)?")
 
 
 _BARE_NUMBER = re.compile(r"^(\s*)(\d{1,2})(\s+)(?=[^\W\d_])")
-_LIST_NUMBER = re.compile(r"^\s*(\d{1,2})(?:\s?[.)．]\s*|\s+)(?=[^\W\d_])")
 # (a count of what follows, never a list's number: 2 人前, 3 pcs, 4 Scoops)
 _COUNTED = re.compile(r"^\s*\d{1,2}\s+(?:人前|人份|份|個|个|枚|本|串|pcs?\b|pieces?\b|scoops?\b|pax\b)", re.I)
 LISTED = 4  # dishes numbered in sequence before a menu is taken to number its dishes with bare numbers
@@ -42,8 +41,7 @@ def with_list_numbers(rows: list[Row], is_dish: Callable[[str], bool]) -> list[R
     """The rows, with the bare numbers a menu numbers its dishes by read as a list's ("1 RAMEN" as "1.
     RAMEN"): a photo's blur loses the dot, and some menus print none."""
     # No counts, no known dish's own number; a dotted number the blur kept (4. FOIE GRAS) counts too.
-    numbered = [(i, int(m.group(1))) for i, r in enumerate(rows)
-                if (m := _LIST_NUMBER.match(r.text)) and not r.price_only
+    numbered = [(i, n) for i, r in enumerate(rows) if (n := _number(r.text)) is not None and not r.price_only
                 and not _COUNTED.match(r.text) and not is_dish(r.head)]
     listed: set[int] = set()
     chain = numbered[:1]
@@ -54,7 +52,8 @@ def with_list_numbers(rows: list[Row], is_dish: Callable[[str], bool]) -> list[R
             continue
         # (a list prices its lines, most of them: numbered headings, 1 ANTIPASTI, 2 PRIMI, are priced
         # none; and it names different dishes: 1 Scoop, 2 Scoops, 3 Scoops are counts)
-        words = {_LIST_NUMBER.sub("", rows[k].head).split(" ")[0].lower().rstrip("s") for k, _ in chain}
+        words = {_BARE_NUMBER.sub("", wording.LIST_NUMBER.sub("", rows[k].head)).split(" ")[0].lower().rstrip("s")
+                 for k, _ in chain}
         priced = sum(1 for k, _ in chain if rows[k].price)
         if len(chain) >= LISTED and priced >= 0.75 * len(chain) and len(words) > len(chain) / 2:
             listed |= {k for k, _ in chain}
@@ -64,6 +63,13 @@ def with_list_numbers(rows: list[Row], is_dish: Callable[[str], bool]) -> list[R
     return [dataclasses.replace(r, text=_BARE_NUMBER.sub(r"\1\2.\3", r.text, count=1),
                                 head=_BARE_NUMBER.sub(r"\1\2.\3", r.head, count=1)) if i in listed else r
             for i, r in enumerate(rows)]
+
+
+def _number(text: str) -> int | None:
+    # (the list's number a line opens with, dotted or bare; two digits at most, a bare one)
+    if m := wording.LIST_NUMBER.match(text):
+        return int(m.group(1))
+    return int(m.group(2)) if (m := _BARE_NUMBER.match(text)) else None
 
 
 def with_bare_prices(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> list[Row]:
