@@ -19,14 +19,14 @@ from common.engines.local import hanzi
 from common.engines.local.dishes import KnowledgeBase, key
 
 ENDS = 24   # glyphs dishes' names end in, both scripts, tried for a misread last glyph
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+KANA = re.compile(r"[\u3040-\u30ff]")
 
 
 def fixes(name: str, kb: KnowledgeBase, script: str = "") -> list[str]:
     """`name` with one glyph no known name is written with put right, as the known words it completes."""
     vocabulary = _vocabulary(kb.cjk_names())
-    out = [fixed for p, g in enumerate(name) if _HAN.match(g) and g not in vocabulary.glyphs
+    out = [fixed for p, g in enumerate(name) if HAN.match(g) and g not in vocabulary.glyphs
            for fixed in _one(name, p, vocabulary)]
     return _printable(out, name, script)
 
@@ -45,7 +45,7 @@ def _one(name: str, p: int, vocabulary: "_Vocabulary") -> list[str]:
 def _printable(candidates: list[str], name: str, script: str) -> list[str]:
     # (another script's form of the glyph is no fix: 飯 and 饭 are one word, and `hanzi` owns such slips)
     return [fixed for fixed in dict.fromkeys(candidates) if key(fixed) != key(name) and hanzi.printable(fixed, script)
-            and (script == "ja" or not _KANA.search(fixed))]
+            and (script == "ja" or not KANA.search(fixed))]
 
 
 @dataclass(frozen=True)
@@ -61,5 +61,5 @@ def _vocabulary(names: tuple[str, ...]) -> _Vocabulary:
     for word in (n for n in names if len(n) <= 4):
         for j in range(len(word)):
             words.setdefault((word[:j], word[j + 1:], len(word)), []).append(word)
-    ends = Counter(n[-1] for n in names if len(n) >= 3 and _HAN.match(n[-1]))
+    ends = Counter(n[-1] for n in names if len(n) >= 3 and HAN.match(n[-1]))
     return _Vocabulary(frozenset("".join(names)), words, tuple(g for g, _ in ends.most_common(ENDS)))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -25,8 +24,6 @@ PAIR_RUNNERS = 16  # runner-ups of two doubtful glyphs near each other, looked u
 MAX_FIXES = 12     # fixes a name is scored against, likeliest in menus first
 MAX_DOUBTS = 4     # more glyphs in doubt, and the name is noise, not a misread name
 MAX_PRIOR = 3.0    # nats the menus' glyph counts may add for one glyph (雞 for 維: 3.8, capped)
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
 
 
 def doubtful(name: str, known: tuple[str, ...]) -> list[int]:
@@ -46,7 +43,7 @@ def fixes(name: str, doubts: list[int], nearly: dict[int, list[str]], known: tup
     glyphs, likeliest first."""
     plain = _simplified(name)
     words, counts = _words(known), _counts(known)
-    runners = {p: [(g, s) for g in nearly.get(p, ())[:RUNNERS_UP] if _HAN.match(g) and g != name[p]
+    runners = {p: [(g, s) for g in nearly.get(p, ())[:RUNNERS_UP] if glyphs.HAN.match(g) and g != name[p]
                    and len(s := _simplified(g)) == 1 and s != plain[p]] for p in doubts}
 
     def fits(change: dict) -> bool:
@@ -90,8 +87,8 @@ class Fix:
 
 def _doubts(plain: str, words: frozenset[str]) -> list[int]:
     # (a Han glyph with no Han glyph beside it, 田 of XO田 or 蝦 of 蝦 (S), has none to make a word with)
-    return [p for p, g in enumerate(plain) if _HAN.match(g) and not _joins(plain, p, words)
-            and any(0 <= q < len(plain) and _HAN.match(plain[q]) for q in (p - 1, p + 1))]
+    return [p for p, g in enumerate(plain) if glyphs.HAN.match(g) and not _joins(plain, p, words)
+            and any(0 <= q < len(plain) and glyphs.HAN.match(plain[q]) for q in (p - 1, p + 1))]
 
 
 def _joins(plain: str, p: int, words: frozenset[str]) -> bool:
@@ -108,7 +105,7 @@ def _simplified(text: str) -> str:
 
 def _chinese(known: tuple[str, ...]) -> list[str]:
     # (Japanese names are written with other glyphs, kana among them: they would skew the counts)
-    return [_simplified(n) for n in known if not _KANA.search(n)]
+    return [_simplified(n) for n in known if not glyphs.KANA.search(n)]
 
 
 @functools.lru_cache(maxsize=2)
@@ -116,14 +113,14 @@ def _words(known: tuple[str, ...]) -> frozenset[str]:
     # (the dictionary's words, and every two and three glyphs of a known name: 乾煸 of 乾煸四季豆, a word
     # no general dictionary holds; and the single glyphs names most end in, words where they end a name)
     names = _chinese(known)
-    ends = Counter(n[-1] for n in names if len(n) >= 3 and _HAN.match(n[-1]))
+    ends = Counter(n[-1] for n in names if len(n) >= 3 and glyphs.HAN.match(n[-1]))
     return _dictionary() | frozenset([n[at:at + size] for n in names for size in (2, 3) for at in range(len(n) - size + 1)]
                                      + [g for g, _ in ends.most_common(glyphs.ENDS)])
 
 
 @functools.lru_cache(maxsize=2)
 def _counts(known: tuple[str, ...]) -> Counter:
-    return Counter(g for n in _chinese(known) for g in n if _HAN.match(g))
+    return Counter(g for n in _chinese(known) for g in n if glyphs.HAN.match(g))
 
 
 def dictionary_path():
