@@ -41,12 +41,16 @@ FRESH_SEEDS = tuple(range(9300, 9308))
 FOURTH_SEEDS = tuple(range(9500, 9508))
 # Fixed on 2026-12-07 at fad66e3, before issue 26's fifth stop changed the engine; never tune on these.
 FIFTH_SEEDS = tuple(range(9700, 9708))
-HELD_SEEDS = {"eval": EVAL_SEEDS, "fresh": FRESH_SEEDS, "fourth": FOURTH_SEEDS, "fifth": FIFTH_SEEDS}
+# Fixed on 2026-12-07 at 4eb07d6, before issue 26's sixth stop changed the engine; never tune on these.
+SIXTH_SEEDS = tuple(range(9900, 9908))
+HELD_SEEDS = {
+    "eval": EVAL_SEEDS, "fresh": FRESH_SEEDS, "fourth": FOURTH_SEEDS, "fifth": FIFTH_SEEDS, "sixth": SIXTH_SEEDS,
+}
 
 
 def dev_seeds(n: int, start: int = 1) -> list[int]:
     """n development seeds: any but the evaluation ones."""
-    held = set(EVAL_SEEDS) | set(FRESH_SEEDS) | set(FOURTH_SEEDS) | set(FIFTH_SEEDS)
+    held = {seed for seeds in HELD_SEEDS.values() for seed in seeds}
     return [s for s in range(start, start + n + len(held)) if s not in held][:n]
 
 
