@@ -79,6 +79,41 @@ def test_two_columns_set_close_are_told_apart_by_the_rule_between_them_where_whi
                                             "Spring Rolls Four 6", "Mango Sticky Rice 7", "Thai Iced Tea Glass 4"]
 
 
+def test_a_rule_along_only_the_lower_part_of_a_column_cuts_the_two_boxed_lists_beside_it():
+    # A column's dishes, then a heading over two lists set close, a rule between them: the rule runs along
+    # less than half the column, and the lists' gap is narrower than a name's gap to its price.
+    boxes = [_box(*b) for b in [
+        ("1. Tianbula", 97, 377, 280, 414), ("21.75", 614, 377, 714, 414),
+        ("Wok tossed with pickled onion, soy glaze and crispy shallots", 131, 419, 700, 450),
+        ("2. Makgeolli", 94, 456, 298, 494), ("14.95", 614, 456, 714, 495),
+        ("Stir fried with cucumber, jasmine rice and ginger", 131, 498, 589, 531),
+        ("3. Country Squid Stir Fry", 95, 542, 505, 583), ("20.00", 614, 541, 714, 580),
+        ("Topped with basil, mint and garlic", 134, 586, 456, 617),
+        ("4. Pajeon", 94, 625, 252, 667), ("16.75", 614, 625, 714, 664),
+        ("Wok tossed with peanuts, cabbage and cucumber", 131, 669, 602, 700), ("Sides", 92, 745, 195, 791),
+        ("ADD ONS", 102, 805, 250, 842), ("BURGERS", 423, 808, 602, 844),
+        ("1. Egg Tart", 94, 855, 231, 888), ("17.95", 311, 853, 388, 886),
+        ("1. Fun Guo", 422, 855, 556, 886), ("29.95", 639, 853, 716, 886),
+        ("2. Edamame", 92, 889, 241, 920), ("24.00", 311, 889, 388, 922),
+        ("2. Gyoza", 420, 889, 527, 920), ("31.25", 639, 888, 716, 920),
+        ("3. Com Tam", 94, 933, 239, 964), ("25.95", 311, 931, 388, 964),
+        ("3. Green Curry", 422, 931, 598, 962), ("18.75", 641, 930, 714, 962),
+        ("4. Sashimi", 95, 970, 222, 997), ("19.50", 312, 967, 388, 1000),
+        ("4. Rasam", 422, 972, 536, 1005), ("23.75", 639, 970, 714, 1005),
+        ("5. Kushikatsu", 94, 1011, 256, 1042), ("17.95", 312, 1009, 386, 1042),
+        ("5. Khanom Jeen", 422, 1014, 609, 1045), ("29.95", 639, 1013, 714, 1045),
+        ("6. Smoked Duck", 95, 1048, 287, 1075), ("22.75", 311, 1045, 386, 1078),
+        ("7. Garden Tofu", 97, 1091, 270, 1117), ("12.50", 312, 1088, 388, 1120),
+        ("— Sweet Treats —", 423, 1095, 695, 1131), ("1.Omurice", 422, 1147, 560, 1180),
+        ("15.95", 639, 1147, 716, 1180)]]
+    rule = _box("", 400, 810, 408, 1258)
+    got = _texts(boxes, [rule])
+    assert "1. Egg Tart 17.95" in got and "1. Fun Guo 29.95" in got and "7. Garden Tofu 12.50" in got
+    assert got.index("7. Garden Tofu 12.50") < got.index("BURGERS")  # the left list is read first
+    assert got[:2] == ["1. Tianbula 21.75", "Wok tossed with pickled onion, soy glaze and crispy shallots"]
+    assert "1. Egg Tart 17.95 1. Fun Guo 29.95" in _texts(boxes)  # whitespace alone joins them
+
+
 def test_a_price_stacked_under_its_name_right_of_a_gutter_is_not_taken_by_the_row_left_of_it():
     # the left column opens with a heading, so its dishes sit half a row lower than the right column's
     left = [_box("招牌推介", 40, 200, 300, 250)]

@@ -43,7 +43,11 @@ def _cut(boxes: list[Box], page: _Page, depth: int, hint, out: list) -> None:
     price_only = page.price_only
     gutter = _fits(boxes, hint) or _ruled(boxes, page.rules) or find(boxes, price_only)
     if not gutter:
-        out.append(boxes)
+        bands = _ruled_bands(boxes, page.rules)
+        if bands:  # the rule then runs along the whole of its own band, and cuts it there
+            _stack([(band, None) for band in bands], page, depth, out)
+        else:
+            out.append(boxes)
         return
     lean, g0, g1, mid = gutter
     # A title or a notice alone above or below the columns is read before or after them, wherever it sits.
@@ -103,6 +107,23 @@ def _ruled(boxes: list[Box], rules: list[Box]) -> Optional[tuple]:
         if sum(b.x1 <= r.x0 + 1 for b in beside) >= 2 and sum(b.x0 >= r.x1 - 1 for b in beside) >= 2:
             best, best_len = (0.0, r.x0, r.x1, (top + foot) / 2), y1 - y0
     return best
+
+
+def _ruled_bands(boxes: list[Box], rules: list[Box]) -> Optional[list[list[Box]]]:
+    """The node cut above and below a printed rule that runs along only part of it, with text on both
+    sides and none through it: a boxed list's two sub-columns under a heading that spans them both."""
+    left_edge, right_edge = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
+    for r in sorted(rules, key=lambda r: r.y0 - r.y1):
+        if not left_edge < r.x0 < r.x1 < right_edge:
+            continue
+        beside = [b for b in boxes if r.y0 <= (b.y0 + b.y1) / 2 <= r.y1]
+        if any(b.x0 < r.x1 - 1 and b.x1 > r.x0 + 1 for b in beside) or len(beside) == len(boxes):
+            continue
+        if sum(b.x1 <= r.x0 + 1 for b in beside) >= 2 and sum(b.x0 >= r.x1 - 1 for b in beside) >= 2:
+            above = [b for b in boxes if (b.y0 + b.y1) / 2 < r.y0]
+            below = [b for b in boxes if (b.y0 + b.y1) / 2 > r.y1]
+            return [part for part in (above, beside, below) if part]
+    return None
 
 
 def _fits(boxes: list[Box], hint) -> Optional[tuple]:
