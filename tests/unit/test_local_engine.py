@@ -34,6 +34,8 @@ from common.engines.local.layout import Box, Line, read_lines
     ("传统铜锅 (小) 16元 □", "传统铜锅 (小)", 16, "CNY"),  # an order sheet's tick box
     ("手切羊肉 38元/份", "手切羊肉", 38, "CNY"),  # per unit
     ("Oysters $3/pc", "Oysters", 3, "USD"),
+    ("WRAP Glass £20.00 Bottle £25.00:", "WRAP", 20, "GBP"),  # a speck OCR read as a colon after it
+    ("SHISHAMO 5.75;", "SHISHAMO", 5.75, None),
 ])
 def test_prices_in_the_forms_menus_print_are_split_from_the_name(line, head, amount, currency):
     got_head, price = prices.find_price(unicodedata.normalize("NFKC", line))
@@ -51,6 +53,43 @@ def test_several_prices_on_a_line_by_portion_or_protein_become_options():
     assert head == "" and p.options == [("Chicken", 21), ("Lamb", 26)] and p.amount == 21
     head, p = prices.find_price("Tikka masala: Chicken $21 / Lamb $26")
     assert head == "Tikka masala" and p.text == "Chicken $21 / Lamb $26"
+
+
+@pytest.mark.parametrize("line, head, text", [
+    ("名物豚バラ丼 1,650円2,150円", "名物豚バラ丼", "1,650円 2,150円"),
+    ("牛肉麵 130元170元", "牛肉麵", "130元 170元"),
+    ("Soup $5.50$7", "Soup", "$5.50 $7"),
+    ("1,650円2,150円", "", "1,650円 2,150円"),  # a price column's line: no name left
+    ("Chicken 65$12.95", "Chicken 65", "$12.95"),  # a name's number before a price is no price
+    ("No.5$12", "No.5", "$12"),
+])
+def test_two_prices_ocr_read_as_one_box_are_both_prices_of_the_line(line, head, text):
+    got_head, price = prices.find_price(line)
+    assert (got_head, price.text) == (head, text)
+
+
+@pytest.mark.parametrize("line, head, options", [
+    ("沙茶牛腩 小NT$220 大 NT$280", "沙茶牛腩", [("小", 220), ("大", 280)]),
+    ("鮪魚細卷小NT$470/大 NT$590", "鮪魚細卷", [("小", 470), ("大", 590)]),
+    ("牛肉麵 小HK$30 大HK$40", "牛肉麵", [("小", 30), ("大", 40)]),
+    ("Soup S 5 L 9", "Soup", [("S", 5), ("L", 9)]),
+])
+def test_a_cjk_size_label_run_into_a_currency_prefix_stays_a_label(line, head, options):
+    got_head, price = prices.find_price(line)
+    assert (got_head, price.options) == (head, options)
+
+
+@pytest.mark.parametrize("line, head, options", [
+    ("WRAPVeg 28,00 € Prawn 35,00 €", "WRAP", [("Veg", 28), ("Prawn", 35)]),
+    ("DOUHUAS 23,00 € / L 29,00 €", "DOUHUA", [("S", 23), ("L", 29)]),
+    ("TacosS $12 / L $15", "Tacos", [("S", 12), ("L", 15)]),
+    ("PIZZAM $12 / L $15", "PIZZA", [("M", 12), ("L", 15)]),
+    ("NACHOS $5 / $8", "NACHOS", []),  # no later label: its S is its own
+    ("Golden Lentil Cakes Chicken $11 Beef $14", "Golden Lentil Cakes", [("Chicken", 11), ("Beef", 14)]),
+])
+def test_a_first_option_label_ocr_ran_into_the_name_is_split_off_it(line, head, options):
+    got_head, price = prices.find_price(line)
+    assert (got_head, price.options) == (head, options)
 
 
 @pytest.mark.parametrize("text, value", [("六百八十", 680), ("千二百", 1200), ("一万二千", 12000), ("一二八〇", 1280),
@@ -88,7 +127,7 @@ def test_market_price_ranges_and_sizes_are_understood():
 
 
 @pytest.mark.parametrize("line", ["Menu 2", "7up", "B1 ランチ", "Sushi set 2 pcs", "一品料理", "Steak frites",
-                                  "Serves 4.", "Est. 2009.", "Room 101 -", "Pieces: 6", "Chili Shrimp", "Tacos x 3"])
+                                  "Serves 4.", "Est. 2009.", "Room 101 -", "Open 11:", "Pieces: 6", "Chili Shrimp", "Tacos x 3"])
 def test_numbers_that_are_not_prices_are_left_in_the_name(line):
     assert prices.find_price(line) == (line, None)
 
@@ -274,6 +313,26 @@ def test_a_stacked_centred_menu_pairs_each_price_line_with_the_name_above_and_ke
                                                                 ("Garlic Naan", 4)]
     assert parsed.items[1].price.options == [("Chicken", 21), ("Lamb", 26)]
     assert parsed.items[0].description == ["Tender chicken in a creamy tomato sauce"]
+
+
+def test_a_stacked_bilingual_menu_reads_its_first_dish_and_keeps_each_english_name_with_its_dish():
+    # name / price / English name, the price on a line of its own: the first dish is set apart from the
+    # title as a heading would be, and each English line sits under a price, not under its CJK name.
+    lines = [Line("金龍酒家", 108, 562, 75, y1=183), Line("傳承三代好味道", 42, 627, 181, y1=223),
+             Line("招牌蝦仁", 33, 55, 261, y1=294), Line("600", 29, 55, 294, y1=323),
+             Line("薑醬油、蔥，鮮嫩多汁", 31, 66, 327, y1=358),
+             Line("打拋雞", 34, 56, 366, y1=400), Line("390", 31, 55, 397, y1=428),
+             Line("Basil chicken", 31, 66, 431, y1=462),
+             Line("紅豆湯", 34, 56, 469, y1=503), Line("240", 30, 55, 500, y1=530),
+             Line("Sweet red bean soup", 27, 67, 537, y1=564),
+             Line("菠蘿包", 34, 58, 569, y1=603), Line("650", 30, 55, 600, y1=630),
+             Line("Pineapple bun", 32, 66, 634, y1=666)]
+    parsed = menu.parse(lines, is_dish={"Basil chicken", "Sweet red bean soup", "Pineapple bun"}.__contains__)
+    assert [(i.name, i.price.amount) for i in parsed.items] == [("招牌蝦仁", 600), ("打拋雞", 390), ("紅豆湯", 240),
+                                                                ("菠蘿包", 650)]
+    assert [i.description for i in parsed.items] == [["薑醬油、蔥,鮮嫩多汁"], ["Basil chicken"],
+                                                     ["Sweet red bean soup"], ["Pineapple bun"]]
+    assert "招牌蝦仁" not in parsed.sections
 
 
 def test_a_price_set_just_above_its_name_pairs_downwards():
@@ -855,3 +914,11 @@ def test_a_glyph_with_no_han_glyph_beside_it_is_never_in_doubt_and_a_missing_wor
     monkeypatch.setattr(hanwords, "dictionary_path", lambda: tmp_path / "dict.txt")  # jieba there, its list not
     with pytest.raises(ConfigError, match="jieba's word list"):
         check_prerequisites()
+
+
+@pytest.mark.parametrize("line", ["中華涼麵 130元 170元", "腸粉 55元 75元", "烤花魚 35元 45元"])
+def test_a_dish_priced_in_two_sizes_stays_one_row_and_keeps_both_prices(line):
+    items = menu.parse([Line(line, 40, 50, 100), Line("Cold ramen salad", 30, 55, 150)]).items
+    assert [i.name for i in items][:1] == [line.split()[0]]
+    assert items[0].price.text == line.split(" ", 1)[1]
+    assert all(i.price is None for i in items[1:])  # the English line under it takes no price

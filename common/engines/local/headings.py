@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from typing import Callable, Optional
+from typing import Callable, Collection, Optional
 
 from common.engines.local import wording
 
@@ -74,8 +74,10 @@ def undressed(text: str) -> str:
     return _DECOR.sub(r"\1", wording.clean(text)).strip()
 
 
-def set_apart(rows: list, is_dish: Callable[[str], bool], notes_like: Callable[[str], bool]) -> set[int]:
-    """Indices of rows that head the dishes under them."""
+def set_apart(rows: list, is_dish: Callable[[str], bool], notes_like: Callable[[str], bool],
+              named: Collection[int] = ()) -> set[int]:
+    """Indices of rows that head the dishes under them; `named` rows (a price on the line under them
+    pairs up to them) only when dressed or worded as a category is (砂鍋類, 一焼き物一)."""
     gaps: dict[int, list[float]] = {}
     for a, b in zip(rows, rows[1:]):
         if a.column == b.column and b.y0 > a.y1:
@@ -89,7 +91,7 @@ def set_apart(rows: list, is_dish: Callable[[str], bool], notes_like: Callable[[
         if _CATEGORY.match(text):
             out.add(i)
             continue
-        if len(text.split()) > 4 or len(_CJK.findall(text)) > 8:
+        if len(text.split()) > 4 or len(_CJK.findall(text)) > 8 or i in named:
             continue
         nxt = rows[i + 1] if i + 1 < len(rows) and rows[i + 1].column == r.column else None
         prev = rows[i - 1] if i and rows[i - 1].column == r.column else None

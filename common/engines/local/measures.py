@@ -10,7 +10,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Callable
 
-from common.engines.local import headings, notes, pairing, wording
+from common.engines.local import headings, labels, notes, pairing, wording
 from common.engines.local.rows import Row, bare_priced
 
 
@@ -102,8 +102,10 @@ def measure(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> Me
     # Headings too have a smaller line under them: the ones set apart, named or dressed as headings are not
     # counted; where too few dishes are left, the median of the plain lines (not descriptions) is.
     # (a category that is also a dish, 火鍋, is set apart as other headings are)
+    # (a price paired up to a line makes it a dish's name, unless the line only labels a price column)
+    dishes = {i for i in named if not all(map(labels.is_label, rows[i].text.split()))}
     apart = headings.set_apart(rows, lambda s: is_dish(s) and not headings.known_section(wording.clean(s)),
-                               lambda s: notes.is_notice(s) or notes.is_description(s))
+                               lambda s: notes.is_notice(s) or notes.is_description(s), dishes)
     names = [rows[i].size for i in described if i not in apart and not headings.heading_like(rows[i].text)]
     plain = [r.size for r in rows if r.wordy and not (wording.is_sentence(r.text) or notes.is_description(r.text))]
     item_size = statistics.median((item_sizes if not few else None) or (names if len(names) >= 3 else None)

@@ -144,8 +144,10 @@ def _place(rows: list[Row], i: int, m: measures.Measures, current: Optional[Pars
     placed = (smaller or indented or tucked or (m.stacked and not is_dish(text))) and not (
         set_as_name and (centred or not (much_smaller or tucked))) and not wording.LIST_NUMBER.match(text)
     # A Latin line right under a CJK dish, with no price of its own: the dish's name in English.
-    translated = current is not None and above is not None and not wording.CJK.search(text) \
-        and bool(wording.CJK.search(above.head)) and current.name in wording.clean(above.head)
+    # (on a stacked menu the dish's price stands between them)
+    named = rows[i - 2] if above and above.price_only and i >= 2 and rows[i - 2].column == r.column else above
+    translated = current is not None and named is not None and not wording.CJK.search(text) \
+        and bool(wording.CJK.search(named.head)) and current.name in wording.clean(named.head)
     # the page's title and the line centred under it, set smaller: its tagline (海港餐廳 / 精緻台菜), no dish
     below = rows[1] if i == 0 and len(rows) > 1 and rows[1].column == r.column else None
     if below and not below.price and _tagline(r, below, m) and not is_dish(text) and not is_dish(below.text):

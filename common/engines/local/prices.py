@@ -32,8 +32,9 @@ MARKET_PRICE = ("時価", "时价", "時價", "market price", "prix du marché",
 # (杯, 瓶, 壺 after a number are a count, "2杯 300", and never start an option so.)
 _CJK_PORTIONS = r"大盛|特盛|小盛|[半一全整兩两][隻只份]|[大中小][份碗杯]|例牌|小|中|大|並|例|ハーフ|グラス|ボトル"
 _CJK_SIZES = rf"{_CJK_PORTIONS}|(?<!\d)[杯瓶壺]"
-_SIZE_LABELS = (rf"(?<![A-Za-zÀ-ÿ])(?:S|M|L|XL|{_CJK_SIZES}|half|full|glass|bottle|carafe|small|medium|large|regular|reg)"
-                r"(?![A-Za-zÀ-ÿ])")
+# (a CJK label may run into a currency's Latin prefix, "小NT$220"; a Latin one is a word of its own)
+_SIZE_LABELS = (r"(?<![A-Za-zÀ-ÿ])(?:(?:S|M|L|XL|half|full|glass|bottle|carafe|small|medium|large|regular|reg)"
+                rf"(?![A-Za-zÀ-ÿ])|{_CJK_SIZES})")
 
 _SYM = r"(?:NT\$|HK\$|S\$|US\$|A\$|C\$|[¥￥$＄€£₩฿₫])"
 _WORD = r"(?:円|元|圓|块|원|บาท|đ|€|\$|EUR|USD|JPY|VND|THB|KRW|TWD|RMB|CHF|GBP)"
@@ -53,8 +54,10 @@ _ANY_AMOUNT = re.sub(r"\?P<\w+>", "?:", _AMOUNT)  # the same pattern without nam
 _LEADERS = re.compile(r"[\s.．·・…‥_\-–—~〜～:：|/(（\[]+$")
 # What menus print around a price that is not part of it: decoration ("-$18-", "*12*"), a full stop
 # ("18."), tick boxes of order sheets ("16元 □", which OCR may read as 口 after a price).
-# (and a vegetarian mark or a speck OCR read as "!" or "|" after a space; never a unit: 300 g, 45 K)
+# (and a vegetarian mark or a speck OCR read as "!" or "|" after a space, or as ":" or ";" right after
+# an amount in cents or a currency, "£25.00:", "5.75;" (not "Open 11:"); never a unit: 300 g, 45 K)
 _TRAIL_DECOR = re.compile(r"(?<=[\d円元圓块원€$¥￥£฿₫)）份瓶本個个杯碗盤盘串只隻斤兩两位人枚貫皿])\s*(?:[-–—~〜～*•·。]+|\.(?!\d)|"
+                          r"(?:(?<=\d[.,]\d\d)|(?<=[円元圓块원€]))[:;：；]|"
                           r"[□☐▢◻◽❏❑☑✓✔口]+|\s[V!|]|(?<=\d)!)\s*$")
 _BOXES = re.compile(r"[□☐▢◻◽❏❑☑✓✔]")
 # Prices per unit: 16元/份, 5元/瓶, 680円/本, $3/pc, $2 each, 12 € p.p.; the unit stays in the printed text.
@@ -144,6 +147,9 @@ _S_PRICE = r"\d{1,3}(?:[.,]\d{1,2})?"
 # line of them backtrack exponentially)
 _S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(?:[\s/·•|]+[SML]?[S$]{_S_PRICE})*\s*$)")
 # ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".
+# Two prices OCR read as one box, with no space between them: "1,650円2,150円", "$12$16".
+_GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d[\d,]*(?:\.\d{1,2})?(?=[$€£¥￥]\d))")
+
 _PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")
 
 # ...and, on a line in Chinese or Japanese, a small or blurred yen sign as V or Y: "並V570/大V710",
@@ -165,7 +171,7 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
     text = _BOXES.sub(" ", line).rstrip()
     cut = max(0, len(text) - TAIL_WINDOW)  # only a line's end holds its price
     # (a size label keeps its own word: "SS17" is S $17, never the Singapore dollar S$)
-    tail = _PREFIX_S.sub(r"\1$", text[cut:])
+    tail = _PREFIX_S.sub(r"\1$", _GLUED.sub(r"\1 ", text[cut:]))
     tail = _S_FOR_DOLLAR.sub(lambda m: f"{m.group(1)} $" if m.group(1) else "$", tail)
     text = text[:cut] + (_Y_FOR_YEN.sub("¥", tail) if _CJK_TEXT.search(text) else tail)
     for _ in range(2):
@@ -228,6 +234,11 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
         values = [v for _, v, _ in options]
         return head, Price(text=" / ".join(f"{label} {text}" for label, _, text in options), amount=min(values),
                            currency=currency or _currency(amounts[-1]), options=[(lb, v) for lb, v, _ in options])
+    glued = _GLUED_SIZE.search(head) if len(options) == len(values) - 1 and options else None
+    if glued and not re.search(_SIZE_LABELS, block[: amounts[0].start()], re.IGNORECASE) \
+            and {lb.upper() for lb, _ in options} <= ({"M", "L", "XL"} if glued.group(1) == "S" else {"L", "XL"}):
+        head, options = head[: glued.start()].rstrip(), [(glued.group(1), values[0]), *options]
+        block = f"{glued.group(1)} {block.strip()}"
     is_range = len(values) == 2 and not options and re.search(r"[-–~〜～]", block[amounts[0].end(): amounts[1].start()])
     return head, Price(text=block.strip(), amount=min(values), currency=currency,
                        options=options, range_max=max(values) if is_range else None)
@@ -298,6 +309,9 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
         # "炸牡蠣半隻 $24 一隻 $34": CJK sets no space between a name and its first label
         k = max(map(len, others))
         rest, pairs[0] = lab0[:-k], (lab0[-k:], *pairs[0][1:])
+    glued = _GLUED_LABEL.fullmatch(lab0) if not rest.strip() else None
+    if glued and all(lb[:1].isupper() for lb in others):
+        rest, pairs[0] = glued.group(1), (glued.group(2), *pairs[0][1:])  # "WRAPVeg 28 € Prawn 35 €"
     if any(len(lb.split()) > 3 or not lb for lb, _, _ in pairs):
         return None
     name = re.sub(r"\s+", " ", _LEADERS.sub("", rest.strip(" -–—:："))).strip()
@@ -305,6 +319,11 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
         return None  # "Pasta 12 / Salad 14": two dishes of an order sheet, not one dish's options
     return name, pairs
 
+
+# A name OCR ran into its first option's label: "WRAPVeg", "SataySmall" (three letters of name at least).
+_GLUED_LABEL = re.compile(r"([A-Z][A-Z'’]{2,}|[A-Z][A-Za-z'’]*[a-z]{2})([A-Z][a-z]{1,11})")
+# ...or into a first size letter: "TACOSS 12 € / L 15 €" (an unlabelled amount, then M, L or XL ones).
+_GLUED_SIZE = re.compile(r"(?<=[A-Za-z]{3})([SM])$")
 
 # A box of options alone, a label and an amount at least twice: "Veg 26 Prawn 32", "Chicken $12 / Beef $14".
 _OPTIONS = re.compile(rf"^\s*(?:(?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’]{{0,11}}|[\u3040-\u30ff\u3400-\u9fff]{{1,2}})[\s:：]*"

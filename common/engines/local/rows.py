@@ -69,7 +69,9 @@ def _split_row(text: str) -> list[str]:
     parts, rest = [], text
     for m in reversed(list(_ROW_CUT.finditer(text))):
         tail, (head, price) = rest[m.end():], find_price(rest[: m.start()])
-        if price and wording.has_words(head) and find_price(tail)[1]:
+        # "130元 170元" is one dish's two sizes: the part after a cut must name a dish of its own
+        tail_name, tail_price = find_price(tail)
+        if price and wording.has_words(head) and tail_price and wording.dish_name(tail_name):
             parts.insert(0, tail)
             rest = rest[: m.start()]
     return [rest, *parts]
