@@ -179,6 +179,21 @@ def test_on_a_menu_naming_its_dishes_in_capitals_a_set_menus_courses_in_capitals
     assert "FROM THE WOK" not in [i.name for i in lower.items]  # capitals head a menu naming dishes otherwise
 
 
+def test_a_price_less_menu_naming_its_dishes_in_capitals_keeps_them_as_dishes_under_its_headings():
+    texts = [("From the Grill", 68), ("SALTED CHICKEN", 47), ("DAKKOCHI", 47), ("CHEESE NAAN", 42),
+             ("SMOKED SQUID SKEWERS", 41), ("Burgers", 50), ("FLAN", 45), ("THAI SPRING ROLLS", 42),
+             ("HARBOUR SHORT RIB NOODLES", 42), ("GOLDEN SHORT RIB TACOS", 42)]
+    parsed = menu.parse([Line(text, size, 100, 100 + 70 * n, y1=100 + 70 * n + size) for n, (text, size) in
+                         enumerate(texts)])
+    assert [i.name for i in parsed.items] == ["SALTED CHICKEN", "DAKKOCHI", "CHEESE NAAN", "SMOKED SQUID SKEWERS",
+                                              "FLAN", "THAI SPRING ROLLS", "HARBOUR SHORT RIB NOODLES",
+                                              "GOLDEN SHORT RIB TACOS"]
+    assert parsed.sections == ["From the Grill", "Burgers"]
+    titled = menu.parse([Line(text, 42, 100, 100 + 70 * n, y1=142 + 70 * n) for n, text in enumerate(
+        ["Salted Chicken", "Dakkochi", "Cheese Naan", "FROM THE WOK", "Flan", "Thai Spring Rolls", "Pad Thai"])])
+    assert "FROM THE WOK" not in [i.name for i in titled.items]  # capitals still head a menu naming dishes otherwise
+
+
 def test_a_numbered_price_less_list_keeps_its_first_dish_and_its_dishes_set_a_little_smaller():
     # capitals have no descenders: OCR's boxes for RIBEYE STEAK are lower than for CHOCOLATE CAKE
     rows = [("Saffron House", 80), ("1. CHOCOLATE CAKE", 31), ("2. KALGUKSU", 36), ("3. RIBEYE STEAK", 26),

@@ -116,6 +116,12 @@ def measure(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> Me
 
 
 def names_in_capitals(rows: list[Row]) -> bool:
-    """Most of the menu's priced dishes (three or more, in Latin letters) are named in capitals."""
+    """Most of the menu's priced dishes (three or more, in Latin letters) are named in capitals; on a menu
+    with fewer priced, most of its lines that are no prose (six or more)."""
     heads = [r.head for r in rows if r.price and not r.price_only and re.search(r"[A-Za-z]{2}", r.head)]
+    if len(heads) < 3:  # a menu without prices: its lines that are no prose
+        heads = [r.text for r in rows if r.wordy and re.search(r"[A-Za-z]{2}", r.text)
+                 and not (wording.is_sentence(r.text) or notes.is_description(r.text) or notes.is_notice(r.text))]
+        if len(heads) < 6:
+            return False
     return len(heads) >= 3 and sum(1 for h in heads if h.isupper()) >= 0.6 * len(heads)

@@ -234,6 +234,13 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
         values = [v for _, v, _ in options]
         return head, Price(text=" / ".join(f"{label} {text}" for label, _, text in options), amount=min(values),
                            currency=currency or _currency(amounts[-1]), options=[(lb, v) for lb, v, _ in options])
+    others = [lb for lb, _ in options]
+    k = len(others[0]) if others and len(options) == len(values) - 1 else 0
+    if k and len(head) >= k + 2 and re.fullmatch(r"[\u3400-\u9fff]+", head[-k - 2:]) \
+            and head[-k:] not in others and _portions(head[-k:], others) \
+            and not re.search(_SIZE_LABELS, block[: amounts[0].start()]):
+        # "客家小炒半售 NT$240 一隻 NT$300": CJK sets no space between a name and its first label
+        head, options, block = head[:-k], [(head[-k:], values[0]), *options], f"{head[-k:]} {block.strip()}"
     glued = _GLUED_SIZE.search(head) if len(options) == len(values) - 1 and options else None
     if glued and not re.search(_SIZE_LABELS, block[: amounts[0].start()], re.IGNORECASE) \
             and {lb.upper() for lb, _ in options} <= ({"M", "L", "XL"} if glued.group(1) == "S" else {"L", "XL"}):
@@ -305,7 +312,8 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
         rest, pairs[0] = f"{rest} {' '.join(first[:-1])}", (first[-1], *pairs[0][1:])
     lab0, others = pairs[0][0], [lb for lb, _, _ in pairs[1:]]
     if not bare and not rest.strip() and re.fullmatch(r"[\u3040-\u30ff\u3400-\u9fff]+", lab0) \
-            and len(lab0) > max(map(len, others)) and all(map(_PORTION.fullmatch, others)):
+            and len(lab0) > max(map(len, others)) and (all(map(_PORTION.fullmatch, others))
+                                                       or _portions(lab0[-max(map(len, others)):], others)):
         # "炸牡蠣半隻 $24 一隻 $34": CJK sets no space between a name and its first label
         k = max(map(len, others))
         rest, pairs[0] = lab0[:-k], (lab0[-k:], *pairs[0][1:])
@@ -338,6 +346,13 @@ def is_options(text: str) -> bool:
 
 # A portion a CJK menu prices apart (半隻, 一份, 大碗, 例): what may be split off the end of a name run into it.
 _PORTION = re.compile(r"[半一二兩两全大中小例並特][隻只份碗盤盘杯瓶斤人]?|大盛|小盛")
+# ...a half and a whole of a counted thing, its counter however OCR read it (半隻 / 一售, 半份 / 一份).
+_COUNTED_PORTION = re.compile(r"[半一二兩两全整][\u3400-\u9fff]")
+
+
+def _portions(first: str, others: list[str]) -> bool:
+    """`first` and `others` are the portions a CJK menu prices apart (小 / 大, 半隻 / 一隻)."""
+    return any(bool(p.fullmatch(first)) and all(map(p.fullmatch, others)) for p in (_PORTION, _COUNTED_PORTION))
 
 
 def _label(text: str) -> str:
