@@ -36,6 +36,7 @@ from common.engines.local.layout import Box, Line, read_lines
     ("Oysters $3/pc", "Oysters", 3, "USD"),
     ("WRAP Glass £20.00 Bottle £25.00:", "WRAP", 20, "GBP"),  # a speck OCR read as a colon after it
     ("SHISHAMO 5.75;", "SHISHAMO", 5.75, None),
+    ("GINGER SQUID E9.00", "GINGER SQUID", 9, None),  # £ or € read as E: the menu's other prices say which
 ])
 def test_prices_in_the_forms_menus_print_are_split_from_the_name(line, head, amount, currency):
     got_head, price = prices.find_price(unicodedata.normalize("NFKC", line))
@@ -130,7 +131,7 @@ def test_market_price_ranges_and_sizes_are_understood():
 
 
 @pytest.mark.parametrize("line", ["Menu 2", "7up", "B1 ランチ", "Sushi set 2 pcs", "一品料理", "Steak frites",
-                                  "Serves 4.", "Est. 2009.", "Room 101 -", "Open 11:", "Pieces: 6", "Chili Shrimp", "Tacos x 3"])
+                                  "Serves 4.", "Est. 2009.", "Room 101 -", "Open 11:", "EGG E12", "Pieces: 6", "Chili Shrimp", "Tacos x 3"])
 def test_numbers_that_are_not_prices_are_left_in_the_name(line):
     assert prices.find_price(line) == (line, None)
 

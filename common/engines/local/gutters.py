@@ -9,6 +9,9 @@ from typing import Optional
 from common.engines.local import labels
 from common.engines.local.layout import Box
 
+# A gap a quarter or more of whose names have their price across it is a list's names-to-prices gap,
+# where a clean gutter beside it is the columns'.
+STRADDLED = 0.25
 # Gutter slopes tried (x per y): a page photographed from below or aside leans its columns.
 LEANS = (0.0, -0.015, 0.015, -0.03, 0.03, -0.05, 0.05, -0.075, 0.075)
 
@@ -60,30 +63,49 @@ def find(boxes: list[Box], price_only) -> Optional[tuple[float, float, float, fl
     mid = statistics.median((b.y0 + b.y1) / 2 for b in boxes)
     for top, bottom in ((0, 0), (1, 0), (0, 1), (1, 1), (2, 0), (2, 1)):
         core = [b for row in rows[top:len(rows) - bottom] for b in row]
-        if len(core) >= 4 and (found := _widest(core, price_only, mid)):
+        if len(core) >= 4 and (found := _widest(core, price_only, mid, boxes)):
             return found
     return None
 
 
-def _widest(body: list[Box], price_only, mid: float) -> Optional[tuple[float, float, float, float]]:
+def _widest(body: list[Box], price_only, mid: float, node: list[Box]) -> Optional[tuple[float, float, float, float]]:
+    """The widest gutter, a clean one first: a gap a glyph wide or more that few rows' names and prices
+    straddle (two lists side by side) before a wider one many do (a list's names-to-prices gap, where
+    the columns under the list make it look like a gutter)."""
     size = statistics.median(b.h for b in body)
-    best, best_w = None, 0.0
+    best, best_key = None, (False, 0.0)
     for lean in LEANS:
         spans = sorted(((span(b, lean, mid), b) for b in body), key=lambda s: s[0])
+        # (a price's own name above it may be a row alone, left out of the body: the whole node says)
+        around = [(span(b, lean, mid), b) for b in node]
         reach, gaps = spans[0][0][1], []
         for (x0, x1), _ in spans[1:]:
             if x0 > reach:
                 gaps.append((reach, x0))
             reach = max(reach, x1)
         for g0, g1 in gaps:
-            if g1 - g0 < max(0.25 * size, 6) or g1 - g0 <= best_w * 1.15:
+            if g1 - g0 < max(0.25 * size, 6) or best_key[0] and g1 - g0 <= best_key[1] * 1.15:
                 continue
             left = [b for (_, x1), b in spans if x1 <= g0]
             right = [b for (x0, _), b in spans if x0 >= g1]
+            # (a crack narrower than a glyph is no clean gutter, however few rows it crosses)
+            key = (g1 - g0 >= size and not _straddled([b for (_, x1), b in around if x1 <= g0],
+                                                       [b for (x0, _), b in around if x0 >= g1], price_only), g1 - g0)
+            if key[0] == best_key[0] and key[1] <= best_key[1] * 1.15 or key < best_key:
+                continue
             if not _columns_apart(left, right, price_only, g1 + size):
                 continue
-            best, best_w = (lean, g0, g1, mid), g1 - g0
+            best, best_key = (lean, g0, g1, mid), key
     return best
+
+
+def _straddled(left: list[Box], right: list[Box], price_only) -> bool:
+    """Two or more of the names left of a gap, and a STRADDLED share of them, have their price first right
+    of it (`straddling`): a list's names-to-prices gap."""
+    names = [b for b in left if not price_only(b)]
+    across = straddling(left, right, price_only)
+    n = sum(1 for b in names if id(b) in across)
+    return n >= 2 and n >= STRADDLED * len(names)
 
 
 def _columns_apart(left: list[Box], right: list[Box], price_only, near: float) -> bool:

@@ -146,6 +146,9 @@ _S_PRICE = r"\d{1,3}(?:[.,]\d{1,2})?"
 # (one separator class between the amounts: two optional runs of spaces side by side would let a long
 # line of them backtrack exponentially)
 _S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(?:[\s/·•|]+[SML]?[S$]{_S_PRICE})*\s*$)")
+# ...and a pound or euro sign as E before an amount in cents: "GINGER SQUID E9.00". Which of the two it
+# was, the menu's other prices say: the amount is kept without a mark.
+_E_FOR_MARK = re.compile(r"(?:(?<=^)|(?<=[\s/·•|]))E(?=\d{1,3}[.,]\d{2}(?:[\s/·•|]+[E£€]?\d{1,3}[.,]\d{2})*\s*$)")
 # ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".
 # Two prices OCR read as one box, with no space between them: "1,650円2,150円", "$12$16".
 _GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d[\d,]*(?:\.\d{1,2})?(?=[$€£¥￥]\d))")
@@ -172,7 +175,7 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
     cut = max(0, len(text) - TAIL_WINDOW)  # only a line's end holds its price
     # (a size label keeps its own word: "SS17" is S $17, never the Singapore dollar S$)
     tail = _PREFIX_S.sub(r"\1$", _GLUED.sub(r"\1 ", text[cut:]))
-    tail = _S_FOR_DOLLAR.sub(lambda m: f"{m.group(1)} $" if m.group(1) else "$", tail)
+    tail = _E_FOR_MARK.sub("", _S_FOR_DOLLAR.sub(lambda m: f"{m.group(1)} $" if m.group(1) else "$", tail))
     text = text[:cut] + (_Y_FOR_YEN.sub("¥", tail) if _CJK_TEXT.search(text) else tail)
     for _ in range(2):
         text = _TRAIL_DECOR.sub("", text).rstrip()
