@@ -86,6 +86,8 @@ def test_a_cjk_size_label_run_into_a_currency_prefix_stays_a_label(line, head, o
     ("TacosS $12 / L $15", "Tacos", [("S", 12), ("L", 15)]),
     ("PIZZAM $12 / L $15", "PIZZA", [("M", 12), ("L", 15)]),
     ("NACHOS $5 / $8", "NACHOS", []),  # no later label: its S is its own
+    ("PurinGlass 4.95 / Bottle 5.95", "Purin", [("Glass", 4.95), ("Bottle", 5.95)]),
+    ("Ayran S 11.75L 14.75", "Ayran", [("S", 11.75), ("L", 14.75)]),  # an amount run into the next label
     ("客家小炒半售 NT$240 一隻 NT$300", "客家小炒", [("半售", 240), ("一隻", 300)]),  # 半隻, its counter misread
     ("炒飯半售 NT$660 / 一售 NT$820", "炒飯", [("半售", 660), ("一售", 820)]),
     ("牛肉麵 NT$100 大 NT$150", "牛肉麵", [("大", 150)]),  # 麵 is no portion

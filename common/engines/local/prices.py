@@ -151,7 +151,9 @@ _S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(
 _E_FOR_MARK = re.compile(r"(?:(?<=^)|(?<=[\s/·•|]))E(?=\d{1,3}[.,]\d{2}(?:[\s/·•|]+[E£€]?\d{1,3}[.,]\d{2})*\s*$)")
 # ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".
 # Two prices OCR read as one box, with no space between them: "1,650円2,150円", "$12$16".
-_GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d[\d,]*(?:\.\d{1,2})?(?=[$€£¥￥]\d))")
+_GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d[\d,]*(?:\.\d{1,2})?(?=[$€£¥￥]\d)"
+                    # ...or an amount and the next one's size label: "S 11.75L 14.75"
+                    r"|\d(?=(?:XL|[SML]|Large|Bottle|Full)\s?[$€£¥￥]?\d))")
 
 _PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")
 
@@ -246,7 +248,7 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
         head, options, block = head[:-k], [(head[-k:], values[0]), *options], f"{head[-k:]} {block.strip()}"
     glued = _GLUED_SIZE.search(head) if len(options) == len(values) - 1 and options else None
     if glued and not re.search(_SIZE_LABELS, block[: amounts[0].start()], re.IGNORECASE) \
-            and {lb.upper() for lb, _ in options} <= ({"M", "L", "XL"} if glued.group(1) == "S" else {"L", "XL"}):
+            and {lb.upper() for lb, _ in options} <= _LATER_SIZES[glued.group(1).upper()]:
         head, options = head[: glued.start()].rstrip(), [(glued.group(1), values[0]), *options]
         block = f"{glued.group(1)} {block.strip()}"
     is_range = len(values) == 2 and not options and re.search(r"[-–~〜～]", block[amounts[0].end(): amounts[1].start()])
@@ -334,7 +336,10 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
 # A name OCR ran into its first option's label: "WRAPVeg", "SataySmall" (three letters of name at least).
 _GLUED_LABEL = re.compile(r"([A-Z][A-Z'’]{2,}|[A-Z][A-Za-z'’]*[a-z]{2})([A-Z][a-z]{1,11})")
 # ...or into a first size letter: "TACOSS 12 € / L 15 €" (an unlabelled amount, then M, L or XL ones).
-_GLUED_SIZE = re.compile(r"(?<=[A-Za-z]{3})([SM])$")
+_GLUED_SIZE = re.compile(r"(?<=[A-Za-z]{3})([SM]|Small|Medium|Regular|Reg|Glass|Half)$")
+# The labels that may follow each such first one.
+_LATER_SIZES = {"S": {"M", "L", "XL"}, "M": {"L", "XL"}, "SMALL": {"MEDIUM", "LARGE"}, "MEDIUM": {"LARGE"},
+                "REGULAR": {"LARGE"}, "REG": {"LARGE", "L"}, "GLASS": {"BOTTLE", "CARAFE"}, "HALF": {"FULL"}}
 
 # A box of options alone, a label and an amount at least twice: "Veg 26 Prawn 32", "Chicken $12 / Beef $14".
 _OPTIONS = re.compile(rf"^\s*(?:(?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’]{{0,11}}|[\u3040-\u30ff\u3400-\u9fff]{{1,2}})[\s:：]*"
