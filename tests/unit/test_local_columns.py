@@ -111,7 +111,9 @@ def test_a_rule_along_only_the_lower_part_of_a_column_cuts_the_two_boxed_lists_b
     assert "1. Egg Tart 17.95" in got and "1. Fun Guo 29.95" in got and "7. Garden Tofu 12.50" in got
     assert got.index("7. Garden Tofu 12.50") < got.index("BURGERS")  # the left list is read first
     assert got[:2] == ["1. Tianbula 21.75", "Wok tossed with pickled onion, soy glaze and crispy shallots"]
-    assert "1. Egg Tart 17.95 1. Fun Guo 29.95" in _texts(boxes)  # whitespace alone joins them
+    # the rule cuts them by itself: no gap in the rows' whitespace need be found for it
+    from common.engines.local import segment
+    assert segment._ruled_bands(boxes, [rule]) is not None
 
 
 def test_two_priced_lists_side_by_side_over_two_set_menus_are_cut_at_their_own_gutter():
@@ -141,6 +143,32 @@ def test_two_priced_lists_side_by_side_over_two_set_menus_are_cut_at_their_own_g
     assert "炸猪排定食 660" in got and "農家鸭胸煲 40" in got and "黑椒豆腐麵 120" in got
     assert not [t for t in got if "素麵" in t and "660" in t or "韓式炸雞" in t and "農家" in t]
     assert got.index("黑椒豆腐麵 120") < next(i for i, t in enumerate(got) if "素麵" in t)  # the left list first
+
+
+def test_a_single_columns_last_section_set_as_lists_side_by_side_is_cut_into_its_columns():
+    # Wide rows above (names, leaders, prices across the page) leave no gutter through the whole column;
+    # the last section's three lists have one, under a row gap only a little wider than the others.
+    boxes = [_box(*b) for b in [
+        ("Sweet Treats", 45, 272, 336, 328), ("Lamb Tagine Chicken $8.50 Beef $10.50", 45, 366, 973, 427),
+        ("Sweet Chili Cauliflower Platter ... Chicken $19.50·Beef $24.50", 48, 450, 1450, 502),
+        ("Curry Udon", 47, 536, 327, 598), ("S $29.00 / L $36.00", 1034, 537, 1450, 589),
+        ("Tandoori Chicken", 47, 616, 461, 667), ("Small $26.25·Large $33.25", 841, 616, 1453, 672),
+        ("Bia Hoi Veg $22.50· Prawn $28.50", 47, 692, 830, 748),
+        ("Tossed in ginger, soy glaze and sesame", 62, 737, 653, 781), ("Mapo Tofu", 45, 816, 305, 878),
+        ("Chicken $19.95 Beef $24.95", 828, 817, 1450, 869), ("— Beverages –", 45, 940, 435, 1006),
+        ("Fish Ball Soup Small $28.25· Large $35.25", 45, 1022, 1012, 1084),
+        ("Latte Chicken $26.95 Beef $33.95", 45, 1106, 825, 1162),
+        ("Slow cooked with cucumber, jasmine rice and coriander", 66, 1158, 991, 1198),
+        ("Beef And Broccoli", 48, 1227, 459, 1278), ("Glass $11.75 / Bottle $14.75", 845, 1228, 1453, 1280),
+        ("Salads", 42, 1339, 200, 1404), ("Ebi Fry S $28.50 L $35.50", 528, 1430, 984, 1477),
+        ("FROM THE WOK", 1012, 1436, 1360, 1491), ("Sharing Plates", 48, 1439, 416, 1497),
+        ("Madras .….. S $4.95 L$5.95", 48, 1517, 489, 1559), ("Sukiyaki S$4.50·L $5.50", 1011, 1517, 1436, 1559),
+        ("Whisky S$30.95 L $38.95", 1011, 1573, 1444, 1616), ("Udon S$18.00·L$22.00", 48, 1575, 458, 1620)]]
+    got = _texts(boxes)
+    assert "Udon S$18.00·L$22.00" in got and "Whisky S$30.95 L $38.95" in got
+    assert "Madras .….. S $4.95 L$5.95" in got and "Sukiyaki S$4.50·L $5.50" in got
+    assert got.index("Udon S$18.00·L$22.00") < got.index("Sukiyaki S$4.50·L $5.50")  # left list first
+    assert got[1] == "Lamb Tagine Chicken $8.50 Beef $10.50"  # the rows above stay whole
 
 
 def test_a_price_stacked_under_its_name_right_of_a_gutter_is_not_taken_by_the_row_left_of_it():

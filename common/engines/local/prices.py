@@ -1,13 +1,15 @@
 """Prices as menus print them: 680円, ¥680, ￥1,280, 六百八十円, $14.50, 14,50 €, 12.5, 時価, ranges, sizes.
 
 `find_price` splits a menu line into the text before the price and the parsed price, so a parser can
-tell an item line from a heading or a description.
+tell an item line from a heading or a description; what OCR misread in it `pricemarks` puts right first.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import Optional
+
+from common.engines.local import pricemarks
 
 KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
                 "九": 9, "壱": 1, "弐": 2, "参": 3}
@@ -141,33 +143,6 @@ def _amount(m: re.Match) -> Optional[float]:
     return _number(raw) if raw else None
 
 
-# OCR reads a small or blurred $ as S: "S16", "SS17 LS23" (sizes S and L) at a line's end are dollars.
-_S_PRICE = r"\d{1,3}(?:[.,]\d{1,2})?"
-# (one separator class between the amounts: two optional runs of spaces side by side would let a long
-# line of them backtrack exponentially)
-_S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(?:[\s/·•|]+[SML]?[S$]{_S_PRICE})*\s*$)")
-# ...and a pound or euro sign as E before an amount in cents: "GINGER SQUID E9.00". Which of the two it
-# was, the menu's other prices say: the amount is kept without a mark.
-_E_FOR_MARK = re.compile(r"(?:(?<=^)|(?<=[\s/·•|]))E(?=\d{1,3}[.,]\d{2}(?:[\s/·•|]+[E£€]?\d{1,3}[.,]\d{2})*\s*$)")
-# ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".
-# Two prices OCR read as one box, with no space between them: "1,650円2,150円", "$12$16".
-_GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d[\d,]*(?:\.\d{1,2})?(?=[$€£¥￥]\d)"
-                    # ...or an amount and the next one's size label: "S 11.75L 14.75"
-                    r"|\d(?=(?:XL|[SML]|Large|Bottle|Full)\s?[$€£¥￥]?\d))")
-
-_PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")
-
-# ...and, on a line in Chinese or Japanese, a small or blurred yen sign as V or Y: "並V570/大V710",
-# "グラスV650 ボトルV810". Only after a label or a separator (V60手沖咖啡 is a coffee), before an amount
-# of two digits or more that ends the line or that more such amounts follow, each after a label at most.
-# (Applied to a line's tail only, as all of these: on long lines of noise the search grows quadratically.)
-_YEN = r"(?:\d{1,3}(?:[,.]\d{3})+|\d{2,5})(?:\.\d{1,2})?"
-_CJK_LABEL = r"[\u3040-\u30ff\u3400-\u9fff]"
-_CJK_TEXT = re.compile(_CJK_LABEL)
-_Y_FOR_YEN = re.compile(rf"(?<=[\s/·•|]|{_CJK_LABEL})[VY](?={_YEN}"
-                        rf"(?:[\s/·•|]*+{_CJK_LABEL}*+[\s/·•|]*+[VY¥￥]{_YEN})*+\s*$)")
-
-
 _DIGIT_RUN = re.compile(r"(?:\d{1,2}[,._]){5,}\d{0,2}[,._]?")
 
 
@@ -175,10 +150,7 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
     """Split `line` into (text before the price, price) when it ends in a price; else (line, None)."""
     text = _BOXES.sub(" ", line).rstrip()
     cut = max(0, len(text) - TAIL_WINDOW)  # only a line's end holds its price
-    # (a size label keeps its own word: "SS17" is S $17, never the Singapore dollar S$)
-    tail = _PREFIX_S.sub(r"\1$", _GLUED.sub(r"\1 ", text[cut:]))
-    tail = _E_FOR_MARK.sub("", _S_FOR_DOLLAR.sub(lambda m: f"{m.group(1)} $" if m.group(1) else "$", tail))
-    text = text[:cut] + (_Y_FOR_YEN.sub("¥", tail) if _CJK_TEXT.search(text) else tail)
+    text = text[:cut] + pricemarks.restored(text[cut:], cjk=bool(pricemarks.CJK_TEXT.search(text)))
     for _ in range(2):
         text = _TRAIL_DECOR.sub("", text).rstrip()
     # "(7)", "-7-", "7." are prices by their dress even with one digit; a bare "7" is not.

@@ -5,8 +5,11 @@ band of sections), else at a vertical gutter (`gutters.find`: an empty strip thr
 at a few leans, that is not the gap between names and their prices), and each part is examined again.
 Titles and headings alone in their row, and rows whose name and price straddle the gutter, do not
 close it: they cut the node into bands above and below them, and the bands between are cut at the
-same gutter. Blocks come out in reading order: left before right, top before bottom. A line is then
-formed inside one block only, so boxes across a gutter never join.
+same gutter. A node with no gutter through all of it is cut above and below a printed rule along part
+of it, or at a wider row gap under or over which the rows stand in columns (a column's last section
+set as lists side by side), and each band is examined again. Blocks come out in reading order: left
+before right, top before bottom. A line is then formed inside one block only, so boxes across a gutter
+never join.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from common.engines.local.layout import Box
 
 MAX_DEPTH = 12  # cuts within cuts; a real page needs four or five
 RULED = 0.5     # a rule cuts a node it runs along this share of the height of
+BAND_CUTS = 3   # the widest row gaps of a node without a gutter tried as the top of a band that has one
 
 
 def blocks(boxes: list[Box], price_only: Callable[[Box], bool], rules: Sequence[Box] = ()) -> list[list[Box]]:
@@ -43,7 +47,7 @@ def _cut(boxes: list[Box], page: _Page, depth: int, hint, out: list) -> None:
     price_only = page.price_only
     gutter = _fits(boxes, hint) or _ruled(boxes, page.rules) or find(boxes, price_only)
     if not gutter:
-        bands = _ruled_bands(boxes, page.rules)
+        bands = _ruled_bands(boxes, page.rules) or _columned_band(boxes, price_only)
         if bands:  # the rule then runs along the whole of its own band, and cuts it there
             _stack([(band, None) for band in bands], page, depth, out)
         else:
@@ -123,6 +127,23 @@ def _ruled_bands(boxes: list[Box], rules: list[Box]) -> Optional[list[list[Box]]
             above = [b for b in boxes if (b.y0 + b.y1) / 2 < r.y0]
             below = [b for b in boxes if (b.y0 + b.y1) / 2 > r.y1]
             return [part for part in (above, beside, below) if part]
+    return None
+
+
+def _columned_band(boxes: list[Box], price_only: Callable[[Box], bool]) -> Optional[list[list[Box]]]:
+    """The node cut at one of its wider row gaps where the rows on one side of it stand in columns and
+    the node as a whole does not: a single column's last section set as two or three lists side by side."""
+    rows = rows_of(boxes)
+    gaps = [(rows[k][0].y0 - max(b.y1 for b in rows[k - 1]), k) for k in range(1, len(rows))]
+    if len(gaps) < 4:
+        return None
+    usual = statistics.median(g for g, _ in gaps)
+    for gap, k in sorted(gaps, reverse=True)[:BAND_CUTS]:
+        if gap <= 1.2 * usual or min(k, len(rows) - k) < 3:
+            continue
+        above, below = [b for row in rows[:k] for b in row], [b for row in rows[k:] for b in row]
+        if find(above, price_only) or find(below, price_only):
+            return [above, below]
     return None
 
 

@@ -1,0 +1,41 @@
+"""A line's price as printed, from what OCR read of its tail: the currency marks it read as letters (S
+for $, E for £ or €, V or Y for ¥, the S of NT$), and amounts it ran together with each other or with
+the next amount's label ("1,650円2,150円", "S 11.75L 14.75"). `prices` finds the price in what this gives."""
+from __future__ import annotations
+
+import re
+
+# OCR reads a small or blurred $ as S: "S16", "SS17 LS23" (sizes S and L) at a line's end are dollars.
+_S_PRICE = r"\d{1,3}(?:[.,]\d{1,2})?"
+# (one separator class between the amounts: two optional runs of spaces side by side would let a long
+# line of them backtrack exponentially)
+_S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(?:[\s/·•|]+[SML]?[S$]{_S_PRICE})*\s*$)")
+# ...and a pound or euro sign as E before an amount in cents: "GINGER SQUID E9.00". Which of the two it
+# was, the menu's other prices say: the amount is kept without a mark.
+_E_FOR_MARK = re.compile(r"(?:(?<=^)|(?<=[\s/·•|]))E(?=\d{1,3}[.,]\d{2}(?:[\s/·•|]+[E£€]?\d{1,3}[.,]\d{2})*\s*$)")
+# Two prices OCR read as one box, with no space between them: "1,650円2,150円", "$12$16".
+_GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d[\d,]*(?:\.\d{1,2})?(?=[$€£¥￥]\d)"
+                    # ...or an amount and the next one's size label: "S 11.75L 14.75"
+                    r"|\d(?=(?:XL|[SML]|Large|Bottle|Full)\s?[$€£¥￥]?\d))")
+
+# ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".
+_PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")
+
+# ...and, on a line in Chinese or Japanese, a small or blurred yen sign as V or Y: "並V570/大V710",
+# "グラスV650 ボトルV810". Only after a label or a separator (V60手沖咖啡 is a coffee), before an amount
+# of two digits or more that ends the line or that more such amounts follow, each after a label at most.
+# (Applied to a line's tail only, as all of these: on long lines of noise the search grows quadratically.)
+_YEN = r"(?:\d{1,3}(?:[,.]\d{3})+|\d{2,5})(?:\.\d{1,2})?"
+_CJK_LABEL = r"[\u3040-\u30ff\u3400-\u9fff]"
+CJK_TEXT = re.compile(_CJK_LABEL)
+_Y_FOR_YEN = re.compile(rf"(?<=[\s/·•|]|{_CJK_LABEL})[VY](?={_YEN}"
+                        rf"(?:[\s/·•|]*+{_CJK_LABEL}*+[\s/·•|]*+[VY¥￥]{_YEN})*+\s*$)")
+
+
+def restored(tail: str, cjk: bool) -> str:
+    """`tail` (a line's last characters) with its misread marks put back and run-together amounts apart;
+    `cjk`: the line is in Chinese or Japanese, where a yen sign may read as V or Y."""
+    # (a size label keeps its own word: "SS17" is S $17, never the Singapore dollar S$)
+    tail = _PREFIX_S.sub(r"\1$", _GLUED.sub(r"\1 ", tail))
+    tail = _E_FOR_MARK.sub("", _S_FOR_DOLLAR.sub(lambda m: f"{m.group(1)} $" if m.group(1) else "$", tail))
+    return _Y_FOR_YEN.sub("¥", tail) if cjk else tail
