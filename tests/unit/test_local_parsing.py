@@ -113,6 +113,33 @@ def test_simplified_slips_on_a_traditional_or_japanese_menu_are_put_back_and_sha
     assert fix("宫保鸡丁", "ja") == "宫保鸡丁" and fix("烧鸭 海鲜", "zh-Hans") == "烧鸭 海鲜"
 
 
+def test_a_category_that_is_also_a_dish_heads_a_stacked_list_and_a_price_less_one_with_descriptions():
+    is_dish = {"火鍋", "蒜蓉牛腩飯", "生啤酒"}.__contains__
+    stacked = [Line("香辣雞丁煲", 42, 72, 242, y1=284), Line("127元", 39, 72, 275, y1=314),
+               Line("關東煮", 46, 72, 320, y1=366), Line("69元", 40, 72, 355, y1=395),
+               Line("香辣牛肉麵", 42, 72, 766, y1=808), Line("31元", 36, 73, 802, y1=838),
+               Line("醬油、蒜、洋蔥，秘製醬汁", 32, 83, 834, y1=866), Line("火鍋", 48, 75, 902, y1=950),
+               Line("農家羊肉炒麵", 43, 73, 948, y1=991), Line("48元", 36, 73, 986, y1=1022),
+               Line("芹菜蒜、薑，大火快炒", 31, 84, 1019, y1=1050), Line("韓式豆漿冷麵", 37, 73, 1066, y1=1103),
+               Line("92元", 39, 70, 1100, y1=1139)]
+    parsed = menu.parse(stacked, is_dish)
+    assert "火鍋" not in [i.name for i in parsed.items] and parsed.sections == ["火鍋"]
+    price_less = [Line("阿嬤的廚房", 111, 600, 60, y1=171)] + [Line(*a, column=1, y1=y1) for *a, y1 in [
+        ("火鍋", 47, 59, 211, 258), ("剁椒五花肉拼盤", 42, 48, 275, 317), ("薑、蔥、豆瓣，鮮嫩多汁", 31, 59, 316, 347),
+        ("蒜蓉牛腩飯", 47, 45, 364, 411), ("青椒、花椒、蔥，秘製醬汁", 32, 59, 406, 438), ("生啤酒", 50, 45, 452, 502),
+        ("Draft beer", 33, 58, 494, 527)]]  # the title in a band of its own above the column
+    parsed = menu.parse(price_less, is_dish)
+    assert [i.name for i in parsed.items] == ["剁椒五花肉拼盤", "蒜蓉牛腩飯", "生啤酒"] and "火鍋" in parsed.sections
+
+
+def test_a_japanese_name_read_in_older_forms_takes_todays_when_the_dish_list_knows_that_better():
+    from common.engines.local import LocalEngine
+
+    known = LocalEngine()._known_in_japanese  # the real dish list: 焼肉 is Japanese, 燒肉 a Cantonese roast
+    assert [hanzi.shinjitai_if_known(s, known) for s in ("燒肉", "燒酎", "鐵板燒きそば")] == ["焼肉", "焼酎", "鐵板燒きそば"]
+    assert hanzi.shinjitai_if_known("燒肉", lambda s: 0) == "燒肉"  # no dish known either way: as printed
+
+
 @pytest.mark.parametrize("line, name, amount", [("Harbour Beef Skewers S16", "Harbour Beef Skewers", 16.0),
                                                 ("SHOYU RAMEN SS17 LS23", "SHOYU RAMEN", 17.0),
                                                 ("SORBET S 29·LS36", "SORBET", 29.0)])

@@ -152,6 +152,8 @@ class LocalEngine:
             for n, p in enumerate(parsed.items):
                 name, p.description = hanzi.for_script(p.name, script), [hanzi.for_script(d, script)
                                                                          for d in p.description]
+                if script == "ja":
+                    name = hanzi.shinjitai_if_known(name, self._known_in_japanese)
                 if name != p.name:
                     p.name, matches[n] = name, self.kb.match(name, prefer)
         if not self._is_menu(parsed, matches):
@@ -170,6 +172,14 @@ class LocalEngine:
                  known=sum(1 for i in items if i.known), sections=len(parsed.sections), script=script,
                  currency=currency)
         return MenuReading(items=items, engine=self.name, source_language=_bcp47(script))
+
+    def _known_in_japanese(self, name: str) -> int:
+        """How well `name` names a dish on a Japanese menu (`hanzi.shinjitai_if_known`): a Japanese dish's
+        over another cuisine's, each better spelled as the dish list spells it (焼酎, not 燒酎); 0 none."""
+        m = self.kb.match(name, "ja")
+        if m is None or m.how not in ("exact", "reading"):
+            return 0
+        return (2 if m.dish.cuisine == "ja" else 1) * 2 + (name in m.dish.names)
 
     def _is_menu(self, parsed: menu.ParsedMenu, matches: list[Optional[dishes.Match]]) -> bool:
         """A menu by what it names and how it is set, not by prices alone: a price-less list of dishes is

@@ -5,11 +5,14 @@ blurred it reads the Simplified form (鸭 for 鴨, 宫 for 宮, 烧 for 焼). A 
 encoding holds (Big5-HKSCS) cannot be printed on a Traditional menu, nor one Shift-JIS (cp932) lacks on a
 Japanese one: each such character is put back, in its Taiwan form or its Japanese form. A line where
 such characters are many is not a slip but Simplified text (a translation printed beside the dish), and
-is left as printed; so are characters both scripts use (虱, 咸, 游, 郁).
+is left as printed; so are characters both scripts use (虱, 咸, 游, 郁). On a Japanese menu OCR also
+reads a blurred character in its older form (燒 for 焼), which Japanese can print: a name is put in
+today's forms when that names a known dish.
 """
 from __future__ import annotations
 
 import functools
+from typing import Callable
 
 from common.menu.names import converter
 
@@ -27,6 +30,13 @@ def for_script(text: str, script: str) -> str:
     if not slips or len(slips) > max(1.0, SLIPS_MAX * len(han)):
         return text
     return "".join(_fixed(c, script) if c in slips else c for c in text)
+
+
+def shinjitai_if_known(name: str, known: Callable[[str], int]) -> str:
+    """A Japanese menu's `name` in today's forms (燒肉 -> 焼肉) when `known` (higher: a better known
+    dish's name, 0 none) knows that better."""
+    modern = converter("t2jp").convert(name)
+    return modern if modern != name and known(modern) > known(name) else name
 
 
 def printable(text: str, script: str) -> bool:

@@ -104,12 +104,15 @@ def set_apart(rows: list, is_dish: Callable[[str], bool], notes_like: Callable[[
             # have dishes around them)
             continue
         apart = prev is None or r.y0 - prev.y1 >= max(0.9 * r.size, 2 * usual.get(r.column, 0.0))
-        if apart and (nxt.price and not nxt.price_only or _dishlike_run(rows, i + 1)):
+        if apart and (nxt.price and not nxt.price_only or _dishlike_run(rows, i + 1, known_section(text))):
             out.add(i)
     return out
 
 
-def _dishlike_run(rows: list, k: int) -> bool:
-    """Two or more lines of one size in a column from k on: a list of dishes."""
-    run = [r for r in rows[k:k + 3] if r.column == rows[k].column and r.wordy]
+def _dishlike_run(rows: list, k: int, described: bool = False) -> bool:
+    """Two or more lines of one size in a column from k on: a list of dishes; `described`: their
+    descriptions set smaller between them too (under a category's name, 火鍋; under a first dish, whose
+    heading stands in a block of its own, its own list's lines would pass so)."""
+    run = [r for r in rows[k:k + (4 if described else 3)] if r.column == rows[k].column and r.wordy
+           and not (described and r.size < 0.85 * rows[k].size)]
     return len(run) >= 2 and max(r.size for r in run) <= 1.2 * min(r.size for r in run)

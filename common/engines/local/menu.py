@@ -113,7 +113,8 @@ def _heads_category(rows: list[Row], i: int, header: str, m: measures.Measures, 
     if not headings.known_section(header):
         return False
     nxt = rows[i + 1] if i + 1 < len(rows) and rows[i + 1].column == r.column else None
-    over_priced = r.size >= m.item_size and bool(nxt and nxt.price and not nxt.price_only)
+    # (over a priced name, its price on the line or stacked under it)
+    over_priced = r.size >= m.item_size and bool(nxt and (nxt.price and not nxt.price_only or i + 1 in m.named))
     return r.size >= 1.15 * m.item_size or i in m.apart or m.priced >= 3 and (not is_dish(header) or over_priced)
 
 
