@@ -35,7 +35,6 @@ from common.engines.local.layout import Box, Line, read_lines
     ("手切羊肉 38元/份", "手切羊肉", 38, "CNY"),  # per unit
     ("Oysters $3/pc", "Oysters", 3, "USD"),
     ("WRAP Glass £20.00 Bottle £25.00:", "WRAP", 20, "GBP"),  # a speck OCR read as a colon after it
-    ("SHISHAMO 5.75;", "SHISHAMO", 5.75, None),
     ("GINGER SQUID E9.00", "GINGER SQUID", 9, None),  # £ or € read as E: the menu's other prices say which
 ])
 def test_prices_in_the_forms_menus_print_are_split_from_the_name(line, head, amount, currency):
@@ -60,6 +59,7 @@ def test_several_prices_on_a_line_by_portion_or_protein_become_options():
     ("名物豚バラ丼 1,650円2,150円", "名物豚バラ丼", "1,650円 2,150円"),
     ("牛肉麵 130元170元", "牛肉麵", "130元 170元"),
     ("Soup $5.50$7", "Soup", "$5.50 $7"),
+    ("Bier 0,5L 4,80", "Bier 0,5", "L 4,80"),  # a volume: no labelled amount before it
     ("1,650円2,150円", "", "1,650円 2,150円"),  # a price column's line: no name left
     ("Chicken 65$12.95", "Chicken 65", "$12.95"),  # a name's number before a price is no price
     ("No.5$12", "No.5", "$12"),
@@ -82,9 +82,11 @@ def test_a_cjk_size_label_run_into_a_currency_prefix_stays_a_label(line, head, o
 
 @pytest.mark.parametrize("line, head, options", [
     ("WRAPVeg 28,00 € Prawn 35,00 €", "WRAP", [("Veg", 28), ("Prawn", 35)]),
-    ("DOUHUAS 23,00 € / L 29,00 €", "DOUHUA", [("S", 23), ("L", 29)]),
     ("TacosS $12 / L $15", "Tacos", [("S", 12), ("L", 15)]),
-    ("PIZZAM $12 / L $15", "PIZZA", [("M", 12), ("L", 15)]),
+    ("PizzaM $12 / L $15", "Pizza", [("M", 12), ("L", 15)]),
+    ("NACHOS 9 / L 12", "NACHOS", [("L", 12)]),  # capitals end in their own S and M: MUSSELS, CHICKEN PARM
+    ("PadThai 12 Prawn 14", "PadThai 12 Prawn", []),  # Thai is no option's label
+    ("白切全雞 $200 半隻 $110", "白切全雞", [("半隻", 110)]),  # a whole bird in the name, not a whole portion
     ("NACHOS $5 / $8", "NACHOS", []),  # no later label: its S is its own
     ("PurinGlass 4.95 / Bottle 5.95", "Purin", [("Glass", 4.95), ("Bottle", 5.95)]),
     ("Ayran S 11.75L 14.75", "Ayran", [("S", 11.75), ("L", 14.75)]),  # an amount run into the next label
@@ -133,7 +135,7 @@ def test_market_price_ranges_and_sizes_are_understood():
 
 
 @pytest.mark.parametrize("line", ["Menu 2", "7up", "B1 ランチ", "Sushi set 2 pcs", "一品料理", "Steak frites",
-                                  "Serves 4.", "Est. 2009.", "Room 101 -", "Open 11:", "EGG E12", "Pieces: 6", "Chili Shrimp", "Tacos x 3"])
+                                  "Serves 4.", "Est. 2009.", "Room 101 -", "Open 11:", "Lunch 11.30:", "EGG E12", "Pieces: 6", "Chili Shrimp", "Tacos x 3"])
 def test_numbers_that_are_not_prices_are_left_in_the_name(line):
     assert prices.find_price(line) == (line, None)
 

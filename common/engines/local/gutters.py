@@ -84,16 +84,20 @@ def _widest(body: list[Box], price_only, mid: float, node: list[Box]) -> Optiona
                 gaps.append((reach, x0))
             reach = max(reach, x1)
         for g0, g1 in gaps:
-            if g1 - g0 < max(0.25 * size, 6) or best_key[0] and g1 - g0 <= best_key[1] * 1.15:
+            width = g1 - g0
+            wider = width > best_key[1] * 1.15
+            # (a crack narrower than a glyph is no clean gutter, however few rows it crosses; a gap that
+            # could only win by being clean is not looked at unless it can be)
+            if width < max(0.25 * size, 6) or best_key[0] and not wider or not wider and width < size:
                 continue
             left = [b for (_, x1), b in spans if x1 <= g0]
             right = [b for (x0, _), b in spans if x0 >= g1]
-            # (a crack narrower than a glyph is no clean gutter, however few rows it crosses)
-            key = (g1 - g0 >= size and not _straddled([b for (_, x1), b in around if x1 <= g0],
-                                                       [b for (x0, _), b in around if x0 >= g1], price_only), g1 - g0)
-            if key[0] == best_key[0] and key[1] <= best_key[1] * 1.15 or key < best_key:
-                continue
             if not _columns_apart(left, right, price_only, g1 + size):
+                continue
+            # (straddling is costly, a row search per name: it is asked only of gaps that are gutters)
+            key = (width >= size and not _straddled([b for (_, x1), b in around if x1 <= g0],
+                                                    [b for (x0, _), b in around if x0 >= g1], price_only), width)
+            if key[0] == best_key[0] and not wider or key < best_key:
                 continue
             best, best_key = (lean, g0, g1, mid), key
     return best

@@ -109,10 +109,10 @@ def set_apart(rows: list, is_dish: Callable[[str], bool], notes_like: Callable[[
     return out
 
 
-def _dishlike_run(rows: list, k: int, described: bool = False) -> bool:
-    """Two or more lines of one size in a column from k on: a list of dishes; `described`: their
-    descriptions set smaller between them too (under a category's name, 火鍋; under a first dish, whose
-    heading stands in a block of its own, its own list's lines would pass so)."""
-    run = [r for r in rows[k:k + (4 if described else 3)] if r.column == rows[k].column and r.wordy
-           and not (described and r.size < 0.85 * rows[k].size)]
+def _dishlike_run(rows: list, k: int, skip_smaller: bool = False) -> bool:
+    """Two or more lines of one size in a column from k on: a list of dishes; `skip_smaller`: with their
+    descriptions set smaller between them (under a category's name, 火鍋; not under a first dish whose
+    heading stands in a block of its own: its own list's lines would pass so)."""
+    run = [r for r in rows[k:k + (4 if skip_smaller else 3)] if r.column == rows[k].column and r.wordy
+           and not (skip_smaller and r.size < 0.85 * rows[k].size)]
     return len(run) >= 2 and max(r.size for r in run) <= 1.2 * min(r.size for r in run)

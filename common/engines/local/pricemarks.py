@@ -9,14 +9,16 @@ import re
 _S_PRICE = r"\d{1,3}(?:[.,]\d{1,2})?"
 # (one separator class between the amounts: two optional runs of spaces side by side would let a long
 # line of them backtrack exponentially)
-_S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<=[\s/·•|]))([SML]?)S(?={_S_PRICE}(?:[\s/·•|]+[SML]?[S$]{_S_PRICE})*\s*$)")
+_SEP = r"[\s/·•|]"  # what parts a line's amounts
+_S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<={_SEP}))([SML]?)S(?={_S_PRICE}(?:{_SEP}+[SML]?[S$]{_S_PRICE})*\s*$)")
 # ...and a pound or euro sign as E before an amount in cents: "GINGER SQUID E9.00". Which of the two it
 # was, the menu's other prices say: the amount is kept without a mark.
-_E_FOR_MARK = re.compile(r"(?:(?<=^)|(?<=[\s/·•|]))E(?=\d{1,3}[.,]\d{2}(?:[\s/·•|]+[E£€]?\d{1,3}[.,]\d{2})*\s*$)")
+_E_FOR_MARK = re.compile(rf"(?:(?<=^)|(?<={_SEP}))E(?=\d{{1,3}}[.,]\d{{2}}(?:{_SEP}+[E£€]?\d{{1,3}}[.,]\d{{2}})*\s*$)")
 # Two prices OCR read as one box, with no space between them: "1,650円2,150円", "$12$16".
-_GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d[\d,]*(?:\.\d{1,2})?(?=[$€£¥￥]\d)"
-                    # ...or an amount and the next one's size label: "S 11.75L 14.75"
-                    r"|\d(?=(?:XL|[SML]|Large|Bottle|Full)\s?[$€£¥￥]?\d))")
+_GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d{1,3}(?:,\d{3})*(?:\.\d{1,2})?(?=[$€£¥￥]\d)"
+                    # ...or a labelled amount and the next one's label: "S 11.75L 14.75" (not "Bier 0,5L 4,80")
+                    rf"|(?:(?<=^)|(?<={_SEP}))(?:S|M|Small|Medium|Reg|Regular|Glass|Half)\s?[$€£¥￥]?\d{{1,4}}(?:[.,]\d{{1,2}})?"
+                    r"(?=(?:XL|L|M|Large|Bottle|Full)\s?[$€£¥￥]?\d))")
 
 # ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".
 _PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")
@@ -28,8 +30,8 @@ _PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")
 _YEN = r"(?:\d{1,3}(?:[,.]\d{3})+|\d{2,5})(?:\.\d{1,2})?"
 _CJK_LABEL = r"[\u3040-\u30ff\u3400-\u9fff]"
 CJK_TEXT = re.compile(_CJK_LABEL)
-_Y_FOR_YEN = re.compile(rf"(?<=[\s/·•|]|{_CJK_LABEL})[VY](?={_YEN}"
-                        rf"(?:[\s/·•|]*+{_CJK_LABEL}*+[\s/·•|]*+[VY¥￥]{_YEN})*+\s*$)")
+_Y_FOR_YEN = re.compile(rf"(?<={_SEP}|{_CJK_LABEL})[VY](?={_YEN}"
+                        rf"(?:{_SEP}*+{_CJK_LABEL}*+{_SEP}*+[VY¥￥]{_YEN})*+\s*$)")
 
 
 def restored(tail: str, cjk: bool) -> str:

@@ -57,9 +57,10 @@ _LEADERS = re.compile(r"[\s.．·・…‥_\-–—~〜～:：|/(（\[]+$")
 # What menus print around a price that is not part of it: decoration ("-$18-", "*12*"), a full stop
 # ("18."), tick boxes of order sheets ("16元 □", which OCR may read as 口 after a price).
 # (and a vegetarian mark or a speck OCR read as "!" or "|" after a space, or as ":" or ";" right after
-# an amount in cents or a currency, "£25.00:", "5.75;" (not "Open 11:"); never a unit: 300 g, 45 K)
+# an amount with its currency, "£25.00:" (not "Open 11:", "Lunch 11.30:"); never a unit: 300 g, 45 K)
 _TRAIL_DECOR = re.compile(r"(?<=[\d円元圓块원€$¥￥£฿₫)）份瓶本個个杯碗盤盘串只隻斤兩两位人枚貫皿])\s*(?:[-–—~〜～*•·。]+|\.(?!\d)|"
-                          r"(?:(?<=\d[.,]\d\d)|(?<=[円元圓块원€]))[:;：；]|"
+                          r"(?:(?<=[$£€¥]\d[.,]\d\d)|(?<=[$£€¥]\d\d[.,]\d\d)|(?<=[$£€¥]\d{3}[.,]\d\d)"
+                          r"|(?<=[円元圓块원€]))[:;：；]|"
                           r"[□☐▢◻◽❏❑☑✓✔口]+|\s[V!|]|(?<=\d)!)\s*$")
 _BOXES = re.compile(r"[□☐▢◻◽❏❑☑✓✔]")
 # Prices per unit: 16元/份, 5元/瓶, 680円/本, $3/pc, $2 each, 12 € p.p.; the unit stays in the printed text.
@@ -211,21 +212,30 @@ def find_price(line: str) -> tuple[str, Optional[Price]]:
         values = [v for _, v, _ in options]
         return head, Price(text=" / ".join(f"{label} {text}" for label, _, text in options), amount=min(values),
                            currency=currency or _currency(amounts[-1]), options=[(lb, v) for lb, v, _ in options])
-    others = [lb for lb, _ in options]
-    k = len(others[0]) if others and len(options) == len(values) - 1 else 0
-    if k and len(head) >= k + 2 and re.fullmatch(r"[\u3400-\u9fff]+", head[-k - 2:]) \
-            and head[-k:] not in others and _portions(head[-k:], others) \
-            and not re.search(_SIZE_LABELS, block[: amounts[0].start()]):
-        # "客家小炒半售 NT$240 一隻 NT$300": CJK sets no space between a name and its first label
-        head, options, block = head[:-k], [(head[-k:], values[0]), *options], f"{head[-k:]} {block.strip()}"
-    glued = _GLUED_SIZE.search(head) if len(options) == len(values) - 1 and options else None
-    if glued and not re.search(_SIZE_LABELS, block[: amounts[0].start()], re.IGNORECASE) \
-            and {lb.upper() for lb, _ in options} <= _LATER_SIZES[glued.group(1).upper()]:
-        head, options = head[: glued.start()].rstrip(), [(glued.group(1), values[0]), *options]
-        block = f"{glued.group(1)} {block.strip()}"
+    head, block, options = _first_label_in_name(head, block, amounts[0].start(), values, options)
     is_range = len(values) == 2 and not options and re.search(r"[-–~〜～]", block[amounts[0].end(): amounts[1].start()])
     return head, Price(text=block.strip(), amount=min(values), currency=currency,
                        options=options, range_max=max(values) if is_range else None)
+
+
+def _first_label_in_name(head: str, block: str, first: int, values: list[float],
+                         options: list[tuple[str, float]]) -> tuple[str, str, list[tuple[str, float]]]:
+    """(head, block, options) with the label of the first amount (at `first` in `block`) split off the name
+    OCR ran it into, when every later amount is labelled in its scale: "客家小炒半售 NT$240 一隻 NT$300"
+    (CJK sets no space there), "TacosS $12 / L $15", "PurinGlass 4.95 / Bottle 5.95"."""
+    others = [lb for lb, _ in options]
+    if not others or len(options) != len(values) - 1 or re.search(_SIZE_LABELS, block[:first], re.IGNORECASE):
+        return head, block, options
+    k = len(others[0])
+    if len(head) >= k + 2 and re.fullmatch(r"[\u3400-\u9fff]+", head[-k - 2:]) and head[-k:] not in others \
+            and _portions(head[-k:], others):
+        label, head = head[-k:], head[:-k]
+    elif (glued := _GLUED_SIZE.search(head)) and {lb.upper() for lb in others} <= \
+            _LATER_SIZES[(label := glued.group(1) or glued.group(2)).upper()]:
+        head = head[: glued.start()].rstrip()
+    else:
+        return head, block, options
+    return head, f"{label} {block.strip()}", [(label, values[0]), *options]
 
 
 # ...and words a small number names something after (Set Menu 2, Combo 1, open until 9, Day 1), or
@@ -305,10 +315,13 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
     return name, pairs
 
 
-# A name OCR ran into its first option's label: "WRAPVeg", "SataySmall" (three letters of name at least).
-_GLUED_LABEL = re.compile(r"([A-Z][A-Z'’]{2,}|[A-Z][A-Za-z'’]*[a-z]{2})([A-Z][a-z]{1,11})")
+# A name OCR ran into its first option's label, a portion's or a protein's: "WRAPVeg", "SataySmall"
+# (three letters of name at least; PadThai is a name).
+_GLUED_LABEL = re.compile(r"([A-Z][A-Z'’]{2,}|[A-Z][A-Za-z'’]*[a-z]{2})(Small|Medium|Large|Regular|Reg|Half|Full|"
+                          r"Glass|Bottle|Veg|Vegan|Veggie|Prawn|Shrimp|Chicken|Beef|Pork|Lamb|Tofu|Fish|Duck|Seafood)")
 # ...or into a first size letter: "TACOSS 12 € / L 15 €" (an unlabelled amount, then M, L or XL ones).
-_GLUED_SIZE = re.compile(r"(?<=[A-Za-z]{3})([SM]|Small|Medium|Regular|Reg|Glass|Half)$")
+# (a capital S or M after lower case only: NACHOS, MUSSELS, CHICKEN PARM end in theirs)
+_GLUED_SIZE = re.compile(r"(?:(?<=[a-z]{2})([SM])|(?<=[A-Za-z]{3})(Small|Medium|Regular|Reg|Glass|Half))$")
 # The labels that may follow each such first one.
 _LATER_SIZES = {"S": {"M", "L", "XL"}, "M": {"L", "XL"}, "SMALL": {"MEDIUM", "LARGE"}, "MEDIUM": {"LARGE"},
                 "REGULAR": {"LARGE"}, "REG": {"LARGE", "L"}, "GLASS": {"BOTTLE", "CARAFE"}, "HALF": {"FULL"}}
@@ -326,13 +339,15 @@ def is_options(text: str) -> bool:
 
 # A portion a CJK menu prices apart (半隻, 一份, 大碗, 例): what may be split off the end of a name run into it.
 _PORTION = re.compile(r"[半一二兩两全大中小例並特][隻只份碗盤盘杯瓶斤人]?|大盛|小盛")
-# ...a half and a whole of a counted thing, its counter however OCR read it (半隻 / 一售, 半份 / 一份).
-_COUNTED_PORTION = re.compile(r"[半一二兩两全整][\u3400-\u9fff]")
+# ...a half, then a whole, of a counted thing, its counter however OCR read it (半隻 / 一售, 半份 / 一份;
+# not 全雞 of 白切全雞, nor 一品 of 砂鍋一品).
+_HALF, _WHOLE = re.compile(r"半[\u3400-\u9fff]"), re.compile(r"[一全整][\u3400-\u9fff]")
 
 
 def _portions(first: str, others: list[str]) -> bool:
     """`first` and `others` are the portions a CJK menu prices apart (小 / 大, 半隻 / 一隻)."""
-    return any(bool(p.fullmatch(first)) and all(map(p.fullmatch, others)) for p in (_PORTION, _COUNTED_PORTION))
+    return bool(_PORTION.fullmatch(first)) and all(map(_PORTION.fullmatch, others)) or \
+        bool(_HALF.fullmatch(first)) and all(map(_WHOLE.fullmatch, others))
 
 
 def _label(text: str) -> str:

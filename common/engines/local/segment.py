@@ -105,12 +105,16 @@ def _ruled(boxes: list[Box], rules: list[Box]) -> Optional[tuple]:
         y0, y1 = max(r.y0, top), min(r.y1, foot)
         if y1 - y0 < RULED * (foot - top) or y1 - y0 <= best_len or not left_edge < r.x0 < r.x1 < right_edge:
             continue
-        beside = [b for b in boxes if y0 <= (b.y0 + b.y1) / 2 <= y1]
-        if any(b.x0 < r.x1 - 1 and b.x1 > r.x0 + 1 for b in beside):
-            continue
-        if sum(b.x1 <= r.x0 + 1 for b in beside) >= 2 and sum(b.x0 >= r.x1 - 1 for b in beside) >= 2:
+        if _parts(r, [b for b in boxes if y0 <= (b.y0 + b.y1) / 2 <= y1]):
             best, best_len = (0.0, r.x0, r.x1, (top + foot) / 2), y1 - y0
     return best
+
+
+def _parts(rule: Box, beside: list[Box]) -> bool:
+    """The boxes `beside` a rule stand two or more on each side of it, and none across it."""
+    if any(b.x0 < rule.x1 - 1 and b.x1 > rule.x0 + 1 for b in beside):
+        return False
+    return sum(b.x1 <= rule.x0 + 1 for b in beside) >= 2 and sum(b.x0 >= rule.x1 - 1 for b in beside) >= 2
 
 
 def _ruled_bands(boxes: list[Box], rules: list[Box]) -> Optional[list[list[Box]]]:
@@ -121,9 +125,7 @@ def _ruled_bands(boxes: list[Box], rules: list[Box]) -> Optional[list[list[Box]]
         if not left_edge < r.x0 < r.x1 < right_edge:
             continue
         beside = [b for b in boxes if r.y0 <= (b.y0 + b.y1) / 2 <= r.y1]
-        if any(b.x0 < r.x1 - 1 and b.x1 > r.x0 + 1 for b in beside) or len(beside) == len(boxes):
-            continue
-        if sum(b.x1 <= r.x0 + 1 for b in beside) >= 2 and sum(b.x0 >= r.x1 - 1 for b in beside) >= 2:
+        if len(beside) < len(boxes) and _parts(r, beside):
             above = [b for b in boxes if (b.y0 + b.y1) / 2 < r.y0]
             below = [b for b in boxes if (b.y0 + b.y1) / 2 > r.y1]
             return [part for part in (above, beside, below) if part]
