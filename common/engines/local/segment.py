@@ -48,7 +48,7 @@ def _cut(boxes: list[Box], page: _Page, depth: int, hint, out: list) -> None:
     gutter = _fits(boxes, hint) or _ruled(boxes, page.rules) or find(boxes, price_only)
     if not gutter:
         bands = _ruled_bands(boxes, page.rules) or _columned_band(boxes, price_only)
-        if bands:  # the rule then runs along the whole of its own band, and cuts it there
+        if bands:  # each band is cut again: along the rule that now runs its whole height, at its own gutter
             _stack([(band, None) for band in bands], page, depth, out)
         else:
             out.append(boxes)
