@@ -4,7 +4,7 @@ clean and photographed.
     nice -n 10 .venv/bin/python bench/offline_layouts.py                 # the evaluation seeds
     nice -n 10 .venv/bin/python bench/offline_layouts.py --set fresh     # the second round's evaluation seeds
     nice -n 10 .venv/bin/python bench/offline_layouts.py --set fourth    # the fourth stop's evaluation seeds
-    nice -n 10 .venv/bin/python bench/offline_layouts.py --set sixth     # fifth, sixth: later stops' seeds
+    nice -n 10 .venv/bin/python bench/offline_layouts.py --set seventh   # fifth .. seventh: later stops' seeds
     nice -n 10 .venv/bin/python bench/offline_layouts.py --dev 6 --verbose  # development seeds, misses shown
                                                  [--family NAME ...] [--phone] [--json out.json] [--cache DIR]
 

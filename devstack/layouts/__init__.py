@@ -43,8 +43,11 @@ FOURTH_SEEDS = tuple(range(9500, 9508))
 FIFTH_SEEDS = tuple(range(9700, 9708))
 # Fixed on 2026-12-07 at 4eb07d6, before issue 26's sixth stop changed the engine; never tune on these.
 SIXTH_SEEDS = tuple(range(9900, 9908))
+# Fixed on 2026-12-08 at 67323ac, before issue 26's seventh stop changed the engine; never tune on these.
+SEVENTH_SEEDS = tuple(range(10100, 10108))
 HELD_SEEDS = {
     "eval": EVAL_SEEDS, "fresh": FRESH_SEEDS, "fourth": FOURTH_SEEDS, "fifth": FIFTH_SEEDS, "sixth": SIXTH_SEEDS,
+    "seventh": SEVENTH_SEEDS,
 }
 
 
