@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_evaluation_seeds_are_the_ones_fixed_before_the_engine_changed_and_never_development_seeds():
     assert layouts.EVAL_SEEDS == tuple(range(9100, 9108))
     assert layouts.FRESH_SEEDS == tuple(range(9300, 9308))
-    dev = layouts.dev_seeds(400, start=9000)
-    assert len(dev) == 400 and not set(dev) & (set(layouts.EVAL_SEEDS) | set(layouts.FRESH_SEEDS))
+    assert layouts.SEVENTH_SEEDS == tuple(range(10100, 10108))
+    held = {seed for seeds in layouts.HELD_SEEDS.values() for seed in seeds}
+    dev = layouts.dev_seeds(1200, start=9000)
+    assert len(dev) == 1200 and not set(dev) & held and held >= set(layouts.SEVENTH_SEEDS)
 
 
 def test_a_seed_draws_the_same_page_every_time():
