@@ -93,6 +93,19 @@ def test_a_label_ocr_ran_into_the_name_the_amount_or_a_currency_prefix_stays_a_l
     assert (got_head, price.options) == (head, options)
 
 
+@pytest.mark.parametrize("line, head, options", [
+    ("Latte Sm 4.50 Lg 5.50", "Latte", [("Sm", 4.5), ("Lg", 5.5)]),
+    ("House Red Glass 9 Carafe 22 Bottle 30", "House Red", [("Glass", 9), ("Carafe", 22), ("Bottle", 30)]),
+    ("House RedCarafe 22 / Bottle 30", "House Red", [("Carafe", 22), ("Bottle", 30)]),
+    ("Tacos Small 8Medium 10", "Tacos", [("Small", 8), ("Medium", 10)]),
+    ("NachosL 12 / XL 15", "Nachos", [("L", 12), ("XL", 15)]),
+    ("NachosL 12 / M 15", "NachosL", [("M", 15)]),  # M is smaller than L: not one scale, so the L stays
+])
+def test_every_size_of_a_scale_is_a_label_wherever_ocr_ran_it_in_and_only_a_larger_one_follows(line, head, options):
+    got_head, price = prices.find_price(line)
+    assert (got_head, price.options) == (head, options)
+
+
 @pytest.mark.parametrize("text, value", [("六百八十", 680), ("千二百", 1200), ("一万二千", 12000), ("一二八〇", 1280),
                                          ("二千五百八十", 2580), ("十", 10), ("百五十", 150)])
 def test_kanji_numerals_read_as_numbers(text, value):

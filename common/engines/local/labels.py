@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from common.engines.local import sizes
 from common.engines.local.layout import Box, Line
 
 # What menus print over a price column: a size, a vessel, a portion, a time of day, a set.
-_LABEL = re.compile(r"^(?:(?:[SMLP]|XL|Lg|Sm|Md|Reg|Regular|Small|Medium|Large|Half|Full|Glass|Bottle|Carafe|Pint|"
-                    r"Lunch|Dinner|A la carte|\d+\s?(?:pc|pcs|oz))\.?"
+_LABEL = re.compile(rf"^(?:(?:{sizes.LATIN}|P|Pint|Lunch|Dinner|A la carte|\d+\s?(?:pc|pcs|oz))\.?"
                     # CJK sets its labels side by side with no space: 単品セット
                     r"|(?:[小中大例並半]|大盛|單點|单点|套餐|単品|セット|グラス|ボトル|ハーフ)+)$", re.IGNORECASE)
 

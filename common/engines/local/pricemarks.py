@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from common.engines.local import sizes
+
 # OCR reads a small or blurred $ as S: "S16", "SS17 LS23" (sizes S and L) at a line's end are dollars.
 _S_PRICE = r"\d{1,3}(?:[.,]\d{1,2})?"
 # (one separator class between the amounts: two optional runs of spaces side by side would let a long
@@ -17,8 +19,8 @@ _E_FOR_MARK = re.compile(rf"(?:(?<=^)|(?<={_SEP}))E(?=\d{{1,3}}[.,]\d{{2}}(?:{_S
 # Two prices OCR read as one box, with no space between them: "1,650円2,150円", "$12$16".
 _GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d{1,3}(?:,\d{3})*(?:\.\d{1,2})?(?=[$€£¥￥]\d)"
                     # ...or a labelled amount and the next one's label: "S 11.75L 14.75" (not "Bier 0,5L 4,80")
-                    rf"|(?:(?<=^)|(?<={_SEP}))(?:S|M|Small|Medium|Reg|Regular|Glass|Half)\s?[$€£¥￥]?\d{{1,4}}(?:[.,]\d{{1,2}})?"
-                    r"(?=(?:XL|L|M|Large|Bottle|Full)\s?[$€£¥￥]?\d))")
+                    rf"|(?:(?<=^)|(?<={_SEP}))(?:{sizes.FIRST})\s?[$€£¥￥]?\d{{1,4}}(?:[.,]\d{{1,2}})?"
+                    rf"(?=(?:{sizes.FOLLOWING})\s?[$€£¥￥]?\d))")
 
 # ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".
 _PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")

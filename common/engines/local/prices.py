@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from common.engines.local import pricemarks
+from common.engines.local import pricemarks, sizes
 
 KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
                 "九": 9, "壱": 1, "弐": 2, "参": 3}
@@ -28,15 +28,9 @@ CURRENCY_MARKS = [
 ]
 MARKET_PRICE = ("時価", "时价", "時價", "market price", "prix du marché", "prezzo di mercato", "según mercado",
                 "s.q.", "mp")
-# CJK portions and sizes, longest first: 半隻 / 一隻 (half or whole bird), 大碗, 例牌, 並 / 大盛, グラス / ボトル.
-# (OCR sets no space before one, "117元一隻147元", "1,900ボトル2,380", so one may start the next option
-# with nothing between.)
-# (杯, 瓶, 壺 after a number are a count, "2杯 300", and never start an option so.)
-_CJK_PORTIONS = r"大盛|特盛|小盛|[半一全整兩两][隻只份]|[大中小][份碗杯]|例牌|小|中|大|並|例|ハーフ|グラス|ボトル"
-_CJK_SIZES = rf"{_CJK_PORTIONS}|(?<!\d)[杯瓶壺]"
-# (a CJK label may run into a currency's Latin prefix, "小NT$220"; a Latin one is a word of its own)
-_SIZE_LABELS = (r"(?<![A-Za-zÀ-ÿ])(?:(?:S|M|L|XL|half|full|glass|bottle|carafe|small|medium|large|regular|reg)"
-                rf"(?![A-Za-zÀ-ÿ])|{_CJK_SIZES})")
+# (杯, 瓶, 壺 after a number are a count, "2杯 300", and never start an option so; a CJK label may run
+# into a currency's Latin prefix, "小NT$220", while a Latin one is a word of its own)
+_SIZE_LABELS = rf"(?<![A-Za-zÀ-ÿ])(?:(?:{sizes.LATIN})(?![A-Za-zÀ-ÿ])|{sizes.CJK}|(?<!\d)[杯瓶壺])"
 
 _SYM = r"(?:NT\$|HK\$|S\$|US\$|A\$|C\$|[¥￥$＄€£₩฿₫])"
 _WORD = r"(?:円|元|圓|块|원|บาท|đ|€|\$|EUR|USD|JPY|VND|THB|KRW|TWD|RMB|CHF|GBP)"
@@ -83,7 +77,7 @@ _TAIL_RE = re.compile(
     # (possessive spaces: a line of spaced digits and labels must not make the pattern backtrack; an
     # underscore is a leader OCR read only with a space after it, "30_ 39", never "12_50")
     rf"(?:(?:\s*+(?:[-–~〜～/|・·•,、]|_(?=\s)|\.(?=\s+{_SIZE_LABELS}))\s*+|\s++"
-    rf"|(?=(?:{_CJK_PORTIONS})\s*[:：]?\s*(?:{_SYM}|\d)))"
+    rf"|(?=(?:{sizes.CJK})\s*[:：]?\s*(?:{_SYM}|\d)))"
     rf"(?:{_SIZE_LABELS}\s*[:：]?\s*)?{_ANY_AMOUNT})*)"
     rf"\s*[)）]?\s*$",
     re.IGNORECASE)
@@ -226,15 +220,10 @@ def _first_label_in_name(head: str, block: str, first: int, values: list[float],
     others = [lb for lb, _ in options]
     if not others or len(options) != len(values) - 1 or re.search(_SIZE_LABELS, block[:first], re.IGNORECASE):
         return head, block, options
-    k = len(others[0])
-    if len(head) >= k + 2 and re.fullmatch(r"[\u3400-\u9fff]+", head[-k - 2:]) and head[-k:] not in others \
-            and _portions(head[-k:], others):
-        label, head = head[-k:], head[:-k]
-    elif (glued := _GLUED_SIZE.search(head)) and {lb.upper() for lb in others} <= \
-            _LATER_SIZES[(label := glued.group(1) or glued.group(2)).upper()]:
-        head = head[: glued.start()].rstrip()
-    else:
+    split = sizes.glued_size(head, others)
+    if not split:
         return head, block, options
+    head, label = split
     return head, f"{label} {block.strip()}", [(label, values[0]), *options]
 
 
@@ -298,15 +287,8 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
         # too and the words before it are the name's
         rest, pairs[0] = f"{rest} {' '.join(first[:-1])}", (first[-1], *pairs[0][1:])
     lab0, others = pairs[0][0], [lb for lb, _, _ in pairs[1:]]
-    if not bare and not rest.strip() and re.fullmatch(r"[\u3040-\u30ff\u3400-\u9fff]+", lab0) \
-            and len(lab0) > max(map(len, others)) and (all(map(_PORTION.fullmatch, others))
-                                                       or _portions(lab0[-max(map(len, others)):], others)):
-        # "炸牡蠣半隻 $24 一隻 $34": CJK sets no space between a name and its first label
-        k = max(map(len, others))
-        rest, pairs[0] = lab0[:-k], (lab0[-k:], *pairs[0][1:])
-    glued = _GLUED_LABEL.fullmatch(lab0) if not rest.strip() else None
-    if glued and all(lb[:1].isupper() for lb in others):
-        rest, pairs[0] = glued.group(1), (glued.group(2), *pairs[0][1:])  # "WRAPVeg 28 € Prawn 35 €"
+    if not rest.strip() and (split := sizes.glued_option(lab0, others, cjk=not bare)):
+        rest, pairs[0] = split[0], (split[1], *pairs[0][1:])  # "炸牡蠣半隻 $24 一隻 $34", "WRAPVeg 28 € Prawn 35 €"
     if any(len(lb.split()) > 3 or not lb for lb, _, _ in pairs):
         return None
     name = re.sub(r"\s+", " ", _LEADERS.sub("", rest.strip(" -–—:："))).strip()
@@ -314,17 +296,6 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
         return None  # "Pasta 12 / Salad 14": two dishes of an order sheet, not one dish's options
     return name, pairs
 
-
-# A name OCR ran into its first option's label, a portion's or a protein's: "WRAPVeg", "SataySmall"
-# (three letters of name at least; PadThai is a name).
-_GLUED_LABEL = re.compile(r"([A-Z][A-Z'’]{2,}|[A-Z][A-Za-z'’]*[a-z]{2})(Small|Medium|Large|Regular|Reg|Half|Full|"
-                          r"Glass|Bottle|Veg|Vegan|Veggie|Prawn|Shrimp|Chicken|Beef|Pork|Lamb|Tofu|Fish|Duck|Seafood)")
-# ...or into a first size letter: "TACOSS 12 € / L 15 €" (an unlabelled amount, then M, L or XL ones).
-# (a capital S or M after lower case only: NACHOS, MUSSELS, CHICKEN PARM end in theirs)
-_GLUED_SIZE = re.compile(r"(?:(?<=[a-z]{2})([SM])|(?<=[A-Za-z]{3})(Small|Medium|Regular|Reg|Glass|Half))$")
-# The labels that may follow each such first one.
-_LATER_SIZES = {"S": {"M", "L", "XL"}, "M": {"L", "XL"}, "SMALL": {"MEDIUM", "LARGE"}, "MEDIUM": {"LARGE"},
-                "REGULAR": {"LARGE"}, "REG": {"LARGE", "L"}, "GLASS": {"BOTTLE", "CARAFE"}, "HALF": {"FULL"}}
 
 # A box of options alone, a label and an amount at least twice: "Veg 26 Prawn 32", "Chicken $12 / Beef $14".
 _OPTIONS = re.compile(rf"^\s*(?:(?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’]{{0,11}}|[\u3040-\u30ff\u3400-\u9fff]{{1,2}})[\s:：]*"
@@ -335,19 +306,6 @@ OPTIONS_MAX = 60  # a box of a dish's options is short; longer text is never sea
 def is_options(text: str) -> bool:
     """A box that holds only a dish's labelled prices, its name in another box."""
     return len(text) <= OPTIONS_MAX and bool(_OPTIONS.match(text))
-
-
-# A portion a CJK menu prices apart (半隻, 一份, 大碗, 例): what may be split off the end of a name run into it.
-_PORTION = re.compile(r"[半一二兩两全大中小例並特][隻只份碗盤盘杯瓶斤人]?|大盛|小盛")
-# ...a half, then a whole, of a counted thing, its counter however OCR read it (半隻 / 一售, 半份 / 一份;
-# not 全雞 of 白切全雞, nor 一品 of 砂鍋一品).
-_HALF, _WHOLE = re.compile(r"半[\u3400-\u9fff]"), re.compile(r"[一全整][\u3400-\u9fff]")
-
-
-def _portions(first: str, others: list[str]) -> bool:
-    """`first` and `others` are the portions a CJK menu prices apart (小 / 大, 半隻 / 一隻)."""
-    return bool(_PORTION.fullmatch(first)) and all(map(_PORTION.fullmatch, others)) or \
-        bool(_HALF.fullmatch(first)) and all(map(_WHOLE.fullmatch, others))
 
 
 def _label(text: str) -> str:
