@@ -238,3 +238,39 @@ def test_a_price_then_another_columns_name_on_one_row_are_cut_apart_but_a_dishs_
                                          ("炒飯", False), ("Half Moon Pie", False)])
 def test_the_words_menus_print_over_price_columns_are_labels_and_dish_names_are_not(word, label):
     assert labels.is_label(word) is label
+
+
+def _line(text, x0, y0, column, width=None):
+    from common.engines.local.layout import Line
+
+    box = _box(text, x0, y0, x0 + (width or 20 * len(text)), y0 + 35)
+    return Line(text=text, size=35, x0=x0, y0=y0, column=column, boxes=[box], y1=y0 + 35)
+
+
+def _price_only(box):
+    from common.engines.local.layout import _is_price_only
+
+    return _is_price_only(box)
+
+
+@pytest.mark.parametrize("label, prices", [("Ful", ["38", "40"]), ("Glas", ["S17", "S22"]), ("Bottle", ["$40", "$44"]),
+                                           ("Reg", ["9 12", "27 35"])])
+def test_a_label_over_a_price_column_cut_apart_from_the_names_is_dropped_though_ocr_misread_a_letter(label, prices):
+    # the block a cut left of a second price column: its label, then its prices, no name beside them
+    block = [_line(label, 700, 275, 3)] + [_line(p, 700, y, 3) for p, y in zip(prices, (320, 370))]
+    assert [ln.text for ln in labels.drop(block, _price_only)] == prices
+
+
+def test_a_stacked_dish_over_its_price_and_a_word_a_letter_off_a_label_over_a_description_stay():
+    stacked = [_line("Pad Thai", 60, 300, 1), _line("$12", 60, 350, 1)]
+    assert len(labels.drop(stacked, _price_only)) == 2
+    near = [_line("Ful", 60, 300, 1), _line("Fava beans with cumin", 60, 350, 1), _line("$9", 60, 400, 1)]
+    assert len(labels.drop(near, _price_only)) == 3
+    beside = [_line("Ful", 700, 300, 2), _line("$9", 1200, 350, 3)]  # a price far from under it
+    assert len(labels.drop(beside, _price_only)) == 2
+
+
+@pytest.mark.parametrize("word, near", [("Ful", True), ("Glas", True), ("Gloss", True), ("Bottel", False),
+                                        ("Pho", False), ("Hall", True), ("Fu", False), ("12", False)])
+def test_a_label_ocr_misread_one_letter_of_is_near_a_label(word, near):
+    assert labels.is_label(word) is False and labels.is_label(word, near=True) is near

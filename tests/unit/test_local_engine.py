@@ -36,6 +36,8 @@ from common.engines.local.layout import Box, Line, read_lines
     ("Oysters $3/pc", "Oysters", 3, "USD"),
     ("WRAP Glass £20.00 Bottle £25.00:", "WRAP", 20, "GBP"),  # a speck OCR read as a colon after it
     ("GINGER SQUID E9.00", "GINGER SQUID", 9, None),  # £ or € read as E: the menu's other prices say which
+    ("里28.00", "", 28, None),  # a script £ read as 里
+    ("SHIO RAMEN 里36.00", "SHIO RAMEN", 36, None),
 ])
 def test_prices_in_the_forms_menus_print_are_split_from_the_name(line, head, amount, currency):
     got_head, price = prices.find_price(unicodedata.normalize("NFKC", line))

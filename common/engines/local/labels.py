@@ -15,9 +15,23 @@ _LABEL = re.compile(rf"^(?:(?:{sizes.LATIN}|P|Pint|Lunch|Dinner|A la carte|\d+\s
                     r"|(?:[小中大例並半]|大盛|單點|单点|套餐|単品|セット|グラス|ボトル|ハーフ)+)$", re.IGNORECASE)
 
 
-def is_label(text: str) -> bool:
-    """A word that names a price column (Small, Glass, Lunch, 例, 套餐), not a dish."""
-    return bool(_LABEL.match(text.strip()))
+# A line of bare amounts, one per price column ("9 12"), that no single price pattern reads whole.
+_AMOUNTS = re.compile(r"\s*(?:\d{1,4}(?:[.,]\d{1,2})?\s*)+")
+# Labels long enough that OCR's slip of one letter leaves them recognisable (Ful, Glas, Gloss).
+_NEAR = [w.lower() for w in sizes.LATIN.split("|") if len(w) >= 4]
+
+
+def is_label(text: str, near: bool = False) -> bool:
+    """A word that names a price column (Small, Glass, Lunch, 例, 套餐), not a dish; `near`: or a label of
+    four letters or more that OCR misread one letter of."""
+    text = text.strip()
+    if _LABEL.match(text):
+        return True
+    if not near or len(text) < 3 or not text.isalpha():
+        return False
+    from rapidfuzz.distance import Levenshtein
+
+    return any(Levenshtein.distance(text.lower(), w, score_cutoff=1) <= 1 for w in _NEAR)
 
 
 def drop(lines: list[Line], price_only: Callable[[Box], bool]) -> list[Line]:
@@ -33,6 +47,8 @@ def _labels(line: Line, below: list[Line], price_only) -> bool:
     words = line.text.split()  # OCR may read two labels as one box ("Lunch Dinner")
     if len(words) > 4 or any(len(w) > 8 for w in words):
         return False
+    if _over_own_prices(line, below[0], price_only):
+        return True
     # prices on a dish's own row, its name to their left: a price alone on its line (a stacked menu's,
     # under a centred name) has no column to label
     prices = [p for ln in below for p in ln.boxes if price_only(p)
@@ -42,3 +58,15 @@ def _labels(line: Line, below: list[Line], price_only) -> bool:
         return False
     # each label stands over a price column, to within an em
     return all(any(min(b.x1, p.x1) - max(b.x0, p.x0) > -line.size for p in prices) for b in line.boxes)
+
+
+def _over_own_prices(line: Line, below: Line, price_only) -> bool:
+    """Labels over a price column a cut set apart from the names: the next line is prices alone, set
+    under them (as OCR may misread them: "Glas" over "$17", "Ful" over "38")."""
+    return all(is_label(w, near=True) for w in line.text.split()) \
+        and (all(map(price_only, below.boxes)) or _AMOUNTS.fullmatch(below.text)) \
+        and below.y0 > line.y0 and _right(below) > line.x0 and _right(line) > below.x0
+
+
+def _right(line: Line) -> float:
+    return max(b.x1 for b in line.boxes) if line.boxes else line.x0 + line.size * len(line.text)

@@ -13,9 +13,9 @@ _S_PRICE = r"\d{1,3}(?:[.,]\d{1,2})?"
 # line of them backtrack exponentially)
 _SEP = r"[\s/·•|]"  # what parts a line's amounts
 _S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<={_SEP}))([SML]?)S(?={_S_PRICE}(?:{_SEP}+[SML]?[S$]{_S_PRICE})*\s*$)")
-# ...and a pound or euro sign as E before an amount in cents: "GINGER SQUID E9.00". Which of the two it
-# was, the menu's other prices say: the amount is kept without a mark.
-_E_FOR_MARK = re.compile(rf"(?:(?<=^)|(?<={_SEP}))E(?=\d{{1,3}}[.,]\d{{2}}(?:{_SEP}+[E£€]?\d{{1,3}}[.,]\d{{2}})*\s*$)")
+# ...and a pound or euro sign as E, or a script pound as 里, before an amount in cents: "GINGER SQUID
+# E9.00", "里28.00". Which mark it was, the menu's other prices say: the amount is kept without one.
+_E_FOR_MARK = re.compile(rf"(?:(?<=^)|(?<={_SEP}))[E里](?=\d{{1,3}}[.,]\d{{2}}(?:{_SEP}+[E里£€]?\d{{1,3}}[.,]\d{{2}})*\s*$)")
 # Two prices OCR read as one box, with no space between them: "1,650円2,150円", "$12$16".
 _GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d{1,3}(?:,\d{3})*(?:\.\d{1,2})?(?=[$€£¥￥]\d)"
                     # ...or a labelled amount and the next one's label: "S 11.75L 14.75" (not "Bier 0,5L 4,80")
