@@ -395,3 +395,46 @@ def test_numbered_headings_over_priced_dishes_are_no_list_of_dishes():
     parsed = menu.parse(lines)
     # (priced none, the headings' numbers are no list's: they stay as printed, the first one a section)
     assert parsed.items[0].section == "1 ANTIPASTI" and "PRIMI" not in [i.name for i in parsed.items]
+
+
+def test_a_price_under_a_priced_dishs_description_is_a_lost_names_and_names_neither_the_description_nor_more_options():
+    # OCR lost the name of the dish "S $26.00 / L $32.00" priced; the line above it describes Bhuna
+    lines = [_line("Malatang S$13.50·L$16.50", 100), _line("Stir fried with coriander, basil and soy glaze", 150, size=36, x0=120),
+             _line("Bhuna Veg $28.25 · Prawn $35.25", 200), _line("Served with mint, peanuts and lime", 250, size=36, x0=120),
+             _line("S $26.00 / L $32.00", 300, x0=380), _line("Dinner for Two $113.00", 400)]
+    parsed = menu.parse(lines)
+    assert [i.name for i in parsed.items] == ["Malatang", "Bhuna", "Dinner for Two"]
+    assert [a for _, a in parsed.items[1].price.options] == [28.25, 35.25]
+
+
+@pytest.mark.parametrize("order", ["name, description, price", "price, name, description"])
+@pytest.mark.parametrize("step", [150, 190])  # evenly spaced, or a gap between dishes
+def test_a_price_stacked_under_its_dishs_description_or_over_its_name_is_that_dishs(order, step):
+    lines, y = [], 100
+    for name, price in (("Kamameshi", "$19.75"), ("Curry Rice", "$21.95"), ("Oyakodon", "$18.50"), ("Katsu Don", "$20.00")):
+        dish = [(name, 40), ("Served with pickles and miso soup", 34), (price, 40)]
+        if order.startswith("price"):
+            dish = dish[2:] + dish[:2]
+        lines += [_line(text, y + 50 * k, size=size) for k, (text, size) in enumerate(dish)]
+        y += step
+    items = menu.parse(lines).items
+    assert [(i.name, i.price.amount, i.description) for i in items] == [
+        (n, a, ["Served with pickles and miso soup"]) for n, a in
+        (("Kamameshi", 19.75), ("Curry Rice", 21.95), ("Oyakodon", 18.5), ("Katsu Don", 20.0))]
+
+
+def test_an_unknown_chinese_dish_takes_the_english_name_its_menu_prints_for_an_english_reader():
+    from common.engines.local import LocalEngine, ocr
+
+    lines = [("家傳滷味拼盤 420", 100, 42), ("Grandma's braised platter", 146, 33), ("Braised in soy, star anise", 184, 30),
+             ("虱目魚湯 380", 240, 42), ("Milkfish soup", 286, 33), ("手工芋泥球 150", 340, 42), ("Taro balls", 386, 33)]
+    boxes = [_line(text, y, size=size).boxes[0] for text, y, size in lines]
+    engine = LocalEngine()
+    items = engine.menu_of(ocr.Reading(boxes, 0, 500.0), "en").items
+    first = items[0]
+    assert (first.original_name, first.translated_name, first.known) == ("家傳滷味拼盤", "Grandma's braised platter", False)
+    assert first.description == "Braised in soy, star anise"
+    # a reader of another language is not given the English; a dish the list knows keeps its own name
+    assert engine.menu_of(ocr.Reading(boxes, 0, 500.0), "ja").items[0].translated_name != "Grandma's braised platter"
+    known = engine.kb.match("虱目魚湯").dish
+    assert items[1].known and items[1].translated_name == known.name_in("en")

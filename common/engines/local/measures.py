@@ -90,7 +90,8 @@ def with_bare_prices(rows: list[Row], shouts: bool, is_dish: Callable[[str], boo
 def measure(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> Measures:
     """How the menu sets its dishes, from all its rows: the size, the prices' pairing, its headings."""
     pairs = pairing.pair(rows, shouts)
-    named = {i - 1 for i, d in pairs.items() if d == "up"} | {i + 1 for i, d in pairs.items() if d == "down"}
+    named = {n for i, d in pairs.items() if d == "up" and (n := _named_up(rows, i)) is not None} | \
+        {i + 1 for i, d in pairs.items() if d == "down"}
     item_sizes = [r.size for i, r in enumerate(rows) if (r.price and not r.price_only) or i in named]
     # A menu without prices (or one or two: a set menu's, a drink's) is measured by its other lines:
     # its dishes are the lines with a smaller line (a description) under them...
@@ -113,6 +114,17 @@ def measure(rows: list[Row], shouts: bool, is_dish: Callable[[str], bool]) -> Me
     left = {c: statistics.median(r.x0 for r in rows if r.column == c) for c in {r.column for r in rows}}
     stacked = len(pairs) >= 2 and len(pairs) >= 0.5 * len(item_sizes)
     return Measures(pairs, named, len(item_sizes), described, apart, item_size, left, stacked, shouts)
+
+
+def _named_up(rows: list[Row], i: int) -> int | None:
+    """The row a price paired up to names: the line above it, or, when that describes a dish, the dish's
+    name over it; none when the dish is priced already (the price is one whose name OCR lost)."""
+    j = i - 1
+    if not j or rows[j - 1].column != rows[j].column or not pairing.written(rows[j].text):
+        return j
+    if rows[j - 1].price and not rows[j - 1].price_only:
+        return None
+    return j - 1 if pairing.under_name(rows, j) else j
 
 
 def names_in_capitals(rows: list[Row]) -> bool:

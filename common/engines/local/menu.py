@@ -26,6 +26,7 @@ class ParsedItem:
     description: list[str] = field(default_factory=list)
     ocr: float = 1.0      # OCR's confidence in its line
     size: float = 0.0     # its line's character size
+    english: Optional[str] = None  # the name in English the menu prints under a CJK one (one of `description`)
 
 
 @dataclass
@@ -67,7 +68,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
                 waiting = price
             elif current and current.price is None:
                 current.price = price
-            elif current and current.price and price.options:
+            elif current and current.price and price.options and not current.description:
                 pairing.merge(current.price, price)  # "Glass 9" under "Bottle 36": more options of one price
             # else: an unlabelled price under a priced dish is the price of a name OCR lost
             continue
@@ -92,8 +93,10 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
             wrapped = i
             continue
         place = _place(rows, i, m, current, is_dish)
-        if place == "description" and current:
+        if place in ("description", "translation") and current:
             current.description.append(text)
+            if place == "translation" and not current.english:
+                current.english = text
             continue
         if place != "dish":
             continue  # a tagline, or prose with no item above it: an address, an opening line, a note
@@ -119,8 +122,8 @@ def _heads_category(rows: list[Row], i: int, header: str, m: measures.Measures, 
 
 
 def _place(rows: list[Row], i: int, m: measures.Measures, current: Optional[ParsedItem], is_dish: Callable[[str], bool]) -> str:
-    """What a price-less line that is no heading is: "description" of the item above, "dish" of its own,
-    or "none" (a tagline, prose with nothing above it)."""
+    """What a price-less line that is no heading is: "description" of the item above (or its printed
+    English name, "translation"), "dish" of its own, or "none" (a tagline, prose with nothing above it)."""
     r, text = rows[i], rows[i].text
     # A line with a smaller one under it is a name even where the photo's perspective shrinks it.
     smaller = m.item_size and r.size < 0.85 * m.item_size and i not in m.described
@@ -148,7 +151,7 @@ def _place(rows: list[Row], i: int, m: measures.Measures, current: Optional[Pars
     # (on a stacked menu the dish's price stands between them)
     named = rows[i - 2] if above and above.price_only and i >= 2 and rows[i - 2].column == r.column else above
     translated = current is not None and named is not None and not wording.CJK.search(text) \
-        and bool(wording.CJK.search(named.head)) and current.name in wording.clean(named.head)
+        and bool(wording.CJK.search(named.head)) and any(current.name in h for h in (wording.clean(named.head), wording.dish_name(named.head)))
     # the page's title and the line centred under it, set smaller: its tagline (海港餐廳 / 精緻台菜), no dish
     below = rows[1] if i == 0 and len(rows) > 1 and rows[1].column == r.column else None
     if below and not below.price and _tagline(r, below, m) and not is_dish(text) and not is_dish(below.text):
@@ -156,6 +159,8 @@ def _place(rows: list[Row], i: int, m: measures.Measures, current: Optional[Pars
     if i == 1 and above and not above.price and centred and _tagline(above, r, m) and not is_dish(text) \
             and not is_dish(above.text):
         return "none"
+    if current and translated and not written:
+        return "translation"
     if current and (placed or written or translated):
         return "description"
     return "none" if written else "dish"

@@ -23,9 +23,15 @@ def pair(rows: list[Row], shouts: bool = False) -> dict[int, str]:
             continue
         # OCR boxes carry padding, so touching lines overlap: a gap below zero is no gap at all.
         gap_up, gap_down, h = max(0.0, r.y0 - above.y1), max(0.0, below.y0 - r.y1), r.y1 - r.y0
-        written_below, written_above = (notes.is_description(x.text) or wording.is_sentence(x.text) for x in (below, above))
+        written_below, written_above = written(below.text), written(above.text)
         if written_below != written_above:
-            out[i] = "up" if written_below else "down"  # a price goes with a name, not a description
+            # a price goes with a name, not a description; but a name, its description, then its price
+            # is one dish, when a gap parts it from the next or the column ends in a price
+            ends = [k for k in range(len(rows)) if rows[k].column == r.column][-1]
+            through = written_above and under_name(rows, i - 1) and (
+                gap_down > 0.3 * h and gap_up < 0.5 * gap_down or rows[ends].price_only and not rows[
+                    next(k for k in range(len(rows)) if rows[k].column == r.column)].price_only)
+            out[i] = "up" if written_below or through else "down"
         elif not any(rows[k].column == r.column and rows[k].wordy for k in range(i - 1)):
             unsure.append(i)  # the line above opens the column: the restaurant's name, or the first dish
         # Box heights vary with a word's letters ("Ramune" sits lower than "Kung Pao"), so only a
@@ -46,6 +52,17 @@ def pair(rows: list[Row], shouts: bool = False) -> dict[int, str]:
     way = "down" if votes.count("down") >= 2 and votes.count("down") >= 2 * votes.count("up") else "up"
     out.update({i: way for i in unsure})
     return dict(sorted(out.items()))
+
+
+def under_name(rows: list[Row], i: int) -> bool:
+    """Row `i` is set under a name line of its own (unpriced, no description), in the same column."""
+    above = rows[i - 1] if i else None
+    return bool(above and above.column == rows[i].column and above.wordy and not written(above.text))
+
+
+def written(text: str) -> bool:
+    """Written as a description or a sentence, not as a name."""
+    return notes.is_description(text) or wording.is_sentence(text)
 
 
 def just_above(name: Row, price: Row) -> bool:

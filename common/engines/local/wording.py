@@ -38,6 +38,9 @@ def dish_name(head: str) -> str:
     """A dish's name out of the text before its price: its number or bullet and trailing leaders off."""
     s = _BULLET.sub("", head)
     s = re.sub(r"[\s.．·・…‥_\-–—:：|]+$", "", s)
+    # (one comma inside a CJK name is a speck OCR read as one: 炙燒鰹,魚)
+    if len(re.findall(r"[,，]", s)) == 1:
+        s = re.sub(r"(?<=[\u3400-\u9fff])\s?[,，]\s?(?=[\u3400-\u9fff])", "", s)
     return s.strip(" \"'「」")
 
 
