@@ -89,6 +89,9 @@ def test_two_prices_ocr_read_as_one_box_are_both_prices_of_the_line(line, head, 
     ("炒飯半售 NT$660 / 一售 NT$820", "炒飯", [("半售", 660), ("一售", 820)]),
     ("牛肉麵 NT$100 大 NT$150", "牛肉麵", [("大", 150)]),  # 麵 is no portion
     ("Golden Lentil Cakes Chicken $11 Beef $14", "Golden Lentil Cakes", [("Chicken", 11), ("Beef", 14)]),
+    ("Buffalo WingsVeg 23.95 · Prawn 29.95", "Buffalo Wings", [("Veg", 23.95), ("Prawn", 29.95)]),
+    ("Tortilla De PatatasVeg 12.25Prawn 15.25", "Tortilla De Patatas", [("Veg", 12.25), ("Prawn", 15.25)]),
+    ("Fish Ball SoupChicken 17.95 Beef 21.95", "Fish Ball Soup", [("Chicken", 17.95), ("Beef", 21.95)]),
 ])
 def test_a_label_ocr_ran_into_the_name_the_amount_or_a_currency_prefix_stays_a_label(line, head, options):
     got_head, price = prices.find_price(line)
@@ -567,6 +570,13 @@ def test_order_sheet_rows_lose_their_numbers_and_tick_boxes_and_split_into_dishe
     got = [(i.name, i.price.amount, i.price.text) for i in menu.parse(lines).items]
     assert got == [("传统铜锅 (小)", 16, "16元"), ("传统铜锅 (大)", 26, "26元"), ("手切羊肉", 38, "38元/份"),
                    ("宫保鸡丁", 38, "38元"), ("麻婆豆腐", 28, "28元")]
+
+
+def test_two_numbered_dishes_ocr_read_as_one_line_are_two_and_a_count_after_a_price_is_not_a_number():
+    lines = [Line("1. RAMEN S 15.00·L 19.00  1. BOSSAM  S 9.50 L 11.50", 40, 50, 100),
+             Line("Pad Thai 12.50 2. Green Curry 14", 40, 50, 160), Line("Gyoza 6 pcs 8.50", 40, 50, 220)]
+    got = [(i.name, i.price.amount) for i in menu.parse(lines).items]
+    assert got == [("RAMEN", 15), ("BOSSAM", 9.5), ("Pad Thai", 12.5), ("Green Curry", 14), ("Gyoza 6 pcs", 8.5)]
 
 
 # -- the recogniser's scoring, the engine's prerequisites, lines that are not prices -------------------

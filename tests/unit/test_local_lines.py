@@ -12,7 +12,9 @@ from common.engines.local.layout import Line
                                   "Est. 1985", "EST 1996", "Fresh · Local · Handmade", "Dine in·Take away·Delivery",
                                   "以上價格均另加一成服務費", "定休日 毎週月曜日", "Follow us @bluedoorbistro",
                                   "A 10% service charge will be added to parties of 6 or more.", "Authentic Thai Cuisine",
-                                  "Open daily 11am - 10pm", "電話：02-2345-6789"])
+                                  "Open daily 11am - 10pm", "電話：02-2345-6789",
+                                  # OCR's Simplified slip in a Traditional notice, and a misread 過
+                                  "以上借格均另加一成服務费", "如有食物通敏请告知服務人具"])
 def test_a_restaurants_details_and_notices_are_never_dishes(text):
     assert notes.is_notice(text)
 

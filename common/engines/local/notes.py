@@ -18,8 +18,9 @@ _PATTERNS = [
     r"undercooked|foodborne|consuming raw|cash only|credit cards?|prices (?:are|include|subject)|"
     r"please (?:inform|ask|note|let)|follow us|reservations?|wi-?fi|take[- ]?away|dine[- ]in|delivery|"
     r"family (?:owned|run)|cuisine)(?![^\W\d_])",
-    r"電話|电话|地址|營業|营业|営業|定休|税込|税抜|稅|服務費|服务费|過敏|过敏|アレルギー|信用卡|訂位|订位|預約|预约|"
-    r"予約|歡迎|欢迎|外帶|外带|外送|創業|创业|傳承|传承|價格|价格|価格|お問い合わせ|年中無休|現金のみ",
+    # (each glyph in either form: OCR may read one of a Traditional word in its Simplified form, 服務费)
+    r"[電电][話话]|地址|[營营営][業业]|定休|税込|税抜|稅|服[務务][費费]|[過过]敏|アレルギー|信用卡|[訂订]位|"
+    r"[預预][約约]|予約|[歡欢]迎|外[帶带]|外送|[創创][業业]|[傳传]承|[價价価]格|[請请]告知|お問い合わせ|年中無休|現金のみ",
 ]
 _NOTICE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 # A slogan: three or more phrases between dots or bars ("Fresh · Local · Handmade"), no number.

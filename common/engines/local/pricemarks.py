@@ -20,7 +20,9 @@ _E_FOR_MARK = re.compile(rf"(?:(?<=^)|(?<={_SEP}))[E里](?=\d{{1,3}}[.,]\d{{2}}(
 _GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d{1,3}(?:,\d{3})*(?:\.\d{1,2})?(?=[$€£¥￥]\d)"
                     # ...or a labelled amount and the next one's label: "S 11.75L 14.75" (not "Bier 0,5L 4,80")
                     rf"|(?:(?<=^)|(?<={_SEP}))(?:{sizes.FIRST})\s?[$€£¥￥]?\d{{1,4}}(?:[.,]\d{{1,2}})?"
-                    rf"(?=(?:{sizes.FOLLOWING})\s?[$€£¥￥]?\d))")
+                    rf"(?=(?:{sizes.FOLLOWING})\s?[$€£¥￥]?\d)"
+                    # ...or an amount in cents and the next option's kind: "Veg 12.25Prawn 15.25"
+                    rf"|\d[.,]\d\d(?=(?:{sizes.KIND})\s?[$€£¥￥]?\d))")
 
 # ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".
 _PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")

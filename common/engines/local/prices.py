@@ -287,8 +287,9 @@ def _variants(head: str, last: re.Match, block: str) -> Optional[tuple[str, list
         # too and the words before it are the name's
         rest, pairs[0] = f"{rest} {' '.join(first[:-1])}", (first[-1], *pairs[0][1:])
     lab0, others = pairs[0][0], [lb for lb, _, _ in pairs[1:]]
-    if not rest.strip() and (split := sizes.glued_option(lab0, others, cjk=not bare)):
-        rest, pairs[0] = split[0], (split[1], *pairs[0][1:])  # "炸牡蠣半隻 $24 一隻 $34", "WRAPVeg 28 € Prawn 35 €"
+    # ("炸牡蠣半隻 $24 一隻 $34", "WRAPVeg 28 € Prawn 35 €", "Buffalo WingsVeg 23.95 · Prawn 29.95")
+    if split := sizes.glued_option(lab0, others, cjk=not bare and not rest.strip()):
+        rest, pairs[0] = f"{rest} {split[0]}", (split[1], *pairs[0][1:])
     if any(len(lb.split()) > 3 or not lb for lb, _, _ in pairs):
         return None
     name = re.sub(r"\s+", " ", _LEADERS.sub("", rest.strip(" -–—:："))).strip()

@@ -45,8 +45,9 @@ class Row:
 
 
 # Order sheets put several numbered rows on one line: "101 传统铜锅 16元 102 羊肉 38元"; a cut goes after a
-# price and before a row number (two to four digits) or a CJK name, and both sides must be priced.
-_ROW_CUT = re.compile(r"(?<=\d)\s+(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
+# price and before a row number (two to four digits) or a CJK name, and both sides must be priced
+# (or a list's number of one digit, with its stop: "1. RAMEN S 15.00·L 19.00  1. BOSSAM S 9.50")
+_ROW_CUT = re.compile(r"(?<=\d)\s+(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_]|\d[.、)]\s*[^\W\d_])"
                       r"|(?<=[元円圓块원€份瓶本杯串个個位人])\s*(?=[A-Z]?\d{2,4}[.、)]?\s*[^\W\d_])"
                       # a dish of one character (粥, 麵), not an option of the price before (冰 35元, 半 100元)
                       r"|(?<=[元円圓块원份瓶本杯串个個位人])\s*(?=(?![大中小半一][碗份盤盘隻只杯])[\u3400-\u9fff]{2,}"

@@ -30,6 +30,7 @@ def _any(words) -> str:
 LATIN = _any(_WORDS)              # every Latin size label, longest first
 FIRST = _any(_FIRSTS)             # ...that a larger one may follow
 FOLLOWING = _any(_FOLLOWERS)      # ...that follows a smaller one
+KIND = _any(sorted(KINDS, key=len, reverse=True))  # an option's kind, longest first
 # CJK portions and sizes, longest first: 半隻 / 一隻 (half or whole bird), 大碗, 例牌, 並 / 大盛, グラス / ボトル.
 # (OCR sets no space before one, "117元一隻147元", "1,900ボトル2,380", so one may start the next option
 # with nothing between.)
