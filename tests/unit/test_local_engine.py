@@ -71,6 +71,13 @@ def test_two_prices_ocr_read_as_one_box_are_both_prices_of_the_line(line, head, 
     assert (got_head, price.text) == (head, text)
 
 
+@pytest.mark.parametrize("line, amount", [("Sangria Carafe 1L 22", 22), ("Hauswein rot Carafe 0,5L 14,00", 14),
+                                          ("Pils S 0,3L 3,50 L 0,5L 4,80", 4.8), ("Lemonade L 1L 6", 6)])
+def test_a_volume_run_into_its_unit_is_never_a_labelled_amount(line, amount):
+    # an amount is parted from the next label only when both are sizes of one scale, in cents
+    assert prices.find_price(line)[1].amount == amount
+
+
 @pytest.mark.parametrize("line, head, options", [
     ("沙茶牛腩 小NT$220 大 NT$280", "沙茶牛腩", [("小", 220), ("大", 280)]),
     ("鮪魚細卷小NT$470/大 NT$590", "鮪魚細卷", [("小", 470), ("大", 590)]),

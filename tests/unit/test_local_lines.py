@@ -29,7 +29,11 @@ def test_dishes_are_no_notices(text):
                                              ("with fries and slaw", True), ("Served over jasmine rice", True),
                                              ("Slow cooked with onions, garlic and spices", True),
                                              ("Pad Thai", False), ("Fish & Chips", False), ("唐揚げ", False),
-                                             ("Mac and Cheese", False), ("炸醬麵", False)])
+                                             ("Mac and Cheese", False), ("炸醬麵", False),
+                                             # a short list of two (、 is printed, never a speck), and one
+                                             # comma OCR read in a short name (a speck: no list)
+                                             ("鶏肉、玉ねぎ", True), ("雞肉、花生", True), ("精選牛腩，慢火燉煮", True),
+                                             ("鐵板,魚片飯", False), ("炙燒鰹，魚", False)])
 def test_a_line_written_as_a_description_is_told_from_a_dish_name(text, described):
     assert notes.is_description(text) is described
 

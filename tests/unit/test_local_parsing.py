@@ -427,7 +427,8 @@ def test_an_unknown_chinese_dish_takes_the_english_name_its_menu_prints_for_an_e
     from common.engines.local import LocalEngine, ocr
 
     lines = [("家傳滷味拼盤 420", 100, 42), ("Grandma's braised platter", 146, 33), ("Braised in soy, star anise", 184, 30),
-             ("虱目魚湯 380", 240, 42), ("Milkfish soup", 286, 33), ("手工芋泥球 150", 340, 42), ("Taro balls", 386, 33)]
+             ("虱目魚湯 380", 240, 42), ("Milkfish soup", 286, 33), ("招牌手工丸 150", 340, 42),
+             ("Chef's Recommendation", 386, 33)]
     boxes = [_line(text, y, size=size).boxes[0] for text, y, size in lines]
     engine = LocalEngine()
     items = engine.menu_of(ocr.Reading(boxes, 0, 500.0), "en").items
@@ -438,3 +439,22 @@ def test_an_unknown_chinese_dish_takes_the_english_name_its_menu_prints_for_an_e
     assert engine.menu_of(ocr.Reading(boxes, 0, 500.0), "ja").items[0].translated_name != "Grandma's braised platter"
     known = engine.kb.match("虱目魚湯").dish
     assert items[1].known and items[1].translated_name == known.name_in("en")
+    assert items[2].translated_name != "Chef's Recommendation"  # a badge names no food: no English name
+
+
+def test_a_wines_second_size_under_its_first_joins_it_though_a_tasting_note_comes_between():
+    lines = [_line("Prosecco", 100), _line("crisp and dry, with green apple", 145, size=32), _line("Glass 11", 185),
+             _line("Bottle 44", 230), _line("Chianti", 320), _line("cherry, leather and earth", 365, size=32),
+             _line("Glass 12", 405), _line("Bottle 48", 450)]
+    got = [(i.name, i.price.options) for i in menu.parse(lines).items]
+    assert got == [("Prosecco", [("Glass", 11), ("Bottle", 44)]), ("Chianti", [("Glass", 12), ("Bottle", 48)])]
+
+
+def test_a_price_over_its_name_under_a_heading_stays_with_that_name_though_the_column_ends_in_a_price():
+    lines, y = [_line("MAINS", 50, size=48)], 110
+    for name, price in (("Kamameshi", "$19.75"), ("Curry Rice", "$21.95"), ("Oyakodon", "$18.50")):
+        lines += [_line(price, y), _line(name, y + 50), _line("Served with pickles and miso soup", y + 100, size=34)]
+        y += 150
+    lines += [_line("Extra rice", y), _line("$3", y + 50)]
+    got = [(i.name, i.price.amount) for i in menu.parse(lines).items]
+    assert got == [("Kamameshi", 19.75), ("Curry Rice", 21.95), ("Oyakodon", 18.5), ("Extra rice", 3)]

@@ -215,8 +215,10 @@ class LocalEngine:
                             image_prompt=_prompt(d.name["en"], d.description.get("en", "")), known=True,
                             dish_id=d.id, **extra)
         terms = self.kb.terms_in(" ".join([p.name, *p.description]))
-        # (a bilingual menu's own English name says more than a reading of the name it does not know)
-        printed = p.english if lang == "en" and p.english else None
+        # (a bilingual menu's own English name says more than a reading of the name it does not know;
+        # a line naming no food, "Chef's Recommendation", "Serves 2-3", is a badge, not the name)
+        printed = p.english if lang == "en" and p.english and not re.search(r"\d", p.english) \
+            and self.kb.terms_in(p.english) else None
         translated = printed or _transliterate(p.name, lang, script)
         description = " ".join([d for d in p.description if d != printed][:2]) or _made_with(terms, lang)
         tags = sorted({t for term in terms for t in term.tags})

@@ -10,7 +10,7 @@ from common.engines.local import sizes
 from common.engines.local.layout import Box, Line
 
 # What menus print over a price column: a size, a vessel, a portion, a time of day, a set.
-_LABEL = re.compile(rf"^(?:(?:{sizes.LATIN}|P|Pint|Lunch|Dinner|A la carte|\d+\s?(?:pc|pcs|oz))\.?"
+_LABEL = re.compile(rf"^(?:(?:{sizes.LATIN}|Lg|Sm|Md|P|Pint|Lunch|Dinner|A la carte|\d+\s?(?:pc|pcs|oz))\.?"
                     # CJK sets its labels side by side with no space: 単品セット
                     r"|(?:[小中大例並半]|大盛|單點|单点|套餐|単品|セット|グラス|ボトル|ハーフ)+)$", re.IGNORECASE)
 
@@ -18,7 +18,7 @@ _LABEL = re.compile(rf"^(?:(?:{sizes.LATIN}|P|Pint|Lunch|Dinner|A la carte|\d+\s
 # A line of bare amounts, one per price column ("9 12"), that no single price pattern reads whole.
 _AMOUNTS = re.compile(r"\s*(?:\d{1,4}(?:[.,]\d{1,2})?\s*)+")
 # Labels long enough that OCR's slip of one letter leaves them recognisable (Ful, Glas, Gloss).
-_NEAR = [w.lower() for w in sizes.LATIN.split("|") if len(w) >= 4]
+_NEAR = [w.lower() for w in sizes.WORDS if len(w) >= 4]
 
 
 def is_label(text: str, near: bool = False) -> bool:
@@ -38,16 +38,23 @@ def drop(lines: list[Line], price_only: Callable[[Box], bool]) -> list[Line]:
     """The lines less those that label the price columns under them."""
     # The lines after it in reading order: its own block's, or the block under it when the labels
     # were cut off as a band of their own.
-    return [ln for i, ln in enumerate(lines) if not _labels(ln, lines[i + 1:i + 3], price_only)]
+    left: dict[int, float] = {}
+    for ln in lines:
+        left[ln.column] = min(left.get(ln.column, ln.x0), ln.x0)
+    # (a label opens its column, or stands right of where the column's names start)
+    return [ln for i, ln in enumerate(lines) if not _labels(
+        ln, lines[i + 1:i + 3], price_only,
+        apart=lambda k: not k or k >= len(lines) or lines[k - 1].column != lines[k].column
+        or lines[k].x0 >= left[lines[k].column] + 2 * lines[k].size, at=i)]
 
 
-def _labels(line: Line, below: list[Line], price_only) -> bool:
+def _labels(line: Line, below: list[Line], price_only, apart: Callable[[int], bool], at: int) -> bool:
     if not below or len(line.boxes) > 4 or any(price_only(b) for b in line.boxes):
         return False
     words = line.text.split()  # OCR may read two labels as one box ("Lunch Dinner")
     if len(words) > 4 or any(len(w) > 8 for w in words):
         return False
-    if _over_own_prices(line, below[0], price_only):
+    if _over_own_prices(line, below, price_only, apart(at), then_apart=apart(at + 2)):
         return True
     # prices on a dish's own row, its name to their left: a price alone on its line (a stacked menu's,
     # under a centred name) has no column to label
@@ -60,12 +67,20 @@ def _labels(line: Line, below: list[Line], price_only) -> bool:
     return all(any(min(b.x1, p.x1) - max(b.x0, p.x0) > -line.size for p in prices) for b in line.boxes)
 
 
-def _over_own_prices(line: Line, below: Line, price_only) -> bool:
-    """Labels over a price column a cut set apart from the names: the next line is prices alone, set
-    under them (as OCR may misread them: "Glas" over "$17", "Ful" over "38")."""
-    return all(is_label(w, near=True) for w in line.text.split()) \
-        and (all(map(price_only, below.boxes)) or _AMOUNTS.fullmatch(below.text)) \
-        and below.y0 > line.y0 and _right(below) > line.x0 and _right(line) > below.x0
+def _over_own_prices(line: Line, below: list[Line], price_only, apart: bool, then_apart: bool) -> bool:
+    """Labels over a price column a cut set apart from the names (as OCR may misread them: "Glas" over
+    "$17", "Ful" over "38"): prices alone under them, then more prices or the next column's label; or,
+    set apart from where names start, then nothing or a line set apart too. (A stacked menu's dish
+    named as a label, as Ful is, has the next dish's name after its price.)"""
+    first, then = below[0], below[1] if len(below) > 1 and below[1].column == below[0].column else None
+    column = then is not None and (_prices_alone(then, price_only) or all(map(is_label, then.text.split())))
+    return all(is_label(w, near=True) for w in line.text.split()) and _prices_alone(first, price_only) \
+        and (column or apart and (then is None or then_apart)) \
+        and first.y0 > line.y0 and _right(first) > line.x0 and _right(line) > first.x0
+
+
+def _prices_alone(line: Line, price_only) -> bool:
+    return all(map(price_only, line.boxes)) or bool(_AMOUNTS.fullmatch(line.text))
 
 
 def _right(line: Line) -> float:

@@ -120,11 +120,17 @@ def _named_up(rows: list[Row], i: int) -> int | None:
     """The row a price paired up to names: the line above it, or, when that describes a dish, the dish's
     name over it; none when the dish is priced already (the price is one whose name OCR lost)."""
     j = i - 1
+    if rows[j].price_only:
+        return None  # a second price line of one dish ("Bottle 44" under "Glass 11")
     if not j or rows[j - 1].column != rows[j].column or not pairing.written(rows[j].text):
         return j
-    if rows[j - 1].price and not rows[j - 1].price_only:
+    k = j - 1
+    while k > 0 and rows[k].column == rows[j].column and rows[k].wordy and pairing.written(rows[k].text):
+        k -= 1  # (a description of two lines)
+    if rows[k].column == rows[j].column and rows[k].price and not rows[k].price_only:
         return None
-    return j - 1 if pairing.under_name(rows, j) else j
+    name = pairing.name_over(rows, j)
+    return j if name is None else name
 
 
 def names_in_capitals(rows: list[Row]) -> bool:

@@ -68,7 +68,7 @@ def parse(lines: list[Line], is_dish: Callable[[str], bool] = lambda s: False) -
                 waiting = price
             elif current and current.price is None:
                 current.price = price
-            elif current and current.price and price.options and not current.description:
+            elif current and current.price and price.options and (not current.description or pairing.larger(current.price, price)):
                 pairing.merge(current.price, price)  # "Glass 9" under "Bottle 36": more options of one price
             # else: an unlabelled price under a priced dish is the price of a name OCR lost
             continue

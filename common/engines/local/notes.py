@@ -48,10 +48,10 @@ def is_description(text: str) -> bool:
     in lower case or with "with", "served"..., one stopping mid-phrase, or Japanese ending in a verb."""
     s = text.strip()
     words = s.split()
-    # (an ingredient list: two marks, or one in a phrase longer than a name; one mark in a short name is
-    # a speck OCR read as a comma, 鐵板,魚片飯)
-    marks, han = len(re.findall(r"[、,，;；]", s)), len(_CJK.findall(s))
-    if han >= 4 and marks and (marks >= 2 or han >= 7 or re.search(r"[·・]", s)):
+    # (an ingredient list: 、 is printed, never a speck; one comma alone in a short name is a speck OCR
+    # read as one, 鐵板,魚片飯, while two, or one in a phrase longer than a name, list)
+    commas, han = len(re.findall(r"[,，]", s)), len(_CJK.findall(s))
+    if han >= 4 and (re.search(r"[、;；]", s) or commas >= 2 or commas and (han >= 7 or re.search(r"[·・]", s))):
         return True
     if _CJK.search(s):
         return len(s) >= 6 and bool(_JA_VERB.search(s))

@@ -2,7 +2,7 @@
 lines around it and the menu's other prices say; and a second price line for one dish as more options."""
 from __future__ import annotations
 
-from common.engines.local import headings, notes, wording
+from common.engines.local import headings, notes, sizes, wording
 from common.engines.local.prices import Price
 from common.engines.local.rows import Row
 
@@ -11,12 +11,18 @@ def pair(rows: list[Row], shouts: bool = False) -> dict[int, str]:
     """For each price printed alone on its line: "up" when it belongs to the name line above, "down"
     when to the one below it in the same column."""
     out, unsure = {}, []
+    last = {r.column: i for i, r in enumerate(rows)}
+    after_description = _after_description(rows)
     for i, r in enumerate(rows):
         if not r.price_only:
             continue
         above = rows[i - 1] if i and rows[i - 1].wordy and (rows[i - 1].column == r.column
                                                              or just_above(rows[i - 1], r)) else None
         below = rows[i + 1] if i + 1 < len(rows) and rows[i + 1].column == r.column and rows[i + 1].wordy else None
+        prev = rows[i - 1] if i and rows[i - 1].column == r.column and rows[i - 1].price_only else None
+        if prev and larger(prev.price, r.price):
+            out[i] = "up"  # "Bottle 44" under "Glass 11": the same dish's larger size
+            continue
         if not (above and below):
             # a price over a description is the price of a name above it that a cut left in another block
             out[i] = "down" if below and not notes.is_description(below.text) else "up"
@@ -26,11 +32,11 @@ def pair(rows: list[Row], shouts: bool = False) -> dict[int, str]:
         written_below, written_above = written(below.text), written(above.text)
         if written_below != written_above:
             # a price goes with a name, not a description; but a name, its description, then its price
-            # is one dish, when a gap parts it from the next or the column ends in a price
-            ends = [k for k in range(len(rows)) if rows[k].column == r.column][-1]
-            through = written_above and under_name(rows, i - 1) and (
-                gap_down > 0.3 * h and gap_up < 0.5 * gap_down or rows[ends].price_only and not rows[
-                    next(k for k in range(len(rows)) if rows[k].column == r.column)].price_only)
+            # is one dish, when a gap parts it from the next, or when the column so sets its first
+            # price and ends in one
+            through = written_above and name_over(rows, i - 1) is not None and (
+                gap_down > 0.3 * h and gap_up < 0.5 * gap_down
+                or r.column in after_description and rows[last[r.column]].price_only)
             out[i] = "up" if written_below or through else "down"
         elif not any(rows[k].column == r.column and rows[k].wordy for k in range(i - 1)):
             unsure.append(i)  # the line above opens the column: the restaurant's name, or the first dish
@@ -54,10 +60,31 @@ def pair(rows: list[Row], shouts: bool = False) -> dict[int, str]:
     return dict(sorted(out.items()))
 
 
-def under_name(rows: list[Row], i: int) -> bool:
-    """Row `i` is set under a name line of its own (unpriced, no description), in the same column."""
-    above = rows[i - 1] if i else None
-    return bool(above and above.column == rows[i].column and above.wordy and not written(above.text))
+def larger(price: Price, more: Price) -> bool:
+    """`more` prices a larger size of the scale `price` does (Glass 11, then Bottle 44)."""
+    return bool(price.options and more.options) and all(
+        sizes.follows(price.options[-1][0], label) for label, _ in more.options)
+
+
+def name_over(rows: list[Row], i: int) -> int | None:
+    """The name line (unpriced, no description) over description row `i` and any described rows between,
+    in its column; None when none is."""
+    k = i - 1
+    while k >= 0 and rows[k].column == rows[i].column and rows[k].wordy and written(rows[k].text):
+        k -= 1
+    return k if k >= 0 and rows[k].column == rows[i].column and rows[k].wordy else None
+
+
+def _after_description(rows: list[Row]) -> set[int]:
+    """The columns whose first price alone on its line is set under a dish's description, under its name."""
+    out, seen = set(), set()
+    for i, r in enumerate(rows):
+        if r.price_only and r.column not in seen:
+            seen.add(r.column)
+            if i and rows[i - 1].column == r.column and rows[i - 1].wordy and written(rows[i - 1].text) \
+                    and name_over(rows, i - 1) is not None:
+                out.add(r.column)
+    return out
 
 
 def written(text: str) -> bool:

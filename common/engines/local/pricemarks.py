@@ -16,13 +16,19 @@ _S_FOR_DOLLAR = re.compile(rf"(?:(?<=^)|(?<={_SEP}))([SML]?)S(?={_S_PRICE}(?:{_S
 # ...and a pound or euro sign as E, or a script pound as 里, before an amount in cents: "GINGER SQUID
 # E9.00", "里28.00". Which mark it was, the menu's other prices say: the amount is kept without one.
 _E_FOR_MARK = re.compile(rf"(?:(?<=^)|(?<={_SEP}))[E里](?=\d{{1,3}}[.,]\d{{2}}(?:{_SEP}+[E里£€]?\d{{1,3}}[.,]\d{{2}})*\s*$)")
-# Two prices OCR read as one box, with no space between them: "1,650円2,150円", "$12$16".
+# Two prices OCR read as one box, with no space between them: "1,650円2,150円", "$12$16"; or an amount
+# in cents and the next option's kind: "Veg 12.25Prawn 15.25".
 _GLUED = re.compile(r"(\d[円元圓块원](?=\d)|[$€£¥￥]\d{1,3}(?:,\d{3})*(?:\.\d{1,2})?(?=[$€£¥￥]\d)"
-                    # ...or a labelled amount and the next one's label: "S 11.75L 14.75" (not "Bier 0,5L 4,80")
-                    rf"|(?:(?<=^)|(?<={_SEP}))(?:{sizes.FIRST})\s?[$€£¥￥]?\d{{1,4}}(?:[.,]\d{{1,2}})?"
-                    rf"(?=(?:{sizes.FOLLOWING})\s?[$€£¥￥]?\d)"
-                    # ...or an amount in cents and the next option's kind: "Veg 12.25Prawn 15.25"
                     rf"|\d[.,]\d\d(?=(?:{sizes.KIND})\s?[$€£¥￥]?\d))")
+# ...or a labelled amount and the next one's label, a larger size of the same scale: "S 11.75L 14.75"
+# (not "Bier 0,5L 4,80", "Carafe 1L 22": a volume, after no label or one of another scale).
+_GLUED_SIZE = re.compile(rf"(?:(?<=^)|(?<={_SEP}))(?P<first>{sizes.FIRST})\s?[$€£¥￥]?(?P<amount>\d{{1,4}}(?:[.,]\d{{1,2}})?)"
+                         rf"(?=(?P<later>{sizes.FOLLOWING})\s?[$€£¥￥]?\d)")
+
+
+def _apart(m: re.Match) -> str:
+    volume = re.fullmatch(r"0[.,]\d+|\d+[.,]\d", m.group("amount"))  # 0,5 or 1.5 (litres): no price in cents
+    return f"{m.group(0)} " if sizes.follows(m.group("first"), m.group("later")) and not volume else m.group(0)
 
 # ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".
 _PREFIX_S = re.compile(r"(?<![A-Za-z])(NT|HK|US)S(?=\s?\d)")
@@ -42,6 +48,6 @@ def restored(tail: str, cjk: bool) -> str:
     """`tail` (a line's last characters) with its misread marks put back and run-together amounts apart;
     `cjk`: the line is in Chinese or Japanese, where a yen sign may read as V or Y."""
     # (a size label keeps its own word: "SS17" is S $17, never the Singapore dollar S$)
-    tail = _PREFIX_S.sub(r"\1$", _GLUED.sub(r"\1 ", tail))
+    tail = _PREFIX_S.sub(r"\1$", _GLUED_SIZE.sub(_apart, _GLUED.sub(r"\1 ", tail)))
     tail = _E_FOR_MARK.sub("", _S_FOR_DOLLAR.sub(lambda m: f"{m.group(1)} $" if m.group(1) else "$", tail))
     return _Y_FOR_YEN.sub("¥", tail) if cjk else tail

@@ -8,7 +8,8 @@ from typing import Optional
 
 # Each scale smallest first, as menus print its labels (a label is matched without case, except where
 # OCR ran it into a word and its capital is what marks where it starts).
-SCALES = (("S", "M", "L", "XL"), ("Sm", "Md", "Lg"), ("Small", "Medium", "Large"), ("Regular", "Large"),
+# (Sm, Md, Lg label columns only, `labels`: matched without case, MD and LG are other things in a price)
+SCALES = (("S", "M", "L", "XL"), ("Small", "Medium", "Large"), ("Regular", "Large"),
           ("Reg", "Large"), ("Reg", "L"), ("Glass", "Carafe", "Bottle"), ("Half", "Full"))
 # What else labels a dish's options: its protein or its vegetarian kind ("Veg 26 Prawn 32").
 KINDS = ("Veg", "Vegan", "Veggie", "Prawn", "Shrimp", "Chicken", "Beef", "Pork", "Lamb", "Tofu", "Fish", "Duck",
@@ -18,19 +19,25 @@ _LATER: dict[str, set[str]] = {}
 for _scale in SCALES:
     for _at, _label in enumerate(_scale):
         _LATER.setdefault(_label.upper(), set()).update(lb.upper() for lb in _scale[_at + 1:])
-_WORDS = sorted({lb for scale in SCALES for lb in scale}, key=len, reverse=True)  # XL before L
-_FIRSTS = [lb for lb in _WORDS if _LATER[lb.upper()]]
-_FOLLOWERS = [lb for lb in _WORDS if any(lb in scale[1:] for scale in SCALES)]
+# Longest first: a pattern's alternatives are tried in order, and L would take the L of XL.
+WORDS = tuple(sorted({lb for scale in SCALES for lb in scale}, key=len, reverse=True))
+_FIRSTS = [lb for lb in WORDS if _LATER[lb.upper()]]
+_FOLLOWERS = [lb for lb in WORDS if any(lb in scale[1:] for scale in SCALES)]
 
 
 def _any(words) -> str:
     return "|".join(map(re.escape, words))
 
 
-LATIN = _any(_WORDS)              # every Latin size label, longest first
+LATIN = _any(WORDS)               # every Latin size label
 FIRST = _any(_FIRSTS)             # ...that a larger one may follow
 FOLLOWING = _any(_FOLLOWERS)      # ...that follows a smaller one
-KIND = _any(sorted(KINDS, key=len, reverse=True))  # an option's kind, longest first
+KIND = _any(sorted(KINDS, key=len, reverse=True))  # an option's kind
+
+
+def follows(first: str, later: str) -> bool:
+    """`later` is a larger size than `first` in one of the scales (Glass then Bottle; not Carafe then L)."""
+    return later.upper() in _LATER.get(first.upper(), ())
 # CJK portions and sizes, longest first: 半隻 / 一隻 (half or whole bird), 大碗, 例牌, 並 / 大盛, グラス / ボトル.
 # (OCR sets no space before one, "117元一隻147元", "1,900ボトル2,380", so one may start the next option
 # with nothing between.)
@@ -46,7 +53,7 @@ _KANA_HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
 # A name OCR ran into its first option's label: "WRAPVeg", "SataySmall" (three letters of name at least;
 # PadThai is a name)...
 _GLUED_OPTION = re.compile(r"([A-Z][A-Z'’]{2,}|[A-Z][A-Za-z'’]*[a-z]{2})(" + _any(
-    [lb for lb in _WORDS if len(lb) > 2] + list(KINDS)) + ")")
+    [lb for lb in WORDS if len(lb) > 2] + list(KINDS)) + ")")
 # ...or into a first size: "TacosS $12 / L $15", "PurinGlass 4.95 / Bottle 5.95" (a capital S or M after
 # lower case only: NACHOS, MUSSELS, CHICKEN PARM end in theirs).
 _GLUED_SIZE = re.compile(r"(?:(?<=[a-z]{2})(" + _any(lb for lb in _FIRSTS if len(lb) == 1) + ")|(?<=[A-Za-z]{3})("
