@@ -233,6 +233,21 @@ def test_a_price_then_another_columns_name_on_one_row_are_cut_apart_but_a_dishs_
     assert _texts(options) == ["Kimbap Chicken 31 / Beef 39"]
 
 
+def test_two_columns_dishes_on_one_row_are_cut_apart_after_a_price_read_with_its_name_and_options_stay():
+    # a dish priced in sizes, then a name priced in the same sizes, half an em apart: a narrow gutter
+    sizes = [_box("CHOW MEIN S $22.25 / L $28.25", 75, 300, 503, 341), _box("MADRAS", 523, 300, 656, 341),
+             _box("S $10.25 · L $13.25", 700, 300, 935, 341)]
+    assert _texts(sizes) == ["CHOW MEIN S $22.25 / L $28.25", "MADRAS S $10.25 · L $13.25"]
+    # a name and its price in one box, then another dish an em and a half on
+    assert _texts([_box("Pad Thai $12", 60, 300, 260, 340), _box("Green Curry $14", 330, 300, 560, 340)]) == \
+        ["Pad Thai $12", "Green Curry $14"]
+    # one dish's options, whatever their spacing
+    assert _texts([_box("Kimbap Chicken $31", 60, 300, 360, 340), _box("Beef $39", 380, 300, 500, 340)]) == \
+        ["Kimbap Chicken $31 Beef $39"]
+    assert _texts([_box("Soup S 5 L 9", 60, 300, 300, 340), _box("Veg 6 Prawn 10", 320, 300, 560, 340)]) == \
+        ["Soup S 5 L 9 Veg 6 Prawn 10"]
+
+
 @pytest.mark.parametrize("word, label", [("Small", True), ("Lg", True), ("Glass", True), ("Lunch", True),
                                          ("套餐", True), ("例", True), ("Larb", False), ("Pho", False),
                                          ("炒飯", False), ("Half Moon Pie", False)])

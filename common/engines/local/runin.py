@@ -13,6 +13,7 @@ from common.engines.local.prices import find_price
 WORDS_APART = 2.5   # ems between two names on one row that are two columns' (or two captions')
 AFTER_PRICE = 1.5   # ems between a price and the name after it that start another column
 CAPTIONS_APART = 1.0  # ems between two names on one row that each have their own price under them
+SAME_SIZES_APART = 0.4  # ems after a dish priced in sizes before a name priced in the same ones: past a word space
 
 # A price that opens a box and words after it: OCR ran a column's price into the next column's name
 # across a narrow gutter ("74元 椒鹽排骨").
@@ -65,8 +66,15 @@ def split_row(row: list[Box], price_only: Callable[[Box], bool], prices: list[Bo
         # (or as a numbered list's do: "6. KIMBAP")
         own_name = bool(re.match(r"(?:\d{1,3}\s?[.)．]\s*)?[A-ZÀ-Ý\u3040-\u30ff\u3400-\u9fff]", rest)) and (
             not price or len(re.findall(r"[^\W\d_]{3,}", head)) >= 2 or len(re.findall(r"[\u3400-\u9fff]", head)) >= 2)
-        before = price_only(row[i - 1])
-        apart = AFTER_PRICE if before else CAPTIONS_APART if _captions(row[i - 1], b, prices) else WORDS_APART
+        # (after a price, whether OCR read it alone or in one box with its dish's name)
+        _, last = find_price(row[i - 1].text)
+        apart = AFTER_PRICE if last else CAPTIONS_APART if _captions(row[i - 1], b, prices) else WORDS_APART
+        # A dish priced in sizes, then a name priced in the same sizes: two columns' dishes, however
+        # narrow the gutter ("CHOW MEIN S $22.25 / L $28.25 | MADRAS S $10.25 · L $13.25").
+        if last and price and len(last.options) >= 2 and _labels(last) == _labels(price) and gap >= SAME_SIZES_APART \
+                and re.match(r"[A-ZÀ-Ý\u3040-\u30ff\u3400-\u9fff]", rest) and re.search(r"[^\W\d_]{3,}|[\u3400-\u9fff]{2}", head):
+            own_name = True
+            apart = SAME_SIZES_APART
         if not price_only(b) and own_name and gap >= apart:
             parts.append([])
         parts[-1].append(b)
@@ -79,3 +87,7 @@ def _captions(a: Box, b: Box, prices: list[Box]) -> bool:
         return any(p.x0 < name.x1 and p.x1 > name.x0 and not (p.x0 < other.x1 and p.x1 > other.x0)
                    and name.y1 - 0.5 * name.h <= p.y0 <= name.y1 + 1.5 * name.h for p in prices)
     return under(a, b) and under(b, a)
+
+
+def _labels(price) -> list[str]:
+    return [label.upper() for label, _ in price.options]
