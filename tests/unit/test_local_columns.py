@@ -246,6 +246,11 @@ def test_two_columns_dishes_on_one_row_are_cut_apart_after_a_price_read_with_its
         ["Kimbap Chicken $31 Beef $39"]
     assert _texts([_box("Soup S 5 L 9", 60, 300, 300, 340), _box("Veg 6 Prawn 10", 320, 300, 560, 340)]) == \
         ["Soup S 5 L 9 Veg 6 Prawn 10"]
+    assert _texts([_box("Pad Thai Chicken S $12 / L $15", 60, 300, 500, 340), _box("Shrimp S $14 / L $17", 525, 300, 800, 340)]) \
+        == ["Pad Thai Chicken S $12 / L $15 Shrimp S $14 / L $17"]  # a protein's sizes
+    # and an unpriced note after a dish stays on its row
+    assert _texts([_box("Margherita $12", 60, 300, 300, 340), _box("Chef's Choice", 370, 300, 560, 340)]) == \
+        ["Margherita $12 Chef's Choice"]
 
 
 @pytest.mark.parametrize("word, label", [("Small", True), ("Lg", True), ("Glass", True), ("Lunch", True),
@@ -284,6 +289,10 @@ def test_a_stacked_dish_over_its_price_and_a_word_a_letter_off_a_label_over_a_de
         dishes = [ln for k, name in enumerate(names) for ln in (_line(name, 60, 300 + 100 * k, 1),
                                                                  _line(f"${9 - k}", 60, 350 + 100 * k, 1))]
         assert [ln.text for ln in labels.drop(dishes, _price_only)] == [ln.text for ln in dishes]
+    # ...and on a centred stacked menu, a short name centred as the longer ones around it are
+    centred = [_line(text, 400 - 10 * len(text), y, 1) for text, y in (("Grilled Halloumi Salad", 300), ("$12", 350),
+                                                                      ("Ful", 400), ("$8", 450), ("Falafel", 500), ("$7", 550))]
+    assert [ln.text for ln in labels.drop(centred, _price_only)] == [ln.text for ln in centred]
     near = [_line("Ful", 60, 300, 1), _line("Fava beans with cumin", 60, 350, 1), _line("$9", 60, 400, 1)]
     assert len(labels.drop(near, _price_only)) == 3
     beside = [_line("Ful", 700, 300, 2), _line("$9", 1200, 350, 3)]  # a price far from under it

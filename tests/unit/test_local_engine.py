@@ -99,6 +99,8 @@ def test_a_volume_run_into_its_unit_is_never_a_labelled_amount(line, amount):
     ("Buffalo WingsVeg 23.95 · Prawn 29.95", "Buffalo Wings", [("Veg", 23.95), ("Prawn", 29.95)]),
     ("Tortilla De PatatasVeg 12.25Prawn 15.25", "Tortilla De Patatas", [("Veg", 12.25), ("Prawn", 15.25)]),
     ("Fish Ball SoupChicken 17.95 Beef 21.95", "Fish Ball Soup", [("Chicken", 17.95), ("Beef", 21.95)]),
+    ("Wonton Noodle S 6.5L 8.5", "Wonton Noodle", [("S", 6.5), ("L", 8.5)]),  # a price of one decimal, no volume
+    ("Merlot Glass 9.5Bottle 38", "Merlot", [("Glass", 9.5), ("Bottle", 38)]),
 ])
 def test_a_label_ocr_ran_into_the_name_the_amount_or_a_currency_prefix_stays_a_label(line, head, options):
     got_head, price = prices.find_price(line)

@@ -440,6 +440,11 @@ def test_an_unknown_chinese_dish_takes_the_english_name_its_menu_prints_for_an_e
     known = engine.kb.match("虱目魚湯").dish
     assert items[1].known and items[1].translated_name == known.name_in("en")
     assert items[2].translated_name != "Chef's Recommendation"  # a badge names no food: no English name
+    # a choice or a warning under a dish is no name either, and stays its description
+    for note in ("Pork or Beef", "Contains Peanuts", "Add Egg"):
+        boxes[1] = _line(note, 146, size=33).boxes[0]
+        first = engine.menu_of(ocr.Reading(boxes, 0, 500.0), "en").items[0]
+        assert first.translated_name != note and note in first.description
 
 
 def test_a_wines_second_size_under_its_first_joins_it_though_a_tasting_note_comes_between():

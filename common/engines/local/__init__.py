@@ -216,8 +216,9 @@ class LocalEngine:
                             dish_id=d.id, **extra)
         terms = self.kb.terms_in(" ".join([p.name, *p.description]))
         # (a bilingual menu's own English name says more than a reading of the name it does not know;
-        # a line naming no food, "Chef's Recommendation", "Serves 2-3", is a badge, not the name)
-        printed = p.english if lang == "en" and p.english and not re.search(r"\d", p.english) \
+        # a line naming no food, "Chef's Recommendation", or a choice, a warning or an extra, "Pork or
+        # Beef", "Contains Peanuts", "Add Egg", is not the name)
+        printed = p.english if lang == "en" and p.english and not _NOT_A_NAME.search(p.english) \
             and self.kb.terms_in(p.english) else None
         translated = printed or _transliterate(p.name, lang, script)
         description = " ".join([d for d in p.description if d != printed][:2]) or _made_with(terms, lang)
@@ -288,6 +289,11 @@ def _made_with(terms: list[Dish], lang: str) -> str:
     if not terms:
         return ""
     return MADE_WITH[lang].format(LIST_SEP[lang].join(t.name_in(lang) for t in terms))
+
+
+# What a line under a dish says when it is no name: a number, a choice, a warning, an extra, a spice level.
+_NOT_A_NAME = re.compile(r"\d|[/+:|]|\b(?:or|no|not|free|contains?|add|extra|level|only|available|with|mild|"
+                         r"medium|spicy|hot|best|great|served|choice|may|allerg\w*|vegetarian|vegan)\b", re.IGNORECASE)
 
 
 def _transliterate(name: str, lang: str, script: str) -> str:

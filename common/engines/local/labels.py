@@ -41,11 +41,21 @@ def drop(lines: list[Line], price_only: Callable[[Box], bool]) -> list[Line]:
     left: dict[int, float] = {}
     for ln in lines:
         left[ln.column] = min(left.get(ln.column, ln.x0), ln.x0)
-    # (a label opens its column, or stands right of where the column's names start)
     return [ln for i, ln in enumerate(lines) if not _labels(
-        ln, lines[i + 1:i + 3], price_only,
-        apart=lambda k: not k or k >= len(lines) or lines[k - 1].column != lines[k].column
-        or lines[k].x0 >= left[lines[k].column] + 2 * lines[k].size, at=i)]
+        ln, lines[i + 1:i + 3], price_only, apart=lambda k: _apart(lines, k, left, price_only), at=i)]
+
+
+def _apart(lines: list[Line], k: int, left: dict[int, float], price_only) -> bool:
+    """Line `k` opens its column, or stands right of where the column's names start and is not centred
+    as the names near it are (a centred stacked menu's short name)."""
+    if not k or k >= len(lines) or lines[k - 1].column != lines[k].column:
+        return True
+    ln = lines[k]
+    if ln.x0 < left[ln.column] + 2 * ln.size:
+        return False
+    names = [o for o in lines[max(0, k - 3):k + 4] if o is not ln and o.column == ln.column
+             and not _prices_alone(o, price_only)]
+    return not any(abs(_right(o) + o.x0 - _right(ln) - ln.x0) < 2 * ln.size for o in names)
 
 
 def _labels(line: Line, below: list[Line], price_only, apart: Callable[[int], bool], at: int) -> bool:
@@ -73,7 +83,8 @@ def _over_own_prices(line: Line, below: list[Line], price_only, apart: bool, the
     set apart from where names start, then nothing or a line set apart too. (A stacked menu's dish
     named as a label, as Ful is, has the next dish's name after its price.)"""
     first, then = below[0], below[1] if len(below) > 1 and below[1].column == below[0].column else None
-    column = then is not None and (_prices_alone(then, price_only) or all(map(is_label, then.text.split())))
+    column = then is not None and (_prices_alone(then, price_only)
+                                   or apart and then_apart and all(map(is_label, then.text.split())))
     return all(is_label(w, near=True) for w in line.text.split()) and _prices_alone(first, price_only) \
         and (column or apart and (then is None or then_apart)) \
         and first.y0 > line.y0 and _right(first) > line.x0 and _right(line) > first.x0

@@ -27,7 +27,8 @@ _GLUED_SIZE = re.compile(rf"(?:(?<=^)|(?<={_SEP}))(?P<first>{sizes.FIRST})\s?[$â
 
 
 def _apart(m: re.Match) -> str:
-    volume = re.fullmatch(r"0[.,]\d+|\d+[.,]\d", m.group("amount"))  # 0,5 or 1.5 (litres): no price in cents
+    # (0,5L, 1L, 1,5L: litres, never a price)
+    volume = m.group("later").upper() == "L" and re.fullmatch(r"0[.,]\d+|[12](?:[.,]5)?", m.group("amount"))
     return f"{m.group(0)} " if sizes.follows(m.group("first"), m.group("later")) and not volume else m.group(0)
 
 # ...and a dollar's own prefix keeps it: "NTS680", "HKS 48".

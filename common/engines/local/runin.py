@@ -7,12 +7,14 @@ import re
 import unicodedata
 from typing import Callable
 
+from common.engines.local import sizes
 from common.engines.local.layout import Box
 from common.engines.local.prices import find_price
 
 WORDS_APART = 2.5   # ems between two names on one row that are two columns' (or two captions')
 AFTER_PRICE = 1.5   # ems between a price and the name after it that start another column
 CAPTIONS_APART = 1.0  # ems between two names on one row that each have their own price under them
+_KINDS = {k.lower() for k in sizes.KINDS}
 SAME_SIZES_APART = 0.4  # ems after a dish priced in sizes before a name priced in the same ones: past a word space
 
 # A price that opens a box and words after it: OCR ran a column's price into the next column's name
@@ -66,13 +68,17 @@ def split_row(row: list[Box], price_only: Callable[[Box], bool], prices: list[Bo
         # (or as a numbered list's do: "6. KIMBAP")
         own_name = bool(re.match(r"(?:\d{1,3}\s?[.)．]\s*)?[A-ZÀ-Ý\u3040-\u30ff\u3400-\u9fff]", rest)) and (
             not price or len(re.findall(r"[^\W\d_]{3,}", head)) >= 2 or len(re.findall(r"[\u3400-\u9fff]", head)) >= 2)
-        # (after a price, whether OCR read it alone or in one box with its dish's name)
+        # (after a price alone, or one OCR read in one box with its dish's name before a priced name: an
+        # unpriced note after a dish, "Chef's Choice", "Steamed or Fried", stays on its row)
         _, last = find_price(row[i - 1].text)
-        apart = AFTER_PRICE if last else CAPTIONS_APART if _captions(row[i - 1], b, prices) else WORDS_APART
+        after_price = price_only(row[i - 1]) or bool(last and price)
+        apart = AFTER_PRICE if after_price else CAPTIONS_APART if _captions(row[i - 1], b, prices) else WORDS_APART
         # A dish priced in sizes, then a name priced in the same sizes: two columns' dishes, however
         # narrow the gutter ("CHOW MEIN S $22.25 / L $28.25 | MADRAS S $10.25 · L $13.25").
         if last and price and len(last.options) >= 2 and _labels(last) == _labels(price) and gap >= SAME_SIZES_APART \
-                and re.match(r"[A-ZÀ-Ý\u3040-\u30ff\u3400-\u9fff]", rest) and re.search(r"[^\W\d_]{3,}|[\u3400-\u9fff]{2}", head):
+                and re.match(r"[A-ZÀ-Ý\u3040-\u30ff\u3400-\u9fff]", rest) and re.search(r"[^\W\d_]{3,}|[\u3400-\u9fff]{2}", head) \
+                and head.strip().lower() not in _KINDS:  # a protein's sizes are the dish's options
+
             own_name = True
             apart = SAME_SIZES_APART
         if not price_only(b) and own_name and gap >= apart:
