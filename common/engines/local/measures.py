@@ -122,15 +122,12 @@ def _named_up(rows: list[Row], i: int) -> int | None:
     j = i - 1
     if rows[j].price_only:
         return None  # a second price line of one dish ("Bottle 44" under "Glass 11")
-    if not j or rows[j - 1].column != rows[j].column or not pairing.written(rows[j].text):
+    k = pairing.described(rows, j) if pairing.written(rows[j].text) else None
+    if k is None:
         return j
-    k = j - 1
-    while k > 0 and rows[k].column == rows[j].column and rows[k].wordy and pairing.written(rows[k].text):
-        k -= 1  # (a description of two lines)
-    if rows[k].column == rows[j].column and rows[k].price and not rows[k].price_only:
+    if rows[k].price and not rows[k].price_only:
         return None
-    name = pairing.name_over(rows, j)
-    return j if name is None else name
+    return k if rows[k].wordy else j
 
 
 def names_in_capitals(rows: list[Row]) -> bool:

@@ -66,13 +66,19 @@ def larger(price: Price, more: Price) -> bool:
         sizes.follows(price.options[-1][0], label) for label, _ in more.options)
 
 
-def name_over(rows: list[Row], i: int) -> int | None:
-    """The name line (unpriced, no description) over description row `i` and any described rows between,
-    in its column; None when none is."""
+def described(rows: list[Row], i: int) -> int | None:
+    """The line a description (row `i`, and any described rows above it) is set under in its column:
+    its dish's name, or a priced dish's row; None when it opens the column."""
     k = i - 1
     while k >= 0 and rows[k].column == rows[i].column and rows[k].wordy and written(rows[k].text):
         k -= 1
-    return k if k >= 0 and rows[k].column == rows[i].column and rows[k].wordy else None
+    return k if k >= 0 and rows[k].column == rows[i].column else None
+
+
+def name_over(rows: list[Row], i: int) -> int | None:
+    """The name line (unpriced, no description) over description row `i`; None when none is."""
+    k = described(rows, i)
+    return k if k is not None and rows[k].wordy else None
 
 
 def _after_description(rows: list[Row]) -> set[int]:
