@@ -41,14 +41,14 @@ def drop(lines: list[Line], price_only: Callable[[Box], bool]) -> list[Line]:
     left: dict[int, float] = {}
     for ln in lines:
         left[ln.column] = min(left.get(ln.column, ln.x0), ln.x0)
-    return [ln for i, ln in enumerate(lines) if not _labels(
-        ln, lines[i + 1:i + 3], price_only, apart=lambda k: _apart(lines, k, left, price_only), at=i)]
+    apart = [_apart(lines, k, left, price_only) for k in range(len(lines))] + [True, True]
+    return [ln for i, ln in enumerate(lines) if not _labels(ln, lines[i + 1:i + 3], price_only, apart[i], apart[i + 2])]
 
 
 def _apart(lines: list[Line], k: int, left: dict[int, float], price_only) -> bool:
     """Line `k` opens its column, or stands right of where the column's names start and is not centred
     as the names near it are (a centred stacked menu's short name)."""
-    if not k or k >= len(lines) or lines[k - 1].column != lines[k].column:
+    if not k or lines[k - 1].column != lines[k].column:
         return True
     ln = lines[k]
     if ln.x0 < left[ln.column] + 2 * ln.size:
@@ -58,13 +58,15 @@ def _apart(lines: list[Line], k: int, left: dict[int, float], price_only) -> boo
     return not any(abs(_right(o) + o.x0 - _right(ln) - ln.x0) < 2 * ln.size for o in names)
 
 
-def _labels(line: Line, below: list[Line], price_only, apart: Callable[[int], bool], at: int) -> bool:
+def _labels(line: Line, below: list[Line], price_only, apart: bool, then_apart: bool) -> bool:
+    """`line` labels the price columns under it; `apart`, `then_apart`: it, and the line two below it,
+    stand apart from where its column's names start (`_apart`)."""
     if not below or len(line.boxes) > 4 or any(price_only(b) for b in line.boxes):
         return False
     words = line.text.split()  # OCR may read two labels as one box ("Lunch Dinner")
     if len(words) > 4 or any(len(w) > 8 for w in words):
         return False
-    if _over_own_prices(line, below, price_only, apart(at), then_apart=apart(at + 2)):
+    if _over_own_prices(line, below, price_only, apart, then_apart):
         return True
     # prices on a dish's own row, its name to their left: a price alone on its line (a stacked menu's,
     # under a centred name) has no column to label
@@ -95,4 +97,4 @@ def _prices_alone(line: Line, price_only) -> bool:
 
 
 def _right(line: Line) -> float:
-    return max(b.x1 for b in line.boxes) if line.boxes else line.x0 + line.size * len(line.text)
+    return line.x1 or line.x0 + line.size * len(line.text)

@@ -59,6 +59,11 @@ class Line:
     def bottom(self) -> float:
         return self.y1 or self.y0 + self.size
 
+    @property
+    def x1(self) -> float:
+        """Right edge: its last box's; 0 when unknown (a line without boxes)."""
+        return max((b.x1 for b in self.boxes), default=0.0)
+
 
 def is_vertical(boxes: list[Box]) -> bool:
     """True when most of the text is set in vertical columns."""

@@ -88,7 +88,7 @@ def rows_of(lines: list[Line]) -> list[Row]:
             first = min(ln.boxes, key=lambda b: b.x0) if ln.boxes else None
             rows.append(Row(part, head, price, ln.size, ln.x0, ln.y0, ln.bottom, ln.column,
                              first.y0 if first else ln.y0, first.y1 if first else ln.bottom,
-                             max((b.x1 for b in ln.boxes), default=0.0),
+                             ln.x1,
                              min((b.score for b in ln.boxes), default=1.0)))
     return rows
 

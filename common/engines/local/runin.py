@@ -70,15 +70,14 @@ def split_row(row: list[Box], price_only: Callable[[Box], bool], prices: list[Bo
             not price or len(re.findall(r"[^\W\d_]{3,}", head)) >= 2 or len(re.findall(r"[\u3400-\u9fff]", head)) >= 2)
         # (after a price alone, or one OCR read in one box with its dish's name before a priced name: an
         # unpriced note after a dish, "Chef's Choice", "Steamed or Fried", stays on its row)
-        _, last = find_price(row[i - 1].text)
-        after_price = price_only(row[i - 1]) or bool(last and price)
+        last = find_price(row[i - 1].text)[1] if price else None  # (read only when a priced name may follow)
+        after_price = price_only(row[i - 1]) or bool(last)
         apart = AFTER_PRICE if after_price else CAPTIONS_APART if _captions(row[i - 1], b, prices) else WORDS_APART
         # A dish priced in sizes, then a name priced in the same sizes: two columns' dishes, however
         # narrow the gutter ("CHOW MEIN S $22.25 / L $28.25 | MADRAS S $10.25 · L $13.25").
-        if last and price and len(last.options) >= 2 and _labels(last) == _labels(price) and gap >= SAME_SIZES_APART \
+        if last and len(last.options) >= 2 and _labels(last) == _labels(price) and gap >= SAME_SIZES_APART \
                 and re.match(r"[A-ZÀ-Ý\u3040-\u30ff\u3400-\u9fff]", rest) and re.search(r"[^\W\d_]{3,}|[\u3400-\u9fff]{2}", head) \
                 and head.strip().lower() not in _KINDS:  # a protein's sizes are the dish's options
-
             own_name = True
             apart = SAME_SIZES_APART
         if not price_only(b) and own_name and gap >= apart:
