@@ -127,3 +127,10 @@ def test_one_priced_line_on_a_priceless_menu_does_not_set_the_size_its_dishes_ar
     assert [i.name for i in parsed.items] == ["豪華套餐", *dishes]
     assert parsed.item_size == pytest.approx(38)
 
+
+
+@pytest.mark.parametrize("text, aside", [("Pork or Beef", True), ("Contains Peanuts", True), ("Add Egg", True),
+                                         ("Serves 2-3", True), ("Spicy Level: Hot", True), ("Milkfish soup", False),
+                                         ("Grandma's braised platter", False), ("Three cup chicken", False)])
+def test_a_choice_a_warning_or_an_extra_under_a_dish_is_an_aside_and_a_name_is_not(text, aside):
+    assert notes.is_aside(text) is aside

@@ -20,8 +20,8 @@ from common.core import logs
 from common.core.errors import ConfigError, ScanError
 from common.engines import Call
 from common.menu.items import MenuItem, MenuReading, PriceOption
-from common.engines.local import (cards, confidence, dishes, hanwords, hanzi, layout, lexicon, menu, prices, rules,
-                                  wording)
+from common.engines.local import (cards, confidence, dishes, hanwords, hanzi, layout, lexicon, menu, notes, prices,
+                                  rules, wording)
 from common.engines.local.dishes import Dish, KnowledgeBase
 
 log = logs.get_logger(__name__)
@@ -218,7 +218,7 @@ class LocalEngine:
         # (a bilingual menu's own English name says more than a reading of the name it does not know;
         # a line naming no food, "Chef's Recommendation", or a choice, a warning or an extra, "Pork or
         # Beef", "Contains Peanuts", "Add Egg", is not the name)
-        printed = p.english if lang == "en" and p.english and not _NOT_A_NAME.search(p.english) \
+        printed = p.english if lang == "en" and p.english and not notes.is_aside(p.english) \
             and self.kb.terms_in(p.english) else None
         translated = printed or _transliterate(p.name, lang, script)
         description = " ".join([d for d in p.description if d != printed][:2]) or _made_with(terms, lang)
@@ -289,11 +289,6 @@ def _made_with(terms: list[Dish], lang: str) -> str:
     if not terms:
         return ""
     return MADE_WITH[lang].format(LIST_SEP[lang].join(t.name_in(lang) for t in terms))
-
-
-# What a line under a dish says when it is no name: a number, a choice, a warning, an extra, a spice level.
-_NOT_A_NAME = re.compile(r"\d|[/+:|]|\b(?:or|no|not|free|contains?|add|extra|level|only|available|with|mild|"
-                         r"medium|spicy|hot|best|great|served|choice|may|allerg\w*|vegetarian|vegan)\b", re.IGNORECASE)
 
 
 def _transliterate(name: str, lang: str, script: str) -> str:

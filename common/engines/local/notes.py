@@ -57,3 +57,15 @@ def is_description(text: str) -> bool:
         return len(s) >= 6 and bool(_JA_VERB.search(s))
     return ("," in s and len(words) >= 3) or (s[:1].islower() and len(words) >= 2) or \
         (bool(_OPENS.match(s)) and len(words) >= 2) or (len(words) >= 2 and bool(_CARRIES_ON.search(s)))
+
+
+# What a line under a dish says when it is no name for it: a number, a choice, a warning, an extra, a
+# spice level, a badge ("Pork or Beef", "Contains Peanuts", "Add Egg", "Best Seller").
+_ASIDE = re.compile(r"\d|[/+:|]|\b(?:or|no|not|free|contains?|add|extra|level|only|available|with|mild|medium|"
+                    r"spicy|hot|best|great|served|choice|may|allerg\w*|vegetarian|vegan)\b", re.IGNORECASE)
+
+
+def is_aside(text: str) -> bool:
+    """True for a line under a dish that says something of it (a choice, a warning, an extra, a badge),
+    never its name in another language."""
+    return bool(_ASIDE.search(text))
