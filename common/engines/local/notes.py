@@ -1,7 +1,8 @@
 """Lines a menu prints that are never dishes: its address, telephone, opening hours, web and social
 addresses, legal and house notices (service charge, allergies, raw food, cards), the year it opened and
-its slogan; and lines written as a dish's description rather than its name. Told by their form and
-their vocabulary, in English, Chinese and Japanese."""
+its slogan; lines written as a dish's description rather than its name, and asides under a dish (a
+choice, a warning, an extra, a badge). Told by their form and their vocabulary, in English, Chinese
+and Japanese."""
 from __future__ import annotations
 
 import re
